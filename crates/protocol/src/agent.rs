@@ -1,0 +1,241 @@
+//! Frames of an agent connection (the desk ⇄ the hub), at `/ws/agent`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{
+    AgentId, ChannelStatus, Channel, ChosenStatus, ClientId, ConversationRef, ConversationState,
+    ErrorFrame, GroupId, Message, Millis, Seq,
+};
+
+/// What the desk sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+
+pub enum AgentClientFrame {
+    /// First frame. `last_seq` is the last event seen; `null` asks for a fresh desk snapshot.
+    Hello {
+        version: u32,
+        /// The access token from `POST /api/login` or `/api/refresh`.
+        token: String,
+        #[ts(type = "number | null")]
+        last_seq: Option<Seq>,
+    },
+    SendMessage { client_id: ClientId, conversation: ConversationRef, text: String },
+    SetStatus { client_id: ClientId, channel: Channel, status: ChosenStatus },
+    /// R4: the agent lowers (or raises back, up to the admin maximum) their slot limit.
+    SetSlotLimit { client_id: ClientId, limit: u32 },
+    /// R5: pause until `until`; with `keep`, come back to this agent.
+    Snooze {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        #[ts(type = "number")]
+        until: Millis,
+        keep: bool,
+    },
+    /// R7: to an agent or a group, with a comment for the recipient only.
+    Transfer {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        to: TransferTarget,
+        comment: Option<String>,
+        /// Transfer to an agent who cannot take it now (R7, then R6 applies).
+        anyway: bool,
+    },
+    /// R9: close, with a conversation type from the project's list.
+    Close { client_id: ClientId, conversation: ConversationRef, conversation_type: Option<String> },
+    Ping,
+}
+
+impl AgentClientFrame {
+    /// The idempotency id of a frame that changes something.
+    pub fn client_id(&self) -> Option<ClientId> {
+        match self {
+            Self::SendMessage { client_id, .. }
+            | Self::SetStatus { client_id, .. }
+            | Self::SetSlotLimit { client_id, .. }
+            | Self::Snooze { client_id, .. }
+            | Self::Transfer { client_id, .. }
+            | Self::Close { client_id, .. } => Some(*client_id),
+            Self::Hello { .. } | Self::Ping => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+
+pub enum TransferTarget {
+    Agent {
+        #[ts(type = "number")]
+        id: AgentId,
+    },
+    Group {
+        #[ts(type = "number")]
+        id: GroupId,
+    },
+}
+
+/// What the hub sends to a desk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+
+pub enum AgentServerFrame {
+    /// Answer to `hello`. With `desk`, the client replaces its state with it; without, it
+    /// resumes and the missed events follow, in order. Live events after `seq` follow either way.
+    Welcome {
+        version: u32,
+        agent: AgentProfile,
+        #[ts(type = "number")]
+        seq: Seq,
+        desk: Option<DeskSnapshot>,
+    },
+    Event {
+        #[ts(type = "number")]
+        seq: Seq,
+        event: AgentEvent,
+    },
+    /// The change named by `client_id` is durable (or was already applied: same answer).
+    Ack { client_id: ClientId },
+    /// Ephemeral, never replayed: the visitor's live draft (D11).
+    VisitorDraft { conversation: ConversationRef, text: String },
+    /// Ephemeral, never replayed: the visitor's presence dot (R8).
+    VisitorPresence { conversation: ConversationRef, online: bool },
+    Error(ErrorFrame),
+    Pong,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+
+pub enum Role {
+    Agent,
+    Manager,
+    Admin,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+
+pub struct GroupInfo {
+    #[ts(type = "number")]
+    pub id: GroupId,
+    pub name: String,
+}
+
+/// Who the agent is and how their desk is set up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+
+pub struct AgentProfile {
+    #[ts(type = "number")]
+    pub id: AgentId,
+    pub name: String,
+    pub email: String,
+    pub project: String,
+    pub role: Role,
+    pub groups: Vec<GroupInfo>,
+    pub slot_limit: u32,
+    pub slot_max: u32,
+    pub statuses: Vec<ChannelStatus>,
+    /// Admin-defined optional statuses the agent may pick (R3, A4).
+    pub optional_statuses: Vec<String>,
+    pub conversation_types: Vec<String>,
+}
+
+/// Everything on the agent's desk, for a fresh start.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+
+pub struct DeskSnapshot {
+    pub conversations: Vec<ConversationView>,
+}
+
+/// The visitor card (D6).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+
+pub struct VisitorCard {
+    pub id: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub page_url: Option<String>,
+    pub page_title: Option<String>,
+    pub language: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// One conversation as the desk shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+
+pub struct ConversationView {
+    pub reference: ConversationRef,
+    pub state: ConversationState,
+    #[ts(type = "number")]
+    pub group: GroupId,
+    pub channel: Channel,
+    pub visitor: VisitorCard,
+    pub visitor_online: bool,
+    #[ts(type = "number")]
+    pub created_at: Millis,
+    #[ts(type = "number | null")]
+    pub assigned_agent: Option<AgentId>,
+    /// Since when the visitor waits for the agent's reply (D7 red box); `null` when not.
+    #[ts(type = "number | null")]
+    pub waiting_since: Option<Millis>,
+    #[ts(type = "number | null")]
+    pub last_agent_message_at: Option<Millis>,
+    #[ts(type = "number | null")]
+    pub snoozed_until: Option<Millis>,
+    pub messages: Vec<Message>,
+}
+
+/// Why a conversation arrived on the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+
+pub enum AssignCause {
+    New,
+    Queue,
+    SnoozeWake,
+    Transfer {
+        #[ts(type = "number | null")]
+        from: Option<AgentId>,
+        comment: Option<String>,
+    },
+    Reassigned,
+    Reopened,
+}
+
+/// Why a conversation left the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+
+pub enum RemoveCause {
+    Snoozed {
+        #[ts(type = "number")]
+        until: Millis,
+        keep: bool,
+    },
+    Transferred,
+    Closed,
+    /// R6 / R10: taken away and given to someone else by a rule.
+    Reassigned,
+    /// R10: the visitor was inactive for too long.
+    VisitorTimeout,
+}
+
+/// Sequenced events of an agent's stream: durable and replayed on resume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+
+pub enum AgentEvent {
+    ConversationAssigned { conversation: ConversationView, cause: AssignCause },
+    ConversationRemoved { conversation: ConversationRef, cause: RemoveCause },
+    Message { message: Message },
+    StatusChanged { statuses: Vec<ChannelStatus> },
+    SlotLimitChanged { limit: u32, max: u32 },
+    /// R10: the visitor-inactivity timeout will close the conversation at `closes_at`.
+    TimeoutReminder {
+        conversation: ConversationRef,
+        #[ts(type = "number")]
+        closes_at: Millis,
+    },
+    VisitorUpdated { conversation: ConversationRef, visitor: VisitorCard },
+}

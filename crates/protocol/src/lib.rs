@@ -1,0 +1,37 @@
+//! Pupitre's wire contract.
+//!
+//! Every frame exchanged over a WebSocket between the hub and its clients is defined here, once,
+//! as a serde tagged enum (`{"type": "...", ...}`), and exported to TypeScript with ts-rs for the
+//! desk's UI (`ui/src/lib/protocol/`) and the widget (`widget/src/protocol/`).
+//!
+//! Map of the crate:
+//! - [`common`]: vocabulary shared by both sides (ids, channels, statuses, messages, sentences).
+//! - [`agent`]: frames of an agent (desk) connection.
+//! - [`visitor`]: frames of a visitor (widget) connection.
+//! - [`error`]: the stable list of error codes, each `{code, message}` on the wire.
+//!
+//! Delivery contract (SPEC R12): every client frame that changes something carries a
+//! client-chosen `client_id` (UUIDv7); the hub applies it once and answers `ack` only after the
+//! change is durable. Every event carries a `seq`; a client says the last `seq` it saw in its
+//! `hello` and receives exactly what it missed, in order. Frames without a `seq` (drafts,
+//! presence) are ephemeral: they are not replayed.
+
+pub mod agent;
+pub mod common;
+pub mod error;
+pub mod visitor;
+
+pub use common::*;
+pub use error::{ErrorCode, ErrorFrame};
+
+/// The version a client states in its `hello`. The hub accepts exactly the versions in
+/// [`SUPPORTED_VERSIONS`] and answers `version_unsupported` otherwise.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Versions this build of the hub speaks.
+pub const SUPPORTED_VERSIONS: &[u32] = &[1];
+
+/// Largest text frame a client may send, in bytes. A message body is bounded by
+/// [`MAX_MESSAGE_CHARS`]; this leaves room for the envelope.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Longest message text, in characters (not bytes).
+pub const MAX_MESSAGE_CHARS: usize = 10_000;

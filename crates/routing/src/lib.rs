@@ -1,0 +1,39 @@
+//! Pupitre's routing engine: who gets which conversation, and when (SPEC R1–R11).
+//!
+//! The engine is **sans-IO** (as quinn-proto or str0m): no tokio, no clock, no database, no
+//! randomness. The hub feeds it inputs together with the current time and drains what it
+//! decided.
+//!
+//! # The drain rule
+//!
+//! After every [`Engine::handle`] or [`Engine::handle_timeout`] call, the caller drains
+//! [`Engine::poll_output`] until it returns `None`, then sleeps until [`Engine::poll_timeout`]
+//! (if any) and calls [`Engine::handle_timeout`] with the time it woke at. Nothing happens
+//! between calls: every deadline (snooze end, the 24-hour rule, R10 timeouts, opening hours) is
+//! a field of the state, so a hub that restarts and [`Engine::restore`]s the same records gets
+//! the same wake-ups (DESIGN.md §9).
+//!
+//! # Map
+//! - [`model`]: the engine's configuration and the records the hub persists.
+//! - [`io`]: [`Input`], [`Output`] and [`RoutingError`].
+//! - [`engine`]: [`Engine`], the rules.
+//! - [`hours`]: opening hours per weekday (R11).
+
+pub mod engine;
+pub mod hours;
+pub mod io;
+pub mod model;
+
+pub use engine::Engine;
+pub use io::{Input, Output, RoutingError};
+pub use model::*;
+pub use pupitre_protocol::{AgentId, Availability, Channel, ChosenStatus, GroupId, Millis};
+
+/// A project-local conversation number (`1042` in `DEMO-1042`).
+pub type ConversationId = i64;
+
+pub const SECOND: Millis = 1_000;
+pub const MINUTE: Millis = 60 * SECOND;
+pub const HOUR: Millis = 60 * MINUTE;
+/// R6: a conversation held by an agent who is not available goes back to the group after this.
+pub const REASSIGN_AFTER: Millis = 24 * HOUR;
