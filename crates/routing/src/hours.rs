@@ -1,6 +1,27 @@
 //! Opening hours per weekday (R11), in the project's time zone.
+//!
+//! Hours are local wall-clock minutes; instants are UTC [`Millis`]. Converting a local
+//! boundary to an instant goes through chrono-tz: an ambiguous local time (clocks going back)
+//! yields both instants as candidates, a local time that does not exist (clocks going forward)
+//! is moved to the first local time after the gap. Whether a group is open at an instant is
+//! always decided from the instant's own local time, so DST can at worst make a computed
+//! change instant late by the size of the gap, never wrong about the state.
 
+use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+
+use crate::Millis;
+
+/// Minutes in a day: the largest valid `Span::end`.
+pub const DAY_MINUTES: u16 = 1440;
+
+/// How far ahead [`next_change`] looks, in local days. Hours repeat weekly, so a week and a
+/// day of margin on each side finds any change that will ever happen.
+const LOOKAHEAD_DAYS: i64 = 8;
+
+/// How far a boundary inside a DST gap is pushed, in minutes, before giving up on it.
+const DST_GAP_SEARCH_MIN: i64 = 180;
 
 /// Minutes since local midnight, `[start, end)`; `end` may be 1440 (midnight).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -9,8 +30,107 @@ pub struct Span {
     pub end: u16,
 }
 
+impl Span {
+    fn contains(&self, minute: u16) -> bool {
+        self.start <= minute && minute < self.end.min(DAY_MINUTES)
+    }
+}
+
 /// Open spans per weekday, Monday first. An empty day is closed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeeklyHours {
     pub days: [Vec<Span>; 7],
+}
+
+impl WeeklyHours {
+    /// The same spans every day of the week.
+    pub fn every_day(spans: &[Span]) -> Self {
+        Self {
+            days: std::array::from_fn(|_| spans.to_vec()),
+        }
+    }
+}
+
+/// Parses an IANA zone name (`Europe/Paris`).
+pub fn parse_timezone(name: &str) -> Option<Tz> {
+    name.parse::<Tz>().ok()
+}
+
+/// Whether `now` falls in one of the spans of its local weekday.
+pub fn is_open(hours: &WeeklyHours, tz: Tz, now: Millis) -> bool {
+    let Some(utc) = DateTime::from_timestamp_millis(now) else {
+        return false;
+    };
+    let local = utc.with_timezone(&tz);
+    let day = local.weekday().num_days_from_monday() as usize;
+    // hour < 24 and minute < 60, so this is < 1440 and fits a u16.
+    let minute = (local.hour() * 60 + local.minute()) as u16;
+    hours.days[day].iter().any(|span| span.contains(minute))
+}
+
+/// The next instant strictly after `now` at which [`is_open`] changes, if it ever does.
+pub fn next_change(hours: &WeeklyHours, tz: Tz, now: Millis) -> Option<Millis> {
+    let utc = DateTime::from_timestamp_millis(now)?;
+    let today = utc.with_timezone(&tz).date_naive();
+    let open_now = is_open(hours, tz, now);
+    let mut candidates = Vec::new();
+    for offset in -1..=LOOKAHEAD_DAYS {
+        let date = if offset < 0 {
+            today.checked_sub_days(Days::new(offset.unsigned_abs()))
+        } else {
+            today.checked_add_days(Days::new(offset.unsigned_abs()))
+        };
+        let Some(date) = date else { continue };
+        let day = date.weekday().num_days_from_monday() as usize;
+        for span in &hours.days[day] {
+            for minute in [span.start, span.end] {
+                local_instants(tz, date, minute, &mut candidates);
+            }
+        }
+    }
+    candidates.retain(|&t| t > now);
+    candidates.sort_unstable();
+    candidates.dedup();
+    candidates
+        .into_iter()
+        .find(|&t| is_open(hours, tz, t) != open_now)
+}
+
+/// When open at `now`: the instant the current open period ends (spans that touch, such as
+/// Monday until 24:00 and Tuesday from 0:00, make one period). `None` when closed now or
+/// open for good.
+pub fn current_span_end(hours: &WeeklyHours, tz: Tz, now: Millis) -> Option<Millis> {
+    if !is_open(hours, tz, now) {
+        return None;
+    }
+    next_change(hours, tz, now)
+}
+
+/// The instants at which local `date` + `minute` happens (`minute` may be 1440).
+fn local_instants(tz: Tz, date: NaiveDate, minute: u16, out: &mut Vec<Millis>) {
+    let Some(midnight) = date.and_hms_opt(0, 0, 0) else {
+        return;
+    };
+    let naive = midnight + chrono::Duration::minutes(i64::from(minute));
+    match tz.from_local_datetime(&naive) {
+        LocalResult::Single(t) => out.push(t.timestamp_millis()),
+        LocalResult::Ambiguous(a, b) => {
+            out.push(a.timestamp_millis());
+            out.push(b.timestamp_millis());
+        }
+        LocalResult::None => {
+            if let Some(t) = after_gap(tz, naive) {
+                out.push(t);
+            }
+        }
+    }
+}
+
+/// The first instant after a DST gap containing `naive`: the first local minute that exists.
+fn after_gap(tz: Tz, naive: NaiveDateTime) -> Option<Millis> {
+    (1..=DST_GAP_SEARCH_MIN).find_map(|m| {
+        tz.from_local_datetime(&(naive + chrono::Duration::minutes(m)))
+            .earliest()
+            .map(|t| t.timestamp_millis())
+    })
 }

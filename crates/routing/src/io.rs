@@ -13,31 +13,72 @@ pub enum Input {
     UpsertAgent(AgentConfig),
 
     // Agents.
-    AgentConnected { agent: AgentId },
-    AgentDisconnected { agent: AgentId },
-    SetStatus { agent: AgentId, channel: Channel, status: ChosenStatus },
+    AgentConnected {
+        agent: AgentId,
+    },
+    AgentDisconnected {
+        agent: AgentId,
+    },
+    SetStatus {
+        agent: AgentId,
+        channel: Channel,
+        status: ChosenStatus,
+    },
     /// R4: `limit <= slot_max`, else [`RoutingError::SlotLimitAboveMax`].
-    SetSlotLimit { agent: AgentId, limit: u32 },
+    SetSlotLimit {
+        agent: AgentId,
+        limit: u32,
+    },
     /// R11: `None` clears it.
-    SetShiftEnd { agent: AgentId, at: Option<Millis> },
+    SetShiftEnd {
+        agent: AgentId,
+        at: Option<Millis>,
+    },
 
     // Conversations.
     /// A visitor's first message opens a conversation in a group (R1, R2, R8, R11).
-    NewConversation { conversation: ConversationId, group: GroupId, channel: Channel },
+    NewConversation {
+        conversation: ConversationId,
+        group: GroupId,
+        channel: Channel,
+    },
     /// Wakes a snoozed conversation (R5), retries an unrouted one, resets R10 visitor timers.
-    VisitorMessage { conversation: ConversationId },
+    VisitorMessage {
+        conversation: ConversationId,
+    },
     /// Only the assigned agent may write. Clears "waiting for the agent" and R6/R10 timers.
-    AgentMessage { conversation: ConversationId, agent: AgentId },
-    VisitorPresence { conversation: ConversationId, online: bool },
+    AgentMessage {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    VisitorPresence {
+        conversation: ConversationId,
+        online: bool,
+    },
     /// R5: only with async messaging on; only by the assigned agent; `until` in the future.
-    Snooze { conversation: ConversationId, agent: AgentId, until: Millis, keep: bool },
+    Snooze {
+        conversation: ConversationId,
+        agent: AgentId,
+        until: Millis,
+        keep: bool,
+    },
     /// R7: only by the assigned agent.
-    Transfer { conversation: ConversationId, agent: AgentId, to: TransferTo, anyway: bool },
+    Transfer {
+        conversation: ConversationId,
+        agent: AgentId,
+        to: TransferTo,
+        anyway: bool,
+    },
     /// R9: by the assigned agent (`Some`) or the hub (`None`).
-    Close { conversation: ConversationId, agent: Option<AgentId> },
+    Close {
+        conversation: ConversationId,
+        agent: Option<AgentId>,
+    },
     /// R9 option: a closed conversation goes back to its previous agent. The hub sends this
     /// only when [`Engine::can_reopen`](crate::Engine::can_reopen) says so.
-    Reopen { conversation: ConversationId },
+    Reopen {
+        conversation: ConversationId,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,9 +94,14 @@ pub enum AssignCause {
     Queue,
     SnoozeWake,
     /// R7 by an agent, or R10 auto-transfer (`from` is the previous agent).
-    Transfer { from: AgentId, anyway: bool },
+    Transfer {
+        from: AgentId,
+        anyway: bool,
+    },
     /// R6 (24 h), R10 auto-transfer or disconnected agent: moved by a rule.
-    Reassigned { from: AgentId },
+    Reassigned {
+        from: AgentId,
+    },
     Reopened,
 }
 
@@ -86,27 +132,72 @@ pub enum CloseCause {
 /// A decision. The hub persists what it implies and tells the people concerned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
-    Assigned { conversation: ConversationId, agent: AgentId, cause: AssignCause },
-    Unassigned { conversation: ConversationId, agent: AgentId, cause: UnassignCause },
+    Assigned {
+        conversation: ConversationId,
+        agent: AgentId,
+        cause: AssignCause,
+    },
+    Unassigned {
+        conversation: ConversationId,
+        agent: AgentId,
+        cause: UnassignCause,
+    },
     /// Entered its group's queue at `position` (1 = next). Async ones included.
-    Queued { conversation: ConversationId, group: GroupId, position: usize, asynchronous: bool },
+    Queued {
+        conversation: ConversationId,
+        group: GroupId,
+        position: usize,
+        asynchronous: bool,
+    },
     /// R2 with async off: refused; the visitor gets `sentence` (NoAgent or OutOfHours).
-    Refused { conversation: ConversationId, sentence: SentenceKind },
+    Refused {
+        conversation: ConversationId,
+        sentence: SentenceKind,
+    },
     /// R8: accepted while nobody can take it: the visitor gets the auto-reply.
     AutoReply { conversation: ConversationId },
     /// R5, kept snooze woke while its agent cannot take it: waits for them.
-    Reserved { conversation: ConversationId, agent: AgentId },
-    Snoozed { conversation: ConversationId, agent: AgentId, until: Millis, keep: bool },
-    Woke { conversation: ConversationId, cause: WakeCause },
-    Closed { conversation: ConversationId, cause: CloseCause },
+    Reserved {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
+    Snoozed {
+        conversation: ConversationId,
+        agent: AgentId,
+        until: Millis,
+        keep: bool,
+    },
+    Woke {
+        conversation: ConversationId,
+        cause: WakeCause,
+    },
+    Closed {
+        conversation: ConversationId,
+        cause: CloseCause,
+    },
     /// An agent's effective availability on a channel changed (manual or automatic busy, R3).
-    Availability { agent: AgentId, channel: Channel, availability: Availability },
+    Availability {
+        agent: AgentId,
+        channel: Channel,
+        availability: Availability,
+    },
     /// R10 sentences to the visitor (Relaunch, Reengagement, AgentDisconnected, Transferred).
-    Sentence { conversation: ConversationId, sentence: SentenceKind, agent_availability: Option<Availability> },
+    Sentence {
+        conversation: ConversationId,
+        sentence: SentenceKind,
+        agent_availability: Option<Availability>,
+    },
     /// R10: the agent is warned that the visitor-inactivity timeout closes it at `closes_at`.
-    TimeoutReminder { conversation: ConversationId, agent: AgentId, closes_at: Millis },
+    TimeoutReminder {
+        conversation: ConversationId,
+        agent: AgentId,
+        closes_at: Millis,
+    },
     /// R10: show (or stop showing) the waiting questionnaire to a queued visitor.
-    WaitingQuestionnaire { conversation: ConversationId, show: bool },
+    WaitingQuestionnaire {
+        conversation: ConversationId,
+        show: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,9 +211,15 @@ pub enum RoutingError {
     #[error("conversation {0} already exists")]
     DuplicateConversation(ConversationId),
     #[error("conversation {conversation} is not on agent {agent}'s desk")]
-    NotYourConversation { conversation: ConversationId, agent: AgentId },
+    NotYourConversation {
+        conversation: ConversationId,
+        agent: AgentId,
+    },
     #[error("conversation {conversation} cannot do this while {state}")]
-    InvalidState { conversation: ConversationId, state: &'static str },
+    InvalidState {
+        conversation: ConversationId,
+        state: &'static str,
+    },
     #[error("the agent cannot take it now; transfer anyway to insist")]
     AgentUnavailable(AgentId),
     #[error("snooze needs async messaging on the project")]

@@ -24,8 +24,11 @@ pub mod hours;
 pub mod io;
 pub mod model;
 
-pub use engine::Engine;
-pub use io::{Input, Output, RoutingError};
+pub use engine::{AgentView, Engine};
+pub use hours::{Span, WeeklyHours};
+pub use io::{
+    AssignCause, CloseCause, Input, Output, RoutingError, TransferTo, UnassignCause, WakeCause,
+};
 pub use model::*;
 pub use pupitre_protocol::{AgentId, Availability, Channel, ChosenStatus, GroupId, Millis};
 

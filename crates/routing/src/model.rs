@@ -103,15 +103,31 @@ pub enum ConversationState {
     /// Refused for lack of agents with async messaging off (R2); a new visitor message retries.
     Unrouted,
     /// In its group's queue since `since`. `asynchronous`: accepted by R8 beyond the live queue.
-    Queued { since: Millis, asynchronous: bool },
+    Queued {
+        since: Millis,
+        asynchronous: bool,
+    },
     /// Kept snooze woke up (R5): waits for `agent` to be available with a free slot.
-    Reserved { agent: AgentId, since: Millis },
+    Reserved {
+        agent: AgentId,
+        since: Millis,
+    },
     /// On `agent`'s desk. `over_limit`: placed by transfer-anyway beyond availability or slots
     /// (the only exception to the slot limit; R7).
-    Assigned { agent: AgentId, since: Millis, over_limit: bool },
+    Assigned {
+        agent: AgentId,
+        since: Millis,
+        over_limit: bool,
+    },
     /// Paused until `until` (R5). `keep`: return to this agent.
-    Snoozed { until: Millis, by: AgentId, keep: bool },
-    Closed { at: Millis },
+    Snoozed {
+        until: Millis,
+        by: AgentId,
+        keep: bool,
+    },
+    Closed {
+        at: Millis,
+    },
 }
 
 /// A conversation as the engine sees it; the hub persists it after every change.

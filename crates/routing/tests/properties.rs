@@ -1,0 +1,455 @@
+//! Properties over random histories: 2 groups (one with opening hours), 4 agents, up to 20
+//! conversations, random settings, inputs and waits. After every step:
+//! - the engine's own invariants hold (`check_invariants`);
+//! - a conversation is on at most one desk, and the desks rebuilt from the outputs match the
+//!   engine (R1, DESIGN §5);
+//! - every assignment except "transfer anyway" found the agent below their slot limit (R4, R7);
+//! - no queued conversation waits while an agent of its group is available with a free slot
+//!   (R1, R2, R3, R11), nor a reserved one while its agent is (R5);
+//! - each group's queue is served first come first served per channel (R1);
+//! - a failed input changed nothing and said nothing;
+//! - after `handle_timeout(t)`, `poll_timeout()` is after `t` (no busy loop).
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use pupitre_routing::hours::is_open;
+use pupitre_routing::{
+    AgentConfig, AgentId, AssignCause, Availability, Channel, ChosenStatus, ConversationId,
+    ConversationState, Engine, GroupConfig, GroupId, Input, MINUTE, Millis, Output, SECOND,
+    Settings, Span, Timeouts, TransferTo, WeeklyHours,
+};
+
+/// Monday 1 January 2024, 09:00 UTC.
+const T0: Millis = 1_704_099_600_000;
+const AGENTS: [AgentId; 4] = [1, 2, 3, 4];
+const CONVERSATIONS: i64 = 20;
+/// Bound on wake-ups within one wait: more means the engine spins.
+const MAX_WAKEUPS_PER_WAIT: usize = 1_000;
+
+fn agent_config(id: AgentId) -> AgentConfig {
+    let (groups, slot_max, channels) = match id {
+        1 => (vec![1], 2, vec![Channel::Chat]),
+        2 => (vec![1, 2], 3, vec![Channel::Chat, Channel::Messaging]),
+        3 => (vec![2], 1, vec![Channel::Chat]),
+        _ => (vec![1, 2], 2, vec![Channel::Chat, Channel::Messaging]),
+    };
+    AgentConfig {
+        id,
+        groups,
+        slot_max,
+        channels,
+    }
+}
+
+/// Group 2 is open 08:00–20:00 UTC on weekdays.
+fn group_hours(group: GroupId) -> Option<WeeklyHours> {
+    (group == 2).then(|| {
+        let mut hours = WeeklyHours::every_day(&[Span {
+            start: 8 * 60,
+            end: 20 * 60,
+        }]);
+        hours.days[5].clear();
+        hours.days[6].clear();
+        hours
+    })
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Connect(AgentId),
+    Disconnect(AgentId),
+    Status(AgentId, bool, u8),
+    SlotLimit(AgentId, u32),
+    Shift(AgentId, Option<u32>),
+    New(ConversationId, GroupId, bool),
+    Visitor(ConversationId),
+    /// By the holder, or by another agent.
+    AgentMessage(ConversationId, bool),
+    Presence(ConversationId, bool),
+    Snooze(ConversationId, u32, bool, bool),
+    TransferToAgent(ConversationId, AgentId, bool),
+    TransferToGroup(ConversationId, GroupId),
+    Close(ConversationId, bool),
+    Reopen(ConversationId),
+    Wait(u32),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let agent = prop::sample::select(AGENTS.to_vec());
+    let conv = 1..=CONVERSATIONS;
+    prop_oneof![
+        3 => agent.clone().prop_map(Op::Connect),
+        1 => agent.clone().prop_map(Op::Disconnect),
+        3 => (agent.clone(), any::<bool>(), 0..4u8).prop_map(|(a, m, s)| Op::Status(a, m, s)),
+        1 => (agent.clone(), 0..4u32).prop_map(|(a, l)| Op::SlotLimit(a, l)),
+        1 => (agent.clone(), prop::option::of(0..180u32)).prop_map(|(a, s)| Op::Shift(a, s)),
+        5 => (conv.clone(), 1..=2i64, prop::bool::weighted(0.2)).prop_map(|(c, g, m)| Op::New(c, g, m)),
+        2 => conv.clone().prop_map(Op::Visitor),
+        2 => (conv.clone(), prop::bool::weighted(0.9)).prop_map(|(c, h)| Op::AgentMessage(c, h)),
+        1 => (conv.clone(), any::<bool>()).prop_map(|(c, o)| Op::Presence(c, o)),
+        2 => (conv.clone(), 1..300u32, any::<bool>(), prop::bool::weighted(0.9))
+            .prop_map(|(c, m, k, h)| Op::Snooze(c, m, k, h)),
+        2 => (conv.clone(), agent, any::<bool>()).prop_map(|(c, a, y)| Op::TransferToAgent(c, a, y)),
+        1 => (conv.clone(), 1..=3i64).prop_map(|(c, g)| Op::TransferToGroup(c, g)),
+        2 => (conv.clone(), prop::bool::weighted(0.2)).prop_map(|(c, h)| Op::Close(c, h)),
+        1 => conv.prop_map(Op::Reopen),
+        4 => prop_oneof![4 => 1..600u32, 1 => 600..20_000u32].prop_map(Op::Wait),
+    ]
+}
+
+fn settings() -> impl Strategy<Value = Settings> {
+    let on = |v: u32| prop_oneof![Just(0u32), Just(v)];
+    (
+        any::<bool>(),
+        1..3u32,
+        (on(20), on(60), on(5), on(3), on(45), any::<bool>()),
+        (on(20), on(120), on(2), on(30)),
+    )
+        .prop_map(|(async_messaging, queue_per_agent, a, b)| Settings {
+            queue_per_agent,
+            async_messaging,
+            reopen_to_previous_agent: true,
+            timezone: "UTC".into(),
+            timeouts: Timeouts {
+                visitor_inactivity_min: a.0,
+                reminder_before_timeout_s: a.1,
+                relaunch_after_min: a.2,
+                reengage_after_min: a.3,
+                auto_transfer_s: a.4,
+                auto_transfer_notify_visitor: a.5,
+                agent_disconnected_notice_s: b.0,
+                disconnected_transfer_s: b.1,
+                waiting_questionnaire_min: b.2,
+                queue_close_before_end_min: b.3,
+            },
+        })
+}
+
+/// What the test knows from its own inputs and the engine's outputs.
+struct Model {
+    engine: Engine,
+    now: Millis,
+    /// Conversation → agent, from `Assigned`/`Unassigned` outputs.
+    desks: BTreeMap<ConversationId, AgentId>,
+    limits: BTreeMap<AgentId, u32>,
+    shift_ends: BTreeMap<AgentId, Millis>,
+    /// Continuously queued conversations, in the order they were queued: (id, group, channel).
+    waiting: Vec<(ConversationId, GroupId, Channel)>,
+}
+
+impl Model {
+    fn new(settings: Settings) -> Self {
+        let mut model = Self {
+            engine: Engine::new(settings),
+            now: T0,
+            desks: BTreeMap::new(),
+            limits: BTreeMap::new(),
+            shift_ends: BTreeMap::new(),
+            waiting: Vec::new(),
+        };
+        for group in [1, 2] {
+            model.input(Input::UpsertGroup(GroupConfig {
+                id: group,
+                hours: group_hours(group),
+            }));
+        }
+        for agent in AGENTS {
+            let config = agent_config(agent);
+            model.limits.insert(agent, config.slot_max);
+            model.input(Input::UpsertAgent(config));
+        }
+        model
+    }
+
+    fn input(&mut self, input: Input) {
+        let before = format!("{:?}", self.engine);
+        match self.engine.handle(self.now, input.clone()) {
+            Ok(()) => {
+                match input {
+                    Input::SetSlotLimit { agent, limit } => {
+                        self.limits.insert(agent, limit);
+                    }
+                    Input::SetShiftEnd { agent, at } => match at {
+                        Some(at) => {
+                            self.shift_ends.insert(agent, at);
+                        }
+                        None => {
+                            self.shift_ends.remove(&agent);
+                        }
+                    },
+                    _ => {}
+                }
+                self.outputs();
+            }
+            Err(e) => {
+                assert_eq!(
+                    self.engine.poll_output(),
+                    None,
+                    "{input:?} failed ({e}) with outputs"
+                );
+                assert_eq!(
+                    before,
+                    format!("{:?}", self.engine),
+                    "{input:?} failed ({e}) with changes"
+                );
+            }
+        }
+        self.check();
+    }
+
+    fn wait(&mut self, dt: Millis) {
+        let target = self.now + dt;
+        let mut wakeups = 0;
+        while let Some(at) = self.engine.poll_timeout() {
+            if at > target {
+                break;
+            }
+            wakeups += 1;
+            assert!(wakeups < MAX_WAKEUPS_PER_WAIT, "the engine spins at {at}");
+            self.now = self.now.max(at);
+            self.engine.handle_timeout(self.now);
+            self.outputs();
+            self.check();
+            if let Some(next) = self.engine.poll_timeout() {
+                assert!(
+                    next > self.now,
+                    "poll_timeout {next} <= handled {}",
+                    self.now
+                );
+            }
+        }
+        self.now = target;
+    }
+
+    /// Replays the outputs on the model, checking desks, slots and FCFS as they come.
+    fn outputs(&mut self) {
+        while let Some(output) = self.engine.poll_output() {
+            match output {
+                Output::Assigned {
+                    conversation,
+                    agent,
+                    cause,
+                } => {
+                    assert!(
+                        !self.desks.contains_key(&conversation),
+                        "{conversation} assigned to {agent} while on {:?}'s desk",
+                        self.desks.get(&conversation)
+                    );
+                    let load = self.desks.values().filter(|a| **a == agent).count();
+                    if !matches!(cause, AssignCause::Transfer { anyway: true, .. }) {
+                        let limit = self.limits[&agent] as usize;
+                        assert!(
+                            load < limit,
+                            "{conversation} to {agent} holding {load}, limit {limit} ({cause:?})"
+                        );
+                    }
+                    if let Some(i) = self.waiting.iter().position(|w| w.0 == conversation) {
+                        let (_, group, channel) = self.waiting[i];
+                        if cause == AssignCause::Queue {
+                            let earlier = self.waiting[..i]
+                                .iter()
+                                .find(|w| w.1 == group && w.2 == channel);
+                            assert_eq!(
+                                earlier, None,
+                                "{conversation} served before an earlier one"
+                            );
+                        }
+                        self.waiting.remove(i);
+                    }
+                    self.desks.insert(conversation, agent);
+                }
+                Output::Unassigned {
+                    conversation,
+                    agent,
+                    ..
+                } => {
+                    assert_eq!(
+                        self.desks.remove(&conversation),
+                        Some(agent),
+                        "unassigned {conversation}"
+                    );
+                }
+                Output::Queued {
+                    conversation,
+                    group,
+                    ..
+                } => {
+                    assert!(!self.desks.contains_key(&conversation));
+                    let channel = self
+                        .engine
+                        .conversation(conversation)
+                        .expect("queued exists")
+                        .channel;
+                    assert!(
+                        self.waiting.iter().all(|w| w.0 != conversation),
+                        "{conversation} queued twice"
+                    );
+                    self.waiting.push((conversation, group, channel));
+                }
+                Output::Closed { conversation, .. } => {
+                    assert!(
+                        !self.desks.contains_key(&conversation),
+                        "closed {conversation} on a desk"
+                    );
+                    self.waiting.retain(|w| w.0 != conversation);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check(&self) {
+        if let Err(e) = self.engine.check_invariants(self.now) {
+            panic!("invariant at {}: {e}", self.now);
+        }
+        for id in 1..=CONVERSATIONS {
+            let holder = self.engine.conversation(id).and_then(|c| c.agent());
+            assert_eq!(holder, self.desks.get(&id).copied(), "desk of {id}");
+        }
+        for agent in AGENTS {
+            let Some(view) = self.engine.agent(agent) else { continue }; // not upserted yet
+            let load = self.desks.values().filter(|a| **a == agent).count();
+            assert_eq!(view.load as usize, load, "load of {agent}");
+        }
+        let waiting: Vec<_> = self.waiting.iter().map(|w| w.0).collect();
+        let mut queued: Vec<_> = [1, 2].iter().flat_map(|g| self.engine.queue(*g)).collect();
+        queued.sort_unstable();
+        let mut expected = waiting.clone();
+        expected.sort_unstable();
+        assert_eq!(queued, expected, "queued conversations");
+        // Nobody with room is left idle while a conversation they could take waits.
+        for group in [1, 2] {
+            let open = group_hours(group).is_none_or(|h| is_open(&h, chrono_tz::UTC, self.now));
+            for id in self.engine.queue(group) {
+                let channel = self.engine.conversation(id).expect("queued exists").channel;
+                for agent in AGENTS {
+                    let in_group = agent_config(agent).groups.contains(&group);
+                    assert!(
+                        !(open && in_group && self.has_room(agent, channel)),
+                        "agent {agent} has room while {id} waits in group {group}"
+                    );
+                }
+            }
+        }
+        for id in 1..=CONVERSATIONS {
+            if let Some(ConversationState::Reserved { agent, .. }) =
+                self.engine.conversation(id).map(|c| &c.state)
+            {
+                let channel = self.engine.conversation(id).expect("exists").channel;
+                assert!(
+                    !self.has_room(*agent, channel),
+                    "{agent} has room while {id} is reserved for them"
+                );
+            }
+        }
+    }
+
+    /// From the agent's public view and the shift the test set.
+    fn has_room(&self, agent: AgentId, channel: Channel) -> bool {
+        let Some(view) = self.engine.agent(agent) else { return false };
+        view.availability
+            .contains(&(channel, Availability::Available))
+            && self
+                .shift_ends
+                .get(&agent)
+                .is_none_or(|end| self.now < *end)
+    }
+
+    fn holder_or(&self, conversation: ConversationId, by_holder: bool) -> AgentId {
+        let holder = self
+            .engine
+            .conversation(conversation)
+            .and_then(|c| c.agent());
+        match holder {
+            Some(h) if by_holder => h,
+            Some(h) => AGENTS[(h as usize) % AGENTS.len()],
+            None => 1,
+        }
+    }
+
+    fn apply(&mut self, op: Op) {
+        let input = match op {
+            Op::Connect(agent) => Input::AgentConnected { agent },
+            Op::Disconnect(agent) => Input::AgentDisconnected { agent },
+            Op::Status(agent, messaging, status) => Input::SetStatus {
+                agent,
+                channel: if messaging {
+                    Channel::Messaging
+                } else {
+                    Channel::Chat
+                },
+                status: match status {
+                    0 | 1 => ChosenStatus::Available,
+                    2 => ChosenStatus::Unavailable,
+                    _ => ChosenStatus::Optional("in training".into()),
+                },
+            },
+            Op::SlotLimit(agent, limit) => Input::SetSlotLimit { agent, limit },
+            Op::Shift(agent, minutes) => Input::SetShiftEnd {
+                agent,
+                at: minutes.map(|m| self.now + Millis::from(m) * MINUTE),
+            },
+            Op::New(conversation, group, messaging) => Input::NewConversation {
+                conversation,
+                group,
+                channel: if messaging {
+                    Channel::Messaging
+                } else {
+                    Channel::Chat
+                },
+            },
+            Op::Visitor(conversation) => Input::VisitorMessage { conversation },
+            Op::AgentMessage(conversation, by_holder) => Input::AgentMessage {
+                conversation,
+                agent: self.holder_or(conversation, by_holder),
+            },
+            Op::Presence(conversation, online) => Input::VisitorPresence {
+                conversation,
+                online,
+            },
+            Op::Snooze(conversation, minutes, keep, by_holder) => Input::Snooze {
+                conversation,
+                agent: self.holder_or(conversation, by_holder),
+                until: self.now + Millis::from(minutes) * MINUTE,
+                keep,
+            },
+            Op::TransferToAgent(conversation, to, anyway) => Input::Transfer {
+                conversation,
+                agent: self.holder_or(conversation, true),
+                to: TransferTo::Agent(to),
+                anyway,
+            },
+            Op::TransferToGroup(conversation, group) => Input::Transfer {
+                conversation,
+                agent: self.holder_or(conversation, true),
+                to: TransferTo::Group(group),
+                anyway: false,
+            },
+            Op::Close(conversation, by_hub) => Input::Close {
+                conversation,
+                agent: (!by_hub).then(|| self.holder_or(conversation, true)),
+            },
+            Op::Reopen(conversation) => Input::Reopen { conversation },
+            Op::Wait(seconds) => {
+                self.wait(Millis::from(seconds) * SECOND);
+                return;
+            }
+        };
+        self.input(input);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn routing_keeps_its_promises(settings in settings(), ops in prop::collection::vec(op(), 1..60)) {
+        let mut model = Model::new(settings);
+        for op in ops {
+            model.apply(op);
+        }
+        // And time keeps its promises too: let two days pass.
+        model.wait(2 * 24 * 60 * MINUTE);
+    }
+}
