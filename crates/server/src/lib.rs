@@ -1,1 +1,201 @@
+//! Pupitre's hub: the routing server.
+//!
+//! Map of the crate:
+//! - [`hub`]: the project writer — one thread per project owning the routing engine and a
+//!   store connection; batches, commits, then delivers (R12).
+//! - [`gateway`]: WebSocket connections of desks (`/ws/agent`) and widgets (`/ws/visitor`),
+//!   with their bounds (frame size, rate, buffers).
+//! - [`http`]: login and tokens, the admin API, `/healthz`, `/metrics`.
+//! - [`store`]: the [`store::Store`] trait and its SQLite backend.
+//! - [`auth`]: argon2id passwords and signed tokens.
+//! - [`admin`]: project, group, agent and canned-response administration shared by the CLI
+//!   and the HTTP API; [`demo`]: the demo project.
+//! - [`client`]: scriptable agent and visitor clients (`pupitre client …`), used by tests and
+//!   [`bench`].
+//! - [`clock`]: time as an input.
 
+pub mod admin;
+pub mod auth;
+pub mod bench;
+pub mod client;
+pub mod clock;
+pub mod demo;
+pub mod gateway;
+pub mod http;
+pub mod hub;
+pub mod store;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+
+use crate::auth::Keys;
+use crate::clock::Clock;
+use crate::hub::ProjectHandle;
+use crate::store::{ProjectId, SqliteStore, Store};
+
+/// The running hub's shared state.
+pub struct Hub {
+    pub keys: Keys,
+    pub clock: Clock,
+    db_path: PathBuf,
+    /// A connection for HTTP reads and admin writes (each writer has its own).
+    store: Mutex<SqliteStore>,
+    projects: RwLock<HashMap<ProjectId, ProjectHandle>>,
+    writers: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    next_conn: AtomicU64,
+    runtime: tokio::runtime::Handle,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+impl Hub {
+    /// Opens the database and starts a writer for every project. Call inside a tokio runtime.
+    pub fn open(db_path: &Path, clock: Clock) -> anyhow::Result<Arc<Self>> {
+        let mut store = SqliteStore::open(db_path).with_context(|| format!("opening {}", db_path.display()))?;
+        let keys = Keys::load_or_create(&mut store)?;
+        let projects = store.projects()?;
+        let hub = Arc::new(Self {
+            keys,
+            clock,
+            db_path: db_path.to_owned(),
+            store: Mutex::new(store),
+            projects: RwLock::new(HashMap::new()),
+            writers: Mutex::new(vec![]),
+            next_conn: AtomicU64::new(1),
+            runtime: tokio::runtime::Handle::current(),
+            shutdown: tokio::sync::watch::channel(false).0,
+            metrics: metrics_handle(),
+        });
+        for project in projects {
+            hub.start_project(project.id)?;
+        }
+        Ok(hub)
+    }
+
+    /// Starts the writer of a project (after it was created) if it is not running.
+    pub fn start_project(&self, id: ProjectId) -> anyhow::Result<ProjectHandle> {
+        if let Some(h) = self.projects.read().expect("projects lock").get(&id) {
+            return Ok(h.clone());
+        }
+        let project = self.with_store(|s| s.project(id))?.context("no such project")?;
+        let store = SqliteStore::open(&self.db_path)?;
+        let (handle, thread) =
+            hub::spawn_project(project, Box::new(store), self.clock.clone(), self.runtime.clone())?;
+        self.projects.write().expect("projects lock").insert(id, handle.clone());
+        self.writers.lock().expect("writers lock").push(thread);
+        Ok(handle)
+    }
+
+    pub fn project(&self, id: ProjectId) -> Option<ProjectHandle> {
+        self.projects.read().expect("projects lock").get(&id).cloned()
+    }
+
+    pub fn project_by_code(&self, code: &str) -> Option<ProjectHandle> {
+        self.projects.read().expect("projects lock").values().find(|p| p.code == code).cloned()
+    }
+
+    /// Runs `f` with the HTTP side's store connection.
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut SqliteStore) -> T) -> T {
+        f(&mut self.store.lock().expect("store lock"))
+    }
+
+    pub fn next_conn_id(&self) -> hub::ConnId {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn shutdown_signal(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Moves a manual clock forward and lets every writer fire what is due (tests).
+    pub async fn advance_clock(&self, by: pupitre_protocol::Millis) {
+        self.clock.advance(by);
+        let handles: Vec<_> = self.projects.read().expect("projects lock").values().cloned().collect();
+        for h in handles {
+            h.send(hub::Command::Tick).await;
+            // A round trip makes sure the tick was applied before returning.
+            h.inspect(|_| ()).await;
+        }
+    }
+
+    /// Closes every connection, lets the writers commit what they hold, and waits for them.
+    pub fn stop(&self) {
+        let _ = self.shutdown.send(true);
+        self.projects.write().expect("projects lock").clear();
+        let writers = std::mem::take(&mut *self.writers.lock().expect("writers lock"));
+        for w in writers {
+            let _ = w.join();
+        }
+    }
+}
+
+fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok())
+        .clone()
+}
+
+/// Serves the hub on `listener` until `shutdown` resolves, then stops it gracefully.
+pub async fn serve(
+    listener: TcpListener,
+    hub: Arc<Hub>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = http::app(hub.clone());
+    let mut closing = hub.shutdown_signal();
+    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                () = shutdown => {}
+                _ = closing.changed() => {}
+            }
+        })
+        .await;
+    let h = hub.clone();
+    tokio::task::spawn_blocking(move || h.stop()).await?;
+    result.context("serving HTTP")
+}
+
+/// A hub running in this process on a free port: for tests and the bench.
+pub struct RunningHub {
+    pub hub: Arc<Hub>,
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningHub {
+    pub async fn start(db_path: &Path, clock: Clock) -> anyhow::Result<Self> {
+        let hub = Hub::open(db_path, clock)?;
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(serve(listener, hub.clone(), async move {
+            let _ = rx.await;
+        }));
+        Ok(Self { hub, addr, stop: Some(tx), task })
+    }
+
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await?
+    }
+}

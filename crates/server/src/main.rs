@@ -1,1 +1,282 @@
-fn main() {}
+//! `pupitre`: the hub, its administration, scriptable clients and the load generator.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use pupitre_protocol::agent::Role;
+use pupitre_server::admin::{self, NewAgentRequest, NewCannedRequest};
+use pupitre_server::clock::Clock;
+use pupitre_server::store::{SqliteStore, Store};
+use pupitre_server::{Hub, demo};
+
+#[derive(Parser)]
+#[command(name = "pupitre", version, about = "Pupitre: live chat for customer-service agents")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the hub.
+    Serve {
+        /// The SQLite database file (created if missing).
+        #[arg(long, env = "PUPITRE_DB", default_value = "pupitre.db")]
+        db: PathBuf,
+        #[arg(long, env = "PUPITRE_LISTEN", default_value = "127.0.0.1:8470")]
+        listen: SocketAddr,
+        /// Seed the demo project (DEMO) with agents, groups and canned responses.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Administer projects, groups, agents, canned responses and settings (on the database
+    /// file; a running hub picks changes up at an agent's next connection, or use the HTTP
+    /// admin API for immediate effect).
+    Admin {
+        #[arg(long, env = "PUPITRE_DB", default_value = "pupitre.db")]
+        db: PathBuf,
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Scriptable clients: JSON-lines frames on stdin, JSON-lines frames on stdout.
+    Client {
+        #[command(subcommand)]
+        command: ClientCommand,
+    },
+    /// The load generator: prints P1–P4 figures.
+    Bench(pupitre_server::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a project: `admin project-create DEMO "Demo shop"`.
+    ProjectCreate { code: String, name: String },
+    ProjectList,
+    GroupCreate {
+        #[arg(long)]
+        project: String,
+        name: String,
+    },
+    GroupList {
+        #[arg(long)]
+        project: String,
+    },
+    AgentCreate {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read from PUPITRE_PASSWORD when absent.
+        #[arg(long, env = "PUPITRE_PASSWORD")]
+        password: String,
+        #[arg(long, value_enum, default_value = "agent")]
+        role: RoleArg,
+        #[arg(long)]
+        slots: Option<u32>,
+        /// Group name (repeat for several).
+        #[arg(long = "group")]
+        groups: Vec<String>,
+    },
+    AgentList {
+        #[arg(long)]
+        project: String,
+    },
+    CannedCreate {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        theme: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        body: String,
+        #[arg(long)]
+        shortcut: Option<String>,
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+    CannedList {
+        #[arg(long)]
+        project: String,
+    },
+    /// Print the project's settings (JSON).
+    SettingsShow {
+        #[arg(long)]
+        project: String,
+    },
+    /// Set one setting by its dotted path: `settings-set --project DEMO routing.queue_per_agent 3`.
+    SettingsSet {
+        #[arg(long)]
+        project: String,
+        path: String,
+        /// JSON, or a plain string.
+        value: String,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Agent,
+    Manager,
+    Admin,
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    Agent {
+        #[arg(long)]
+        hub: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "PUPITRE_PASSWORD")]
+        password: String,
+    },
+    Visitor {
+        #[arg(long)]
+        hub: String,
+        #[arg(long)]
+        project: String,
+        /// Keep the visitor's identity in this file across runs (W2).
+        #[arg(long)]
+        identity: Option<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Serve { db, listen, demo } => serve(db, listen, demo),
+        Command::Admin { db, command } => admin_command(db, command),
+        Command::Client { command } => runtime()?.block_on(async {
+            match command {
+                ClientCommand::Agent { hub, email, password } => {
+                    pupitre_server::client::run_agent_cli(hub, email, password).await
+                }
+                ClientCommand::Visitor { hub, project, identity } => {
+                    pupitre_server::client::run_visitor_cli(hub, project, identity).await
+                }
+            }
+        }),
+        Command::Bench(args) => runtime()?.block_on(pupitre_server::bench::run(args)),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+}
+
+fn serve(db: PathBuf, listen: SocketAddr, with_demo: bool) -> anyhow::Result<()> {
+    if with_demo {
+        let mut store = SqliteStore::open(&db)?;
+        if demo::seed(&mut store)? {
+            tracing::info!("seeded the demo project {}", demo::PROJECT);
+        }
+    }
+    runtime()?.block_on(async move {
+        let hub = Hub::open(&db, Clock::system())?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen} (is another hub running?)"))?;
+        let addr = listener.local_addr()?;
+        println!("Pupitre hub listening on http://{addr}  (database: {})", db.display());
+        println!("  desk WebSocket:    ws://{addr}/ws/agent");
+        println!("  widget WebSocket:  ws://{addr}/ws/visitor");
+        println!("  health / metrics:  http://{addr}/healthz  http://{addr}/metrics");
+        if with_demo {
+            println!("Demo project {} — agents (e-mail / password):", demo::PROJECT);
+            for (name, email, password, role, groups) in demo::AGENTS {
+                println!("  {name:<14} {email:<26} {password:<14} {role:?} in {}", groups.join(", "));
+            }
+            println!("Act as a visitor:  pupitre client visitor --hub http://{addr} --project {}", demo::PROJECT);
+            println!("  then type: {{\"type\":\"send_message\",\"text\":\"Hello!\"}}");
+        }
+        let shutdown = async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("install SIGTERM handler");
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+            tracing::info!("shutting down: closing connections, committing what is pending");
+        };
+        pupitre_server::serve(listener, hub, shutdown).await
+    })
+}
+
+fn project_id(store: &mut SqliteStore, code: &str) -> anyhow::Result<i64> {
+    Ok(store.project_by_code(code)?.with_context(|| format!("no project {code:?}"))?.id)
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
+    let mut store = SqliteStore::open(&db)?;
+    let s: &mut SqliteStore = &mut store;
+    match command {
+        AdminCommand::ProjectCreate { code, name } => {
+            let id = admin::create_project(s, &code, &name)?;
+            println!("created project {code} (id {id})");
+        }
+        AdminCommand::ProjectList => print_json(&admin::list_projects(s)?)?,
+        AdminCommand::GroupCreate { project, name } => {
+            let p = project_id(s, &project)?;
+            print_json(&admin::create_group(s, p, &name, None)?)?;
+        }
+        AdminCommand::GroupList { project } => {
+            let p = project_id(s, &project)?;
+            print_json(&admin::list_groups(s, p)?)?;
+        }
+        AdminCommand::AgentCreate { project, email, name, password, role, slots, groups } => {
+            let p = project_id(s, &project)?;
+            let role = match role {
+                RoleArg::Agent => Role::Agent,
+                RoleArg::Manager => Role::Manager,
+                RoleArg::Admin => Role::Admin,
+            };
+            let req = NewAgentRequest { email, name, password, role, slot_max: slots, groups };
+            print_json(&admin::create_agent(s, p, req)?)?;
+        }
+        AdminCommand::AgentList { project } => {
+            let p = project_id(s, &project)?;
+            print_json(&admin::list_agents(s, p)?)?;
+        }
+        AdminCommand::CannedCreate { project, theme, title, body, shortcut, language } => {
+            let p = project_id(s, &project)?;
+            let req = NewCannedRequest { theme, title, body, shortcut, language };
+            print_json(&admin::create_canned(s, p, None, req)?)?;
+        }
+        AdminCommand::CannedList { project } => {
+            let p = project_id(s, &project)?;
+            print_json(&s.canned_responses(p, None)?)?;
+        }
+        AdminCommand::SettingsShow { project } => {
+            let p = s.project_by_code(&project)?.with_context(|| format!("no project {project:?}"))?;
+            print_json(&p.settings)?;
+        }
+        AdminCommand::SettingsSet { project, path, value } => {
+            let p = project_id(s, &project)?;
+            print_json(&admin::set_setting_path(s, p, &path, &value)?)?;
+        }
+    }
+    Ok(())
+}

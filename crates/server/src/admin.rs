@@ -1,0 +1,226 @@
+//! Administration shared by `pupitre admin …` and the HTTP admin API (SPEC A1–A8): validation
+//! lives here once.
+
+use pupitre_protocol::agent::Role;
+use pupitre_protocol::{AgentId, GroupId};
+use pupitre_routing::hours::WeeklyHours;
+use serde::{Deserialize, Serialize};
+
+use crate::auth;
+use crate::store::{CannedResponse, NewAgent, ProjectId, ProjectSettings, Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Result<T> = std::result::Result<T, AdminError>;
+
+fn invalid<T>(msg: impl Into<String>) -> Result<T> {
+    Err(AdminError::Invalid(msg.into()))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProjectSummary {
+    pub id: ProjectId,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupSummary {
+    pub id: GroupId,
+    pub name: String,
+    pub hours: Option<WeeklyHours>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AgentSummary {
+    pub id: AgentId,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub slot_max: u32,
+    pub groups: Vec<GroupId>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewAgentRequest {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    #[serde(default = "default_role")]
+    pub role: Role,
+    /// A1; the project's default when absent.
+    pub slot_max: Option<u32>,
+    /// Group names or ids.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+fn default_role() -> Role {
+    Role::Agent
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NewCannedRequest {
+    pub theme: String,
+    pub title: String,
+    pub body: String,
+    pub shortcut: Option<String>,
+    #[serde(default = "default_language")]
+    pub language: String,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+
+/// Project codes prefix conversation numbers (`DEMO-1042`): capitals and digits only.
+pub fn check_code(code: &str) -> Result<()> {
+    if code.is_empty() || code.len() > 16 || !code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        return invalid("a project code is 1 to 16 capital letters or digits, e.g. DEMO");
+    }
+    Ok(())
+}
+
+fn check_name(what: &str, name: &str) -> Result<()> {
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        return invalid(format!("{what} must be 1 to 200 characters"));
+    }
+    Ok(())
+}
+
+pub fn create_project(store: &mut dyn Store, code: &str, name: &str) -> Result<ProjectId> {
+    check_code(code)?;
+    check_name("the project name", name)?;
+    Ok(store.create_project(code, name, &ProjectSettings::default())?)
+}
+
+pub fn list_projects(store: &mut dyn Store) -> Result<Vec<ProjectSummary>> {
+    Ok(store.projects()?.into_iter().map(|p| ProjectSummary { id: p.id, code: p.code, name: p.name }).collect())
+}
+
+pub fn create_group(store: &mut dyn Store, project: ProjectId, name: &str, hours: Option<&WeeklyHours>) -> Result<GroupSummary> {
+    check_name("the group name", name)?;
+    if let Some(h) = hours {
+        for day in &h.days {
+            for span in day {
+                if span.start >= span.end || span.end > 1440 {
+                    return invalid("opening hours are spans of minutes within a day, start < end ≤ 1440");
+                }
+            }
+        }
+    }
+    let id = store.create_group(project, name, hours)?;
+    Ok(GroupSummary { id, name: name.to_owned(), hours: hours.cloned() })
+}
+
+pub fn list_groups(store: &mut dyn Store, project: ProjectId) -> Result<Vec<GroupSummary>> {
+    Ok(store.groups(project)?.into_iter().map(|g| GroupSummary { id: g.id, name: g.name, hours: g.hours }).collect())
+}
+
+pub fn create_agent(store: &mut dyn Store, project: ProjectId, req: NewAgentRequest) -> Result<AgentSummary> {
+    let email = req.email.trim().to_owned();
+    if !email.contains('@') || email.len() > 254 {
+        return invalid("the e-mail address is not valid");
+    }
+    check_name("the agent name", &req.name)?;
+    if req.password.chars().count() < 8 {
+        return invalid("a password has at least 8 characters");
+    }
+    let settings = store.project(project)?.ok_or_else(|| StoreError::NotFound(format!("project {project}")))?.settings;
+    let slot_max = req.slot_max.unwrap_or(settings.default_slot_max);
+    if !(1..=50).contains(&slot_max) {
+        return invalid("the slot maximum is between 1 and 50");
+    }
+    let groups = store.groups(project)?;
+    let mut ids = vec![];
+    for g in &req.groups {
+        match groups.iter().find(|row| row.name == *g || row.id.to_string() == *g) {
+            Some(row) => ids.push(row.id),
+            None => return invalid(format!("no group {g:?} in this project")),
+        }
+    }
+    let password_hash = auth::hash_password(&req.password);
+    let id = store.create_agent(&NewAgent {
+        project_id: project,
+        email: email.clone(),
+        name: req.name.clone(),
+        password_hash,
+        role: req.role,
+        slot_max,
+        groups: ids.clone(),
+    })?;
+    Ok(AgentSummary { id, email, name: req.name, role: req.role, slot_max, groups: ids })
+}
+
+pub fn list_agents(store: &mut dyn Store, project: ProjectId) -> Result<Vec<AgentSummary>> {
+    Ok(store
+        .agents(project)?
+        .into_iter()
+        .map(|a| AgentSummary { id: a.id, email: a.email, name: a.name, role: a.role, slot_max: a.slot_max, groups: a.groups })
+        .collect())
+}
+
+pub fn create_canned(
+    store: &mut dyn Store,
+    project: ProjectId,
+    agent: Option<AgentId>,
+    req: NewCannedRequest,
+) -> Result<CannedResponse> {
+    check_name("the theme", &req.theme)?;
+    check_name("the title", &req.title)?;
+    if req.body.trim().is_empty() || req.body.chars().count() > 10_000 {
+        return invalid("the body must be 1 to 10,000 characters");
+    }
+    if let Some(s) = &req.shortcut
+        && (!s.starts_with('/') || s.len() < 2 || s.chars().any(char::is_whitespace))
+    {
+        return invalid("a shortcut starts with / and has no spaces, e.g. /hello");
+    }
+    let mut canned = CannedResponse {
+        id: 0,
+        agent_id: agent,
+        theme: req.theme,
+        shortcut: req.shortcut,
+        language: req.language,
+        title: req.title,
+        body: req.body,
+    };
+    canned.id = store.create_canned_response(project, &canned)?;
+    Ok(canned)
+}
+
+/// Validates and stores the project's settings.
+pub fn set_settings(store: &mut dyn Store, project: ProjectId, settings: &ProjectSettings) -> Result<()> {
+    if settings.routing.timezone.parse::<chrono_tz::Tz>().is_err() {
+        return invalid(format!("unknown time zone {:?}", settings.routing.timezone));
+    }
+    if !(1..=50).contains(&settings.default_slot_max) {
+        return invalid("the default slot maximum is between 1 and 50");
+    }
+    Ok(store.update_settings(project, settings)?)
+}
+
+/// Sets one value of the settings by a dotted path (`routing.queue_per_agent`), for the CLI.
+/// The value is JSON, or a plain string.
+pub fn set_setting_path(store: &mut dyn Store, project: ProjectId, path: &str, value: &str) -> Result<ProjectSettings> {
+    let current = store.project(project)?.ok_or_else(|| StoreError::NotFound(format!("project {project}")))?.settings;
+    let mut doc = serde_json::to_value(&current).map_err(StoreError::from)?;
+    let mut slot = &mut doc;
+    for key in path.split('.') {
+        slot = match slot.get_mut(key) {
+            Some(s) => s,
+            None => return invalid(format!("no setting {path:?}")),
+        };
+    }
+    *slot = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+    let settings: ProjectSettings =
+        serde_json::from_value(doc).map_err(|e| AdminError::Invalid(format!("{path}: {e}")))?;
+    set_settings(store, project, &settings)?;
+    Ok(settings)
+}

@@ -1,0 +1,144 @@
+//! Passwords (argon2id), signed tokens (HMAC-SHA-256) and refresh tokens.
+//!
+//! A token is `base64url(claims JSON) "." base64url(HMAC)`. The key is made once per hub and kept
+//! in the database (`meta.token_key`), so tokens survive a restart. Claims carry a `kind`, so a
+//! visitor token can never pass as an agent's access token.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use hmac::{Hmac, Mac};
+use pupitre_protocol::agent::Role;
+use pupitre_protocol::{AgentId, Millis};
+use rand::RngCore;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sha2::{Digest, Sha256};
+
+use crate::store::{ProjectId, Store, StoreError};
+
+/// An access token lives this long; the desk refreshes it before it ends.
+pub const ACCESS_TTL: Millis = 15 * 60 * 1000;
+/// A refresh token lives this long ("remember me"); each use replaces it.
+pub const REFRESH_TTL: Millis = 30 * 24 * 3600 * 1000;
+
+#[derive(Clone)]
+pub struct Keys {
+    key: [u8; 32],
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Keys(…)")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Claims {
+    /// An agent's access token.
+    Access { agent: AgentId, project: ProjectId, role: Role, exp: Millis },
+    /// A visitor's identity (W2). No expiry: it is the visitor's memory of who they are.
+    Visitor { visitor: String, project: ProjectId },
+}
+
+impl Keys {
+    pub fn load_or_create(store: &mut dyn Store) -> Result<Self, StoreError> {
+        if let Some(encoded) = store.meta("token_key")?
+            && let Ok(bytes) = B64.decode(encoded.as_bytes())
+            && let Ok(key) = <[u8; 32]>::try_from(bytes.as_slice())
+        {
+            return Ok(Self { key });
+        }
+        let mut key = [0u8; 32];
+        rand::rng().fill_bytes(&mut key);
+        store.set_meta("token_key", &B64.encode(key))?;
+        Ok(Self { key })
+    }
+
+    fn mac(&self) -> Hmac<Sha256> {
+        <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("HMAC takes a key of any length")
+    }
+
+    pub fn sign(&self, claims: &Claims) -> String {
+        let body = B64.encode(serde_json::to_vec(claims).expect("claims serialize"));
+        let mut mac = self.mac();
+        mac.update(body.as_bytes());
+        let sig = B64.encode(mac.finalize().into_bytes());
+        format!("{body}.{sig}")
+    }
+
+    /// The claims of a token signed by this hub, or `None` (forged, truncated, garbage).
+    pub fn verify(&self, token: &str) -> Option<Claims> {
+        let (body, sig) = token.split_once('.')?;
+        let sig = B64.decode(sig).ok()?;
+        let mut mac = self.mac();
+        mac.update(body.as_bytes());
+        mac.verify_slice(&sig).ok()?;
+        decode_json(&B64.decode(body).ok()?)
+    }
+}
+
+fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_slice(bytes).ok()
+}
+
+pub fn hash_password(password: &str) -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let salt = SaltString::encode_b64(&bytes).expect("16 bytes make a valid salt");
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2id with default parameters hashes any password")
+        .to_string()
+}
+
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A new refresh token and the hash under which it is stored.
+pub fn new_refresh_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = B64.encode(bytes);
+    let hash = refresh_hash(&token);
+    (token, hash)
+}
+
+pub fn refresh_hash(token: &str) -> String {
+    B64.encode(Sha256::digest(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> Keys {
+        Keys { key: [7; 32] }
+    }
+
+    #[test]
+    fn tokens_round_trip_and_reject_forgery() {
+        let k = keys();
+        let claims = Claims::Visitor { visitor: "v1".into(), project: 1 };
+        let token = k.sign(&claims);
+        assert_eq!(k.verify(&token), Some(claims));
+        let forged = token.replacen('e', "f", 1);
+        assert_ne!(forged, token);
+        assert_eq!(k.verify(&forged), None);
+        assert_eq!(k.verify("garbage"), None);
+        assert_eq!(Keys { key: [8; 32] }.verify(&token), None);
+    }
+
+    #[test]
+    fn passwords_hash_with_argon2id() {
+        let hash = hash_password("s3cret");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password(&hash, "s3cret"));
+        assert!(!verify_password(&hash, "wrong"));
+        assert!(!verify_password("not a hash", "s3cret"));
+    }
+}

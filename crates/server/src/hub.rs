@@ -1,0 +1,1338 @@
+//! The project writer: one thread per project owns its routing [`Engine`] and a store
+//! connection, so routing has exactly one writer (DESIGN.md §5).
+//!
+//! Loop: wait for a [`Command`] or the engine's next deadline; take up to [`MAX_BATCH`] waiting
+//! commands; apply each (engine input, messages, events, all as data in a [`Batch`]); commit the
+//! batch in one transaction; only then deliver the events and the acks (R12: an ack means
+//! durable). A failed commit answers `internal` to every frame of the batch and rebuilds the
+//! engine from the store, so memory never runs ahead of the disk.
+//!
+//! Each event gets the project's next `seq` and goes to one stream (`a:<agent>` or
+//! `v:<visitor>`). A connection registers here, in the writer, after its missed events were
+//! read: nothing can slip between the replay and the live feed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use pupitre_protocol::agent::{
+    AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame, AssignCause as WireAssignCause,
+    ConversationView, DeskSnapshot, GroupInfo, RemoveCause, TransferTarget, VisitorCard,
+};
+use pupitre_protocol::visitor::{AgentCard, Page, VisitorClientFrame, VisitorConversation, VisitorEvent, VisitorServerFrame};
+use pupitre_protocol::{
+    AgentId, Author, Body, Channel, ChannelStatus, ChosenStatus, ClientId,
+    ConversationRef, ConversationState as WireState, ErrorCode, ErrorFrame, Message, Millis,
+    PROTOCOL_VERSION, SentenceKind, Seq, ThreadEvent, MAX_MESSAGE_CHARS,
+};
+use pupitre_routing::io::{AssignCause, CloseCause, TransferTo, UnassignCause};
+use pupitre_routing::{
+    AgentConfig, AgentRecord, ConversationState, Engine, GroupConfig, Input,
+    Output, RoutingError,
+};
+use tokio::sync::mpsc;
+
+use crate::clock::Clock;
+use crate::store::{
+    AgentRow, AgentRuntime, Batch, ConversationRow, GroupRow, ProjectId, ProjectRow, Store,
+    StoreError, StoredMessage, VisitorRow,
+};
+
+/// Commands applied in one transaction at most. Bounds the latency of the first frame of a
+/// batch while letting a burst share one fsync.
+pub const MAX_BATCH: usize = 512;
+/// Commands waiting for the writer. Connections wait (backpressure) when it is full.
+pub const COMMAND_QUEUE: usize = 8192;
+/// Frames waiting to be written to one connection. A connection that falls this far behind is
+/// dropped; it reconnects and resumes from its last `seq`, losing nothing.
+pub const OUTBOUND_QUEUE: usize = 1024;
+/// Missed events replayed on resume; a client further behind gets a fresh snapshot instead.
+pub const MAX_REPLAY: usize = 5_000;
+/// Longest visitor draft forwarded (D11), in characters.
+const MAX_DRAFT_CHARS: usize = 2_000;
+/// Longest transfer comment, e-mail, name, URL.
+const MAX_FIELD_CHARS: usize = 2_000;
+
+pub type ConnId = u64;
+
+/// What a connection receives from the writer.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A JSON text frame.
+    Text(String),
+    /// Close the socket with this reason (e.g. the connection fell behind).
+    Close(&'static str),
+}
+
+pub type OutboundTx = mpsc::Sender<Outbound>;
+
+pub enum Command {
+    AgentHello { agent: AgentId, last_seq: Option<Seq>, conn: ConnId, out: OutboundTx },
+    AgentFrame { agent: AgentId, conn: ConnId, frame: AgentClientFrame },
+    AgentGone { agent: AgentId, conn: ConnId },
+    VisitorHello { visitor: String, token: String, last_seq: Option<Seq>, card: VisitorCard, conn: ConnId, out: OutboundTx },
+    VisitorFrame { visitor: String, conn: ConnId, frame: VisitorClientFrame },
+    VisitorGone { visitor: String, conn: ConnId },
+    /// Configuration changed in the store (admin): reload agents, groups and settings.
+    Reload,
+    /// Wake up and fire due timers (a manual clock moved).
+    Tick,
+    /// Run `f` on the writer's state (tests and admin reads).
+    Inspect(Box<dyn FnOnce(&Engine) + Send>),
+}
+
+/// The handle connections and HTTP handlers use to reach one project's writer.
+#[derive(Clone)]
+pub struct ProjectHandle {
+    pub id: ProjectId,
+    pub code: String,
+    tx: mpsc::Sender<Command>,
+}
+
+impl ProjectHandle {
+    pub async fn send(&self, cmd: Command) -> bool {
+        self.tx.send(cmd).await.is_ok()
+    }
+
+    /// Runs `f` on the engine and returns its result.
+    pub async fn inspect<T: Send + 'static>(&self, f: impl FnOnce(&Engine) -> T + Send + 'static) -> Option<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let cmd = Command::Inspect(Box::new(move |e| {
+            let _ = tx.send(f(e));
+        }));
+        if !self.send(cmd).await {
+            return None;
+        }
+        rx.await.ok()
+    }
+}
+
+/// Starts the writer thread of a project.
+pub fn spawn_project(
+    project: ProjectRow,
+    store: Box<dyn Store>,
+    clock: Clock,
+    runtime: tokio::runtime::Handle,
+) -> Result<(ProjectHandle, std::thread::JoinHandle<()>), StoreError> {
+    let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+    let handle = ProjectHandle { id: project.id, code: project.code.clone(), tx };
+    let mut writer = Writer::load(project, store, clock)?;
+    let thread = std::thread::Builder::new()
+        .name(format!("writer-{}", handle.code))
+        .spawn(move || writer.run(rx, runtime))
+        .expect("the OS can start a thread");
+    Ok((handle, thread))
+}
+
+fn to_wire_state(state: &ConversationState) -> WireState {
+    match state {
+        ConversationState::Unrouted => WireState::Unrouted,
+        ConversationState::Queued { .. } => WireState::Queued,
+        ConversationState::Reserved { .. } => WireState::Reserved,
+        ConversationState::Assigned { .. } => WireState::Assigned,
+        ConversationState::Snoozed { .. } => WireState::Snoozed,
+        ConversationState::Closed { .. } => WireState::Closed,
+    }
+}
+
+fn routing_error(e: RoutingError) -> ErrorFrame {
+    let code = match &e {
+        RoutingError::UnknownAgent(_) | RoutingError::UnknownGroup(_) | RoutingError::UnknownConversation(_) => {
+            ErrorCode::NotFound
+        }
+        RoutingError::DuplicateConversation(_) => ErrorCode::Conflict,
+        RoutingError::NotYourConversation { .. } => ErrorCode::Forbidden,
+        RoutingError::InvalidState { .. } => ErrorCode::InvalidState,
+        RoutingError::AgentUnavailable(_) => ErrorCode::AgentUnavailable,
+        RoutingError::AsyncMessagingOff => ErrorCode::AsyncMessagingOff,
+        RoutingError::SlotLimitAboveMax { .. } => ErrorCode::SlotLimitAboveMax,
+        RoutingError::Invalid(_) => ErrorCode::InvalidInput,
+    };
+    ErrorFrame::new(code, e.to_string())
+}
+
+fn invalid(msg: impl Into<String>) -> ErrorFrame {
+    ErrorFrame::new(ErrorCode::InvalidInput, msg)
+}
+
+/// Checks a text field: trimmed non-empty (when `required`) and at most `max` characters.
+fn check_text(field: &str, text: &str, max: usize) -> Result<(), ErrorFrame> {
+    if text.trim().is_empty() {
+        return Err(invalid(format!("{field} is empty")));
+    }
+    if text.chars().count() > max {
+        return Err(invalid(format!("{field} is longer than {max} characters")));
+    }
+    Ok(())
+}
+
+/// Where a delivery goes.
+enum Target {
+    Agent(AgentId),
+    Visitor(String),
+    Conn(ConnId),
+}
+
+struct Conn {
+    id: ConnId,
+    out: OutboundTx,
+}
+
+struct VisitorState {
+    card: VisitorCard,
+    created_at: Millis,
+    /// The visitor's conversation that is not closed, if any.
+    open: Option<i64>,
+    /// The visitor's last conversation (R9 reopen).
+    last: Option<i64>,
+    stored: bool,
+}
+
+struct Writer {
+    project: ProjectRow,
+    groups: Vec<GroupRow>,
+    agents: BTreeMap<AgentId, AgentRow>,
+    store: Box<dyn Store>,
+    clock: Clock,
+    engine: Engine,
+    seq: Seq,
+    message_id: i64,
+    conversation_no: i64,
+    /// Conversation number → its visitor.
+    conversation_visitor: HashMap<i64, String>,
+    conversation_type: HashMap<i64, String>,
+    visitors: HashMap<String, VisitorState>,
+    agent_conns: HashMap<AgentId, Vec<Conn>>,
+    visitor_conns: HashMap<String, Vec<Conn>>,
+    all_conns: HashMap<ConnId, OutboundTx>,
+    // The batch under construction and what to deliver once it is durable.
+    batch: Batch,
+    outbox: Vec<(Target, String)>,
+    dirty_conversations: BTreeSet<i64>,
+    dirty_agents: BTreeSet<AgentId>,
+    status_changed: BTreeSet<AgentId>,
+    /// Client ids applied in this batch (not yet in the store).
+    batch_client_ids: BTreeSet<ClientId>,
+    /// Conversations put on a desk by this step: their view already carries the new messages.
+    assigned_now: BTreeSet<i64>,
+    /// Frames of this batch to acknowledge once it is durable.
+    acks: Vec<(ConnId, ClientId)>,
+}
+
+/// What the writer reads from the store at start-up and after a failed commit.
+struct Loaded {
+    project: ProjectRow,
+    groups: Vec<GroupRow>,
+    agents: BTreeMap<AgentId, AgentRow>,
+    engine: Engine,
+    counters: crate::store::Counters,
+    conversation_visitor: HashMap<i64, String>,
+    visitors: HashMap<String, VisitorState>,
+}
+
+fn load_state(store: &mut dyn Store, project_id: ProjectId, now: Millis) -> Result<Loaded, StoreError> {
+    let project = store.project(project_id)?.ok_or_else(|| StoreError::NotFound(format!("project {project_id}")))?;
+    let groups = store.groups(project.id)?;
+    let agents: BTreeMap<_, _> = store.agents(project.id)?.into_iter().map(|a| (a.id, a)).collect();
+    let conversations = store.live_conversations(project.id)?;
+    let counters = store.counters(project.id)?;
+    let mut visitors: HashMap<String, VisitorState> = HashMap::new();
+    let mut conversation_visitor = HashMap::new();
+    for row in &conversations {
+        conversation_visitor.insert(row.record.id, row.visitor_id.clone());
+        if !visitors.contains_key(&row.visitor_id)
+            && let Some(v) = store.visitor(&row.visitor_id)?
+        {
+            visitors.insert(
+                v.id.clone(),
+                VisitorState { card: v.card, created_at: v.created_at, open: None, last: None, stored: true },
+            );
+        }
+        if let Some(v) = visitors.get_mut(&row.visitor_id) {
+            v.open = Some(row.record.id);
+            v.last = Some(row.record.id);
+        }
+    }
+    let engine = Engine::restore(
+        project.settings.routing.clone(),
+        groups.iter().map(group_config).collect(),
+        agents.values().map(agent_record).collect(),
+        conversations.into_iter().map(|c| c.record).collect(),
+        now,
+    );
+    Ok(Loaded { project, groups, agents, engine, counters, conversation_visitor, visitors })
+}
+
+impl Writer {
+    fn load(project: ProjectRow, mut store: Box<dyn Store>, clock: Clock) -> Result<Self, StoreError> {
+        let loaded = load_state(store.as_mut(), project.id, clock.now())?;
+        Ok(Self {
+            project: loaded.project,
+            groups: loaded.groups,
+            agents: loaded.agents,
+            store,
+            clock,
+            engine: loaded.engine,
+            seq: loaded.counters.seq,
+            message_id: loaded.counters.message_id,
+            conversation_no: loaded.counters.conversation,
+            conversation_visitor: loaded.conversation_visitor,
+            conversation_type: HashMap::new(),
+            visitors: loaded.visitors,
+            agent_conns: HashMap::new(),
+            visitor_conns: HashMap::new(),
+            all_conns: HashMap::new(),
+            batch: Batch::default(),
+            outbox: Vec::new(),
+            dirty_conversations: BTreeSet::new(),
+            dirty_agents: BTreeSet::new(),
+            status_changed: BTreeSet::new(),
+            batch_client_ids: BTreeSet::new(),
+            assigned_now: BTreeSet::new(),
+            acks: Vec::new(),
+        })
+    }
+
+    fn run(&mut self, mut rx: mpsc::Receiver<Command>, runtime: tokio::runtime::Handle) {
+        let mut commands = Vec::with_capacity(MAX_BATCH);
+        loop {
+            let now = self.clock.now();
+            let wait = match self.engine.poll_timeout() {
+                Some(at) if at <= now => Some(Duration::ZERO),
+                Some(at) => Some(Duration::from_millis((at - now) as u64)),
+                None => None,
+            };
+            let received = runtime.block_on(async {
+                match wait {
+                    Some(d) if d.is_zero() => rx.try_recv().map_err(|e| matches!(e, mpsc::error::TryRecvError::Disconnected)).map(Some).or_else(|closed| if closed { Err(()) } else { Ok(None) }),
+                    Some(d) => match tokio::time::timeout(d, rx.recv()).await {
+                        Ok(Some(c)) => Ok(Some(c)),
+                        Ok(None) => Err(()),
+                        Err(_) => Ok(None),
+                    },
+                    None => rx.recv().await.map(Some).ok_or(()),
+                }
+            });
+            let first = match received {
+                Ok(c) => c,
+                Err(()) => break, // every handle dropped: the hub is shutting down
+            };
+            commands.extend(first);
+            while commands.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(c) => commands.push(c),
+                    Err(_) => break,
+                }
+            }
+            let now = self.clock.now();
+            if self.engine.poll_timeout().is_some_and(|at| at <= now) {
+                self.engine.handle_timeout(now);
+                self.process_outputs(now);
+            }
+            for cmd in commands.drain(..) {
+                self.apply(cmd);
+            }
+            self.flush();
+        }
+        self.flush();
+        tracing::info!(project = %self.project.code, "writer stopped");
+    }
+
+    fn apply(&mut self, cmd: Command) {
+        let now = self.clock.now();
+        match cmd {
+            Command::AgentHello { agent, last_seq, conn, out } => {
+                self.flush();
+                self.agent_hello(agent, last_seq, conn, out, now);
+            }
+            Command::AgentFrame { agent, conn, frame } => {
+                let client_id = frame.client_id();
+                if let Some(id) = client_id
+                    && self.already_applied(id)
+                {
+                    self.acks.push((conn, id));
+                    return;
+                }
+                match self.agent_frame(agent, frame, now) {
+                    Ok(()) => {
+                        if let Some(id) = client_id {
+                            self.batch.applied.push((id, now));
+                            self.batch_client_ids.insert(id);
+                            self.acks.push((conn, id));
+                        }
+                    }
+                    Err(e) => self.reply(conn, AgentServerFrame::Error(e.for_frame(client_id))),
+                }
+                self.process_outputs(now);
+            }
+            Command::AgentGone { agent, conn } => {
+                self.all_conns.remove(&conn);
+                if let Some(conns) = self.agent_conns.get_mut(&agent) {
+                    conns.retain(|c| c.id != conn);
+                    if conns.is_empty() {
+                        self.agent_conns.remove(&agent);
+                        let _ = self.engine.handle(now, Input::AgentDisconnected { agent });
+                        self.process_outputs(now);
+                    }
+                }
+            }
+            Command::VisitorHello { visitor, token, last_seq, card, conn, out } => {
+                self.flush();
+                self.visitor_hello(visitor, token, last_seq, card, conn, out, now);
+            }
+            Command::VisitorFrame { visitor, conn, frame } => {
+                let client_id = frame.client_id();
+                if let Some(id) = client_id
+                    && self.already_applied(id)
+                {
+                    self.acks.push((conn, id));
+                    return;
+                }
+                match self.visitor_frame(&visitor, frame, now) {
+                    Ok(()) => {
+                        if let Some(id) = client_id {
+                            self.batch.applied.push((id, now));
+                            self.batch_client_ids.insert(id);
+                            self.acks.push((conn, id));
+                        }
+                    }
+                    Err(e) => self.reply_visitor(conn, VisitorServerFrame::Error(e.for_frame(client_id))),
+                }
+                self.process_outputs(now);
+            }
+            Command::VisitorGone { visitor, conn } => {
+                self.all_conns.remove(&conn);
+                if let Some(conns) = self.visitor_conns.get_mut(&visitor) {
+                    conns.retain(|c| c.id != conn);
+                    if conns.is_empty() {
+                        self.visitor_conns.remove(&visitor);
+                        self.visitor_presence(&visitor, false, now);
+                    }
+                }
+            }
+            Command::Reload => {
+                self.flush();
+                if let Err(e) = self.reload(now) {
+                    tracing::error!(error = %e, "reload failed");
+                }
+            }
+            Command::Tick => {}
+            Command::Inspect(f) => f(&self.engine),
+        }
+    }
+
+    fn already_applied(&mut self, id: ClientId) -> bool {
+        self.batch_client_ids.contains(&id) || self.store.is_applied(id).unwrap_or(false)
+    }
+
+    fn reload(&mut self, now: Millis) -> Result<(), StoreError> {
+        let project =
+            self.store.project(self.project.id)?.ok_or_else(|| StoreError::NotFound("project".into()))?;
+        if project.settings.routing != *self.engine.settings() {
+            let _ = self.engine.handle(now, Input::SetSettings(project.settings.routing.clone()));
+        }
+        self.project = project;
+        self.groups = self.store.groups(self.project.id)?;
+        for g in &self.groups {
+            let _ = self.engine.handle(now, Input::UpsertGroup(group_config(g)));
+        }
+        let agents = self.store.agents(self.project.id)?;
+        for a in agents {
+            let _ = self.engine.handle(now, Input::UpsertAgent(agent_config(&a)));
+            self.agents.insert(a.id, a);
+        }
+        self.process_outputs(now);
+        Ok(())
+    }
+
+    // ---- agents ----
+
+    fn agent_hello(&mut self, agent: AgentId, last_seq: Option<Seq>, conn: ConnId, out: OutboundTx, now: Millis) {
+        // Fresh configuration: an admin may have changed the agent since the hub started.
+        match self.store.agent(agent) {
+            Ok(Some(row)) if row.project_id == self.project.id => {
+                let known = self.agents.contains_key(&agent);
+                let config = agent_config(&row);
+                self.agents.insert(agent, row.clone());
+                let result = if known {
+                    self.engine.handle(now, Input::UpsertAgent(config))
+                } else {
+                    self.engine.handle(now, Input::UpsertAgent(config)).and_then(|()| {
+                        // A new agent starts with the statuses it had, if any.
+                        for (channel, status) in &row.runtime.chosen {
+                            self.engine.handle(now, Input::SetStatus { agent, channel: *channel, status: status.clone() })?;
+                        }
+                        Ok(())
+                    })
+                };
+                if let Err(e) = result {
+                    tracing::warn!(agent, error = %e, "agent configuration refused by routing");
+                }
+            }
+            _ => {
+                let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(ErrorFrame::new(
+                    ErrorCode::Unauthorized,
+                    "this agent no longer exists",
+                )))));
+                let _ = out.try_send(Outbound::Close("unknown agent"));
+                return;
+            }
+        }
+        let stream = agent_stream(agent);
+        let (desk, replay) = match last_seq {
+            Some(after) => match self.store.events_since(&stream, after, MAX_REPLAY + 1) {
+                Ok(events) if events.len() <= MAX_REPLAY => (None, events),
+                Ok(_) => (Some(self.desk_snapshot(agent)), vec![]),
+                Err(e) => {
+                    tracing::error!(error = %e, "reading missed events");
+                    let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(ErrorFrame::new(
+                        ErrorCode::Internal,
+                        "could not read missed events; reconnect",
+                    )))));
+                    let _ = out.try_send(Outbound::Close("internal error"));
+                    return;
+                }
+            },
+            None => (Some(self.desk_snapshot(agent)), vec![]),
+        };
+        // A client that claims to be ahead of the hub (another database?) starts afresh.
+        let desk = match (desk, last_seq) {
+            (None, Some(after)) if after > self.seq => Some(self.desk_snapshot(agent)),
+            (d, _) => d,
+        };
+        let welcome = AgentServerFrame::Welcome {
+            version: PROTOCOL_VERSION,
+            agent: self.profile(agent),
+            seq: self.seq,
+            desk,
+        };
+        let _ = out.try_send(Outbound::Text(frame_json(&welcome)));
+        for (seq, payload) in replay {
+            let _ = out.try_send(Outbound::Text(event_frame(seq, &payload)));
+        }
+        let first = !self.agent_conns.contains_key(&agent);
+        self.all_conns.insert(conn, out.clone());
+        self.agent_conns.entry(agent).or_default().push(Conn { id: conn, out });
+        if first && let Err(e) = self.engine.handle(now, Input::AgentConnected { agent }) {
+            tracing::warn!(agent, error = %e, "connect refused by routing");
+        }
+        self.process_outputs(now);
+    }
+
+    fn profile(&self, agent: AgentId) -> AgentProfile {
+        let row = &self.agents[&agent];
+        let view = self.engine.agent(agent);
+        let record = self.engine.agent_record(agent);
+        AgentProfile {
+            id: agent,
+            name: row.name.clone(),
+            email: row.email.clone(),
+            project: self.project.code.clone(),
+            role: row.role,
+            groups: self
+                .groups
+                .iter()
+                .filter(|g| row.groups.contains(&g.id))
+                .map(|g| GroupInfo { id: g.id, name: g.name.clone() })
+                .collect(),
+            slot_limit: record.as_ref().map_or(row.slot_max, |r| r.slot_limit),
+            slot_max: row.slot_max,
+            statuses: self.statuses(agent, view.as_ref(), record.as_ref()),
+            optional_statuses: self.project.settings.optional_statuses.clone(),
+            conversation_types: self.project.settings.conversation_types.clone(),
+        }
+    }
+
+    fn statuses(
+        &self,
+        _agent: AgentId,
+        view: Option<&pupitre_routing::engine::AgentView>,
+        record: Option<&AgentRecord>,
+    ) -> Vec<ChannelStatus> {
+        let Some(view) = view else { return vec![] };
+        view.availability
+            .iter()
+            .map(|(channel, availability)| ChannelStatus {
+                channel: *channel,
+                chosen: record
+                    .and_then(|r| r.chosen.get(channel).cloned())
+                    .unwrap_or(ChosenStatus::Unavailable),
+                availability: *availability,
+            })
+            .collect()
+    }
+
+    fn desk_snapshot(&mut self, agent: AgentId) -> DeskSnapshot {
+        let numbers: Vec<i64> = self
+            .conversation_visitor
+            .keys()
+            .copied()
+            .filter(|n| self.engine.conversation(*n).and_then(|c| c.agent()) == Some(agent))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        DeskSnapshot { conversations: numbers.into_iter().filter_map(|n| self.view(n)).collect() }
+    }
+
+    fn messages_of(&mut self, number: i64) -> Vec<StoredMessage> {
+        let mut messages = self.store.messages(self.project.id, number).unwrap_or_else(|e| {
+            tracing::error!(error = %e, number, "reading messages");
+            vec![]
+        });
+        let reference = self.reference(number);
+        messages.extend(self.batch.messages.iter().filter(|m| m.message.conversation == reference).cloned());
+        messages
+    }
+
+    fn view(&mut self, number: i64) -> Option<ConversationView> {
+        let record = self.engine.conversation(number)?.clone();
+        let visitor_id = self.conversation_visitor.get(&number)?.clone();
+        let (card, online) = match self.visitors.get(&visitor_id) {
+            Some(v) => (v.card.clone(), self.visitor_conns.contains_key(&visitor_id)),
+            None => (VisitorCard { id: visitor_id.clone(), ..Default::default() }, false),
+        };
+        let messages = self.messages_of(number).into_iter().map(|m| m.message).collect();
+        Some(ConversationView {
+            reference: self.reference(number),
+            state: to_wire_state(&record.state),
+            group: record.group,
+            channel: record.channel,
+            visitor: card,
+            visitor_online: online,
+            created_at: record.created_at,
+            assigned_agent: record.agent(),
+            waiting_since: record.waiting_since,
+            last_agent_message_at: record.last_agent_message_at,
+            snoozed_until: match record.state {
+                ConversationState::Snoozed { until, .. } => Some(until),
+                _ => None,
+            },
+            messages,
+        })
+    }
+
+    fn reference(&self, number: i64) -> ConversationRef {
+        ConversationRef::new(&self.project.code, number)
+    }
+
+    /// The conversation number of a reference, if it is this project's.
+    fn number(&self, reference: &ConversationRef) -> Result<i64, ErrorFrame> {
+        match reference.parse() {
+            Some((code, n)) if code == self.project.code => Ok(n),
+            _ => Err(ErrorFrame::new(ErrorCode::NotFound, format!("no conversation {reference}"))),
+        }
+    }
+
+    /// The number of a conversation on `agent`'s desk. Another agent's conversation and an
+    /// unknown one answer alike (`forbidden`), so ids cannot be probed.
+    fn own_conversation(&self, agent: AgentId, reference: &ConversationRef) -> Result<i64, ErrorFrame> {
+        let n = self.number(reference)?;
+        match self.engine.conversation(n) {
+            Some(c) if c.agent() == Some(agent) => Ok(n),
+            _ => Err(ErrorFrame::new(ErrorCode::Forbidden, format!("{reference} is not on your desk"))),
+        }
+    }
+
+    fn agent_name(&self, agent: AgentId) -> String {
+        self.agents.get(&agent).map_or_else(|| format!("#{agent}"), |a| a.name.clone())
+    }
+
+    fn agent_frame(&mut self, agent: AgentId, frame: AgentClientFrame, now: Millis) -> Result<(), ErrorFrame> {
+        match frame {
+            AgentClientFrame::Hello { .. } => Err(ErrorFrame::new(ErrorCode::InvalidState, "already said hello")),
+            AgentClientFrame::Ping => Ok(()),
+            AgentClientFrame::SendMessage { client_id, conversation, text } => {
+                let n = self.own_conversation(agent, &conversation)?;
+                check_text("text", &text, MAX_MESSAGE_CHARS)?;
+                self.engine.handle(now, Input::AgentMessage { conversation: n, agent }).map_err(routing_error)?;
+                let author = Author::Agent { id: agent, name: self.agent_name(agent) };
+                self.add_message(n, Some(client_id), author, Body::Text { text }, true, now);
+                self.dirty_conversations.insert(n);
+                Ok(())
+            }
+            AgentClientFrame::SetStatus { channel, status, .. } => {
+                if let ChosenStatus::Optional(name) = &status
+                    && !self.project.settings.optional_statuses.contains(name)
+                {
+                    return Err(invalid(format!("no optional status named {name:?}")));
+                }
+                self.engine.handle(now, Input::SetStatus { agent, channel, status }).map_err(routing_error)?;
+                self.dirty_agents.insert(agent);
+                self.status_changed.insert(agent);
+                Ok(())
+            }
+            AgentClientFrame::SetSlotLimit { limit, .. } => {
+                self.engine.handle(now, Input::SetSlotLimit { agent, limit }).map_err(routing_error)?;
+                self.dirty_agents.insert(agent);
+                self.status_changed.insert(agent);
+                let max = self.agents.get(&agent).map_or(limit, |a| a.slot_max);
+                self.emit_agent(agent, AgentEvent::SlotLimitChanged { limit, max });
+                Ok(())
+            }
+            AgentClientFrame::Snooze { conversation, until, keep, .. } => {
+                let n = self.own_conversation(agent, &conversation)?;
+                self.engine.handle(now, Input::Snooze { conversation: n, agent, until, keep }).map_err(routing_error)?;
+                let name = self.agent_name(agent);
+                self.add_message(n, None, Author::System, Body::Event { event: ThreadEvent::Snoozed { agent: name, until, keep } }, false, now);
+                Ok(())
+            }
+            AgentClientFrame::Transfer { conversation, to, comment, anyway, .. } => {
+                let n = self.own_conversation(agent, &conversation)?;
+                let comment = comment.filter(|c| !c.trim().is_empty());
+                if let Some(c) = &comment {
+                    check_text("comment", c, MAX_FIELD_CHARS)?;
+                }
+                let (target, to_name) = match to {
+                    TransferTarget::Agent { id } => (TransferTo::Agent(id), self.agent_name(id)),
+                    TransferTarget::Group { id } => (
+                        TransferTo::Group(id),
+                        self.groups.iter().find(|g| g.id == id).map_or_else(|| format!("group {id}"), |g| g.name.clone()),
+                    ),
+                };
+                self.engine
+                    .handle(now, Input::Transfer { conversation: n, agent, to: target, anyway })
+                    .map_err(routing_error)?;
+                let from = self.agent_name(agent);
+                self.add_message(
+                    n,
+                    None,
+                    Author::System,
+                    Body::Event { event: ThreadEvent::Transferred { from: Some(from.clone()), to: to_name } },
+                    false,
+                    now,
+                );
+                if let Some(text) = comment {
+                    self.add_message(n, None, Author::Agent { id: agent, name: from }, Body::Comment { text }, false, now);
+                }
+                Ok(())
+            }
+            AgentClientFrame::Close { conversation, conversation_type, .. } => {
+                let n = self.own_conversation(agent, &conversation)?;
+                if let Some(t) = &conversation_type
+                    && !self.project.settings.conversation_types.contains(t)
+                {
+                    return Err(invalid(format!("no conversation type named {t:?}")));
+                }
+                self.engine.handle(now, Input::Close { conversation: n, agent: Some(agent) }).map_err(routing_error)?;
+                if let Some(t) = conversation_type {
+                    self.conversation_type.insert(n, t.clone());
+                    self.batch.conversation_types.push((n, t));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    // ---- visitors ----
+
+    #[allow(clippy::too_many_arguments)]
+    fn visitor_hello(
+        &mut self,
+        visitor: String,
+        token: String,
+        last_seq: Option<Seq>,
+        card: VisitorCard,
+        conn: ConnId,
+        out: OutboundTx,
+        now: Millis,
+    ) {
+        if !self.visitors.contains_key(&visitor) {
+            let known = self.store.visitor(&visitor).ok().flatten();
+            let conversations = self.store.visitor_conversations(self.project.id, &visitor).unwrap_or_default();
+            let last = conversations.last().map(|c| c.record.id);
+            let open = conversations
+                .iter()
+                .rev()
+                .find(|c| !matches!(c.record.state, ConversationState::Closed { .. }))
+                .map(|c| c.record.id);
+            let state = match known {
+                Some(row) => VisitorState { card: row.card, created_at: row.created_at, open, last, stored: true },
+                None => VisitorState { card: VisitorCard { id: visitor.clone(), ..card.clone() }, created_at: now, open, last, stored: false },
+            };
+            self.visitors.insert(visitor.clone(), state);
+        }
+        // What the widget tells of this visit (language, page, browser) refreshes the card.
+        if let Some(v) = self.visitors.get_mut(&visitor) {
+            let mut changed = false;
+            for (slot, new) in [
+                (&mut v.card.language, card.language),
+                (&mut v.card.page_url, card.page_url),
+                (&mut v.card.page_title, card.page_title),
+                (&mut v.card.user_agent, card.user_agent),
+            ] {
+                if new.is_some() && *slot != new {
+                    *slot = new;
+                    changed = true;
+                }
+            }
+            if changed && v.stored {
+                self.batch.visitors.push(VisitorRow {
+                    id: visitor.clone(),
+                    project_id: self.project.id,
+                    card: v.card.clone(),
+                    created_at: v.created_at,
+                });
+            }
+        }
+        let stream = visitor_stream(&visitor);
+        let mut replay = vec![];
+        let history = match last_seq {
+            Some(after) if after <= self.seq => match self.store.events_since(&stream, after, MAX_REPLAY + 1) {
+                Ok(events) if events.len() <= MAX_REPLAY => {
+                    replay = events;
+                    None
+                }
+                _ => Some(self.visitor_history(&visitor)),
+            },
+            _ => Some(self.visitor_history(&visitor)),
+        };
+        let welcome = VisitorServerFrame::Welcome {
+            version: PROTOCOL_VERSION,
+            token,
+            visitor_id: visitor.clone(),
+            seq: self.seq,
+            history,
+        };
+        let _ = out.try_send(Outbound::Text(frame_json(&welcome)));
+        for (seq, payload) in replay {
+            let _ = out.try_send(Outbound::Text(event_frame(seq, &payload)));
+        }
+        self.all_conns.insert(conn, out.clone());
+        let first = !self.visitor_conns.contains_key(&visitor);
+        self.visitor_conns.entry(visitor.clone()).or_default().push(Conn { id: conn, out });
+        if first {
+            self.visitor_presence(&visitor, true, now);
+        }
+    }
+
+    fn visitor_history(&mut self, visitor: &str) -> Vec<VisitorConversation> {
+        let conversations = self.store.visitor_conversations(self.project.id, visitor).unwrap_or_default();
+        conversations
+            .into_iter()
+            .map(|c| {
+                let n = c.record.id;
+                let record = self.engine.conversation(n).cloned().unwrap_or(c.record);
+                let agent_id = record.agent().or(record.previous_agent);
+                VisitorConversation {
+                    reference: self.reference(n),
+                    state: to_wire_state(&record.state),
+                    agent: agent_id.map(|a| AgentCard { name: self.agent_name(a) }),
+                    messages: self
+                        .messages_of(n)
+                        .into_iter()
+                        .filter(|m| m.for_visitor)
+                        .map(|m| m.message)
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    fn visitor_presence(&mut self, visitor: &str, online: bool, now: Millis) {
+        let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) else { return };
+        if self.engine.handle(now, Input::VisitorPresence { conversation: n, online }).is_ok() {
+            self.dirty_conversations.insert(n);
+        }
+        if let Some(agent) = self.engine.conversation(n).and_then(|c| c.agent()) {
+            let frame = AgentServerFrame::VisitorPresence { conversation: self.reference(n), online };
+            self.outbox.push((Target::Agent(agent), frame_json(&frame)));
+        }
+        self.process_outputs(now);
+    }
+
+    fn ensure_visitor_stored(&mut self, visitor: &str) {
+        if let Some(v) = self.visitors.get_mut(visitor)
+            && !v.stored
+        {
+            v.stored = true;
+            self.batch.visitors.push(VisitorRow {
+                id: visitor.to_owned(),
+                project_id: self.project.id,
+                card: v.card.clone(),
+                created_at: v.created_at,
+            });
+        }
+    }
+
+    fn visitor_frame(&mut self, visitor: &str, frame: VisitorClientFrame, now: Millis) -> Result<(), ErrorFrame> {
+        match frame {
+            VisitorClientFrame::Hello { .. } => Err(ErrorFrame::new(ErrorCode::InvalidState, "already said hello")),
+            VisitorClientFrame::Ping => Ok(()),
+            VisitorClientFrame::SendMessage { client_id, text } => {
+                check_text("text", &text, MAX_MESSAGE_CHARS)?;
+                self.ensure_visitor_stored(visitor);
+                let open = self.visitors.get(visitor).and_then(|v| v.open);
+                match open {
+                    Some(n) => {
+                        let before = self.engine.conversation(n).and_then(|c| c.agent());
+                        self.add_message_silent(n, Some(client_id), Author::Visitor, Body::Text { text }, true, now);
+                        self.engine.handle(now, Input::VisitorMessage { conversation: n }).map_err(routing_error)?;
+                        self.dirty_conversations.insert(n);
+                        self.deliver_last_message(n, before);
+                    }
+                    None => {
+                        let last = self.visitors.get(visitor).and_then(|v| v.last);
+                        let reopen = last.filter(|n| self.engine.can_reopen(*n, now));
+                        let n = match reopen {
+                            Some(n) => n,
+                            None => {
+                                self.conversation_no += 1;
+                                self.conversation_no
+                            }
+                        };
+                        if let Some(v) = self.visitors.get_mut(visitor) {
+                            v.open = Some(n);
+                            v.last = Some(n);
+                        }
+                        self.conversation_visitor.insert(n, visitor.to_owned());
+                        self.add_message_silent(n, Some(client_id), Author::Visitor, Body::Text { text }, true, now);
+                        let input = if reopen.is_some() {
+                            Input::Reopen { conversation: n }
+                        } else {
+                            let group = self.groups.first().map(|g| g.id).ok_or_else(|| {
+                                ErrorFrame::new(ErrorCode::InvalidState, "this project has no group to route to")
+                            })?;
+                            Input::NewConversation { conversation: n, group, channel: Channel::Chat }
+                        };
+                        if let Err(e) = self.engine.handle(now, input) {
+                            // Undo the bookkeeping: nothing of this frame is kept.
+                            self.batch.messages.pop();
+                            self.batch.events.pop();
+                            self.outbox.pop();
+                            return Err(routing_error(e));
+                        }
+                        if reopen.is_some() {
+                            self.add_message(n, None, Author::System, Body::Event { event: ThreadEvent::Reopened }, false, now);
+                        } else {
+                            self.emit_visitor(visitor, VisitorEvent::ConversationStarted { conversation: self.reference(n) });
+                        }
+                        let online = self.visitor_conns.contains_key(visitor);
+                        let _ = self.engine.handle(now, Input::VisitorPresence { conversation: n, online });
+                        self.dirty_conversations.insert(n);
+                    }
+                }
+                Ok(())
+            }
+            VisitorClientFrame::Draft { text } => {
+                let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) else { return Ok(()) };
+                if let Some(agent) = self.engine.conversation(n).and_then(|c| c.agent()) {
+                    let text: String = text.chars().take(MAX_DRAFT_CHARS).collect();
+                    let frame = AgentServerFrame::VisitorDraft { conversation: self.reference(n), text };
+                    self.outbox.push((Target::Agent(agent), frame_json(&frame)));
+                }
+                Ok(())
+            }
+            VisitorClientFrame::Navigate { page, .. } => {
+                check_page(&page)?;
+                self.ensure_visitor_stored(visitor);
+                self.update_card(visitor, |card| {
+                    card.page_url = Some(page.url.clone());
+                    card.page_title = page.title.clone();
+                });
+                if let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) {
+                    let event = ThreadEvent::Navigated { url: page.url, title: page.title };
+                    self.add_message(n, None, Author::System, Body::Event { event }, false, now);
+                }
+                Ok(())
+            }
+            VisitorClientFrame::SetProfile { name, email, .. } => {
+                if let Some(name) = &name {
+                    check_text("name", name, 200)?;
+                }
+                if let Some(email) = &email
+                    && !valid_email(email)
+                {
+                    return Err(invalid("this is not an e-mail address"));
+                }
+                self.ensure_visitor_stored(visitor);
+                let left_email = email.is_some();
+                self.update_card(visitor, |card| {
+                    if name.is_some() {
+                        card.name = name.clone();
+                    }
+                    if email.is_some() {
+                        card.email = email.clone();
+                    }
+                });
+                if left_email && let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) {
+                    self.add_message(n, None, Author::System, Body::Event { event: ThreadEvent::EmailLeft }, false, now);
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn update_card(&mut self, visitor: &str, f: impl FnOnce(&mut VisitorCard)) {
+        let Some(v) = self.visitors.get_mut(visitor) else { return };
+        f(&mut v.card);
+        let card = v.card.clone();
+        self.batch.visitors.push(VisitorRow {
+            id: visitor.to_owned(),
+            project_id: self.project.id,
+            card: card.clone(),
+            created_at: v.created_at,
+        });
+        if let Some(n) = v.open
+            && let Some(agent) = self.engine.conversation(n).and_then(|c| c.agent())
+        {
+            let conversation = self.reference(n);
+            self.emit_agent(agent, AgentEvent::VisitorUpdated { conversation, visitor: card });
+        }
+    }
+
+    // ---- messages and events ----
+
+    /// Records a message and delivers it to the conversation's agent and (if `for_visitor`)
+    /// its visitor.
+    fn add_message(&mut self, n: i64, client_id: Option<ClientId>, author: Author, body: Body, for_visitor: bool, now: Millis) {
+        let agent = self.engine.conversation(n).and_then(|c| c.agent());
+        let message = self.add_message_silent(n, client_id, author, body, for_visitor, now);
+        if let Some(agent) = agent {
+            self.emit_agent(agent, AgentEvent::Message { message });
+        }
+    }
+
+    /// Records a message and delivers it to the visitor only; the agent gets it through
+    /// [`Self::deliver_last_message`] or a conversation view.
+    fn add_message_silent(&mut self, n: i64, client_id: Option<ClientId>, author: Author, body: Body, for_visitor: bool, now: Millis) -> Message {
+        self.message_id += 1;
+        let message = Message { id: self.message_id, conversation: self.reference(n), client_id, author, body, at: now };
+        self.batch.messages.push(StoredMessage { message: message.clone(), for_visitor });
+        if for_visitor && let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
+            self.emit_visitor(&visitor, VisitorEvent::Message { message: message.clone() });
+        }
+        message
+    }
+
+    /// After a visitor message: the agent who had the conversation and still has it gets the
+    /// message; a desk that just received the conversation has it in the view already.
+    fn deliver_last_message(&mut self, n: i64, before: Option<AgentId>) {
+        self.process_outputs(self.clock.now());
+        let after = self.engine.conversation(n).and_then(|c| c.agent());
+        if let (Some(agent), true) = (after, after == before && !self.assigned_now.contains(&n)) {
+            let reference = self.reference(n);
+            if let Some(m) = self.batch.messages.iter().rev().find(|m| m.message.conversation == reference) {
+                let message = m.message.clone();
+                self.emit_agent(agent, AgentEvent::Message { message });
+            }
+        }
+    }
+
+    fn next_seq(&mut self) -> Seq {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn emit_agent(&mut self, agent: AgentId, event: AgentEvent) {
+        let seq = self.next_seq();
+        let payload = serde_json::to_string(&event).expect("events serialize");
+        self.outbox.push((Target::Agent(agent), event_frame(seq, &payload)));
+        self.batch.events.push((agent_stream(agent), seq, payload));
+    }
+
+    fn emit_visitor(&mut self, visitor: &str, event: VisitorEvent) {
+        let seq = self.next_seq();
+        let payload = serde_json::to_string(&event).expect("events serialize");
+        self.outbox.push((Target::Visitor(visitor.to_owned()), event_frame(seq, &payload)));
+        self.batch.events.push((visitor_stream(visitor), seq, payload));
+    }
+
+    fn reply(&mut self, conn: ConnId, frame: AgentServerFrame) {
+        self.outbox.push((Target::Conn(conn), frame_json(&frame)));
+    }
+
+    fn reply_visitor(&mut self, conn: ConnId, frame: VisitorServerFrame) {
+        self.outbox.push((Target::Conn(conn), frame_json(&frame)));
+    }
+
+    fn sentence(&mut self, n: i64, kind: SentenceKind, now: Millis) {
+        let language = self
+            .conversation_visitor
+            .get(&n)
+            .and_then(|v| self.visitors.get(v))
+            .and_then(|v| v.card.language.clone());
+        let text = self.project.settings.sentences.get(kind, language.as_deref());
+        self.add_message(n, None, Author::System, Body::Sentence { sentence: kind, text }, true, now);
+    }
+
+    /// Turns the engine's decisions into records, events and messages.
+    fn process_outputs(&mut self, now: Millis) {
+        while let Some(output) = self.engine.poll_output() {
+            match output {
+                Output::Assigned { conversation: n, agent, cause } => {
+                    self.dirty_conversations.insert(n);
+                    self.dirty_agents.insert(agent);
+                    self.assigned_now.insert(n);
+                    let name = self.agent_name(agent);
+                    if !matches!(cause, AssignCause::Transfer { .. }) {
+                        self.add_message_silent(n, None, Author::System, Body::Event { event: ThreadEvent::Assigned { agent: name.clone() } }, false, now);
+                    }
+                    let wire_cause = match cause {
+                        AssignCause::New => WireAssignCause::New,
+                        AssignCause::Queue => WireAssignCause::Queue,
+                        AssignCause::SnoozeWake => WireAssignCause::SnoozeWake,
+                        AssignCause::Transfer { from, .. } => {
+                            let reference = self.reference(n);
+                            let comment = self.batch.messages.iter().rev().find_map(|m| match &m.message.body {
+                                Body::Comment { text } if m.message.conversation == reference => Some(text.clone()),
+                                _ => None,
+                            });
+                            WireAssignCause::Transfer { from: Some(from), comment }
+                        }
+                        AssignCause::Reassigned { .. } => WireAssignCause::Reassigned,
+                        AssignCause::Reopened => WireAssignCause::Reopened,
+                    };
+                    if let Some(view) = self.view(n) {
+                        self.emit_agent(agent, AgentEvent::ConversationAssigned { conversation: view, cause: wire_cause });
+                    }
+                    if let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
+                        self.emit_visitor(&visitor, VisitorEvent::AgentJoined { conversation: self.reference(n), agent: AgentCard { name } });
+                    }
+                }
+                Output::Unassigned { conversation: n, agent, cause } => {
+                    self.dirty_conversations.insert(n);
+                    self.dirty_agents.insert(agent);
+                    self.assigned_now.remove(&n);
+                    let cause = match cause {
+                        UnassignCause::Snoozed => match self.engine.conversation(n).map(|c| c.state.clone()) {
+                            Some(ConversationState::Snoozed { until, keep, .. }) => RemoveCause::Snoozed { until, keep },
+                            _ => RemoveCause::Snoozed { until: now, keep: false },
+                        },
+                        UnassignCause::Transferred => RemoveCause::Transferred,
+                        UnassignCause::Closed => RemoveCause::Closed,
+                        UnassignCause::Reassigned => RemoveCause::Reassigned,
+                        UnassignCause::VisitorTimeout => RemoveCause::VisitorTimeout,
+                    };
+                    self.emit_agent(agent, AgentEvent::ConversationRemoved { conversation: self.reference(n), cause });
+                }
+                Output::Queued { conversation: n, .. } | Output::Reserved { conversation: n, .. } => {
+                    self.dirty_conversations.insert(n);
+                }
+                Output::Snoozed { conversation: n, .. } => {
+                    self.dirty_conversations.insert(n);
+                }
+                Output::Refused { conversation: n, sentence } => {
+                    self.dirty_conversations.insert(n);
+                    self.sentence(n, sentence, now);
+                }
+                Output::AutoReply { conversation: n } => {
+                    self.dirty_conversations.insert(n);
+                    self.sentence(n, SentenceKind::AutoReply, now);
+                }
+                Output::Woke { conversation: n, .. } => {
+                    self.dirty_conversations.insert(n);
+                    self.add_message_silent(n, None, Author::System, Body::Event { event: ThreadEvent::Woke }, false, now);
+                }
+                Output::Closed { conversation: n, cause } => {
+                    self.dirty_conversations.insert(n);
+                    let by = match cause {
+                        CloseCause::Agent => self.engine.conversation(n).and_then(|c| c.previous_agent).map(|a| self.agent_name(a)),
+                        _ => None,
+                    };
+                    let conversation_type = self.conversation_type.get(&n).cloned();
+                    self.add_message_silent(n, None, Author::System, Body::Event { event: ThreadEvent::Closed { by, conversation_type } }, false, now);
+                    if let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
+                        if let Some(v) = self.visitors.get_mut(&visitor)
+                            && v.open == Some(n)
+                        {
+                            v.open = None;
+                        }
+                        self.emit_visitor(&visitor, VisitorEvent::ConversationClosed { conversation: self.reference(n) });
+                    }
+                }
+                Output::Availability { agent, .. } => {
+                    self.dirty_agents.insert(agent);
+                    self.status_changed.insert(agent);
+                }
+                Output::Sentence { conversation: n, sentence, .. } => {
+                    self.dirty_conversations.insert(n);
+                    self.sentence(n, sentence, now);
+                }
+                Output::TimeoutReminder { conversation: n, agent, closes_at } => {
+                    self.dirty_conversations.insert(n);
+                    self.emit_agent(agent, AgentEvent::TimeoutReminder { conversation: self.reference(n), closes_at });
+                }
+                Output::WaitingQuestionnaire { conversation: n, .. } => {
+                    self.dirty_conversations.insert(n);
+                }
+            }
+        }
+        for agent in std::mem::take(&mut self.status_changed) {
+            if self.agents.contains_key(&agent) {
+                let view = self.engine.agent(agent);
+                let record = self.engine.agent_record(agent);
+                let statuses = self.statuses(agent, view.as_ref(), record.as_ref());
+                self.emit_agent(agent, AgentEvent::StatusChanged { statuses });
+            }
+        }
+    }
+
+    /// Commits the batch, then delivers what it produced. Nothing is delivered before it is
+    /// durable (R12).
+    fn flush(&mut self) {
+        for n in std::mem::take(&mut self.dirty_conversations) {
+            if let (Some(record), Some(visitor)) = (self.engine.conversation(n), self.conversation_visitor.get(&n)) {
+                self.batch.conversations.push(ConversationRow {
+                    visitor_id: visitor.clone(),
+                    record: record.clone(),
+                    conversation_type: None,
+                });
+            }
+        }
+        for agent in std::mem::take(&mut self.dirty_agents) {
+            if let Some(record) = self.engine.agent_record(agent) {
+                self.batch.agent_runtimes.push((
+                    agent,
+                    AgentRuntime {
+                        chosen: record.chosen,
+                        slot_limit: Some(record.slot_limit),
+                        last_assigned_at: record.last_assigned_at,
+                        shift_end: record.shift_end,
+                    },
+                ));
+            }
+        }
+        self.assigned_now.clear();
+        self.batch_client_ids.clear();
+        let batch = std::mem::take(&mut self.batch);
+        let outbox = std::mem::take(&mut self.outbox);
+        let acks = std::mem::take(&mut self.acks);
+        if !batch.is_empty() {
+            let started = std::time::Instant::now();
+            if let Err(e) = self.store.commit(self.project.id, &batch) {
+                tracing::error!(project = %self.project.code, error = %e, "commit failed; answering internal and reloading");
+                self.fail_batch(acks);
+                return;
+            }
+            metrics::histogram!("pupitre_commit_seconds").record(started.elapsed().as_secs_f64());
+            metrics::counter!("pupitre_messages_total").increment(batch.messages.len() as u64);
+            metrics::counter!("pupitre_events_total").increment(batch.events.len() as u64);
+        }
+        self.deliver(outbox);
+        // Both kinds of connection share the shape of `ack` (and of `error`).
+        let acks = acks
+            .into_iter()
+            .map(|(conn, client_id)| (Target::Conn(conn), frame_json(&AgentServerFrame::Ack { client_id })))
+            .collect();
+        self.deliver(acks);
+    }
+
+    /// A commit failed: nothing of the batch is durable. Every frame of it is answered
+    /// `internal` (the client sends it again), events are dropped, and the writer's memory is
+    /// rebuilt from the store so that it never runs ahead of the disk.
+    fn fail_batch(&mut self, acks: Vec<(ConnId, ClientId)>) {
+        metrics::counter!("pupitre_commit_failures_total").increment(1);
+        let replies = acks
+            .into_iter()
+            .map(|(conn, client_id)| {
+                let error = ErrorFrame::new(ErrorCode::Internal, "the hub could not save this; send it again")
+                    .for_frame(Some(client_id));
+                (Target::Conn(conn), frame_json(&AgentServerFrame::Error(error)))
+            })
+            .collect();
+        let now = self.clock.now();
+        match load_state(self.store.as_mut(), self.project.id, now) {
+            Ok(loaded) => {
+                self.project = loaded.project;
+                self.groups = loaded.groups;
+                self.agents = loaded.agents;
+                self.engine = loaded.engine;
+                self.seq = loaded.counters.seq;
+                self.message_id = loaded.counters.message_id;
+                self.conversation_no = loaded.counters.conversation;
+                self.conversation_visitor = loaded.conversation_visitor;
+                self.visitors = loaded.visitors;
+                self.conversation_type.clear();
+                let agents: Vec<_> = self.agent_conns.keys().copied().collect();
+                for agent in agents {
+                    let _ = self.engine.handle(now, Input::AgentConnected { agent });
+                }
+                self.process_outputs(now);
+            }
+            Err(e) => tracing::error!(error = %e, "reloading the project failed; the writer keeps its memory"),
+        }
+        self.deliver(replies);
+    }
+
+    fn deliver(&mut self, outbox: Vec<(Target, String)>) {
+        let mut lagging = vec![];
+        for (target, text) in outbox {
+            let conns: Vec<(ConnId, OutboundTx)> = match &target {
+                Target::Agent(a) => self.agent_conns.get(a).map(|cs| cs.iter().map(|c| (c.id, c.out.clone())).collect()).unwrap_or_default(),
+                Target::Visitor(v) => self.visitor_conns.get(v).map(|cs| cs.iter().map(|c| (c.id, c.out.clone())).collect()).unwrap_or_default(),
+                Target::Conn(id) => self.all_conns.get(id).map(|o| vec![(*id, o.clone())]).unwrap_or_default(),
+            };
+            for (id, out) in conns {
+                if let Err(mpsc::error::TrySendError::Full(_)) = out.try_send(Outbound::Text(text.clone())) {
+                    lagging.push(id);
+                }
+            }
+        }
+        for id in lagging {
+            // The connection's task sees its channel close and ends the socket; the client
+            // resumes from its last seq.
+            self.all_conns.remove(&id);
+            for conns in self.agent_conns.values_mut() {
+                conns.retain(|c| c.id != id);
+            }
+            for conns in self.visitor_conns.values_mut() {
+                conns.retain(|c| c.id != id);
+            }
+            metrics::counter!("pupitre_lagging_connections_dropped_total").increment(1);
+        }
+    }
+}
+
+fn check_page(page: &Page) -> Result<(), ErrorFrame> {
+    check_text("url", &page.url, MAX_FIELD_CHARS)?;
+    if let Some(t) = &page.title
+        && t.chars().count() > MAX_FIELD_CHARS
+    {
+        return Err(invalid("title is too long"));
+    }
+    Ok(())
+}
+
+fn valid_email(email: &str) -> bool {
+    let email = email.trim();
+    email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !email.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+}
+
+pub fn agent_stream(agent: AgentId) -> String {
+    format!("a:{agent}")
+}
+
+pub fn visitor_stream(visitor: &str) -> String {
+    format!("v:{visitor}")
+}
+
+fn frame_json<T: serde::Serialize>(frame: &T) -> String {
+    serde_json::to_string(frame).expect("frames serialize")
+}
+
+/// `{"type":"event","seq":…,"event":…}` from a stored payload, without re-serializing it.
+fn event_frame(seq: Seq, payload: &str) -> String {
+    format!(r#"{{"type":"event","seq":{seq},"event":{payload}}}"#)
+}
+
+fn group_config(g: &GroupRow) -> GroupConfig {
+    GroupConfig { id: g.id, hours: g.hours.clone() }
+}
+
+fn agent_config(a: &AgentRow) -> AgentConfig {
+    AgentConfig { id: a.id, groups: a.groups.clone(), slot_max: a.slot_max, channels: vec![Channel::Chat] }
+}
+
+fn agent_record(a: &AgentRow) -> AgentRecord {
+    AgentRecord {
+        config: agent_config(a),
+        chosen: a.runtime.chosen.clone(),
+        slot_limit: a.runtime.slot_limit.unwrap_or(a.slot_max).min(a.slot_max),
+        last_assigned_at: a.runtime.last_assigned_at,
+        shift_end: a.runtime.shift_end,
+    }
+}
+

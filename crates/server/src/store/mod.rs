@@ -1,0 +1,295 @@
+//! The hub's durable store, behind one trait so that a PostgreSQL backend can follow the SQLite
+//! one (DESIGN.md §6) and pass the same scenario suite.
+//!
+//! The project writer ([`crate::hub`]) prepares every change of a batch of frames as data (a
+//! [`Batch`]) and commits it in one transaction; it acknowledges the frames only after
+//! [`Store::commit`] returned (R12). Everything else here is reads and admin writes.
+
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+
+use pupitre_protocol::agent::{Role, VisitorCard};
+use pupitre_protocol::{AgentId, Channel, ChosenStatus, ClientId, GroupId, Message, Millis, Seq};
+use pupitre_routing::hours::WeeklyHours;
+use pupitre_routing::{ConversationRecord, Settings};
+use serde::{Deserialize, Serialize};
+
+pub use sqlite::SqliteStore;
+
+pub type ProjectId = i64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("migration: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("stored JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("{0} not found")]
+    NotFound(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Sentences the hub sends on the project's behalf, per language (`en`, `fr`…).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Sentences {
+    pub auto_reply: BTreeMap<String, String>,
+    pub no_agent: BTreeMap<String, String>,
+    pub out_of_hours: BTreeMap<String, String>,
+    pub relaunch: BTreeMap<String, String>,
+    pub reengagement: BTreeMap<String, String>,
+    pub agent_disconnected: BTreeMap<String, String>,
+    pub transferred: BTreeMap<String, String>,
+}
+
+fn both(en: &str, fr: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("en".to_owned(), en.to_owned()), ("fr".to_owned(), fr.to_owned())])
+}
+
+impl Default for Sentences {
+    fn default() -> Self {
+        Self {
+            auto_reply: both(
+                "👋 Hello! Leave us a message and we'll answer as soon as possible. If you don't get an answer right away, come back later: our advisers usually answer within a few hours!",
+                "👋 Bonjour ! Laissez-nous un message et nous y répondrons dès que possible. Si vous n'avez pas de réponse immédiatement, revenez plus tard, nos conseillers répondent généralement en quelques heures !",
+            ),
+            no_agent: both(
+                "Sorry, no adviser is available right now. Please try again later.",
+                "Désolé, aucun conseiller n'est disponible pour le moment. Merci de réessayer plus tard.",
+            ),
+            out_of_hours: both(
+                "We're closed right now. Please come back during our opening hours.",
+                "Nous sommes fermés pour le moment. Revenez pendant nos heures d'ouverture.",
+            ),
+            relaunch: both("Are you still there? We're here if you need anything else.", "Êtes-vous toujours là ? Nous restons à votre disposition."),
+            reengagement: both(
+                "Thanks for waiting, an adviser will answer you in a moment.",
+                "Merci de patienter, un conseiller va vous répondre dans un instant.",
+            ),
+            agent_disconnected: both(
+                "Your adviser got disconnected. Another adviser will take over shortly.",
+                "Votre conseiller a été déconnecté. Un autre conseiller va prendre le relais.",
+            ),
+            transferred: both(
+                "You have been transferred to another adviser.",
+                "Vous avez été transféré à un autre conseiller.",
+            ),
+        }
+    }
+}
+
+impl Sentences {
+    /// The sentence in `language` (its first two letters), falling back to English.
+    pub fn get(&self, kind: pupitre_protocol::SentenceKind, language: Option<&str>) -> String {
+        use pupitre_protocol::SentenceKind as K;
+        let map = match kind {
+            K::AutoReply => &self.auto_reply,
+            K::NoAgent => &self.no_agent,
+            K::OutOfHours => &self.out_of_hours,
+            K::Relaunch => &self.relaunch,
+            K::Reengagement => &self.reengagement,
+            K::AgentDisconnected => &self.agent_disconnected,
+            K::Transferred => &self.transferred,
+        };
+        let lang = language.and_then(|l| l.get(..2)).unwrap_or("en").to_ascii_lowercase();
+        map.get(&lang).or_else(|| map.get("en")).or_else(|| map.values().next()).cloned().unwrap_or_default()
+    }
+}
+
+/// Everything an admin sets on a project (SPEC A1–A6), stored as one JSON document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProjectSettings {
+    /// A1, A2, R8, R9, R11 time zone.
+    pub routing: Settings,
+    /// A1: slots per agent for agents created without an explicit maximum.
+    pub default_slot_max: u32,
+    /// A4: optional statuses agents may pick.
+    pub optional_statuses: Vec<String>,
+    /// A8: conversation types for R9.
+    pub conversation_types: Vec<String>,
+    /// R2, R8, R10 sentences.
+    pub sentences: Sentences,
+}
+
+impl Default for ProjectSettings {
+    fn default() -> Self {
+        Self {
+            routing: Settings::default(),
+            default_slot_max: 3,
+            optional_statuses: vec![
+                "In training".into(),
+                "On the phone".into(),
+                "With supervisor".into(),
+                "No new conversation".into(),
+                "Looking up information".into(),
+            ],
+            conversation_types: vec![],
+            sentences: Sentences::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRow {
+    pub id: ProjectId,
+    pub code: String,
+    pub name: String,
+    pub settings: ProjectSettings,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupRow {
+    pub id: GroupId,
+    pub project_id: ProjectId,
+    pub name: String,
+    pub hours: Option<WeeklyHours>,
+}
+
+/// What the hub keeps of an agent's live settings across restarts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AgentRuntime {
+    pub chosen: BTreeMap<Channel, ChosenStatus>,
+    pub slot_limit: Option<u32>,
+    pub last_assigned_at: Option<Millis>,
+    pub shift_end: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentRow {
+    pub id: AgentId,
+    pub project_id: ProjectId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub slot_max: u32,
+    pub groups: Vec<GroupId>,
+    pub runtime: AgentRuntime,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisitorRow {
+    pub id: String,
+    pub project_id: ProjectId,
+    pub card: VisitorCard,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationRow {
+    pub visitor_id: String,
+    pub record: ConversationRecord,
+    pub conversation_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMessage {
+    pub message: Message,
+    /// `false`: agents only (transfer comments).
+    pub for_visitor: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CannedResponse {
+    pub id: i64,
+    /// `None`: the admin's, shared by the project; `Some`: an agent's personal one.
+    pub agent_id: Option<AgentId>,
+    pub theme: String,
+    pub shortcut: Option<String>,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// The highest ids a project has used, to continue numbering after a restart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub seq: Seq,
+    pub message_id: i64,
+    pub conversation: i64,
+}
+
+/// Every change of a batch of frames, committed in one transaction.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub visitors: Vec<VisitorRow>,
+    pub conversations: Vec<ConversationRow>,
+    pub conversation_types: Vec<(i64, String)>,
+    pub messages: Vec<StoredMessage>,
+    /// `(stream, seq, JSON payload)`.
+    pub events: Vec<(String, Seq, String)>,
+    pub applied: Vec<(ClientId, Millis)>,
+    pub agent_runtimes: Vec<(AgentId, AgentRuntime)>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.visitors.is_empty()
+            && self.conversations.is_empty()
+            && self.conversation_types.is_empty()
+            && self.messages.is_empty()
+            && self.events.is_empty()
+            && self.applied.is_empty()
+            && self.agent_runtimes.is_empty()
+    }
+}
+
+/// New agent fields (admin).
+#[derive(Debug, Clone)]
+pub struct NewAgent {
+    pub project_id: ProjectId,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub slot_max: u32,
+    pub groups: Vec<GroupId>,
+}
+
+/// The durable store. Implementations are used from one thread at a time (`&mut self`); the hub
+/// opens one per project writer and one for HTTP reads and admin writes.
+pub trait Store: Send {
+    // The writer's path.
+    fn commit(&mut self, project_id: ProjectId, batch: &Batch) -> Result<()>;
+    fn counters(&mut self, project_id: ProjectId) -> Result<Counters>;
+    fn is_applied(&mut self, client_id: ClientId) -> Result<bool>;
+    /// Events of `stream` after `after`, oldest first, at most `limit`.
+    fn events_since(&mut self, stream: &str, after: Seq, limit: usize) -> Result<Vec<(Seq, String)>>;
+
+    // Reads.
+    fn project_by_code(&mut self, code: &str) -> Result<Option<ProjectRow>>;
+    fn project(&mut self, id: ProjectId) -> Result<Option<ProjectRow>>;
+    fn projects(&mut self) -> Result<Vec<ProjectRow>>;
+    fn groups(&mut self, project_id: ProjectId) -> Result<Vec<GroupRow>>;
+    fn agents(&mut self, project_id: ProjectId) -> Result<Vec<AgentRow>>;
+    fn agent(&mut self, id: AgentId) -> Result<Option<AgentRow>>;
+    fn agent_by_email(&mut self, email: &str) -> Result<Option<AgentRow>>;
+    fn visitor(&mut self, id: &str) -> Result<Option<VisitorRow>>;
+    /// Conversations not closed.
+    fn live_conversations(&mut self, project_id: ProjectId) -> Result<Vec<ConversationRow>>;
+    fn conversation(&mut self, project_id: ProjectId, number: i64) -> Result<Option<ConversationRow>>;
+    fn visitor_conversations(&mut self, project_id: ProjectId, visitor_id: &str) -> Result<Vec<ConversationRow>>;
+    fn messages(&mut self, project_id: ProjectId, conversation: i64) -> Result<Vec<StoredMessage>>;
+    fn canned_responses(&mut self, project_id: ProjectId, agent_id: Option<AgentId>) -> Result<Vec<CannedResponse>>;
+
+    // Admin writes and sessions.
+    fn create_project(&mut self, code: &str, name: &str, settings: &ProjectSettings) -> Result<ProjectId>;
+    fn update_settings(&mut self, project_id: ProjectId, settings: &ProjectSettings) -> Result<()>;
+    fn create_group(&mut self, project_id: ProjectId, name: &str, hours: Option<&WeeklyHours>) -> Result<GroupId>;
+    fn set_group_hours(&mut self, group_id: GroupId, hours: Option<&WeeklyHours>) -> Result<()>;
+    fn create_agent(&mut self, agent: &NewAgent) -> Result<AgentId>;
+    fn create_canned_response(&mut self, project_id: ProjectId, canned: &CannedResponse) -> Result<i64>;
+    fn meta(&mut self, key: &str) -> Result<Option<String>>;
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+    fn insert_refresh_token(&mut self, hash: &str, agent_id: AgentId, expires_at: Millis) -> Result<()>;
+    /// Removes and returns the agent of a refresh token still valid at `now` (rotation).
+    fn take_refresh_token(&mut self, hash: &str, now: Millis) -> Result<Option<AgentId>>;
+}

@@ -1,0 +1,485 @@
+//! The SQLite backend: one file, WAL, `synchronous=FULL` so that an acknowledged commit survives
+//! a crash of the process or of the machine (R12).
+
+use std::path::Path;
+use std::sync::LazyLock;
+
+use pupitre_protocol::agent::{Role, VisitorCard};
+use pupitre_protocol::{AgentId, ClientId, GroupId, Message, Seq};
+use pupitre_routing::hours::WeeklyHours;
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+
+use super::*;
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../../migrations/001_initial.sql"))]));
+
+/// How long a connection waits for another writer's lock before failing.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn role_str(role: Role) -> &'static str {
+    match role {
+        Role::Agent => "agent",
+        Role::Manager => "manager",
+        Role::Admin => "admin",
+    }
+}
+
+fn parse_role(s: &str) -> Role {
+    match s {
+        "admin" => Role::Admin,
+        "manager" => Role::Manager,
+        _ => Role::Agent,
+    }
+}
+
+fn state_name(record: &ConversationRecord) -> &'static str {
+    use pupitre_routing::ConversationState as S;
+    match record.state {
+        S::Unrouted => "unrouted",
+        S::Queued { .. } => "queued",
+        S::Reserved { .. } => "reserved",
+        S::Assigned { .. } => "assigned",
+        S::Snoozed { .. } => "snoozed",
+        S::Closed { .. } => "closed",
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database file.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        MIGRATIONS.to_latest(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    fn project_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ProjectId, String, String, String)> {
+        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+    }
+
+    fn to_project(raw: (ProjectId, String, String, String)) -> Result<ProjectRow> {
+        Ok(ProjectRow { id: raw.0, code: raw.1, name: raw.2, settings: serde_json::from_str(&raw.3)? })
+    }
+
+    fn agent_groups(&mut self, agent: AgentId) -> Result<Vec<GroupId>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT group_id FROM agent_groups WHERE agent_id = ? ORDER BY group_id")?;
+        let rows = stmt.query_map([agent], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn agents_where(&mut self, clause: &str, param: &dyn rusqlite::ToSql) -> Result<Vec<AgentRow>> {
+        let sql = format!(
+            "SELECT id, project_id, email, name, password_hash, role, slot_max, runtime FROM agents WHERE {clause} ORDER BY id"
+        );
+        let raw: Vec<_> = {
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map([param], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, u32>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                ))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        raw.into_iter()
+            .map(|(id, project_id, email, name, password_hash, role, slot_max, runtime)| {
+                Ok(AgentRow {
+                    id,
+                    project_id,
+                    email,
+                    name,
+                    password_hash,
+                    role: parse_role(&role),
+                    slot_max,
+                    groups: self.agent_groups(id)?,
+                    runtime: match runtime {
+                        Some(json) => serde_json::from_str(&json)?,
+                        None => AgentRuntime::default(),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    fn conversations_where(&mut self, clause: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<ConversationRow>> {
+        let sql = format!(
+            "SELECT visitor_id, record, conversation_type FROM conversations WHERE {clause} ORDER BY number"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let raw: Vec<(String, String, Option<String>)> = stmt
+            .query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        raw.into_iter()
+            .map(|(visitor_id, record, conversation_type)| {
+                Ok(ConversationRow { visitor_id, record: serde_json::from_str(&record)?, conversation_type })
+            })
+            .collect()
+    }
+}
+
+impl Store for SqliteStore {
+    fn commit(&mut self, project_id: ProjectId, batch: &Batch) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut visitor = tx.prepare_cached(
+                "INSERT INTO visitors (id, project_id, card, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET card = excluded.card",
+            )?;
+            for v in &batch.visitors {
+                visitor.execute(params![v.id, v.project_id, serde_json::to_string(&v.card)?, v.created_at])?;
+            }
+            let mut conversation = tx.prepare_cached(
+                "INSERT INTO conversations (project_id, number, visitor_id, record, state, agent_id, conversation_type)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (project_id, number) DO UPDATE SET record = excluded.record,
+                   state = excluded.state, agent_id = excluded.agent_id,
+                   conversation_type = COALESCE(excluded.conversation_type, conversation_type)",
+            )?;
+            for c in &batch.conversations {
+                conversation.execute(params![
+                    project_id,
+                    c.record.id,
+                    c.visitor_id,
+                    serde_json::to_string(&c.record)?,
+                    state_name(&c.record),
+                    c.record.agent(),
+                    c.conversation_type,
+                ])?;
+            }
+            let mut message = tx.prepare_cached(
+                "INSERT INTO messages (project_id, id, conversation, client_id, author, body, for_visitor, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for m in &batch.messages {
+                let number = m.message.conversation.parse().map(|(_, n)| n).unwrap_or_default();
+                message.execute(params![
+                    project_id,
+                    m.message.id,
+                    number,
+                    m.message.client_id.map(|c| c.to_string()),
+                    serde_json::to_string(&m.message.author)?,
+                    serde_json::to_string(&m.message.body)?,
+                    m.for_visitor,
+                    m.message.at,
+                ])?;
+            }
+            let mut event =
+                tx.prepare_cached("INSERT INTO events (project_id, stream, seq, payload) VALUES (?1, ?2, ?3, ?4)")?;
+            for (stream, seq, payload) in &batch.events {
+                event.execute(params![project_id, stream, seq, payload])?;
+            }
+            let mut applied = tx.prepare_cached("INSERT OR IGNORE INTO applied (client_id, at) VALUES (?1, ?2)")?;
+            for (client_id, at) in &batch.applied {
+                applied.execute(params![client_id.to_string(), at])?;
+            }
+            let mut runtime = tx.prepare_cached("UPDATE agents SET runtime = ?2 WHERE id = ?1")?;
+            for (agent, rt) in &batch.agent_runtimes {
+                runtime.execute(params![agent, serde_json::to_string(rt)?])?;
+            }
+            let mut ctype = tx.prepare_cached(
+                "UPDATE conversations SET conversation_type = ?3 WHERE project_id = ?1 AND number = ?2",
+            )?;
+            for (number, name) in &batch.conversation_types {
+                ctype.execute(params![project_id, number, name])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn counters(&mut self, project_id: ProjectId) -> Result<Counters> {
+        let q = |conn: &Connection, sql: &str| -> rusqlite::Result<i64> {
+            conn.query_row(sql, [project_id], |r| r.get::<_, Option<i64>>(0)).map(|v| v.unwrap_or(0))
+        };
+        Ok(Counters {
+            seq: q(&self.conn, "SELECT MAX(seq) FROM events WHERE project_id = ?")?,
+            message_id: q(&self.conn, "SELECT MAX(id) FROM messages WHERE project_id = ?")?,
+            conversation: q(&self.conn, "SELECT MAX(number) FROM conversations WHERE project_id = ?")?,
+        })
+    }
+
+    fn is_applied(&mut self, client_id: ClientId) -> Result<bool> {
+        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM applied WHERE client_id = ?")?;
+        Ok(stmt.exists([client_id.to_string()])?)
+    }
+
+    fn events_since(&mut self, stream: &str, after: Seq, limit: usize) -> Result<Vec<(Seq, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, payload FROM events WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![stream, after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn project_by_code(&mut self, code: &str) -> Result<Option<ProjectRow>> {
+        let raw = self
+            .conn
+            .query_row("SELECT id, code, name, settings FROM projects WHERE code = ?", [code], Self::project_from_row)
+            .optional()?;
+        raw.map(Self::to_project).transpose()
+    }
+
+    fn project(&mut self, id: ProjectId) -> Result<Option<ProjectRow>> {
+        let raw = self
+            .conn
+            .query_row("SELECT id, code, name, settings FROM projects WHERE id = ?", [id], Self::project_from_row)
+            .optional()?;
+        raw.map(Self::to_project).transpose()
+    }
+
+    fn projects(&mut self) -> Result<Vec<ProjectRow>> {
+        let mut stmt = self.conn.prepare("SELECT id, code, name, settings FROM projects ORDER BY id")?;
+        let raw: Vec<_> = stmt.query_map([], Self::project_from_row)?.collect::<rusqlite::Result<_>>()?;
+        raw.into_iter().map(Self::to_project).collect()
+    }
+
+    fn groups(&mut self, project_id: ProjectId) -> Result<Vec<GroupRow>> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT id, name, hours FROM groups WHERE project_id = ? ORDER BY id")?;
+        let raw: Vec<(GroupId, String, Option<String>)> = stmt
+            .query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        raw.into_iter()
+            .map(|(id, name, hours)| {
+                Ok(GroupRow {
+                    id,
+                    project_id,
+                    name,
+                    hours: hours.map(|h| serde_json::from_str(&h)).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    fn agents(&mut self, project_id: ProjectId) -> Result<Vec<AgentRow>> {
+        self.agents_where("project_id = ?", &project_id)
+    }
+
+    fn agent(&mut self, id: AgentId) -> Result<Option<AgentRow>> {
+        Ok(self.agents_where("id = ?", &id)?.pop())
+    }
+
+    fn agent_by_email(&mut self, email: &str) -> Result<Option<AgentRow>> {
+        Ok(self.agents_where("email = ?", &email)?.pop())
+    }
+
+    fn visitor(&mut self, id: &str) -> Result<Option<VisitorRow>> {
+        let raw: Option<(String, ProjectId, String, i64)> = self
+            .conn
+            .query_row("SELECT id, project_id, card, created_at FROM visitors WHERE id = ?", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        raw.map(|(id, project_id, card, created_at)| {
+            let card: VisitorCard = serde_json::from_str(&card)?;
+            Ok(VisitorRow { id, project_id, card, created_at })
+        })
+        .transpose()
+    }
+
+    fn live_conversations(&mut self, project_id: ProjectId) -> Result<Vec<ConversationRow>> {
+        self.conversations_where("project_id = ? AND state <> 'closed'", &[&project_id])
+    }
+
+    fn conversation(&mut self, project_id: ProjectId, number: i64) -> Result<Option<ConversationRow>> {
+        Ok(self.conversations_where("project_id = ? AND number = ?", &[&project_id, &number])?.pop())
+    }
+
+    fn visitor_conversations(&mut self, project_id: ProjectId, visitor_id: &str) -> Result<Vec<ConversationRow>> {
+        self.conversations_where("project_id = ? AND visitor_id = ?", &[&project_id, &visitor_id])
+    }
+
+    fn messages(&mut self, project_id: ProjectId, conversation: i64) -> Result<Vec<StoredMessage>> {
+        let code: String =
+            self.conn.query_row("SELECT code FROM projects WHERE id = ?", [project_id], |r| r.get(0))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, client_id, author, body, for_visitor, at FROM messages
+             WHERE project_id = ? AND conversation = ? ORDER BY id",
+        )?;
+        let raw: Vec<(i64, Option<String>, String, String, bool, i64)> = stmt
+            .query_map([project_id, conversation], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        raw.into_iter()
+            .map(|(id, client_id, author, body, for_visitor, at)| {
+                Ok(StoredMessage {
+                    message: Message {
+                        id,
+                        conversation: pupitre_protocol::ConversationRef::new(&code, conversation),
+                        client_id: client_id.and_then(|c| c.parse().ok()),
+                        author: serde_json::from_str(&author)?,
+                        body: serde_json::from_str(&body)?,
+                        at,
+                    },
+                    for_visitor,
+                })
+            })
+            .collect()
+    }
+
+    fn canned_responses(&mut self, project_id: ProjectId, agent_id: Option<AgentId>) -> Result<Vec<CannedResponse>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, agent_id, theme, shortcut, language, title, body FROM canned_responses
+             WHERE project_id = ?1 AND (agent_id IS NULL OR agent_id = ?2) ORDER BY theme, title",
+        )?;
+        let rows = stmt.query_map(params![project_id, agent_id], |r| {
+            Ok(CannedResponse {
+                id: r.get(0)?,
+                agent_id: r.get(1)?,
+                theme: r.get(2)?,
+                shortcut: r.get(3)?,
+                language: r.get(4)?,
+                title: r.get(5)?,
+                body: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn create_project(&mut self, code: &str, name: &str, settings: &ProjectSettings) -> Result<ProjectId> {
+        if self.project_by_code(code)?.is_some() {
+            return Err(StoreError::Conflict(format!("project {code}")));
+        }
+        self.conn.execute(
+            "INSERT INTO projects (code, name, settings, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![code, name, serde_json::to_string(settings)?, crate::clock::now_ms()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn update_settings(&mut self, project_id: ProjectId, settings: &ProjectSettings) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE projects SET settings = ?2 WHERE id = ?1",
+            params![project_id, serde_json::to_string(settings)?],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("project {project_id}")));
+        }
+        Ok(())
+    }
+
+    fn create_group(&mut self, project_id: ProjectId, name: &str, hours: Option<&WeeklyHours>) -> Result<GroupId> {
+        let exists: bool = self
+            .conn
+            .prepare_cached("SELECT 1 FROM groups WHERE project_id = ? AND name = ?")?
+            .exists(params![project_id, name])?;
+        if exists {
+            return Err(StoreError::Conflict(format!("group {name}")));
+        }
+        self.conn.execute(
+            "INSERT INTO groups (project_id, name, hours) VALUES (?1, ?2, ?3)",
+            params![project_id, name, hours.map(serde_json::to_string).transpose()?],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn set_group_hours(&mut self, group_id: GroupId, hours: Option<&WeeklyHours>) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE groups SET hours = ?2 WHERE id = ?1",
+            params![group_id, hours.map(serde_json::to_string).transpose()?],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("group {group_id}")));
+        }
+        Ok(())
+    }
+
+    fn create_agent(&mut self, agent: &NewAgent) -> Result<AgentId> {
+        if self.agent_by_email(&agent.email)?.is_some() {
+            return Err(StoreError::Conflict(format!("agent {}", agent.email)));
+        }
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO agents (project_id, email, name, password_hash, role, slot_max, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                agent.project_id,
+                agent.email,
+                agent.name,
+                agent.password_hash,
+                role_str(agent.role),
+                agent.slot_max,
+                crate::clock::now_ms()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        for group in &agent.groups {
+            let in_project: bool = tx
+                .prepare_cached("SELECT 1 FROM groups WHERE id = ? AND project_id = ?")?
+                .exists(params![group, agent.project_id])?;
+            if !in_project {
+                return Err(StoreError::NotFound(format!("group {group}")));
+            }
+            tx.execute("INSERT INTO agent_groups (agent_id, group_id) VALUES (?1, ?2)", params![id, group])?;
+        }
+        tx.commit()?;
+        Ok(id)
+    }
+
+    fn create_canned_response(&mut self, project_id: ProjectId, c: &CannedResponse) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO canned_responses (project_id, agent_id, theme, shortcut, language, title, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![project_id, c.agent_id, c.theme, c.shortcut, c.language, c.title, c.body],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
+    }
+
+    fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    fn insert_refresh_token(&mut self, hash: &str, agent_id: AgentId, expires_at: Millis) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO refresh_tokens (hash, agent_id, expires_at) VALUES (?1, ?2, ?3)",
+            params![hash, agent_id, expires_at],
+        )?;
+        Ok(())
+    }
+
+    fn take_refresh_token(&mut self, hash: &str, now: Millis) -> Result<Option<AgentId>> {
+        let row: Option<(AgentId, Millis)> = self
+            .conn
+            .query_row("DELETE FROM refresh_tokens WHERE hash = ? RETURNING agent_id, expires_at", [hash], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        Ok(row.filter(|(_, exp)| *exp > now).map(|(a, _)| a))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        MIGRATIONS.validate().unwrap();
+    }
+}
