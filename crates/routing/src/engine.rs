@@ -395,14 +395,22 @@ impl Engine {
         self.clock = self.clock.max(now);
         let budget = FIRES_PER_CONVERSATION.saturating_mul(self.conversations.len() + 1);
         for _ in 0..budget {
-            let Some((at, id, timer)) = self.earliest_due(now) else {
-                break;
-            };
-            let at = at.max(floor);
-            self.fire(at, id, timer);
-            self.drain(at);
+            match self.earliest_due(now) {
+                Some((at, id, timer)) => {
+                    let at = at.max(floor);
+                    self.fire(at, id, timer);
+                    self.drain(at);
+                }
+                None => {
+                    // Draining at `now` (a group that opened, an auto-transfer) may place a
+                    // conversation whose deadlines are already past: fire those too.
+                    self.drain(now);
+                    if self.earliest_due(now).is_none() {
+                        break;
+                    }
+                }
+            }
         }
-        self.drain(now);
         self.emit_availability();
     }
 
