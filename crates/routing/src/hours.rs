@@ -111,7 +111,10 @@ fn local_instants(tz: Tz, date: NaiveDate, minute: u16, out: &mut Vec<Millis>) {
     let Some(midnight) = date.and_hms_opt(0, 0, 0) else {
         return;
     };
-    let naive = midnight + chrono::Duration::minutes(i64::from(minute));
+    let Some(naive) = midnight.checked_add_signed(chrono::Duration::minutes(i64::from(minute)))
+    else {
+        return;
+    };
     match tz.from_local_datetime(&naive) {
         LocalResult::Single(t) => out.push(t.timestamp_millis()),
         LocalResult::Ambiguous(a, b) => {
@@ -129,7 +132,8 @@ fn local_instants(tz: Tz, date: NaiveDate, minute: u16, out: &mut Vec<Millis>) {
 /// The first instant after a DST gap containing `naive`: the first local minute that exists.
 fn after_gap(tz: Tz, naive: NaiveDateTime) -> Option<Millis> {
     (1..=DST_GAP_SEARCH_MIN).find_map(|m| {
-        tz.from_local_datetime(&(naive + chrono::Duration::minutes(m)))
+        let later = naive.checked_add_signed(chrono::Duration::minutes(m))?;
+        tz.from_local_datetime(&later)
             .earliest()
             .map(|t| t.timestamp_millis())
     })

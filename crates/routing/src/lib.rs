@@ -13,6 +13,12 @@
 //! a field of the state, so a hub that restarts and [`Engine::restore`]s the same records gets
 //! the same wake-ups (DESIGN.md §9).
 //!
+//! Inside, after every input and every fired deadline, the engine gives waiting conversations
+//! to agents with room (reserved ones to their agent first, then queues oldest first), so that
+//! between calls no agent who could take a waiting conversation has room for it.
+//! [`Engine::check_invariants`] checks that and the indexes (a conversation on at most one
+//! desk, queues first come first served, slot limits).
+//!
 //! # Map
 //! - [`model`]: the engine's configuration and the records the hub persists.
 //! - [`io`]: [`Input`], [`Output`] and [`RoutingError`].

@@ -5,7 +5,7 @@ mod common;
 use common::{Sim, T0, settings};
 use pupitre_routing::{
     AgentConfig, Channel, ChosenStatus, ConversationRecord, ConversationState, Engine, GroupConfig,
-    HOUR, Input, MINUTE, Output, RoutingError, SECOND, Settings, Timeouts, TransferTo,
+    HOUR, Input, MINUTE, Millis, Output, RoutingError, SECOND, Settings, Timeouts, TransferTo,
 };
 
 #[test]
@@ -421,4 +421,78 @@ fn restore_tolerates_an_unknown_zone_and_a_missing_agent() {
     assert_eq!(sim.engine.agent(1).unwrap().slot_limit, 2);
     let out = sim.input(Input::AgentConnected { agent: 1 });
     assert_eq!(common::assignments(&out), vec![(5, 1)]);
+}
+
+#[test]
+fn extreme_instants_never_panic() {
+    let settings = Settings {
+        timezone: "Europe/Paris".into(),
+        ..busy_settings()
+    };
+    for now in [
+        Millis::MIN,
+        Millis::MIN + 1,
+        -1,
+        0,
+        Millis::MAX - 1,
+        Millis::MAX,
+    ] {
+        let mut engine = Engine::new(settings.clone());
+        let hours = pupitre_routing::WeeklyHours::every_day(&[pupitre_routing::Span {
+            start: 60,
+            end: 1440,
+        }]);
+        let inputs = [
+            Input::UpsertGroup(GroupConfig {
+                id: 1,
+                hours: Some(hours),
+            }),
+            Input::UpsertAgent(AgentConfig {
+                id: 1,
+                groups: vec![1],
+                slot_max: 1,
+                channels: vec![Channel::Chat],
+            }),
+            Input::AgentConnected { agent: 1 },
+            Input::SetStatus {
+                agent: 1,
+                channel: Channel::Chat,
+                status: ChosenStatus::Available,
+            },
+            Input::SetShiftEnd {
+                agent: 1,
+                at: Some(now),
+            },
+            Input::NewConversation {
+                conversation: 1,
+                group: 1,
+                channel: Channel::Chat,
+            },
+            Input::NewConversation {
+                conversation: 2,
+                group: 1,
+                channel: Channel::Chat,
+            },
+            Input::SetShiftEnd { agent: 1, at: None },
+            Input::Snooze {
+                conversation: 1,
+                agent: 1,
+                until: now.saturating_add(1),
+                keep: true,
+            },
+            Input::AgentDisconnected { agent: 1 },
+        ];
+        for input in inputs {
+            let _ = engine.handle(now, input);
+            while engine.poll_output().is_some() {}
+            if let Some(at) = engine.poll_timeout() {
+                engine.handle_timeout(at.max(now));
+                while engine.poll_output().is_some() {}
+            }
+        }
+        engine.handle_timeout(Millis::MAX);
+        engine
+            .check_invariants(Millis::MAX)
+            .unwrap_or_else(|e| panic!("{now}: {e}"));
+    }
 }

@@ -92,14 +92,14 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (agent.clone(), 0..4u32).prop_map(|(a, l)| Op::SlotLimit(a, l)),
         1 => (agent.clone(), prop::option::of(0..180u32)).prop_map(|(a, s)| Op::Shift(a, s)),
         6 => (1..=2i64, prop::bool::weighted(0.2)).prop_map(|(g, m)| Op::New(g, m)),
-        3 => sel.clone().prop_map(Op::Visitor),
-        3 => (sel.clone(), prop::bool::weighted(0.9)).prop_map(|(c, h)| Op::AgentMessage(c, h)),
-        1 => (sel.clone(), any::<bool>()).prop_map(|(c, o)| Op::Presence(c, o)),
-        3 => (sel.clone(), 1..300u32, any::<bool>(), prop::bool::weighted(0.9))
+        3 => sel.prop_map(Op::Visitor),
+        3 => (sel, prop::bool::weighted(0.9)).prop_map(|(c, h)| Op::AgentMessage(c, h)),
+        1 => (sel, any::<bool>()).prop_map(|(c, o)| Op::Presence(c, o)),
+        3 => (sel, 1..300u32, any::<bool>(), prop::bool::weighted(0.9))
             .prop_map(|(c, m, k, h)| Op::Snooze(c, m, k, h)),
-        3 => (sel.clone(), agent, any::<bool>()).prop_map(|(c, a, y)| Op::TransferToAgent(c, a, y)),
-        1 => (sel.clone(), 1..=3i64).prop_map(|(c, g)| Op::TransferToGroup(c, g)),
-        3 => (sel.clone(), prop::bool::weighted(0.2)).prop_map(|(c, h)| Op::Close(c, h)),
+        3 => (sel, agent, any::<bool>()).prop_map(|(c, a, y)| Op::TransferToAgent(c, a, y)),
+        1 => (sel, 1..=3i64).prop_map(|(c, g)| Op::TransferToGroup(c, g)),
+        3 => (sel, prop::bool::weighted(0.2)).prop_map(|(c, h)| Op::Close(c, h)),
         1 => sel.prop_map(Op::Reopen),
         5 => prop_oneof![4 => 1..600u32, 1 => 600..20_000u32].prop_map(Op::Wait),
     ]
