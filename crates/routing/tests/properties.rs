@@ -144,6 +144,11 @@ struct Model {
     /// Continuously queued conversations, in the order they were queued: (id, group, channel).
     waiting: Vec<(ConversationId, GroupId, Channel)>,
     next_conversation: ConversationId,
+    /// A restored copy fed the same calls: it must decide exactly as `engine` does.
+    twin: Option<Engine>,
+    /// Let a millisecond pass before each input, so that no two arrivals share an instant
+    /// (a restore orders same-instant arrivals by id, as it cannot know better).
+    step_ms: bool,
 }
 
 impl Model {
@@ -156,6 +161,8 @@ impl Model {
             shift_ends: BTreeMap::new(),
             waiting: Vec::new(),
             next_conversation: 1,
+            twin: None,
+            step_ms: false,
         };
         for group in [1, 2] {
             model.input(Input::UpsertGroup(GroupConfig {
@@ -179,6 +186,49 @@ impl Model {
             }
         }
         model
+    }
+
+    /// Restores a copy of the engine from its records, reconnects everyone in both, and
+    /// from now on feeds the copy the same calls.
+    fn restore_twin(&mut self, settings: Settings) {
+        for agent in AGENTS {
+            self.input(Input::AgentConnected { agent });
+        }
+        let groups = [1, 2]
+            .map(|id| GroupConfig {
+                id,
+                hours: group_hours(id),
+            })
+            .to_vec();
+        let agents = AGENTS
+            .iter()
+            .filter_map(|a| self.engine.agent_record(*a))
+            .collect();
+        let conversations = (1..=CONVERSATIONS)
+            .filter_map(|id| self.engine.conversation(id).cloned())
+            .collect();
+        let mut twin = Engine::restore(settings, groups, agents, conversations, self.now);
+        assert_eq!(twin.poll_output(), None);
+        for agent in AGENTS {
+            twin.handle(self.now, Input::AgentConnected { agent })
+                .expect("agent exists");
+        }
+        // The announcements of the reconnections: the original made them long ago.
+        while twin.poll_output().is_some() {}
+        twin.check_invariants(self.now)
+            .expect("restored invariants");
+        assert_eq!(
+            twin.poll_timeout(),
+            self.engine.poll_timeout(),
+            "restored wake-up"
+        );
+        for id in 1..=CONVERSATIONS {
+            assert_eq!(twin.conversation(id), self.engine.conversation(id));
+        }
+        for agent in AGENTS {
+            assert_eq!(twin.agent(agent), self.engine.agent(agent));
+        }
+        self.twin = Some(twin);
     }
 
     /// The conversation a selector names: among the assigned ones when `on_desk` and there
@@ -206,7 +256,15 @@ impl Model {
 
     fn input(&mut self, input: Input) {
         let before = format!("{:?}", self.engine);
-        match self.engine.handle(self.now, input.clone()) {
+        let result = self.engine.handle(self.now, input.clone());
+        if let Some(twin) = &mut self.twin {
+            assert_eq!(
+                twin.handle(self.now, input.clone()),
+                result,
+                "twin on {input:?}"
+            );
+        }
+        match result {
             Ok(()) => {
                 match input {
                     Input::SetSlotLimit { agent, limit } => {
@@ -244,6 +302,9 @@ impl Model {
         let target = self.now + dt;
         let mut wakeups = 0;
         while let Some(at) = self.engine.poll_timeout() {
+            if let Some(twin) = &self.twin {
+                assert_eq!(twin.poll_timeout(), Some(at), "twin's wake-up");
+            }
             if at > target {
                 break;
             }
@@ -251,6 +312,9 @@ impl Model {
             assert!(wakeups < MAX_WAKEUPS_PER_WAIT, "the engine spins at {at}");
             self.now = self.now.max(at);
             self.engine.handle_timeout(self.now);
+            if let Some(twin) = &mut self.twin {
+                twin.handle_timeout(self.now);
+            }
             self.outputs();
             self.check();
             if let Some(next) = self.engine.poll_timeout() {
@@ -266,7 +330,12 @@ impl Model {
 
     /// Replays the outputs on the model, checking desks, slots and FCFS as they come.
     fn outputs(&mut self) {
-        while let Some(output) = self.engine.poll_output() {
+        let outputs: Vec<Output> = std::iter::from_fn(|| self.engine.poll_output()).collect();
+        if let Some(twin) = &mut self.twin {
+            let twins: Vec<Output> = std::iter::from_fn(|| twin.poll_output()).collect();
+            assert_eq!(twins, outputs, "the twin decided otherwise at {}", self.now);
+        }
+        for output in outputs {
             match output {
                 Output::Assigned {
                     conversation,
@@ -415,6 +484,9 @@ impl Model {
     }
 
     fn apply(&mut self, op: Op) {
+        if self.step_ms && !matches!(op, Op::Wait(_)) {
+            self.now += 1;
+        }
         let input = match op {
             Op::Connect(agent) => Input::AgentConnected { agent },
             Op::Disconnect(agent) => Input::AgentDisconnected { agent },
@@ -521,6 +593,26 @@ proptest! {
             model.apply(op);
         }
         // And time keeps its promises too: let a day pass.
+        model.wait(24 * 60 * MINUTE);
+    }
+
+    /// DESIGN §9: a hub that restarts and restores the records (its agents reconnecting)
+    /// decides exactly as if it had never stopped.
+    #[test]
+    fn restore_decides_as_the_original(
+        settings in settings(),
+        head in prop::collection::vec(op(), 0..40),
+        tail in prop::collection::vec(op(), 1..40),
+    ) {
+        let mut model = Model::new(settings.clone());
+        model.step_ms = true;
+        for op in head {
+            model.apply(op);
+        }
+        model.restore_twin(settings);
+        for op in tail {
+            model.apply(op);
+        }
         model.wait(24 * 60 * MINUTE);
     }
 }
