@@ -26,10 +26,14 @@ impl ConversationRef {
         Self(format!("{project}-{number}"))
     }
 
-    /// Splits `DEMO-1042` into `("DEMO", 1042)`. `None` when it is not of that form.
+    /// Splits `DEMO-1042` into `("DEMO", 1042)`. `None` when it is not of that form (a project
+    /// code is capital letters and digits).
     pub fn parse(&self) -> Option<(&str, i64)> {
-        let (project, number) = self.0.rsplit_once('-')?;
-        if project.is_empty() {
+        let (project, number) = self.0.split_once('-')?;
+        if project.is_empty() || !project.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            return None;
+        }
+        if !number.chars().all(|c| c.is_ascii_digit()) {
             return None;
         }
         let number: i64 = number.parse().ok()?;

@@ -672,7 +672,8 @@ impl Writer {
                 let n = self.own_conversation(agent, &conversation)?;
                 self.engine.handle(now, Input::Snooze { conversation: n, agent, until, keep }).map_err(routing_error)?;
                 let name = self.agent_name(agent);
-                self.add_message(n, None, Author::System, Body::Event { event: ThreadEvent::Snoozed { agent: name, until, keep } }, false, now);
+                let event = ThreadEvent::Snoozed { agent: name, until, keep };
+                self.add_message_to(n, agent, Author::System, Body::Event { event }, false, now);
                 Ok(())
             }
             AgentClientFrame::Transfer { conversation, to, comment, anyway, .. } => {
@@ -692,16 +693,10 @@ impl Writer {
                     .handle(now, Input::Transfer { conversation: n, agent, to: target, anyway })
                     .map_err(routing_error)?;
                 let from = self.agent_name(agent);
-                self.add_message(
-                    n,
-                    None,
-                    Author::System,
-                    Body::Event { event: ThreadEvent::Transferred { from: Some(from.clone()), to: to_name } },
-                    false,
-                    now,
-                );
+                let event = ThreadEvent::Transferred { from: Some(from.clone()), to: to_name };
+                self.add_message_to(n, agent, Author::System, Body::Event { event }, false, now);
                 if let Some(text) = comment {
-                    self.add_message(n, None, Author::Agent { id: agent, name: from }, Body::Comment { text }, false, now);
+                    self.add_message_to(n, agent, Author::Agent { id: agent, name: from }, Body::Comment { text }, false, now);
                 }
                 Ok(())
             }
@@ -991,6 +986,23 @@ impl Writer {
         }
     }
 
+    /// Records a message of a routing change and delivers it to `agent` only (the one who
+    /// acted, who may no longer hold the conversation): whoever receives the conversation by
+    /// this change gets the message inside the conversation's view.
+    #[allow(clippy::too_many_arguments)]
+    fn add_message_to(
+        &mut self,
+        n: i64,
+        agent: AgentId,
+        author: Author,
+        body: Body,
+        for_visitor: bool,
+        now: Millis,
+    ) {
+        let message = self.add_message_silent(n, None, author, body, for_visitor, now);
+        self.emit_agent(agent, AgentEvent::Message { message });
+    }
+
     /// Records a message and delivers it to the visitor only; the agent gets it through
     /// [`Self::deliver_last_message`] or a conversation view.
     fn add_message_silent(&mut self, n: i64, client_id: Option<ClientId>, author: Author, body: Body, for_visitor: bool, now: Millis) -> Message {
@@ -1129,7 +1141,13 @@ impl Writer {
                         _ => None,
                     };
                     let conversation_type = self.conversation_type.get(&n).cloned();
-                    self.add_message_silent(n, None, Author::System, Body::Event { event: ThreadEvent::Closed { by, conversation_type } }, false, now);
+                    let event = Body::Event { event: ThreadEvent::Closed { by, conversation_type } };
+                    match self.engine.conversation(n).and_then(|c| c.previous_agent) {
+                        Some(agent) => self.add_message_to(n, agent, Author::System, event, false, now),
+                        None => {
+                            self.add_message_silent(n, None, Author::System, event, false, now);
+                        }
+                    }
                     if let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
                         if let Some(v) = self.visitors.get_mut(&visitor)
                             && v.open == Some(n)

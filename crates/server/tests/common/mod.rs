@@ -1,0 +1,220 @@
+//! Helpers for the hub's tests: a real hub on port 0 over a real SQLite file, real WebSockets.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentServerFrame, Role};
+use pupitre_protocol::visitor::{VisitorClientFrame, VisitorEvent, VisitorServerFrame};
+use pupitre_protocol::{Channel, ChosenStatus, ClientId};
+use pupitre_server::admin::{self, NewAgentRequest};
+use pupitre_server::client::{AgentConn, VisitorConn, login};
+use pupitre_server::clock::{Clock, now_ms};
+use pupitre_server::store::{SqliteStore, Store};
+use pupitre_server::RunningHub;
+
+pub const PROJECT: &str = "TEST";
+pub const PASSWORD: &str = "password-123";
+/// How long a test waits for a frame that must come.
+pub const WAIT: Duration = Duration::from_secs(10);
+/// How long a test listens to be sure a frame does not come.
+pub const QUIET: Duration = Duration::from_millis(400);
+
+pub struct Setup {
+    pub dir: tempfile::TempDir,
+    pub db: std::path::PathBuf,
+}
+
+/// A project `TEST` with groups `Sales` and `Support` and the given agents
+/// `(email, groups, slot_max)`; `edit` adjusts the settings.
+pub fn setup(
+    agents: &[(&str, &[&str], u32)],
+    edit: impl FnOnce(&mut pupitre_server::store::ProjectSettings),
+) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let mut store = SqliteStore::open(&db).unwrap();
+    let project = admin::create_project(&mut store, PROJECT, "Test shop").unwrap();
+    let mut settings = store.project(project).unwrap().unwrap().settings;
+    settings.conversation_types = vec!["Sale".into(), "Other".into()];
+    edit(&mut settings);
+    admin::set_settings(&mut store, project, &settings).unwrap();
+    admin::create_group(&mut store, project, "Sales", None).unwrap();
+    admin::create_group(&mut store, project, "Support", None).unwrap();
+    for (email, groups, slots) in agents {
+        admin::create_agent(
+            &mut store,
+            project,
+            NewAgentRequest {
+                email: (*email).into(),
+                name: email.split('@').next().unwrap().into(),
+                password: PASSWORD.into(),
+                role: Role::Agent,
+                slot_max: Some(*slots),
+                groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+            },
+        )
+        .unwrap();
+    }
+    Setup { dir, db }
+}
+
+pub async fn start(setup: &Setup, manual_clock: bool) -> RunningHub {
+    let clock = if manual_clock { Clock::manual(now_ms()) } else { Clock::system() };
+    RunningHub::start(&setup.db, clock).await.unwrap()
+}
+
+pub fn cid() -> ClientId {
+    uuid::Uuid::now_v7()
+}
+
+/// An agent logged in and connected, with the welcome it got.
+pub struct Agent {
+    pub conn: AgentConn,
+    /// Frames received while waiting for an ack, not yet looked at.
+    pub pending: std::collections::VecDeque<AgentServerFrame>,
+    pub id: i64,
+    pub token: String,
+    pub welcome: AgentServerFrame,
+}
+
+pub async fn agent(hub: &RunningHub, email: &str) -> Agent {
+    let session = login(&hub.http_url(), email, PASSWORD).await.unwrap();
+    let (conn, welcome) = AgentConn::connect(&hub.ws_url(), &session.access_token, None).await.unwrap();
+    Agent { conn, pending: Default::default(), id: session.agent_id, token: session.access_token, welcome }
+}
+
+impl Agent {
+    /// Sends a frame and waits for its ack, returning the frames that came before it.
+    /// Sends a frame and waits for its ack; what came before it stays pending.
+    pub async fn request(&mut self, frame: AgentClientFrame) {
+        let id = frame.client_id().expect("a frame with a client id");
+        self.conn.send(&frame).await.unwrap();
+        loop {
+            match tokio::time::timeout(WAIT, self.conn.recv()).await.expect("ack in time").unwrap() {
+                AgentServerFrame::Ack { client_id } if client_id == id => return,
+                AgentServerFrame::Error(e) if e.client_id == Some(id) => panic!("refused: {e:?}"),
+                other => self.pending.push_back(other),
+            }
+        }
+    }
+
+    /// The next frame: a pending one first.
+    pub async fn next(&mut self, deadline: tokio::time::Instant) -> Option<AgentServerFrame> {
+        if let Some(f) = self.pending.pop_front() {
+            return Some(f);
+        }
+        tokio::time::timeout_at(deadline, self.conn.recv()).await.ok().map(|r| r.unwrap())
+    }
+
+    /// Sends a frame and returns the error it gets (other frames stay pending).
+    pub async fn refused(&mut self, frame: AgentClientFrame) -> pupitre_protocol::ErrorFrame {
+        let id = frame.client_id();
+        self.conn.send(&frame).await.unwrap();
+        loop {
+            match tokio::time::timeout(WAIT, self.conn.recv()).await.expect("answer in time").unwrap() {
+                AgentServerFrame::Error(e) if e.client_id == id => return e,
+                AgentServerFrame::Ack { client_id } if Some(client_id) == id => panic!("accepted: {frame:?}"),
+                other => self.pending.push_back(other),
+            }
+        }
+    }
+
+    pub async fn available(&mut self) {
+        self.request(AgentClientFrame::SetStatus { client_id: cid(), channel: Channel::Chat, status: ChosenStatus::Available })
+            .await;
+    }
+
+    /// Waits for the first event matching `f`, skipping others.
+    pub async fn wait_event<T>(&mut self, mut f: impl FnMut(&AgentEvent) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let frame = self.next(deadline).await.expect("the expected event did not come");
+            if let AgentServerFrame::Event { event, .. } = &frame
+                && let Some(t) = f(event)
+            {
+                return t;
+            }
+        }
+    }
+
+    /// Every frame that arrives within `QUIET`.
+    pub async fn drain(&mut self) -> Vec<AgentServerFrame> {
+        let mut frames: Vec<_> = self.pending.drain(..).collect();
+        while let Some(f) = self.conn.recv_timeout(QUIET).await.unwrap() {
+            frames.push(f);
+        }
+        frames
+    }
+}
+
+pub struct Visitor {
+    pub conn: VisitorConn,
+    pub pending: std::collections::VecDeque<VisitorServerFrame>,
+    pub token: String,
+    pub welcome: VisitorServerFrame,
+}
+
+pub async fn visitor(hub: &RunningHub) -> Visitor {
+    visitor_with(hub, None, None).await
+}
+
+pub async fn visitor_with(hub: &RunningHub, token: Option<String>, last_seq: Option<i64>) -> Visitor {
+    let (conn, welcome) = VisitorConn::connect(&hub.ws_url(), PROJECT, token, last_seq).await.unwrap();
+    let VisitorServerFrame::Welcome { token, .. } = &welcome else { panic!("no welcome: {welcome:?}") };
+    Visitor { token: token.clone(), conn, pending: Default::default(), welcome }
+}
+
+impl Visitor {
+    /// Sends a frame and waits for its ack; what came before it stays pending.
+    pub async fn request(&mut self, frame: VisitorClientFrame) {
+        let id = frame.client_id().expect("a frame with a client id");
+        self.conn.send(&frame).await.unwrap();
+        loop {
+            match tokio::time::timeout(WAIT, self.conn.recv()).await.expect("ack in time").unwrap() {
+                VisitorServerFrame::Ack { client_id } if client_id == id => return,
+                VisitorServerFrame::Error(e) if e.client_id == Some(id) => panic!("refused: {e:?}"),
+                other => self.pending.push_back(other),
+            }
+        }
+    }
+
+    /// The next frame: a pending one first.
+    pub async fn next(&mut self, deadline: tokio::time::Instant) -> Option<VisitorServerFrame> {
+        if let Some(f) = self.pending.pop_front() {
+            return Some(f);
+        }
+        tokio::time::timeout_at(deadline, self.conn.recv()).await.ok().map(|r| r.unwrap())
+    }
+
+    pub async fn say(&mut self, text: &str) {
+        self.request(VisitorClientFrame::SendMessage { client_id: cid(), text: text.into() }).await
+    }
+
+    pub async fn wait_event<T>(&mut self, mut f: impl FnMut(&VisitorEvent) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let frame = self.next(deadline).await.expect("the expected event did not come");
+            if let VisitorServerFrame::Event { event, .. } = &frame
+                && let Some(t) = f(event)
+            {
+                return t;
+            }
+        }
+    }
+
+    pub async fn drain(&mut self) -> Vec<VisitorServerFrame> {
+        let mut frames: Vec<_> = self.pending.drain(..).collect();
+        while let Some(f) = self.conn.recv_timeout(QUIET).await.unwrap() {
+            frames.push(f);
+        }
+        frames
+    }
+}
+
+/// The text of a plain message body.
+pub fn text_of(message: &pupitre_protocol::Message) -> Option<&str> {
+    match &message.body {
+        pupitre_protocol::Body::Text { text } => Some(text),
+        _ => None,
+    }
+}
