@@ -4,14 +4,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::{
-    AgentId, ChannelStatus, Channel, ChosenStatus, ClientId, ConversationRef, ConversationState,
+    AgentId, Channel, ChannelStatus, ChosenStatus, ClientId, ConversationRef, ConversationState,
     ErrorFrame, GroupId, Message, Millis, Seq,
 };
 
 /// What the desk sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-
 pub enum AgentClientFrame {
     /// First frame. `last_seq` is the last event seen; `null` asks for a fresh desk snapshot.
     Hello {
@@ -21,10 +20,21 @@ pub enum AgentClientFrame {
         #[ts(type = "number | null")]
         last_seq: Option<Seq>,
     },
-    SendMessage { client_id: ClientId, conversation: ConversationRef, text: String },
-    SetStatus { client_id: ClientId, channel: Channel, status: ChosenStatus },
+    SendMessage {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        text: String,
+    },
+    SetStatus {
+        client_id: ClientId,
+        channel: Channel,
+        status: ChosenStatus,
+    },
     /// R4: the agent lowers (or raises back, up to the admin maximum) their slot limit.
-    SetSlotLimit { client_id: ClientId, limit: u32 },
+    SetSlotLimit {
+        client_id: ClientId,
+        limit: u32,
+    },
     /// R5: pause until `until`; with `keep`, come back to this agent.
     Snooze {
         client_id: ClientId,
@@ -43,7 +53,11 @@ pub enum AgentClientFrame {
         anyway: bool,
     },
     /// R9: close, with a conversation type from the project's list.
-    Close { client_id: ClientId, conversation: ConversationRef, conversation_type: Option<String> },
+    Close {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        conversation_type: Option<String>,
+    },
     Ping,
 }
 
@@ -64,7 +78,6 @@ impl AgentClientFrame {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-
 pub enum TransferTarget {
     Agent {
         #[ts(type = "number")]
@@ -79,7 +92,6 @@ pub enum TransferTarget {
 /// What the hub sends to a desk.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
-
 pub enum AgentServerFrame {
     /// Answer to `hello`. With `desk`, the client replaces its state with it; without, it
     /// resumes and the missed events follow, in order. Live events after `seq` follow either way.
@@ -96,18 +108,25 @@ pub enum AgentServerFrame {
         event: AgentEvent,
     },
     /// The change named by `client_id` is durable (or was already applied: same answer).
-    Ack { client_id: ClientId },
+    Ack {
+        client_id: ClientId,
+    },
     /// Ephemeral, never replayed: the visitor's live draft (D11).
-    VisitorDraft { conversation: ConversationRef, text: String },
+    VisitorDraft {
+        conversation: ConversationRef,
+        text: String,
+    },
     /// Ephemeral, never replayed: the visitor's presence dot (R8).
-    VisitorPresence { conversation: ConversationRef, online: bool },
+    VisitorPresence {
+        conversation: ConversationRef,
+        online: bool,
+    },
     Error(ErrorFrame),
     Pong,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-
 pub enum Role {
     Agent,
     Manager,
@@ -115,7 +134,6 @@ pub enum Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct GroupInfo {
     #[ts(type = "number")]
     pub id: GroupId,
@@ -124,7 +142,6 @@ pub struct GroupInfo {
 
 /// Who the agent is and how their desk is set up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct AgentProfile {
     #[ts(type = "number")]
     pub id: AgentId,
@@ -143,14 +160,12 @@ pub struct AgentProfile {
 
 /// Everything on the agent's desk, for a fresh start.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct DeskSnapshot {
     pub conversations: Vec<ConversationView>,
 }
 
 /// The visitor card (D6).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct VisitorCard {
     pub id: String,
     pub name: Option<String>,
@@ -163,7 +178,6 @@ pub struct VisitorCard {
 
 /// One conversation as the desk shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct ConversationView {
     pub reference: ConversationRef,
     pub state: ConversationState,
@@ -189,7 +203,6 @@ pub struct ConversationView {
 /// Why a conversation arrived on the desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-
 pub enum AssignCause {
     New,
     Queue,
@@ -206,7 +219,6 @@ pub enum AssignCause {
 /// Why a conversation left the desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-
 pub enum RemoveCause {
     Snoozed {
         #[ts(type = "number")]
@@ -224,18 +236,33 @@ pub enum RemoveCause {
 /// Sequenced events of an agent's stream: durable and replayed on resume.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-
 pub enum AgentEvent {
-    ConversationAssigned { conversation: ConversationView, cause: AssignCause },
-    ConversationRemoved { conversation: ConversationRef, cause: RemoveCause },
-    Message { message: Message },
-    StatusChanged { statuses: Vec<ChannelStatus> },
-    SlotLimitChanged { limit: u32, max: u32 },
+    ConversationAssigned {
+        conversation: ConversationView,
+        cause: AssignCause,
+    },
+    ConversationRemoved {
+        conversation: ConversationRef,
+        cause: RemoveCause,
+    },
+    Message {
+        message: Message,
+    },
+    StatusChanged {
+        statuses: Vec<ChannelStatus>,
+    },
+    SlotLimitChanged {
+        limit: u32,
+        max: u32,
+    },
     /// R10: the visitor-inactivity timeout will close the conversation at `closes_at`.
     TimeoutReminder {
         conversation: ConversationRef,
         #[ts(type = "number")]
         closes_at: Millis,
     },
-    VisitorUpdated { conversation: ConversationRef, visitor: VisitorCard },
+    VisitorUpdated {
+        conversation: ConversationRef,
+        visitor: VisitorCard,
+    },
 }

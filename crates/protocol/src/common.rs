@@ -30,7 +30,11 @@ impl ConversationRef {
     /// code is capital letters and digits).
     pub fn parse(&self) -> Option<(&str, i64)> {
         let (project, number) = self.0.split_once('-')?;
-        if project.is_empty() || !project.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        if project.is_empty()
+            || !project
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
             return None;
         }
         if !number.chars().all(|c| c.is_ascii_digit()) {
@@ -50,7 +54,6 @@ impl std::fmt::Display for ConversationRef {
 /// A way of talking. Status is kept per channel (R3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-
 pub enum Channel {
     Chat,
     Call,
@@ -59,7 +62,12 @@ pub enum Channel {
 }
 
 impl Channel {
-    pub const ALL: [Channel; 4] = [Channel::Chat, Channel::Call, Channel::Video, Channel::Messaging];
+    pub const ALL: [Channel; 4] = [
+        Channel::Chat,
+        Channel::Call,
+        Channel::Video,
+        Channel::Messaging,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,7 +86,6 @@ impl Channel {
 /// What the agent chose for a channel (R3). `Busy` is never chosen: it is derived.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", content = "name", rename_all = "snake_case")]
-
 pub enum ChosenStatus {
     Available,
     Unavailable,
@@ -89,7 +96,6 @@ pub enum ChosenStatus {
 /// The status others see, and that the tray shows (R3): green, orange, red, grey.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-
 pub enum Availability {
     Available,
     Busy,
@@ -99,7 +105,6 @@ pub enum Availability {
 
 /// One channel's status as shown on the desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct ChannelStatus {
     pub channel: Channel,
     pub chosen: ChosenStatus,
@@ -109,10 +114,12 @@ pub struct ChannelStatus {
 /// Who wrote a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-
 pub enum Author {
     Visitor,
-    Agent { id: AgentId, name: String },
+    Agent {
+        id: AgentId,
+        name: String,
+    },
     /// The hub itself: system sentences and thread events.
     System,
 }
@@ -120,7 +127,6 @@ pub enum Author {
 /// The sentences the hub sends to a visitor on the project's behalf (W1, R8, R10, R2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-
 pub enum SentenceKind {
     AutoReply,
     NoAgent,
@@ -134,9 +140,10 @@ pub enum SentenceKind {
 /// A thread event shown centred in italics on the desk ("‹Agent› paused this conversation").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-
 pub enum ThreadEvent {
-    Assigned { agent: String },
+    Assigned {
+        agent: String,
+    },
     Snoozed {
         agent: String,
         #[ts(type = "number")]
@@ -144,28 +151,44 @@ pub enum ThreadEvent {
         keep: bool,
     },
     Woke,
-    Transferred { from: Option<String>, to: String },
-    Closed { by: Option<String>, conversation_type: Option<String> },
+    Transferred {
+        from: Option<String>,
+        to: String,
+    },
+    Closed {
+        by: Option<String>,
+        conversation_type: Option<String>,
+    },
     Reopened,
-    Navigated { url: String, title: Option<String> },
+    Navigated {
+        url: String,
+        title: Option<String>,
+    },
     EmailLeft,
 }
 
 /// What a message carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-
 pub enum Body {
-    Text { text: String },
-    Sentence { sentence: SentenceKind, text: String },
-    Event { event: ThreadEvent },
+    Text {
+        text: String,
+    },
+    Sentence {
+        sentence: SentenceKind,
+        text: String,
+    },
+    Event {
+        event: ThreadEvent,
+    },
     /// A transfer comment: shown to agents only, never to the visitor (R7).
-    Comment { text: String },
+    Comment {
+        text: String,
+    },
 }
 
 /// One entry of a conversation's thread.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct Message {
     /// Hub-wide message id.
     #[ts(type = "number")]
@@ -182,7 +205,6 @@ pub struct Message {
 /// A conversation's lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-
 pub enum ConversationState {
     /// Not routed yet or refused (no agent, async off).
     Unrouted,

@@ -8,7 +8,6 @@ use crate::ClientId;
 /// Every error the hub can answer, over WebSocket (`error` frame) or HTTP (JSON body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-
 pub enum ErrorCode {
     /// The frame is not valid JSON.
     MalformedJson,
@@ -94,7 +93,6 @@ impl ErrorCode {
 /// `{code, message}`: the body of every error, on both transports. `client_id` names the frame
 /// that failed, when it had one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct ErrorFrame {
     pub code: ErrorCode,
     pub message: String,
@@ -105,7 +103,11 @@ pub struct ErrorFrame {
 
 impl ErrorFrame {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), client_id: None }
+        Self {
+            code,
+            message: message.into(),
+            client_id: None,
+        }
     }
 
     pub fn for_frame(mut self, client_id: Option<ClientId>) -> Self {
@@ -130,9 +132,22 @@ mod tests {
     fn codes_match_serde() {
         use ErrorCode::*;
         for code in [
-            MalformedJson, UnknownFrame, FrameTooLarge, RateLimited, HelloRequired,
-            VersionUnsupported, Unauthorized, Forbidden, NotFound, InvalidInput, InvalidState,
-            AgentUnavailable, AsyncMessagingOff, SlotLimitAboveMax, Conflict, Internal,
+            MalformedJson,
+            UnknownFrame,
+            FrameTooLarge,
+            RateLimited,
+            HelloRequired,
+            VersionUnsupported,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            InvalidInput,
+            InvalidState,
+            AgentUnavailable,
+            AsyncMessagingOff,
+            SlotLimitAboveMax,
+            Conflict,
+            Internal,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());
             assert!((400..600).contains(&code.http_status()));

@@ -8,7 +8,6 @@ use crate::{ClientId, ConversationRef, ConversationState, ErrorFrame, Message, S
 /// What the widget sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-
 pub enum VisitorClientFrame {
     /// First frame. `token` is the signed visitor token from an earlier `welcome` (W2); without
     /// it the hub makes a new visitor. `last_seq: null` asks for the history.
@@ -21,13 +20,25 @@ pub enum VisitorClientFrame {
         language: Option<String>,
         page: Option<Page>,
     },
-    SendMessage { client_id: ClientId, text: String },
+    SendMessage {
+        client_id: ClientId,
+        text: String,
+    },
     /// The visitor's typing draft, throttled by the widget (D11). Ephemeral.
-    Draft { text: String },
+    Draft {
+        text: String,
+    },
     /// A page the visitor opened during the conversation (D13).
-    Navigate { client_id: ClientId, page: Page },
+    Navigate {
+        client_id: ClientId,
+        page: Page,
+    },
     /// The visitor's name and e-mail, for the answer by e-mail (R8).
-    SetProfile { client_id: ClientId, name: Option<String>, email: Option<String> },
+    SetProfile {
+        client_id: ClientId,
+        name: Option<String>,
+        email: Option<String>,
+    },
     Ping,
 }
 
@@ -43,7 +54,6 @@ impl VisitorClientFrame {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct Page {
     pub url: String,
     pub title: Option<String>,
@@ -52,7 +62,6 @@ pub struct Page {
 /// What the hub sends to a widget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
-
 pub enum VisitorServerFrame {
     Welcome {
         version: u32,
@@ -69,21 +78,21 @@ pub enum VisitorServerFrame {
         seq: Seq,
         event: VisitorEvent,
     },
-    Ack { client_id: ClientId },
+    Ack {
+        client_id: ClientId,
+    },
     Error(ErrorFrame),
     Pong,
 }
 
 /// The agent as the visitor sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct AgentCard {
     pub name: String,
 }
 
 /// A conversation as the visitor sees it: no transfer comments, no internal events.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-
 pub struct VisitorConversation {
     pub reference: ConversationRef,
     pub state: ConversationState,
@@ -93,12 +102,20 @@ pub struct VisitorConversation {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-
 pub enum VisitorEvent {
-    ConversationStarted { conversation: ConversationRef },
+    ConversationStarted {
+        conversation: ConversationRef,
+    },
     /// A message the visitor may see: theirs (echoed to their other tabs), the agent's, or a
     /// system sentence.
-    Message { message: Message },
-    AgentJoined { conversation: ConversationRef, agent: AgentCard },
-    ConversationClosed { conversation: ConversationRef },
+    Message {
+        message: Message,
+    },
+    AgentJoined {
+        conversation: ConversationRef,
+        agent: AgentCard,
+    },
+    ConversationClosed {
+        conversation: ConversationRef,
+    },
 }

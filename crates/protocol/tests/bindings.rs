@@ -28,21 +28,34 @@ fn read_dir(dir: &Path) -> BTreeMap<String, String> {
     files
 }
 
-fn generate(out: &Path, export: impl Fn(&Config) -> Result<(), ts_rs::ExportError>) -> BTreeMap<String, String> {
+fn generate(
+    out: &Path,
+    export: impl Fn(&Config) -> Result<(), ts_rs::ExportError>,
+) -> BTreeMap<String, String> {
     let _ = std::fs::remove_dir_all(out);
     std::fs::create_dir_all(out).unwrap();
     // Sequence numbers, ids and times fit in 2^53: plain `number` on the TypeScript side.
     let cfg = Config::new().with_large_int("number").with_out_dir(out);
     export(&cfg).unwrap();
     let mut files = read_dir(out);
-    let names: Vec<String> = files.keys().map(|n| n.trim_end_matches(".ts").to_owned()).collect();
-    let index: String = names.iter().map(|n| format!("export * from \"./{n}\";\n")).collect();
+    let names: Vec<String> = files
+        .keys()
+        .map(|n| n.trim_end_matches(".ts").to_owned())
+        .collect();
+    let index: String = names
+        .iter()
+        .map(|n| format!("export * from \"./{n}\";\n"))
+        .collect();
     files.insert("index.ts".into(), index);
     files
 }
 
 fn check(target: &str, export: impl Fn(&Config) -> Result<(), ts_rs::ExportError>) {
-    let tmp = std::env::temp_dir().join(format!("pupitre-bindings-{}-{}", std::process::id(), target.replace('/', "_")));
+    let tmp = std::env::temp_dir().join(format!(
+        "pupitre-bindings-{}-{}",
+        std::process::id(),
+        target.replace('/', "_")
+    ));
     let fresh = generate(&tmp, export);
     let _ = std::fs::remove_dir_all(&tmp);
     let dir = repo_root().join(target);
@@ -59,8 +72,15 @@ fn check(target: &str, export: impl Fn(&Config) -> Result<(), ts_rs::ExportError
         committed == fresh,
         "the TypeScript bindings in {target} drifted from crates/protocol; run `make bindings` and commit.\n\
          missing or changed: {:?}\nextra: {:?}",
-        fresh.iter().filter(|(n, t)| committed.get(*n) != Some(t)).map(|(n, _)| n).collect::<Vec<_>>(),
-        committed.keys().filter(|n| !fresh.contains_key(*n)).collect::<Vec<_>>(),
+        fresh
+            .iter()
+            .filter(|(n, t)| committed.get(*n) != Some(t))
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>(),
+        committed
+            .keys()
+            .filter(|n| !fresh.contains_key(*n))
+            .collect::<Vec<_>>(),
     );
 }
 

@@ -2,7 +2,7 @@
 
 use pupitre_protocol::agent::{AgentClientFrame, AgentServerFrame, TransferTarget};
 use pupitre_protocol::visitor::VisitorClientFrame;
-use pupitre_protocol::{ChosenStatus, Channel, ConversationRef, ErrorCode, ErrorFrame};
+use pupitre_protocol::{Channel, ChosenStatus, ConversationRef, ErrorCode, ErrorFrame};
 use serde_json::json;
 
 #[test]
@@ -21,7 +21,10 @@ fn agent_frames_are_tagged_by_type() {
         json!({"type": "transfer", "client_id": id.to_string(), "conversation": "DEMO-1042",
                "to": {"kind": "group", "id": 2}, "comment": "VIP", "anyway": false})
     );
-    assert_eq!(serde_json::from_value::<AgentClientFrame>(value).unwrap(), frame);
+    assert_eq!(
+        serde_json::from_value::<AgentClientFrame>(value).unwrap(),
+        frame
+    );
     let status = AgentClientFrame::SetStatus {
         client_id: id,
         channel: Channel::Chat,
@@ -45,13 +48,21 @@ fn unknown_fields_and_types_are_refused() {
 #[test]
 fn errors_are_code_and_message() {
     let e = AgentServerFrame::Error(ErrorFrame::new(ErrorCode::Forbidden, "not yours"));
-    assert_eq!(serde_json::to_value(&e).unwrap(), json!({"type": "error", "code": "forbidden", "message": "not yours"}));
+    assert_eq!(
+        serde_json::to_value(&e).unwrap(),
+        json!({"type": "error", "code": "forbidden", "message": "not yours"})
+    );
 }
 
 #[test]
 fn conversation_refs_parse() {
-    assert_eq!(ConversationRef("DEMO-1042".into()).parse(), Some(("DEMO", 1042)));
-    for bad in ["DEMO", "-5", "DEMO-x", "DEMO-0", "DEMO--1", "", "A-B-7", "demo-1", "DEMO-+1"] {
+    assert_eq!(
+        ConversationRef("DEMO-1042".into()).parse(),
+        Some(("DEMO", 1042))
+    );
+    for bad in [
+        "DEMO", "-5", "DEMO-x", "DEMO-0", "DEMO--1", "", "A-B-7", "demo-1", "DEMO-+1",
+    ] {
         assert_eq!(ConversationRef(bad.into()).parse(), None, "{bad}");
     }
 }

@@ -81,7 +81,12 @@ fn default_language() -> String {
 
 /// Project codes prefix conversation numbers (`DEMO-1042`): capitals and digits only.
 pub fn check_code(code: &str) -> Result<()> {
-    if code.is_empty() || code.len() > 16 || !code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+    if code.is_empty()
+        || code.len() > 16
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
         return invalid("a project code is 1 to 16 capital letters or digits, e.g. DEMO");
     }
     Ok(())
@@ -101,29 +106,60 @@ pub fn create_project(store: &mut dyn Store, code: &str, name: &str) -> Result<P
 }
 
 pub fn list_projects(store: &mut dyn Store) -> Result<Vec<ProjectSummary>> {
-    Ok(store.projects()?.into_iter().map(|p| ProjectSummary { id: p.id, code: p.code, name: p.name }).collect())
+    Ok(store
+        .projects()?
+        .into_iter()
+        .map(|p| ProjectSummary {
+            id: p.id,
+            code: p.code,
+            name: p.name,
+        })
+        .collect())
 }
 
-pub fn create_group(store: &mut dyn Store, project: ProjectId, name: &str, hours: Option<&WeeklyHours>) -> Result<GroupSummary> {
+pub fn create_group(
+    store: &mut dyn Store,
+    project: ProjectId,
+    name: &str,
+    hours: Option<&WeeklyHours>,
+) -> Result<GroupSummary> {
     check_name("the group name", name)?;
     if let Some(h) = hours {
         for day in &h.days {
             for span in day {
                 if span.start >= span.end || span.end > 1440 {
-                    return invalid("opening hours are spans of minutes within a day, start < end ≤ 1440");
+                    return invalid(
+                        "opening hours are spans of minutes within a day, start < end ≤ 1440",
+                    );
                 }
             }
         }
     }
     let id = store.create_group(project, name, hours)?;
-    Ok(GroupSummary { id, name: name.to_owned(), hours: hours.cloned() })
+    Ok(GroupSummary {
+        id,
+        name: name.to_owned(),
+        hours: hours.cloned(),
+    })
 }
 
 pub fn list_groups(store: &mut dyn Store, project: ProjectId) -> Result<Vec<GroupSummary>> {
-    Ok(store.groups(project)?.into_iter().map(|g| GroupSummary { id: g.id, name: g.name, hours: g.hours }).collect())
+    Ok(store
+        .groups(project)?
+        .into_iter()
+        .map(|g| GroupSummary {
+            id: g.id,
+            name: g.name,
+            hours: g.hours,
+        })
+        .collect())
 }
 
-pub fn create_agent(store: &mut dyn Store, project: ProjectId, req: NewAgentRequest) -> Result<AgentSummary> {
+pub fn create_agent(
+    store: &mut dyn Store,
+    project: ProjectId,
+    req: NewAgentRequest,
+) -> Result<AgentSummary> {
     let email = req.email.trim().to_owned();
     if !email.contains('@') || email.len() > 254 {
         return invalid("the e-mail address is not valid");
@@ -132,7 +168,10 @@ pub fn create_agent(store: &mut dyn Store, project: ProjectId, req: NewAgentRequ
     if req.password.chars().count() < 8 {
         return invalid("a password has at least 8 characters");
     }
-    let settings = store.project(project)?.ok_or_else(|| StoreError::NotFound(format!("project {project}")))?.settings;
+    let settings = store
+        .project(project)?
+        .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
+        .settings;
     let slot_max = req.slot_max.unwrap_or(settings.default_slot_max);
     if !(1..=50).contains(&slot_max) {
         return invalid("the slot maximum is between 1 and 50");
@@ -140,7 +179,10 @@ pub fn create_agent(store: &mut dyn Store, project: ProjectId, req: NewAgentRequ
     let groups = store.groups(project)?;
     let mut ids = vec![];
     for g in &req.groups {
-        match groups.iter().find(|row| row.name == *g || row.id.to_string() == *g) {
+        match groups
+            .iter()
+            .find(|row| row.name == *g || row.id.to_string() == *g)
+        {
             Some(row) => ids.push(row.id),
             None => return invalid(format!("no group {g:?} in this project")),
         }
@@ -155,14 +197,28 @@ pub fn create_agent(store: &mut dyn Store, project: ProjectId, req: NewAgentRequ
         slot_max,
         groups: ids.clone(),
     })?;
-    Ok(AgentSummary { id, email, name: req.name, role: req.role, slot_max, groups: ids })
+    Ok(AgentSummary {
+        id,
+        email,
+        name: req.name,
+        role: req.role,
+        slot_max,
+        groups: ids,
+    })
 }
 
 pub fn list_agents(store: &mut dyn Store, project: ProjectId) -> Result<Vec<AgentSummary>> {
     Ok(store
         .agents(project)?
         .into_iter()
-        .map(|a| AgentSummary { id: a.id, email: a.email, name: a.name, role: a.role, slot_max: a.slot_max, groups: a.groups })
+        .map(|a| AgentSummary {
+            id: a.id,
+            email: a.email,
+            name: a.name,
+            role: a.role,
+            slot_max: a.slot_max,
+            groups: a.groups,
+        })
         .collect())
 }
 
@@ -196,7 +252,11 @@ pub fn create_canned(
 }
 
 /// Validates and stores the project's settings.
-pub fn set_settings(store: &mut dyn Store, project: ProjectId, settings: &ProjectSettings) -> Result<()> {
+pub fn set_settings(
+    store: &mut dyn Store,
+    project: ProjectId,
+    settings: &ProjectSettings,
+) -> Result<()> {
     if settings.routing.timezone.parse::<chrono_tz::Tz>().is_err() {
         return invalid(format!("unknown time zone {:?}", settings.routing.timezone));
     }
@@ -208,8 +268,16 @@ pub fn set_settings(store: &mut dyn Store, project: ProjectId, settings: &Projec
 
 /// Sets one value of the settings by a dotted path (`routing.queue_per_agent`), for the CLI.
 /// The value is JSON, or a plain string.
-pub fn set_setting_path(store: &mut dyn Store, project: ProjectId, path: &str, value: &str) -> Result<ProjectSettings> {
-    let current = store.project(project)?.ok_or_else(|| StoreError::NotFound(format!("project {project}")))?.settings;
+pub fn set_setting_path(
+    store: &mut dyn Store,
+    project: ProjectId,
+    path: &str,
+    value: &str,
+) -> Result<ProjectSettings> {
+    let current = store
+        .project(project)?
+        .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
+        .settings;
     let mut doc = serde_json::to_value(&current).map_err(StoreError::from)?;
     let mut slot = &mut doc;
     for key in path.split('.') {
@@ -218,7 +286,8 @@ pub fn set_setting_path(store: &mut dyn Store, project: ProjectId, path: &str, v
             None => return invalid(format!("no setting {path:?}")),
         };
     }
-    *slot = serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
+    *slot =
+        serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
     let settings: ProjectSettings =
         serde_json::from_value(doc).map_err(|e| AdminError::Invalid(format!("{path}: {e}")))?;
     set_settings(store, project, &settings)?;

@@ -4,8 +4,8 @@
 //! in the database (`meta.token_key`), so tokens survive a restart. Claims carry a `kind`, so a
 //! visitor token can never pass as an agent's access token.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use hmac::{Hmac, Mac};
@@ -37,7 +37,12 @@ impl std::fmt::Debug for Keys {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Claims {
     /// An agent's access token.
-    Access { agent: AgentId, project: ProjectId, role: Role, exp: Millis },
+    Access {
+        agent: AgentId,
+        project: ProjectId,
+        role: Role,
+        exp: Millis,
+    },
     /// A visitor's identity (W2). No expiry: it is the visitor's memory of who they are.
     Visitor { visitor: String, project: ProjectId },
 }
@@ -95,7 +100,11 @@ pub fn hash_password(password: &str) -> String {
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -123,7 +132,10 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_reject_forgery() {
         let k = keys();
-        let claims = Claims::Visitor { visitor: "v1".into(), project: 1 };
+        let claims = Claims::Visitor {
+            visitor: "v1".into(),
+            project: 1,
+        };
         let token = k.sign(&claims);
         assert_eq!(k.verify(&token), Some(claims));
         let forged = token.replacen('e', "f", 1);

@@ -60,7 +60,10 @@ pub async fn login(hub: &str, email: &str, password: &str) -> anyhow::Result<Ses
         .with_context(|| format!("cannot reach the hub at {hub}"))?;
     if !response.status().is_success() {
         let body: serde_json::Value = response.json().await.unwrap_or_default();
-        bail!("login refused: {}", body["message"].as_str().unwrap_or("unknown error"));
+        bail!(
+            "login refused: {}",
+            body["message"].as_str().unwrap_or("unknown error")
+        );
     }
     Ok(response.json().await?)
 }
@@ -137,8 +140,14 @@ pub struct Conn<S, R> {
 
 impl<S: Serialize, R: ServerFrame> Conn<S, R> {
     pub async fn open(url: &str, hello: &S) -> anyhow::Result<(Self, R)> {
-        let (ws, _) = tokio_tungstenite::connect_async(url).await.with_context(|| format!("connecting to {url}"))?;
-        let mut conn = Self { ws, last_seq: None, _types: std::marker::PhantomData };
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .with_context(|| format!("connecting to {url}"))?;
+        let mut conn = Self {
+            ws,
+            last_seq: None,
+            _types: std::marker::PhantomData,
+        };
         conn.send(hello).await?;
         let welcome = conn.recv().await?;
         if let Some(seq) = welcome.welcome_seq() {
@@ -161,7 +170,8 @@ impl<S: Serialize, R: ServerFrame> Conn<S, R> {
         loop {
             match self.ws.next().await {
                 Some(Ok(WsMessage::Text(text))) => {
-                    let frame: R = serde_json::from_str(&text).with_context(|| format!("unexpected frame {text}"))?;
+                    let frame: R = serde_json::from_str(&text)
+                        .with_context(|| format!("unexpected frame {text}"))?;
                     if let Some(seq) = frame.seq() {
                         self.last_seq = Some(self.last_seq.map_or(seq, |s| s.max(seq)));
                     }
@@ -192,8 +202,16 @@ pub type AgentConn = Conn<AgentClientFrame, AgentServerFrame>;
 pub type VisitorConn = Conn<VisitorClientFrame, VisitorServerFrame>;
 
 impl AgentConn {
-    pub async fn connect(hub: &str, token: &str, last_seq: Option<Seq>) -> anyhow::Result<(Self, AgentServerFrame)> {
-        let hello = AgentClientFrame::Hello { version: PROTOCOL_VERSION, token: token.to_owned(), last_seq };
+    pub async fn connect(
+        hub: &str,
+        token: &str,
+        last_seq: Option<Seq>,
+    ) -> anyhow::Result<(Self, AgentServerFrame)> {
+        let hello = AgentClientFrame::Hello {
+            version: PROTOCOL_VERSION,
+            token: token.to_owned(),
+            last_seq,
+        };
         let (mut conn, welcome) = Self::open(&format!("{}/ws/agent", ws_base(hub)), &hello).await?;
         conn.last_seq = last_seq.max(conn.last_seq);
         if last_seq.is_some() {
@@ -218,7 +236,8 @@ impl VisitorConn {
             language: None,
             page: None,
         };
-        let (mut conn, welcome) = Self::open(&format!("{}/ws/visitor", ws_base(hub)), &hello).await?;
+        let (mut conn, welcome) =
+            Self::open(&format!("{}/ws/visitor", ws_base(hub)), &hello).await?;
         if last_seq.is_some() {
             conn.last_seq = last_seq;
         }
@@ -228,17 +247,31 @@ impl VisitorConn {
 
 /// Fills in `client_id` (UUIDv7) on a frame that changes something and has none.
 pub fn with_client_id(mut frame: serde_json::Value, needs_id: &[&str]) -> serde_json::Value {
-    let kind = frame.get("type").and_then(|t| t.as_str()).unwrap_or_default().to_owned();
+    let kind = frame
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default()
+        .to_owned();
     if needs_id.contains(&kind.as_str())
         && let Some(obj) = frame.as_object_mut()
         && !obj.contains_key("client_id")
     {
-        obj.insert("client_id".into(), serde_json::Value::String(uuid::Uuid::now_v7().to_string()));
+        obj.insert(
+            "client_id".into(),
+            serde_json::Value::String(uuid::Uuid::now_v7().to_string()),
+        );
     }
     frame
 }
 
-const AGENT_CHANGES: &[&str] = &["send_message", "set_status", "set_slot_limit", "snooze", "transfer", "close"];
+const AGENT_CHANGES: &[&str] = &[
+    "send_message",
+    "set_status",
+    "set_slot_limit",
+    "snooze",
+    "transfer",
+    "close",
+];
 const VISITOR_CHANGES: &[&str] = &["send_message", "navigate", "set_profile"];
 
 fn print_line(value: &impl Serialize) {
@@ -246,7 +279,9 @@ fn print_line(value: &impl Serialize) {
 }
 
 fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_millis(200).saturating_mul(1 << attempt.min(6)).min(MAX_BACKOFF);
+    let base = Duration::from_millis(200)
+        .saturating_mul(1 << attempt.min(6))
+        .min(MAX_BACKOFF);
     base.mul_f64(rand::rng().random_range(0.5..1.0))
 }
 
@@ -276,7 +311,9 @@ where
         let (mut conn, welcome) = match connect(last_seq).await {
             Ok(c) => c,
             Err(e) => {
-                print_line(&serde_json::json!({"type": "client_state", "state": "disconnected", "error": e.to_string()}));
+                print_line(
+                    &serde_json::json!({"type": "client_state", "state": "disconnected", "error": e.to_string()}),
+                );
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
                 continue;
@@ -384,21 +421,35 @@ pub async fn refresh(hub: &str, refresh_token: &str) -> anyhow::Result<Session> 
 
 /// `pupitre client visitor`. With `identity`, the visitor token is read from and kept in that
 /// file, so a later run is the same visitor (W2).
-pub async fn run_visitor_cli(hub: String, project: String, identity: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+pub async fn run_visitor_cli(
+    hub: String,
+    project: String,
+    identity: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
     let token = std::sync::Arc::new(tokio::sync::Mutex::new(
-        identity.as_ref().and_then(|p| std::fs::read_to_string(p).ok()).map(|t| t.trim().to_owned()),
+        identity
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .map(|t| t.trim().to_owned()),
     ));
     run_cli(
         |last_seq| {
-            let (hub, project, token, identity) = (hub.clone(), project.clone(), token.clone(), identity.clone());
+            let (hub, project, token, identity) = (
+                hub.clone(),
+                project.clone(),
+                token.clone(),
+                identity.clone(),
+            );
             async move {
                 let mut t = token.lock().await;
-                let (conn, welcome) = VisitorConn::connect(&hub, &project, t.clone(), last_seq).await?;
+                let (conn, welcome) =
+                    VisitorConn::connect(&hub, &project, t.clone(), last_seq).await?;
                 if let VisitorServerFrame::Welcome { token: new, .. } = &welcome {
                     if let Some(path) = &identity
                         && t.as_deref() != Some(new.as_str())
                     {
-                        std::fs::write(path, new).with_context(|| format!("writing {}", path.display()))?;
+                        std::fs::write(path, new)
+                            .with_context(|| format!("writing {}", path.display()))?;
                     }
                     *t = Some(new.clone());
                 }

@@ -10,24 +10,108 @@ pub const PROJECT: &str = "DEMO";
 
 /// `(name, e-mail, password, role, groups)`.
 pub const AGENTS: &[(&str, &str, &str, Role, &[&str])] = &[
-    ("Alice Martin", "alice@demo.pupitre.test", "alice-demo-1", Role::Agent, &["Sales", "Support"]),
-    ("Bruno Petit", "bruno@demo.pupitre.test", "bruno-demo-2", Role::Agent, &["Sales"]),
-    ("Chloé Durand", "chloe@demo.pupitre.test", "chloe-demo-3", Role::Manager, &["Support", "Sales"]),
-    ("Admin Pupitre", "admin@demo.pupitre.test", "admin-demo-4", Role::Admin, &["Support"]),
+    (
+        "Alice Martin",
+        "alice@demo.pupitre.test",
+        "alice-demo-1",
+        Role::Agent,
+        &["Sales", "Support"],
+    ),
+    (
+        "Bruno Petit",
+        "bruno@demo.pupitre.test",
+        "bruno-demo-2",
+        Role::Agent,
+        &["Sales"],
+    ),
+    (
+        "Chloé Durand",
+        "chloe@demo.pupitre.test",
+        "chloe-demo-3",
+        Role::Manager,
+        &["Support", "Sales"],
+    ),
+    (
+        "Admin Pupitre",
+        "admin@demo.pupitre.test",
+        "admin-demo-4",
+        Role::Admin,
+        &["Support"],
+    ),
 ];
 
 const CANNED: &[(&str, &str, Option<&str>, &str, &str)] = &[
     // (language, theme, shortcut, title, body)
-    ("en", "Greetings", Some("/hello"), "Hello", "Hello, I'm here to help. What can I do for you?"),
-    ("fr", "Accueil", Some("/bonjour"), "Bonjour", "Bonjour, je suis là pour vous aider. Que puis-je faire pour vous ?"),
-    ("en", "Waiting", Some("/moment"), "One moment", "One moment please, I'm looking up the information."),
-    ("fr", "Attente", Some("/instant"), "Un instant", "Un instant s'il vous plaît, je recherche l'information."),
-    ("en", "Orders", Some("/delivery"), "Delivery times", "Orders ship within 24 hours and arrive in 2 to 4 working days."),
-    ("fr", "Commandes", Some("/livraison"), "Délais de livraison", "Les commandes partent sous 24 heures et arrivent en 2 à 4 jours ouvrés."),
-    ("en", "Orders", Some("/returns"), "Returns", "You can return any item within 30 days from your account, under \"My orders\"."),
-    ("fr", "Commandes", Some("/retour"), "Retours", "Vous pouvez retourner un article sous 30 jours depuis votre compte, rubrique « Mes commandes »."),
-    ("en", "Closing", Some("/bye"), "Goodbye", "Thank you for your visit, have a nice day!"),
-    ("fr", "Clôture", Some("/aurevoir"), "Au revoir", "Merci de votre visite, bonne journée !"),
+    (
+        "en",
+        "Greetings",
+        Some("/hello"),
+        "Hello",
+        "Hello, I'm here to help. What can I do for you?",
+    ),
+    (
+        "fr",
+        "Accueil",
+        Some("/bonjour"),
+        "Bonjour",
+        "Bonjour, je suis là pour vous aider. Que puis-je faire pour vous ?",
+    ),
+    (
+        "en",
+        "Waiting",
+        Some("/moment"),
+        "One moment",
+        "One moment please, I'm looking up the information.",
+    ),
+    (
+        "fr",
+        "Attente",
+        Some("/instant"),
+        "Un instant",
+        "Un instant s'il vous plaît, je recherche l'information.",
+    ),
+    (
+        "en",
+        "Orders",
+        Some("/delivery"),
+        "Delivery times",
+        "Orders ship within 24 hours and arrive in 2 to 4 working days.",
+    ),
+    (
+        "fr",
+        "Commandes",
+        Some("/livraison"),
+        "Délais de livraison",
+        "Les commandes partent sous 24 heures et arrivent en 2 à 4 jours ouvrés.",
+    ),
+    (
+        "en",
+        "Orders",
+        Some("/returns"),
+        "Returns",
+        "You can return any item within 30 days from your account, under \"My orders\".",
+    ),
+    (
+        "fr",
+        "Commandes",
+        Some("/retour"),
+        "Retours",
+        "Vous pouvez retourner un article sous 30 jours depuis votre compte, rubrique « Mes commandes ».",
+    ),
+    (
+        "en",
+        "Closing",
+        Some("/bye"),
+        "Goodbye",
+        "Thank you for your visit, have a nice day!",
+    ),
+    (
+        "fr",
+        "Clôture",
+        Some("/aurevoir"),
+        "Au revoir",
+        "Merci de votre visite, bonne journée !",
+    ),
 ];
 
 /// Seeds the demo project unless it exists. Returns whether it seeded.
@@ -37,7 +121,9 @@ pub fn seed(store: &mut dyn Store) -> anyhow::Result<bool> {
     }
     let project = admin::create_project(store, PROJECT, "Demo shop")?;
     let mut settings = ProjectSettings {
-        conversation_types: ["Sale", "Information", "After-sales", "Complaint", "Other"].map(String::from).to_vec(),
+        conversation_types: ["Sale", "Information", "After-sales", "Complaint", "Other"]
+            .map(String::from)
+            .to_vec(),
         ..ProjectSettings::default()
     };
     settings.routing.async_messaging = true;

@@ -8,8 +8,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use pupitre_protocol::agent::{AgentClientFrame, AgentServerFrame, VisitorCard};
@@ -49,12 +49,18 @@ struct RateLimit {
 
 impl RateLimit {
     fn new((rate, burst): (f64, f64)) -> Self {
-        Self { rate, burst, tokens: burst, at: Instant::now() }
+        Self {
+            rate,
+            burst,
+            tokens: burst,
+            at: Instant::now(),
+        }
     }
 
     fn allow(&mut self) -> bool {
         let now = Instant::now();
-        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * self.rate).min(self.burst);
         self.at = now;
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
@@ -76,7 +82,11 @@ pub async fn agent_ws(ws: WebSocketUpgrade, State(hub): State<Arc<Hub>>) -> Resp
     configure(ws).on_upgrade(move |socket| agent_connection(socket, hub))
 }
 
-pub async fn visitor_ws(ws: WebSocketUpgrade, headers: HeaderMap, State(hub): State<Arc<Hub>>) -> Response {
+pub async fn visitor_ws(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(hub): State<Arc<Hub>>,
+) -> Response {
     let user_agent = headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -85,15 +95,24 @@ pub async fn visitor_ws(ws: WebSocketUpgrade, headers: HeaderMap, State(hub): St
 }
 
 fn error_json(code: ErrorCode, message: impl Into<String>) -> String {
-    serde_json::to_string(&AgentServerFrame::Error(ErrorFrame::new(code, message))).expect("serialize")
+    serde_json::to_string(&AgentServerFrame::Error(ErrorFrame::new(code, message)))
+        .expect("serialize")
 }
 
 async fn send_text(socket: &mut WebSocket, text: String) -> bool {
-    socket.send(WsMessage::Text(Utf8Bytes::from(text))).await.is_ok()
+    socket
+        .send(WsMessage::Text(Utf8Bytes::from(text)))
+        .await
+        .is_ok()
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let _ = socket.send(WsMessage::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))).await;
+    let _ = socket
+        .send(WsMessage::Close(Some(CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        })))
+        .await;
 }
 
 /// What a text frame turned out to be.
@@ -113,24 +132,54 @@ fn parse<T: DeserializeOwned>(text: &str, known_types: &[&str]) -> Parsed<T> {
     }
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
-        Err(e) => return Parsed::Error(error_json(ErrorCode::MalformedJson, format!("not JSON: {e}"))),
+        Err(e) => {
+            return Parsed::Error(error_json(
+                ErrorCode::MalformedJson,
+                format!("not JSON: {e}"),
+            ));
+        }
     };
-    let kind = value.get("type").and_then(|t| t.as_str()).map(str::to_owned);
+    let kind = value
+        .get("type")
+        .and_then(|t| t.as_str())
+        .map(str::to_owned);
     match serde_json::from_value::<T>(value) {
         Ok(frame) => Parsed::Frame(frame),
         Err(e) => match kind {
-            Some(k) if known_types.contains(&k.as_str()) => {
-                Parsed::Error(error_json(ErrorCode::InvalidInput, format!("bad {k} frame: {e}")))
-            }
-            Some(k) => Parsed::Error(error_json(ErrorCode::UnknownFrame, format!("unknown frame type {k:?}"))),
-            None => Parsed::Error(error_json(ErrorCode::UnknownFrame, "a frame needs a \"type\"")),
+            Some(k) if known_types.contains(&k.as_str()) => Parsed::Error(error_json(
+                ErrorCode::InvalidInput,
+                format!("bad {k} frame: {e}"),
+            )),
+            Some(k) => Parsed::Error(error_json(
+                ErrorCode::UnknownFrame,
+                format!("unknown frame type {k:?}"),
+            )),
+            None => Parsed::Error(error_json(
+                ErrorCode::UnknownFrame,
+                "a frame needs a \"type\"",
+            )),
         },
     }
 }
 
-const AGENT_TYPES: &[&str] =
-    &["hello", "send_message", "set_status", "set_slot_limit", "snooze", "transfer", "close", "ping"];
-const VISITOR_TYPES: &[&str] = &["hello", "send_message", "draft", "navigate", "set_profile", "ping"];
+const AGENT_TYPES: &[&str] = &[
+    "hello",
+    "send_message",
+    "set_status",
+    "set_slot_limit",
+    "snooze",
+    "transfer",
+    "close",
+    "ping",
+];
+const VISITOR_TYPES: &[&str] = &[
+    "hello",
+    "send_message",
+    "draft",
+    "navigate",
+    "set_profile",
+    "ping",
+];
 
 /// Waits for the first text frame.
 async fn first_text(socket: &mut WebSocket) -> Option<String> {
@@ -150,7 +199,9 @@ fn version_ok(version: u32) -> Result<(), String> {
     } else {
         Err(error_json(
             ErrorCode::VersionUnsupported,
-            format!("protocol version {version} is not supported; this hub speaks {SUPPORTED_VERSIONS:?}"),
+            format!(
+                "protocol version {version} is not supported; this hub speaks {SUPPORTED_VERSIONS:?}"
+            ),
         ))
     }
 }
@@ -163,11 +214,19 @@ async fn agent_connection(mut socket: WebSocket, hub: Arc<Hub>) {
 
 async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
     let Some(text) = first_text(socket).await else {
-        send_text(socket, error_json(ErrorCode::HelloRequired, "say hello first")).await;
+        send_text(
+            socket,
+            error_json(ErrorCode::HelloRequired, "say hello first"),
+        )
+        .await;
         return close(socket, 1008, "hello required").await;
     };
     let (token, last_seq) = match parse::<AgentClientFrame>(&text, AGENT_TYPES) {
-        Parsed::Frame(AgentClientFrame::Hello { version, token, last_seq }) => {
+        Parsed::Frame(AgentClientFrame::Hello {
+            version,
+            token,
+            last_seq,
+        }) => {
             if let Err(e) = version_ok(version) {
                 send_text(socket, e).await;
                 return close(socket, 1002, "version unsupported").await;
@@ -175,7 +234,11 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
             (token, last_seq)
         }
         Parsed::Frame(_) => {
-            send_text(socket, error_json(ErrorCode::HelloRequired, "the first frame must be hello")).await;
+            send_text(
+                socket,
+                error_json(ErrorCode::HelloRequired, "the first frame must be hello"),
+            )
+            .await;
             return close(socket, 1008, "hello required").await;
         }
         Parsed::Error(e) => {
@@ -185,29 +248,64 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
     };
     let now = hub.clock.now();
     let (agent, project) = match hub.keys.verify(&token) {
-        Some(Claims::Access { agent, project, exp, .. }) if exp > now => (agent, project),
+        Some(Claims::Access {
+            agent,
+            project,
+            exp,
+            ..
+        }) if exp > now => (agent, project),
         Some(Claims::Access { .. }) => {
-            send_text(socket, error_json(ErrorCode::Unauthorized, "the access token expired; refresh it")).await;
+            send_text(
+                socket,
+                error_json(
+                    ErrorCode::Unauthorized,
+                    "the access token expired; refresh it",
+                ),
+            )
+            .await;
             return close(socket, 1008, "token expired").await;
         }
         _ => {
-            send_text(socket, error_json(ErrorCode::Unauthorized, "invalid access token")).await;
+            send_text(
+                socket,
+                error_json(ErrorCode::Unauthorized, "invalid access token"),
+            )
+            .await;
             return close(socket, 1008, "invalid token").await;
         }
     };
     let Some(handle) = hub.project(project) else {
-        send_text(socket, error_json(ErrorCode::NotFound, "this project is not served here")).await;
+        send_text(
+            socket,
+            error_json(ErrorCode::NotFound, "this project is not served here"),
+        )
+        .await;
         return close(socket, 1008, "unknown project").await;
     };
     let conn = hub.next_conn_id();
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
-    if !handle.send(Command::AgentHello { agent, last_seq, conn, out: out_tx }).await {
+    if !handle
+        .send(Command::AgentHello {
+            agent,
+            last_seq,
+            conn,
+            out: out_tx,
+        })
+        .await
+    {
         return close(socket, 1012, "hub restarting").await;
     }
     let to_command = |frame: AgentClientFrame| Command::AgentFrame { agent, conn, frame };
-    pump(socket, hub, &handle, out_rx, AGENT_RATE, AGENT_TYPES, to_command, |f| {
-        matches!(f, AgentClientFrame::Ping)
-    })
+    pump(
+        socket,
+        hub,
+        &handle,
+        out_rx,
+        AGENT_RATE,
+        AGENT_TYPES,
+        to_command,
+        |f| matches!(f, AgentClientFrame::Ping),
+    )
     .await;
     handle.send(Command::AgentGone { agent, conn }).await;
 }
@@ -220,40 +318,70 @@ async fn visitor_connection(mut socket: WebSocket, hub: Arc<Hub>, user_agent: Op
 
 async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Option<String>) {
     let Some(text) = first_text(socket).await else {
-        send_text(socket, error_json(ErrorCode::HelloRequired, "say hello first")).await;
+        send_text(
+            socket,
+            error_json(ErrorCode::HelloRequired, "say hello first"),
+        )
+        .await;
         return close(socket, 1008, "hello required").await;
     };
-    let (project_code, token, last_seq, language, page) = match parse::<VisitorClientFrame>(&text, VISITOR_TYPES) {
-        Parsed::Frame(VisitorClientFrame::Hello { version, project, token, last_seq, language, page }) => {
-            if let Err(e) = version_ok(version) {
-                send_text(socket, e).await;
-                return close(socket, 1002, "version unsupported").await;
+    let (project_code, token, last_seq, language, page) =
+        match parse::<VisitorClientFrame>(&text, VISITOR_TYPES) {
+            Parsed::Frame(VisitorClientFrame::Hello {
+                version,
+                project,
+                token,
+                last_seq,
+                language,
+                page,
+            }) => {
+                if let Err(e) = version_ok(version) {
+                    send_text(socket, e).await;
+                    return close(socket, 1002, "version unsupported").await;
+                }
+                (project, token, last_seq, language, page)
             }
-            (project, token, last_seq, language, page)
-        }
-        Parsed::Frame(_) => {
-            send_text(socket, error_json(ErrorCode::HelloRequired, "the first frame must be hello")).await;
-            return close(socket, 1008, "hello required").await;
-        }
-        Parsed::Error(e) => {
-            send_text(socket, e).await;
-            return close(socket, 1008, "bad hello").await;
-        }
-    };
+            Parsed::Frame(_) => {
+                send_text(
+                    socket,
+                    error_json(ErrorCode::HelloRequired, "the first frame must be hello"),
+                )
+                .await;
+                return close(socket, 1008, "hello required").await;
+            }
+            Parsed::Error(e) => {
+                send_text(socket, e).await;
+                return close(socket, 1008, "bad hello").await;
+            }
+        };
     let Some(handle) = hub.project_by_code(&project_code) else {
-        send_text(socket, error_json(ErrorCode::NotFound, format!("no project {project_code:?}"))).await;
+        send_text(
+            socket,
+            error_json(ErrorCode::NotFound, format!("no project {project_code:?}")),
+        )
+        .await;
         return close(socket, 1008, "unknown project").await;
     };
     let (visitor, token) = match token {
         None => {
             let visitor = uuid::Uuid::now_v7().to_string();
-            let token = hub.keys.sign(&Claims::Visitor { visitor: visitor.clone(), project: handle.id });
+            let token = hub.keys.sign(&Claims::Visitor {
+                visitor: visitor.clone(),
+                project: handle.id,
+            });
             (visitor, token)
         }
         Some(token) => match hub.keys.verify(&token) {
             Some(Claims::Visitor { visitor, project }) if project == handle.id => (visitor, token),
             _ => {
-                send_text(socket, error_json(ErrorCode::Unauthorized, "invalid visitor token; connect without one")).await;
+                send_text(
+                    socket,
+                    error_json(
+                        ErrorCode::Unauthorized,
+                        "invalid visitor token; connect without one",
+                    ),
+                )
+                .await;
                 return close(socket, 1008, "invalid token").await;
             }
         },
@@ -270,15 +398,33 @@ async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Opt
     };
     let conn = hub.next_conn_id();
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);
-    let hello = Command::VisitorHello { visitor: visitor.clone(), token, last_seq, card, conn, out: out_tx };
+    let hello = Command::VisitorHello {
+        visitor: visitor.clone(),
+        token,
+        last_seq,
+        card,
+        conn,
+        out: out_tx,
+    };
     if !handle.send(hello).await {
         return close(socket, 1012, "hub restarting").await;
     }
     let v = visitor.clone();
-    let to_command = move |frame: VisitorClientFrame| Command::VisitorFrame { visitor: v.clone(), conn, frame };
-    pump(socket, hub, &handle, out_rx, VISITOR_RATE, VISITOR_TYPES, to_command, |f| {
-        matches!(f, VisitorClientFrame::Ping)
-    })
+    let to_command = move |frame: VisitorClientFrame| Command::VisitorFrame {
+        visitor: v.clone(),
+        conn,
+        frame,
+    };
+    pump(
+        socket,
+        hub,
+        &handle,
+        out_rx,
+        VISITOR_RATE,
+        VISITOR_TYPES,
+        to_command,
+        |f| matches!(f, VisitorClientFrame::Ping),
+    )
     .await;
     handle.send(Command::VisitorGone { visitor, conn }).await;
 }

@@ -32,12 +32,30 @@ pub fn app(hub: Arc<Hub>) -> Router {
         .route("/api/refresh", post(refresh))
         .route("/api/logout", post(logout))
         .route("/api/me", get(me))
-        .route("/api/canned-responses", get(canned_list).post(canned_create))
-        .route("/api/admin/projects", get(admin_projects).post(admin_create_project))
-        .route("/api/admin/projects/{code}/groups", get(admin_groups).post(admin_create_group))
-        .route("/api/admin/projects/{code}/agents", get(admin_agents).post(admin_create_agent))
-        .route("/api/admin/projects/{code}/canned-responses", post(admin_create_canned))
-        .route("/api/admin/projects/{code}/settings", get(admin_settings).put(admin_put_settings))
+        .route(
+            "/api/canned-responses",
+            get(canned_list).post(canned_create),
+        )
+        .route(
+            "/api/admin/projects",
+            get(admin_projects).post(admin_create_project),
+        )
+        .route(
+            "/api/admin/projects/{code}/groups",
+            get(admin_groups).post(admin_create_group),
+        )
+        .route(
+            "/api/admin/projects/{code}/agents",
+            get(admin_agents).post(admin_create_agent),
+        )
+        .route(
+            "/api/admin/projects/{code}/canned-responses",
+            post(admin_create_canned),
+        )
+        .route(
+            "/api/admin/projects/{code}/settings",
+            get(admin_settings).put(admin_put_settings),
+        )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(hub)
@@ -55,7 +73,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.0.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (status, Json(self.0)).into_response()
     }
 }
@@ -63,11 +82,18 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(what) => ApiError::new(ErrorCode::Conflict, format!("{what} already exists")),
-            StoreError::NotFound(what) => ApiError::new(ErrorCode::NotFound, format!("{what} not found")),
+            StoreError::Conflict(what) => {
+                ApiError::new(ErrorCode::Conflict, format!("{what} already exists"))
+            }
+            StoreError::NotFound(what) => {
+                ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
             other => {
                 tracing::error!(error = %other, "store error");
-                ApiError::new(ErrorCode::Internal, "the hub could not read or write its database")
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "the hub could not read or write its database",
+                )
             }
         }
     }
@@ -84,10 +110,15 @@ impl From<admin::AdminError> for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> ApiResult<T> + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|_| Err(ApiError::new(ErrorCode::Internal, "the request's worker failed")))
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
+        Err(ApiError::new(
+            ErrorCode::Internal,
+            "the request's worker failed",
+        ))
+    })
 }
 
 async fn healthz(State(hub): State<Arc<Hub>>) -> Response {
@@ -101,8 +132,19 @@ async fn healthz(State(hub): State<Arc<Hub>>) -> Response {
 
 async fn metrics(State(hub): State<Arc<Hub>>) -> Response {
     match &hub.metrics {
-        Some(h) => ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.render()).into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, "metrics recorder not installed\n").into_response(),
+        Some(h) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "text/plain; version=0.0.4",
+            )],
+            h.render(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder not installed\n",
+        )
+            .into_response(),
     }
 }
 
@@ -126,7 +168,12 @@ pub struct Session {
 fn new_session(hub: &Hub, agent: &crate::store::AgentRow) -> ApiResult<Session> {
     let now = hub.clock.now();
     let exp = now + ACCESS_TTL;
-    let access_token = hub.keys.sign(&Claims::Access { agent: agent.id, project: agent.project_id, role: agent.role, exp });
+    let access_token = hub.keys.sign(&Claims::Access {
+        agent: agent.id,
+        project: agent.project_id,
+        role: agent.role,
+        exp,
+    });
     let (refresh_token, hash) = auth::new_refresh_token();
     let project = hub.with_store(|s| -> Result<_, StoreError> {
         s.insert_refresh_token(&hash, agent.id, now + REFRESH_TTL)?;
@@ -142,16 +189,25 @@ fn new_session(hub: &Hub, agent: &crate::store::AgentRow) -> ApiResult<Session> 
     })
 }
 
-async fn login(State(hub): State<Arc<Hub>>, Json(req): Json<LoginRequest>) -> ApiResult<Json<Session>> {
+async fn login(
+    State(hub): State<Arc<Hub>>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<Session>> {
     blocking(move || {
         let agent = hub.with_store(|s| s.agent_by_email(req.email.trim()))?;
         // Verify against a dummy hash when the e-mail is unknown, so timing tells nothing.
-        static DUMMY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| auth::hash_password("dummy"));
-        let hash = agent.as_ref().map_or(DUMMY.as_str(), |a| a.password_hash.as_str());
+        static DUMMY: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| auth::hash_password("dummy"));
+        let hash = agent
+            .as_ref()
+            .map_or(DUMMY.as_str(), |a| a.password_hash.as_str());
         let ok = auth::verify_password(hash, &req.password);
         match agent {
             Some(agent) if ok => Ok(Json(new_session(&hub, &agent)?)),
-            _ => Err(ApiError::new(ErrorCode::Unauthorized, "wrong e-mail or password")),
+            _ => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "wrong e-mail or password",
+            )),
         }
     })
     .await
@@ -162,7 +218,10 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-async fn refresh(State(hub): State<Arc<Hub>>, Json(req): Json<RefreshRequest>) -> ApiResult<Json<Session>> {
+async fn refresh(
+    State(hub): State<Arc<Hub>>,
+    Json(req): Json<RefreshRequest>,
+) -> ApiResult<Json<Session>> {
     blocking(move || {
         let now = hub.clock.now();
         let hash = auth::refresh_hash(&req.refresh_token);
@@ -174,13 +233,19 @@ async fn refresh(State(hub): State<Arc<Hub>>, Json(req): Json<RefreshRequest>) -
         })?;
         match agent {
             Some(agent) => Ok(Json(new_session(&hub, &agent)?)),
-            None => Err(ApiError::new(ErrorCode::Unauthorized, "this session ended; log in again")),
+            None => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "this session ended; log in again",
+            )),
         }
     })
     .await
 }
 
-async fn logout(State(hub): State<Arc<Hub>>, Json(req): Json<RefreshRequest>) -> ApiResult<StatusCode> {
+async fn logout(
+    State(hub): State<Arc<Hub>>,
+    Json(req): Json<RefreshRequest>,
+) -> ApiResult<StatusCode> {
     let hash = auth::refresh_hash(&req.refresh_token);
     let now = hub.clock.now();
     hub.with_store(|s| s.take_refresh_token(&hash, now))?;
@@ -199,18 +264,41 @@ fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "send Authorization: Bearer <access token>"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "send Authorization: Bearer <access token>",
+            )
+        })?;
     match hub.keys.verify(token) {
-        Some(Claims::Access { agent, project, role, exp }) if exp > hub.clock.now() => Ok(Caller { agent, project, role }),
-        Some(Claims::Access { .. }) => Err(ApiError::new(ErrorCode::Unauthorized, "the access token expired; refresh it")),
-        _ => Err(ApiError::new(ErrorCode::Unauthorized, "invalid access token")),
+        Some(Claims::Access {
+            agent,
+            project,
+            role,
+            exp,
+        }) if exp > hub.clock.now() => Ok(Caller {
+            agent,
+            project,
+            role,
+        }),
+        Some(Claims::Access { .. }) => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "the access token expired; refresh it",
+        )),
+        _ => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "invalid access token",
+        )),
     }
 }
 
 fn admin_caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
     let c = caller(hub, headers)?;
     if c.role != Role::Admin {
-        return Err(ApiError::new(ErrorCode::Forbidden, "this needs the admin role"));
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this needs the admin role",
+        ));
     }
     Ok(c)
 }
@@ -226,8 +314,11 @@ struct Me {
 
 async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> ApiResult<Json<Me>> {
     let c = caller(&hub, &headers)?;
-    let (agent, project) = hub.with_store(|s| -> Result<_, StoreError> { Ok((s.agent(c.agent)?, s.project(c.project)?)) })?;
-    let agent = agent.ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "this agent no longer exists"))?;
+    let (agent, project) = hub.with_store(|s| -> Result<_, StoreError> {
+        Ok((s.agent(c.agent)?, s.project(c.project)?))
+    })?;
+    let agent = agent
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "this agent no longer exists"))?;
     Ok(Json(Me {
         id: agent.id,
         name: agent.name,
@@ -237,9 +328,14 @@ async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> ApiResult<Json<M
     }))
 }
 
-async fn canned_list(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> ApiResult<Json<Vec<CannedResponse>>> {
+async fn canned_list(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<CannedResponse>>> {
     let c = caller(&hub, &headers)?;
-    Ok(Json(hub.with_store(|s| s.canned_responses(c.project, Some(c.agent)))?))
+    Ok(Json(hub.with_store(|s| {
+        s.canned_responses(c.project, Some(c.agent))
+    })?))
 }
 
 async fn canned_create(
@@ -264,7 +360,10 @@ async fn reload(hub: &Hub, project: ProjectId) {
     }
 }
 
-async fn admin_projects(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> ApiResult<Json<Vec<admin::ProjectSummary>>> {
+async fn admin_projects(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<admin::ProjectSummary>>> {
     admin_caller(&hub, &headers)?;
     Ok(Json(hub.with_store(|s| admin::list_projects(s))?))
 }
@@ -282,8 +381,16 @@ async fn admin_create_project(
 ) -> ApiResult<(StatusCode, Json<admin::ProjectSummary>)> {
     admin_caller(&hub, &headers)?;
     let id = hub.with_store(|s| admin::create_project(s, &req.code, &req.name))?;
-    hub.start_project(id).map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-    Ok((StatusCode::CREATED, Json(admin::ProjectSummary { id, code: req.code, name: req.name })))
+    hub.start_project(id)
+        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(admin::ProjectSummary {
+            id,
+            code: req.code,
+            name: req.name,
+        }),
+    ))
 }
 
 async fn admin_groups(
@@ -311,7 +418,8 @@ async fn admin_create_group(
 ) -> ApiResult<(StatusCode, Json<admin::GroupSummary>)> {
     admin_caller(&hub, &headers)?;
     let project = project_id(&hub, &code)?;
-    let group = hub.with_store(|s| admin::create_group(s, project, &req.name, req.hours.as_ref()))?;
+    let group =
+        hub.with_store(|s| admin::create_group(s, project, &req.name, req.hours.as_ref()))?;
     reload(&hub, project).await;
     Ok((StatusCode::CREATED, Json(group)))
 }
@@ -335,7 +443,8 @@ async fn admin_create_agent(
     admin_caller(&hub, &headers)?;
     let project = project_id(&hub, &code)?;
     let h = hub.clone();
-    let agent = blocking(move || Ok(h.with_store(|s| admin::create_agent(s, project, req))?)).await?;
+    let agent =
+        blocking(move || Ok(h.with_store(|s| admin::create_agent(s, project, req))?)).await?;
     reload(&hub, project).await;
     Ok((StatusCode::CREATED, Json(agent)))
 }

@@ -18,16 +18,17 @@ use pupitre_protocol::agent::{
     AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame, AssignCause as WireAssignCause,
     ConversationView, DeskSnapshot, GroupInfo, RemoveCause, TransferTarget, VisitorCard,
 };
-use pupitre_protocol::visitor::{AgentCard, Page, VisitorClientFrame, VisitorConversation, VisitorEvent, VisitorServerFrame};
+use pupitre_protocol::visitor::{
+    AgentCard, Page, VisitorClientFrame, VisitorConversation, VisitorEvent, VisitorServerFrame,
+};
 use pupitre_protocol::{
-    AgentId, Author, Body, Channel, ChannelStatus, ChosenStatus, ClientId,
-    ConversationRef, ConversationState as WireState, ErrorCode, ErrorFrame, Message, Millis,
-    PROTOCOL_VERSION, SentenceKind, Seq, ThreadEvent, MAX_MESSAGE_CHARS,
+    AgentId, Author, Body, Channel, ChannelStatus, ChosenStatus, ClientId, ConversationRef,
+    ConversationState as WireState, ErrorCode, ErrorFrame, MAX_MESSAGE_CHARS, Message, Millis,
+    PROTOCOL_VERSION, SentenceKind, Seq, ThreadEvent,
 };
 use pupitre_routing::io::{AssignCause, CloseCause, TransferTo, UnassignCause};
 use pupitre_routing::{
-    AgentConfig, AgentRecord, ConversationState, Engine, GroupConfig, Input,
-    Output, RoutingError,
+    AgentConfig, AgentRecord, ConversationState, Engine, GroupConfig, Input, Output, RoutingError,
 };
 use tokio::sync::mpsc;
 
@@ -66,18 +67,46 @@ pub enum Outbound {
 pub type OutboundTx = mpsc::Sender<Outbound>;
 
 pub enum Command {
-    AgentHello { agent: AgentId, last_seq: Option<Seq>, conn: ConnId, out: OutboundTx },
-    AgentFrame { agent: AgentId, conn: ConnId, frame: AgentClientFrame },
-    AgentGone { agent: AgentId, conn: ConnId },
-    VisitorHello { visitor: String, token: String, last_seq: Option<Seq>, card: VisitorCard, conn: ConnId, out: OutboundTx },
-    VisitorFrame { visitor: String, conn: ConnId, frame: VisitorClientFrame },
-    VisitorGone { visitor: String, conn: ConnId },
+    AgentHello {
+        agent: AgentId,
+        last_seq: Option<Seq>,
+        conn: ConnId,
+        out: OutboundTx,
+    },
+    AgentFrame {
+        agent: AgentId,
+        conn: ConnId,
+        frame: AgentClientFrame,
+    },
+    AgentGone {
+        agent: AgentId,
+        conn: ConnId,
+    },
+    VisitorHello {
+        visitor: String,
+        token: String,
+        last_seq: Option<Seq>,
+        card: VisitorCard,
+        conn: ConnId,
+        out: OutboundTx,
+    },
+    VisitorFrame {
+        visitor: String,
+        conn: ConnId,
+        frame: VisitorClientFrame,
+    },
+    VisitorGone {
+        visitor: String,
+        conn: ConnId,
+    },
     /// Configuration changed in the store (admin): reload agents, groups and settings.
     Reload,
     /// Wake up and fire due timers (a manual clock moved).
     Tick,
     /// Run `f` on the writer's state (tests and admin reads).
     Inspect(Box<dyn FnOnce(&Engine) + Send>),
+    /// Commit what is pending and stop.
+    Shutdown,
 }
 
 /// The handle connections and HTTP handlers use to reach one project's writer.
@@ -93,8 +122,16 @@ impl ProjectHandle {
         self.tx.send(cmd).await.is_ok()
     }
 
+    /// Asks the writer to commit and stop; from a thread outside the runtime.
+    pub fn shutdown_blocking(&self) {
+        let _ = self.tx.blocking_send(Command::Shutdown);
+    }
+
     /// Runs `f` on the engine and returns its result.
-    pub async fn inspect<T: Send + 'static>(&self, f: impl FnOnce(&Engine) -> T + Send + 'static) -> Option<T> {
+    pub async fn inspect<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine) -> T + Send + 'static,
+    ) -> Option<T> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let cmd = Command::Inspect(Box::new(move |e| {
             let _ = tx.send(f(e));
@@ -114,7 +151,11 @@ pub fn spawn_project(
     runtime: tokio::runtime::Handle,
 ) -> Result<(ProjectHandle, std::thread::JoinHandle<()>), StoreError> {
     let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
-    let handle = ProjectHandle { id: project.id, code: project.code.clone(), tx };
+    let handle = ProjectHandle {
+        id: project.id,
+        code: project.code.clone(),
+        tx,
+    };
     let mut writer = Writer::load(project, store, clock)?;
     let thread = std::thread::Builder::new()
         .name(format!("writer-{}", handle.code))
@@ -136,9 +177,9 @@ fn to_wire_state(state: &ConversationState) -> WireState {
 
 fn routing_error(e: RoutingError) -> ErrorFrame {
     let code = match &e {
-        RoutingError::UnknownAgent(_) | RoutingError::UnknownGroup(_) | RoutingError::UnknownConversation(_) => {
-            ErrorCode::NotFound
-        }
+        RoutingError::UnknownAgent(_)
+        | RoutingError::UnknownGroup(_)
+        | RoutingError::UnknownConversation(_) => ErrorCode::NotFound,
         RoutingError::DuplicateConversation(_) => ErrorCode::Conflict,
         RoutingError::NotYourConversation { .. } => ErrorCode::Forbidden,
         RoutingError::InvalidState { .. } => ErrorCode::InvalidState,
@@ -229,10 +270,20 @@ struct Loaded {
     visitors: HashMap<String, VisitorState>,
 }
 
-fn load_state(store: &mut dyn Store, project_id: ProjectId, now: Millis) -> Result<Loaded, StoreError> {
-    let project = store.project(project_id)?.ok_or_else(|| StoreError::NotFound(format!("project {project_id}")))?;
+fn load_state(
+    store: &mut dyn Store,
+    project_id: ProjectId,
+    now: Millis,
+) -> Result<Loaded, StoreError> {
+    let project = store
+        .project(project_id)?
+        .ok_or_else(|| StoreError::NotFound(format!("project {project_id}")))?;
     let groups = store.groups(project.id)?;
-    let agents: BTreeMap<_, _> = store.agents(project.id)?.into_iter().map(|a| (a.id, a)).collect();
+    let agents: BTreeMap<_, _> = store
+        .agents(project.id)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
     let conversations = store.live_conversations(project.id)?;
     let counters = store.counters(project.id)?;
     let mut visitors: HashMap<String, VisitorState> = HashMap::new();
@@ -244,7 +295,13 @@ fn load_state(store: &mut dyn Store, project_id: ProjectId, now: Millis) -> Resu
         {
             visitors.insert(
                 v.id.clone(),
-                VisitorState { card: v.card, created_at: v.created_at, open: None, last: None, stored: true },
+                VisitorState {
+                    card: v.card,
+                    created_at: v.created_at,
+                    open: None,
+                    last: None,
+                    stored: true,
+                },
             );
         }
         if let Some(v) = visitors.get_mut(&row.visitor_id) {
@@ -259,11 +316,23 @@ fn load_state(store: &mut dyn Store, project_id: ProjectId, now: Millis) -> Resu
         conversations.into_iter().map(|c| c.record).collect(),
         now,
     );
-    Ok(Loaded { project, groups, agents, engine, counters, conversation_visitor, visitors })
+    Ok(Loaded {
+        project,
+        groups,
+        agents,
+        engine,
+        counters,
+        conversation_visitor,
+        visitors,
+    })
 }
 
 impl Writer {
-    fn load(project: ProjectRow, mut store: Box<dyn Store>, clock: Clock) -> Result<Self, StoreError> {
+    fn load(
+        project: ProjectRow,
+        mut store: Box<dyn Store>,
+        clock: Clock,
+    ) -> Result<Self, StoreError> {
         let loaded = load_state(store.as_mut(), project.id, clock.now())?;
         Ok(Self {
             project: loaded.project,
@@ -303,7 +372,11 @@ impl Writer {
             };
             let received = runtime.block_on(async {
                 match wait {
-                    Some(d) if d.is_zero() => rx.try_recv().map_err(|e| matches!(e, mpsc::error::TryRecvError::Disconnected)).map(Some).or_else(|closed| if closed { Err(()) } else { Ok(None) }),
+                    Some(d) if d.is_zero() => rx
+                        .try_recv()
+                        .map_err(|e| matches!(e, mpsc::error::TryRecvError::Disconnected))
+                        .map(Some)
+                        .or_else(|closed| if closed { Err(()) } else { Ok(None) }),
                     Some(d) => match tokio::time::timeout(d, rx.recv()).await {
                         Ok(Some(c)) => Ok(Some(c)),
                         Ok(None) => Err(()),
@@ -328,10 +401,17 @@ impl Writer {
                 self.engine.handle_timeout(now);
                 self.process_outputs(now);
             }
+            let mut stop = false;
             for cmd in commands.drain(..) {
-                self.apply(cmd);
+                match cmd {
+                    Command::Shutdown => stop = true,
+                    cmd => self.apply(cmd),
+                }
             }
             self.flush();
+            if stop {
+                break;
+            }
         }
         self.flush();
         tracing::info!(project = %self.project.code, "writer stopped");
@@ -340,7 +420,12 @@ impl Writer {
     fn apply(&mut self, cmd: Command) {
         let now = self.clock.now();
         match cmd {
-            Command::AgentHello { agent, last_seq, conn, out } => {
+            Command::AgentHello {
+                agent,
+                last_seq,
+                conn,
+                out,
+            } => {
                 self.flush();
                 self.agent_hello(agent, last_seq, conn, out, now);
             }
@@ -375,11 +460,22 @@ impl Writer {
                     }
                 }
             }
-            Command::VisitorHello { visitor, token, last_seq, card, conn, out } => {
+            Command::VisitorHello {
+                visitor,
+                token,
+                last_seq,
+                card,
+                conn,
+                out,
+            } => {
                 self.flush();
                 self.visitor_hello(visitor, token, last_seq, card, conn, out, now);
             }
-            Command::VisitorFrame { visitor, conn, frame } => {
+            Command::VisitorFrame {
+                visitor,
+                conn,
+                frame,
+            } => {
                 let client_id = frame.client_id();
                 if let Some(id) = client_id
                     && self.already_applied(id)
@@ -395,7 +491,9 @@ impl Writer {
                             self.acks.push((conn, id));
                         }
                     }
-                    Err(e) => self.reply_visitor(conn, VisitorServerFrame::Error(e.for_frame(client_id))),
+                    Err(e) => {
+                        self.reply_visitor(conn, VisitorServerFrame::Error(e.for_frame(client_id)))
+                    }
                 }
                 self.process_outputs(now);
             }
@@ -415,7 +513,7 @@ impl Writer {
                     tracing::error!(error = %e, "reload failed");
                 }
             }
-            Command::Tick => {}
+            Command::Tick | Command::Shutdown => {}
             Command::Inspect(f) => f(&self.engine),
         }
     }
@@ -425,10 +523,14 @@ impl Writer {
     }
 
     fn reload(&mut self, now: Millis) -> Result<(), StoreError> {
-        let project =
-            self.store.project(self.project.id)?.ok_or_else(|| StoreError::NotFound("project".into()))?;
+        let project = self
+            .store
+            .project(self.project.id)?
+            .ok_or_else(|| StoreError::NotFound("project".into()))?;
         if project.settings.routing != *self.engine.settings() {
-            let _ = self.engine.handle(now, Input::SetSettings(project.settings.routing.clone()));
+            let _ = self
+                .engine
+                .handle(now, Input::SetSettings(project.settings.routing.clone()));
         }
         self.project = project;
         self.groups = self.store.groups(self.project.id)?;
@@ -437,7 +539,9 @@ impl Writer {
         }
         let agents = self.store.agents(self.project.id)?;
         for a in agents {
-            let _ = self.engine.handle(now, Input::UpsertAgent(agent_config(&a)));
+            let _ = self
+                .engine
+                .handle(now, Input::UpsertAgent(agent_config(&a)));
             self.agents.insert(a.id, a);
         }
         self.process_outputs(now);
@@ -446,7 +550,14 @@ impl Writer {
 
     // ---- agents ----
 
-    fn agent_hello(&mut self, agent: AgentId, last_seq: Option<Seq>, conn: ConnId, out: OutboundTx, now: Millis) {
+    fn agent_hello(
+        &mut self,
+        agent: AgentId,
+        last_seq: Option<Seq>,
+        conn: ConnId,
+        out: OutboundTx,
+        now: Millis,
+    ) {
         // Fresh configuration: an admin may have changed the agent since the hub started.
         match self.store.agent(agent) {
             Ok(Some(row)) if row.project_id == self.project.id => {
@@ -456,23 +567,31 @@ impl Writer {
                 let result = if known {
                     self.engine.handle(now, Input::UpsertAgent(config))
                 } else {
-                    self.engine.handle(now, Input::UpsertAgent(config)).and_then(|()| {
-                        // A new agent starts with the statuses it had, if any.
-                        for (channel, status) in &row.runtime.chosen {
-                            self.engine.handle(now, Input::SetStatus { agent, channel: *channel, status: status.clone() })?;
-                        }
-                        Ok(())
-                    })
+                    self.engine
+                        .handle(now, Input::UpsertAgent(config))
+                        .and_then(|()| {
+                            // A new agent starts with the statuses it had, if any.
+                            for (channel, status) in &row.runtime.chosen {
+                                self.engine.handle(
+                                    now,
+                                    Input::SetStatus {
+                                        agent,
+                                        channel: *channel,
+                                        status: status.clone(),
+                                    },
+                                )?;
+                            }
+                            Ok(())
+                        })
                 };
                 if let Err(e) = result {
                     tracing::warn!(agent, error = %e, "agent configuration refused by routing");
                 }
             }
             _ => {
-                let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(ErrorFrame::new(
-                    ErrorCode::Unauthorized,
-                    "this agent no longer exists",
-                )))));
+                let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(
+                    ErrorFrame::new(ErrorCode::Unauthorized, "this agent no longer exists"),
+                ))));
                 let _ = out.try_send(Outbound::Close("unknown agent"));
                 return;
             }
@@ -484,10 +603,12 @@ impl Writer {
                 Ok(_) => (Some(self.desk_snapshot(agent)), vec![]),
                 Err(e) => {
                     tracing::error!(error = %e, "reading missed events");
-                    let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(ErrorFrame::new(
-                        ErrorCode::Internal,
-                        "could not read missed events; reconnect",
-                    )))));
+                    let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(
+                        ErrorFrame::new(
+                            ErrorCode::Internal,
+                            "could not read missed events; reconnect",
+                        ),
+                    ))));
                     let _ = out.try_send(Outbound::Close("internal error"));
                     return;
                 }
@@ -511,7 +632,10 @@ impl Writer {
         }
         let first = !self.agent_conns.contains_key(&agent);
         self.all_conns.insert(conn, out.clone());
-        self.agent_conns.entry(agent).or_default().push(Conn { id: conn, out });
+        self.agent_conns
+            .entry(agent)
+            .or_default()
+            .push(Conn { id: conn, out });
         if first && let Err(e) = self.engine.handle(now, Input::AgentConnected { agent }) {
             tracing::warn!(agent, error = %e, "connect refused by routing");
         }
@@ -532,7 +656,10 @@ impl Writer {
                 .groups
                 .iter()
                 .filter(|g| row.groups.contains(&g.id))
-                .map(|g| GroupInfo { id: g.id, name: g.name.clone() })
+                .map(|g| GroupInfo {
+                    id: g.id,
+                    name: g.name.clone(),
+                })
                 .collect(),
             slot_limit: record.as_ref().map_or(row.slot_max, |r| r.slot_limit),
             slot_max: row.slot_max,
@@ -570,16 +697,27 @@ impl Writer {
             .collect::<BTreeSet<_>>()
             .into_iter()
             .collect();
-        DeskSnapshot { conversations: numbers.into_iter().filter_map(|n| self.view(n)).collect() }
+        DeskSnapshot {
+            conversations: numbers.into_iter().filter_map(|n| self.view(n)).collect(),
+        }
     }
 
     fn messages_of(&mut self, number: i64) -> Vec<StoredMessage> {
-        let mut messages = self.store.messages(self.project.id, number).unwrap_or_else(|e| {
-            tracing::error!(error = %e, number, "reading messages");
-            vec![]
-        });
+        let mut messages = self
+            .store
+            .messages(self.project.id, number)
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, number, "reading messages");
+                vec![]
+            });
         let reference = self.reference(number);
-        messages.extend(self.batch.messages.iter().filter(|m| m.message.conversation == reference).cloned());
+        messages.extend(
+            self.batch
+                .messages
+                .iter()
+                .filter(|m| m.message.conversation == reference)
+                .cloned(),
+        );
         messages
     }
 
@@ -588,9 +726,19 @@ impl Writer {
         let visitor_id = self.conversation_visitor.get(&number)?.clone();
         let (card, online) = match self.visitors.get(&visitor_id) {
             Some(v) => (v.card.clone(), self.visitor_conns.contains_key(&visitor_id)),
-            None => (VisitorCard { id: visitor_id.clone(), ..Default::default() }, false),
+            None => (
+                VisitorCard {
+                    id: visitor_id.clone(),
+                    ..Default::default()
+                },
+                false,
+            ),
         };
-        let messages = self.messages_of(number).into_iter().map(|m| m.message).collect();
+        let messages = self
+            .messages_of(number)
+            .into_iter()
+            .map(|m| m.message)
+            .collect();
         Some(ConversationView {
             reference: self.reference(number),
             state: to_wire_state(&record.state),
@@ -618,65 +766,138 @@ impl Writer {
     fn number(&self, reference: &ConversationRef) -> Result<i64, ErrorFrame> {
         match reference.parse() {
             Some((code, n)) if code == self.project.code => Ok(n),
-            _ => Err(ErrorFrame::new(ErrorCode::NotFound, format!("no conversation {reference}"))),
+            _ => Err(ErrorFrame::new(
+                ErrorCode::NotFound,
+                format!("no conversation {reference}"),
+            )),
         }
     }
 
     /// The number of a conversation on `agent`'s desk. Another agent's conversation and an
     /// unknown one answer alike (`forbidden`), so ids cannot be probed.
-    fn own_conversation(&self, agent: AgentId, reference: &ConversationRef) -> Result<i64, ErrorFrame> {
+    fn own_conversation(
+        &self,
+        agent: AgentId,
+        reference: &ConversationRef,
+    ) -> Result<i64, ErrorFrame> {
         let n = self.number(reference)?;
         match self.engine.conversation(n) {
             Some(c) if c.agent() == Some(agent) => Ok(n),
-            _ => Err(ErrorFrame::new(ErrorCode::Forbidden, format!("{reference} is not on your desk"))),
+            _ => Err(ErrorFrame::new(
+                ErrorCode::Forbidden,
+                format!("{reference} is not on your desk"),
+            )),
         }
     }
 
     fn agent_name(&self, agent: AgentId) -> String {
-        self.agents.get(&agent).map_or_else(|| format!("#{agent}"), |a| a.name.clone())
+        self.agents
+            .get(&agent)
+            .map_or_else(|| format!("#{agent}"), |a| a.name.clone())
     }
 
-    fn agent_frame(&mut self, agent: AgentId, frame: AgentClientFrame, now: Millis) -> Result<(), ErrorFrame> {
+    fn agent_frame(
+        &mut self,
+        agent: AgentId,
+        frame: AgentClientFrame,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
         match frame {
-            AgentClientFrame::Hello { .. } => Err(ErrorFrame::new(ErrorCode::InvalidState, "already said hello")),
+            AgentClientFrame::Hello { .. } => Err(ErrorFrame::new(
+                ErrorCode::InvalidState,
+                "already said hello",
+            )),
             AgentClientFrame::Ping => Ok(()),
-            AgentClientFrame::SendMessage { client_id, conversation, text } => {
+            AgentClientFrame::SendMessage {
+                client_id,
+                conversation,
+                text,
+            } => {
                 let n = self.own_conversation(agent, &conversation)?;
                 check_text("text", &text, MAX_MESSAGE_CHARS)?;
-                self.engine.handle(now, Input::AgentMessage { conversation: n, agent }).map_err(routing_error)?;
-                let author = Author::Agent { id: agent, name: self.agent_name(agent) };
+                self.engine
+                    .handle(
+                        now,
+                        Input::AgentMessage {
+                            conversation: n,
+                            agent,
+                        },
+                    )
+                    .map_err(routing_error)?;
+                let author = Author::Agent {
+                    id: agent,
+                    name: self.agent_name(agent),
+                };
                 self.add_message(n, Some(client_id), author, Body::Text { text }, true, now);
                 self.dirty_conversations.insert(n);
                 Ok(())
             }
-            AgentClientFrame::SetStatus { channel, status, .. } => {
+            AgentClientFrame::SetStatus {
+                channel, status, ..
+            } => {
                 if let ChosenStatus::Optional(name) = &status
                     && !self.project.settings.optional_statuses.contains(name)
                 {
                     return Err(invalid(format!("no optional status named {name:?}")));
                 }
-                self.engine.handle(now, Input::SetStatus { agent, channel, status }).map_err(routing_error)?;
+                self.engine
+                    .handle(
+                        now,
+                        Input::SetStatus {
+                            agent,
+                            channel,
+                            status,
+                        },
+                    )
+                    .map_err(routing_error)?;
                 self.dirty_agents.insert(agent);
                 self.status_changed.insert(agent);
                 Ok(())
             }
             AgentClientFrame::SetSlotLimit { limit, .. } => {
-                self.engine.handle(now, Input::SetSlotLimit { agent, limit }).map_err(routing_error)?;
+                self.engine
+                    .handle(now, Input::SetSlotLimit { agent, limit })
+                    .map_err(routing_error)?;
                 self.dirty_agents.insert(agent);
                 self.status_changed.insert(agent);
                 let max = self.agents.get(&agent).map_or(limit, |a| a.slot_max);
                 self.emit_agent(agent, AgentEvent::SlotLimitChanged { limit, max });
                 Ok(())
             }
-            AgentClientFrame::Snooze { conversation, until, keep, .. } => {
+            AgentClientFrame::Snooze {
+                conversation,
+                until,
+                keep,
+                ..
+            } => {
                 let n = self.own_conversation(agent, &conversation)?;
-                self.engine.handle(now, Input::Snooze { conversation: n, agent, until, keep }).map_err(routing_error)?;
+                self.engine
+                    .handle(
+                        now,
+                        Input::Snooze {
+                            conversation: n,
+                            agent,
+                            until,
+                            keep,
+                        },
+                    )
+                    .map_err(routing_error)?;
                 let name = self.agent_name(agent);
-                let event = ThreadEvent::Snoozed { agent: name, until, keep };
+                let event = ThreadEvent::Snoozed {
+                    agent: name,
+                    until,
+                    keep,
+                };
                 self.add_message_to(n, agent, Author::System, Body::Event { event }, false, now);
                 Ok(())
             }
-            AgentClientFrame::Transfer { conversation, to, comment, anyway, .. } => {
+            AgentClientFrame::Transfer {
+                conversation,
+                to,
+                comment,
+                anyway,
+                ..
+            } => {
                 let n = self.own_conversation(agent, &conversation)?;
                 let comment = comment.filter(|c| !c.trim().is_empty());
                 if let Some(c) = &comment {
@@ -686,28 +907,64 @@ impl Writer {
                     TransferTarget::Agent { id } => (TransferTo::Agent(id), self.agent_name(id)),
                     TransferTarget::Group { id } => (
                         TransferTo::Group(id),
-                        self.groups.iter().find(|g| g.id == id).map_or_else(|| format!("group {id}"), |g| g.name.clone()),
+                        self.groups
+                            .iter()
+                            .find(|g| g.id == id)
+                            .map_or_else(|| format!("group {id}"), |g| g.name.clone()),
                     ),
                 };
                 self.engine
-                    .handle(now, Input::Transfer { conversation: n, agent, to: target, anyway })
+                    .handle(
+                        now,
+                        Input::Transfer {
+                            conversation: n,
+                            agent,
+                            to: target,
+                            anyway,
+                        },
+                    )
                     .map_err(routing_error)?;
                 let from = self.agent_name(agent);
-                let event = ThreadEvent::Transferred { from: Some(from.clone()), to: to_name };
+                let event = ThreadEvent::Transferred {
+                    from: Some(from.clone()),
+                    to: to_name,
+                };
                 self.add_message_to(n, agent, Author::System, Body::Event { event }, false, now);
                 if let Some(text) = comment {
-                    self.add_message_to(n, agent, Author::Agent { id: agent, name: from }, Body::Comment { text }, false, now);
+                    self.add_message_to(
+                        n,
+                        agent,
+                        Author::Agent {
+                            id: agent,
+                            name: from,
+                        },
+                        Body::Comment { text },
+                        false,
+                        now,
+                    );
                 }
                 Ok(())
             }
-            AgentClientFrame::Close { conversation, conversation_type, .. } => {
+            AgentClientFrame::Close {
+                conversation,
+                conversation_type,
+                ..
+            } => {
                 let n = self.own_conversation(agent, &conversation)?;
                 if let Some(t) = &conversation_type
                     && !self.project.settings.conversation_types.contains(t)
                 {
                     return Err(invalid(format!("no conversation type named {t:?}")));
                 }
-                self.engine.handle(now, Input::Close { conversation: n, agent: Some(agent) }).map_err(routing_error)?;
+                self.engine
+                    .handle(
+                        now,
+                        Input::Close {
+                            conversation: n,
+                            agent: Some(agent),
+                        },
+                    )
+                    .map_err(routing_error)?;
                 if let Some(t) = conversation_type {
                     self.conversation_type.insert(n, t.clone());
                     self.batch.conversation_types.push((n, t));
@@ -732,7 +989,10 @@ impl Writer {
     ) {
         if !self.visitors.contains_key(&visitor) {
             let known = self.store.visitor(&visitor).ok().flatten();
-            let conversations = self.store.visitor_conversations(self.project.id, &visitor).unwrap_or_default();
+            let conversations = self
+                .store
+                .visitor_conversations(self.project.id, &visitor)
+                .unwrap_or_default();
             let last = conversations.last().map(|c| c.record.id);
             let open = conversations
                 .iter()
@@ -740,8 +1000,23 @@ impl Writer {
                 .find(|c| !matches!(c.record.state, ConversationState::Closed { .. }))
                 .map(|c| c.record.id);
             let state = match known {
-                Some(row) => VisitorState { card: row.card, created_at: row.created_at, open, last, stored: true },
-                None => VisitorState { card: VisitorCard { id: visitor.clone(), ..card.clone() }, created_at: now, open, last, stored: false },
+                Some(row) => VisitorState {
+                    card: row.card,
+                    created_at: row.created_at,
+                    open,
+                    last,
+                    stored: true,
+                },
+                None => VisitorState {
+                    card: VisitorCard {
+                        id: visitor.clone(),
+                        ..card.clone()
+                    },
+                    created_at: now,
+                    open,
+                    last,
+                    stored: false,
+                },
             };
             self.visitors.insert(visitor.clone(), state);
         }
@@ -771,13 +1046,15 @@ impl Writer {
         let stream = visitor_stream(&visitor);
         let mut replay = vec![];
         let history = match last_seq {
-            Some(after) if after <= self.seq => match self.store.events_since(&stream, after, MAX_REPLAY + 1) {
-                Ok(events) if events.len() <= MAX_REPLAY => {
-                    replay = events;
-                    None
+            Some(after) if after <= self.seq => {
+                match self.store.events_since(&stream, after, MAX_REPLAY + 1) {
+                    Ok(events) if events.len() <= MAX_REPLAY => {
+                        replay = events;
+                        None
+                    }
+                    _ => Some(self.visitor_history(&visitor)),
                 }
-                _ => Some(self.visitor_history(&visitor)),
-            },
+            }
             _ => Some(self.visitor_history(&visitor)),
         };
         let welcome = VisitorServerFrame::Welcome {
@@ -793,14 +1070,20 @@ impl Writer {
         }
         self.all_conns.insert(conn, out.clone());
         let first = !self.visitor_conns.contains_key(&visitor);
-        self.visitor_conns.entry(visitor.clone()).or_default().push(Conn { id: conn, out });
+        self.visitor_conns
+            .entry(visitor.clone())
+            .or_default()
+            .push(Conn { id: conn, out });
         if first {
             self.visitor_presence(&visitor, true, now);
         }
     }
 
     fn visitor_history(&mut self, visitor: &str) -> Vec<VisitorConversation> {
-        let conversations = self.store.visitor_conversations(self.project.id, visitor).unwrap_or_default();
+        let conversations = self
+            .store
+            .visitor_conversations(self.project.id, visitor)
+            .unwrap_or_default();
         conversations
             .into_iter()
             .map(|c| {
@@ -810,7 +1093,9 @@ impl Writer {
                 VisitorConversation {
                     reference: self.reference(n),
                     state: to_wire_state(&record.state),
-                    agent: agent_id.map(|a| AgentCard { name: self.agent_name(a) }),
+                    agent: agent_id.map(|a| AgentCard {
+                        name: self.agent_name(a),
+                    }),
                     messages: self
                         .messages_of(n)
                         .into_iter()
@@ -823,12 +1108,27 @@ impl Writer {
     }
 
     fn visitor_presence(&mut self, visitor: &str, online: bool, now: Millis) {
-        let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) else { return };
-        if self.engine.handle(now, Input::VisitorPresence { conversation: n, online }).is_ok() {
+        let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) else {
+            return;
+        };
+        if self
+            .engine
+            .handle(
+                now,
+                Input::VisitorPresence {
+                    conversation: n,
+                    online,
+                },
+            )
+            .is_ok()
+        {
             self.dirty_conversations.insert(n);
         }
         if let Some(agent) = self.engine.conversation(n).and_then(|c| c.agent()) {
-            let frame = AgentServerFrame::VisitorPresence { conversation: self.reference(n), online };
+            let frame = AgentServerFrame::VisitorPresence {
+                conversation: self.reference(n),
+                online,
+            };
             self.outbox.push((Target::Agent(agent), frame_json(&frame)));
         }
         self.process_outputs(now);
@@ -848,9 +1148,17 @@ impl Writer {
         }
     }
 
-    fn visitor_frame(&mut self, visitor: &str, frame: VisitorClientFrame, now: Millis) -> Result<(), ErrorFrame> {
+    fn visitor_frame(
+        &mut self,
+        visitor: &str,
+        frame: VisitorClientFrame,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
         match frame {
-            VisitorClientFrame::Hello { .. } => Err(ErrorFrame::new(ErrorCode::InvalidState, "already said hello")),
+            VisitorClientFrame::Hello { .. } => Err(ErrorFrame::new(
+                ErrorCode::InvalidState,
+                "already said hello",
+            )),
             VisitorClientFrame::Ping => Ok(()),
             VisitorClientFrame::SendMessage { client_id, text } => {
                 check_text("text", &text, MAX_MESSAGE_CHARS)?;
@@ -859,8 +1167,17 @@ impl Writer {
                 match open {
                     Some(n) => {
                         let before = self.engine.conversation(n).and_then(|c| c.agent());
-                        self.add_message_silent(n, Some(client_id), Author::Visitor, Body::Text { text }, true, now);
-                        self.engine.handle(now, Input::VisitorMessage { conversation: n }).map_err(routing_error)?;
+                        self.add_message_silent(
+                            n,
+                            Some(client_id),
+                            Author::Visitor,
+                            Body::Text { text },
+                            true,
+                            now,
+                        );
+                        self.engine
+                            .handle(now, Input::VisitorMessage { conversation: n })
+                            .map_err(routing_error)?;
                         self.dirty_conversations.insert(n);
                         self.deliver_last_message(n, before);
                     }
@@ -879,14 +1196,28 @@ impl Writer {
                             v.last = Some(n);
                         }
                         self.conversation_visitor.insert(n, visitor.to_owned());
-                        self.add_message_silent(n, Some(client_id), Author::Visitor, Body::Text { text }, true, now);
+                        self.add_message_silent(
+                            n,
+                            Some(client_id),
+                            Author::Visitor,
+                            Body::Text { text },
+                            true,
+                            now,
+                        );
                         let input = if reopen.is_some() {
                             Input::Reopen { conversation: n }
                         } else {
                             let group = self.groups.first().map(|g| g.id).ok_or_else(|| {
-                                ErrorFrame::new(ErrorCode::InvalidState, "this project has no group to route to")
+                                ErrorFrame::new(
+                                    ErrorCode::InvalidState,
+                                    "this project has no group to route to",
+                                )
                             })?;
-                            Input::NewConversation { conversation: n, group, channel: Channel::Chat }
+                            Input::NewConversation {
+                                conversation: n,
+                                group,
+                                channel: Channel::Chat,
+                            }
                         };
                         if let Err(e) = self.engine.handle(now, input) {
                             // Undo the bookkeeping: nothing of this frame is kept.
@@ -896,22 +1227,47 @@ impl Writer {
                             return Err(routing_error(e));
                         }
                         if reopen.is_some() {
-                            self.add_message(n, None, Author::System, Body::Event { event: ThreadEvent::Reopened }, false, now);
+                            self.add_message(
+                                n,
+                                None,
+                                Author::System,
+                                Body::Event {
+                                    event: ThreadEvent::Reopened,
+                                },
+                                false,
+                                now,
+                            );
                         } else {
-                            self.emit_visitor(visitor, VisitorEvent::ConversationStarted { conversation: self.reference(n) });
+                            self.emit_visitor(
+                                visitor,
+                                VisitorEvent::ConversationStarted {
+                                    conversation: self.reference(n),
+                                },
+                            );
                         }
                         let online = self.visitor_conns.contains_key(visitor);
-                        let _ = self.engine.handle(now, Input::VisitorPresence { conversation: n, online });
+                        let _ = self.engine.handle(
+                            now,
+                            Input::VisitorPresence {
+                                conversation: n,
+                                online,
+                            },
+                        );
                         self.dirty_conversations.insert(n);
                     }
                 }
                 Ok(())
             }
             VisitorClientFrame::Draft { text } => {
-                let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) else { return Ok(()) };
+                let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) else {
+                    return Ok(());
+                };
                 if let Some(agent) = self.engine.conversation(n).and_then(|c| c.agent()) {
                     let text: String = text.chars().take(MAX_DRAFT_CHARS).collect();
-                    let frame = AgentServerFrame::VisitorDraft { conversation: self.reference(n), text };
+                    let frame = AgentServerFrame::VisitorDraft {
+                        conversation: self.reference(n),
+                        text,
+                    };
                     self.outbox.push((Target::Agent(agent), frame_json(&frame)));
                 }
                 Ok(())
@@ -924,7 +1280,10 @@ impl Writer {
                     card.page_title = page.title.clone();
                 });
                 if let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) {
-                    let event = ThreadEvent::Navigated { url: page.url, title: page.title };
+                    let event = ThreadEvent::Navigated {
+                        url: page.url,
+                        title: page.title,
+                    };
                     self.add_message(n, None, Author::System, Body::Event { event }, false, now);
                 }
                 Ok(())
@@ -949,7 +1308,16 @@ impl Writer {
                     }
                 });
                 if left_email && let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) {
-                    self.add_message(n, None, Author::System, Body::Event { event: ThreadEvent::EmailLeft }, false, now);
+                    self.add_message(
+                        n,
+                        None,
+                        Author::System,
+                        Body::Event {
+                            event: ThreadEvent::EmailLeft,
+                        },
+                        false,
+                        now,
+                    );
                 }
                 Ok(())
             }
@@ -957,7 +1325,9 @@ impl Writer {
     }
 
     fn update_card(&mut self, visitor: &str, f: impl FnOnce(&mut VisitorCard)) {
-        let Some(v) = self.visitors.get_mut(visitor) else { return };
+        let Some(v) = self.visitors.get_mut(visitor) else {
+            return;
+        };
         f(&mut v.card);
         let card = v.card.clone();
         self.batch.visitors.push(VisitorRow {
@@ -970,7 +1340,13 @@ impl Writer {
             && let Some(agent) = self.engine.conversation(n).and_then(|c| c.agent())
         {
             let conversation = self.reference(n);
-            self.emit_agent(agent, AgentEvent::VisitorUpdated { conversation, visitor: card });
+            self.emit_agent(
+                agent,
+                AgentEvent::VisitorUpdated {
+                    conversation,
+                    visitor: card,
+                },
+            );
         }
     }
 
@@ -978,7 +1354,15 @@ impl Writer {
 
     /// Records a message and delivers it to the conversation's agent and (if `for_visitor`)
     /// its visitor.
-    fn add_message(&mut self, n: i64, client_id: Option<ClientId>, author: Author, body: Body, for_visitor: bool, now: Millis) {
+    fn add_message(
+        &mut self,
+        n: i64,
+        client_id: Option<ClientId>,
+        author: Author,
+        body: Body,
+        for_visitor: bool,
+        now: Millis,
+    ) {
         let agent = self.engine.conversation(n).and_then(|c| c.agent());
         let message = self.add_message_silent(n, client_id, author, body, for_visitor, now);
         if let Some(agent) = agent {
@@ -1005,12 +1389,35 @@ impl Writer {
 
     /// Records a message and delivers it to the visitor only; the agent gets it through
     /// [`Self::deliver_last_message`] or a conversation view.
-    fn add_message_silent(&mut self, n: i64, client_id: Option<ClientId>, author: Author, body: Body, for_visitor: bool, now: Millis) -> Message {
+    fn add_message_silent(
+        &mut self,
+        n: i64,
+        client_id: Option<ClientId>,
+        author: Author,
+        body: Body,
+        for_visitor: bool,
+        now: Millis,
+    ) -> Message {
         self.message_id += 1;
-        let message = Message { id: self.message_id, conversation: self.reference(n), client_id, author, body, at: now };
-        self.batch.messages.push(StoredMessage { message: message.clone(), for_visitor });
+        let message = Message {
+            id: self.message_id,
+            conversation: self.reference(n),
+            client_id,
+            author,
+            body,
+            at: now,
+        };
+        self.batch.messages.push(StoredMessage {
+            message: message.clone(),
+            for_visitor,
+        });
         if for_visitor && let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
-            self.emit_visitor(&visitor, VisitorEvent::Message { message: message.clone() });
+            self.emit_visitor(
+                &visitor,
+                VisitorEvent::Message {
+                    message: message.clone(),
+                },
+            );
         }
         message
     }
@@ -1022,7 +1429,13 @@ impl Writer {
         let after = self.engine.conversation(n).and_then(|c| c.agent());
         if let (Some(agent), true) = (after, after == before && !self.assigned_now.contains(&n)) {
             let reference = self.reference(n);
-            if let Some(m) = self.batch.messages.iter().rev().find(|m| m.message.conversation == reference) {
+            if let Some(m) = self
+                .batch
+                .messages
+                .iter()
+                .rev()
+                .find(|m| m.message.conversation == reference)
+            {
                 let message = m.message.clone();
                 self.emit_agent(agent, AgentEvent::Message { message });
             }
@@ -1037,15 +1450,21 @@ impl Writer {
     fn emit_agent(&mut self, agent: AgentId, event: AgentEvent) {
         let seq = self.next_seq();
         let payload = serde_json::to_string(&event).expect("events serialize");
-        self.outbox.push((Target::Agent(agent), event_frame(seq, &payload)));
+        self.outbox
+            .push((Target::Agent(agent), event_frame(seq, &payload)));
         self.batch.events.push((agent_stream(agent), seq, payload));
     }
 
     fn emit_visitor(&mut self, visitor: &str, event: VisitorEvent) {
         let seq = self.next_seq();
         let payload = serde_json::to_string(&event).expect("events serialize");
-        self.outbox.push((Target::Visitor(visitor.to_owned()), event_frame(seq, &payload)));
-        self.batch.events.push((visitor_stream(visitor), seq, payload));
+        self.outbox.push((
+            Target::Visitor(visitor.to_owned()),
+            event_frame(seq, &payload),
+        ));
+        self.batch
+            .events
+            .push((visitor_stream(visitor), seq, payload));
     }
 
     fn reply(&mut self, conn: ConnId, frame: AgentServerFrame) {
@@ -1062,21 +1481,50 @@ impl Writer {
             .get(&n)
             .and_then(|v| self.visitors.get(v))
             .and_then(|v| v.card.language.clone());
-        let text = self.project.settings.sentences.get(kind, language.as_deref());
-        self.add_message(n, None, Author::System, Body::Sentence { sentence: kind, text }, true, now);
+        let text = self
+            .project
+            .settings
+            .sentences
+            .get(kind, language.as_deref());
+        self.add_message(
+            n,
+            None,
+            Author::System,
+            Body::Sentence {
+                sentence: kind,
+                text,
+            },
+            true,
+            now,
+        );
     }
 
     /// Turns the engine's decisions into records, events and messages.
     fn process_outputs(&mut self, now: Millis) {
         while let Some(output) = self.engine.poll_output() {
             match output {
-                Output::Assigned { conversation: n, agent, cause } => {
+                Output::Assigned {
+                    conversation: n,
+                    agent,
+                    cause,
+                } => {
                     self.dirty_conversations.insert(n);
                     self.dirty_agents.insert(agent);
                     self.assigned_now.insert(n);
                     let name = self.agent_name(agent);
                     if !matches!(cause, AssignCause::Transfer { .. }) {
-                        self.add_message_silent(n, None, Author::System, Body::Event { event: ThreadEvent::Assigned { agent: name.clone() } }, false, now);
+                        self.add_message_silent(
+                            n,
+                            None,
+                            Author::System,
+                            Body::Event {
+                                event: ThreadEvent::Assigned {
+                                    agent: name.clone(),
+                                },
+                            },
+                            false,
+                            now,
+                        );
                     }
                     let wire_cause = match cause {
                         AssignCause::New => WireAssignCause::New,
@@ -1084,45 +1532,93 @@ impl Writer {
                         AssignCause::SnoozeWake => WireAssignCause::SnoozeWake,
                         AssignCause::Transfer { from, .. } => {
                             let reference = self.reference(n);
-                            let comment = self.batch.messages.iter().rev().find_map(|m| match &m.message.body {
-                                Body::Comment { text } if m.message.conversation == reference => Some(text.clone()),
-                                _ => None,
+                            let comment = self.batch.messages.iter().rev().find_map(|m| {
+                                match &m.message.body {
+                                    Body::Comment { text }
+                                        if m.message.conversation == reference =>
+                                    {
+                                        Some(text.clone())
+                                    }
+                                    _ => None,
+                                }
                             });
-                            WireAssignCause::Transfer { from: Some(from), comment }
+                            WireAssignCause::Transfer {
+                                from: Some(from),
+                                comment,
+                            }
                         }
                         AssignCause::Reassigned { .. } => WireAssignCause::Reassigned,
                         AssignCause::Reopened => WireAssignCause::Reopened,
                     };
                     if let Some(view) = self.view(n) {
-                        self.emit_agent(agent, AgentEvent::ConversationAssigned { conversation: view, cause: wire_cause });
+                        self.emit_agent(
+                            agent,
+                            AgentEvent::ConversationAssigned {
+                                conversation: view,
+                                cause: wire_cause,
+                            },
+                        );
                     }
                     if let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
-                        self.emit_visitor(&visitor, VisitorEvent::AgentJoined { conversation: self.reference(n), agent: AgentCard { name } });
+                        self.emit_visitor(
+                            &visitor,
+                            VisitorEvent::AgentJoined {
+                                conversation: self.reference(n),
+                                agent: AgentCard { name },
+                            },
+                        );
                     }
                 }
-                Output::Unassigned { conversation: n, agent, cause } => {
+                Output::Unassigned {
+                    conversation: n,
+                    agent,
+                    cause,
+                } => {
                     self.dirty_conversations.insert(n);
                     self.dirty_agents.insert(agent);
                     self.assigned_now.remove(&n);
                     let cause = match cause {
-                        UnassignCause::Snoozed => match self.engine.conversation(n).map(|c| c.state.clone()) {
-                            Some(ConversationState::Snoozed { until, keep, .. }) => RemoveCause::Snoozed { until, keep },
-                            _ => RemoveCause::Snoozed { until: now, keep: false },
-                        },
+                        UnassignCause::Snoozed => {
+                            match self.engine.conversation(n).map(|c| c.state.clone()) {
+                                Some(ConversationState::Snoozed { until, keep, .. }) => {
+                                    RemoveCause::Snoozed { until, keep }
+                                }
+                                _ => RemoveCause::Snoozed {
+                                    until: now,
+                                    keep: false,
+                                },
+                            }
+                        }
                         UnassignCause::Transferred => RemoveCause::Transferred,
                         UnassignCause::Closed => RemoveCause::Closed,
                         UnassignCause::Reassigned => RemoveCause::Reassigned,
                         UnassignCause::VisitorTimeout => RemoveCause::VisitorTimeout,
                     };
-                    self.emit_agent(agent, AgentEvent::ConversationRemoved { conversation: self.reference(n), cause });
+                    self.emit_agent(
+                        agent,
+                        AgentEvent::ConversationRemoved {
+                            conversation: self.reference(n),
+                            cause,
+                        },
+                    );
                 }
-                Output::Queued { conversation: n, .. } | Output::Reserved { conversation: n, .. } => {
+                Output::Queued {
+                    conversation: n, ..
+                }
+                | Output::Reserved {
+                    conversation: n, ..
+                } => {
                     self.dirty_conversations.insert(n);
                 }
-                Output::Snoozed { conversation: n, .. } => {
+                Output::Snoozed {
+                    conversation: n, ..
+                } => {
                     self.dirty_conversations.insert(n);
                 }
-                Output::Refused { conversation: n, sentence } => {
+                Output::Refused {
+                    conversation: n,
+                    sentence,
+                } => {
                     self.dirty_conversations.insert(n);
                     self.sentence(n, sentence, now);
                 }
@@ -1130,20 +1626,45 @@ impl Writer {
                     self.dirty_conversations.insert(n);
                     self.sentence(n, SentenceKind::AutoReply, now);
                 }
-                Output::Woke { conversation: n, .. } => {
+                Output::Woke {
+                    conversation: n, ..
+                } => {
                     self.dirty_conversations.insert(n);
-                    self.add_message_silent(n, None, Author::System, Body::Event { event: ThreadEvent::Woke }, false, now);
+                    self.add_message_silent(
+                        n,
+                        None,
+                        Author::System,
+                        Body::Event {
+                            event: ThreadEvent::Woke,
+                        },
+                        false,
+                        now,
+                    );
                 }
-                Output::Closed { conversation: n, cause } => {
+                Output::Closed {
+                    conversation: n,
+                    cause,
+                } => {
                     self.dirty_conversations.insert(n);
                     let by = match cause {
-                        CloseCause::Agent => self.engine.conversation(n).and_then(|c| c.previous_agent).map(|a| self.agent_name(a)),
+                        CloseCause::Agent => self
+                            .engine
+                            .conversation(n)
+                            .and_then(|c| c.previous_agent)
+                            .map(|a| self.agent_name(a)),
                         _ => None,
                     };
                     let conversation_type = self.conversation_type.get(&n).cloned();
-                    let event = Body::Event { event: ThreadEvent::Closed { by, conversation_type } };
+                    let event = Body::Event {
+                        event: ThreadEvent::Closed {
+                            by,
+                            conversation_type,
+                        },
+                    };
                     match self.engine.conversation(n).and_then(|c| c.previous_agent) {
-                        Some(agent) => self.add_message_to(n, agent, Author::System, event, false, now),
+                        Some(agent) => {
+                            self.add_message_to(n, agent, Author::System, event, false, now)
+                        }
                         None => {
                             self.add_message_silent(n, None, Author::System, event, false, now);
                         }
@@ -1154,22 +1675,43 @@ impl Writer {
                         {
                             v.open = None;
                         }
-                        self.emit_visitor(&visitor, VisitorEvent::ConversationClosed { conversation: self.reference(n) });
+                        self.emit_visitor(
+                            &visitor,
+                            VisitorEvent::ConversationClosed {
+                                conversation: self.reference(n),
+                            },
+                        );
                     }
                 }
                 Output::Availability { agent, .. } => {
                     self.dirty_agents.insert(agent);
                     self.status_changed.insert(agent);
                 }
-                Output::Sentence { conversation: n, sentence, .. } => {
+                Output::Sentence {
+                    conversation: n,
+                    sentence,
+                    ..
+                } => {
                     self.dirty_conversations.insert(n);
                     self.sentence(n, sentence, now);
                 }
-                Output::TimeoutReminder { conversation: n, agent, closes_at } => {
+                Output::TimeoutReminder {
+                    conversation: n,
+                    agent,
+                    closes_at,
+                } => {
                     self.dirty_conversations.insert(n);
-                    self.emit_agent(agent, AgentEvent::TimeoutReminder { conversation: self.reference(n), closes_at });
+                    self.emit_agent(
+                        agent,
+                        AgentEvent::TimeoutReminder {
+                            conversation: self.reference(n),
+                            closes_at,
+                        },
+                    );
                 }
-                Output::WaitingQuestionnaire { conversation: n, .. } => {
+                Output::WaitingQuestionnaire {
+                    conversation: n, ..
+                } => {
                     self.dirty_conversations.insert(n);
                 }
             }
@@ -1188,7 +1730,10 @@ impl Writer {
     /// durable (R12).
     fn flush(&mut self) {
         for n in std::mem::take(&mut self.dirty_conversations) {
-            if let (Some(record), Some(visitor)) = (self.engine.conversation(n), self.conversation_visitor.get(&n)) {
+            if let (Some(record), Some(visitor)) = (
+                self.engine.conversation(n),
+                self.conversation_visitor.get(&n),
+            ) {
                 self.batch.conversations.push(ConversationRow {
                     visitor_id: visitor.clone(),
                     record: record.clone(),
@@ -1229,7 +1774,12 @@ impl Writer {
         // Both kinds of connection share the shape of `ack` (and of `error`).
         let acks = acks
             .into_iter()
-            .map(|(conn, client_id)| (Target::Conn(conn), frame_json(&AgentServerFrame::Ack { client_id })))
+            .map(|(conn, client_id)| {
+                (
+                    Target::Conn(conn),
+                    frame_json(&AgentServerFrame::Ack { client_id }),
+                )
+            })
             .collect();
         self.deliver(acks);
     }
@@ -1242,9 +1792,15 @@ impl Writer {
         let replies = acks
             .into_iter()
             .map(|(conn, client_id)| {
-                let error = ErrorFrame::new(ErrorCode::Internal, "the hub could not save this; send it again")
-                    .for_frame(Some(client_id));
-                (Target::Conn(conn), frame_json(&AgentServerFrame::Error(error)))
+                let error = ErrorFrame::new(
+                    ErrorCode::Internal,
+                    "the hub could not save this; send it again",
+                )
+                .for_frame(Some(client_id));
+                (
+                    Target::Conn(conn),
+                    frame_json(&AgentServerFrame::Error(error)),
+                )
             })
             .collect();
         let now = self.clock.now();
@@ -1266,7 +1822,9 @@ impl Writer {
                 }
                 self.process_outputs(now);
             }
-            Err(e) => tracing::error!(error = %e, "reloading the project failed; the writer keeps its memory"),
+            Err(e) => {
+                tracing::error!(error = %e, "reloading the project failed; the writer keeps its memory")
+            }
         }
         self.deliver(replies);
     }
@@ -1275,12 +1833,26 @@ impl Writer {
         let mut lagging = vec![];
         for (target, text) in outbox {
             let conns: Vec<(ConnId, OutboundTx)> = match &target {
-                Target::Agent(a) => self.agent_conns.get(a).map(|cs| cs.iter().map(|c| (c.id, c.out.clone())).collect()).unwrap_or_default(),
-                Target::Visitor(v) => self.visitor_conns.get(v).map(|cs| cs.iter().map(|c| (c.id, c.out.clone())).collect()).unwrap_or_default(),
-                Target::Conn(id) => self.all_conns.get(id).map(|o| vec![(*id, o.clone())]).unwrap_or_default(),
+                Target::Agent(a) => self
+                    .agent_conns
+                    .get(a)
+                    .map(|cs| cs.iter().map(|c| (c.id, c.out.clone())).collect())
+                    .unwrap_or_default(),
+                Target::Visitor(v) => self
+                    .visitor_conns
+                    .get(v)
+                    .map(|cs| cs.iter().map(|c| (c.id, c.out.clone())).collect())
+                    .unwrap_or_default(),
+                Target::Conn(id) => self
+                    .all_conns
+                    .get(id)
+                    .map(|o| vec![(*id, o.clone())])
+                    .unwrap_or_default(),
             };
             for (id, out) in conns {
-                if let Err(mpsc::error::TrySendError::Full(_)) = out.try_send(Outbound::Text(text.clone())) {
+                if let Err(mpsc::error::TrySendError::Full(_)) =
+                    out.try_send(Outbound::Text(text.clone()))
+                {
                     lagging.push(id);
                 }
             }
@@ -1314,9 +1886,14 @@ fn valid_email(email: &str) -> bool {
     let email = email.trim();
     email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
-        && !email.chars().any(|c| c.is_whitespace() || c == '<' || c == '>')
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>')
 }
 
 pub fn agent_stream(agent: AgentId) -> String {
@@ -1337,11 +1914,19 @@ fn event_frame(seq: Seq, payload: &str) -> String {
 }
 
 fn group_config(g: &GroupRow) -> GroupConfig {
-    GroupConfig { id: g.id, hours: g.hours.clone() }
+    GroupConfig {
+        id: g.id,
+        hours: g.hours.clone(),
+    }
 }
 
 fn agent_config(a: &AgentRow) -> AgentConfig {
-    AgentConfig { id: a.id, groups: a.groups.clone(), slot_max: a.slot_max, channels: vec![Channel::Chat] }
+    AgentConfig {
+        id: a.id,
+        groups: a.groups.clone(),
+        slot_max: a.slot_max,
+        channels: vec![Channel::Chat],
+    }
 }
 
 fn agent_record(a: &AgentRow) -> AgentRecord {
@@ -1353,4 +1938,3 @@ fn agent_record(a: &AgentRow) -> AgentRecord {
         shift_end: a.runtime.shift_end,
     }
 }
-

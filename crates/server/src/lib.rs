@@ -57,7 +57,8 @@ pub struct Hub {
 impl Hub {
     /// Opens the database and starts a writer for every project. Call inside a tokio runtime.
     pub fn open(db_path: &Path, clock: Clock) -> anyhow::Result<Arc<Self>> {
-        let mut store = SqliteStore::open(db_path).with_context(|| format!("opening {}", db_path.display()))?;
+        let mut store =
+            SqliteStore::open(db_path).with_context(|| format!("opening {}", db_path.display()))?;
         let keys = Keys::load_or_create(&mut store)?;
         let projects = store.projects()?;
         let hub = Arc::new(Self {
@@ -83,21 +84,39 @@ impl Hub {
         if let Some(h) = self.projects.read().expect("projects lock").get(&id) {
             return Ok(h.clone());
         }
-        let project = self.with_store(|s| s.project(id))?.context("no such project")?;
+        let project = self
+            .with_store(|s| s.project(id))?
+            .context("no such project")?;
         let store = SqliteStore::open(&self.db_path)?;
-        let (handle, thread) =
-            hub::spawn_project(project, Box::new(store), self.clock.clone(), self.runtime.clone())?;
-        self.projects.write().expect("projects lock").insert(id, handle.clone());
+        let (handle, thread) = hub::spawn_project(
+            project,
+            Box::new(store),
+            self.clock.clone(),
+            self.runtime.clone(),
+        )?;
+        self.projects
+            .write()
+            .expect("projects lock")
+            .insert(id, handle.clone());
         self.writers.lock().expect("writers lock").push(thread);
         Ok(handle)
     }
 
     pub fn project(&self, id: ProjectId) -> Option<ProjectHandle> {
-        self.projects.read().expect("projects lock").get(&id).cloned()
+        self.projects
+            .read()
+            .expect("projects lock")
+            .get(&id)
+            .cloned()
     }
 
     pub fn project_by_code(&self, code: &str) -> Option<ProjectHandle> {
-        self.projects.read().expect("projects lock").values().find(|p| p.code == code).cloned()
+        self.projects
+            .read()
+            .expect("projects lock")
+            .values()
+            .find(|p| p.code == code)
+            .cloned()
     }
 
     /// Runs `f` with the HTTP side's store connection.
@@ -116,7 +135,13 @@ impl Hub {
     /// Moves a manual clock forward and lets every writer fire what is due (tests).
     pub async fn advance_clock(&self, by: pupitre_protocol::Millis) {
         self.clock.advance(by);
-        let handles: Vec<_> = self.projects.read().expect("projects lock").values().cloned().collect();
+        let handles: Vec<_> = self
+            .projects
+            .read()
+            .expect("projects lock")
+            .values()
+            .cloned()
+            .collect();
         for h in handles {
             h.send(hub::Command::Tick).await;
             // A round trip makes sure the tick was applied before returning.
@@ -127,7 +152,16 @@ impl Hub {
     /// Closes every connection, lets the writers commit what they hold, and waits for them.
     pub fn stop(&self) {
         let _ = self.shutdown.send(true);
-        self.projects.write().expect("projects lock").clear();
+        let projects: Vec<_> = self
+            .projects
+            .write()
+            .expect("projects lock")
+            .drain()
+            .map(|(_, h)| h)
+            .collect();
+        for p in &projects {
+            p.shutdown_blocking();
+        }
         let writers = std::mem::take(&mut *self.writers.lock().expect("writers lock"));
         for w in writers {
             let _ = w.join();
@@ -139,7 +173,11 @@ fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
     static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
         std::sync::OnceLock::new();
     HANDLE
-        .get_or_init(|| metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok())
+        .get_or_init(|| {
+            metrics_exporter_prometheus::PrometheusBuilder::new()
+                .install_recorder()
+                .ok()
+        })
         .clone()
 }
 
@@ -151,14 +189,17 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let app = http::app(hub.clone());
     let mut closing = hub.shutdown_signal();
-    let result = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                () = shutdown => {}
-                _ = closing.changed() => {}
-            }
-        })
-        .await;
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        tokio::select! {
+            () = shutdown => {}
+            _ = closing.changed() => {}
+        }
+    })
+    .await;
     let h = hub.clone();
     tokio::task::spawn_blocking(move || h.stop()).await?;
     result.context("serving HTTP")
@@ -181,7 +222,12 @@ impl RunningHub {
         let task = tokio::spawn(serve(listener, hub.clone(), async move {
             let _ = rx.await;
         }));
-        Ok(Self { hub, addr, stop: Some(tx), task })
+        Ok(Self {
+            hub,
+            addr,
+            stop: Some(tx),
+            task,
+        })
     }
 
     pub fn http_url(&self) -> String {

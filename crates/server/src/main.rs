@@ -12,7 +12,11 @@ use pupitre_server::store::{SqliteStore, Store};
 use pupitre_server::{Hub, demo};
 
 #[derive(Parser)]
-#[command(name = "pupitre", version, about = "Pupitre: live chat for customer-service agents")]
+#[command(
+    name = "pupitre",
+    version,
+    about = "Pupitre: live chat for customer-service agents"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -52,7 +56,10 @@ enum Command {
 #[derive(Subcommand)]
 enum AdminCommand {
     /// Create a project: `admin project-create DEMO "Demo shop"`.
-    ProjectCreate { code: String, name: String },
+    ProjectCreate {
+        code: String,
+        name: String,
+    },
     ProjectList,
     GroupCreate {
         #[arg(long)]
@@ -160,12 +167,16 @@ fn main() -> anyhow::Result<()> {
         Command::Admin { db, command } => admin_command(db, command),
         Command::Client { command } => runtime()?.block_on(async {
             match command {
-                ClientCommand::Agent { hub, email, password } => {
-                    pupitre_server::client::run_agent_cli(hub, email, password).await
-                }
-                ClientCommand::Visitor { hub, project, identity } => {
-                    pupitre_server::client::run_visitor_cli(hub, project, identity).await
-                }
+                ClientCommand::Agent {
+                    hub,
+                    email,
+                    password,
+                } => pupitre_server::client::run_agent_cli(hub, email, password).await,
+                ClientCommand::Visitor {
+                    hub,
+                    project,
+                    identity,
+                } => pupitre_server::client::run_visitor_cli(hub, project, identity).await,
             }
         }),
         Command::Bench(args) => runtime()?.block_on(pupitre_server::bench::run(args)),
@@ -173,7 +184,9 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn serve(db: PathBuf, listen: SocketAddr, with_demo: bool) -> anyhow::Result<()> {
@@ -189,24 +202,37 @@ fn serve(db: PathBuf, listen: SocketAddr, with_demo: bool) -> anyhow::Result<()>
             .await
             .with_context(|| format!("cannot listen on {listen} (is another hub running?)"))?;
         let addr = listener.local_addr()?;
-        println!("Pupitre hub listening on http://{addr}  (database: {})", db.display());
+        println!(
+            "Pupitre hub listening on http://{addr}  (database: {})",
+            db.display()
+        );
         println!("  desk WebSocket:    ws://{addr}/ws/agent");
         println!("  widget WebSocket:  ws://{addr}/ws/visitor");
         println!("  health / metrics:  http://{addr}/healthz  http://{addr}/metrics");
         if with_demo {
-            println!("Demo project {} — agents (e-mail / password):", demo::PROJECT);
+            println!(
+                "Demo project {} — agents (e-mail / password):",
+                demo::PROJECT
+            );
             for (name, email, password, role, groups) in demo::AGENTS {
-                println!("  {name:<14} {email:<26} {password:<14} {role:?} in {}", groups.join(", "));
+                println!(
+                    "  {name:<14} {email:<26} {password:<14} {role:?} in {}",
+                    groups.join(", ")
+                );
             }
-            println!("Act as a visitor:  pupitre client visitor --hub http://{addr} --project {}", demo::PROJECT);
+            println!(
+                "Act as a visitor:  pupitre client visitor --hub http://{addr} --project {}",
+                demo::PROJECT
+            );
             println!("  then type: {{\"type\":\"send_message\",\"text\":\"Hello!\"}}");
         }
         let shutdown = async {
             let ctrl_c = tokio::signal::ctrl_c();
             #[cfg(unix)]
             {
-                let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .expect("install SIGTERM handler");
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("install SIGTERM handler");
                 tokio::select! {
                     _ = ctrl_c => {}
                     _ = term.recv() => {}
@@ -221,7 +247,10 @@ fn serve(db: PathBuf, listen: SocketAddr, with_demo: bool) -> anyhow::Result<()>
 }
 
 fn project_id(store: &mut SqliteStore, code: &str) -> anyhow::Result<i64> {
-    Ok(store.project_by_code(code)?.with_context(|| format!("no project {code:?}"))?.id)
+    Ok(store
+        .project_by_code(code)?
+        .with_context(|| format!("no project {code:?}"))?
+        .id)
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -246,23 +275,51 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
             let p = project_id(s, &project)?;
             print_json(&admin::list_groups(s, p)?)?;
         }
-        AdminCommand::AgentCreate { project, email, name, password, role, slots, groups } => {
+        AdminCommand::AgentCreate {
+            project,
+            email,
+            name,
+            password,
+            role,
+            slots,
+            groups,
+        } => {
             let p = project_id(s, &project)?;
             let role = match role {
                 RoleArg::Agent => Role::Agent,
                 RoleArg::Manager => Role::Manager,
                 RoleArg::Admin => Role::Admin,
             };
-            let req = NewAgentRequest { email, name, password, role, slot_max: slots, groups };
+            let req = NewAgentRequest {
+                email,
+                name,
+                password,
+                role,
+                slot_max: slots,
+                groups,
+            };
             print_json(&admin::create_agent(s, p, req)?)?;
         }
         AdminCommand::AgentList { project } => {
             let p = project_id(s, &project)?;
             print_json(&admin::list_agents(s, p)?)?;
         }
-        AdminCommand::CannedCreate { project, theme, title, body, shortcut, language } => {
+        AdminCommand::CannedCreate {
+            project,
+            theme,
+            title,
+            body,
+            shortcut,
+            language,
+        } => {
             let p = project_id(s, &project)?;
-            let req = NewCannedRequest { theme, title, body, shortcut, language };
+            let req = NewCannedRequest {
+                theme,
+                title,
+                body,
+                shortcut,
+                language,
+            };
             print_json(&admin::create_canned(s, p, None, req)?)?;
         }
         AdminCommand::CannedList { project } => {
@@ -270,10 +327,16 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
             print_json(&s.canned_responses(p, None)?)?;
         }
         AdminCommand::SettingsShow { project } => {
-            let p = s.project_by_code(&project)?.with_context(|| format!("no project {project:?}"))?;
+            let p = s
+                .project_by_code(&project)?
+                .with_context(|| format!("no project {project:?}"))?;
             print_json(&p.settings)?;
         }
-        AdminCommand::SettingsSet { project, path, value } => {
+        AdminCommand::SettingsSet {
+            project,
+            path,
+            value,
+        } => {
             let p = project_id(s, &project)?;
             print_json(&admin::set_setting_path(s, p, &path, &value)?)?;
         }

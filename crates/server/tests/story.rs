@@ -6,7 +6,9 @@
 mod common;
 
 use common::*;
-use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AssignCause, RemoveCause, TransferTarget};
+use pupitre_protocol::agent::{
+    AgentClientFrame, AgentEvent, AssignCause, RemoveCause, TransferTarget,
+};
 use pupitre_protocol::visitor::VisitorEvent;
 use pupitre_protocol::{Author, Body, ConversationRef, ThreadEvent};
 
@@ -15,7 +17,11 @@ const HOUR: i64 = 3_600_000;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r1_r5_r7_r9_story_through_the_wire() {
     let setup = setup(
-        &[("alice@test", &["Sales"], 3), ("bob@test", &["Sales"], 3), ("carol@test", &["Support"], 3)],
+        &[
+            ("alice@test", &["Sales"], 3),
+            ("bob@test", &["Sales"], 3),
+            ("carol@test", &["Support"], 3),
+        ],
         |_| {},
     );
     let hub = start(&setup, true).await;
@@ -27,15 +33,25 @@ async fn r1_r5_r7_r9_story_through_the_wire() {
     visitor.say("Hello, is my order shipped?").await;
     let (conv, cause, first) = alice
         .wait_event(|e| match e {
-            AgentEvent::ConversationAssigned { conversation, cause } => {
-                Some((conversation.reference.clone(), cause.clone(), conversation.messages.clone()))
-            }
+            AgentEvent::ConversationAssigned {
+                conversation,
+                cause,
+            } => Some((
+                conversation.reference.clone(),
+                cause.clone(),
+                conversation.messages.clone(),
+            )),
             _ => None,
         })
         .await;
     assert_eq!(cause, AssignCause::New);
     assert_eq!(conv, ConversationRef::new(PROJECT, 1));
-    assert!(first.iter().any(|m| text_of(m) == Some("Hello, is my order shipped?") && m.author == Author::Visitor));
+    assert!(
+        first
+            .iter()
+            .any(|m| text_of(m) == Some("Hello, is my order shipped?")
+                && m.author == Author::Visitor)
+    );
     let joined = visitor
         .wait_event(|e| match e {
             VisitorEvent::AgentJoined { agent, .. } => Some(agent.name.clone()),
@@ -46,11 +62,17 @@ async fn r1_r5_r7_r9_story_through_the_wire() {
 
     // The agent replies; the visitor sees it, signed by the agent.
     alice
-        .request(AgentClientFrame::SendMessage { client_id: cid(), conversation: conv.clone(), text: "Let me check.".into() })
+        .request(AgentClientFrame::SendMessage {
+            client_id: cid(),
+            conversation: conv.clone(),
+            text: "Let me check.".into(),
+        })
         .await;
     let reply = visitor
         .wait_event(|e| match e {
-            VisitorEvent::Message { message } if matches!(message.author, Author::Agent { .. }) => Some(message.clone()),
+            VisitorEvent::Message { message } if matches!(message.author, Author::Agent { .. }) => {
+                Some(message.clone())
+            }
             _ => None,
         })
         .await;
@@ -59,19 +81,34 @@ async fn r1_r5_r7_r9_story_through_the_wire() {
     // R5: snooze 3 h; the conversation leaves Alice's desk and the thread says who paused it.
     let until = hub.hub.clock.now() + 3 * HOUR;
     alice
-        .request(AgentClientFrame::Snooze { client_id: cid(), conversation: conv.clone(), until, keep: false })
+        .request(AgentClientFrame::Snooze {
+            client_id: cid(),
+            conversation: conv.clone(),
+            until,
+            keep: false,
+        })
         .await;
     let mut saw_pause = false;
     let mut saw_removed = false;
     for f in alice.drain().await.iter() {
         if let pupitre_protocol::agent::AgentServerFrame::Event { event, .. } = f {
             match event {
-                AgentEvent::ConversationRemoved { cause: RemoveCause::Snoozed { until: u, keep: false }, .. } => {
+                AgentEvent::ConversationRemoved {
+                    cause:
+                        RemoveCause::Snoozed {
+                            until: u,
+                            keep: false,
+                        },
+                    ..
+                } => {
                     assert_eq!(*u, until);
                     saw_removed = true;
                 }
                 AgentEvent::Message { message } => {
-                    if let Body::Event { event: ThreadEvent::Snoozed { agent, .. } } = &message.body {
+                    if let Body::Event {
+                        event: ThreadEvent::Snoozed { agent, .. },
+                    } = &message.body
+                    {
                         assert_eq!(agent, "alice");
                         saw_pause = true;
                     }
@@ -90,28 +127,52 @@ async fn r1_r5_r7_r9_story_through_the_wire() {
     visitor.say("Any news?").await;
     let (cause, messages) = bob
         .wait_event(|e| match e {
-            AgentEvent::ConversationAssigned { conversation, cause } if conversation.reference == conv => {
+            AgentEvent::ConversationAssigned {
+                conversation,
+                cause,
+            } if conversation.reference == conv => {
                 Some((cause.clone(), conversation.messages.clone()))
             }
             _ => None,
         })
         .await;
     assert_eq!(cause, AssignCause::SnoozeWake);
-    assert!(messages.iter().any(|m| text_of(m) == Some("Any news?")), "the waking message is in the thread");
-    assert!(messages.iter().any(|m| text_of(m) == Some("Let me check.")), "the history came along");
+    assert!(
+        messages.iter().any(|m| text_of(m) == Some("Any news?")),
+        "the waking message is in the thread"
+    );
+    assert!(
+        messages.iter().any(|m| text_of(m) == Some("Let me check.")),
+        "the history came along"
+    );
 
     // R5 (b) with keep-for-me: Bob pauses 3 h keeping it; when the pause ends it comes back to him.
     let until = hub.hub.clock.now() + 3 * HOUR;
-    bob.request(AgentClientFrame::Snooze { client_id: cid(), conversation: conv.clone(), until, keep: true }).await;
+    bob.request(AgentClientFrame::Snooze {
+        client_id: cid(),
+        conversation: conv.clone(),
+        until,
+        keep: true,
+    })
+    .await;
     hub.hub.advance_clock(3 * HOUR - 1_000).await;
     assert!(
-        !bob.drain().await.iter().any(|f| matches!(f, pupitre_protocol::agent::AgentServerFrame::Event { event: AgentEvent::ConversationAssigned { .. }, .. })),
+        !bob.drain().await.iter().any(|f| matches!(
+            f,
+            pupitre_protocol::agent::AgentServerFrame::Event {
+                event: AgentEvent::ConversationAssigned { .. },
+                ..
+            }
+        )),
         "not before the end of the pause"
     );
     hub.hub.advance_clock(1_000).await;
     let cause = bob
         .wait_event(|e| match e {
-            AgentEvent::ConversationAssigned { conversation, cause } if conversation.reference == conv => Some(cause.clone()),
+            AgentEvent::ConversationAssigned {
+                conversation,
+                cause,
+            } if conversation.reference == conv => Some(cause.clone()),
             _ => None,
         })
         .await;
@@ -138,7 +199,10 @@ async fn r1_r5_r7_r9_story_through_the_wire() {
     for f in carol.drain().await {
         if let pupitre_protocol::agent::AgentServerFrame::Event { event, .. } = f {
             match event {
-                AgentEvent::ConversationAssigned { conversation, cause } => {
+                AgentEvent::ConversationAssigned {
+                    conversation,
+                    cause,
+                } => {
                     assert!(assigned.is_none(), "assigned twice");
                     assigned = Some((cause, conversation.messages));
                 }
@@ -150,29 +214,54 @@ async fn r1_r5_r7_r9_story_through_the_wire() {
         }
     }
     let (cause, thread) = assigned.expect("Carol got the transferred conversation");
-    assert_eq!(cause, AssignCause::Transfer { from: Some(bob.id), comment: Some("Billing question, VIP customer".into()) });
+    assert_eq!(
+        cause,
+        AssignCause::Transfer {
+            from: Some(bob.id),
+            comment: Some("Billing question, VIP customer".into())
+        }
+    );
     assert!(thread.iter().any(|m| matches!(&m.body, Body::Event { event: ThreadEvent::Transferred { from: Some(f), .. } } if f == "bob")));
     bob.wait_event(|e| match e {
-        AgentEvent::ConversationRemoved { cause: RemoveCause::Transferred, .. } => Some(()),
+        AgentEvent::ConversationRemoved {
+            cause: RemoveCause::Transferred,
+            ..
+        } => Some(()),
         _ => None,
     })
     .await;
 
     // R9: Carol closes with a type; the visitor is told, and the comment never reached them.
     carol
-        .request(AgentClientFrame::Close { client_id: cid(), conversation: conv.clone(), conversation_type: Some("Sale".into()) })
+        .request(AgentClientFrame::Close {
+            client_id: cid(),
+            conversation: conv.clone(),
+            conversation_type: Some("Sale".into()),
+        })
         .await;
     carol
         .wait_event(|e| match e {
-            AgentEvent::ConversationRemoved { cause: RemoveCause::Closed, .. } => Some(()),
+            AgentEvent::ConversationRemoved {
+                cause: RemoveCause::Closed,
+                ..
+            } => Some(()),
             _ => None,
         })
         .await;
     let mut closed = false;
     for f in visitor.drain().await {
         let text = serde_json::to_string(&f).unwrap();
-        assert!(!text.contains("VIP customer"), "a transfer comment reached the visitor: {text}");
-        if matches!(f, pupitre_protocol::visitor::VisitorServerFrame::Event { event: VisitorEvent::ConversationClosed { .. }, .. }) {
+        assert!(
+            !text.contains("VIP customer"),
+            "a transfer comment reached the visitor: {text}"
+        );
+        if matches!(
+            f,
+            pupitre_protocol::visitor::VisitorServerFrame::Event {
+                event: VisitorEvent::ConversationClosed { .. },
+                ..
+            }
+        ) {
             closed = true;
         }
     }
@@ -180,12 +269,22 @@ async fn r1_r5_r7_r9_story_through_the_wire() {
 
     // W2/R9: the closed conversation stays readable to the visitor on a new visit.
     let again = visitor_with(&hub, Some(visitor.token.clone()), None).await;
-    let pupitre_protocol::visitor::VisitorServerFrame::Welcome { history: Some(history), .. } = &again.welcome else {
+    let pupitre_protocol::visitor::VisitorServerFrame::Welcome {
+        history: Some(history),
+        ..
+    } = &again.welcome
+    else {
         panic!("no history")
     };
     assert_eq!(history.len(), 1);
-    assert_eq!(history[0].state, pupitre_protocol::ConversationState::Closed);
+    assert_eq!(
+        history[0].state,
+        pupitre_protocol::ConversationState::Closed
+    );
     let texts: Vec<_> = history[0].messages.iter().filter_map(text_of).collect();
-    assert_eq!(texts, ["Hello, is my order shipped?", "Let me check.", "Any news?"]);
+    assert_eq!(
+        texts,
+        ["Hello, is my order shipped?", "Let me check.", "Any news?"]
+    );
     hub.stop().await.unwrap();
 }

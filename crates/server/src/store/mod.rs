@@ -49,7 +49,10 @@ pub struct Sentences {
 }
 
 fn both(en: &str, fr: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([("en".to_owned(), en.to_owned()), ("fr".to_owned(), fr.to_owned())])
+    BTreeMap::from([
+        ("en".to_owned(), en.to_owned()),
+        ("fr".to_owned(), fr.to_owned()),
+    ])
 }
 
 impl Default for Sentences {
@@ -67,7 +70,10 @@ impl Default for Sentences {
                 "We're closed right now. Please come back during our opening hours.",
                 "Nous sommes fermés pour le moment. Revenez pendant nos heures d'ouverture.",
             ),
-            relaunch: both("Are you still there? We're here if you need anything else.", "Êtes-vous toujours là ? Nous restons à votre disposition."),
+            relaunch: both(
+                "Are you still there? We're here if you need anything else.",
+                "Êtes-vous toujours là ? Nous restons à votre disposition.",
+            ),
             reengagement: both(
                 "Thanks for waiting, an adviser will answer you in a moment.",
                 "Merci de patienter, un conseiller va vous répondre dans un instant.",
@@ -97,8 +103,15 @@ impl Sentences {
             K::AgentDisconnected => &self.agent_disconnected,
             K::Transferred => &self.transferred,
         };
-        let lang = language.and_then(|l| l.get(..2)).unwrap_or("en").to_ascii_lowercase();
-        map.get(&lang).or_else(|| map.get("en")).or_else(|| map.values().next()).cloned().unwrap_or_default()
+        let lang = language
+            .and_then(|l| l.get(..2))
+            .unwrap_or("en")
+            .to_ascii_lowercase();
+        map.get(&lang)
+            .or_else(|| map.get("en"))
+            .or_else(|| map.values().next())
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -262,7 +275,12 @@ pub trait Store: Send {
     fn counters(&mut self, project_id: ProjectId) -> Result<Counters>;
     fn is_applied(&mut self, client_id: ClientId) -> Result<bool>;
     /// Events of `stream` after `after`, oldest first, at most `limit`.
-    fn events_since(&mut self, stream: &str, after: Seq, limit: usize) -> Result<Vec<(Seq, String)>>;
+    fn events_since(
+        &mut self,
+        stream: &str,
+        after: Seq,
+        limit: usize,
+    ) -> Result<Vec<(Seq, String)>>;
 
     // Reads.
     fn project_by_code(&mut self, code: &str) -> Result<Option<ProjectRow>>;
@@ -275,21 +293,52 @@ pub trait Store: Send {
     fn visitor(&mut self, id: &str) -> Result<Option<VisitorRow>>;
     /// Conversations not closed.
     fn live_conversations(&mut self, project_id: ProjectId) -> Result<Vec<ConversationRow>>;
-    fn conversation(&mut self, project_id: ProjectId, number: i64) -> Result<Option<ConversationRow>>;
-    fn visitor_conversations(&mut self, project_id: ProjectId, visitor_id: &str) -> Result<Vec<ConversationRow>>;
+    fn conversation(
+        &mut self,
+        project_id: ProjectId,
+        number: i64,
+    ) -> Result<Option<ConversationRow>>;
+    fn visitor_conversations(
+        &mut self,
+        project_id: ProjectId,
+        visitor_id: &str,
+    ) -> Result<Vec<ConversationRow>>;
     fn messages(&mut self, project_id: ProjectId, conversation: i64) -> Result<Vec<StoredMessage>>;
-    fn canned_responses(&mut self, project_id: ProjectId, agent_id: Option<AgentId>) -> Result<Vec<CannedResponse>>;
+    fn canned_responses(
+        &mut self,
+        project_id: ProjectId,
+        agent_id: Option<AgentId>,
+    ) -> Result<Vec<CannedResponse>>;
 
     // Admin writes and sessions.
-    fn create_project(&mut self, code: &str, name: &str, settings: &ProjectSettings) -> Result<ProjectId>;
+    fn create_project(
+        &mut self,
+        code: &str,
+        name: &str,
+        settings: &ProjectSettings,
+    ) -> Result<ProjectId>;
     fn update_settings(&mut self, project_id: ProjectId, settings: &ProjectSettings) -> Result<()>;
-    fn create_group(&mut self, project_id: ProjectId, name: &str, hours: Option<&WeeklyHours>) -> Result<GroupId>;
+    fn create_group(
+        &mut self,
+        project_id: ProjectId,
+        name: &str,
+        hours: Option<&WeeklyHours>,
+    ) -> Result<GroupId>;
     fn set_group_hours(&mut self, group_id: GroupId, hours: Option<&WeeklyHours>) -> Result<()>;
     fn create_agent(&mut self, agent: &NewAgent) -> Result<AgentId>;
-    fn create_canned_response(&mut self, project_id: ProjectId, canned: &CannedResponse) -> Result<i64>;
+    fn create_canned_response(
+        &mut self,
+        project_id: ProjectId,
+        canned: &CannedResponse,
+    ) -> Result<i64>;
     fn meta(&mut self, key: &str) -> Result<Option<String>>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
-    fn insert_refresh_token(&mut self, hash: &str, agent_id: AgentId, expires_at: Millis) -> Result<()>;
+    fn insert_refresh_token(
+        &mut self,
+        hash: &str,
+        agent_id: AgentId,
+        expires_at: Millis,
+    ) -> Result<()>;
     /// Removes and returns the agent of a refresh token still valid at `now` (rotation).
     fn take_refresh_token(&mut self, hash: &str, now: Millis) -> Result<Option<AgentId>>;
 }

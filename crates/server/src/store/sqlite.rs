@@ -12,8 +12,11 @@ use rusqlite_migration::{M, Migrations};
 
 use super::*;
 
-static MIGRATIONS: LazyLock<Migrations<'static>> =
-    LazyLock::new(|| Migrations::new(vec![M::up(include_str!("../../migrations/001_initial.sql"))]));
+static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
+    Migrations::new(vec![M::up(include_str!(
+        "../../migrations/001_initial.sql"
+    ))])
+});
 
 /// How long a connection waits for another writer's lock before failing.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -62,18 +65,25 @@ impl SqliteStore {
         Ok(Self { conn })
     }
 
-    fn project_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(ProjectId, String, String, String)> {
+    fn project_from_row(
+        row: &rusqlite::Row<'_>,
+    ) -> rusqlite::Result<(ProjectId, String, String, String)> {
         Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
     }
 
     fn to_project(raw: (ProjectId, String, String, String)) -> Result<ProjectRow> {
-        Ok(ProjectRow { id: raw.0, code: raw.1, name: raw.2, settings: serde_json::from_str(&raw.3)? })
+        Ok(ProjectRow {
+            id: raw.0,
+            code: raw.1,
+            name: raw.2,
+            settings: serde_json::from_str(&raw.3)?,
+        })
     }
 
     fn agent_groups(&mut self, agent: AgentId) -> Result<Vec<GroupId>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT group_id FROM agent_groups WHERE agent_id = ? ORDER BY group_id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT group_id FROM agent_groups WHERE agent_id = ? ORDER BY group_id",
+        )?;
         let rows = stmt.query_map([agent], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -99,26 +109,32 @@ impl SqliteStore {
             rows.collect::<rusqlite::Result<_>>()?
         };
         raw.into_iter()
-            .map(|(id, project_id, email, name, password_hash, role, slot_max, runtime)| {
-                Ok(AgentRow {
-                    id,
-                    project_id,
-                    email,
-                    name,
-                    password_hash,
-                    role: parse_role(&role),
-                    slot_max,
-                    groups: self.agent_groups(id)?,
-                    runtime: match runtime {
-                        Some(json) => serde_json::from_str(&json)?,
-                        None => AgentRuntime::default(),
-                    },
-                })
-            })
+            .map(
+                |(id, project_id, email, name, password_hash, role, slot_max, runtime)| {
+                    Ok(AgentRow {
+                        id,
+                        project_id,
+                        email,
+                        name,
+                        password_hash,
+                        role: parse_role(&role),
+                        slot_max,
+                        groups: self.agent_groups(id)?,
+                        runtime: match runtime {
+                            Some(json) => serde_json::from_str(&json)?,
+                            None => AgentRuntime::default(),
+                        },
+                    })
+                },
+            )
             .collect()
     }
 
-    fn conversations_where(&mut self, clause: &str, params: &[&dyn rusqlite::ToSql]) -> Result<Vec<ConversationRow>> {
+    fn conversations_where(
+        &mut self,
+        clause: &str,
+        params: &[&dyn rusqlite::ToSql],
+    ) -> Result<Vec<ConversationRow>> {
         let sql = format!(
             "SELECT visitor_id, record, conversation_type FROM conversations WHERE {clause} ORDER BY number"
         );
@@ -128,7 +144,11 @@ impl SqliteStore {
             .collect::<rusqlite::Result<_>>()?;
         raw.into_iter()
             .map(|(visitor_id, record, conversation_type)| {
-                Ok(ConversationRow { visitor_id, record: serde_json::from_str(&record)?, conversation_type })
+                Ok(ConversationRow {
+                    visitor_id,
+                    record: serde_json::from_str(&record)?,
+                    conversation_type,
+                })
             })
             .collect()
     }
@@ -143,7 +163,12 @@ impl Store for SqliteStore {
                  ON CONFLICT (id) DO UPDATE SET card = excluded.card",
             )?;
             for v in &batch.visitors {
-                visitor.execute(params![v.id, v.project_id, serde_json::to_string(&v.card)?, v.created_at])?;
+                visitor.execute(params![
+                    v.id,
+                    v.project_id,
+                    serde_json::to_string(&v.card)?,
+                    v.created_at
+                ])?;
             }
             let mut conversation = tx.prepare_cached(
                 "INSERT INTO conversations (project_id, number, visitor_id, record, state, agent_id, conversation_type)
@@ -168,7 +193,12 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
             for m in &batch.messages {
-                let number = m.message.conversation.parse().map(|(_, n)| n).unwrap_or_default();
+                let number = m
+                    .message
+                    .conversation
+                    .parse()
+                    .map(|(_, n)| n)
+                    .unwrap_or_default();
                 message.execute(params![
                     project_id,
                     m.message.id,
@@ -180,12 +210,14 @@ impl Store for SqliteStore {
                     m.message.at,
                 ])?;
             }
-            let mut event =
-                tx.prepare_cached("INSERT INTO events (project_id, stream, seq, payload) VALUES (?1, ?2, ?3, ?4)")?;
+            let mut event = tx.prepare_cached(
+                "INSERT INTO events (project_id, stream, seq, payload) VALUES (?1, ?2, ?3, ?4)",
+            )?;
             for (stream, seq, payload) in &batch.events {
                 event.execute(params![project_id, stream, seq, payload])?;
             }
-            let mut applied = tx.prepare_cached("INSERT OR IGNORE INTO applied (client_id, at) VALUES (?1, ?2)")?;
+            let mut applied =
+                tx.prepare_cached("INSERT OR IGNORE INTO applied (client_id, at) VALUES (?1, ?2)")?;
             for (client_id, at) in &batch.applied {
                 applied.execute(params![client_id.to_string(), at])?;
             }
@@ -206,32 +238,55 @@ impl Store for SqliteStore {
 
     fn counters(&mut self, project_id: ProjectId) -> Result<Counters> {
         let q = |conn: &Connection, sql: &str| -> rusqlite::Result<i64> {
-            conn.query_row(sql, [project_id], |r| r.get::<_, Option<i64>>(0)).map(|v| v.unwrap_or(0))
+            conn.query_row(sql, [project_id], |r| r.get::<_, Option<i64>>(0))
+                .map(|v| v.unwrap_or(0))
         };
         Ok(Counters {
-            seq: q(&self.conn, "SELECT MAX(seq) FROM events WHERE project_id = ?")?,
-            message_id: q(&self.conn, "SELECT MAX(id) FROM messages WHERE project_id = ?")?,
-            conversation: q(&self.conn, "SELECT MAX(number) FROM conversations WHERE project_id = ?")?,
+            seq: q(
+                &self.conn,
+                "SELECT MAX(seq) FROM events WHERE project_id = ?",
+            )?,
+            message_id: q(
+                &self.conn,
+                "SELECT MAX(id) FROM messages WHERE project_id = ?",
+            )?,
+            conversation: q(
+                &self.conn,
+                "SELECT MAX(number) FROM conversations WHERE project_id = ?",
+            )?,
         })
     }
 
     fn is_applied(&mut self, client_id: ClientId) -> Result<bool> {
-        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM applied WHERE client_id = ?")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM applied WHERE client_id = ?")?;
         Ok(stmt.exists([client_id.to_string()])?)
     }
 
-    fn events_since(&mut self, stream: &str, after: Seq, limit: usize) -> Result<Vec<(Seq, String)>> {
+    fn events_since(
+        &mut self,
+        stream: &str,
+        after: Seq,
+        limit: usize,
+    ) -> Result<Vec<(Seq, String)>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, payload FROM events WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![stream, after, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map(params![stream, after, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn project_by_code(&mut self, code: &str) -> Result<Option<ProjectRow>> {
         let raw = self
             .conn
-            .query_row("SELECT id, code, name, settings FROM projects WHERE code = ?", [code], Self::project_from_row)
+            .query_row(
+                "SELECT id, code, name, settings FROM projects WHERE code = ?",
+                [code],
+                Self::project_from_row,
+            )
             .optional()?;
         raw.map(Self::to_project).transpose()
     }
@@ -239,20 +294,29 @@ impl Store for SqliteStore {
     fn project(&mut self, id: ProjectId) -> Result<Option<ProjectRow>> {
         let raw = self
             .conn
-            .query_row("SELECT id, code, name, settings FROM projects WHERE id = ?", [id], Self::project_from_row)
+            .query_row(
+                "SELECT id, code, name, settings FROM projects WHERE id = ?",
+                [id],
+                Self::project_from_row,
+            )
             .optional()?;
         raw.map(Self::to_project).transpose()
     }
 
     fn projects(&mut self) -> Result<Vec<ProjectRow>> {
-        let mut stmt = self.conn.prepare("SELECT id, code, name, settings FROM projects ORDER BY id")?;
-        let raw: Vec<_> = stmt.query_map([], Self::project_from_row)?.collect::<rusqlite::Result<_>>()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, code, name, settings FROM projects ORDER BY id")?;
+        let raw: Vec<_> = stmt
+            .query_map([], Self::project_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
         raw.into_iter().map(Self::to_project).collect()
     }
 
     fn groups(&mut self, project_id: ProjectId) -> Result<Vec<GroupRow>> {
-        let mut stmt =
-            self.conn.prepare_cached("SELECT id, name, hours FROM groups WHERE project_id = ? ORDER BY id")?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, hours FROM groups WHERE project_id = ? ORDER BY id",
+        )?;
         let raw: Vec<(GroupId, String, Option<String>)> = stmt
             .query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
@@ -283,13 +347,20 @@ impl Store for SqliteStore {
     fn visitor(&mut self, id: &str) -> Result<Option<VisitorRow>> {
         let raw: Option<(String, ProjectId, String, i64)> = self
             .conn
-            .query_row("SELECT id, project_id, card, created_at FROM visitors WHERE id = ?", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })
+            .query_row(
+                "SELECT id, project_id, card, created_at FROM visitors WHERE id = ?",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
             .optional()?;
         raw.map(|(id, project_id, card, created_at)| {
             let card: VisitorCard = serde_json::from_str(&card)?;
-            Ok(VisitorRow { id, project_id, card, created_at })
+            Ok(VisitorRow {
+                id,
+                project_id,
+                card,
+                created_at,
+            })
         })
         .transpose()
     }
@@ -298,24 +369,47 @@ impl Store for SqliteStore {
         self.conversations_where("project_id = ? AND state <> 'closed'", &[&project_id])
     }
 
-    fn conversation(&mut self, project_id: ProjectId, number: i64) -> Result<Option<ConversationRow>> {
-        Ok(self.conversations_where("project_id = ? AND number = ?", &[&project_id, &number])?.pop())
+    fn conversation(
+        &mut self,
+        project_id: ProjectId,
+        number: i64,
+    ) -> Result<Option<ConversationRow>> {
+        Ok(self
+            .conversations_where("project_id = ? AND number = ?", &[&project_id, &number])?
+            .pop())
     }
 
-    fn visitor_conversations(&mut self, project_id: ProjectId, visitor_id: &str) -> Result<Vec<ConversationRow>> {
-        self.conversations_where("project_id = ? AND visitor_id = ?", &[&project_id, &visitor_id])
+    fn visitor_conversations(
+        &mut self,
+        project_id: ProjectId,
+        visitor_id: &str,
+    ) -> Result<Vec<ConversationRow>> {
+        self.conversations_where(
+            "project_id = ? AND visitor_id = ?",
+            &[&project_id, &visitor_id],
+        )
     }
 
     fn messages(&mut self, project_id: ProjectId, conversation: i64) -> Result<Vec<StoredMessage>> {
-        let code: String =
-            self.conn.query_row("SELECT code FROM projects WHERE id = ?", [project_id], |r| r.get(0))?;
+        let code: String = self.conn.query_row(
+            "SELECT code FROM projects WHERE id = ?",
+            [project_id],
+            |r| r.get(0),
+        )?;
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, client_id, author, body, for_visitor, at FROM messages
              WHERE project_id = ? AND conversation = ? ORDER BY id",
         )?;
         let raw: Vec<(i64, Option<String>, String, String, bool, i64)> = stmt
             .query_map([project_id, conversation], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })?
             .collect::<rusqlite::Result<_>>()?;
         raw.into_iter()
@@ -335,7 +429,11 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    fn canned_responses(&mut self, project_id: ProjectId, agent_id: Option<AgentId>) -> Result<Vec<CannedResponse>> {
+    fn canned_responses(
+        &mut self,
+        project_id: ProjectId,
+        agent_id: Option<AgentId>,
+    ) -> Result<Vec<CannedResponse>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, agent_id, theme, shortcut, language, title, body FROM canned_responses
              WHERE project_id = ?1 AND (agent_id IS NULL OR agent_id = ?2) ORDER BY theme, title",
@@ -354,13 +452,23 @@ impl Store for SqliteStore {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn create_project(&mut self, code: &str, name: &str, settings: &ProjectSettings) -> Result<ProjectId> {
+    fn create_project(
+        &mut self,
+        code: &str,
+        name: &str,
+        settings: &ProjectSettings,
+    ) -> Result<ProjectId> {
         if self.project_by_code(code)?.is_some() {
             return Err(StoreError::Conflict(format!("project {code}")));
         }
         self.conn.execute(
             "INSERT INTO projects (code, name, settings, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![code, name, serde_json::to_string(settings)?, crate::clock::now_ms()],
+            params![
+                code,
+                name,
+                serde_json::to_string(settings)?,
+                crate::clock::now_ms()
+            ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -376,7 +484,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn create_group(&mut self, project_id: ProjectId, name: &str, hours: Option<&WeeklyHours>) -> Result<GroupId> {
+    fn create_group(
+        &mut self,
+        project_id: ProjectId,
+        name: &str,
+        hours: Option<&WeeklyHours>,
+    ) -> Result<GroupId> {
         let exists: bool = self
             .conn
             .prepare_cached("SELECT 1 FROM groups WHERE project_id = ? AND name = ?")?
@@ -386,7 +499,11 @@ impl Store for SqliteStore {
         }
         self.conn.execute(
             "INSERT INTO groups (project_id, name, hours) VALUES (?1, ?2, ?3)",
-            params![project_id, name, hours.map(serde_json::to_string).transpose()?],
+            params![
+                project_id,
+                name,
+                hours.map(serde_json::to_string).transpose()?
+            ],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -428,7 +545,10 @@ impl Store for SqliteStore {
             if !in_project {
                 return Err(StoreError::NotFound(format!("group {group}")));
             }
-            tx.execute("INSERT INTO agent_groups (agent_id, group_id) VALUES (?1, ?2)", params![id, group])?;
+            tx.execute(
+                "INSERT INTO agent_groups (agent_id, group_id) VALUES (?1, ?2)",
+                params![id, group],
+            )?;
         }
         tx.commit()?;
         Ok(id)
@@ -444,7 +564,10 @@ impl Store for SqliteStore {
     }
 
     fn meta(&mut self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0))
+            .optional()?)
     }
 
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
@@ -455,7 +578,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn insert_refresh_token(&mut self, hash: &str, agent_id: AgentId, expires_at: Millis) -> Result<()> {
+    fn insert_refresh_token(
+        &mut self,
+        hash: &str,
+        agent_id: AgentId,
+        expires_at: Millis,
+    ) -> Result<()> {
         self.conn.execute(
             "INSERT INTO refresh_tokens (hash, agent_id, expires_at) VALUES (?1, ?2, ?3)",
             params![hash, agent_id, expires_at],
@@ -466,9 +594,11 @@ impl Store for SqliteStore {
     fn take_refresh_token(&mut self, hash: &str, now: Millis) -> Result<Option<AgentId>> {
         let row: Option<(AgentId, Millis)> = self
             .conn
-            .query_row("DELETE FROM refresh_tokens WHERE hash = ? RETURNING agent_id, expires_at", [hash], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "DELETE FROM refresh_tokens WHERE hash = ? RETURNING agent_id, expires_at",
+                [hash],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
         Ok(row.filter(|(_, exp)| *exp > now).map(|(a, _)| a))
     }

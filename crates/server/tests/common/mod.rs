@@ -6,11 +6,11 @@ use std::time::Duration;
 use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentServerFrame, Role};
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorEvent, VisitorServerFrame};
 use pupitre_protocol::{Channel, ChosenStatus, ClientId};
+use pupitre_server::RunningHub;
 use pupitre_server::admin::{self, NewAgentRequest};
 use pupitre_server::client::{AgentConn, VisitorConn, login};
 use pupitre_server::clock::{Clock, now_ms};
 use pupitre_server::store::{SqliteStore, Store};
-use pupitre_server::RunningHub;
 
 pub const PROJECT: &str = "TEST";
 pub const PASSWORD: &str = "password-123";
@@ -59,7 +59,11 @@ pub fn setup(
 }
 
 pub async fn start(setup: &Setup, manual_clock: bool) -> RunningHub {
-    let clock = if manual_clock { Clock::manual(now_ms()) } else { Clock::system() };
+    let clock = if manual_clock {
+        Clock::manual(now_ms())
+    } else {
+        Clock::system()
+    };
     RunningHub::start(&setup.db, clock).await.unwrap()
 }
 
@@ -79,8 +83,16 @@ pub struct Agent {
 
 pub async fn agent(hub: &RunningHub, email: &str) -> Agent {
     let session = login(&hub.http_url(), email, PASSWORD).await.unwrap();
-    let (conn, welcome) = AgentConn::connect(&hub.ws_url(), &session.access_token, None).await.unwrap();
-    Agent { conn, pending: Default::default(), id: session.agent_id, token: session.access_token, welcome }
+    let (conn, welcome) = AgentConn::connect(&hub.ws_url(), &session.access_token, None)
+        .await
+        .unwrap();
+    Agent {
+        conn,
+        pending: Default::default(),
+        id: session.agent_id,
+        token: session.access_token,
+        welcome,
+    }
 }
 
 impl Agent {
@@ -90,7 +102,11 @@ impl Agent {
         let id = frame.client_id().expect("a frame with a client id");
         self.conn.send(&frame).await.unwrap();
         loop {
-            match tokio::time::timeout(WAIT, self.conn.recv()).await.expect("ack in time").unwrap() {
+            match tokio::time::timeout(WAIT, self.conn.recv())
+                .await
+                .expect("ack in time")
+                .unwrap()
+            {
                 AgentServerFrame::Ack { client_id } if client_id == id => return,
                 AgentServerFrame::Error(e) if e.client_id == Some(id) => panic!("refused: {e:?}"),
                 other => self.pending.push_back(other),
@@ -103,7 +119,10 @@ impl Agent {
         if let Some(f) = self.pending.pop_front() {
             return Some(f);
         }
-        tokio::time::timeout_at(deadline, self.conn.recv()).await.ok().map(|r| r.unwrap())
+        tokio::time::timeout_at(deadline, self.conn.recv())
+            .await
+            .ok()
+            .map(|r| r.unwrap())
     }
 
     /// Sends a frame and returns the error it gets (other frames stay pending).
@@ -111,24 +130,37 @@ impl Agent {
         let id = frame.client_id();
         self.conn.send(&frame).await.unwrap();
         loop {
-            match tokio::time::timeout(WAIT, self.conn.recv()).await.expect("answer in time").unwrap() {
+            match tokio::time::timeout(WAIT, self.conn.recv())
+                .await
+                .expect("answer in time")
+                .unwrap()
+            {
                 AgentServerFrame::Error(e) if e.client_id == id => return e,
-                AgentServerFrame::Ack { client_id } if Some(client_id) == id => panic!("accepted: {frame:?}"),
+                AgentServerFrame::Ack { client_id } if Some(client_id) == id => {
+                    panic!("accepted: {frame:?}")
+                }
                 other => self.pending.push_back(other),
             }
         }
     }
 
     pub async fn available(&mut self) {
-        self.request(AgentClientFrame::SetStatus { client_id: cid(), channel: Channel::Chat, status: ChosenStatus::Available })
-            .await;
+        self.request(AgentClientFrame::SetStatus {
+            client_id: cid(),
+            channel: Channel::Chat,
+            status: ChosenStatus::Available,
+        })
+        .await;
     }
 
     /// Waits for the first event matching `f`, skipping others.
     pub async fn wait_event<T>(&mut self, mut f: impl FnMut(&AgentEvent) -> Option<T>) -> T {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let frame = self.next(deadline).await.expect("the expected event did not come");
+            let frame = self
+                .next(deadline)
+                .await
+                .expect("the expected event did not come");
             if let AgentServerFrame::Event { event, .. } = &frame
                 && let Some(t) = f(event)
             {
@@ -158,10 +190,23 @@ pub async fn visitor(hub: &RunningHub) -> Visitor {
     visitor_with(hub, None, None).await
 }
 
-pub async fn visitor_with(hub: &RunningHub, token: Option<String>, last_seq: Option<i64>) -> Visitor {
-    let (conn, welcome) = VisitorConn::connect(&hub.ws_url(), PROJECT, token, last_seq).await.unwrap();
-    let VisitorServerFrame::Welcome { token, .. } = &welcome else { panic!("no welcome: {welcome:?}") };
-    Visitor { token: token.clone(), conn, pending: Default::default(), welcome }
+pub async fn visitor_with(
+    hub: &RunningHub,
+    token: Option<String>,
+    last_seq: Option<i64>,
+) -> Visitor {
+    let (conn, welcome) = VisitorConn::connect(&hub.ws_url(), PROJECT, token, last_seq)
+        .await
+        .unwrap();
+    let VisitorServerFrame::Welcome { token, .. } = &welcome else {
+        panic!("no welcome: {welcome:?}")
+    };
+    Visitor {
+        token: token.clone(),
+        conn,
+        pending: Default::default(),
+        welcome,
+    }
 }
 
 impl Visitor {
@@ -170,7 +215,11 @@ impl Visitor {
         let id = frame.client_id().expect("a frame with a client id");
         self.conn.send(&frame).await.unwrap();
         loop {
-            match tokio::time::timeout(WAIT, self.conn.recv()).await.expect("ack in time").unwrap() {
+            match tokio::time::timeout(WAIT, self.conn.recv())
+                .await
+                .expect("ack in time")
+                .unwrap()
+            {
                 VisitorServerFrame::Ack { client_id } if client_id == id => return,
                 VisitorServerFrame::Error(e) if e.client_id == Some(id) => panic!("refused: {e:?}"),
                 other => self.pending.push_back(other),
@@ -183,17 +232,27 @@ impl Visitor {
         if let Some(f) = self.pending.pop_front() {
             return Some(f);
         }
-        tokio::time::timeout_at(deadline, self.conn.recv()).await.ok().map(|r| r.unwrap())
+        tokio::time::timeout_at(deadline, self.conn.recv())
+            .await
+            .ok()
+            .map(|r| r.unwrap())
     }
 
     pub async fn say(&mut self, text: &str) {
-        self.request(VisitorClientFrame::SendMessage { client_id: cid(), text: text.into() }).await
+        self.request(VisitorClientFrame::SendMessage {
+            client_id: cid(),
+            text: text.into(),
+        })
+        .await
     }
 
     pub async fn wait_event<T>(&mut self, mut f: impl FnMut(&VisitorEvent) -> Option<T>) -> T {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let frame = self.next(deadline).await.expect("the expected event did not come");
+            let frame = self
+                .next(deadline)
+                .await
+                .expect("the expected event did not come");
             if let VisitorServerFrame::Event { event, .. } = &frame
                 && let Some(t) = f(event)
             {
