@@ -1,0 +1,287 @@
+//! Bad input gets its error code, the connection and the hub stay healthy, and nothing is
+//! written: malformed JSON, unknown frame, bad fields, oversized frame, wrong token, wrong
+//! version, another agent's conversation.
+
+mod common;
+
+use common::*;
+use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentServerFrame};
+use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame};
+use pupitre_protocol::{ConversationRef, ErrorCode, MAX_FRAME_BYTES, PROTOCOL_VERSION};
+use pupitre_server::client::{AgentConn, VisitorConn};
+use pupitre_server::store::{Counters, Store};
+
+fn counters(hub: &pupitre_server::RunningHub) -> (Counters, i64) {
+    hub.hub.with_store(|s| {
+        let p = s.project_by_code(PROJECT).unwrap().unwrap();
+        let counters = s.counters(p.id).unwrap();
+        let conversations = s.live_conversations(p.id).unwrap().len() as i64;
+        (counters, conversations)
+    })
+}
+
+async fn error_code(conn: &mut AgentConn) -> ErrorCode {
+    loop {
+        match tokio::time::timeout(WAIT, conn.recv())
+            .await
+            .expect("an answer")
+            .unwrap()
+        {
+            AgentServerFrame::Error(e) => return e.code,
+            AgentServerFrame::Event { .. } => continue,
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_frames_get_their_error_code_and_write_nothing() {
+    let setup = setup(
+        &[("alice@test", &["Sales"], 3), ("bob@test", &["Sales"], 3)],
+        |_| {},
+    );
+    let hub = start(&setup, false).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let mut visitor = visitor(&hub).await;
+    visitor.say("hello").await;
+    let conv = alice
+        .wait_event(|e| match e {
+            AgentEvent::ConversationAssigned { conversation, .. } => {
+                Some(conversation.reference.clone())
+            }
+            _ => None,
+        })
+        .await;
+    let mut bob = agent(&hub, "bob@test").await;
+    bob.drain().await;
+    alice.drain().await;
+    let before = counters(&hub);
+
+    let conn = &mut bob.conn;
+    conn.send_raw("{not json".into()).await.unwrap();
+    assert_eq!(error_code(conn).await, ErrorCode::MalformedJson);
+    conn.send_raw(r#"{"type":"fly_to_the_moon"}"#.into())
+        .await
+        .unwrap();
+    assert_eq!(error_code(conn).await, ErrorCode::UnknownFrame);
+    conn.send_raw(r#"{"no_type":1}"#.into()).await.unwrap();
+    assert_eq!(error_code(conn).await, ErrorCode::UnknownFrame);
+    conn.send_raw(r#"{"type":"send_message","text":"missing fields"}"#.into())
+        .await
+        .unwrap();
+    assert_eq!(error_code(conn).await, ErrorCode::InvalidInput);
+    let huge = format!(
+        r#"{{"type":"send_message","text":"{}"}}"#,
+        "x".repeat(MAX_FRAME_BYTES + 10)
+    );
+    conn.send_raw(huge).await.unwrap();
+    assert_eq!(error_code(conn).await, ErrorCode::FrameTooLarge);
+
+    // Another agent's conversation: forbidden, whatever the action.
+    let e = bob
+        .refused(AgentClientFrame::SendMessage {
+            client_id: cid(),
+            conversation: conv.clone(),
+            text: "mine now".into(),
+        })
+        .await;
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    let e = bob
+        .refused(AgentClientFrame::Close {
+            client_id: cid(),
+            conversation: conv.clone(),
+            conversation_type: None,
+        })
+        .await;
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    let e = bob
+        .refused(AgentClientFrame::Snooze {
+            client_id: cid(),
+            conversation: conv.clone(),
+            until: i64::MAX,
+            keep: true,
+        })
+        .await;
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    // Unknown or malformed references, bad values.
+    let e = bob
+        .refused(AgentClientFrame::SendMessage {
+            client_id: cid(),
+            conversation: ConversationRef("OTHER-1".into()),
+            text: "x".into(),
+        })
+        .await;
+    assert_eq!(e.code, ErrorCode::NotFound);
+    let e = alice
+        .refused(AgentClientFrame::SendMessage {
+            client_id: cid(),
+            conversation: conv.clone(),
+            text: "   ".into(),
+        })
+        .await;
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    let e = alice
+        .refused(AgentClientFrame::SetSlotLimit {
+            client_id: cid(),
+            limit: 99,
+        })
+        .await;
+    assert_eq!(e.code, ErrorCode::SlotLimitAboveMax);
+    let e = alice
+        .refused(AgentClientFrame::Close {
+            client_id: cid(),
+            conversation: conv.clone(),
+            conversation_type: Some("Nope".into()),
+        })
+        .await;
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    let e = alice
+        .refused(AgentClientFrame::Snooze {
+            client_id: cid(),
+            conversation: conv.clone(),
+            until: 0,
+            keep: false,
+        })
+        .await;
+    assert_eq!(
+        e.code,
+        ErrorCode::InvalidInput,
+        "a pause must end in the future"
+    );
+
+    // The connection is still healthy, and nothing was written.
+    bob.conn.send(&AgentClientFrame::Ping).await.unwrap();
+    assert!(matches!(
+        bob.conn.recv().await.unwrap(),
+        AgentServerFrame::Pong
+    ));
+    assert_eq!(
+        counters(&hub),
+        before,
+        "no message, event or conversation was written"
+    );
+    let on_desk = alice.drain().await;
+    assert!(
+        !on_desk
+            .iter()
+            .any(|f| matches!(f, AgentServerFrame::Event { .. })),
+        "Alice saw nothing of Bob's attempts: {on_desk:?}"
+    );
+
+    // Visitors: malformed and oversized frames, the connection stays.
+    visitor.conn.send_raw("]]".into()).await.unwrap();
+    assert!(
+        matches!(visitor.conn.recv().await.unwrap(), VisitorServerFrame::Error(e) if e.code == ErrorCode::MalformedJson)
+    );
+    visitor
+        .conn
+        .send(&VisitorClientFrame::SetProfile {
+            client_id: cid(),
+            name: None,
+            email: Some("not an address".into()),
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(visitor.conn.recv().await.unwrap(), VisitorServerFrame::Error(e) if e.code == ErrorCode::InvalidInput)
+    );
+    visitor.conn.send(&VisitorClientFrame::Ping).await.unwrap();
+    assert!(matches!(
+        visitor.conn.recv().await.unwrap(),
+        VisitorServerFrame::Pong
+    ));
+    assert_eq!(counters(&hub), before);
+    hub.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_tokens_versions_and_hellos_are_refused() {
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
+    let hub = start(&setup, false).await;
+    let before = counters(&hub);
+
+    let (_, first) = AgentConn::connect(&hub.ws_url(), "forged.token", None)
+        .await
+        .unwrap();
+    assert!(matches!(first, AgentServerFrame::Error(e) if e.code == ErrorCode::Unauthorized));
+    // A visitor token is not an agent token.
+    let v = visitor(&hub).await;
+    let (_, first) = AgentConn::connect(&hub.ws_url(), &v.token, None)
+        .await
+        .unwrap();
+    assert!(matches!(first, AgentServerFrame::Error(e) if e.code == ErrorCode::Unauthorized));
+    let (_, first) = VisitorConn::connect(&hub.ws_url(), PROJECT, Some("forged".into()), None)
+        .await
+        .unwrap();
+    assert!(matches!(first, VisitorServerFrame::Error(e) if e.code == ErrorCode::Unauthorized));
+    let (_, first) = VisitorConn::connect(&hub.ws_url(), "NOPE", None, None)
+        .await
+        .unwrap();
+    assert!(matches!(first, VisitorServerFrame::Error(e) if e.code == ErrorCode::NotFound));
+
+    let session = pupitre_server::client::login(&hub.http_url(), "alice@test", PASSWORD)
+        .await
+        .unwrap();
+    let hello = AgentClientFrame::Hello {
+        version: PROTOCOL_VERSION + 98,
+        token: session.access_token.clone(),
+        last_seq: None,
+    };
+    let (_, first) = AgentConn::open(&format!("{}/ws/agent", hub.ws_url()), &hello)
+        .await
+        .unwrap();
+    assert!(matches!(first, AgentServerFrame::Error(e) if e.code == ErrorCode::VersionUnsupported));
+    let not_hello = AgentClientFrame::Ping;
+    let (_, first) = AgentConn::open(&format!("{}/ws/agent", hub.ws_url()), &not_hello)
+        .await
+        .unwrap();
+    assert!(matches!(first, AgentServerFrame::Error(e) if e.code == ErrorCode::HelloRequired));
+
+    // HTTP: wrong password, missing token, agent on the admin API.
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{}/api/login", hub.http_url()))
+        .json(&serde_json::json!({"email": "alice@test", "password": "wrong"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized");
+    let r = http
+        .get(format!("{}/api/admin/projects", hub.http_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = http
+        .get(format!("{}/api/admin/projects", hub.http_url()))
+        .bearer_auth(&session.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.json::<serde_json::Value>().await.unwrap()["code"],
+        "forbidden"
+    );
+    let r = http
+        .post(format!("{}/api/login", hub.http_url()))
+        .header("content-type", "application/json")
+        .body("{broken")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+
+    // The hub is healthy and nothing was written.
+    let r = http
+        .get(format!("{}/healthz", hub.http_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(counters(&hub), before);
+    hub.stop().await.unwrap();
+}
