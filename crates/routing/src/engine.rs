@@ -703,6 +703,7 @@ impl Engine {
                 reengage_sent: false,
                 disconnect_notice_sent: false,
                 questionnaire_done: false,
+                auto_transferred_from: Vec::new(),
             },
         );
         self.route_new(now, id);
@@ -742,6 +743,9 @@ impl Engine {
         record.last_agent_message_at = Some(now);
         record.waiting_since = None;
         record.reengage_sent = false;
+        // R10: the wait is over; the visitor-inactivity clock (re)starts, with a new reminder.
+        record.auto_transferred_from.clear();
+        record.reminder_sent = false;
         Ok(())
     }
 
@@ -892,6 +896,7 @@ impl Engine {
         record.waiting_since = Some(now);
         record.relaunch_sent = false;
         record.reengage_sent = false;
+        record.auto_transferred_from.clear();
         self.assign(now, id, agent, AssignCause::Reopened, false);
         Ok(())
     }
@@ -905,7 +910,7 @@ impl Engine {
             return;
         };
         let (group, channel) = (record.group, record.channel);
-        if let Some(agent) = self.pick_agent(group, channel, None, now) {
+        if let Some(agent) = self.pick_agent(group, channel, &[], now) {
             self.assign(now, id, agent, AssignCause::New, false);
             return;
         }
@@ -947,7 +952,7 @@ impl Engine {
             return;
         };
         let (group, channel) = (record.group, record.channel);
-        match self.pick_agent(group, channel, exclude, now) {
+        match self.pick_agent(group, channel, exclude.as_slice(), now) {
             Some(agent) => self.assign(now, id, agent, cause, false),
             None => {
                 let asynchronous = self.connected_in_group(group) == 0;
@@ -958,11 +963,12 @@ impl Engine {
 
     /// R1: among the group's agents who have room, the least loaded, then the one idle longest
     /// since their last assignment (never assigned counts as idlest), then the smallest id.
+    /// Agents in `exclude` are not considered.
     fn pick_agent(
         &self,
         group: GroupId,
         channel: Channel,
-        exclude: Option<AgentId>,
+        exclude: &[AgentId],
         now: Millis,
     ) -> Option<AgentId> {
         if !self.group_open(group, now) {
@@ -971,7 +977,7 @@ impl Engine {
         self.agents
             .iter()
             .filter(|(id, a)| {
-                Some(**id) != exclude && a.in_group(group) && a.has_room(channel, now)
+                !exclude.contains(id) && a.in_group(group) && a.has_room(channel, now)
             })
             .min_by_key(|(id, a)| (a.load(), a.last_assigned_at, **id))
             .map(|(id, _)| *id)
@@ -1234,7 +1240,7 @@ impl Engine {
             if stuck.contains(&(group, channel)) {
                 continue;
             }
-            match self.pick_agent(group, channel, None, now) {
+            match self.pick_agent(group, channel, &[], now) {
                 Some(agent) => self.assign(now, id, agent, AssignCause::Queue, false),
                 None => {
                     stuck.insert((group, channel));
@@ -1244,7 +1250,8 @@ impl Engine {
     }
 
     /// R10 auto-transfer: a conversation whose agent has not answered for `auto_transfer_s`
-    /// goes to another agent of the group who has room. Returns whether one moved.
+    /// goes to another agent of the group who has room, never back to one it was moved away
+    /// from during the same wait (else it stays). Returns whether one moved.
     fn auto_transfer(&mut self, now: Millis) -> bool {
         let due: Vec<ConversationId> = self
             .conversations
@@ -1261,10 +1268,17 @@ impl Engine {
             else {
                 continue;
             };
-            let Some(to) = self.pick_agent(group, channel, Some(from), now) else {
+            let mut exclude = record.auto_transferred_from.clone();
+            exclude.push(from);
+            let Some(to) = self.pick_agent(group, channel, &exclude, now) else {
                 continue;
             };
             self.unassign(id, UnassignCause::Reassigned);
+            if let Some(record) = self.conversations.get_mut(&id)
+                && !record.auto_transferred_from.contains(&from)
+            {
+                record.auto_transferred_from.push(from);
+            }
             self.assign(now, id, to, AssignCause::Reassigned { from }, false);
             if self.settings.timeouts.auto_transfer_notify_visitor {
                 self.push_sentence(id, SentenceKind::Transferred);
@@ -1274,6 +1288,8 @@ impl Engine {
         moved
     }
 
+    /// R10: when an unanswered waiting visitor's conversation becomes due for auto-transfer,
+    /// counted from the later of the start of the wait and the assignment.
     fn auto_transfer_due_at(&self, record: &ConversationRecord) -> Option<Millis> {
         let after = self.settings.timeouts.auto_transfer_s;
         match (after, &record.state, record.waiting_since) {
@@ -1453,18 +1469,22 @@ impl Engine {
         }
     }
 
-    /// R10: when visitor inactivity closes an assigned conversation.
+    /// R10: when visitor inactivity closes an assigned conversation. The clock runs only while
+    /// the agent spoke last: the visitor is not waiting for a reply and the agent has written
+    /// since the assignment. It counts from the later of the agent's and the visitor's last
+    /// messages. A visitor who waits for an answer is never closed for inactivity.
     fn inactivity_deadline(&self, record: &ConversationRecord) -> Option<Millis> {
         let after = self.settings.timeouts.visitor_inactivity_min;
         let ConversationState::Assigned { since, .. } = record.state else {
             return None;
         };
-        if after == 0 {
+        if after == 0 || record.waiting_since.is_some() {
             return None;
         }
+        let spoke = record.last_agent_message_at.filter(|&at| at >= since)?;
         let active = record
             .last_visitor_message_at
-            .map_or(since, |v| v.max(since));
+            .map_or(spoke, |v| v.max(spoke));
         Some(active.saturating_add(minutes(after)))
     }
 
@@ -1716,7 +1736,7 @@ impl Engine {
                 let Some(record) = self.conversations.get(&id) else {
                     continue;
                 };
-                if let Some(agent) = self.pick_agent(record.group, record.channel, None, now) {
+                if let Some(agent) = self.pick_agent(record.group, record.channel, &[], now) {
                     return Err(format!(
                         "agent {agent} has room but queued conversation {id} waits"
                     ));

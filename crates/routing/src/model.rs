@@ -40,7 +40,11 @@ impl Default for Settings {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Timeouts {
-    /// Close an assigned conversation after this many minutes without a visitor message.
+    /// Close an assigned conversation after this many minutes of visitor silence following
+    /// the agent's answer. The clock runs only while the agent spoke last (the visitor is not
+    /// waiting, and the agent has written since the conversation reached their desk), from the
+    /// later of the agent's and the visitor's last messages: a visitor who waits for an answer
+    /// is never closed for inactivity.
     pub visitor_inactivity_min: u32,
     /// Warn the agent this many seconds before `visitor_inactivity_min` closes it.
     pub reminder_before_timeout_s: u32,
@@ -50,8 +54,11 @@ pub struct Timeouts {
     /// Send the re-engagement sentence when the visitor has waited this many minutes for the
     /// agent's reply (once per wait); its wording depends on the agent's status.
     pub reengage_after_min: u32,
-    /// Give the conversation to another available agent of the group when its agent has not
-    /// answered the visitor for this many seconds.
+    /// Give the conversation to another agent of the group who has room when its agent has
+    /// not answered the waiting visitor for this many seconds, counted from the later of the
+    /// start of the wait and the assignment (each new agent gets the full time). During one
+    /// wait it never goes back to an agent it was moved away from; when nobody else can take
+    /// it, it stays.
     pub auto_transfer_s: u32,
     /// With `auto_transfer_s`: tell the visitor they were transferred.
     pub auto_transfer_notify_visitor: bool,
@@ -152,6 +159,11 @@ pub struct ConversationRecord {
     pub reengage_sent: bool,
     pub disconnect_notice_sent: bool,
     pub questionnaire_done: bool,
+    /// R10 auto-transfer: the agents it was automatically moved away from during the current
+    /// wait (since `waiting_since`); it does not go back to them. Emptied when an agent's
+    /// message ends the wait, and when a reopen starts a new one. Absent in older records.
+    #[serde(default)]
+    pub auto_transferred_from: Vec<AgentId>,
 }
 
 impl ConversationRecord {

@@ -384,6 +384,7 @@ fn restore_tolerates_an_unknown_zone_and_a_missing_agent() {
         reengage_sent: false,
         disconnect_notice_sent: false,
         questionnaire_done: false,
+        auto_transferred_from: Vec::new(),
     };
     let agent = pupitre_routing::AgentRecord {
         config: AgentConfig {

@@ -8,6 +8,8 @@
 //!   (R1, R2, R3, R11), nor a reserved one while its agent is (R5);
 //! - each group's queue is served first come first served per channel (R1);
 //! - a failed input changed nothing and said nothing;
+//! - visitor inactivity closes only conversations whose agent spoke last, and the agents an
+//!   auto-transfer tried are forgotten when the wait ends (R10);
 //! - after `handle_timeout(t)`, `poll_timeout()` is after `t` (no busy loop).
 
 use std::collections::BTreeMap;
@@ -15,9 +17,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use pupitre_routing::hours::is_open;
 use pupitre_routing::{
-    AgentConfig, AgentId, AssignCause, Availability, Channel, ChosenStatus, ConversationId,
-    ConversationState, Engine, GroupConfig, GroupId, Input, MINUTE, Millis, Output, SECOND,
-    Settings, Span, Timeouts, TransferTo, WeeklyHours,
+    AgentConfig, AgentId, AssignCause, Availability, Channel, ChosenStatus, CloseCause,
+    ConversationId, ConversationState, Engine, GroupConfig, GroupId, Input, MINUTE, Millis, Output,
+    SECOND, Settings, Span, Timeouts, TransferTo, WeeklyHours,
 };
 
 /// Monday 1 January 2024, 09:00 UTC.
@@ -25,8 +27,8 @@ const T0: Millis = 1_704_099_600_000;
 const AGENTS: [AgentId; 4] = [1, 2, 3, 4];
 const CONVERSATIONS: i64 = 20;
 /// Bound on wake-ups within one wait. Same-instant spinning is caught by `poll_timeout() >
-/// now`; this catches a deadline that keeps moving by tiny steps. (R10 auto-transfer may
-/// legitimately move an unanswered conversation every `auto_transfer_s` for a long time.)
+/// now`; this catches a deadline that keeps moving by tiny steps. (R10 auto-transfer moves
+/// an unanswered conversation at most once per other agent of its group during one wait.)
 const MAX_WAKEUPS_PER_WAIT: usize = 10_000;
 
 fn agent_config(id: AgentId) -> AgentConfig {
@@ -398,11 +400,22 @@ impl Model {
                     );
                     self.waiting.push((conversation, group, channel));
                 }
-                Output::Closed { conversation, .. } => {
+                Output::Closed {
+                    conversation,
+                    cause,
+                } => {
                     assert!(
                         !self.desks.contains_key(&conversation),
                         "closed {conversation} on a desk"
                     );
+                    if cause == CloseCause::VisitorInactivity {
+                        let record = self.engine.conversation(conversation).expect("exists");
+                        assert!(
+                            record.waiting_since.is_none()
+                                && record.last_agent_message_at.is_some(),
+                            "{conversation} closed for inactivity while the visitor waits: {record:?}"
+                        );
+                    }
                     self.waiting.retain(|w| w.0 != conversation);
                 }
                 _ => {}
@@ -417,6 +430,17 @@ impl Model {
         for id in 1..=CONVERSATIONS {
             let holder = self.engine.conversation(id).and_then(|c| c.agent());
             assert_eq!(holder, self.desks.get(&id).copied(), "desk of {id}");
+            if let Some(record) = self.engine.conversation(id) {
+                let tried = &record.auto_transferred_from;
+                assert!(
+                    record.waiting_since.is_some() || tried.is_empty(),
+                    "{id}: auto-transfer tried {tried:?} outside a wait"
+                );
+                let mut unique = tried.clone();
+                unique.sort_unstable();
+                unique.dedup();
+                assert_eq!(unique.len(), tried.len(), "{id}: tried {tried:?}");
+            }
         }
         for agent in AGENTS {
             let Some(view) = self.engine.agent(agent) else {
