@@ -36,6 +36,8 @@ pub fn app(hub: Arc<Hub>) -> Router {
             "/api/canned-responses",
             get(canned_list).post(canned_create),
         )
+        .route("/api/conversations", get(conversations_list))
+        .route("/api/conversations/{reference}", get(conversation_read))
         .route(
             "/api/admin/projects",
             get(admin_projects).post(admin_create_project),
@@ -484,4 +486,132 @@ async fn admin_put_settings(
     hub.with_store(|s| admin::set_settings(s, project, &settings))?;
     reload(&hub, project).await;
     Ok(Json(settings))
+}
+
+/// A conversation as the HTTP API returns it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ConversationDoc {
+    pub reference: pupitre_protocol::ConversationRef,
+    pub group: pupitre_protocol::GroupId,
+    pub agent: Option<AgentId>,
+    pub previous_agent: Option<AgentId>,
+    pub state: String,
+    pub created_at: Millis,
+    pub conversation_type: Option<String>,
+    pub visitor: pupitre_protocol::agent::VisitorCard,
+    /// With `GET /api/conversations/{reference}` only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub messages: Vec<pupitre_protocol::Message>,
+}
+
+/// Who may read a conversation: its agent and the agents who held it, the managers of its
+/// group, the project's admins. Nobody else learns that it exists.
+fn may_read(
+    caller: &Caller,
+    caller_groups: &[pupitre_protocol::GroupId],
+    row: &crate::store::ConversationRow,
+    handled: bool,
+) -> bool {
+    match caller.role {
+        Role::Admin => true,
+        Role::Manager => {
+            caller_groups.contains(&row.record.group)
+                || row.record.agent() == Some(caller.agent)
+                || handled
+        }
+        Role::Agent => row.record.agent() == Some(caller.agent) || handled,
+    }
+}
+
+fn state_name(state: &pupitre_routing::ConversationState) -> String {
+    serde_json::to_value(state)
+        .ok()
+        .and_then(|v| v["state"].as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+fn doc(
+    store: &mut dyn Store,
+    code: &str,
+    row: crate::store::ConversationRow,
+    messages: Vec<pupitre_protocol::Message>,
+) -> ApiResult<ConversationDoc> {
+    let visitor = store
+        .visitor(&row.visitor_id)?
+        .map(|v| v.card)
+        .unwrap_or_else(|| pupitre_protocol::agent::VisitorCard {
+            id: row.visitor_id.clone(),
+            ..Default::default()
+        });
+    Ok(ConversationDoc {
+        reference: pupitre_protocol::ConversationRef::new(code, row.record.id),
+        group: row.record.group,
+        agent: row.record.agent(),
+        previous_agent: row.record.previous_agent,
+        state: state_name(&row.record.state),
+        created_at: row.record.created_at,
+        conversation_type: row.conversation_type.clone(),
+        visitor,
+        messages,
+    })
+}
+
+/// `GET /api/conversations`: the live conversations the caller may see (an agent: their
+/// desk; a manager: their groups'; an admin: the project's).
+async fn conversations_list(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<ConversationDoc>>> {
+    let c = caller(&hub, &headers)?;
+    blocking(move || {
+        hub.with_store(|s| {
+            let project = s
+                .project(c.project)?
+                .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no project"))?;
+            let groups = s.agent(c.agent)?.map(|a| a.groups).unwrap_or_default();
+            let rows = s.live_conversations(c.project)?;
+            let mut docs = vec![];
+            for row in rows {
+                if may_read(&c, &groups, &row, false) {
+                    docs.push(doc(s, &project.code, row, vec![])?);
+                }
+            }
+            Ok(Json(docs))
+        })
+    })
+    .await
+}
+
+/// `GET /api/conversations/{reference}`: one conversation with its whole thread.
+async fn conversation_read(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+) -> ApiResult<Json<ConversationDoc>> {
+    let c = caller(&hub, &headers)?;
+    let reference = pupitre_protocol::ConversationRef(reference);
+    blocking(move || {
+        hub.with_store(|s| {
+            let project = s.project(c.project)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no project"))?;
+            let hidden = || ApiError::new(ErrorCode::NotFound, format!("no conversation {reference} for you"));
+            let number = match reference.parse() {
+                Some((code, n)) if code == project.code => n,
+                _ => return Err(hidden()),
+            };
+            let row = s.conversation(c.project, number)?.ok_or_else(hidden)?;
+            let messages = s.messages(c.project, number)?;
+            let handled = messages
+                .iter()
+                .any(|m| matches!(m.message.author, pupitre_protocol::Author::Agent { id, .. } if id == c.agent))
+                || row.record.previous_agent == Some(c.agent);
+            let groups = s.agent(c.agent)?.map(|a| a.groups).unwrap_or_default();
+            if !may_read(&c, &groups, &row, handled) {
+                return Err(hidden());
+            }
+            let messages = messages.into_iter().map(|m| m.message).collect();
+            doc(s, &project.code, row, messages)
+        })
+        .map(Json)
+    })
+    .await
 }

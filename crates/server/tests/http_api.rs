@@ -173,6 +173,50 @@ async fn login_refresh_logout_and_admin_api() {
             .any(|c| c["shortcut"] == "/bye" && c["agent_id"] == dan.id)
     );
 
+    // Reading conversations: Dan sees his, Alice (not his group's manager, never held it) does
+    // not learn it exists; the admin sees everything.
+    let conv = "TEST-1";
+    let mine: serde_json::Value = http
+        .get(format!("{base}/api/conversations/{conv}"))
+        .bearer_auth(&dan.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["messages"][0]["body"]["text"], "hello", "{mine}");
+    let alice = pupitre_server::client::login(&base, "alice@test", PASSWORD)
+        .await
+        .unwrap();
+    let r = http
+        .get(format!("{base}/api/conversations/{conv}"))
+        .bearer_auth(&alice.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let list: Vec<serde_json::Value> = http
+        .get(format!("{base}/api/conversations"))
+        .bearer_auth(&alice.access_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(list.is_empty(), "nothing on Alice's desk: {list:?}");
+    let list: Vec<serde_json::Value> = http
+        .get(format!("{base}/api/conversations"))
+        .bearer_auth(&root.access_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+
     // Health and metrics.
     assert_eq!(
         http.get(format!("{base}/healthz"))
