@@ -522,6 +522,34 @@ impl Engine {
             .is_none_or(|h| hours::is_open(h, self.tz, now))
     }
 
+    /// Forgets a closed conversation, once the hub has persisted it, so that memory and the
+    /// deadline scan stay proportional to the live conversations. Closed conversations hold no
+    /// index entry and no deadline, so nothing else changes. `false` when the conversation is
+    /// unknown or not closed (then nothing happened).
+    pub fn forget(&mut self, id: ConversationId) -> bool {
+        let closed = self
+            .conversations
+            .get(&id)
+            .is_some_and(|c| matches!(c.state, ConversationState::Closed { .. }));
+        if closed {
+            self.conversations.remove(&id);
+        }
+        closed
+    }
+
+    /// Takes back a closed conversation the hub read from its store, so that
+    /// [`Engine::can_reopen`] and `Input::Reopen` can act on it (R9). `false` when the record is
+    /// not closed or the id is already known (then nothing happened).
+    pub fn readmit(&mut self, record: ConversationRecord) -> bool {
+        if !matches!(record.state, ConversationState::Closed { .. })
+            || self.conversations.contains_key(&record.id)
+        {
+            return false;
+        }
+        self.conversations.insert(record.id, record);
+        true
+    }
+
     /// R9 option: whether `Input::Reopen` would put the conversation back on its previous
     /// agent's desk now.
     pub fn can_reopen(&self, conversation: ConversationId, now: Millis) -> bool {

@@ -307,3 +307,34 @@ fn r9_reopen_is_off_unless_the_admin_enables_it() {
     assert!(sim.try_input(Input::Reopen { conversation: 1 }).is_err());
     assert!(assignments(&sim.new_chat(2, 1)) == vec![(2, 1)]);
 }
+
+#[test]
+fn r9_a_forgotten_closed_conversation_can_be_readmitted_and_reopened() {
+    let mut sim = Sim::new(Settings {
+        reopen_to_previous_agent: true,
+        ..settings()
+    });
+    sim.group(1, None);
+    sim.agent(1, &[1], 1);
+    sim.new_chat(1, 1);
+    assert!(
+        !sim.engine.forget(1),
+        "a live conversation is never forgotten"
+    );
+    sim.input(Input::Close {
+        conversation: 1,
+        agent: Some(1),
+    });
+    let record = sim.engine.conversation(1).unwrap().clone();
+    assert!(sim.engine.forget(1));
+    assert!(sim.engine.conversation(1).is_none());
+    assert!(!sim.engine.can_reopen(1, sim.now));
+    sim.engine.check_invariants(sim.now).unwrap();
+    // The hub reads the record back from its store when the visitor writes again.
+    assert!(sim.engine.readmit(record.clone()));
+    assert!(!sim.engine.readmit(record), "readmitted once");
+    assert!(sim.engine.can_reopen(1, sim.now));
+    let out = sim.input(Input::Reopen { conversation: 1 });
+    assert_eq!(out[0], assigned(1, 1, AssignCause::Reopened));
+    sim.engine.check_invariants(sim.now).unwrap();
+}

@@ -504,6 +504,16 @@ impl Writer {
                     if conns.is_empty() {
                         self.visitor_conns.remove(&visitor);
                         self.visitor_presence(&visitor, false, now);
+                        // Memory holds visitors with a connection or a live conversation;
+                        // the others are read back from the store when they return.
+                        if self
+                            .visitors
+                            .get(&visitor)
+                            .is_some_and(|v| v.open.is_none())
+                        {
+                            self.flush();
+                            self.visitors.remove(&visitor);
+                        }
                     }
                 }
             }
@@ -1162,11 +1172,16 @@ impl Writer {
             VisitorClientFrame::Ping => Ok(()),
             VisitorClientFrame::SendMessage { client_id, text } => {
                 check_text("text", &text, MAX_MESSAGE_CHARS)?;
-                self.ensure_visitor_stored(visitor);
                 let open = self.visitors.get(visitor).and_then(|v| v.open);
                 match open {
                     Some(n) => {
                         let before = self.engine.conversation(n).and_then(|c| c.agent());
+                        // Routing first: if it refuses, nothing of this frame is recorded. The
+                        // message joins the batch before the decisions are turned into events,
+                        // so a desk that receives the conversation now gets it in the view.
+                        self.engine
+                            .handle(now, Input::VisitorMessage { conversation: n })
+                            .map_err(routing_error)?;
                         self.add_message_silent(
                             n,
                             Some(client_id),
@@ -1175,22 +1190,33 @@ impl Writer {
                             true,
                             now,
                         );
-                        self.engine
-                            .handle(now, Input::VisitorMessage { conversation: n })
-                            .map_err(routing_error)?;
                         self.dirty_conversations.insert(n);
                         self.deliver_last_message(n, before);
                     }
                     None => {
                         let last = self.visitors.get(visitor).and_then(|v| v.last);
-                        let reopen = last.filter(|n| self.engine.can_reopen(*n, now));
-                        let n = match reopen {
-                            Some(n) => n,
+                        let reopen = last.filter(|n| self.reopenable(*n, now));
+                        let (n, input) = match reopen {
+                            Some(n) => (n, Input::Reopen { conversation: n }),
                             None => {
-                                self.conversation_no += 1;
-                                self.conversation_no
+                                let group = self.groups.first().map(|g| g.id).ok_or_else(|| {
+                                    ErrorFrame::new(
+                                        ErrorCode::InvalidState,
+                                        "this project has no group to route to",
+                                    )
+                                })?;
+                                let n = self.conversation_no + 1;
+                                let input = Input::NewConversation {
+                                    conversation: n,
+                                    group,
+                                    channel: Channel::Chat,
+                                };
+                                (n, input)
                             }
                         };
+                        // Routing first: if it refuses, nothing of this frame is recorded.
+                        self.engine.handle(now, input).map_err(routing_error)?;
+                        self.conversation_no = self.conversation_no.max(n);
                         if let Some(v) = self.visitors.get_mut(visitor) {
                             v.open = Some(n);
                             v.last = Some(n);
@@ -1204,28 +1230,6 @@ impl Writer {
                             true,
                             now,
                         );
-                        let input = if reopen.is_some() {
-                            Input::Reopen { conversation: n }
-                        } else {
-                            let group = self.groups.first().map(|g| g.id).ok_or_else(|| {
-                                ErrorFrame::new(
-                                    ErrorCode::InvalidState,
-                                    "this project has no group to route to",
-                                )
-                            })?;
-                            Input::NewConversation {
-                                conversation: n,
-                                group,
-                                channel: Channel::Chat,
-                            }
-                        };
-                        if let Err(e) = self.engine.handle(now, input) {
-                            // Undo the bookkeeping: nothing of this frame is kept.
-                            self.batch.messages.pop();
-                            self.batch.events.pop();
-                            self.outbox.pop();
-                            return Err(routing_error(e));
-                        }
                         if reopen.is_some() {
                             self.add_message(
                                 n,
@@ -1256,6 +1260,7 @@ impl Writer {
                         self.dirty_conversations.insert(n);
                     }
                 }
+                self.ensure_visitor_stored(visitor);
                 Ok(())
             }
             VisitorClientFrame::Draft { text } => {
@@ -1322,6 +1327,29 @@ impl Writer {
                 Ok(())
             }
         }
+    }
+
+    /// R9 option: whether the visitor's closed conversation `n` goes back to its agent. The
+    /// engine forgets closed conversations; this reads it back from the store first.
+    fn reopenable(&mut self, n: i64, now: Millis) -> bool {
+        if !self.engine.settings().reopen_to_previous_agent {
+            return false;
+        }
+        if self.engine.conversation(n).is_none() {
+            match self.store.conversation(self.project.id, n) {
+                Ok(Some(row)) => {
+                    if !self.engine.readmit(row.record) {
+                        return false;
+                    }
+                }
+                _ => return false,
+            }
+        }
+        let yes = self.engine.can_reopen(n, now);
+        if !yes {
+            self.engine.forget(n);
+        }
+        yes
     }
 
     fn update_card(&mut self, visitor: &str, f: impl FnOnce(&mut VisitorCard)) {
@@ -1734,11 +1762,18 @@ impl Writer {
                 self.engine.conversation(n),
                 self.conversation_visitor.get(&n),
             ) {
+                let closed = matches!(record.state, ConversationState::Closed { .. });
                 self.batch.conversations.push(ConversationRow {
                     visitor_id: visitor.clone(),
                     record: record.clone(),
                     conversation_type: None,
                 });
+                // Persisted: memory keeps only live conversations (R9 reopen reads it back).
+                if closed {
+                    self.engine.forget(n);
+                    self.conversation_visitor.remove(&n);
+                    self.conversation_type.remove(&n);
+                }
             }
         }
         for agent in std::mem::take(&mut self.dirty_agents) {

@@ -188,3 +188,66 @@ async fn d11_d13_drafts_navigation_presence_and_email_reach_the_desk() {
     assert!(!online);
     hub.stop().await.unwrap();
 }
+
+/// The visitor writes again after a close: a new conversation, or (R9 option) the same one back
+/// on the previous agent's desk, also once the hub has dropped it from memory.
+async fn write_after_close(reopen: bool) -> (pupitre_protocol::ConversationRef, AssignCause) {
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |s| {
+        s.routing.reopen_to_previous_agent = reopen
+    });
+    let hub = start(&setup, false).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let mut v = visitor(&hub).await;
+    v.say("first question").await;
+    let conv = alice
+        .wait_event(|e| match e {
+            AgentEvent::ConversationAssigned { conversation, .. } => {
+                Some(conversation.reference.clone())
+            }
+            _ => None,
+        })
+        .await;
+    alice
+        .request(pupitre_protocol::agent::AgentClientFrame::Close {
+            client_id: cid(),
+            conversation: conv.clone(),
+            conversation_type: None,
+        })
+        .await;
+    v.wait_event(|e| matches!(e, VisitorEvent::ConversationClosed { .. }).then_some(()))
+        .await;
+    let project = hub.hub.project_by_code(PROJECT).unwrap();
+    let n = conv.parse().unwrap().1;
+    assert_eq!(
+        project.inspect(move |e| e.conversation(n).is_none()).await,
+        Some(true),
+        "closed ones leave memory"
+    );
+    v.say("one more thing").await;
+    let again = alice
+        .wait_event(|e| match e {
+            AgentEvent::ConversationAssigned {
+                conversation,
+                cause,
+            } => Some((conversation.reference.clone(), cause.clone())),
+            _ => None,
+        })
+        .await;
+    hub.stop().await.unwrap();
+    again
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r9_a_message_after_close_starts_a_new_conversation() {
+    let (conv, cause) = write_after_close(false).await;
+    assert_eq!(conv, pupitre_protocol::ConversationRef::new(PROJECT, 2));
+    assert_eq!(cause, AssignCause::New);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r9_option_a_message_after_close_reopens_to_the_previous_agent() {
+    let (conv, cause) = write_after_close(true).await;
+    assert_eq!(conv, pupitre_protocol::ConversationRef::new(PROJECT, 1));
+    assert_eq!(cause, AssignCause::Reopened);
+}
