@@ -1,0 +1,1 @@
+//! The notification policy (D17). Being written.
