@@ -1,0 +1,218 @@
+/**
+ * The one door between the desk's UI and Rust (DESIGN §7).
+ *
+ * Every component reaches the hub, the keyring, the SQLite cache and the OS through a
+ * `Backend`; nothing else in `src/` may import `@tauri-apps/*` (a test checks it). Two
+ * implementations: `TauriBackend` (tauri-backend.ts, the app) and `FakeBackend`
+ * (fake-backend.ts, tests and the browser demo).
+ *
+ * Errors are always `DeskError` objects `{code, message}`; the UI matches on `code` only.
+ */
+import type {
+  AgentEvent,
+  AgentProfile,
+  Availability,
+  Channel,
+  ChosenStatus,
+  ConversationRef,
+  ConversationView,
+  ErrorCode,
+  GroupInfo,
+  TransferTarget,
+} from "./protocol";
+
+/** Codes the desk adds to the hub's `ErrorCode`. */
+export type LocalErrorCode =
+  /** The hub cannot be reached (DNS, TCP, TLS, timeout). */
+  | "hub_unreachable"
+  /** The OS keyring refused; the password is not remembered (D19). */
+  | "keyring_unavailable"
+  /** The command needs the hub and the desk is offline (read-only cached mode, D18). */
+  | "offline";
+
+export type DeskErrorCode = ErrorCode | LocalErrorCode;
+
+/** What every backend call rejects with. */
+export type DeskError = { code: DeskErrorCode; message: string };
+
+export function isDeskError(value: unknown): value is DeskError {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as DeskError).code === "string" &&
+    typeof (value as DeskError).message === "string"
+  );
+}
+
+/** Turns anything a promise rejected with into a `DeskError`. */
+export function toDeskError(value: unknown): DeskError {
+  if (isDeskError(value)) return { code: value.code, message: value.message };
+  if (typeof value === "string") return { code: "internal", message: value };
+  if (value instanceof Error) return { code: "internal", message: value.message };
+  return { code: "internal", message: String(value) };
+}
+
+export type LoginRequest = { hub: string; email: string; password: string; remember: boolean };
+
+export type LoginResult = {
+  profile: AgentProfile;
+  /** Logged in, but something to tell the agent: `keyring_unavailable` when `remember`
+   * was asked and the keyring refused (the password will be asked next time). */
+  notice: DeskError | null;
+};
+
+/** The link to the hub, as the Rust side sees it. */
+export type Connection =
+  | { state: "connecting" }
+  | { state: "online" }
+  /** `retry_at`: epoch ms of the next reconnection attempt, when one is planned. */
+  | { state: "offline"; retry_at: number | null };
+
+/** A message typed on the desk, kept in the SQLite outbox until the hub acknowledges it (R12, D18). */
+export type OutboxItem = {
+  /** The client id (UUIDv7) sent to the hub; the hub's `Message.client_id` echoes it. */
+  local_id: string;
+  conversation: ConversationRef;
+  text: string;
+  queued_at: number;
+  state: "pending" | "sent" | "failed";
+  /** Why it failed, when `state` is `failed`. */
+  error: DeskError | null;
+};
+
+/** A conversation paused by this agent (R5, D8). */
+export type SnoozedItem = {
+  reference: ConversationRef;
+  visitor_name: string | null;
+  until: number;
+  keep: boolean;
+  /** The visitor's last message, for the list. */
+  last_visitor_text: string | null;
+};
+
+/** What `snapshot()` returns: everything needed to draw the desk from scratch. */
+export type DeskState = {
+  profile: AgentProfile;
+  connection: Connection;
+  conversations: ConversationView[];
+  snoozed: SnoozedItem[];
+  /** Items not yet acknowledged (pending or failed). */
+  outbox: OutboxItem[];
+};
+
+/**
+ * The live stream: the hub's sequenced `AgentEvent`s (same `kind`s) plus local events.
+ * The Rust side deduplicates replays (R12) before forwarding.
+ */
+export type DeskEvent =
+  | AgentEvent
+  | { kind: "connection"; connection: Connection }
+  | { kind: "outbox"; item: OutboxItem }
+  /** Ephemeral: the visitor's live draft (D11); empty text clears it. */
+  | { kind: "visitor_draft"; conversation: ConversationRef; text: string }
+  /** Ephemeral: the visitor's presence (R8). */
+  | { kind: "visitor_presence"; conversation: ConversationRef; online: boolean }
+  /** The agent clicked a desktop notification (D17): show that conversation. */
+  | { kind: "notification_opened"; conversation: ConversationRef }
+  /** The hub sent a fresh desk (welcome with `desk`): replace everything. */
+  | { kind: "snapshot"; state: DeskState };
+
+export type Unsubscribe = () => void;
+
+/** An agent of the project, for the transfer dialog (R7, D9). */
+export type AgentInfo = {
+  id: number;
+  name: string;
+  availability: Availability;
+  groups: number[];
+};
+
+/** A canned response (D12): an admin one (with a theme) or a personal one. */
+export type CannedResponse = {
+  id: string;
+  /** Typed after `/` in the composer, e.g. `hello`. */
+  shortcut: string;
+  title: string;
+  text: string;
+  /** Admin theme ("Delivery"); `null` for personal ones. */
+  theme: string | null;
+  /** BCP 47 language of the text, e.g. `fr` or `en`; `null` when any. */
+  language: string | null;
+  personal: boolean;
+};
+
+export type CannedResponseDraft = {
+  shortcut: string;
+  title: string;
+  text: string;
+  language: string | null;
+};
+
+export type HistoryQuery = {
+  /** Free text over references, visitor names and messages. */
+  text?: string;
+  /** Only this visitor's conversations (D14). */
+  visitor?: string;
+};
+
+/** A closed conversation found in the history (D14, D15 re-read). */
+export type HistoryHit = {
+  reference: ConversationRef;
+  visitor_name: string | null;
+  closed_at: number;
+  agent_name: string | null;
+  conversation_type: string | null;
+  excerpt: string;
+};
+
+export interface Backend {
+  /** Logs in against `hub` (a URL). Rejects with `unauthorized` or `hub_unreachable`. */
+  login(request: LoginRequest): Promise<LoginResult>;
+  /** Logs in again with the credentials kept in the keyring; `null` when none (or refused). */
+  restoreSession(): Promise<AgentProfile | null>;
+  /** Logs out: disconnects and forgets the keyring entry. */
+  logout(): Promise<void>;
+  /** The desk as the Rust side knows it now (cached when offline). */
+  snapshot(): Promise<DeskState>;
+  /** Starts the live stream; the returned function stops it. */
+  subscribe(onEvent: (event: DeskEvent) => void): Promise<Unsubscribe>;
+  /** Queues a message in the outbox; resolves with its local id (the client id), at once. */
+  sendMessage(conversation: ConversationRef, text: string): Promise<string>;
+  setStatus(channel: Channel, status: ChosenStatus): Promise<void>;
+  /** R4: rejects with `slot_limit_above_max` past the admin maximum. */
+  setSlotLimit(limit: number): Promise<void>;
+  /** R5: `until` in epoch ms; `keep` brings it back to this agent. */
+  snooze(conversation: ConversationRef, until: number, keep: boolean): Promise<void>;
+  /** R7: rejects with `agent_unavailable` unless `anyway`. */
+  transfer(
+    conversation: ConversationRef,
+    to: TransferTarget,
+    comment: string | null,
+    anyway: boolean,
+  ): Promise<void>;
+  /** R9: `conversationType` from `profile.conversation_types`. */
+  close(conversation: ConversationRef, conversationType: string | null): Promise<void>;
+  agents(): Promise<AgentInfo[]>;
+  groups(): Promise<GroupInfo[]>;
+  cannedResponses(): Promise<CannedResponse[]>;
+  createCannedResponse(draft: CannedResponseDraft): Promise<CannedResponse>;
+  searchHistory(query: HistoryQuery): Promise<HistoryHit[]>;
+  /** Opens an http, https or mailto URL in the OS; anything else rejects with `invalid_input`. */
+  openExternal(url: string): Promise<void>;
+  /** What is on screen, so notifications skip it (D17). */
+  setFocusedConversation(conversation: ConversationRef | null): Promise<void>;
+}
+
+/** The schemes `openExternal` accepts, here and on the Rust side. */
+export const EXTERNAL_SCHEMES = ["http:", "https:", "mailto:"] as const;
+
+/** The URL, normalised, when it may be opened outside; `null` otherwise. */
+export function externalUrl(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return null;
+  }
+  return (EXTERNAL_SCHEMES as readonly string[]).includes(url.protocol) ? url.href : null;
+}

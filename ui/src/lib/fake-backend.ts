@@ -1,0 +1,370 @@
+/**
+ * An in-memory `Backend`: the web twin of the Rust side, for tests and the browser demo.
+ *
+ * Scriptable: `emit` pushes any `DeskEvent`, `failNext` makes the next call of a command
+ * reject with a `DeskError`, `setConnection` goes offline/online (the outbox then waits and
+ * flushes once), and `calls` records every call with its arguments.
+ */
+import type {
+  AgentProfile,
+  Author,
+  Body,
+  Channel,
+  ChosenStatus,
+  ConversationRef,
+  ConversationView,
+  GroupInfo,
+  Message,
+  TransferTarget,
+} from "./protocol";
+import {
+  externalUrl,
+  type AgentInfo,
+  type Backend,
+  type CannedResponse,
+  type CannedResponseDraft,
+  type Connection,
+  type DeskError,
+  type DeskEvent,
+  type DeskState,
+  type HistoryHit,
+  type HistoryQuery,
+  type LoginRequest,
+  type LoginResult,
+  type OutboxItem,
+  type SnoozedItem,
+  type Unsubscribe,
+} from "./backend";
+import { lastVisitorText } from "./state/desk.svelte";
+
+export type FakeData = {
+  profile: AgentProfile;
+  conversations: ConversationView[];
+  snoozed: SnoozedItem[];
+  agents: AgentInfo[];
+  groups: GroupInfo[];
+  canned: CannedResponse[];
+  /** Closed conversations, with the visitor id they belong to. */
+  history: (HistoryHit & { visitor: string })[];
+};
+
+export type FakeOptions = {
+  /** Delay of every answer, in ms (0 in tests). */
+  latency?: number;
+  /** Start logged in (the demo) or not (login tests). */
+  loggedIn?: boolean;
+  /** `remember` asked at login: answer with this notice instead (e.g. keyring_unavailable). */
+  rememberNotice?: DeskError | null;
+  now?: () => number;
+  /** The demo opens links in a new browser tab; tests only record them in `opened`. */
+  openInBrowser?: boolean;
+};
+
+export type Call = { name: keyof Backend; args: unknown[] };
+
+export class FakeBackend implements Backend {
+  readonly calls: Call[] = [];
+  data: FakeData;
+  connection: Connection = { state: "online" };
+  outbox: OutboxItem[] = [];
+  opened: string[] = [];
+  #listeners = new Set<(event: DeskEvent) => void>();
+  #failures = new Map<keyof Backend, DeskError[]>();
+  #loggedIn: boolean;
+  #nextMessageId = 100_000;
+  #options: FakeOptions;
+
+  constructor(data: FakeData, options: FakeOptions = {}) {
+    this.data = structuredClone(data);
+    this.#options = options;
+    this.#loggedIn = options.loggedIn ?? true;
+  }
+
+  get now(): number {
+    return this.#options.now?.() ?? Date.now();
+  }
+
+  // ---- scripting -------------------------------------------------------------------------
+
+  emit(event: DeskEvent): void {
+    for (const listener of [...this.#listeners]) listener(event);
+  }
+
+  failNext(name: keyof Backend, error: DeskError): void {
+    const queue = this.#failures.get(name) ?? [];
+    queue.push(error);
+    this.#failures.set(name, queue);
+  }
+
+  /** A message from the visitor, as the hub would relay it. */
+  visitorWrites(conversation: ConversationRef, text: string): void {
+    this.#deliver(conversation, { kind: "visitor" }, { kind: "text", text }, null);
+  }
+
+  setConnection(connection: Connection): void {
+    this.connection = connection;
+    this.emit({ kind: "connection", connection });
+    if (connection.state === "online") this.#flush();
+  }
+
+  // ---- Backend ---------------------------------------------------------------------------
+
+  async login(request: LoginRequest): Promise<LoginResult> {
+    await this.#enter("login", [{ ...request, password: "•" }]);
+    if (!/^https?:\/\//.test(request.hub)) throw { code: "hub_unreachable", message: "bad hub URL" };
+    if (request.password === "") throw { code: "unauthorized", message: "empty password" };
+    this.#loggedIn = true;
+    const notice = request.remember ? (this.#options.rememberNotice ?? null) : null;
+    return { profile: structuredClone(this.data.profile), notice };
+  }
+
+  async restoreSession(): Promise<AgentProfile | null> {
+    await this.#enter("restoreSession", []);
+    return this.#loggedIn ? structuredClone(this.data.profile) : null;
+  }
+
+  async logout(): Promise<void> {
+    await this.#enter("logout", []);
+    this.#loggedIn = false;
+  }
+
+  async snapshot(): Promise<DeskState> {
+    await this.#enter("snapshot", []);
+    return structuredClone({
+      profile: this.data.profile,
+      connection: this.connection,
+      conversations: this.data.conversations,
+      snoozed: this.data.snoozed,
+      outbox: this.outbox.filter((o) => o.state !== "sent"),
+    });
+  }
+
+  async subscribe(onEvent: (event: DeskEvent) => void): Promise<Unsubscribe> {
+    await this.#enter("subscribe", []);
+    this.#listeners.add(onEvent);
+    return () => this.#listeners.delete(onEvent);
+  }
+
+  async sendMessage(conversation: ConversationRef, text: string): Promise<string> {
+    await this.#enter("sendMessage", [conversation, text]);
+    if (text.trim() === "") throw { code: "invalid_input", message: "empty message" };
+    const item: OutboxItem = {
+      local_id: crypto.randomUUID(),
+      conversation,
+      text,
+      queued_at: this.now,
+      state: "pending",
+      error: null,
+    };
+    this.outbox.push(item);
+    if (this.connection.state === "online") this.#later(() => this.#flush());
+    return item.local_id;
+  }
+
+  async setStatus(channel: Channel, status: ChosenStatus): Promise<void> {
+    await this.#enter("setStatus", [channel, status]);
+    this.#online();
+    const statuses = this.data.profile.statuses.map((s) =>
+      s.channel === channel
+        ? {
+            ...s,
+            chosen: status,
+            availability:
+              status.kind === "available" ? (this.#slotsFull() ? "busy" : "available") : "unavailable",
+          }
+        : s,
+    ) as AgentProfile["statuses"];
+    this.data.profile.statuses = statuses;
+    this.#later(() => this.emit({ kind: "status_changed", statuses: structuredClone(statuses) }));
+  }
+
+  async setSlotLimit(limit: number): Promise<void> {
+    await this.#enter("setSlotLimit", [limit]);
+    this.#online();
+    if (limit > this.data.profile.slot_max)
+      throw { code: "slot_limit_above_max", message: `max ${this.data.profile.slot_max}` };
+    if (limit < 0) throw { code: "invalid_input", message: "negative" };
+    this.data.profile.slot_limit = limit;
+    this.#later(() => this.emit({ kind: "slot_limit_changed", limit, max: this.data.profile.slot_max }));
+  }
+
+  async snooze(conversation: ConversationRef, until: number, keep: boolean): Promise<void> {
+    await this.#enter("snooze", [conversation, until, keep]);
+    this.#online();
+    const view = this.#view(conversation);
+    const me = this.data.profile.name;
+    this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "snoozed", agent: me, until, keep } }, null);
+    this.data.snoozed.push({
+      reference: conversation,
+      visitor_name: view.visitor.name,
+      until,
+      keep,
+      last_visitor_text: lastVisitorText(view),
+    });
+    this.#remove(conversation, { kind: "snoozed", until, keep });
+  }
+
+  async transfer(
+    conversation: ConversationRef,
+    to: TransferTarget,
+    comment: string | null,
+    anyway: boolean,
+  ): Promise<void> {
+    await this.#enter("transfer", [conversation, to, comment, anyway]);
+    this.#online();
+    this.#view(conversation);
+    let name: string;
+    if (to.kind === "agent") {
+      const agent = this.data.agents.find((a) => a.id === to.id);
+      if (!agent) throw { code: "not_found", message: "no such agent" };
+      if (agent.availability !== "available" && !anyway)
+        throw { code: "agent_unavailable", message: `${agent.name} is ${agent.availability}` };
+      name = agent.name;
+    } else {
+      const group = this.data.groups.find((g) => g.id === to.id);
+      if (!group) throw { code: "not_found", message: "no such group" };
+      name = group.name;
+    }
+    this.#deliver(
+      conversation,
+      { kind: "system" },
+      { kind: "event", event: { kind: "transferred", from: this.data.profile.name, to: name } },
+      null,
+    );
+    this.#remove(conversation, { kind: "transferred" });
+  }
+
+  async close(conversation: ConversationRef, conversationType: string | null): Promise<void> {
+    await this.#enter("close", [conversation, conversationType]);
+    this.#online();
+    this.#view(conversation);
+    this.#deliver(
+      conversation,
+      { kind: "system" },
+      { kind: "event", event: { kind: "closed", by: this.data.profile.name, conversation_type: conversationType } },
+      null,
+    );
+    this.#remove(conversation, { kind: "closed" });
+  }
+
+  async agents(): Promise<AgentInfo[]> {
+    await this.#enter("agents", []);
+    return structuredClone(this.data.agents);
+  }
+
+  async groups(): Promise<GroupInfo[]> {
+    await this.#enter("groups", []);
+    return structuredClone(this.data.groups);
+  }
+
+  async cannedResponses(): Promise<CannedResponse[]> {
+    await this.#enter("cannedResponses", []);
+    return structuredClone(this.data.canned);
+  }
+
+  async createCannedResponse(draft: CannedResponseDraft): Promise<CannedResponse> {
+    await this.#enter("createCannedResponse", [draft]);
+    if (draft.shortcut.trim() === "" || draft.text.trim() === "")
+      throw { code: "invalid_input", message: "shortcut and text are required" };
+    if (this.data.canned.some((c) => c.shortcut === draft.shortcut))
+      throw { code: "conflict", message: "shortcut taken" };
+    const created: CannedResponse = { ...draft, id: `p${this.data.canned.length + 1}`, theme: null, personal: true };
+    this.data.canned.push(created);
+    return structuredClone(created);
+  }
+
+  async searchHistory(query: HistoryQuery): Promise<HistoryHit[]> {
+    await this.#enter("searchHistory", [query]);
+    const text = query.text?.trim().toLowerCase() ?? "";
+    const hits = this.data.history.filter(
+      (h) =>
+        (query.visitor === undefined || h.visitor === query.visitor) &&
+        (text === "" ||
+          [h.reference, h.visitor_name ?? "", h.excerpt, h.conversation_type ?? ""].some((s) =>
+            s.toLowerCase().includes(text),
+          )),
+    );
+    return hits.map(({ visitor: _visitor, ...hit }) => structuredClone(hit));
+  }
+
+  async openExternal(url: string): Promise<void> {
+    await this.#enter("openExternal", [url]);
+    const safe = externalUrl(url);
+    if (safe === null) throw { code: "invalid_input", message: "only http, https and mailto links open" };
+    this.opened.push(safe);
+    if (this.#options.openInBrowser) window.open(safe, "_blank", "noopener");
+  }
+
+  async setFocusedConversation(conversation: ConversationRef | null): Promise<void> {
+    await this.#enter("setFocusedConversation", [conversation]);
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  async #enter(name: keyof Backend, args: unknown[]): Promise<void> {
+    this.calls.push({ name, args });
+    const latency = this.#options.latency ?? 0;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+    else await Promise.resolve();
+    const failure = this.#failures.get(name)?.shift();
+    if (failure) throw failure;
+  }
+
+  #later(fn: () => void): void {
+    const latency = this.#options.latency ?? 0;
+    if (latency > 0) setTimeout(fn, latency);
+    else queueMicrotask(fn);
+  }
+
+  #online(): void {
+    if (this.connection.state !== "online") throw { code: "offline", message: "the hub is not reachable" };
+  }
+
+  #slotsFull(): boolean {
+    return this.data.conversations.length >= this.data.profile.slot_limit;
+  }
+
+  #view(reference: ConversationRef): ConversationView {
+    const view = this.data.conversations.find((c) => c.reference === reference);
+    if (!view) throw { code: "not_found", message: `${reference} is not on the desk` };
+    return view;
+  }
+
+  #deliver(conversation: ConversationRef, author: Author, body: Body, clientId: string | null): void {
+    const message: Message = {
+      id: this.#nextMessageId++,
+      conversation,
+      client_id: clientId,
+      author,
+      body,
+      at: this.now,
+    };
+    const view = this.data.conversations.find((c) => c.reference === conversation);
+    if (view) {
+      view.messages.push(message);
+      if (body.kind === "text" && author.kind === "visitor") view.waiting_since ??= message.at;
+      if (body.kind === "text" && author.kind === "agent") {
+        view.waiting_since = null;
+        view.last_agent_message_at = message.at;
+      }
+    }
+    this.emit({ kind: "message", message: structuredClone(message) });
+  }
+
+  #remove(conversation: ConversationRef, cause: Extract<DeskEvent, { kind: "conversation_removed" }>["cause"]): void {
+    this.data.conversations = this.data.conversations.filter((c) => c.reference !== conversation);
+    this.emit({ kind: "conversation_removed", conversation, cause });
+  }
+
+  #flush(): void {
+    for (const item of this.outbox.filter((o) => o.state === "pending")) {
+      if (this.connection.state !== "online") return;
+      item.state = "sent";
+      this.emit({ kind: "outbox", item: { ...item } });
+      const me = this.data.profile;
+      this.#later(() =>
+        this.#deliver(item.conversation, { kind: "agent", id: me.id, name: me.name }, { kind: "text", text: item.text }, item.local_id),
+      );
+    }
+  }
+}

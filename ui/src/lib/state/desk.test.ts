@@ -1,0 +1,176 @@
+import { describe, expect, it } from "vitest";
+import { Desk, attach, boxTone, lastVisitorText } from "./desk.svelte";
+import { FakeBackend } from "../fake-backend";
+import { demoData } from "../demo";
+import { T0, message, state, view } from "../test-fixtures";
+
+function desk(...refs: string[]): Desk {
+  const d = new Desk();
+  d.load(state(refs.map((r) => view(r))));
+  return d;
+}
+
+describe("desk reducer", () => {
+  it("assignment adds a box; removal removes it (D7)", () => {
+    const d = desk("DEMO-1");
+    d.apply({ kind: "conversation_assigned", conversation: view("DEMO-2"), cause: { kind: "new" } });
+    expect(d.conversations.map((c) => c.reference)).toEqual(["DEMO-1", "DEMO-2"]);
+    d.apply({ kind: "conversation_assigned", conversation: view("DEMO-2"), cause: { kind: "reassigned" } });
+    expect(d.conversations).toHaveLength(2);
+    d.apply({ kind: "conversation_removed", conversation: "DEMO-1", cause: { kind: "closed" } });
+    expect(d.conversations.map((c) => c.reference)).toEqual(["DEMO-2"]);
+  });
+
+  it("a visitor message makes the box red; the agent's reply makes it white (D7)", () => {
+    const d = desk("DEMO-1");
+    const c = () => d.conversation("DEMO-1")!;
+    expect(boxTone(c())).toBe("idle");
+    d.apply({ kind: "message", message: message("DEMO-1", "visitor", "hello?", T0) });
+    expect(boxTone(c())).toBe("waiting");
+    expect(c().waiting_since).toBe(T0);
+    // A second visitor message keeps the first wait's start.
+    d.apply({ kind: "message", message: message("DEMO-1", "visitor", "anyone?", T0 + 5000) });
+    expect(c().waiting_since).toBe(T0);
+    expect(lastVisitorText(c())).toBe("anyone?");
+    d.apply({ kind: "message", message: message("DEMO-1", "agent", "yes", T0 + 9000) });
+    expect(boxTone(c())).toBe("idle");
+    expect(c().last_agent_message_at).toBe(T0 + 9000);
+  });
+
+  it("system messages and duplicates change nothing", () => {
+    const d = desk("DEMO-1");
+    const m = message("DEMO-1", "system", "auto reply");
+    d.apply({ kind: "message", message: m });
+    d.apply({ kind: "message", message: m });
+    expect(d.conversation("DEMO-1")!.messages).toHaveLength(1);
+    expect(d.conversation("DEMO-1")!.waiting_since).toBeNull();
+    d.apply({ kind: "message", message: message("DEMO-404", "visitor", "not on the desk") });
+    expect(d.conversations).toHaveLength(1);
+  });
+
+  it("counts the conversations waiting for the agent for the rail's badge", () => {
+    const d = new Desk();
+    d.load(state([view("A", { waiting_since: T0 }), view("B"), view("C", { waiting_since: T0 })]));
+    expect(d.waitingCount).toBe(2);
+    d.apply({ kind: "message", message: message("A", "agent", "hi") });
+    expect(d.waitingCount).toBe(1);
+  });
+
+  it("keeps the on-screen conversations in panes (green band) and fills free panes (D2)", () => {
+    const d = desk("A", "B", "C", "D", "E");
+    expect(d.panes).toEqual(["A"]);
+    expect(d.focused).toBe("A");
+    d.open("C");
+    expect(d.panes).toEqual(["C"]);
+    d.setLayout(4);
+    expect(d.panes).toEqual(["C", "A", "B", "D"]);
+    expect(d.isOnScreen("E")).toBe(false);
+    d.open("E"); // replaces the focused pane
+    expect(d.panes).toEqual(["E", "A", "B", "D"]);
+    expect(d.focused).toBe("E");
+    d.apply({ kind: "conversation_removed", conversation: "E", cause: { kind: "transferred" } });
+    expect(d.panes).toEqual(["A", "B", "D", "C"]);
+    d.setLayout(2);
+    expect(d.panes).toHaveLength(2);
+    expect(d.panes).toContain(d.focused);
+  });
+
+  it("Ctrl+n opens the n-th box; Alt+arrows cycle through waiting conversations", () => {
+    const d = new Desk();
+    d.load(state([view("A"), view("B", { waiting_since: T0 }), view("C"), view("D", { waiting_since: T0 })]));
+    d.openBox(3);
+    expect(d.focused).toBe("C");
+    d.openWaiting(1);
+    expect(d.focused).toBe("D");
+    d.openWaiting(1);
+    expect(d.focused).toBe("B");
+    d.openWaiting(-1);
+    expect(d.focused).toBe("D");
+  });
+
+  it("snoozing moves the conversation to the snoozed list; waking takes it back (R5, D8)", () => {
+    const d = new Desk();
+    d.load(state([view("A", { visitor: { ...view("A").visitor, name: "Léa" }, messages: [message("A", "visitor", "later")] })]));
+    d.apply({ kind: "conversation_removed", conversation: "A", cause: { kind: "snoozed", until: T0 + 3_600_000, keep: true } });
+    expect(d.conversations).toHaveLength(0);
+    expect(d.snoozed).toEqual([
+      { reference: "A", visitor_name: "Léa", until: T0 + 3_600_000, keep: true, last_visitor_text: "later" },
+    ]);
+    expect(d.panes).toEqual([]);
+    expect(d.focused).toBeNull();
+    d.apply({ kind: "conversation_assigned", conversation: view("A"), cause: { kind: "snooze_wake" } });
+    expect(d.snoozed).toEqual([]);
+    expect(d.panes).toEqual(["A"]);
+  });
+
+  it("outbox items go pending, then sent, then give way to the hub's message (R12, D18)", () => {
+    const d = desk("A");
+    const item = { local_id: "L1", conversation: "A", text: "hi", queued_at: T0, state: "pending" as const, error: null };
+    d.queued(item);
+    expect(d.outboxFor("A").map((o) => o.state)).toEqual(["pending"]);
+    d.apply({ kind: "outbox", item: { ...item, state: "sent" } });
+    d.apply({ kind: "outbox", item }); // a late pending never steps back
+    expect(d.outboxFor("A").map((o) => o.state)).toEqual(["sent"]);
+    d.apply({ kind: "message", message: message("A", "agent", "hi", T0 + 1, "L1") });
+    expect(d.outboxFor("A")).toEqual([]);
+    expect(d.conversation("A")!.messages).toHaveLength(1);
+    // Already in the thread: queuing it again shows nothing twice.
+    d.queued(item);
+    expect(d.outboxFor("A")).toEqual([]);
+  });
+
+  it("keeps the visitor's draft until their message arrives (D11) and follows presence (R8)", () => {
+    const d = desk("A");
+    d.apply({ kind: "visitor_draft", conversation: "A", text: "Et si je comm" });
+    expect(d.visitorDrafts.A).toBe("Et si je comm");
+    d.apply({ kind: "message", message: message("A", "visitor", "Et si je commande ?") });
+    expect(d.visitorDrafts.A).toBeUndefined();
+    d.apply({ kind: "visitor_draft", conversation: "A", text: "x" });
+    d.apply({ kind: "visitor_draft", conversation: "A", text: "" });
+    expect(d.visitorDrafts.A).toBeUndefined();
+    d.apply({ kind: "visitor_presence", conversation: "A", online: false });
+    expect(d.conversation("A")!.visitor_online).toBe(false);
+  });
+
+  it("follows statuses, slot limit, connection and notification clicks", () => {
+    const d = desk("A", "B");
+    d.apply({ kind: "slot_limit_changed", limit: 2, max: 4 });
+    expect([d.profile!.slot_limit, d.profile!.slot_max]).toEqual([2, 4]);
+    d.apply({ kind: "status_changed", statuses: [{ channel: "chat", chosen: { kind: "optional", name: "On the phone" }, availability: "unavailable" }] });
+    expect(d.profile!.statuses[0].chosen).toEqual({ kind: "optional", name: "On the phone" });
+    d.apply({ kind: "connection", connection: { state: "offline", retry_at: T0 + 5000 } });
+    expect(d.online).toBe(false);
+    d.apply({ kind: "notification_opened", conversation: "B" });
+    expect(d.focused).toBe("B");
+  });
+});
+
+describe("attach", () => {
+  it("loads the snapshot and applies the events that came meanwhile", async () => {
+    const backend = new FakeBackend(demoData(T0), { now: () => T0 });
+    const d = new Desk();
+    const stop = await attach(d, backend);
+    expect(d.conversations.map((c) => c.reference)).toEqual(["DEMO-1042", "DEMO-1044", "DEMO-1039"]);
+    expect(d.snoozed.map((s) => s.reference)).toEqual(["DEMO-1031"]);
+    backend.visitorWrites("DEMO-1042", "Merci !");
+    expect(d.conversation("DEMO-1042")!.waiting_since).toBe(T0);
+    stop();
+  });
+
+  it("messages typed offline stay pending and are sent once on reconnect (D18)", async () => {
+    const backend = new FakeBackend(demoData(T0), { now: () => T0 });
+    const d = new Desk();
+    await attach(d, backend);
+    backend.setConnection({ state: "offline", retry_at: T0 + 5000 });
+    const id = await backend.sendMessage("DEMO-1044", "Hello Tom");
+    d.queued({ local_id: id, conversation: "DEMO-1044", text: "Hello Tom", queued_at: T0, state: "pending", error: null });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(d.outboxFor("DEMO-1044").map((o) => o.state)).toEqual(["pending"]);
+    backend.setConnection({ state: "online" });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(d.outboxFor("DEMO-1044")).toEqual([]);
+    const sent = d.conversation("DEMO-1044")!.messages.filter((m) => m.client_id === id);
+    expect(sent).toHaveLength(1);
+    expect(d.conversation("DEMO-1044")!.waiting_since).toBeNull();
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * `Backend` over Tauri's IPC: the only file of the UI that imports `@tauri-apps/*`.
+ * Command names and argument keys are listed in ui/README.md ("Backend commands"); Tauri maps
+ * the camelCase keys below to the Rust commands' snake_case parameters.
+ */
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  AgentProfile,
+  Channel as HubChannel,
+  ChosenStatus,
+  ConversationRef,
+  GroupInfo,
+  TransferTarget,
+} from "./protocol";
+import {
+  externalUrl,
+  toDeskError,
+  type AgentInfo,
+  type Backend,
+  type CannedResponse,
+  type CannedResponseDraft,
+  type DeskEvent,
+  type DeskState,
+  type HistoryHit,
+  type HistoryQuery,
+  type LoginRequest,
+  type LoginResult,
+  type Unsubscribe,
+} from "./backend";
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    throw toDeskError(error);
+  }
+}
+
+export class TauriBackend implements Backend {
+  login(request: LoginRequest): Promise<LoginResult> {
+    return call("login", { request });
+  }
+  restoreSession(): Promise<AgentProfile | null> {
+    return call("restore_session");
+  }
+  logout(): Promise<void> {
+    return call("logout");
+  }
+  snapshot(): Promise<DeskState> {
+    return call("snapshot");
+  }
+  async subscribe(onEvent: (event: DeskEvent) => void): Promise<Unsubscribe> {
+    let live = true;
+    const channel = new Channel<DeskEvent>();
+    channel.onmessage = (event) => {
+      if (live) onEvent(event);
+    };
+    // The Rust side keeps one channel per window; a new `subscribe` replaces the old one.
+    await call("subscribe", { onEvent: channel });
+    return () => {
+      live = false;
+    };
+  }
+  sendMessage(conversation: ConversationRef, text: string): Promise<string> {
+    return call("send_message", { conversation, text });
+  }
+  setStatus(channel: HubChannel, status: ChosenStatus): Promise<void> {
+    return call("set_status", { channel, status });
+  }
+  setSlotLimit(limit: number): Promise<void> {
+    return call("set_slot_limit", { limit });
+  }
+  snooze(conversation: ConversationRef, until: number, keep: boolean): Promise<void> {
+    return call("snooze", { conversation, until, keep });
+  }
+  transfer(
+    conversation: ConversationRef,
+    to: TransferTarget,
+    comment: string | null,
+    anyway: boolean,
+  ): Promise<void> {
+    return call("transfer", { conversation, to, comment, anyway });
+  }
+  close(conversation: ConversationRef, conversationType: string | null): Promise<void> {
+    return call("close", { conversation, conversationType });
+  }
+  agents(): Promise<AgentInfo[]> {
+    return call("agents");
+  }
+  groups(): Promise<GroupInfo[]> {
+    return call("groups");
+  }
+  cannedResponses(): Promise<CannedResponse[]> {
+    return call("canned_responses");
+  }
+  createCannedResponse(draft: CannedResponseDraft): Promise<CannedResponse> {
+    return call("create_canned_response", { draft });
+  }
+  searchHistory(query: HistoryQuery): Promise<HistoryHit[]> {
+    return call("search_history", { query });
+  }
+  async openExternal(url: string): Promise<void> {
+    const safe = externalUrl(url);
+    if (safe === null) throw { code: "invalid_input", message: "only http, https and mailto links open" };
+    return call("open_external", { url: safe });
+  }
+  setFocusedConversation(conversation: ConversationRef | null): Promise<void> {
+    return call("set_focused_conversation", { conversation });
+  }
+}
