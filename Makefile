@@ -6,7 +6,7 @@ DB ?= $(CURDIR)/.pupitre/demo.db
 LISTEN ?= 127.0.0.1:8470
 
 # Debian packages the project needs (installed only when missing).
-DEBIAN_PACKAGES := build-essential pkg-config
+DEBIAN_PACKAGES := build-essential pkg-config libdbus-1-dev dbus gnome-keyring
 
 .PHONY: deps run test lint bench bindings fmt
 

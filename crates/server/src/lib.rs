@@ -215,8 +215,13 @@ pub struct RunningHub {
 
 impl RunningHub {
     pub async fn start(db_path: &Path, clock: Clock) -> anyhow::Result<Self> {
+        Self::start_at(db_path, clock, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    }
+
+    /// As [`RunningHub::start`], on a given address (to restart a hub where clients expect it).
+    pub async fn start_at(db_path: &Path, clock: Clock, addr: SocketAddr) -> anyhow::Result<Self> {
         let hub = Hub::open(db_path, clock)?;
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(serve(listener, hub.clone(), async move {

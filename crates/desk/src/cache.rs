@@ -1,0 +1,373 @@
+//! The desk's local SQLite file (D18): the outbox of messages typed while offline, the last
+//! event seen (so even a restarted app resumes exactly, R12), canned responses, and the history
+//! of the agent's conversations, searchable with FTS5 while the hub is down.
+//!
+//! The file is created with mode 0600 under the XDG data directory.
+
+use std::path::Path;
+
+use pupitre_protocol::{ClientId, ConversationRef, Message, Seq};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+/// Search results returned at most.
+pub const SEARCH_LIMIT: usize = 50;
+/// FTS candidates ranked for a search: ranking every match by bm25 is too slow on a large
+/// history, so the newest matches are ranked (P6).
+const SEARCH_CANDIDATES: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    #[error("cache database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cache JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("cache file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, CacheError>;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+    client_id  TEXT PRIMARY KEY,
+    account    TEXT NOT NULL,
+    frame      TEXT NOT NULL,      -- AgentClientFrame JSON, sent as is (the hub applies it once)
+    created_at INTEGER NOT NULL,
+    sent_at    INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (account, created_at) WHERE sent_at IS NULL;
+CREATE TABLE IF NOT EXISTS canned (
+    id       INTEGER PRIMARY KEY,
+    account  TEXT NOT NULL,
+    json     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+    account      TEXT NOT NULL,
+    id           INTEGER NOT NULL,
+    conversation TEXT NOT NULL,
+    text         TEXT NOT NULL,     -- what search looks into
+    json         TEXT NOT NULL,     -- the protocol Message
+    at           INTEGER NOT NULL,
+    PRIMARY KEY (account, id)
+);
+CREATE INDEX IF NOT EXISTS messages_conversation ON messages (account, conversation, id);
+CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, content = 'messages', content_rowid = 'rowid');
+CREATE TRIGGER IF NOT EXISTS messages_ai AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
+END;
+"#;
+
+/// One cache file. `account` (`email@hub`) keeps two agents sharing a computer apart.
+pub struct Cache {
+    conn: Connection,
+}
+
+/// A message typed by the agent, kept until the hub acknowledged it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxItem {
+    pub client_id: ClientId,
+    /// The frame's JSON.
+    pub frame: String,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub conversation: ConversationRef,
+    pub message: Message,
+}
+
+fn searchable(message: &Message) -> Option<String> {
+    use pupitre_protocol::Body;
+    match &message.body {
+        Body::Text { text } | Body::Comment { text } | Body::Sentence { text, .. } => {
+            Some(text.clone())
+        }
+        Body::Event { .. } => None,
+    }
+}
+
+impl Cache {
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        // Create the file 0600 before SQLite opens it: history and outbox are private.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let _ = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(path)?;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self { conn })
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The last event seen from the hub for this account (R12 resume across app restarts).
+    pub fn last_seq(&self, account: &str) -> Result<Option<Seq>> {
+        Ok(self
+            .meta(&format!("last_seq:{account}"))?
+            .and_then(|s| s.parse().ok()))
+    }
+
+    pub fn set_last_seq(&self, account: &str, seq: Seq) -> Result<()> {
+        self.set_meta(&format!("last_seq:{account}"), &seq.to_string())
+    }
+
+    pub fn outbox_add(
+        &self,
+        account: &str,
+        client_id: ClientId,
+        frame: &str,
+        now: i64,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO outbox (client_id, account, frame, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![client_id.to_string(), account, frame, now],
+        )?;
+        Ok(())
+    }
+
+    /// What still waits for the hub's ack, oldest first.
+    pub fn outbox_pending(&self, account: &str) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT client_id, frame, created_at, sent_at FROM outbox
+             WHERE account = ? AND sent_at IS NULL ORDER BY created_at, client_id",
+        )?;
+        let rows = stmt.query_map([account], |r| {
+            Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
+        let mut items = vec![];
+        for row in rows {
+            let (id, frame, created_at, sent_at) = row?;
+            if let Ok(client_id) = id.parse() {
+                items.push(OutboxItem {
+                    client_id,
+                    frame,
+                    created_at,
+                    sent_at,
+                });
+            }
+        }
+        Ok(items)
+    }
+
+    /// The conversation an outbox item is for, read from its frame.
+    pub fn outbox_conversation(&self, client_id: ClientId) -> Result<Option<ConversationRef>> {
+        let frame: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT frame FROM outbox WHERE client_id = ?",
+                [client_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(frame
+            .and_then(|f| serde_json::from_str::<serde_json::Value>(&f).ok())
+            .and_then(|v| {
+                v["conversation"]
+                    .as_str()
+                    .map(|c| ConversationRef(c.to_owned()))
+            }))
+    }
+
+    /// Marks an item acknowledged. `true` when it was pending.
+    pub fn outbox_sent(&self, client_id: ClientId, now: i64) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE outbox SET sent_at = ?2 WHERE client_id = ?1 AND sent_at IS NULL",
+            params![client_id.to_string(), now],
+        )?;
+        // Acknowledged items are kept a day for the UI's "sent" tick, then dropped.
+        self.conn.execute(
+            "DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?1",
+            [now - 86_400_000],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Keeps a message of the agent's conversations for offline reading and search (D18).
+    pub fn store_message(&self, account: &str, message: &Message) -> Result<()> {
+        let text = searchable(message).unwrap_or_default();
+        self.conn.execute(
+            "INSERT OR IGNORE INTO messages (account, id, conversation, text, json, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![account, message.id, message.conversation.0, text, serde_json::to_string(message)?, message.at],
+        )?;
+        Ok(())
+    }
+
+    pub fn store_messages<'a>(
+        &mut self,
+        account: &str,
+        messages: impl IntoIterator<Item = &'a Message>,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "INSERT OR IGNORE INTO messages (account, id, conversation, text, json, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for m in messages {
+                let text = searchable(m).unwrap_or_default();
+                stmt.execute(params![
+                    account,
+                    m.id,
+                    m.conversation.0,
+                    text,
+                    serde_json::to_string(m)?,
+                    m.at
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A conversation's cached thread, oldest first; at most `limit` messages before `before`
+    /// (a message id), for paging older messages into a virtualized thread.
+    pub fn thread(
+        &self,
+        account: &str,
+        conversation: &ConversationRef,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<Message>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json FROM messages WHERE account = ?1 AND conversation = ?2 AND id < ?3 ORDER BY id DESC LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                account,
+                conversation.0,
+                before.unwrap_or(i64::MAX),
+                limit as i64
+            ],
+            |r| r.get::<_, String>(0),
+        )?;
+        let mut out = vec![];
+        for json in rows {
+            out.push(serde_json::from_str(&json?)?);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// Full-text search in the history (words as typed; prefix on the last word), best first.
+    pub fn search(&self, account: &str, query: &str) -> Result<Vec<SearchHit>> {
+        let Some(fts) = fts_query(query) else {
+            return Ok(vec![]);
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "WITH candidates AS (
+                 SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?3
+             )
+             SELECT m.json FROM candidates c JOIN messages m ON m.rowid = c.rowid
+             WHERE m.account = ?2 ORDER BY c.rank LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![fts, account, SEARCH_CANDIDATES as i64, SEARCH_LIMIT as i64],
+            |r| r.get::<_, String>(0),
+        )?;
+        let mut hits = vec![];
+        for json in rows {
+            let message: Message = serde_json::from_str(&json?)?;
+            hits.push(SearchHit {
+                conversation: message.conversation.clone(),
+                message,
+            });
+        }
+        Ok(hits)
+    }
+
+    pub fn set_canned(&mut self, account: &str, items: &[serde_json::Value]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM canned WHERE account = ?", [account])?;
+        for item in items {
+            tx.execute(
+                "INSERT INTO canned (account, json) VALUES (?1, ?2)",
+                params![account, item.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn canned(&self, account: &str) -> Result<Vec<serde_json::Value>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json FROM canned WHERE account = ? ORDER BY id")?;
+        let rows = stmt.query_map([account], |r| r.get::<_, String>(0))?;
+        let mut out = vec![];
+        for json in rows {
+            out.push(serde_json::from_str(&json?)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Turns what the agent typed into a safe FTS5 query: each word quoted (so `"`, `-`, `:`,
+/// `OR` are text, not syntax), the last one as a prefix. `None` when nothing is left.
+pub fn fts_query(input: &str) -> Option<String> {
+    let words: Vec<String> = input
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(16)
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    let last = words.len().checked_sub(1)?;
+    Some(
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if i == last {
+                    format!("{w}*")
+                } else {
+                    w.clone()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_quoted_words_with_a_prefix() {
+        assert_eq!(
+            fts_query("where is my ord").as_deref(),
+            Some("\"where\" \"is\" \"my\" \"ord\"*")
+        );
+        assert_eq!(
+            fts_query("a\" OR -b:c").as_deref(),
+            Some("\"a\" \"OR\" \"b\" \"c\"*")
+        );
+        assert_eq!(fts_query("  ?! "), None);
+    }
+}

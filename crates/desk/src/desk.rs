@@ -1,0 +1,880 @@
+//! [`Desk`]: the agent's side of the hub, what the Tauri shell wires to the UI.
+//!
+//! One task owns the WebSocket. It reconnects with capped, jittered backoff and resumes from
+//! the last event seen (kept in the cache file, so an app restart resumes too, R12). What the
+//! agent types goes to the outbox first (SQLite), then to the hub; the outbox is resent in
+//! order after every reconnect and each item is applied once by the hub thanks to its client id
+//! (D18). Everything the UI shows is in [`Desk::snapshot`] plus the [`DeskEvent`] stream, so a
+//! page that loads late loses nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use pupitre_protocol::agent::{
+    AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame, ConversationView,
+};
+use pupitre_protocol::{ClientId, ConversationRef, ErrorCode, Millis, PROTOCOL_VERSION, Seq};
+use rand::Rng as _;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::cache::{Cache, OutboxItem, SearchHit};
+use crate::credentials::Credentials;
+use crate::error::{DeskError, DeskErrorCode};
+use crate::session::{self, Tokens};
+
+/// The first wait before reconnecting; doubled each failure up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(250);
+/// The longest wait between two attempts.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(15);
+/// Events buffered for a slow subscriber before it starts missing them (it then re-reads the
+/// snapshot).
+const EVENT_BUFFER: usize = 1024;
+/// How long an action waits for the hub's answer.
+const ACTION_TIMEOUT: Duration = Duration::from_secs(10);
+/// Refresh the access token this long before it expires.
+const REFRESH_MARGIN: Millis = 60_000;
+/// Commands waiting for the connection task.
+const COMMAND_QUEUE: usize = 256;
+
+fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as Millis
+}
+
+/// The connection as the agent sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    LoggedOut,
+    Connecting,
+    Online,
+    /// Down; the next attempt is at `retry_at`.
+    Offline {
+        retry_at: Millis,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxState {
+    Pending,
+    Sent,
+    /// The hub refused it (e.g. the conversation left the desk); it will not be resent.
+    Refused,
+}
+
+/// What the UI receives, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DeskEvent {
+    Connection {
+        state: ConnectionState,
+    },
+    /// A (re)connection's profile: statuses, slots, groups.
+    Profile {
+        profile: AgentProfile,
+    },
+    /// The desk was replaced by the hub's snapshot (fresh start, or too far behind).
+    Desk {
+        conversations: Vec<ConversationView>,
+    },
+    Hub {
+        seq: Seq,
+        event: AgentEvent,
+    },
+    Outbox {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        state: OutboxState,
+        error: Option<String>,
+    },
+    VisitorDraft {
+        conversation: ConversationRef,
+        text: String,
+    },
+    VisitorPresence {
+        conversation: ConversationRef,
+        online: bool,
+    },
+}
+
+/// Everything the UI needs to draw the desk now.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub profile: Option<AgentProfile>,
+    pub connection: ConnectionState,
+    pub conversations: Vec<ConversationView>,
+    pub outbox: Vec<OutboxItem>,
+    /// Set when "remember me" could not use a keyring: say it, keep working.
+    pub keyring_warning: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Account {
+    hub: String,
+    email: String,
+}
+
+impl Account {
+    fn key(&self) -> String {
+        format!("{}|{}", self.email.to_lowercase(), self.hub)
+    }
+}
+
+struct State {
+    account: Option<Account>,
+    tokens: Option<Tokens>,
+    profile: Option<AgentProfile>,
+    connection: ConnectionState,
+    conversations: BTreeMap<ConversationRef, ConversationView>,
+    keyring_warning: Option<String>,
+    remember: bool,
+}
+
+enum Command {
+    /// Send a frame; with a reply channel, answer when the hub acks or refuses it.
+    Send {
+        client_id: Option<ClientId>,
+        text: String,
+        reply: Option<oneshot::Sender<Result<(), DeskError>>>,
+    },
+    /// Try to connect now (skip the backoff wait).
+    Wake,
+}
+
+struct Inner {
+    cache: Mutex<Cache>,
+    credentials: Arc<dyn Credentials>,
+    state: Mutex<State>,
+    events: broadcast::Sender<DeskEvent>,
+    commands: Mutex<Option<mpsc::Sender<Command>>>,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+/// The desk. Cheap to clone; one per app.
+#[derive(Clone)]
+pub struct Desk {
+    inner: Arc<Inner>,
+}
+
+pub struct DeskOptions {
+    /// Where the cache file goes (`$XDG_DATA_HOME/pupitre` in the app).
+    pub data_dir: PathBuf,
+    pub credentials: Arc<dyn Credentials>,
+}
+
+impl Desk {
+    pub fn open(options: DeskOptions) -> Result<Self, DeskError> {
+        let cache = Cache::open(&options.data_dir.join("desk.db"))?;
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                cache: Mutex::new(cache),
+                credentials: options.credentials,
+                state: Mutex::new(State {
+                    account: None,
+                    tokens: None,
+                    profile: None,
+                    connection: ConnectionState::LoggedOut,
+                    conversations: BTreeMap::new(),
+                    keyring_warning: None,
+                    remember: false,
+                }),
+                events,
+                commands: Mutex::new(None),
+                task: Mutex::new(None),
+            }),
+        })
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<DeskEvent> {
+        self.inner.events.subscribe()
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let state = self.inner.state.lock().expect("state lock");
+        let outbox = state
+            .account
+            .as_ref()
+            .and_then(|a| {
+                self.inner
+                    .cache
+                    .lock()
+                    .expect("cache lock")
+                    .outbox_pending(&a.key())
+                    .ok()
+            })
+            .unwrap_or_default();
+        Snapshot {
+            profile: state.profile.clone(),
+            connection: state.connection.clone(),
+            conversations: state.conversations.values().cloned().collect(),
+            outbox,
+            keyring_warning: state.keyring_warning.clone(),
+        }
+    }
+
+    /// Logs in and connects. With `remember`, the refresh token goes to the keyring; when there
+    /// is none the snapshot carries `keyring_warning` and the desk works anyway.
+    pub async fn login(
+        &self,
+        hub: &str,
+        email: &str,
+        password: &str,
+        remember: bool,
+    ) -> Result<(), DeskError> {
+        let hub = session::normalize_hub(hub)?;
+        let email = email.trim().to_owned();
+        let tokens = session::login(&hub, &email, password).await?;
+        self.start(Account { hub, email }, tokens, remember).await;
+        Ok(())
+    }
+
+    /// "Remember me": restores the last session from the keyring. `Ok(false)` when there is
+    /// nothing to restore (the UI shows the login form).
+    pub async fn restore_session(&self) -> Result<bool, DeskError> {
+        let last = self
+            .inner
+            .cache
+            .lock()
+            .expect("cache lock")
+            .meta("account")?;
+        let Some(account) = last.and_then(|j| serde_json::from_str::<Account>(&j).ok()) else {
+            return Ok(false);
+        };
+        let refresh_token = match self.inner.credentials.load(&account.key()) {
+            Ok(Some(t)) => t,
+            Ok(None) => return Ok(false),
+            Err(e) => {
+                self.inner.state.lock().expect("state lock").keyring_warning = Some(e.to_string());
+                return Ok(false);
+            }
+        };
+        match session::refresh(&account.hub, &refresh_token).await {
+            Ok(tokens) => {
+                self.start(account, tokens, true).await;
+                Ok(true)
+            }
+            Err(e) if e.code == DeskErrorCode::Hub(ErrorCode::Unauthorized) => {
+                let _ = self.inner.credentials.delete(&account.key());
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn start(&self, account: Account, tokens: Tokens, remember: bool) {
+        self.stop().await;
+        let warning = if remember {
+            self.inner
+                .credentials
+                .save(&account.key(), &tokens.refresh_token)
+                .err()
+                .map(|e| e.to_string())
+        } else {
+            let _ = self.inner.credentials.delete(&account.key());
+            None
+        };
+        if let Ok(json) = serde_json::to_string(&account) {
+            let _ = self
+                .inner
+                .cache
+                .lock()
+                .expect("cache lock")
+                .set_meta("account", &json);
+        }
+        {
+            let mut state = self.inner.state.lock().expect("state lock");
+            state.account = Some(account);
+            state.tokens = Some(tokens);
+            state.keyring_warning = warning;
+            state.remember = remember;
+            state.conversations.clear();
+        }
+        let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+        *self.inner.commands.lock().expect("commands lock") = Some(tx);
+        let task = tokio::spawn(run(self.inner.clone(), rx));
+        *self.inner.task.lock().expect("task lock") = Some(task);
+    }
+
+    async fn stop(&self) {
+        self.inner.commands.lock().expect("commands lock").take();
+        let task = self.inner.task.lock().expect("task lock").take();
+        if let Some(task) = task {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+
+    /// Logs out: closes the connection, ends the session on the hub, erases the keyring entry.
+    pub async fn logout(&self) {
+        self.stop().await;
+        let (account, tokens) = {
+            let mut state = self.inner.state.lock().expect("state lock");
+            state.profile = None;
+            state.conversations.clear();
+            (state.account.take(), state.tokens.take())
+        };
+        if let Some(account) = account {
+            if let Some(tokens) = tokens {
+                session::logout(&account.hub, &tokens.refresh_token).await;
+            }
+            let _ = self.inner.credentials.delete(&account.key());
+            let _ = self
+                .inner
+                .cache
+                .lock()
+                .expect("cache lock")
+                .set_meta("account", "null");
+        }
+        set_connection(&self.inner, ConnectionState::LoggedOut);
+    }
+
+    fn account_key(&self) -> Result<String, DeskError> {
+        let state = self.inner.state.lock().expect("state lock");
+        state
+            .account
+            .as_ref()
+            .map(Account::key)
+            .ok_or_else(|| DeskError::new(DeskErrorCode::LoggedOut, "log in first"))
+    }
+
+    /// Queues a message (D18): it is in the outbox before this returns, shown pending, and sent
+    /// once — now if online, else after the next reconnect.
+    pub async fn send_message(
+        &self,
+        conversation: ConversationRef,
+        text: String,
+    ) -> Result<ClientId, DeskError> {
+        if text.trim().is_empty() {
+            return Err(DeskError::new(
+                DeskErrorCode::InvalidInput,
+                "the message is empty",
+            ));
+        }
+        let account = self.account_key()?;
+        let client_id = uuid::Uuid::now_v7();
+        let frame = AgentClientFrame::SendMessage {
+            client_id,
+            conversation: conversation.clone(),
+            text,
+        };
+        let json = serde_json::to_string(&frame).expect("frames serialize");
+        self.inner.cache.lock().expect("cache lock").outbox_add(
+            &account,
+            client_id,
+            &json,
+            now_ms(),
+        )?;
+        let _ = self.inner.events.send(DeskEvent::Outbox {
+            client_id,
+            conversation,
+            state: OutboxState::Pending,
+            error: None,
+        });
+        let commands = self.inner.commands.lock().expect("commands lock").clone();
+        if let Some(tx) = commands {
+            let _ = tx.try_send(Command::Send {
+                client_id: Some(client_id),
+                text: json,
+                reply: None,
+            });
+        }
+        Ok(client_id)
+    }
+
+    /// An action that needs the hub now (status, slots, snooze, transfer, close): its answer, or
+    /// `offline`.
+    pub async fn act(&self, frame: AgentClientFrame) -> Result<(), DeskError> {
+        let client_id = frame.client_id();
+        if self.inner.state.lock().expect("state lock").connection != ConnectionState::Online {
+            return Err(DeskError::new(
+                DeskErrorCode::Offline,
+                "the hub is out of reach; try again when back online",
+            ));
+        }
+        let commands = self.inner.commands.lock().expect("commands lock").clone();
+        let tx =
+            commands.ok_or_else(|| DeskError::new(DeskErrorCode::LoggedOut, "log in first"))?;
+        let (reply, answer) = oneshot::channel();
+        let text = serde_json::to_string(&frame).expect("frames serialize");
+        tx.send(Command::Send {
+            client_id,
+            text,
+            reply: Some(reply),
+        })
+        .await
+        .map_err(|_| DeskError::new(DeskErrorCode::Offline, "not connected"))?;
+        match tokio::time::timeout(ACTION_TIMEOUT, answer).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(DeskError::new(
+                DeskErrorCode::Offline,
+                "the connection dropped; try again",
+            )),
+            Err(_) => Err(DeskError::new(
+                DeskErrorCode::Offline,
+                "the hub did not answer in time",
+            )),
+        }
+    }
+
+    /// Tries to reconnect now instead of waiting for the backoff.
+    pub fn reconnect_now(&self) {
+        if let Some(tx) = self.inner.commands.lock().expect("commands lock").as_ref() {
+            let _ = tx.try_send(Command::Wake);
+        }
+    }
+
+    /// History search (works with the hub down, D18).
+    pub fn search(&self, query: &str) -> Result<Vec<SearchHit>, DeskError> {
+        let account = self.account_key()?;
+        Ok(self
+            .inner
+            .cache
+            .lock()
+            .expect("cache lock")
+            .search(&account, query)?)
+    }
+
+    /// A conversation's cached thread, paged backwards from `before`.
+    pub fn thread(
+        &self,
+        conversation: &ConversationRef,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<pupitre_protocol::Message>, DeskError> {
+        let account = self.account_key()?;
+        Ok(self.inner.cache.lock().expect("cache lock").thread(
+            &account,
+            conversation,
+            before,
+            limit,
+        )?)
+    }
+
+    /// Canned responses: fresh from the hub when online (and cached), else from the cache.
+    pub async fn canned_responses(&self) -> Result<Vec<serde_json::Value>, DeskError> {
+        let account = self.account_key()?;
+        let (hub, token) = {
+            let state = self.inner.state.lock().expect("state lock");
+            (
+                state.account.as_ref().map(|a| a.hub.clone()),
+                state.tokens.as_ref().map(|t| t.access_token.clone()),
+            )
+        };
+        if let (Some(hub), Some(token)) = (hub, token)
+            && let Ok(serde_json::Value::Array(items)) =
+                session::get_json(&hub, "/api/canned-responses", &token).await
+        {
+            self.inner
+                .cache
+                .lock()
+                .expect("cache lock")
+                .set_canned(&account, &items)?;
+            return Ok(items);
+        }
+        Ok(self
+            .inner
+            .cache
+            .lock()
+            .expect("cache lock")
+            .canned(&account)?)
+    }
+}
+
+fn set_connection(inner: &Inner, state: ConnectionState) {
+    {
+        let mut s = inner.state.lock().expect("state lock");
+        if s.connection == state {
+            return;
+        }
+        s.connection = state.clone();
+    }
+    let _ = inner.events.send(DeskEvent::Connection { state });
+}
+
+fn backoff(attempt: u32) -> Duration {
+    let base = MIN_BACKOFF
+        .saturating_mul(1 << attempt.min(8))
+        .min(MAX_BACKOFF);
+    base.mul_f64(rand::rng().random_range(0.5..=1.0))
+}
+
+/// The connection task: connect, serve, reconnect; until the desk stops it.
+async fn run(inner: Arc<Inner>, mut commands: mpsc::Receiver<Command>) {
+    let mut attempt = 0u32;
+    // Actions waiting for their ack, by client id.
+    let mut waiting: HashMap<ClientId, oneshot::Sender<Result<(), DeskError>>> = HashMap::new();
+    loop {
+        set_connection(&inner, ConnectionState::Connecting);
+        let reason = match serve(&inner, &mut commands, &mut waiting).await {
+            Ok(()) => return,
+            Err(e) => e,
+        };
+        for (_, reply) in waiting.drain() {
+            let _ = reply.send(Err(DeskError::new(
+                DeskErrorCode::Offline,
+                "the connection dropped; try again",
+            )));
+        }
+        if reason.code == DeskErrorCode::LoggedOut {
+            set_connection(&inner, ConnectionState::LoggedOut);
+            return;
+        }
+        tracing::warn!(reason = %reason.message, "connection to the hub dropped");
+        let wait = backoff(attempt);
+        attempt = attempt.saturating_add(1);
+        set_connection(
+            &inner,
+            ConnectionState::Offline {
+                retry_at: now_ms() + wait.as_millis() as Millis,
+                reason: reason.message,
+            },
+        );
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(deadline) => break,
+                cmd = commands.recv() => match cmd {
+                    None => return,
+                    Some(Command::Wake) => break,
+                    Some(Command::Send { reply: Some(reply), .. }) => {
+                        let _ = reply.send(Err(DeskError::new(DeskErrorCode::Offline, "the hub is out of reach")));
+                    }
+                    // A queued message stays in the outbox; it is sent after the reconnect.
+                    Some(Command::Send { .. }) => {}
+                },
+            }
+        }
+        if attempt > 0
+            && matches!(
+                inner.state.lock().expect("state lock").connection,
+                ConnectionState::Online
+            )
+        {
+            attempt = 0;
+        }
+    }
+}
+
+/// A fresh access token (refreshing it when it is about to expire).
+async fn access_token(inner: &Inner) -> Result<(String, String, String), DeskError> {
+    let (account, tokens, remember) = {
+        let s = inner.state.lock().expect("state lock");
+        (s.account.clone(), s.tokens.clone(), s.remember)
+    };
+    let account =
+        account.ok_or_else(|| DeskError::new(DeskErrorCode::LoggedOut, "log in first"))?;
+    let mut tokens =
+        tokens.ok_or_else(|| DeskError::new(DeskErrorCode::LoggedOut, "log in first"))?;
+    if tokens.expires_at < now_ms() + REFRESH_MARGIN {
+        tokens = match session::refresh(&account.hub, &tokens.refresh_token).await {
+            Ok(t) => t,
+            Err(e) if e.code == DeskErrorCode::Hub(ErrorCode::Unauthorized) => {
+                return Err(DeskError::new(
+                    DeskErrorCode::LoggedOut,
+                    "the session ended; log in again",
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        if remember {
+            let _ = inner
+                .credentials
+                .save(&account.key(), &tokens.refresh_token);
+        }
+        inner.state.lock().expect("state lock").tokens = Some(tokens.clone());
+    }
+    Ok((account.hub.clone(), account.key(), tokens.access_token))
+}
+
+/// One connection's life. `Ok` when the desk stopped it; `Err` when it dropped.
+async fn serve(
+    inner: &Arc<Inner>,
+    commands: &mut mpsc::Receiver<Command>,
+    waiting: &mut HashMap<ClientId, oneshot::Sender<Result<(), DeskError>>>,
+) -> Result<(), DeskError> {
+    let (hub, account, token) = access_token(inner).await?;
+    let last_seq = inner.cache.lock().expect("cache lock").last_seq(&account)?;
+    let (mut ws, _) = tokio_tungstenite::connect_async(session::ws_url(&hub))
+        .await
+        .map_err(|e| {
+            DeskError::new(
+                DeskErrorCode::HubUnreachable,
+                format!("cannot reach the hub: {e}"),
+            )
+        })?;
+    let hello = AgentClientFrame::Hello {
+        version: PROTOCOL_VERSION,
+        token,
+        last_seq,
+    };
+    let drop_err = |e: tokio_tungstenite::tungstenite::Error| {
+        DeskError::new(DeskErrorCode::HubUnreachable, e.to_string())
+    };
+    ws.send(WsMessage::text(
+        serde_json::to_string(&hello).expect("serialize"),
+    ))
+    .await
+    .map_err(drop_err)?;
+    let mut welcomed = false;
+    loop {
+        tokio::select! {
+            frame = ws.next() => {
+                let text = match frame {
+                    Some(Ok(WsMessage::Text(t))) => t,
+                    Some(Ok(WsMessage::Close(c))) => {
+                        return Err(DeskError::new(DeskErrorCode::HubUnreachable, format!("the hub closed the connection: {c:?}")));
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => return Err(drop_err(e)),
+                    None => return Err(DeskError::new(DeskErrorCode::HubUnreachable, "the connection ended")),
+                };
+                let frame: AgentServerFrame = match serde_json::from_str(&text) {
+                    Ok(f) => f,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "unexpected frame from the hub");
+                        continue;
+                    }
+                };
+                if let AgentServerFrame::Error(e) = &frame
+                    && !welcomed
+                {
+                    // Refused at hello: an expired token is refreshed on the next attempt.
+                    if e.code == ErrorCode::Unauthorized
+                        && let Some(t) = inner.state.lock().expect("state lock").tokens.as_mut()
+                    {
+                        t.expires_at = 0;
+                    }
+                    return Err(DeskError::from(e.clone()));
+                }
+                if matches!(frame, AgentServerFrame::Welcome { .. }) {
+                    welcomed = true;
+                    on_frame(inner, &account, frame, waiting);
+                    set_connection(inner, ConnectionState::Online);
+                    // Resend what was never acknowledged, in order; the hub applies each once.
+                    let pending = inner.cache.lock().expect("cache lock").outbox_pending(&account)?;
+                    for item in pending {
+                        ws.send(WsMessage::text(item.frame)).await.map_err(drop_err)?;
+                    }
+                } else {
+                    on_frame(inner, &account, frame, waiting);
+                }
+            }
+            cmd = commands.recv() => match cmd {
+                None => {
+                    let _ = ws.close(None).await;
+                    return Ok(());
+                }
+                Some(Command::Wake) => {}
+                Some(Command::Send { client_id, text, reply }) => {
+                    if !welcomed {
+                        if let Some(reply) = reply {
+                            let _ = reply.send(Err(DeskError::new(DeskErrorCode::Offline, "still connecting")));
+                        }
+                        continue;
+                    }
+                    if let (Some(id), Some(reply)) = (client_id, reply) {
+                        waiting.insert(id, reply);
+                    }
+                    ws.send(WsMessage::text(text)).await.map_err(drop_err)?;
+                }
+            },
+        }
+    }
+}
+
+fn on_frame(
+    inner: &Inner,
+    account: &str,
+    frame: AgentServerFrame,
+    waiting: &mut HashMap<ClientId, oneshot::Sender<Result<(), DeskError>>>,
+) {
+    let events = &inner.events;
+    match frame {
+        AgentServerFrame::Welcome {
+            agent, seq, desk, ..
+        } => {
+            inner.state.lock().expect("state lock").profile = Some(agent.clone());
+            let _ = events.send(DeskEvent::Profile { profile: agent });
+            if let Some(desk) = desk {
+                {
+                    let mut cache = inner.cache.lock().expect("cache lock");
+                    let _ = cache.store_messages(
+                        account,
+                        desk.conversations.iter().flat_map(|c| c.messages.iter()),
+                    );
+                    let _ = cache.set_last_seq(account, seq);
+                }
+                let mut state = inner.state.lock().expect("state lock");
+                state.conversations = desk
+                    .conversations
+                    .iter()
+                    .map(|c| (c.reference.clone(), c.clone()))
+                    .collect();
+                drop(state);
+                let _ = events.send(DeskEvent::Desk {
+                    conversations: desk.conversations,
+                });
+            }
+        }
+        AgentServerFrame::Event { seq, event } => {
+            {
+                let mut cache = inner.cache.lock().expect("cache lock");
+                match &event {
+                    AgentEvent::Message { message } => {
+                        let _ = cache.store_message(account, message);
+                    }
+                    AgentEvent::ConversationAssigned { conversation, .. } => {
+                        let _ = cache.store_messages(account, conversation.messages.iter());
+                    }
+                    _ => {}
+                }
+                let _ = cache.set_last_seq(account, seq);
+            }
+            apply(&mut inner.state.lock().expect("state lock"), &event);
+            let _ = events.send(DeskEvent::Hub { seq, event });
+        }
+        AgentServerFrame::Ack { client_id } => {
+            let was_pending = inner
+                .cache
+                .lock()
+                .expect("cache lock")
+                .outbox_sent(client_id, now_ms())
+                .unwrap_or(false);
+            if let Some(reply) = waiting.remove(&client_id) {
+                let _ = reply.send(Ok(()));
+            }
+            if was_pending {
+                let conversation = conversation_of_ack(inner, client_id);
+                let _ = events.send(DeskEvent::Outbox {
+                    client_id,
+                    conversation,
+                    state: OutboxState::Sent,
+                    error: None,
+                });
+            }
+        }
+        AgentServerFrame::Error(e) => {
+            let Some(client_id) = e.client_id else {
+                tracing::warn!(code = e.code.as_str(), message = %e.message, "the hub refused a frame");
+                return;
+            };
+            if let Some(reply) = waiting.remove(&client_id) {
+                let _ = reply.send(Err(e.into()));
+                return;
+            }
+            // A queued message the hub refused (the conversation left the desk…): not resent.
+            let was_pending = inner
+                .cache
+                .lock()
+                .expect("cache lock")
+                .outbox_sent(client_id, now_ms())
+                .unwrap_or(false);
+            if was_pending {
+                let conversation = conversation_of_ack(inner, client_id);
+                let _ = events.send(DeskEvent::Outbox {
+                    client_id,
+                    conversation,
+                    state: OutboxState::Refused,
+                    error: Some(e.message),
+                });
+            }
+        }
+        AgentServerFrame::VisitorDraft { conversation, text } => {
+            let _ = events.send(DeskEvent::VisitorDraft { conversation, text });
+        }
+        AgentServerFrame::VisitorPresence {
+            conversation,
+            online,
+        } => {
+            if let Some(c) = inner
+                .state
+                .lock()
+                .expect("state lock")
+                .conversations
+                .get_mut(&conversation)
+            {
+                c.visitor_online = online;
+            }
+            let _ = events.send(DeskEvent::VisitorPresence {
+                conversation,
+                online,
+            });
+        }
+        AgentServerFrame::Pong => {}
+    }
+}
+
+/// The conversation a message in the outbox was for (from its stored frame).
+fn conversation_of_ack(inner: &Inner, client_id: ClientId) -> ConversationRef {
+    inner
+        .cache
+        .lock()
+        .expect("cache lock")
+        .outbox_conversation(client_id)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| ConversationRef(String::new()))
+}
+
+/// Keeps the desk's conversations in step with the hub's events.
+fn apply(state: &mut State, event: &AgentEvent) {
+    match event {
+        AgentEvent::ConversationAssigned { conversation, .. } => {
+            state
+                .conversations
+                .insert(conversation.reference.clone(), conversation.clone());
+        }
+        AgentEvent::ConversationRemoved { conversation, .. } => {
+            state.conversations.remove(conversation);
+        }
+        AgentEvent::Message { message } => {
+            if let Some(c) = state.conversations.get_mut(&message.conversation)
+                && !c.messages.iter().any(|m| m.id == message.id)
+            {
+                match message.author {
+                    pupitre_protocol::Author::Visitor => {
+                        c.waiting_since.get_or_insert(message.at);
+                    }
+                    pupitre_protocol::Author::Agent { .. }
+                        if matches!(message.body, pupitre_protocol::Body::Text { .. }) =>
+                    {
+                        c.waiting_since = None;
+                        c.last_agent_message_at = Some(message.at);
+                    }
+                    _ => {}
+                }
+                c.messages.push(message.clone());
+            }
+        }
+        AgentEvent::StatusChanged { statuses } => {
+            if let Some(p) = state.profile.as_mut() {
+                p.statuses = statuses.clone();
+            }
+        }
+        AgentEvent::SlotLimitChanged { limit, max } => {
+            if let Some(p) = state.profile.as_mut() {
+                p.slot_limit = *limit;
+                p.slot_max = *max;
+            }
+        }
+        AgentEvent::VisitorUpdated {
+            conversation,
+            visitor,
+        } => {
+            if let Some(c) = state.conversations.get_mut(conversation) {
+                c.visitor = visitor.clone();
+            }
+        }
+        AgentEvent::TimeoutReminder { .. } => {}
+    }
+}

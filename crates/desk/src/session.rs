@@ -1,0 +1,147 @@
+//! Login, refresh and logout over the hub's HTTP API.
+
+use pupitre_protocol::{AgentId, ErrorCode, Millis};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DeskError, DeskErrorCode};
+
+/// What `/api/login` and `/api/refresh` answer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: Millis,
+    pub agent_id: AgentId,
+    pub project: String,
+}
+
+/// `http://host:port` as typed by the agent, normalized (no trailing slash; `http://` added
+/// when no scheme is given).
+pub fn normalize_hub(hub: &str) -> Result<String, DeskError> {
+    let hub = hub.trim().trim_end_matches('/');
+    if hub.is_empty() {
+        return Err(DeskError::new(
+            DeskErrorCode::InvalidInput,
+            "type the hub's address",
+        ));
+    }
+    let hub = if hub.contains("://") {
+        hub.to_owned()
+    } else {
+        format!("http://{hub}")
+    };
+    if !(hub.starts_with("http://") || hub.starts_with("https://")) {
+        return Err(DeskError::new(
+            DeskErrorCode::InvalidInput,
+            "the hub's address starts with http:// or https://",
+        ));
+    }
+    Ok(hub)
+}
+
+pub fn ws_url(hub: &str) -> String {
+    if let Some(rest) = hub.strip_prefix("https://") {
+        format!("wss://{rest}/ws/agent")
+    } else {
+        format!("ws://{}/ws/agent", hub.trim_start_matches("http://"))
+    }
+}
+
+async fn post(
+    hub: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> Result<reqwest::Response, DeskError> {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(15))
+        .build()
+        .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))?
+        .post(format!("{hub}{path}"))
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| {
+            DeskError::new(
+                DeskErrorCode::HubUnreachable,
+                format!("cannot reach the hub at {hub}: {e}"),
+            )
+        })
+}
+
+async fn tokens(response: reqwest::Response) -> Result<Tokens, DeskError> {
+    if response.status().is_success() {
+        return response.json().await.map_err(|e| {
+            DeskError::new(
+                DeskErrorCode::HubUnreachable,
+                format!("unexpected answer from the hub: {e}"),
+            )
+        });
+    }
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    let code: Option<ErrorCode> = serde_json::from_value(body["code"].clone()).ok();
+    let message = body["message"]
+        .as_str()
+        .unwrap_or("the hub refused")
+        .to_owned();
+    Err(DeskError::new(
+        code.map_or(DeskErrorCode::Internal, DeskErrorCode::Hub),
+        message,
+    ))
+}
+
+pub async fn login(hub: &str, email: &str, password: &str) -> Result<Tokens, DeskError> {
+    tokens(
+        post(
+            hub,
+            "/api/login",
+            serde_json::json!({"email": email, "password": password}),
+        )
+        .await?,
+    )
+    .await
+}
+
+pub async fn refresh(hub: &str, refresh_token: &str) -> Result<Tokens, DeskError> {
+    tokens(
+        post(
+            hub,
+            "/api/refresh",
+            serde_json::json!({"refresh_token": refresh_token}),
+        )
+        .await?,
+    )
+    .await
+}
+
+pub async fn logout(hub: &str, refresh_token: &str) {
+    let _ = post(
+        hub,
+        "/api/logout",
+        serde_json::json!({"refresh_token": refresh_token}),
+    )
+    .await;
+}
+
+pub async fn get_json(
+    hub: &str,
+    path: &str,
+    access_token: &str,
+) -> Result<serde_json::Value, DeskError> {
+    let response = reqwest::Client::new()
+        .get(format!("{hub}{path}"))
+        .bearer_auth(access_token)
+        .timeout(std::time::Duration::from_secs(15))
+        .send()
+        .await
+        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(DeskError::new(
+            DeskErrorCode::Hub(ErrorCode::Unauthorized),
+            format!("{path}: {}", response.status()),
+        ));
+    }
+    response
+        .json()
+        .await
+        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))
+}

@@ -1,0 +1,400 @@
+//! The desk against a real hub on port 0 (real WebSockets, real SQLite files on both sides):
+//! login and keyring, assignment, reply, a hub restart with messages typed while it was down,
+//! and the offline cache (D17–D19, R12).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pupitre_desk::credentials::{Credentials, NoKeyring, OsKeyring};
+use pupitre_desk::{ConnectionState, Desk, DeskEvent, DeskOptions, OutboxState};
+use pupitre_protocol::agent::{AgentEvent, Role};
+use pupitre_protocol::visitor::{VisitorClientFrame, VisitorEvent, VisitorServerFrame};
+use pupitre_protocol::{Author, Body, ConversationRef};
+use pupitre_server::RunningHub;
+use pupitre_server::admin::{self, NewAgentRequest};
+use pupitre_server::client::VisitorConn;
+use pupitre_server::clock::Clock;
+use pupitre_server::store::SqliteStore;
+use tokio::sync::broadcast;
+
+const PASSWORD: &str = "password-123";
+const WAIT: Duration = Duration::from_secs(20);
+
+fn seed(db: &std::path::Path) {
+    let mut store = SqliteStore::open(db).unwrap();
+    let project = admin::create_project(&mut store, "TEST", "Test shop").unwrap();
+    admin::create_group(&mut store, project, "Sales", None).unwrap();
+    admin::create_canned(
+        &mut store,
+        project,
+        None,
+        admin::NewCannedRequest {
+            theme: "Greetings".into(),
+            title: "Hello".into(),
+            body: "Hello, how can I help?".into(),
+            shortcut: Some("/hello".into()),
+            language: "en".into(),
+        },
+    )
+    .unwrap();
+    admin::create_agent(
+        &mut store,
+        project,
+        NewAgentRequest {
+            email: "alice@test".into(),
+            name: "Alice".into(),
+            password: PASSWORD.into(),
+            role: Role::Agent,
+            slot_max: Some(3),
+            groups: vec!["Sales".into()],
+        },
+    )
+    .unwrap();
+}
+
+async fn wait_for<T>(
+    events: &mut broadcast::Receiver<DeskEvent>,
+    mut f: impl FnMut(&DeskEvent) -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("the expected desk event came")
+        {
+            Ok(e) => {
+                if let Some(t) = f(&e) {
+                    return t;
+                }
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
+async fn online(events: &mut broadcast::Receiver<DeskEvent>) {
+    wait_for(events, |e| {
+        matches!(
+            e,
+            DeskEvent::Connection {
+                state: ConnectionState::Online
+            }
+        )
+        .then_some(())
+    })
+    .await;
+}
+
+async fn visitor_say(v: &mut VisitorConn, text: &str) {
+    let client_id = uuid::Uuid::now_v7();
+    v.send(&VisitorClientFrame::SendMessage {
+        client_id,
+        text: text.into(),
+    })
+    .await
+    .unwrap();
+    loop {
+        match tokio::time::timeout(WAIT, v.recv()).await.unwrap().unwrap() {
+            VisitorServerFrame::Ack { client_id: id } if id == client_id => return,
+            VisitorServerFrame::Error(e) => panic!("{e:?}"),
+            _ => {}
+        }
+    }
+}
+
+fn agent_texts(frames: &[VisitorServerFrame]) -> Vec<String> {
+    frames
+        .iter()
+        .filter_map(|f| match f {
+            VisitorServerFrame::Event {
+                event: VisitorEvent::Message { message },
+                ..
+            } if matches!(message.author, Author::Agent { .. }) => match &message.body {
+                Body::Text { text } => Some(text.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    seed(&db);
+    let hub = RunningHub::start(&db, Clock::system()).await.unwrap();
+    let addr = hub.addr;
+    let desk = Desk::open(DeskOptions {
+        data_dir: dir.path().join("desk"),
+        credentials: Arc::new(NoKeyring),
+    })
+    .unwrap();
+    let mut events = desk.subscribe();
+    desk.login(&hub.http_url(), "alice@test", PASSWORD, false)
+        .await
+        .unwrap();
+    online(&mut events).await;
+    desk.act(pupitre_protocol::agent::AgentClientFrame::SetStatus {
+        client_id: uuid::Uuid::now_v7(),
+        channel: pupitre_protocol::Channel::Chat,
+        status: pupitre_protocol::ChosenStatus::Available,
+    })
+    .await
+    .unwrap();
+    let canned = desk.canned_responses().await.unwrap();
+    assert_eq!(canned[0]["shortcut"], "/hello");
+
+    // Assignment reaches the desk; the reply reaches the visitor.
+    let (mut visitor, welcome) = VisitorConn::connect(&hub.ws_url(), "TEST", None, None)
+        .await
+        .unwrap();
+    let VisitorServerFrame::Welcome { token, .. } = welcome else {
+        panic!()
+    };
+    visitor_say(&mut visitor, "Where is my order 4521?").await;
+    let conv: ConversationRef = wait_for(&mut events, |e| match e {
+        DeskEvent::Hub {
+            event: AgentEvent::ConversationAssigned { conversation, .. },
+            ..
+        } => Some(conversation.reference.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(desk.snapshot().conversations.len(), 1);
+    let id = desk
+        .send_message(conv.clone(), "It ships today.".into())
+        .await
+        .unwrap();
+    wait_for(&mut events, |e| matches!(e, DeskEvent::Outbox { client_id, state: OutboxState::Sent, conversation, .. } if *client_id == id && *conversation == conv).then_some(())).await;
+    let mut seen = vec![];
+    while let Ok(Some(f)) = visitor.recv_timeout(Duration::from_millis(500)).await {
+        seen.push(f);
+    }
+    assert_eq!(agent_texts(&seen), ["It ships today."]);
+    let visitor_seq = visitor.last_seq;
+    visitor.close().await;
+
+    // The hub goes down. The agent keeps typing: the messages wait in the outbox, pending.
+    hub.stop().await.unwrap();
+    wait_for(&mut events, |e| {
+        matches!(
+            e,
+            DeskEvent::Connection {
+                state: ConnectionState::Offline { .. }
+            }
+        )
+        .then_some(())
+    })
+    .await;
+    let a = desk
+        .send_message(conv.clone(), "Sorry, one more detail:".into())
+        .await
+        .unwrap();
+    let b = desk
+        .send_message(conv.clone(), "the tracking number is 42.".into())
+        .await
+        .unwrap();
+    let pending: Vec<_> = desk.snapshot().outbox.iter().map(|i| i.client_id).collect();
+    assert_eq!(pending, [a, b], "pending, in order");
+    assert!(
+        desk.act(pupitre_protocol::agent::AgentClientFrame::SetSlotLimit {
+            client_id: uuid::Uuid::now_v7(),
+            limit: 2
+        })
+        .await
+        .is_err(),
+        "actions need the hub"
+    );
+
+    // D18: history readable and searchable with the hub down.
+    let hits = desk.search("order 45").unwrap();
+    assert!(hits.iter().any(|h| h.conversation == conv), "{hits:?}");
+    let thread = desk.thread(&conv, None, 50).unwrap();
+    assert!(
+        thread
+            .iter()
+            .any(|m| matches!(&m.body, Body::Text { text } if text == "It ships today."))
+    );
+    assert_eq!(
+        desk.canned_responses().await.unwrap()[0]["shortcut"],
+        "/hello",
+        "canned responses from the cache"
+    );
+
+    // The hub comes back on the same address; a visitor message arrives before the desk is back.
+    let hub = RunningHub::start_at(&db, Clock::system(), addr)
+        .await
+        .unwrap();
+    let (mut visitor, _) = VisitorConn::connect(&hub.ws_url(), "TEST", Some(token), visitor_seq)
+        .await
+        .unwrap();
+    visitor_say(&mut visitor, "Hello? Still there?").await;
+    desk.reconnect_now();
+    online(&mut events).await;
+    let mut sent = vec![];
+    let mut visitor_msgs = vec![];
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while (sent.len() < 2 || visitor_msgs.is_empty()) && tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout_at(deadline, events.recv()).await {
+            Ok(Ok(DeskEvent::Outbox {
+                client_id,
+                state: OutboxState::Sent,
+                ..
+            })) => sent.push(client_id),
+            Ok(Ok(DeskEvent::Hub {
+                event: AgentEvent::Message { message },
+                ..
+            })) if message.author == Author::Visitor => visitor_msgs.push(message),
+            _ => {}
+        }
+    }
+    assert_eq!(sent, [a, b], "each queued message sent once, in order");
+    assert_eq!(
+        visitor_msgs.len(),
+        1,
+        "the message missed while away arrives once"
+    );
+    let mut seen = vec![];
+    while let Ok(Some(f)) = visitor.recv_timeout(Duration::from_millis(700)).await {
+        seen.push(f);
+    }
+    assert_eq!(
+        agent_texts(&seen),
+        ["Sorry, one more detail:", "the tracking number is 42."],
+        "once each, in order"
+    );
+    let on_desk = desk.snapshot().conversations;
+    let ids: Vec<i64> = on_desk[0].messages.iter().map(|m| m.id).collect();
+    let mut dedup = ids.clone();
+    dedup.dedup();
+    assert_eq!(ids, dedup, "no duplicate on the desk");
+    assert!(desk.snapshot().outbox.is_empty());
+    desk.logout().await;
+    hub.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d19_without_a_keyring_remember_me_warns_and_the_desk_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    seed(&db);
+    let hub = RunningHub::start(&db, Clock::system()).await.unwrap();
+    let desk = Desk::open(DeskOptions {
+        data_dir: dir.path().join("desk"),
+        credentials: Arc::new(NoKeyring),
+    })
+    .unwrap();
+    let mut events = desk.subscribe();
+    desk.login(&hub.http_url(), "alice@test", PASSWORD, true)
+        .await
+        .unwrap();
+    online(&mut events).await;
+    assert!(desk.snapshot().keyring_warning.is_some());
+    // Next launch: nothing to restore, the login form shows.
+    let again = Desk::open(DeskOptions {
+        data_dir: dir.path().join("desk"),
+        credentials: Arc::new(NoKeyring),
+    })
+    .unwrap();
+    assert!(!again.restore_session().await.unwrap());
+    // Bad password and unreachable hub are told apart.
+    let e = again
+        .login(&hub.http_url(), "alice@test", "wrong", false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code.as_str(), "unauthorized");
+    let e = again
+        .login("http://127.0.0.1:9", "alice@test", PASSWORD, false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code.as_str(), "hub_unreachable");
+    desk.logout().await;
+    hub.stop().await.unwrap();
+}
+
+/// Runs `inner` in a private D-Bus session with an unlocked gnome-keyring (the real Secret
+/// Service), in a throwaway HOME.
+#[test]
+fn d19_login_and_keyring_round_trip() {
+    let home = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let status = std::process::Command::new("dbus-run-session")
+        .arg("--")
+        .arg("sh")
+        .arg("-c")
+        .arg(r#"printf 'test' | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$0" --exact keyring_inner --ignored --nocapture"#)
+        .arg(&exe)
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_RUNTIME_DIR", home.path())
+        .env("PUPITRE_KEYRING_TEST", "1")
+        .status()
+        .expect("dbus-run-session and gnome-keyring-daemon are installed (make deps)");
+    assert!(status.success(), "the keyring round trip failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by d19_login_and_keyring_round_trip inside a private D-Bus session"]
+async fn keyring_inner() {
+    assert!(
+        std::env::var_os("PUPITRE_KEYRING_TEST").is_some(),
+        "run through d19_login_and_keyring_round_trip"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    seed(&db);
+    let hub = RunningHub::start(&db, Clock::system()).await.unwrap();
+    let options = || DeskOptions {
+        data_dir: dir.path().join("desk"),
+        credentials: Arc::new(OsKeyring),
+    };
+    let desk = Desk::open(options()).unwrap();
+    let mut events = desk.subscribe();
+    desk.login(&hub.http_url(), "alice@test", PASSWORD, true)
+        .await
+        .unwrap();
+    online(&mut events).await;
+    assert_eq!(
+        desk.snapshot().keyring_warning,
+        None,
+        "the keyring took the token"
+    );
+    let account = format!("alice@test|{}", hub.http_url());
+    let stored = OsKeyring
+        .load(&account)
+        .unwrap()
+        .expect("the refresh token is in the keyring");
+    assert!(!stored.is_empty());
+    // No secret in the cache file.
+    let file = std::fs::read(dir.path().join("desk").join("desk.db")).unwrap();
+    assert!(
+        !file.windows(stored.len()).any(|w| w == stored.as_bytes()),
+        "the token leaked into the cache file"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("desk").join("desk.db"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    drop(events);
+    // "Remember me": a new launch restores the session from the keyring, rotating the token.
+    let relaunched = Desk::open(options()).unwrap();
+    let mut events = relaunched.subscribe();
+    assert!(relaunched.restore_session().await.unwrap());
+    online(&mut events).await;
+    let rotated = OsKeyring.load(&account).unwrap().unwrap();
+    assert_ne!(rotated, stored, "the refresh token rotated");
+    // Logout erases it.
+    relaunched.logout().await;
+    assert_eq!(OsKeyring.load(&account).unwrap(), None);
+    let third = Desk::open(options()).unwrap();
+    assert!(!third.restore_session().await.unwrap());
+    desk.logout().await;
+    hub.stop().await.unwrap();
+}
