@@ -37,6 +37,8 @@ pub fn app(hub: Arc<Hub>) -> Router {
             get(canned_list).post(canned_create),
         )
         .route("/api/conversations", get(conversations_list))
+        .route("/api/agents", get(agents_list))
+        .route("/api/groups", get(groups_list))
         .route("/api/conversations/{reference}", get(conversation_read))
         .route(
             "/api/admin/projects",
@@ -499,6 +501,9 @@ pub struct ConversationDoc {
     pub created_at: Millis,
     pub conversation_type: Option<String>,
     pub visitor: pupitre_protocol::agent::VisitorCard,
+    /// While snoozed (R5): when it wakes, and whether it comes back to the same agent.
+    pub snoozed_until: Option<Millis>,
+    pub keep: Option<bool>,
     /// With `GET /api/conversations/{reference}` only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub messages: Vec<pupitre_protocol::Message>,
@@ -552,6 +557,14 @@ fn doc(
         created_at: row.record.created_at,
         conversation_type: row.conversation_type.clone(),
         visitor,
+        snoozed_until: match row.record.state {
+            pupitre_routing::ConversationState::Snoozed { until, .. } => Some(until),
+            _ => None,
+        },
+        keep: match row.record.state {
+            pupitre_routing::ConversationState::Snoozed { keep, .. } => Some(keep),
+            _ => None,
+        },
         messages,
     })
 }
@@ -572,7 +585,10 @@ async fn conversations_list(
             let rows = s.live_conversations(c.project)?;
             let mut docs = vec![];
             for row in rows {
-                if may_read(&c, &groups, &row, false) {
+                // The agent's own snoozed conversations are part of their desk (D8).
+                let snoozed_by_me = matches!(row.record.state,
+                    pupitre_routing::ConversationState::Snoozed { by, .. } if by == c.agent);
+                if snoozed_by_me || may_read(&c, &groups, &row, false) {
                     docs.push(doc(s, &project.code, row, vec![])?);
                 }
             }
@@ -614,4 +630,75 @@ async fn conversation_read(
         .map(Json)
     })
     .await
+}
+
+/// An agent as the transfer dialog shows it (R7, D9).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct AgentInfo {
+    pub id: AgentId,
+    pub name: String,
+    /// On the chat channel, now.
+    pub availability: pupitre_protocol::Availability,
+    pub groups: Vec<pupitre_protocol::GroupId>,
+}
+
+/// `GET /api/agents`: the project's agents with their live availability.
+async fn agents_list(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<AgentInfo>>> {
+    let c = caller(&hub, &headers)?;
+    let agents = hub.with_store(|s| s.agents(c.project))?;
+    let project = hub
+        .project(c.project)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "project not served"))?;
+    let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
+    let availability = project
+        .inspect(move |engine| {
+            ids.iter()
+                .map(|id| {
+                    engine
+                        .agent(*id)
+                        .and_then(|v| {
+                            v.availability
+                                .iter()
+                                .find(|(ch, _)| *ch == pupitre_protocol::Channel::Chat)
+                                .map(|(_, a)| *a)
+                        })
+                        .unwrap_or(pupitre_protocol::Availability::Offline)
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the project's writer is not running"))?;
+    Ok(Json(
+        agents
+            .into_iter()
+            .zip(availability)
+            .map(|(a, availability)| AgentInfo {
+                id: a.id,
+                name: a.name,
+                availability,
+                groups: a.groups,
+            })
+            .collect(),
+    ))
+}
+
+/// `GET /api/groups`: the project's groups (transfer targets).
+async fn groups_list(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<pupitre_protocol::agent::GroupInfo>>> {
+    let c = caller(&hub, &headers)?;
+    let groups = hub.with_store(|s| s.groups(c.project))?;
+    Ok(Json(
+        groups
+            .into_iter()
+            .map(|g| pupitre_protocol::agent::GroupInfo {
+                id: g.id,
+                name: g.name,
+            })
+            .collect(),
+    ))
 }

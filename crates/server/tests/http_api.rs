@@ -217,6 +217,57 @@ async fn login_refresh_logout_and_admin_api() {
         .unwrap();
     assert_eq!(list.len(), 1);
 
+    // The transfer dialog's lists: agents with their live availability, groups.
+    let agents: Vec<serde_json::Value> = http
+        .get(format!("{base}/api/agents"))
+        .bearer_auth(&dan.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let dan_info = agents.iter().find(|a| a["id"] == dan.id).unwrap();
+    assert_eq!(dan_info["availability"], "available");
+    let alice_info = agents.iter().find(|a| a["name"] == "alice").unwrap();
+    assert_eq!(alice_info["availability"], "offline");
+    let groups: Vec<serde_json::Value> = http
+        .get(format!("{base}/api/groups"))
+        .bearer_auth(&dan.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(groups.len(), 3, "Sales, Support, VIP");
+
+    // D8: the agent's snoozed conversations are listed, with when they wake.
+    let until = pupitre_server::clock::now_ms() + 3_600_000;
+    dan.request(pupitre_protocol::agent::AgentClientFrame::Snooze {
+        client_id: cid(),
+        conversation: pupitre_protocol::ConversationRef(conv.into()),
+        until,
+        keep: true,
+    })
+    .await;
+    let list: Vec<serde_json::Value> = http
+        .get(format!("{base}/api/conversations"))
+        .bearer_auth(&dan.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let snoozed = list
+        .iter()
+        .find(|c| c["reference"] == conv)
+        .expect("the snoozed conversation is listed");
+    assert_eq!(snoozed["state"], "snoozed");
+    assert_eq!(snoozed["snoozed_until"], until);
+    assert_eq!(snoozed["keep"], true);
+
     // Health and metrics.
     assert_eq!(
         http.get(format!("{base}/healthz"))
