@@ -1,0 +1,50 @@
+/** What a thread shows under each filter chip (D13), and the text of thread events. */
+import type { Message, ThreadEvent } from "./protocol";
+import { dateTime } from "./format";
+import { t } from "./i18n/i18n";
+
+export type ThreadFilter = "all" | "visitor" | "agent" | "actions" | "navigation";
+export const FILTERS: ThreadFilter[] = ["all", "visitor", "agent", "actions", "navigation"];
+
+export function inFilter(message: Message, filter: ThreadFilter): boolean {
+  const { author, body } = message;
+  switch (filter) {
+    case "all":
+      return true;
+    case "visitor":
+      return author.kind === "visitor" && body.kind === "text";
+    case "agent":
+      return (author.kind === "agent" && body.kind === "text") || body.kind === "comment";
+    case "actions":
+      return (body.kind === "event" && body.event.kind !== "navigated") || body.kind === "sentence";
+    case "navigation":
+      return body.kind === "event" && body.event.kind === "navigated";
+  }
+}
+
+/** "Alice paused this conversation until Sat 15 Mar, 09:00". */
+export function eventText(event: ThreadEvent): string {
+  switch (event.kind) {
+    case "assigned":
+      return t("event.assigned", { agent: event.agent });
+    case "snoozed":
+      return t(event.keep ? "event.snoozed_keep" : "event.snoozed", { agent: event.agent, date: dateTime(event.until) });
+    case "woke":
+      return t("event.woke");
+    case "transferred":
+      return event.from === null
+        ? t("event.transferred_auto", { to: event.to })
+        : t("event.transferred", { from: event.from, to: event.to });
+    case "closed":
+      if (event.by === null) return t("event.closed_auto");
+      return event.conversation_type === null
+        ? t("event.closed", { by: event.by })
+        : t("event.closed_type", { by: event.by, type: event.conversation_type });
+    case "reopened":
+      return t("event.reopened");
+    case "navigated":
+      return event.title ?? event.url;
+    case "email_left":
+      return t("event.email_left");
+  }
+}

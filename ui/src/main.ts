@@ -1,0 +1,57 @@
+/**
+ * Entry: inside Tauri (`__TAURI_INTERNALS__`), the real backend; in a plain browser (dev
+ * server, screenshots), the FakeBackend with demo data. Demo URL parameters: `?lang=fr|en`,
+ * `?panes=1|2|4`, `?dialog=snooze|transfer|close|logout|canned`, `?screen=login`,
+ * `?offline=1`, `?still=1` (no animation).
+ */
+import "@fontsource/inter/latin-400.css";
+import "@fontsource/inter/latin-500.css";
+import "@fontsource/inter/latin-600.css";
+import "@fontsource/inter/latin-700.css";
+import "@fontsource/inter/latin-400-italic.css";
+import "@fontsource/inter/latin-ext-400.css";
+import "./app.css";
+import { mount } from "svelte";
+import App from "./App.svelte";
+import type { Backend } from "./lib/backend";
+import { setLang } from "./lib/i18n/i18n";
+import type { Desk, Layout } from "./lib/state/desk.svelte";
+import type { Overlay } from "./lib/state/overlay.svelte";
+
+async function main() {
+  const target = document.getElementById("app")!;
+  if ("__TAURI_INTERNALS__" in window) {
+    const { TauriBackend } = await import("./lib/tauri-backend");
+    mount(App, { target, props: { backend: new TauriBackend() } });
+    return;
+  }
+
+  const params = new URLSearchParams(location.search);
+  const langParam = params.get("lang");
+  if (langParam === "fr" || langParam === "en") setLang(langParam);
+  const [{ FakeBackend }, { demoData, animateDemo }] = await Promise.all([
+    import("./lib/fake-backend"),
+    import("./lib/demo"),
+  ]);
+  const backend = new FakeBackend(demoData(Date.now()), {
+    latency: 120,
+    loggedIn: params.get("screen") !== "login",
+    openInBrowser: true,
+  });
+  const ready = ({ desk, overlay }: { desk: Desk; overlay: Overlay }) => {
+    const panes = Number(params.get("panes"));
+    if (panes === 2 || panes === 4) desk.setLayout(panes as Layout);
+    if (params.get("offline") === "1") backend.setConnection({ state: "offline", retry_at: Date.now() + 5000 });
+    const dialog = params.get("dialog");
+    const ref = desk.conversations.find((c) => c.waiting_since !== null)?.reference ?? desk.focused;
+    if ((dialog === "snooze" || dialog === "transfer" || dialog === "close") && ref) {
+      desk.open(ref);
+      overlay.show({ kind: dialog, reference: ref });
+    } else if (dialog === "logout" || dialog === "canned") overlay.show({ kind: dialog });
+    if (params.get("still") !== "1") animateDemo(backend);
+    else backend.emit({ kind: "visitor_draft", conversation: "DEMO-1042", text: "Et si je commande aujourd'hui, je peux l'avoir avant sam…" });
+  };
+  mount(App, { target, props: { backend: backend as Backend, ready } });
+}
+
+main();
