@@ -2,7 +2,7 @@
  * Entry: inside Tauri (`__TAURI_INTERNALS__`), the real backend; in a plain browser (dev
  * server, screenshots), the FakeBackend with demo data. Demo URL parameters: `?lang=fr|en`,
  * `?panes=1|2|4`, `?dialog=snooze|transfer|close|logout|canned`, `?screen=login`,
- * `?offline=1`, `?still=1` (no animation).
+ * `?offline=1`, `?drawer=snoozed|history|canned`, `?still=1` (no animation).
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -42,6 +42,8 @@ async function main() {
     const panes = Number(params.get("panes"));
     if (panes === 2 || panes === 4) desk.setLayout(panes as Layout);
     if (params.get("offline") === "1") backend.setConnection({ state: "offline", retry_at: Date.now() + 5000 });
+    const drawer = params.get("drawer");
+    if (drawer === "snoozed" || drawer === "history" || drawer === "canned") overlay.drawer = drawer;
     const dialog = params.get("dialog");
     const ref = desk.conversations.find((c) => c.waiting_since !== null)?.reference ?? desk.focused;
     if ((dialog === "snooze" || dialog === "transfer" || dialog === "close") && ref) {

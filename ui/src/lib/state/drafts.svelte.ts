@@ -30,12 +30,6 @@ export class Drafts {
     this.#save();
   }
 
-  /** Forget drafts of conversations no longer on the desk. */
-  keepOnly(references: ConversationRef[]): void {
-    for (const ref of Object.keys(this.texts)) if (!references.includes(ref)) delete this.texts[ref];
-    this.#save();
-  }
-
   #save(): void {
     try {
       this.#storage?.setItem(this.#key, JSON.stringify(this.texts));
