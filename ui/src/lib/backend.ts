@@ -28,7 +28,11 @@ export type LocalErrorCode =
   /** The OS keyring refused; the password is not remembered (D19). */
   | "keyring_unavailable"
   /** The command needs the hub and the desk is offline (read-only cached mode, D18). */
-  | "offline";
+  | "offline"
+  /** Not logged in (or the session ended): the UI goes back to the login. */
+  | "logged_out"
+  /** The local SQLite cache failed. */
+  | "cache";
 
 export type DeskErrorCode = ErrorCode | LocalErrorCode;
 
@@ -63,10 +67,12 @@ export type LoginResult = {
 
 /** The link to the hub, as the Rust side sees it. */
 export type Connection =
+  | { state: "logged_out" }
   | { state: "connecting" }
   | { state: "online" }
-  /** `retry_at`: epoch ms of the next reconnection attempt, when one is planned. */
-  | { state: "offline"; retry_at: number | null };
+  /** `retry_at`: epoch ms of the next reconnection attempt, when one is planned; `reason`
+   * is for logs and tooltips, never matched on. */
+  | { state: "offline"; retry_at: number | null; reason?: string };
 
 /** A message typed on the desk, kept in the SQLite outbox until the hub acknowledges it (R12, D18). */
 export type OutboxItem = {
@@ -92,12 +98,15 @@ export type SnoozedItem = {
 
 /** What `snapshot()` returns: everything needed to draw the desk from scratch. */
 export type DeskState = {
-  profile: AgentProfile;
+  /** `null` only when logged out. */
+  profile: AgentProfile | null;
   connection: Connection;
   conversations: ConversationView[];
   snoozed: SnoozedItem[];
   /** Items not yet acknowledged (pending or failed). */
   outbox: OutboxItem[];
+  /** Set when "remember me" could not use a keyring: a notice, not an error. */
+  keyring_warning?: string | null;
 };
 
 /**
@@ -115,7 +124,9 @@ export type DeskEvent =
   /** The agent clicked a desktop notification (D17): show that conversation. */
   | { kind: "notification_opened"; conversation: ConversationRef }
   /** The hub sent a fresh desk (welcome with `desk`): replace everything. */
-  | { kind: "snapshot"; state: DeskState };
+  | { kind: "snapshot"; state: DeskState }
+  /** The snoozed list changed (D8): the whole list. */
+  | { kind: "snoozed"; items: SnoozedItem[] };
 
 export type Unsubscribe = () => void;
 

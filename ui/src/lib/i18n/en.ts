@@ -26,6 +26,9 @@ export const en = {
   "error.rate_limited": "Too many actions at once. Wait a moment and retry.",
   "error.conflict": "This already exists. Pick another shortcut.",
   "error.version_unsupported": "This desk is too old for the hub. Install the latest version.",
+  "error.logged_out": "Your session ended. Sign in again.",
+  "error.cache": "The local cache failed. Restart the desk; if it persists, tell your administrator.",
+  "connection.logged_out": "Logged out",
   "error.other": "Something went wrong ({code}). Try again; if it persists, tell your administrator.",
 
   "status.available": "Available",

@@ -28,6 +28,9 @@ export const fr: Record<keyof typeof en, string> = {
   "error.rate_limited": "Trop d'actions à la fois. Patientez un instant et réessayez.",
   "error.conflict": "Cela existe déjà. Choisissez un autre raccourci.",
   "error.version_unsupported": "Ce pupitre est trop ancien pour le hub. Installez la dernière version.",
+  "error.logged_out": "Votre session a pris fin. Reconnectez-vous.",
+  "error.cache": "Le cache local a échoué. Redémarrez le pupitre ; si cela persiste, prévenez votre administrateur.",
+  "connection.logged_out": "Déconnecté",
   "error.other": "Une erreur est survenue ({code}). Réessayez ; si elle persiste, prévenez votre administrateur.",
 
   "status.available": "Disponible",

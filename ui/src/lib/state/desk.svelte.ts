@@ -53,6 +53,8 @@ export class Desk {
   layout = $state<Layout>(1);
   panes = $state<ConversationRef[]>([]);
   focused = $state<ConversationRef | null>(null);
+  /** "Remember me" could not use the keyring (D19): a notice to show once. */
+  keyringWarning = $state<string | null>(null);
 
   /** The rail's badge: conversations waiting for the agent's reply. */
   waitingCount = $derived(this.conversations.filter((c) => c.waiting_since !== null).length);
@@ -75,7 +77,8 @@ export class Desk {
   }
 
   load(state: DeskState): void {
-    this.profile = state.profile;
+    if (state.profile !== null) this.profile = state.profile;
+    this.keyringWarning = state.keyring_warning ?? null;
     this.connection = state.connection;
     this.conversations = state.conversations.map((c) => ({ ...c }));
     this.snoozed = [...state.snoozed];
@@ -162,6 +165,9 @@ export class Desk {
         if (view) view.visitor_online = event.online;
         return;
       }
+      case "snoozed":
+        this.snoozed = [...event.items].sort((a, b) => a.until - b.until);
+        return;
       case "notification_opened":
         this.open(event.conversation);
         return;

@@ -174,3 +174,19 @@ describe("attach", () => {
     expect(d.conversation("DEMO-1044")!.waiting_since).toBeNull();
   });
 });
+
+describe("desk events from the Rust side", () => {
+  it("replaces the snoozed list, keeps the profile on a logged-out snapshot, keeps the keyring warning", () => {
+    const d = desk("A");
+    d.apply({ kind: "snoozed", items: [
+      { reference: "Z", visitor_name: null, until: T0 + 2, keep: false, last_visitor_text: null },
+      { reference: "Y", visitor_name: null, until: T0 + 1, keep: true, last_visitor_text: null },
+    ] });
+    expect(d.snoozed.map((s) => s.reference)).toEqual(["Y", "Z"]);
+    const profile = d.profile;
+    d.load({ ...state([]), profile: null, connection: { state: "logged_out" }, keyring_warning: "no secret service" });
+    expect(d.profile).toEqual(profile);
+    expect(d.connection.state).toBe("logged_out");
+    expect(d.keyringWarning).toBe("no secret service");
+  });
+});
