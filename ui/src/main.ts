@@ -41,7 +41,13 @@ async function main() {
   const ready = ({ desk, overlay }: { desk: Desk; overlay: Overlay }) => {
     const panes = Number(params.get("panes"));
     if (panes === 2 || panes === 4) desk.setLayout(panes as Layout);
-    if (params.get("offline") === "1") backend.setConnection({ state: "offline", retry_at: Date.now() + 5000 });
+    if (params.get("offline") === "1") {
+      backend.setConnection({ state: "offline", retry_at: Date.now() + 5000 });
+      const text = "Hello Tom, I'm looking at order 55120 right now.";
+      backend.sendMessage("DEMO-1044", text).then((localId) =>
+        desk.queued({ local_id: localId, conversation: "DEMO-1044", text, queued_at: Date.now(), state: "pending", error: null }),
+      );
+    }
     const drawer = params.get("drawer");
     if (drawer === "snoozed" || drawer === "history" || drawer === "canned") overlay.drawer = drawer;
     const dialog = params.get("dialog");

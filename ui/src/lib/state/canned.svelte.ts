@@ -39,7 +39,11 @@ export function matchCanned(list: CannedResponse[], query: string, language: str
     .map((x) => x.r);
 }
 
-const STOP = new Set(["est", "que", "qui", "pour", "avec", "dans", "this", "that", "with", "have", "your", "vous", "mon", "the", "and"]);
+// Words too common to say what a message is about (French and English, 4 letters or more).
+const STOP = new Set([
+  "pour", "avec", "dans", "vous", "nous", "avoir", "etre", "peux", "puis", "sont", "avez", "votre", "cette", "mais", "bien", "merci", "bonjour",
+  "this", "that", "with", "have", "your", "there", "what", "about", "will", "would", "could", "thanks", "hello",
+]);
 
 function words(text: string): string[] {
   return fold(text)
