@@ -1,0 +1,40 @@
+// Screenshots of the demo at 1440×860 into ui/screenshots/, with the system's Chromium (no
+// browser download). Run `npm run build && npx vite preview --port 4173` first, then
+// `npm run screenshots` (CHROMIUM=/path/to/chromium to override).
+import { chromium } from "playwright-core";
+
+const base = process.env.BASE ?? "http://127.0.0.1:4173/";
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu"],
+});
+const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
+const shot = (name) => page.screenshot({ path: new URL(`../screenshots/${name}.png`, import.meta.url).pathname });
+
+await page.goto(`${base}?lang=fr&screen=login`);
+await page.waitForSelector("form");
+await shot("login");
+
+await page.goto(`${base}?lang=fr&still=1`);
+await page.waitForSelector(".box");
+await shot("desk-1-pane");
+
+await page.goto(`${base}?lang=en&still=1&panes=4`);
+await page.waitForSelector(".box");
+await shot("desk-4-panes");
+
+await page.goto(`${base}?lang=en&still=1&offline=1&panes=2`);
+await page.waitForSelector("text=Waiting to be sent");
+await shot("desk-offline");
+
+// R7: an unavailable agent → warning and "Transfer anyway".
+await page.goto(`${base}?lang=fr&still=1&panes=2`);
+await page.waitForSelector(".box");
+await page.locator('section[aria-label^="DEMO-1042"]').getByRole("button", { name: "Transférer" }).click();
+await page.getByText("Marc Dubois").click();
+await page.getByLabel(/Commentaire/).fill("Client fidèle, garantie à prolonger.");
+await page.getByRole("button", { name: "Transférer", exact: true }).last().click();
+await page.waitForSelector("text=Transférer quand même");
+await shot("dialog-transfer");
+
+await browser.close();
