@@ -64,9 +64,9 @@ pub struct Cache {
     conn: Connection,
 }
 
-/// A message typed by the agent, kept until the hub acknowledged it.
+/// A frame typed by the agent, kept until the hub acknowledged it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboxItem {
+pub struct PendingFrame {
     pub client_id: ClientId,
     /// The frame's JSON.
     pub frame: String,
@@ -154,7 +154,7 @@ impl Cache {
     }
 
     /// What still waits for the hub's ack, oldest first.
-    pub fn outbox_pending(&self, account: &str) -> Result<Vec<OutboxItem>> {
+    pub fn outbox_pending(&self, account: &str) -> Result<Vec<PendingFrame>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT client_id, frame, created_at, sent_at FROM outbox
              WHERE account = ? AND sent_at IS NULL ORDER BY created_at, client_id",
@@ -166,7 +166,7 @@ impl Cache {
         for row in rows {
             let (id, frame, created_at, sent_at) = row?;
             if let Ok(client_id) = id.parse() {
-                items.push(OutboxItem {
+                items.push(PendingFrame {
                     client_id,
                     frame,
                     created_at,
@@ -175,6 +175,26 @@ impl Cache {
             }
         }
         Ok(items)
+    }
+
+    /// An outbox item, pending or not.
+    pub fn outbox_frame(&self, client_id: ClientId) -> Result<Option<PendingFrame>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT client_id, frame, created_at, sent_at FROM outbox WHERE client_id = ?",
+                [client_id.to_string()],
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?
+            .and_then(|(id, frame, created_at, sent_at)| {
+                id.parse().ok().map(|client_id| PendingFrame {
+                    client_id,
+                    frame,
+                    created_at,
+                    sent_at,
+                })
+            }))
     }
 
     /// The conversation an outbox item is for, read from its frame.

@@ -16,13 +16,13 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use pupitre_protocol::agent::{
     AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame, ConversationView,
 };
-use pupitre_protocol::{ClientId, ConversationRef, ErrorCode, Millis, PROTOCOL_VERSION, Seq};
+use pupitre_protocol::{ClientId, ConversationRef, ErrorCode, Millis, PROTOCOL_VERSION};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use crate::cache::{Cache, OutboxItem, SearchHit};
+use crate::cache::{Cache, PendingFrame, SearchHit};
 use crate::credentials::Credentials;
 use crate::error::{DeskError, DeskErrorCode};
 use crate::session::{self, Tokens};
@@ -57,7 +57,7 @@ pub enum ConnectionState {
     Online,
     /// Down; the next attempt is at `retry_at`.
     Offline {
-        retry_at: Millis,
+        retry_at: Option<Millis>,
         reason: String,
     },
 }
@@ -68,50 +68,82 @@ pub enum OutboxState {
     Pending,
     Sent,
     /// The hub refused it (e.g. the conversation left the desk); it will not be resent.
-    Refused,
+    Failed,
 }
 
-/// What the UI receives, in order.
+/// A message typed on the desk, kept in the outbox until the hub acknowledged it (D18).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutboxItem {
+    /// The client id sent to the hub.
+    pub local_id: ClientId,
+    pub conversation: ConversationRef,
+    pub text: String,
+    pub queued_at: Millis,
+    pub state: OutboxState,
+    pub error: Option<DeskError>,
+}
+
+/// A conversation this agent paused (R5, D8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnoozedItem {
+    pub reference: ConversationRef,
+    pub visitor_name: Option<String>,
+    pub until: Millis,
+    pub keep: bool,
+    pub last_visitor_text: Option<String>,
+}
+
+/// Events the desk adds to the hub's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum DeskEvent {
+pub enum LocalEvent {
     Connection {
-        state: ConnectionState,
-    },
-    /// A (re)connection's profile: statuses, slots, groups.
-    Profile {
-        profile: AgentProfile,
-    },
-    /// The desk was replaced by the hub's snapshot (fresh start, or too far behind).
-    Desk {
-        conversations: Vec<ConversationView>,
-    },
-    Hub {
-        seq: Seq,
-        event: AgentEvent,
+        connection: ConnectionState,
     },
     Outbox {
-        client_id: ClientId,
-        conversation: ConversationRef,
-        state: OutboxState,
-        error: Option<String>,
+        item: OutboxItem,
     },
+    /// Ephemeral: the visitor's live draft (D11).
     VisitorDraft {
         conversation: ConversationRef,
         text: String,
     },
+    /// Ephemeral: the visitor's presence dot.
     VisitorPresence {
         conversation: ConversationRef,
         online: bool,
     },
+    /// The agent clicked a desktop notification (D17).
+    NotificationOpened {
+        conversation: ConversationRef,
+    },
+    /// The desk was replaced (fresh start, or too far behind to resume): redraw from this.
+    Snapshot {
+        state: Box<DeskState>,
+    },
+    /// The snoozed list changed (D8).
+    Snoozed {
+        items: Vec<SnoozedItem>,
+    },
+}
+
+/// What the UI receives, in order: the hub's events as they are (`kind` of `AgentEvent`), and
+/// the desk's own.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum DeskEvent {
+    Hub(Box<AgentEvent>),
+    Local(LocalEvent),
 }
 
 /// Everything the UI needs to draw the desk now.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Snapshot {
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeskState {
     pub profile: Option<AgentProfile>,
     pub connection: ConnectionState,
     pub conversations: Vec<ConversationView>,
+    pub snoozed: Vec<SnoozedItem>,
+    /// Items not yet acknowledged.
     pub outbox: Vec<OutboxItem>,
     /// Set when "remember me" could not use a keyring: say it, keep working.
     pub keyring_warning: Option<String>,
@@ -135,6 +167,7 @@ struct State {
     profile: Option<AgentProfile>,
     connection: ConnectionState,
     conversations: BTreeMap<ConversationRef, ConversationView>,
+    snoozed: BTreeMap<ConversationRef, SnoozedItem>,
     keyring_warning: Option<String>,
     remember: bool,
 }
@@ -151,6 +184,8 @@ enum Command {
 }
 
 struct Inner {
+    /// A weak link to itself, so the connection task can build snapshots.
+    this: std::sync::Weak<Inner>,
     cache: Mutex<Cache>,
     credentials: Arc<dyn Credentials>,
     state: Mutex<State>,
@@ -176,7 +211,8 @@ impl Desk {
         let cache = Cache::open(&options.data_dir.join("desk.db"))?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Ok(Self {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|this| Inner {
+                this: this.clone(),
                 cache: Mutex::new(cache),
                 credentials: options.credentials,
                 state: Mutex::new(State {
@@ -185,6 +221,7 @@ impl Desk {
                     profile: None,
                     connection: ConnectionState::LoggedOut,
                     conversations: BTreeMap::new(),
+                    snoozed: BTreeMap::new(),
                     keyring_warning: None,
                     remember: false,
                 }),
@@ -199,7 +236,7 @@ impl Desk {
         self.inner.events.subscribe()
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    pub fn snapshot(&self) -> DeskState {
         let state = self.inner.state.lock().expect("state lock");
         let outbox = state
             .account
@@ -212,30 +249,78 @@ impl Desk {
                     .outbox_pending(&a.key())
                     .ok()
             })
-            .unwrap_or_default();
-        Snapshot {
+            .unwrap_or_default()
+            .into_iter()
+            .map(outbox_item)
+            .collect();
+        DeskState {
             profile: state.profile.clone(),
             connection: state.connection.clone(),
             conversations: state.conversations.values().cloned().collect(),
+            snoozed: state.snoozed.values().cloned().collect(),
             outbox,
             keyring_warning: state.keyring_warning.clone(),
         }
     }
 
-    /// Logs in and connects. With `remember`, the refresh token goes to the keyring; when there
-    /// is none the snapshot carries `keyring_warning` and the desk works anyway.
+    /// Logs in and connects; returns once the hub welcomed the desk, with the agent's profile.
+    /// With `remember`, the refresh token goes to the keyring; when there is none,
+    /// [`DeskState::keyring_warning`] says so and the desk works anyway.
     pub async fn login(
         &self,
         hub: &str,
         email: &str,
         password: &str,
         remember: bool,
-    ) -> Result<(), DeskError> {
+    ) -> Result<AgentProfile, DeskError> {
         let hub = session::normalize_hub(hub)?;
         let email = email.trim().to_owned();
         let tokens = session::login(&hub, &email, password).await?;
+        let mut events = self.subscribe();
         self.start(Account { hub, email }, tokens, remember).await;
-        Ok(())
+        self.welcomed(&mut events).await
+    }
+
+    /// Waits for the first welcome of a new connection.
+    async fn welcomed(
+        &self,
+        events: &mut broadcast::Receiver<DeskEvent>,
+    ) -> Result<AgentProfile, DeskError> {
+        let deadline = tokio::time::Instant::now() + ACTION_TIMEOUT;
+        loop {
+            if let Some(p) = self.inner.state.lock().expect("state lock").profile.clone()
+                && self.inner.state.lock().expect("state lock").connection
+                    == ConnectionState::Online
+            {
+                return Ok(p);
+            }
+            match tokio::time::timeout_at(deadline, events.recv()).await {
+                Ok(Ok(DeskEvent::Local(LocalEvent::Connection {
+                    connection: ConnectionState::LoggedOut,
+                }))) => {
+                    return Err(DeskError::new(
+                        DeskErrorCode::LoggedOut,
+                        "the hub refused this session; log in again",
+                    ));
+                }
+                Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+                Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => {
+                    let reason = match self
+                        .inner
+                        .state
+                        .lock()
+                        .expect("state lock")
+                        .connection
+                        .clone()
+                    {
+                        ConnectionState::Offline { reason, .. } => reason,
+                        _ => "the hub did not answer in time".to_owned(),
+                    };
+                    self.stop().await;
+                    return Err(DeskError::new(DeskErrorCode::HubUnreachable, reason));
+                }
+            }
+        }
     }
 
     /// "Remember me": restores the last session from the keyring. `Ok(false)` when there is
@@ -260,8 +345,9 @@ impl Desk {
         };
         match session::refresh(&account.hub, &refresh_token).await {
             Ok(tokens) => {
+                let mut events = self.subscribe();
                 self.start(account, tokens, true).await;
-                Ok(true)
+                self.welcomed(&mut events).await.map(|_| true)
             }
             Err(e) if e.code == DeskErrorCode::Hub(ErrorCode::Unauthorized) => {
                 let _ = self.inner.credentials.delete(&account.key());
@@ -374,12 +460,18 @@ impl Desk {
             &json,
             now_ms(),
         )?;
-        let _ = self.inner.events.send(DeskEvent::Outbox {
-            client_id,
+        let item = OutboxItem {
+            local_id: client_id,
             conversation,
+            text: text_of_frame(&json),
+            queued_at: now_ms(),
             state: OutboxState::Pending,
             error: None,
-        });
+        };
+        let _ = self
+            .inner
+            .events
+            .send(DeskEvent::Local(LocalEvent::Outbox { item }));
         let commands = self.inner.commands.lock().expect("commands lock").clone();
         if let Some(tx) = commands {
             let _ = tx.try_send(Command::Send {
@@ -424,6 +516,59 @@ impl Desk {
                 "the hub did not answer in time",
             )),
         }
+    }
+
+    /// A GET on the hub's HTTP API with the current access token.
+    async fn get(&self, path: &str) -> Result<serde_json::Value, DeskError> {
+        let (hub, token) = {
+            let state = self.inner.state.lock().expect("state lock");
+            (
+                state.account.as_ref().map(|a| a.hub.clone()),
+                state.tokens.as_ref().map(|t| t.access_token.clone()),
+            )
+        };
+        let (Some(hub), Some(token)) = (hub, token) else {
+            return Err(DeskError::new(DeskErrorCode::LoggedOut, "log in first"));
+        };
+        session::get_json(&hub, path, &token).await
+    }
+
+    /// Creates a personal canned response on the hub (D4, D12).
+    pub async fn create_canned_response(
+        &self,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, DeskError> {
+        let (hub, token) = {
+            let state = self.inner.state.lock().expect("state lock");
+            (
+                state.account.as_ref().map(|a| a.hub.clone()),
+                state.tokens.as_ref().map(|t| t.access_token.clone()),
+            )
+        };
+        let (Some(hub), Some(token)) = (hub, token) else {
+            return Err(DeskError::new(DeskErrorCode::LoggedOut, "log in first"));
+        };
+        session::post_json(&hub, "/api/canned-responses", &token, body).await
+    }
+
+    /// The project's agents with their availability (transfer dialog, R7).
+    pub async fn agents(&self) -> Result<serde_json::Value, DeskError> {
+        self.get("/api/agents").await
+    }
+
+    /// The project's groups (transfer dialog, R7).
+    pub async fn groups(&self) -> Result<serde_json::Value, DeskError> {
+        self.get("/api/groups").await
+    }
+
+    /// Tells the desk which conversation the agent clicked in a notification (D17).
+    pub fn notification_opened(&self, conversation: ConversationRef) {
+        let _ = self
+            .inner
+            .events
+            .send(DeskEvent::Local(LocalEvent::NotificationOpened {
+                conversation,
+            }));
     }
 
     /// Tries to reconnect now instead of waiting for the backoff.
@@ -498,7 +643,9 @@ fn set_connection(inner: &Inner, state: ConnectionState) {
         }
         s.connection = state.clone();
     }
-    let _ = inner.events.send(DeskEvent::Connection { state });
+    let _ = inner.events.send(DeskEvent::Local(LocalEvent::Connection {
+        connection: state,
+    }));
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -535,7 +682,7 @@ async fn run(inner: Arc<Inner>, mut commands: mpsc::Receiver<Command>) {
         set_connection(
             &inner,
             ConnectionState::Offline {
-                retry_at: now_ms() + wait.as_millis() as Millis,
+                retry_at: Some(now_ms() + wait.as_millis() as Millis),
                 reason: reason.message,
             },
         );
@@ -660,6 +807,7 @@ async fn serve(
                     welcomed = true;
                     on_frame(inner, &account, frame, waiting);
                     set_connection(inner, ConnectionState::Online);
+                    tokio::spawn(refresh_snoozed(inner.clone(), hub.clone()));
                     // Resend what was never acknowledged, in order; the hub applies each once.
                     let pending = inner.cache.lock().expect("cache lock").outbox_pending(&account)?;
                     for item in pending {
@@ -699,30 +847,35 @@ fn on_frame(
     waiting: &mut HashMap<ClientId, oneshot::Sender<Result<(), DeskError>>>,
 ) {
     let events = &inner.events;
+    let send = |e: LocalEvent| {
+        let _ = events.send(DeskEvent::Local(e));
+    };
     match frame {
         AgentServerFrame::Welcome {
             agent, seq, desk, ..
         } => {
-            inner.state.lock().expect("state lock").profile = Some(agent.clone());
-            let _ = events.send(DeskEvent::Profile { profile: agent });
+            inner.state.lock().expect("state lock").profile = Some(agent);
             if let Some(desk) = desk {
                 {
                     let mut cache = inner.cache.lock().expect("cache lock");
-                    let _ = cache.store_messages(
-                        account,
-                        desk.conversations.iter().flat_map(|c| c.messages.iter()),
-                    );
+                    let messages = desk.conversations.iter().flat_map(|c| c.messages.iter());
+                    let _ = cache.store_messages(account, messages);
                     let _ = cache.set_last_seq(account, seq);
                 }
-                let mut state = inner.state.lock().expect("state lock");
-                state.conversations = desk
-                    .conversations
-                    .iter()
-                    .map(|c| (c.reference.clone(), c.clone()))
-                    .collect();
-                drop(state);
-                let _ = events.send(DeskEvent::Desk {
-                    conversations: desk.conversations,
+                {
+                    let mut state = inner.state.lock().expect("state lock");
+                    state.conversations = desk
+                        .conversations
+                        .into_iter()
+                        .map(|c| (c.reference.clone(), c))
+                        .collect();
+                }
+                let snapshot = Desk {
+                    inner: clone_inner(inner),
+                }
+                .snapshot();
+                send(LocalEvent::Snapshot {
+                    state: Box::new(snapshot),
                 });
             }
         }
@@ -740,27 +893,27 @@ fn on_frame(
                 }
                 let _ = cache.set_last_seq(account, seq);
             }
-            apply(&mut inner.state.lock().expect("state lock"), &event);
-            let _ = events.send(DeskEvent::Hub { seq, event });
+            let snoozed_changed = apply(&mut inner.state.lock().expect("state lock"), &event);
+            let _ = events.send(DeskEvent::Hub(Box::new(event)));
+            if snoozed_changed {
+                let items = inner
+                    .state
+                    .lock()
+                    .expect("state lock")
+                    .snoozed
+                    .values()
+                    .cloned()
+                    .collect();
+                send(LocalEvent::Snoozed { items });
+            }
         }
         AgentServerFrame::Ack { client_id } => {
-            let was_pending = inner
-                .cache
-                .lock()
-                .expect("cache lock")
-                .outbox_sent(client_id, now_ms())
-                .unwrap_or(false);
             if let Some(reply) = waiting.remove(&client_id) {
                 let _ = reply.send(Ok(()));
             }
-            if was_pending {
-                let conversation = conversation_of_ack(inner, client_id);
-                let _ = events.send(DeskEvent::Outbox {
-                    client_id,
-                    conversation,
-                    state: OutboxState::Sent,
-                    error: None,
-                });
+            if let Some(mut item) = settle(inner, client_id) {
+                item.state = OutboxState::Sent;
+                send(LocalEvent::Outbox { item });
             }
         }
         AgentServerFrame::Error(e) => {
@@ -773,24 +926,14 @@ fn on_frame(
                 return;
             }
             // A queued message the hub refused (the conversation left the desk…): not resent.
-            let was_pending = inner
-                .cache
-                .lock()
-                .expect("cache lock")
-                .outbox_sent(client_id, now_ms())
-                .unwrap_or(false);
-            if was_pending {
-                let conversation = conversation_of_ack(inner, client_id);
-                let _ = events.send(DeskEvent::Outbox {
-                    client_id,
-                    conversation,
-                    state: OutboxState::Refused,
-                    error: Some(e.message),
-                });
+            if let Some(mut item) = settle(inner, client_id) {
+                item.state = OutboxState::Failed;
+                item.error = Some(e.into());
+                send(LocalEvent::Outbox { item });
             }
         }
         AgentServerFrame::VisitorDraft { conversation, text } => {
-            let _ = events.send(DeskEvent::VisitorDraft { conversation, text });
+            send(LocalEvent::VisitorDraft { conversation, text });
         }
         AgentServerFrame::VisitorPresence {
             conversation,
@@ -805,7 +948,7 @@ fn on_frame(
             {
                 c.visitor_online = online;
             }
-            let _ = events.send(DeskEvent::VisitorPresence {
+            send(LocalEvent::VisitorPresence {
                 conversation,
                 online,
             });
@@ -814,40 +957,152 @@ fn on_frame(
     }
 }
 
-/// The conversation a message in the outbox was for (from its stored frame).
-fn conversation_of_ack(inner: &Inner, client_id: ClientId) -> ConversationRef {
-    inner
-        .cache
+/// Reads this agent's snoozed conversations from the hub (D8) after a (re)connection.
+async fn refresh_snoozed(inner: Arc<Inner>, hub: String) {
+    let Some(token) = inner
+        .state
         .lock()
-        .expect("cache lock")
-        .outbox_conversation(client_id)
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| ConversationRef(String::new()))
+        .expect("state lock")
+        .tokens
+        .as_ref()
+        .map(|t| t.access_token.clone())
+    else {
+        return;
+    };
+    let Ok(serde_json::Value::Array(docs)) =
+        session::get_json(&hub, "/api/conversations", &token).await
+    else {
+        return;
+    };
+    let items: BTreeMap<ConversationRef, SnoozedItem> = docs
+        .iter()
+        .filter(|d| d["state"] == "snoozed")
+        .filter_map(|d| {
+            let reference = ConversationRef(d["reference"].as_str()?.to_owned());
+            Some((
+                reference.clone(),
+                SnoozedItem {
+                    reference,
+                    visitor_name: d["visitor"]["name"].as_str().map(String::from),
+                    until: d["snoozed_until"].as_i64()?,
+                    keep: d["keep"].as_bool().unwrap_or(false),
+                    last_visitor_text: None,
+                },
+            ))
+        })
+        .collect();
+    let list: Vec<SnoozedItem> = {
+        let mut state = inner.state.lock().expect("state lock");
+        // Keep the texts already known from this session.
+        let mut merged = items;
+        for (k, v) in merged.iter_mut() {
+            if let Some(known) = state.snoozed.get(k) {
+                v.last_visitor_text.clone_from(&known.last_visitor_text);
+            }
+        }
+        state.snoozed = merged;
+        state.snoozed.values().cloned().collect()
+    };
+    let _ = inner
+        .events
+        .send(DeskEvent::Local(LocalEvent::Snoozed { items: list }));
 }
 
-/// Keeps the desk's conversations in step with the hub's events.
-fn apply(state: &mut State, event: &AgentEvent) {
+/// Marks an outbox item answered; the item as it was, if it was pending.
+fn settle(inner: &Inner, client_id: ClientId) -> Option<OutboxItem> {
+    let cache = inner.cache.lock().expect("cache lock");
+    let frame = cache.outbox_frame(client_id).ok().flatten()?;
+    cache
+        .outbox_sent(client_id, now_ms())
+        .ok()
+        .filter(|was| *was)?;
+    Some(outbox_item(frame))
+}
+
+fn clone_inner(inner: &Inner) -> Arc<Inner> {
+    // `on_frame` runs inside the connection task, which holds an `Arc<Inner>`; the snapshot only
+    // needs a `Desk` view of the same state.
+    inner
+        .this
+        .upgrade()
+        .expect("the desk outlives its connection task")
+}
+
+/// The text of a stored `send_message` frame.
+fn text_of_frame(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json)
+        .ok()
+        .and_then(|v| v["text"].as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+fn outbox_item(frame: PendingFrame) -> OutboxItem {
+    let value: serde_json::Value = serde_json::from_str(&frame.frame).unwrap_or_default();
+    OutboxItem {
+        local_id: frame.client_id,
+        conversation: ConversationRef(
+            value["conversation"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        text: value["text"].as_str().unwrap_or_default().to_owned(),
+        queued_at: frame.created_at,
+        state: if frame.sent_at.is_some() {
+            OutboxState::Sent
+        } else {
+            OutboxState::Pending
+        },
+        error: None,
+    }
+}
+
+/// Keeps the desk's conversations in step with the hub's events. `true` when the snoozed
+/// list changed.
+fn apply(state: &mut State, event: &AgentEvent) -> bool {
+    use pupitre_protocol::{Author, Body};
     match event {
         AgentEvent::ConversationAssigned { conversation, .. } => {
             state
                 .conversations
                 .insert(conversation.reference.clone(), conversation.clone());
+            return state.snoozed.remove(&conversation.reference).is_some();
         }
-        AgentEvent::ConversationRemoved { conversation, .. } => {
-            state.conversations.remove(conversation);
+        AgentEvent::ConversationRemoved {
+            conversation,
+            cause,
+        } => {
+            let view = state.conversations.remove(conversation);
+            if let pupitre_protocol::agent::RemoveCause::Snoozed { until, keep } = cause {
+                let last_visitor_text = view.as_ref().and_then(|v| {
+                    v.messages
+                        .iter()
+                        .rev()
+                        .find_map(|m| match (&m.author, &m.body) {
+                            (Author::Visitor, Body::Text { text }) => Some(text.clone()),
+                            _ => None,
+                        })
+                });
+                let item = SnoozedItem {
+                    reference: conversation.clone(),
+                    visitor_name: view.and_then(|v| v.visitor.name),
+                    until: *until,
+                    keep: *keep,
+                    last_visitor_text,
+                };
+                state.snoozed.insert(conversation.clone(), item);
+                return true;
+            }
         }
         AgentEvent::Message { message } => {
             if let Some(c) = state.conversations.get_mut(&message.conversation)
                 && !c.messages.iter().any(|m| m.id == message.id)
             {
                 match message.author {
-                    pupitre_protocol::Author::Visitor => {
+                    Author::Visitor => {
                         c.waiting_since.get_or_insert(message.at);
                     }
-                    pupitre_protocol::Author::Agent { .. }
-                        if matches!(message.body, pupitre_protocol::Body::Text { .. }) =>
-                    {
+                    Author::Agent { .. } if matches!(message.body, Body::Text { .. }) => {
                         c.waiting_since = None;
                         c.last_agent_message_at = Some(message.at);
                     }
@@ -877,4 +1132,5 @@ fn apply(state: &mut State, event: &AgentEvent) {
         }
         AgentEvent::TimeoutReminder { .. } => {}
     }
+    false
 }

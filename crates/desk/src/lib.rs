@@ -19,5 +19,8 @@ pub mod error;
 pub mod notify;
 pub mod session;
 
-pub use desk::{ConnectionState, Desk, DeskEvent, DeskOptions, OutboxState, Snapshot};
+pub use desk::{
+    ConnectionState, Desk, DeskEvent, DeskOptions, DeskState, LocalEvent, OutboxItem, OutboxState,
+    SnoozedItem,
+};
 pub use error::{DeskError, DeskErrorCode};

@@ -145,3 +145,33 @@ pub async fn get_json(
         .await
         .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))
 }
+
+pub async fn post_json(
+    hub: &str,
+    path: &str,
+    access_token: &str,
+    body: serde_json::Value,
+) -> Result<serde_json::Value, DeskError> {
+    let response = reqwest::Client::new()
+        .post(format!("{hub}{path}"))
+        .bearer_auth(access_token)
+        .json(&body)
+        .timeout(std::time::Duration::from_secs(15))
+        .send()
+        .await
+        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?;
+    let status = response.status();
+    let value: serde_json::Value = response.json().await.unwrap_or_default();
+    if !status.is_success() {
+        let code: Option<ErrorCode> = serde_json::from_value(value["code"].clone()).ok();
+        let message = value["message"]
+            .as_str()
+            .unwrap_or("the hub refused")
+            .to_owned();
+        return Err(DeskError::new(
+            code.map_or(DeskErrorCode::Internal, DeskErrorCode::Hub),
+            message,
+        ));
+    }
+    Ok(value)
+}

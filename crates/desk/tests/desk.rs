@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pupitre_desk::credentials::{Credentials, NoKeyring, OsKeyring};
-use pupitre_desk::{ConnectionState, Desk, DeskEvent, DeskOptions, OutboxState};
+use pupitre_desk::{ConnectionState, Desk, DeskEvent, DeskOptions, LocalEvent, OutboxState};
 use pupitre_protocol::agent::{AgentEvent, Role};
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorEvent, VisitorServerFrame};
 use pupitre_protocol::{Author, Body, ConversationRef};
@@ -77,9 +77,9 @@ async fn online(events: &mut broadcast::Receiver<DeskEvent>) {
     wait_for(events, |e| {
         matches!(
             e,
-            DeskEvent::Connection {
-                state: ConnectionState::Online
-            }
+            DeskEvent::Local(LocalEvent::Connection {
+                connection: ConnectionState::Online
+            })
         )
         .then_some(())
     })
@@ -155,10 +155,12 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     };
     visitor_say(&mut visitor, "Where is my order 4521?").await;
     let conv: ConversationRef = wait_for(&mut events, |e| match e {
-        DeskEvent::Hub {
-            event: AgentEvent::ConversationAssigned { conversation, .. },
-            ..
-        } => Some(conversation.reference.clone()),
+        DeskEvent::Hub(e) if matches!(**e, AgentEvent::ConversationAssigned { .. }) => {
+            let AgentEvent::ConversationAssigned { conversation, .. } = &**e else {
+                unreachable!()
+            };
+            Some(conversation.reference.clone())
+        }
         _ => None,
     })
     .await;
@@ -167,7 +169,12 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
         .send_message(conv.clone(), "It ships today.".into())
         .await
         .unwrap();
-    wait_for(&mut events, |e| matches!(e, DeskEvent::Outbox { client_id, state: OutboxState::Sent, conversation, .. } if *client_id == id && *conversation == conv).then_some(())).await;
+    wait_for(&mut events, |e| {
+        matches!(e, DeskEvent::Local(LocalEvent::Outbox { item })
+            if item.local_id == id && item.conversation == conv && item.state == OutboxState::Sent && item.text == "It ships today.")
+        .then_some(())
+    })
+    .await;
     let mut seen = vec![];
     while let Ok(Some(f)) = visitor.recv_timeout(Duration::from_millis(500)).await {
         seen.push(f);
@@ -181,9 +188,9 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     wait_for(&mut events, |e| {
         matches!(
             e,
-            DeskEvent::Connection {
-                state: ConnectionState::Offline { .. }
-            }
+            DeskEvent::Local(LocalEvent::Connection {
+                connection: ConnectionState::Offline { .. }
+            })
         )
         .then_some(())
     })
@@ -196,8 +203,28 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
         .send_message(conv.clone(), "the tracking number is 42.".into())
         .await
         .unwrap();
-    let pending: Vec<_> = desk.snapshot().outbox.iter().map(|i| i.client_id).collect();
-    assert_eq!(pending, [a, b], "pending, in order");
+    let pending: Vec<_> = desk
+        .snapshot()
+        .outbox
+        .iter()
+        .map(|i| (i.local_id, i.state, i.text.clone()))
+        .collect();
+    assert_eq!(
+        pending,
+        [
+            (
+                a,
+                OutboxState::Pending,
+                "Sorry, one more detail:".to_owned()
+            ),
+            (
+                b,
+                OutboxState::Pending,
+                "the tracking number is 42.".to_owned()
+            )
+        ],
+        "pending, in order"
+    );
     assert!(
         desk.act(pupitre_protocol::agent::AgentClientFrame::SetSlotLimit {
             client_id: uuid::Uuid::now_v7(),
@@ -238,15 +265,18 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     let deadline = tokio::time::Instant::now() + WAIT;
     while (sent.len() < 2 || visitor_msgs.is_empty()) && tokio::time::Instant::now() < deadline {
         match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Ok(DeskEvent::Outbox {
-                client_id,
-                state: OutboxState::Sent,
-                ..
-            })) => sent.push(client_id),
-            Ok(Ok(DeskEvent::Hub {
-                event: AgentEvent::Message { message },
-                ..
-            })) if message.author == Author::Visitor => visitor_msgs.push(message),
+            Ok(Ok(DeskEvent::Local(LocalEvent::Outbox { item })))
+                if item.state == OutboxState::Sent =>
+            {
+                sent.push(item.local_id)
+            }
+            Ok(Ok(DeskEvent::Hub(e))) => {
+                if let AgentEvent::Message { message } = *e
+                    && message.author == Author::Visitor
+                {
+                    visitor_msgs.push(message)
+                }
+            }
             _ => {}
         }
     }
@@ -271,6 +301,32 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     dedup.dedup();
     assert_eq!(ids, dedup, "no duplicate on the desk");
     assert!(desk.snapshot().outbox.is_empty());
+
+    // D8: pausing the conversation moves it to the snoozed list.
+    let until = pupitre_server::clock::now_ms() + 3_600_000;
+    desk.act(pupitre_protocol::agent::AgentClientFrame::Snooze {
+        client_id: uuid::Uuid::now_v7(),
+        conversation: conv.clone(),
+        until,
+        keep: true,
+    })
+    .await
+    .unwrap();
+    let items = wait_for(&mut events, |e| match e {
+        DeskEvent::Local(LocalEvent::Snoozed { items }) => Some(items.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(items.len(), 1);
+    assert_eq!((items[0].until, items[0].keep), (until, true));
+    assert_eq!(
+        items[0].last_visitor_text.as_deref(),
+        Some("Hello? Still there?")
+    );
+    assert!(desk.snapshot().conversations.is_empty());
+    // The UI's JSON: hub events keep their own `kind`, local ones theirs.
+    let json = serde_json::to_value(DeskEvent::Local(LocalEvent::Snoozed { items })).unwrap();
+    assert_eq!(json["kind"], "snoozed");
     desk.logout().await;
     hub.stop().await.unwrap();
 }

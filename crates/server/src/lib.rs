@@ -189,6 +189,11 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let app = http::app(hub.clone());
     let mut closing = hub.shutdown_signal();
+    // Small frames (an event, then its ack) go out at once instead of waiting for Nagle.
+    use axum::serve::ListenerExt as _;
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let result = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

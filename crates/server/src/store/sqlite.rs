@@ -136,7 +136,7 @@ impl SqliteStore {
         params: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<ConversationRow>> {
         let sql = format!(
-            "SELECT visitor_id, record, conversation_type FROM conversations WHERE {clause} ORDER BY number"
+            "SELECT visitor_id, record, conversation_type FROM conversations {clause} ORDER BY number"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let raw: Vec<(String, String, Option<String>)> = stmt
@@ -366,7 +366,7 @@ impl Store for SqliteStore {
     }
 
     fn live_conversations(&mut self, project_id: ProjectId) -> Result<Vec<ConversationRow>> {
-        self.conversations_where("project_id = ? AND state <> 'closed'", &[&project_id])
+        self.conversations_where("WHERE project_id = ? AND state <> 'closed'", &[&project_id])
     }
 
     fn conversation(
@@ -375,7 +375,10 @@ impl Store for SqliteStore {
         number: i64,
     ) -> Result<Option<ConversationRow>> {
         Ok(self
-            .conversations_where("project_id = ? AND number = ?", &[&project_id, &number])?
+            .conversations_where(
+                "WHERE project_id = ? AND number = ?",
+                &[&project_id, &number],
+            )?
             .pop())
     }
 
@@ -384,9 +387,10 @@ impl Store for SqliteStore {
         project_id: ProjectId,
         visitor_id: &str,
     ) -> Result<Vec<ConversationRow>> {
+        // Through the visitor's index, not a walk of the project's conversations.
         self.conversations_where(
-            "project_id = ? AND visitor_id = ?",
-            &[&project_id, &visitor_id],
+            "INDEXED BY conversations_visitor WHERE visitor_id = ? AND project_id = ?",
+            &[&visitor_id, &project_id],
         )
     }
 
@@ -397,7 +401,9 @@ impl Store for SqliteStore {
             |r| r.get(0),
         )?;
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, client_id, author, body, for_visitor, at FROM messages
+            // INDEXED BY: without it SQLite may walk the primary key, every message of the
+            // project, for one conversation's thread (found by the bench, P4).
+            "SELECT id, client_id, author, body, for_visitor, at FROM messages INDEXED BY messages_conversation
              WHERE project_id = ? AND conversation = ? ORDER BY id",
         )?;
         let raw: Vec<(i64, Option<String>, String, String, bool, i64)> = stmt
@@ -611,5 +617,34 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         MIGRATIONS.validate().unwrap();
+    }
+
+    /// The hot reads use their index, not a walk of the project (P1, P4).
+    #[test]
+    fn thread_and_visitor_reads_use_their_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("plan.db")).unwrap();
+        let plan = |sql: &str| -> String {
+            let mut stmt = store
+                .conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get::<_, String>(3))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            rows.join(" | ")
+        };
+        let thread = plan(
+            "SELECT id FROM messages INDEXED BY messages_conversation WHERE project_id = 1 AND conversation = 2 ORDER BY id",
+        );
+        assert!(thread.contains("messages_conversation"), "{thread}");
+        assert!(!thread.contains("TEMP B-TREE"), "{thread}");
+        let visitor = plan(
+            "SELECT record FROM conversations INDEXED BY conversations_visitor WHERE visitor_id = 'v' AND project_id = 1 ORDER BY number",
+        );
+        assert!(visitor.contains("conversations_visitor"), "{visitor}");
+        assert!(!visitor.contains("TEMP B-TREE"), "{visitor}");
     }
 }

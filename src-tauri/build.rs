@@ -1,0 +1,30 @@
+//! Declares the app's commands, so that capabilities/ can grant the window exactly these
+//! (DESIGN.md §8: minimal capabilities).
+
+fn main() {
+    let commands = &[
+        "login",
+        "restore_session",
+        "logout",
+        "snapshot",
+        "subscribe",
+        "send_message",
+        "set_status",
+        "set_slot_limit",
+        "snooze",
+        "transfer",
+        "close",
+        "agents",
+        "groups",
+        "canned_responses",
+        "create_canned_response",
+        "search_history",
+        "open_external",
+        "set_focused_conversation",
+    ];
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("tauri-build reads tauri.conf.json, icons/ and capabilities/");
+}

@@ -1,0 +1,369 @@
+//! The UI's one door (DESIGN.md §7): one command per `Backend` method of `ui/src/lib/backend.ts`,
+//! each a line or two over [`Desk`]. Errors reach the page as `{code, message}`.
+
+use std::sync::Mutex;
+
+use pupitre_desk::{Desk, DeskError, DeskErrorCode, DeskState};
+use pupitre_protocol::agent::{AgentClientFrame, AgentProfile, TransferTarget};
+use pupitre_protocol::{Channel, ChosenStatus, ConversationRef, Millis};
+use serde::{Deserialize, Serialize};
+use tauri::ipc::Channel as IpcChannel;
+use tauri::{AppHandle, Manager as _, State};
+
+use crate::notifications::Notifier;
+
+pub struct AppState {
+    pub desk: Desk,
+    pub notifier: Notifier,
+    /// The task forwarding desk events to the page; a new `subscribe` replaces it.
+    pub forwarder: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+}
+
+type Result<T> = std::result::Result<T, DeskError>;
+
+fn id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    hub: String,
+    email: String,
+    password: String,
+    remember: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LoginResult {
+    profile: AgentProfile,
+    notice: Option<serde_json::Value>,
+}
+
+/// D1: the agent's id in the window title.
+fn title(app: &AppHandle, profile: Option<&AgentProfile>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let t = match profile {
+            Some(p) => format!("Pupitre — {} · #{}", p.name, p.id),
+            None => "Pupitre".to_owned(),
+        };
+        let _ = w.set_title(&t);
+    }
+}
+
+#[tauri::command]
+pub async fn login(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: LoginRequest,
+) -> Result<LoginResult> {
+    let profile = state
+        .desk
+        .login(
+            &request.hub,
+            &request.email,
+            &request.password,
+            request.remember,
+        )
+        .await?;
+    title(&app, Some(&profile));
+    let notice = state
+        .desk
+        .snapshot()
+        .keyring_warning
+        .map(|message| serde_json::json!({"code": "keyring_unavailable", "message": message}));
+    Ok(LoginResult { profile, notice })
+}
+
+/// "Remember me" (D19). For `make run` and demos, `PUPITRE_HUB`, `PUPITRE_EMAIL` and
+/// `PUPITRE_PASSWORD` log in when there is no session to restore.
+#[tauri::command]
+pub async fn restore_session(
+    app: AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<AgentProfile>> {
+    let restored = state.desk.restore_session().await.unwrap_or(false);
+    if !restored
+        && let (Ok(hub), Ok(email), Ok(password)) = (
+            std::env::var("PUPITRE_HUB"),
+            std::env::var("PUPITRE_EMAIL"),
+            std::env::var("PUPITRE_PASSWORD"),
+        )
+    {
+        state.desk.login(&hub, &email, &password, false).await?;
+    }
+    let profile = state.desk.snapshot().profile;
+    title(&app, profile.as_ref());
+    Ok(profile)
+}
+
+#[tauri::command]
+pub async fn logout(app: AppHandle, state: State<'_, AppState>) -> Result<()> {
+    state.desk.logout().await;
+    title(&app, None);
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn snapshot(state: State<'_, AppState>) -> Result<DeskState> {
+    Ok(state.desk.snapshot())
+}
+
+/// Streams desk events to the page through one Channel (Tauri's ordered IPC stream).
+#[tauri::command]
+pub async fn subscribe(
+    state: State<'_, AppState>,
+    on_event: IpcChannel<serde_json::Value>,
+) -> Result<()> {
+    let mut events = state.desk.subscribe();
+    let task = tauri::async_runtime::spawn(async move {
+        loop {
+            match events.recv().await {
+                Ok(event) => {
+                    let Ok(value) = serde_json::to_value(&event) else {
+                        continue;
+                    };
+                    if on_event.send(value).is_err() {
+                        break;
+                    }
+                }
+                // Too slow: the page re-reads the snapshot instead of missing events.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let _ = on_event.send(serde_json::json!({"kind": "lagged"}));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    });
+    if let Some(old) = state
+        .forwarder
+        .lock()
+        .expect("forwarder lock")
+        .replace(task)
+    {
+        old.abort();
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn send_message(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    text: String,
+) -> Result<String> {
+    Ok(state
+        .desk
+        .send_message(conversation, text)
+        .await?
+        .to_string())
+}
+
+#[tauri::command]
+pub async fn set_status(
+    state: State<'_, AppState>,
+    channel: Channel,
+    status: ChosenStatus,
+) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::SetStatus {
+            client_id: id(),
+            channel,
+            status,
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn set_slot_limit(state: State<'_, AppState>, limit: u32) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::SetSlotLimit {
+            client_id: id(),
+            limit,
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn snooze(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    until: Millis,
+    keep: bool,
+) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::Snooze {
+            client_id: id(),
+            conversation,
+            until,
+            keep,
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn transfer(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    to: TransferTarget,
+    comment: Option<String>,
+    anyway: bool,
+) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::Transfer {
+            client_id: id(),
+            conversation,
+            to,
+            comment,
+            anyway,
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn close(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    conversation_type: Option<String>,
+) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::Close {
+            client_id: id(),
+            conversation,
+            conversation_type,
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn agents(state: State<'_, AppState>) -> Result<serde_json::Value> {
+    state.desk.agents().await
+}
+
+#[tauri::command]
+pub async fn groups(state: State<'_, AppState>) -> Result<serde_json::Value> {
+    state.desk.groups().await
+}
+
+/// The hub's canned response in the UI's shape.
+fn canned(c: &serde_json::Value) -> serde_json::Value {
+    let personal = !c["agent_id"].is_null();
+    serde_json::json!({
+        "id": c["id"].to_string(),
+        "shortcut": c["shortcut"].as_str().unwrap_or_default().trim_start_matches('/'),
+        "title": c["title"],
+        "text": c["body"],
+        "theme": if personal { serde_json::Value::Null } else { c["theme"].clone() },
+        "language": c["language"],
+        "personal": personal,
+    })
+}
+
+#[tauri::command]
+pub async fn canned_responses(state: State<'_, AppState>) -> Result<Vec<serde_json::Value>> {
+    Ok(state
+        .desk
+        .canned_responses()
+        .await?
+        .iter()
+        .map(canned)
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CannedDraft {
+    shortcut: String,
+    title: String,
+    text: String,
+    language: Option<String>,
+}
+
+#[tauri::command]
+pub async fn create_canned_response(
+    state: State<'_, AppState>,
+    draft: CannedDraft,
+) -> Result<serde_json::Value> {
+    let shortcut = draft.shortcut.trim().trim_start_matches('/');
+    let body = serde_json::json!({
+        "theme": "Personal",
+        "title": draft.title,
+        "body": draft.text,
+        "shortcut": (!shortcut.is_empty()).then(|| format!("/{shortcut}")),
+        "language": draft.language.unwrap_or_else(|| "en".into()),
+    });
+    Ok(canned(&state.desk.create_canned_response(body).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    text: Option<String>,
+    #[allow(dead_code)]
+    visitor: Option<String>,
+}
+
+/// History search in the local cache: works with the hub down (D18).
+#[tauri::command]
+pub async fn search_history(
+    state: State<'_, AppState>,
+    query: HistoryQuery,
+) -> Result<Vec<serde_json::Value>> {
+    let Some(text) = query.text.filter(|t| !t.trim().is_empty()) else {
+        return Ok(vec![]);
+    };
+    let hits = state.desk.search(&text)?;
+    Ok(hits
+        .into_iter()
+        .map(|h| {
+            let excerpt = match &h.message.body {
+                pupitre_protocol::Body::Text { text }
+                | pupitre_protocol::Body::Comment { text } => text.clone(),
+                pupitre_protocol::Body::Sentence { text, .. } => text.clone(),
+                pupitre_protocol::Body::Event { .. } => String::new(),
+            };
+            let agent_name = match &h.message.author {
+                pupitre_protocol::Author::Agent { name, .. } => Some(name.clone()),
+                _ => None,
+            };
+            serde_json::json!({
+                "reference": h.conversation,
+                "visitor_name": null,
+                "closed_at": h.message.at,
+                "agent_name": agent_name,
+                "conversation_type": null,
+                "excerpt": excerpt,
+            })
+        })
+        .collect())
+}
+
+/// Links from visitors open in the system browser, and only http, https and mailto (§8).
+#[tauri::command]
+pub async fn open_external(app: AppHandle, url: String) -> Result<()> {
+    let lower = url.trim().to_ascii_lowercase();
+    if !(lower.starts_with("http://")
+        || lower.starts_with("https://")
+        || lower.starts_with("mailto:"))
+    {
+        return Err(DeskError::new(
+            DeskErrorCode::InvalidInput,
+            "only http, https and mailto links open",
+        ));
+    }
+    use tauri_plugin_opener::OpenerExt as _;
+    app.opener()
+        .open_url(url.trim(), None::<&str>)
+        .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))
+}
+
+#[tauri::command]
+pub async fn set_focused_conversation(
+    state: State<'_, AppState>,
+    conversation: Option<ConversationRef>,
+) -> Result<()> {
+    state.notifier.on_screen(conversation.into_iter().collect());
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! The desk app: a thin Tauri shell over `crates/desk` (DESIGN.md §2). It only wires:
+//! [`commands`] for the UI's one door, [`tray`] for the status icon and menu (D3),
+//! [`notifications`] for desktop notifications (D17).
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod notifications;
+mod tray;
+
+use std::sync::Arc;
+
+use pupitre_desk::credentials::OsKeyring;
+use pupitre_desk::{Desk, DeskOptions};
+use tauri::Manager as _;
+
+/// Shows and focuses the main window.
+pub fn show_main(app: &tauri::AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+    }
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let data_dir = dirs::data_dir()
+        .unwrap_or_else(|| std::env::temp_dir().join("pupitre-data"))
+        .join("pupitre");
+    let desk = match Desk::open(DeskOptions {
+        data_dir: data_dir.clone(),
+        credentials: Arc::new(OsKeyring),
+    }) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!(
+                "Pupitre cannot open its local data in {}: {e}",
+                data_dir.display()
+            );
+            std::process::exit(1);
+        }
+    };
+    let notifier = notifications::Notifier::new();
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            show_main(app)
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(tauri_plugin_opener::init())
+        .manage(commands::AppState {
+            desk: desk.clone(),
+            notifier: notifier.clone(),
+            forwarder: Default::default(),
+        })
+        .setup(move |app| {
+            tray::create(app.handle(), desk.clone())?;
+            notifications::spawn(app.handle().clone(), desk.clone(), notifier.clone());
+            Ok(())
+        })
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::Focused(focused) => {
+                let state = window.state::<commands::AppState>();
+                state.notifier.focused(*focused);
+            }
+            // Closing the window keeps the desk running in the tray: notifications and the
+            // connection go on. "Quit" in the tray menu quits.
+            tauri::WindowEvent::CloseRequested { api, .. }
+                if std::env::var_os("PUPITRE_QUIT_ON_CLOSE").is_none() =>
+            {
+                api.prevent_close();
+                let _ = window.hide();
+            }
+            _ => {}
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::login,
+            commands::restore_session,
+            commands::logout,
+            commands::snapshot,
+            commands::subscribe,
+            commands::send_message,
+            commands::set_status,
+            commands::set_slot_limit,
+            commands::snooze,
+            commands::transfer,
+            commands::close,
+            commands::agents,
+            commands::groups,
+            commands::canned_responses,
+            commands::create_canned_response,
+            commands::search_history,
+            commands::open_external,
+            commands::set_focused_conversation,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("Pupitre stopped: {e}");
+        std::process::exit(1);
+    }
+}

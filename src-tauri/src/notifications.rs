@@ -1,0 +1,219 @@
+//! Desktop notifications (D17): the desk's events and the window's focus feed the pure
+//! [`Policy`]; what it decides is shown through the desktop's notification service
+//! (notify-rust, D-Bus on Linux). Clicking a notification opens the app on that conversation.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use pupitre_desk::notify::{Config, Input, Notification, NotificationKind, Policy, Urgency};
+use pupitre_desk::{Desk, DeskEvent, LocalEvent};
+use pupitre_protocol::{ConversationRef, Millis};
+use tauri::AppHandle;
+use tokio::sync::mpsc;
+
+fn now_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as Millis
+}
+
+/// Inputs from the window (focus, what is on screen), sent to the policy's task.
+#[derive(Clone)]
+pub struct Notifier {
+    tx: mpsc::UnboundedSender<Input>,
+    rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<Input>>>>,
+}
+
+impl Notifier {
+    pub fn new() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self {
+            tx,
+            rx: Arc::new(Mutex::new(Some(rx))),
+        }
+    }
+
+    pub fn focused(&self, focused: bool) {
+        let _ = self.tx.send(Input::WindowFocused(focused));
+    }
+
+    pub fn on_screen(&self, conversations: Vec<ConversationRef>) {
+        let _ = self.tx.send(Input::OnScreen(conversations));
+    }
+}
+
+fn french() -> bool {
+    std::env::var("LANG")
+        .or_else(|_| std::env::var("LC_ALL"))
+        .is_ok_and(|l| l.starts_with("fr"))
+}
+
+/// Summary and body of a notification, in the agent's language (D20). Visitor text is shown as
+/// plain text: the notification server gets it with markup escaped.
+fn text(n: &Notification) -> (String, String) {
+    let fr = french();
+    let who = n.visitor_name.clone().unwrap_or_else(|| {
+        if fr {
+            "Visiteur".into()
+        } else {
+            "Visitor".into()
+        }
+    });
+    let reference = &n.conversation.0;
+    let excerpt = n.excerpt.clone().unwrap_or_default();
+    let minutes = n.waiting_for.map(|w| (w / 60_000).max(1)).unwrap_or(1);
+    let seconds = n.waiting_for.map(|w| w / 1000).unwrap_or(30);
+    let others = if n.others_waiting > 0 {
+        if fr {
+            format!(" (+{} autres)", n.others_waiting)
+        } else {
+            format!(" (+{} more)", n.others_waiting)
+        }
+    } else {
+        String::new()
+    };
+    let summary = match (n.kind, fr) {
+        (NotificationKind::NewConversation, false) => {
+            format!("New conversation {reference} · {who}")
+        }
+        (NotificationKind::NewConversation, true) => {
+            format!("Nouvelle conversation {reference} · {who}")
+        }
+        (NotificationKind::SnoozeWoke, false) => {
+            format!("{reference} is back from its pause · {who}")
+        }
+        (NotificationKind::SnoozeWoke, true) => format!("{reference} sort de pause · {who}"),
+        (NotificationKind::TransferReceived, false) => {
+            format!("Transferred to you: {reference} · {who}")
+        }
+        (NotificationKind::TransferReceived, true) => {
+            format!("Transférée vers vous : {reference} · {who}")
+        }
+        (NotificationKind::VisitorMessage, false) => format!("{who} ({reference})"),
+        (NotificationKind::VisitorMessage, true) => format!("{who} ({reference})"),
+        (NotificationKind::WaitingForReply { .. }, false) if seconds < 120 => {
+            format!("{who} has waited {seconds} s for your reply{others}")
+        }
+        (NotificationKind::WaitingForReply { .. }, true) if seconds < 120 => {
+            format!("{who} attend votre réponse depuis {seconds} s{others}")
+        }
+        (NotificationKind::WaitingForReply { .. }, false) => {
+            format!("{who} has waited {minutes} min for your reply{others}")
+        }
+        (NotificationKind::WaitingForReply { .. }, true) => {
+            format!("{who} attend votre réponse depuis {minutes} min{others}")
+        }
+    };
+    let body = match (&n.comment, n.kind) {
+        (Some(comment), NotificationKind::TransferReceived) => {
+            if excerpt.is_empty() {
+                format!("« {comment} »")
+            } else {
+                format!("« {comment} »\n{excerpt}")
+            }
+        }
+        _ => excerpt,
+    };
+    (summary, body)
+}
+
+/// Escapes what notification servers read as markup.
+fn plain(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Shows one notification; a click opens the conversation. Runs on its own thread: waiting for
+/// the click blocks.
+fn show(
+    app: AppHandle,
+    desk: Desk,
+    n: Notification,
+    replace: Option<u32>,
+    ids: Arc<Mutex<HashMap<u64, u32>>>,
+) {
+    std::thread::spawn(move || {
+        let (summary, body) = text(&n);
+        let mut builder = notify_rust::Notification::new();
+        builder
+            .appname("Pupitre")
+            .summary(&plain(&summary))
+            .body(&plain(&body))
+            .icon("mail-message-new")
+            .action("default", if french() { "Ouvrir" } else { "Open" })
+            .hint(notify_rust::Hint::Category("im.received".into()))
+            .urgency(match n.urgency {
+                Urgency::Normal => notify_rust::Urgency::Normal,
+                Urgency::Critical => notify_rust::Urgency::Critical,
+            });
+        if let Some(id) = replace {
+            builder.id(id);
+        }
+        match builder.show() {
+            Ok(handle) => {
+                ids.lock().expect("ids lock").insert(n.id.0, handle.id());
+                let conversation = n.conversation.clone();
+                handle.wait_for_action(move |action| {
+                    if action == "default" {
+                        crate::show_main(&app);
+                        desk.notification_opened(conversation);
+                    }
+                });
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot show a desktop notification"),
+        }
+    });
+}
+
+/// The policy's task: desk events and window inputs in, notifications out, timers in between.
+pub fn spawn(app: AppHandle, desk: Desk, notifier: Notifier) {
+    let Some(mut window_inputs) = notifier.rx.lock().expect("notifier lock").take() else {
+        return;
+    };
+    tauri::async_runtime::spawn(async move {
+        let mut policy = Policy::new(Config::default());
+        let mut events = desk.subscribe();
+        // Our notification ids → the desktop's, so an update replaces instead of stacking.
+        let ids: Arc<Mutex<HashMap<u64, u32>>> = Arc::default();
+        loop {
+            let sleep = policy
+                .poll_timeout()
+                .map(|at| std::time::Duration::from_millis((at - now_ms()).max(0) as u64));
+            tokio::select! {
+                event = events.recv() => match event {
+                    Ok(DeskEvent::Hub(e)) => {
+                        if let Some(input) = Input::from_agent_event(&e) {
+                            policy.handle(now_ms(), input);
+                        }
+                    }
+                    Ok(DeskEvent::Local(LocalEvent::Snapshot { state })) => {
+                        for view in &state.conversations {
+                            policy.handle(now_ms(), Input::on_desk(view));
+                        }
+                    }
+                    Ok(DeskEvent::Local(LocalEvent::NotificationOpened { conversation })) => {
+                        policy.handle(now_ms(), Input::Opened(conversation));
+                    }
+                    Ok(_) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+                input = window_inputs.recv() => match input {
+                    Some(input) => policy.handle(now_ms(), input),
+                    None => return,
+                },
+                () = async { match sleep { Some(d) => tokio::time::sleep(d).await, None => std::future::pending().await } } => {
+                    policy.handle_timeout(now_ms());
+                }
+            }
+            while let Some(n) = policy.poll_notification() {
+                let replace = n
+                    .replaces
+                    .and_then(|r| ids.lock().expect("ids lock").get(&r.0).copied());
+                show(app.clone(), desk.clone(), n, replace, ids.clone());
+            }
+        }
+    });
+}

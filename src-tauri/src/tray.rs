@@ -1,0 +1,250 @@
+//! The tray icon (D3): its colour is the agent's chat status (green available, orange busy,
+//! red unavailable, grey offline); its menu switches the status, picks an optional status,
+//! shows how many visitors wait for a reply, opens the window and quits.
+
+use pupitre_desk::{ConnectionState, Desk, DeskEvent, LocalEvent};
+use pupitre_protocol::agent::AgentClientFrame;
+use pupitre_protocol::{Availability, Channel, ChosenStatus};
+use tauri::image::Image;
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Wry};
+
+const ICON_AVAILABLE: &[u8] = include_bytes!("../../icons/tray-available.png");
+const ICON_BUSY: &[u8] = include_bytes!("../../icons/tray-busy.png");
+const ICON_UNAVAILABLE: &[u8] = include_bytes!("../../icons/tray-unavailable.png");
+const ICON_OFFLINE: &[u8] = include_bytes!("../../icons/tray-offline.png");
+
+fn french() -> bool {
+    std::env::var("LANG")
+        .or_else(|_| std::env::var("LC_ALL"))
+        .is_ok_and(|l| l.starts_with("fr"))
+}
+
+fn icon(availability: Availability) -> Image<'static> {
+    let bytes = match availability {
+        Availability::Available => ICON_AVAILABLE,
+        Availability::Busy => ICON_BUSY,
+        Availability::Unavailable => ICON_UNAVAILABLE,
+        Availability::Offline => ICON_OFFLINE,
+    };
+    Image::from_bytes(bytes).expect("the tray icons are valid PNGs")
+}
+
+struct Items {
+    waiting: MenuItem<Wry>,
+    available: CheckMenuItem<Wry>,
+    unavailable: CheckMenuItem<Wry>,
+    optional: Submenu<Wry>,
+}
+
+pub fn create(app: &AppHandle, desk: Desk) -> tauri::Result<()> {
+    let fr = french();
+    let waiting = MenuItem::with_id(
+        app,
+        "waiting",
+        if fr {
+            "Aucune réponse en attente"
+        } else {
+            "No visitor waiting for a reply"
+        },
+        false,
+        None::<&str>,
+    )?;
+    let available = CheckMenuItem::with_id(
+        app,
+        "status:available",
+        if fr {
+            "Chat : disponible"
+        } else {
+            "Chat: available"
+        },
+        true,
+        false,
+        None::<&str>,
+    )?;
+    let unavailable = CheckMenuItem::with_id(
+        app,
+        "status:unavailable",
+        if fr {
+            "Chat : indisponible"
+        } else {
+            "Chat: unavailable"
+        },
+        true,
+        false,
+        None::<&str>,
+    )?;
+    let optional = Submenu::with_id(
+        app,
+        "optional",
+        if fr {
+            "Chat : autre statut"
+        } else {
+            "Chat: other status"
+        },
+        true,
+    )?;
+    let open = MenuItem::with_id(
+        app,
+        "open",
+        if fr { "Ouvrir Pupitre" } else { "Open Pupitre" },
+        true,
+        None::<&str>,
+    )?;
+    let quit = MenuItem::with_id(
+        app,
+        "quit",
+        if fr { "Quitter" } else { "Quit" },
+        true,
+        None::<&str>,
+    )?;
+    let menu = Menu::with_items(
+        app,
+        &[
+            &waiting,
+            &PredefinedMenuItem::separator(app)?,
+            &available,
+            &unavailable,
+            &optional,
+            &PredefinedMenuItem::separator(app)?,
+            &open,
+            &quit,
+        ],
+    )?;
+    let menu_desk = desk.clone();
+    let tray = TrayIconBuilder::with_id("pupitre")
+        .icon(icon(Availability::Offline))
+        .tooltip("Pupitre")
+        .title("Pupitre")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(move |app, event| {
+            let id = event.id().as_ref().to_owned();
+            let status = match id.as_str() {
+                "open" => return crate::show_main(app),
+                "quit" => return app.exit(0),
+                "status:available" => Some(ChosenStatus::Available),
+                "status:unavailable" => Some(ChosenStatus::Unavailable),
+                other => other
+                    .strip_prefix("status:optional:")
+                    .map(|n| ChosenStatus::Optional(n.to_owned())),
+            };
+            if let Some(status) = status {
+                let desk = menu_desk.clone();
+                tauri::async_runtime::spawn(async move {
+                    let frame = AgentClientFrame::SetStatus {
+                        client_id: uuid::Uuid::now_v7(),
+                        channel: Channel::Chat,
+                        status,
+                    };
+                    if let Err(e) = desk.act(frame).await {
+                        tracing::warn!(error = %e, "status change from the tray refused");
+                    }
+                });
+            }
+        })
+        .build(app)?;
+    let items = Items {
+        waiting,
+        available,
+        unavailable,
+        optional,
+    };
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let mut events = desk.subscribe();
+        let mut optional_names: Vec<String> = vec![];
+        loop {
+            refresh(&app, &tray, &items, &desk, &mut optional_names);
+            match events.recv().await {
+                Ok(DeskEvent::Local(
+                    LocalEvent::VisitorDraft { .. } | LocalEvent::VisitorPresence { .. },
+                )) => continue,
+                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
+    Ok(())
+}
+
+/// Redraws the tray from the desk's state.
+fn refresh(
+    app: &AppHandle,
+    tray: &tauri::tray::TrayIcon,
+    items: &Items,
+    desk: &Desk,
+    optional_names: &mut Vec<String>,
+) {
+    let fr = french();
+    let state = desk.snapshot();
+    let chat = state.profile.as_ref().and_then(|p| {
+        p.statuses
+            .iter()
+            .find(|s| s.channel == Channel::Chat)
+            .cloned()
+    });
+    let availability = match (&state.connection, &chat) {
+        (ConnectionState::Online, Some(s)) => s.availability,
+        _ => Availability::Offline,
+    };
+    let _ = tray.set_icon(Some(icon(availability)));
+    let label = |a: Availability| match (a, fr) {
+        (Availability::Available, false) => "available",
+        (Availability::Available, true) => "disponible",
+        (Availability::Busy, false) => "busy",
+        (Availability::Busy, true) => "occupé",
+        (Availability::Unavailable, false) => "unavailable",
+        (Availability::Unavailable, true) => "indisponible",
+        (Availability::Offline, false) => "offline",
+        (Availability::Offline, true) => "hors ligne",
+    };
+    let _ = tray.set_tooltip(Some(format!("Pupitre — {}", label(availability))));
+    let chosen = chat.map(|s| s.chosen);
+    let _ = items
+        .available
+        .set_checked(chosen == Some(ChosenStatus::Available));
+    let _ = items
+        .unavailable
+        .set_checked(chosen == Some(ChosenStatus::Unavailable));
+    let online = state.connection == ConnectionState::Online;
+    let _ = items.available.set_enabled(online);
+    let _ = items.unavailable.set_enabled(online);
+    let waiting = state
+        .conversations
+        .iter()
+        .filter(|c| c.waiting_since.is_some())
+        .count();
+    let text = match (waiting, fr) {
+        (0, false) => "No visitor waiting for a reply".to_owned(),
+        (0, true) => "Aucune réponse en attente".to_owned(),
+        (1, false) => "1 visitor waiting for your reply".to_owned(),
+        (1, true) => "1 visiteur attend votre réponse".to_owned(),
+        (n, false) => format!("{n} visitors waiting for your reply"),
+        (n, true) => format!("{n} visiteurs attendent votre réponse"),
+    };
+    let _ = items.waiting.set_text(text);
+    // Optional statuses come with the profile (A4); the submenu is filled once they are known.
+    if let Some(p) = &state.profile
+        && p.optional_statuses != *optional_names
+    {
+        for name in optional_names.iter() {
+            if let Some(item) = items.optional.get(&format!("status:optional:{name}")) {
+                let _ = items.optional.remove(&item);
+            }
+        }
+        for name in &p.optional_statuses {
+            if let Ok(item) = MenuItem::with_id(
+                app,
+                format!("status:optional:{name}"),
+                name,
+                true,
+                None::<&str>,
+            ) {
+                let _ = items.optional.append(&item);
+            }
+        }
+        optional_names.clone_from(&p.optional_statuses);
+    }
+}
