@@ -288,11 +288,14 @@ impl Desk {
     ) -> Result<AgentProfile, DeskError> {
         let deadline = tokio::time::Instant::now() + ACTION_TIMEOUT;
         loop {
-            if let Some(p) = self.inner.state.lock().expect("state lock").profile.clone()
-                && self.inner.state.lock().expect("state lock").connection
-                    == ConnectionState::Online
             {
-                return Ok(p);
+                // One lock: taking it twice in one condition would deadlock on itself.
+                let state = self.inner.state.lock().expect("state lock");
+                if state.connection == ConnectionState::Online
+                    && let Some(p) = state.profile.clone()
+                {
+                    return Ok(p);
+                }
             }
             match tokio::time::timeout_at(deadline, events.recv()).await {
                 Ok(Ok(DeskEvent::Local(LocalEvent::Connection {
