@@ -2,35 +2,60 @@
 SHELL := /bin/bash
 CARGO ?= cargo
 export CARGO_TARGET_DIR ?= $(CURDIR)/target
-DB ?= $(CURDIR)/.pupitre/demo.db
+DATA ?= $(CURDIR)/.pupitre
 LISTEN ?= 127.0.0.1:8470
 
-# Debian packages the project needs (installed only when missing).
-DEBIAN_PACKAGES := build-essential pkg-config libdbus-1-dev dbus gnome-keyring
+# Debian packages the project needs (installed only when missing): Rust builds, the desk's
+# WebKitGTK/tray/keyring stack, and what its headless tests use.
+DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
+  dbus dbus-x11 gnome-keyring xvfb xauth imagemagick x11-utils python3-dbus python3-gi \
+  fonts-noto-color-emoji
 
-.PHONY: deps run test lint bench bindings fmt
+.PHONY: deps run test lint bench bindings fmt ui ui-test
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "Debian packages: all present"; fi
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust from https://rustup.rs"; exit 1; }
 
-## Start the hub with demo data (and, once the desk exists, the desk logged in).
-run: deps
-	@echo "Building the hub (first run takes a few minutes)…"
-	$(CARGO) build --release -p pupitre-server
-	@mkdir -p $(dir $(DB))
-	$(CARGO_TARGET_DIR)/release/pupitre serve --demo --db $(DB) --listen $(LISTEN)
+## The desk's web UI (Svelte), built into ui/dist — the desk app embeds it at compile time.
+ui: ui/node_modules/.package-lock.json
+	cd ui && npm run build --silent
 
-## Every check CI makes: formatting, lints, all tests.
-test: deps lint
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund
+
+ui-test: ui/node_modules/.package-lock.json
+	cd ui && npm run check && npm test
+
+## Start the hub with demo data and the desk logged in as Alice (demo agent).
+run: deps ui
+	@echo "Building the hub and the desk (the first run takes several minutes)…"
+	$(CARGO) build --release -p pupitre-server -p pupitre-app
+	@mkdir -p $(DATA)
+	@echo "Starting the hub on http://$(LISTEN) …"
+	@$(CARGO_TARGET_DIR)/release/pupitre serve --demo --db $(DATA)/demo.db --listen $(LISTEN) & hub=$$!; \
+	trap 'kill $$hub 2>/dev/null' EXIT INT TERM; \
+	for i in $$(seq 50); do curl -sf http://$(LISTEN)/healthz >/dev/null && break; sleep 0.1; done; \
+	echo "Starting the desk logged in as alice@demo.pupitre.test (close it from its tray menu: Quit)."; \
+	echo "Act as a visitor in another terminal:"; \
+	echo "  $(CARGO_TARGET_DIR)/release/pupitre client visitor --hub http://$(LISTEN) --project DEMO"; \
+	echo '  then type: {"type":"send_message","text":"Hello!"}'; \
+	PUPITRE_HUB=http://$(LISTEN) PUPITRE_EMAIL=alice@demo.pupitre.test PUPITRE_PASSWORD=alice-demo-1 \
+	  $(CARGO_TARGET_DIR)/release/pupitre-desk; \
+	echo "The desk closed; the hub is still running. Ctrl+C to stop it."; wait $$hub
+
+## Every check CI makes: formatting, lints, UI checks and tests, all Rust tests.
+test: deps ui lint ui-test
 	$(CARGO) test --workspace --all-targets
 
-lint:
+lint: ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
@@ -39,7 +64,7 @@ bench: deps
 	$(CARGO) build --release -p pupitre-server
 	$(CARGO_TARGET_DIR)/release/pupitre bench
 
-## Regenerate the TypeScript bindings of the wire contract.
+## Regenerate the TypeScript bindings of the wire protocol.
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p pupitre-protocol --test bindings
 
