@@ -1,0 +1,235 @@
+#!/usr/bin/python3
+"""End to end, the real desk app (issue 3): under Xvfb and a private D-Bus session
+(tests/desktop/session.sh: notification server, tray watcher, unlocked keyring), driven through
+tauri-driver/WebKitWebDriver against a real hub, with a scripted visitor
+(`pupitre client visitor`). Screenshots of each step go to $OUT/shots.
+
+Story: log in through the form → the tray menu switches to available (D3) → a visitor writes:
+the box turns red (D7) and a desktop notification is captured (D17) → the agent replies with
+Enter and the visitor receives it → pause (R5) → the visitor's reply wakes it back → close with a
+type (R9) → a new conversation is transferred to a group with a comment (R7) → the tray sets
+unavailable and the hub stops assigning (R3).
+"""
+import json, os, queue, subprocess, sys, threading, time, urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.common.options import ArgOptions
+
+OUT = os.environ["OUT"]
+BIN = os.environ["BIN"]
+HERE = os.path.dirname(os.path.abspath(__file__))
+PORT = int(os.environ.get("E2E_PORT", "8491"))
+HUB = f"http://127.0.0.1:{PORT}"
+SHOTS = os.path.join(OUT, "shots")
+os.makedirs(SHOTS, exist_ok=True)
+procs = []
+
+
+def log(msg):
+    print(f"[e2e] {msg}", flush=True)
+
+
+def shot(name):
+    path = os.path.join(SHOTS, f"{name}.png")
+    subprocess.run(["import", "-window", "root", path], check=False)
+    log(f"screenshot {path}")
+
+
+def wait(what, fn, timeout=20.0, every=0.2):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            value = fn()
+            if value:
+                return value
+        except Exception as e:  # the page may be re-rendering
+            last = e
+        time.sleep(every)
+    shot(f"FAILED-{what.replace(' ', '-')[:40]}")
+    raise AssertionError(f"timed out waiting for: {what} ({last})")
+
+
+class Visitor:
+    """A scripted visitor: JSON lines in, JSON lines out."""
+
+    def __init__(self):
+        self.p = subprocess.Popen(
+            [f"{BIN}/pupitre", "client", "visitor", "--hub", HUB, "--project", "DEMO"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        procs.append(self.p)
+        self.lines = queue.Queue()
+        self.seen = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.p.stdout:
+            try:
+                self.lines.put(json.loads(line))
+            except ValueError:
+                pass
+
+    def say(self, text):
+        self.p.stdin.write(json.dumps({"type": "send_message", "text": text}) + "\n")
+        self.p.stdin.flush()
+
+    def texts(self, author_kind):
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        out = []
+        for f in self.seen:
+            m = f.get("event", {}).get("message")
+            if f.get("type") == "event" and m and m["author"]["kind"] == author_kind:
+                out.append(m["body"].get("text"))
+        return out
+
+
+def notifications():
+    path = os.path.join(OUT, "notifications.jsonl")
+    return [json.loads(l) for l in open(path) if l.strip()] if os.path.exists(path) else []
+
+
+def tray(label):
+    r = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "tray_click.py"), os.path.join(OUT, "sni.jsonl"), label],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def main():
+    db = os.path.join(OUT, "e2e.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            os.remove(db + suffix)
+    hub = subprocess.Popen([f"{BIN}/pupitre", "serve", "--demo", "--db", db, "--listen", f"127.0.0.1:{PORT}"],
+                           stdout=open(os.path.join(OUT, "hub.log"), "w"), stderr=subprocess.STDOUT)
+    procs.append(hub)
+    wait("the hub", lambda: urllib.request.urlopen(f"{HUB}/healthz").status == 200)
+    driver_log = open(os.path.join(OUT, "tauri-driver.log"), "w")
+    td = subprocess.Popen(["tauri-driver", "--port", "4444"], stdout=driver_log, stderr=subprocess.STDOUT)
+    procs.append(td)
+    time.sleep(1.0)
+    opts = ArgOptions()
+    opts.set_capability("browserName", "wry")
+    opts.set_capability("tauri:options", {"application": f"{BIN}/pupitre-desk"})
+    d = webdriver.Remote(command_executor="http://127.0.0.1:4444", options=opts)
+    try:
+        story(d)
+    finally:
+        d.quit()
+
+
+def find(d, css):
+    return d.find_element(By.CSS_SELECTOR, css)
+
+
+def button(d, text, scope="body"):
+    for b in d.find_elements(By.CSS_SELECTOR, f"{scope} button"):
+        if b.is_displayed() and text in (b.text or b.get_attribute("aria-label") or ""):
+            return b
+    return None
+
+
+def boxes(d):
+    return d.find_elements(By.CSS_SELECTOR, "button.box")
+
+
+def story(d):
+    # Log in through the form (the app opens on it: no saved session).
+    wait("the login form", lambda: find(d, "input[type=password]"))
+    shot("01-login")
+    hub_input = find(d, "input[type=url]")
+    hub_input.clear()
+    hub_input.send_keys(HUB)
+    find(d, "input[type=email]").send_keys("alice@demo.pupitre.test")
+    find(d, "input[type=password]").send_keys("alice-demo-1")
+    find(d, "button[type=submit]").click()
+    wait("the desk", lambda: "Alice Martin" in d.find_element(By.TAG_NAME, "body").text)
+    assert "#1" in d.title, f"D1: the agent id in the window title: {d.title!r}"
+    shot("02-desk")
+
+    # D3: the tray menu switches the status; the pill follows.
+    wait("the tray menu", lambda: "Chat: available" in tray(""), timeout=10)
+    tray("Chat: available")
+    wait("available", lambda: "Available" in d.find_element(By.TAG_NAME, "body").text)
+
+    # D7 + D17: a visitor writes; a red box and a desktop notification.
+    v = Visitor()
+    v.say("Bonjour, ma commande 4521 n'est pas arrivée <script>alert(1)</script>")
+    box = wait("a red box", lambda: next((b for b in boxes(d) if "waiting" in b.get_attribute("class")), None))
+    wait("a desktop notification", lambda: any("DEMO-1" in n["summary"] for n in notifications()), timeout=10)
+    assert "&lt;script&gt;" in notifications()[0]["body"], "visitor text is plain in notifications"
+    shot("03-red-box-and-notification")
+    assert not d.find_elements(By.CSS_SELECTOR, "script:not([src])"), "§8: no inline script got in"
+
+    # The agent replies with Enter; the visitor receives it; the box is no longer red.
+    box.click()
+    composer = wait("the composer", lambda: next(e for e in d.find_elements(By.CSS_SELECTOR, "textarea") if e.is_displayed()))
+    composer.send_keys("Votre colis part aujourd'hui.")
+    composer.send_keys(Keys.ENTER)
+    wait("the visitor gets the reply", lambda: "Votre colis part aujourd'hui." in v.texts("agent"))
+    wait("the box turns white", lambda: boxes(d) and "waiting" not in boxes(d)[0].get_attribute("class"))
+    shot("04-replied")
+
+    # R5: pause 3 h; the conversation leaves the desk; the visitor's reply wakes it back.
+    button(d, "Pause", ".pane, main").click()
+    wait("the pause dialog", lambda: button(d, "3 hours", "[role=dialog]")).click()
+    shot("05-pause-dialog")
+    button(d, "Pause", "[role=dialog]").click()
+    wait("the box leaves", lambda: not boxes(d))
+    shot("06-paused")
+    v.say("Merci ! Et pour le retour ?")
+    wait("woken back on the desk", lambda: boxes(d))
+
+    # R9: close with a type.
+    boxes(d)[0].click()
+    wait("close button", lambda: button(d, "Close", ".pane, main")).click()
+    dialog_select = wait("the type list", lambda: find(d, "[role=dialog] select"))
+    for o in dialog_select.find_elements(By.TAG_NAME, "option"):
+        if o.text == "After-sales":
+            o.click()
+    shot("07-close-dialog")
+    button(d, "Close conversation", "[role=dialog]").click()
+    wait("closed", lambda: not boxes(d))
+
+    # R7: a new conversation, transferred to the Sales group with a comment.
+    v2 = Visitor()
+    v2.say("Hello, I'd like a quote for 20 headsets")
+    wait("the new box", lambda: boxes(d))
+    boxes(d)[0].click()
+    wait("transfer button", lambda: button(d, "Transfer", ".pane, main")).click()
+    wait("the groups", lambda: button(d, "Sales", "[role=dialog]")).click()
+    find(d, "[role=dialog] textarea").send_keys("Big B2B quote, VIP")
+    shot("08-transfer-dialog")
+    button(d, "Transfer", "[role=dialog] footer, [role=dialog] .actions, [role=dialog]").click()
+    wait("transferred away", lambda: not boxes(d))
+    assert not any("VIP" in (t or "") for t in v2.texts("agent") + v2.texts("system")), "R7: the comment never reaches the visitor"
+
+    # D3 + R3: unavailable from the tray; the hub stops assigning to Alice.
+    tray("Chat: unavailable")
+    wait("unavailable", lambda: "Unavailable" in d.find_element(By.TAG_NAME, "body").text)
+    v3 = Visitor()
+    v3.say("Is anyone there?")
+    time.sleep(3)
+    assert not boxes(d), "an unavailable agent gets no new conversation"
+    wait("the visitor gets the auto-reply", lambda: v3.texts("system"))
+    shot("09-unavailable")
+    log("all steps passed")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as e:
+        log(f"FAILED: {e}")
+        sys.exit(1)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except Exception:
+                p.kill()
