@@ -23,6 +23,15 @@ async fn login_refresh_logout_and_admin_api() {
             groups: vec![],
         };
         admin::create_agent(&mut store, p, req).unwrap();
+        let manager = NewAgentRequest {
+            email: "mia@test".into(),
+            name: "Mia".into(),
+            password: PASSWORD.into(),
+            role: Role::Manager,
+            slot_max: None,
+            groups: vec!["Sales".into()],
+        };
+        admin::create_agent(&mut store, p, manager).unwrap();
     }
     let hub = start(&setup, false).await;
     let base = hub.http_url();
@@ -216,6 +225,36 @@ async fn login_refresh_logout_and_admin_api() {
         .await
         .unwrap();
     assert_eq!(list.len(), 1);
+
+    // A manager sees the conversations of their groups (Mia manages Sales, where it is).
+    let mia = pupitre_server::client::login(&base, "mia@test", PASSWORD)
+        .await
+        .unwrap();
+    let r = http
+        .get(format!("{base}/api/conversations/{conv}"))
+        .bearer_auth(&mia.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "a manager reads their group's conversation"
+    );
+    let list: Vec<serde_json::Value> = http
+        .get(format!("{base}/api/conversations"))
+        .bearer_auth(&mia.access_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list.len(),
+        1,
+        "a manager lists their group's live conversations"
+    );
 
     // The transfer dialog's lists: agents with their live availability, groups.
     let agents: Vec<serde_json::Value> = http
