@@ -10,9 +10,9 @@ LISTEN ?= 127.0.0.1:8470
 DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
   dbus dbus-x11 gnome-keyring xvfb xauth imagemagick x11-utils python3-dbus python3-gi \
-  fonts-noto-color-emoji
+  python3-selenium webkit2gtk-driver fonts-noto-color-emoji
 
-.PHONY: deps run test lint bench bindings fmt ui ui-test
+.PHONY: deps run test lint bench bindings fmt ui ui-test e2e
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -23,6 +23,7 @@ deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "Debian packages: all present"; fi
 	@command -v cargo >/dev/null || { echo "cargo is missing: install Rust from https://rustup.rs"; exit 1; }
+	@command -v tauri-driver >/dev/null || { echo "Installing tauri-driver (WebDriver for the desk's end-to-end test)…"; $(CARGO) install tauri-driver --locked; }
 
 ## The desk's web UI (Svelte), built into ui/dist — the desk app embeds it at compile time.
 ui: ui/node_modules/.package-lock.json
@@ -51,9 +52,22 @@ run: deps ui
 	  $(CARGO_TARGET_DIR)/release/pupitre-desk; \
 	echo "The desk closed; the hub is still running. Ctrl+C to stop it."; wait $$hub
 
-## Every check CI makes: formatting, lints, UI checks and tests, all Rust tests.
+## Every check CI makes: formatting, lints, UI checks and tests, all Rust tests, and the real
+## desk end to end.
 test: deps ui lint ui-test
 	$(CARGO) test --workspace --all-targets
+	$(MAKE) --no-print-directory e2e
+
+## The real desk app under Xvfb and a private D-Bus session, driven through tauri-driver;
+## screenshots in $(CARGO_TARGET_DIR)/e2e/shots.
+e2e: ui
+	$(CARGO) build -p pupitre-server -p pupitre-app
+	@rm -rf $(CARGO_TARGET_DIR)/e2e && mkdir -p $(CARGO_TARGET_DIR)/e2e/home
+	HOME=$(CARGO_TARGET_DIR)/e2e/home XDG_DATA_HOME=$(CARGO_TARGET_DIR)/e2e/home/data \
+	  OUT=$(CARGO_TARGET_DIR)/e2e BIN=$(CARGO_TARGET_DIR)/debug WEBKIT_DISABLE_DMABUF_RENDERER=1 \
+	  PATH="$$HOME/.cargo/bin:$$PATH" \
+	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
+	  tests/desktop/session.sh /usr/bin/python3 tests/desktop/e2e.py
 
 lint: ui
 	$(CARGO) fmt --all --check

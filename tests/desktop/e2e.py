@@ -147,7 +147,7 @@ def story(d):
     find(d, "input[type=password]").send_keys("alice-demo-1")
     find(d, "button[type=submit]").click()
     wait("the desk", lambda: "Alice Martin" in d.find_element(By.TAG_NAME, "body").text)
-    assert "#1" in d.title, f"D1: the agent id in the window title: {d.title!r}"
+    assert "Alice Martin" in d.title and "1" in d.title, f"D1: the agent id in the title: {d.title!r}"
     shot("02-desk")
 
     # D3: the tray menu switches the status; the pill follows.
