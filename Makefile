@@ -65,7 +65,7 @@ e2e: ui
 	@rm -rf $(CARGO_TARGET_DIR)/e2e && mkdir -p $(CARGO_TARGET_DIR)/e2e/home
 	HOME=$(CARGO_TARGET_DIR)/e2e/home XDG_DATA_HOME=$(CARGO_TARGET_DIR)/e2e/home/data \
 	  OUT=$(CARGO_TARGET_DIR)/e2e BIN=$(CARGO_TARGET_DIR)/debug WEBKIT_DISABLE_DMABUF_RENDERER=1 \
-	  PATH="$$HOME/.cargo/bin:$$PATH" \
+	  PATH="$(HOME)/.cargo/bin:$$PATH" \
 	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
 	  tests/desktop/session.sh /usr/bin/python3 tests/desktop/e2e.py
 
