@@ -76,59 +76,40 @@ pub trait ServerFrame: DeserializeOwned + Serialize + std::fmt::Debug {
     fn error_for(&self) -> Option<ClientId>;
 }
 
-impl ServerFrame for AgentServerFrame {
-    fn seq(&self) -> Option<Seq> {
-        match self {
-            Self::Event { seq, .. } => Some(*seq),
-            _ => None,
+/// Both server frame enums share these variants (`event`, `welcome`, `ack`, `error`).
+macro_rules! server_frame {
+    ($frame:ty) => {
+        impl ServerFrame for $frame {
+            fn seq(&self) -> Option<Seq> {
+                match self {
+                    Self::Event { seq, .. } => Some(*seq),
+                    _ => None,
+                }
+            }
+            fn welcome_seq(&self) -> Option<Seq> {
+                match self {
+                    Self::Welcome { seq, .. } => Some(*seq),
+                    _ => None,
+                }
+            }
+            fn ack(&self) -> Option<ClientId> {
+                match self {
+                    Self::Ack { client_id } => Some(*client_id),
+                    _ => None,
+                }
+            }
+            fn error_for(&self) -> Option<ClientId> {
+                match self {
+                    Self::Error(e) => e.client_id,
+                    _ => None,
+                }
+            }
         }
-    }
-    fn welcome_seq(&self) -> Option<Seq> {
-        match self {
-            Self::Welcome { seq, .. } => Some(*seq),
-            _ => None,
-        }
-    }
-    fn ack(&self) -> Option<ClientId> {
-        match self {
-            Self::Ack { client_id } => Some(*client_id),
-            _ => None,
-        }
-    }
-    fn error_for(&self) -> Option<ClientId> {
-        match self {
-            Self::Error(e) => e.client_id,
-            _ => None,
-        }
-    }
+    };
 }
 
-impl ServerFrame for VisitorServerFrame {
-    fn seq(&self) -> Option<Seq> {
-        match self {
-            Self::Event { seq, .. } => Some(*seq),
-            _ => None,
-        }
-    }
-    fn welcome_seq(&self) -> Option<Seq> {
-        match self {
-            Self::Welcome { seq, .. } => Some(*seq),
-            _ => None,
-        }
-    }
-    fn ack(&self) -> Option<ClientId> {
-        match self {
-            Self::Ack { client_id } => Some(*client_id),
-            _ => None,
-        }
-    }
-    fn error_for(&self) -> Option<ClientId> {
-        match self {
-            Self::Error(e) => e.client_id,
-            _ => None,
-        }
-    }
-}
+server_frame!(AgentServerFrame);
+server_frame!(VisitorServerFrame);
 
 /// One connection. `S` is what the client sends, `R` what it receives.
 pub struct Conn<S, R> {

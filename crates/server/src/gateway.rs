@@ -305,6 +305,7 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
         AGENT_TYPES,
         to_command,
         |f| matches!(f, AgentClientFrame::Ping),
+        AgentClientFrame::client_id,
     )
     .await;
     handle.send(Command::AgentGone { agent, conn }).await;
@@ -424,6 +425,7 @@ async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Opt
         VISITOR_TYPES,
         to_command,
         |f| matches!(f, VisitorClientFrame::Ping),
+        VisitorClientFrame::client_id,
     )
     .await;
     handle.send(Command::VisitorGone { visitor, conn }).await;
@@ -440,6 +442,7 @@ async fn pump<F: DeserializeOwned>(
     known_types: &[&str],
     to_command: impl Fn(F) -> Command,
     is_ping: impl Fn(&F) -> bool,
+    client_id_of: impl Fn(&F) -> Option<pupitre_protocol::ClientId>,
 ) {
     let mut limit = RateLimit::new(rate);
     let mut shutdown = hub.shutdown_signal();
@@ -458,13 +461,18 @@ async fn pump<F: DeserializeOwned>(
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(WsMessage::Text(text))) => {
-                    if !limit.allow() {
-                        if !send_text(socket, error_json(ErrorCode::RateLimited, "slow down: frame dropped")).await {
-                            return;
-                        }
-                        continue;
-                    }
+                    // Parse first, so a dropped frame is named by its client id and the
+                    // client knows which one to send again.
+                    let allowed = limit.allow();
                     match parse::<F>(&text, known_types) {
+                        Parsed::Frame(frame) if !allowed => {
+                            let error = ErrorFrame::new(ErrorCode::RateLimited, "slow down: this frame was not applied; send it again")
+                                .for_frame(client_id_of(&frame));
+                            let json = serde_json::to_string(&AgentServerFrame::Error(error)).expect("serialize");
+                            if !send_text(socket, json).await {
+                                return;
+                            }
+                        }
                         Parsed::Frame(frame) if is_ping(&frame) => {
                             if !send_text(socket, r#"{"type":"pong"}"#.to_owned()).await {
                                 return;
@@ -473,6 +481,11 @@ async fn pump<F: DeserializeOwned>(
                         Parsed::Frame(frame) => {
                             if !handle.send(to_command(frame)).await {
                                 return close(socket, 1012, "hub restarting").await;
+                            }
+                        }
+                        Parsed::Error(_) if !allowed => {
+                            if !send_text(socket, error_json(ErrorCode::RateLimited, "slow down: frame dropped")).await {
+                                return;
                             }
                         }
                         Parsed::Error(e) => {

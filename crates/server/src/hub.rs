@@ -431,23 +431,7 @@ impl Writer {
             }
             Command::AgentFrame { agent, conn, frame } => {
                 let client_id = frame.client_id();
-                if let Some(id) = client_id
-                    && self.already_applied(id)
-                {
-                    self.acks.push((conn, id));
-                    return;
-                }
-                match self.agent_frame(agent, frame, now) {
-                    Ok(()) => {
-                        if let Some(id) = client_id {
-                            self.batch.applied.push((id, now));
-                            self.batch_client_ids.insert(id);
-                            self.acks.push((conn, id));
-                        }
-                    }
-                    Err(e) => self.reply(conn, AgentServerFrame::Error(e.for_frame(client_id))),
-                }
-                self.process_outputs(now);
+                self.apply_once(conn, client_id, now, |w| w.agent_frame(agent, frame, now));
             }
             Command::AgentGone { agent, conn } => {
                 self.all_conns.remove(&conn);
@@ -477,25 +461,9 @@ impl Writer {
                 frame,
             } => {
                 let client_id = frame.client_id();
-                if let Some(id) = client_id
-                    && self.already_applied(id)
-                {
-                    self.acks.push((conn, id));
-                    return;
-                }
-                match self.visitor_frame(&visitor, frame, now) {
-                    Ok(()) => {
-                        if let Some(id) = client_id {
-                            self.batch.applied.push((id, now));
-                            self.batch_client_ids.insert(id);
-                            self.acks.push((conn, id));
-                        }
-                    }
-                    Err(e) => {
-                        self.reply_visitor(conn, VisitorServerFrame::Error(e.for_frame(client_id)))
-                    }
-                }
-                self.process_outputs(now);
+                self.apply_once(conn, client_id, now, |w| {
+                    w.visitor_frame(&visitor, frame, now)
+                });
             }
             Command::VisitorGone { visitor, conn } => {
                 self.all_conns.remove(&conn);
@@ -526,6 +494,35 @@ impl Writer {
             Command::Tick | Command::Shutdown => {}
             Command::Inspect(f) => f(&self.engine),
         }
+    }
+
+    /// Applies a client's frame once (R12): a resend of an applied `client_id` is acknowledged
+    /// again without being applied; an applied frame is acknowledged once its batch is durable;
+    /// a refused one gets its error (the same JSON shape on both kinds of connection).
+    fn apply_once(
+        &mut self,
+        conn: ConnId,
+        client_id: Option<ClientId>,
+        now: Millis,
+        apply: impl FnOnce(&mut Self) -> Result<(), ErrorFrame>,
+    ) {
+        if let Some(id) = client_id
+            && self.already_applied(id)
+        {
+            self.acks.push((conn, id));
+            return;
+        }
+        match apply(self) {
+            Ok(()) => {
+                if let Some(id) = client_id {
+                    self.batch.applied.push((id, now));
+                    self.batch_client_ids.insert(id);
+                    self.acks.push((conn, id));
+                }
+            }
+            Err(e) => self.reply(conn, AgentServerFrame::Error(e.for_frame(client_id))),
+        }
+        self.process_outputs(now);
     }
 
     fn already_applied(&mut self, id: ClientId) -> bool {
@@ -1496,10 +1493,6 @@ impl Writer {
     }
 
     fn reply(&mut self, conn: ConnId, frame: AgentServerFrame) {
-        self.outbox.push((Target::Conn(conn), frame_json(&frame)));
-    }
-
-    fn reply_visitor(&mut self, conn: ConnId, frame: VisitorServerFrame) {
         self.outbox.push((Target::Conn(conn), frame_json(&frame)));
     }
 
