@@ -111,7 +111,8 @@ export type DeskState = {
 
 /**
  * The live stream: the hub's sequenced `AgentEvent`s (same `kind`s) plus local events.
- * The Rust side deduplicates replays (R12) before forwarding.
+ * The Rust side deduplicates replays (R12) before forwarding. A `kind` the UI does not know
+ * (a newer hub or desk) is ignored.
  */
 export type DeskEvent =
   | AgentEvent
@@ -126,7 +127,9 @@ export type DeskEvent =
   /** The hub sent a fresh desk (welcome with `desk`): replace everything. */
   | { kind: "snapshot"; state: DeskState }
   /** The snoozed list changed (D8): the whole list. */
-  | { kind: "snoozed"; items: SnoozedItem[] };
+  | { kind: "snoozed"; items: SnoozedItem[] }
+  /** The page fell behind the Rust side's stream and events were dropped: re-read `snapshot()`. */
+  | { kind: "lagged" };
 
 export type Unsubscribe = () => void;
 

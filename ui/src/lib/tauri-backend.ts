@@ -53,7 +53,14 @@ export class TauriBackend implements Backend {
     let live = true;
     const channel = new Channel<DeskEvent>();
     channel.onmessage = (event) => {
-      if (live) onEvent(event);
+      if (!live) return;
+      // Never let a throw reach Tauri's Channel: it would stop counting messages and hold
+      // every later one back, silently.
+      try {
+        onEvent(event);
+      } catch (error) {
+        console.error("pupitre: desk event handler failed", event, error);
+      }
     };
     // The Rust side keeps one channel per window; a new `subscribe` replaces the old one.
     await call("subscribe", { onEvent: channel });

@@ -108,6 +108,8 @@ export const en = {
   "conv.empty": "No conversation on screen. New conversations appear here.",
   "conv.empty_desk": "Your desk is empty. Conversations will appear here when visitors write.",
   "conv.timeout": "Closes for inactivity at {time}",
+  "conv.broken": "{reference} could not be drawn.",
+  "conv.retry": "Try again",
 
   "filter.all": "All",
   "filter.visitor": "Visitor",

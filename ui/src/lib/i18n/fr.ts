@@ -110,6 +110,8 @@ export const fr: Record<keyof typeof en, string> = {
   "conv.empty": "Aucune conversation à l'écran. Les nouvelles conversations apparaissent ici.",
   "conv.empty_desk": "Votre pupitre est vide. Les conversations apparaîtront ici quand des visiteurs écriront.",
   "conv.timeout": "Clôture pour inactivité à {time}",
+  "conv.broken": "Impossible d'afficher {reference}.",
+  "conv.retry": "Réessayer",
 
   "filter.all": "Tout",
   "filter.visitor": "Visiteur",

@@ -14,34 +14,62 @@ const dictionaries: Record<Lang, Record<Key, string>> = { en, fr };
 
 export function pickLang(languages: readonly string[]): Lang {
   for (const tag of languages) {
-    const base = tag.toLowerCase().split("-")[0];
+    const base = tag.toLowerCase().split(/[-_.@]/)[0];
     if (base === "fr" || base === "en") return base;
   }
   return "en";
 }
 
+/** The UI language's own locale, when the OS gives none `Intl` accepts. */
+function defaultLocale(language: Lang): string {
+  return language === "fr" ? "fr-FR" : "en-GB";
+}
+
+/**
+ * A locale `Intl` accepts, from what the OS says: BCP 47 tags (`fr-FR`) as they are, POSIX
+ * ones (`fr_FR.UTF-8`, `de_DE@euro`) converted; `C`/`POSIX` and garbage skipped (WebKitGTK
+ * reports `navigator.language === "C"` under `LANG=C.UTF-8`, and `new Intl.DateTimeFormat("C")`
+ * throws a RangeError). `null` when none is usable.
+ */
+export function usableLocale(tags: readonly (string | null | undefined)[]): string | null {
+  for (const raw of tags) {
+    if (typeof raw !== "string") continue;
+    const tag = raw.trim().split(/[.@]/)[0].replace(/_/g, "-");
+    if (tag === "" || /^(c|posix)$/i.test(tag)) continue;
+    try {
+      const [canonical] = Intl.getCanonicalLocales(tag);
+      if (canonical && Intl.DateTimeFormat.supportedLocalesOf([canonical]).length > 0) return canonical;
+    } catch {
+      // Not a language tag: try the next one.
+    }
+  }
+  return null;
+}
+
 function osLanguages(): readonly string[] {
   if (typeof navigator === "undefined") return ["en"];
-  return navigator.languages?.length ? navigator.languages : [navigator.language];
+  const all = navigator.languages?.length ? navigator.languages : [navigator.language];
+  return all.filter((tag): tag is string => typeof tag === "string");
 }
 
 let current: Lang = pickLang(osLanguages());
-let currentLocale: string = osLanguages()[0] ?? current;
+let currentLocale: string = usableLocale(osLanguages()) ?? defaultLocale(current);
 
 /** The UI language. */
 export function lang(): Lang {
   return current;
 }
 
-/** The agent's locale for `Intl` (dates, numbers): the OS's first language. */
+/** The agent's locale for `Intl` (dates, numbers): the OS's first usable language; always a
+ * tag `Intl` accepts. */
 export function locale(): string {
   return currentLocale;
 }
 
 /** For tests and the demo's `?lang=`. */
-export function setLang(next: Lang, localeTag: string = next === "fr" ? "fr-FR" : "en-GB"): void {
+export function setLang(next: Lang, localeTag: string = defaultLocale(next)): void {
   current = next;
-  currentLocale = localeTag;
+  currentLocale = usableLocale([localeTag]) ?? defaultLocale(next);
   if (typeof document !== "undefined") document.documentElement.lang = next;
 }
 

@@ -171,6 +171,12 @@ export class Desk {
       case "notification_opened":
         this.open(event.conversation);
         return;
+      case "lagged":
+        // `attach` re-reads the snapshot; nothing to change here.
+        return;
+      default:
+        // A kind this UI does not know (a newer hub or desk): ignored.
+        return;
     }
   }
 
@@ -268,21 +274,77 @@ export class Desk {
 
 /**
  * Connects a desk to a backend: subscribes first, then loads the snapshot, then applies the
- * events that arrived in between (they are idempotent), then the live ones.
+ * events that arrived in between (they are idempotent), then the live ones. On `lagged` (the
+ * page fell behind and events were dropped) it does the same again: buffers, re-reads the
+ * snapshot, replays the buffer. An event that makes the reducer throw is dropped (and logged)
+ * rather than breaking the stream.
  */
 export async function attach(desk: Desk, backend: Backend): Promise<Unsubscribe> {
   let buffer: DeskEvent[] | null = [];
+  let stopped = false;
+  let resyncing = false;
+  let again = false;
+  let loading = true;
+  let laggedWhileLoading = false;
+
+  const apply = (event: DeskEvent) => {
+    try {
+      desk.apply(event);
+    } catch (error) {
+      console.error("pupitre: event not applied", event, error);
+    }
+  };
+
+  const resync = async () => {
+    if (resyncing) {
+      again = true;
+      return;
+    }
+    resyncing = true;
+    try {
+      do {
+        again = false;
+        buffer = [];
+        try {
+          const state = await backend.snapshot();
+          if (!stopped) desk.load(state);
+        } catch (error) {
+          console.error("pupitre: snapshot after lagged failed", error);
+        }
+        const pending: DeskEvent[] = buffer ?? [];
+        buffer = null;
+        if (!stopped) for (const event of pending) apply(event);
+      } while (again && !stopped);
+    } finally {
+      resyncing = false;
+    }
+  };
+
   const unsubscribe = await backend.subscribe((event) => {
+    if (stopped || typeof event !== "object" || event === null) return;
+    if (event.kind === "lagged") {
+      // During the first load, re-read once it is done (that snapshot may predate the loss).
+      if (loading) laggedWhileLoading = true;
+      else void resync();
+      return;
+    }
     if (buffer) buffer.push(event);
-    else desk.apply(event);
+    else apply(event);
   });
   try {
     desk.load(await backend.snapshot());
   } catch (error) {
+    stopped = true;
     unsubscribe();
     throw error;
   }
-  for (const event of buffer) desk.apply(event);
+  const pending = buffer;
   buffer = null;
-  return unsubscribe;
+  loading = false;
+  for (const event of pending) apply(event);
+  if (laggedWhileLoading) void resync();
+  return () => {
+    stopped = true;
+    unsubscribe();
+  };
 }

@@ -1,0 +1,88 @@
+/**
+ * Test double for the real app's data path: a `Backend` whose profile, snapshot and events are
+ * the exact JSON the Rust desk (crates/desk/src/desk.rs, src-tauri/src/commands.rs) sends,
+ * captured from the demo hub (`pupitre serve --demo`, Alice). Everything goes through
+ * `JSON.parse` as it does over Tauri's IPC, so `null`s stay `null` and there are no
+ * `undefined`s. Events can be pushed before `subscribe` resolves, between `subscribe` and
+ * `snapshot`, or later.
+ */
+import type { AgentProfile } from "./protocol";
+import type { Backend, CannedResponse, DeskEvent, DeskState, LoginResult, Unsubscribe } from "./backend";
+
+/** `restore_session`'s answer for Alice on the demo hub. */
+export const REAL_PROFILE_JSON = `{"id":1,"name":"Alice Martin","email":"alice@demo.pupitre.test","project":"DEMO","role":"agent","groups":[{"id":1,"name":"Support"},{"id":2,"name":"Sales"}],"slot_limit":3,"slot_max":5,"statuses":[{"channel":"chat","chosen":{"kind":"available"},"availability":"available"}],"optional_statuses":["Lunch","Meeting"],"conversation_types":["Order","Delivery","Other"]}`;
+
+/** `snapshot`'s answer right after login: an empty desk, online, no keyring warning. */
+export const REAL_SNAPSHOT_JSON = `{"profile":${REAL_PROFILE_JSON},"connection":{"state":"online"},"conversations":[],"snoozed":[],"outbox":[],"keyring_warning":null}`;
+
+/** The hub's `conversation_assigned` as the desk forwards it (captured from the real hub). */
+export const REAL_ASSIGNED_JSON = `{"kind":"conversation_assigned","conversation":{"reference":"DEMO-1","state":"assigned","group":1,"channel":"chat","visitor":{"id":"01a20229-551f-7179-b3b6-ee891bc20e8b","name":null,"email":null,"page_url":null,"page_title":null,"language":null,"user_agent":null},"visitor_online":true,"created_at":1795332592928,"assigned_agent":1,"waiting_since":1795332592928,"last_agent_message_at":null,"snoozed_until":null,"messages":[{"id":1,"conversation":"DEMO-1","client_id":"01a20229-5520-7068-ae34-ac6e5fc05eeb","author":{"kind":"visitor"},"body":{"kind":"text","text":"Bonjour, ma commande 4521"},"at":1795332592928},{"id":2,"conversation":"DEMO-1","client_id":null,"author":{"kind":"system"},"body":{"kind":"event","event":{"kind":"assigned","agent":"Alice Martin"}},"at":1795332592928}]},"cause":{"kind":"new"}}`;
+
+/** When the real hub's events get to the page, relative to the UI's calls. */
+export type Timing = "before-snapshot" | "after-snapshot";
+
+export class RealShapesBackend implements Backend {
+  snapshotJson = REAL_SNAPSHOT_JSON;
+  /** Events (JSON text) to deliver right after `subscribe` resolved, before `snapshot` answers. */
+  early: string[] = [];
+  snapshots = 0;
+  #listener: ((event: DeskEvent) => void) | null = null;
+
+  async restoreSession(): Promise<AgentProfile | null> {
+    return JSON.parse(REAL_PROFILE_JSON);
+  }
+
+  async subscribe(onEvent: (event: DeskEvent) => void): Promise<Unsubscribe> {
+    this.#listener = onEvent;
+    return () => {
+      if (this.#listener === onEvent) this.#listener = null;
+    };
+  }
+
+  async snapshot(): Promise<DeskState> {
+    this.snapshots++;
+    // Tauri delivers Channel messages as they come: here, while `snapshot` is in flight.
+    for (const json of this.early.splice(0)) this.emitJson(json);
+    return JSON.parse(this.snapshotJson);
+  }
+
+  /** Pushes one event exactly as Tauri's Channel hands it to the page (parsed JSON). */
+  emitJson(json: string): void {
+    this.#listener?.(JSON.parse(json));
+  }
+
+  get subscribed(): boolean {
+    return this.#listener !== null;
+  }
+
+  // The rest answers what an idle real desk would.
+  async login(): Promise<LoginResult> {
+    return { profile: JSON.parse(REAL_PROFILE_JSON), notice: null };
+  }
+  async logout(): Promise<void> {}
+  async sendMessage(): Promise<string> {
+    return "01a20229-0000-7000-8000-000000000000";
+  }
+  async setStatus(): Promise<void> {}
+  async setSlotLimit(): Promise<void> {}
+  async snooze(): Promise<void> {}
+  async transfer(): Promise<void> {}
+  async close(): Promise<void> {}
+  async agents() {
+    return [];
+  }
+  async groups() {
+    return [];
+  }
+  async cannedResponses() {
+    return [];
+  }
+  async createCannedResponse(): Promise<CannedResponse> {
+    throw { code: "offline", message: "not in this double" };
+  }
+  async searchHistory() {
+    return [];
+  }
+  async openExternal(): Promise<void> {}
+  async setFocusedConversation(): Promise<void> {}
+}
