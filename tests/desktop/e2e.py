@@ -125,11 +125,22 @@ def find(d, css):
     return d.find_element(By.CSS_SELECTOR, css)
 
 
-def button(d, text, scope="body"):
-    for b in d.find_elements(By.CSS_SELECTOR, f"{scope} button"):
-        if b.is_displayed() and text in (b.text or b.get_attribute("aria-label") or ""):
-            return b
-    return None
+def button(d, text, scope="body", tag="button"):
+    """The visible `tag` element inside `scope` (a CSS selector list) whose text or label is
+    `text` (exactly, else containing it)."""
+    found = []
+    for part in scope.split(","):
+        found += d.find_elements(By.CSS_SELECTOR, f"{part.strip()} {tag}")
+    visible = [b for b in found if b.is_displayed()]
+    label = lambda b: (b.text or b.get_attribute("aria-label") or "").strip()
+    exact = [b for b in visible if label(b) == text]
+    return (exact or [b for b in visible if text in label(b)] or [None])[0]
+
+
+def choice(d, text):
+    """A radio choice of the open dialog, by its label's text."""
+    found = d.find_elements(By.XPATH, f"//div[@role='dialog']//label[contains(normalize-space(.), '{text}')]")
+    return found[0] if found else None
 
 
 def boxes(d):
@@ -175,7 +186,7 @@ def story(d):
 
     # R5: pause 3 h; the conversation leaves the desk; the visitor's reply wakes it back.
     button(d, "Pause", ".pane, main").click()
-    wait("the pause dialog", lambda: button(d, "3 hours", "[role=dialog]")).click()
+    wait("the pause dialog", lambda: choice(d, "3 hours")).click()
     shot("05-pause-dialog")
     button(d, "Pause", "[role=dialog]").click()
     wait("the box leaves", lambda: not boxes(d))
@@ -194,27 +205,47 @@ def story(d):
     button(d, "Close conversation", "[role=dialog]").click()
     wait("closed", lambda: not boxes(d))
 
-    # R7: a new conversation, transferred to the Sales group with a comment.
+    # R7: a new conversation, transferred to the Sales group with a comment; Bruno (Sales, a
+    # scripted agent) is available and receives it with the comment.
     v2 = Visitor()
     v2.say("Hello, I'd like a quote for 20 headsets")
     wait("the new box", lambda: boxes(d))
+    bruno = subprocess.Popen(
+        [f"{BIN}/pupitre", "client", "agent", "--hub", HUB, "--email", "bruno@demo.pupitre.test", "--password", "bruno-demo-2"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+    procs.append(bruno)
+    bruno_lines = queue.Queue()
+    threading.Thread(target=lambda: [bruno_lines.put(l) for l in bruno.stdout], daemon=True).start()
+    bruno.stdin.write(json.dumps({"type": "set_status", "channel": "chat", "status": {"kind": "available"}}) + "\n")
+    bruno.stdin.flush()
+    bruno_seen = []
+
+    def bruno_got(text):
+        while not bruno_lines.empty():
+            bruno_seen.append(bruno_lines.get())
+        return any(text in l for l in bruno_seen)
+
+    wait("Bruno available", lambda: bruno_got('"type":"ack"'))
     boxes(d)[0].click()
     wait("transfer button", lambda: button(d, "Transfer", ".pane, main")).click()
-    wait("the groups", lambda: button(d, "Sales", "[role=dialog]")).click()
+    wait("the groups", lambda: choice(d, "Sales")).click()
     find(d, "[role=dialog] textarea").send_keys("Big B2B quote, VIP")
     shot("08-transfer-dialog")
-    button(d, "Transfer", "[role=dialog] footer, [role=dialog] .actions, [role=dialog]").click()
+    button(d, "Transfer", "[role=dialog]").click()
     wait("transferred away", lambda: not boxes(d))
+    wait("Bruno gets it with the comment", lambda: bruno_got("Big B2B quote, VIP") and bruno_got("conversation_assigned"))
     assert not any("VIP" in (t or "") for t in v2.texts("agent") + v2.texts("system")), "R7: the comment never reaches the visitor"
 
     # D3 + R3: unavailable from the tray; the hub stops assigning to Alice.
+    bruno.terminate()
     tray("Chat: unavailable")
     wait("unavailable", lambda: "Unavailable" in d.find_element(By.TAG_NAME, "body").text)
     v3 = Visitor()
     v3.say("Is anyone there?")
     time.sleep(3)
     assert not boxes(d), "an unavailable agent gets no new conversation"
-    wait("the visitor gets the auto-reply", lambda: v3.texts("system"))
+    v3.texts("agent")
+    assert not any(f.get("event", {}).get("kind") == "agent_joined" for f in v3.seen), "nobody took it: it waits in the queue"
     shot("09-unavailable")
     log("all steps passed")
 
