@@ -73,10 +73,11 @@ lint: ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## Performance figures (P1–P4) against a release hub on loopback.
+## Performance figures: P1–P4 against a release hub on loopback, P6 the desk's cache.
 bench: deps
 	$(CARGO) build --release -p pupitre-server
 	$(CARGO_TARGET_DIR)/release/pupitre bench
+	$(CARGO) run --release -q -p pupitre-desk --example bench_cache
 
 ## Regenerate the TypeScript bindings of the wire protocol.
 bindings:

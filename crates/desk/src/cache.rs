@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 /// Search results returned at most.
 pub const SEARCH_LIMIT: usize = 50;
-/// FTS candidates ranked for a search: ranking every match by bm25 is too slow on a large
-/// history, so the newest matches are ranked (P6).
+/// Canned-response candidates ranked by bm25 for a lookup: ranking every match is too slow
+/// over thousands of responses, so a bounded set is (P6).
 const SEARCH_CANDIDATES: usize = 500;
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,8 @@ CREATE TABLE IF NOT EXISTS canned (
     account  TEXT NOT NULL,
     json     TEXT NOT NULL
 );
+-- Canned responses' words (shortcut, title, body), kept in step by `set_canned`.
+CREATE VIRTUAL TABLE IF NOT EXISTS canned_fts USING fts5 (text, content = '', contentless_delete = 1, prefix = '2 3');
 CREATE TABLE IF NOT EXISTS messages (
     account      TEXT NOT NULL,
     id           INTEGER NOT NULL,
@@ -53,7 +55,7 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (account, id)
 );
 CREATE INDEX IF NOT EXISTS messages_conversation ON messages (account, conversation, id);
-CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, content = 'messages', content_rowid = 'rowid');
+CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, content = 'messages', content_rowid = 'rowid', prefix = '2 3');
 CREATE TRIGGER IF NOT EXISTS messages_ai AFTER INSERT ON messages BEGIN
     INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
 END;
@@ -295,22 +297,20 @@ impl Cache {
         Ok(out)
     }
 
-    /// Full-text search in the history (words as typed; prefix on the last word), best first.
+    /// Full-text search in the history (words as typed; prefix on the last word), newest first.
     pub fn search(&self, account: &str, query: &str) -> Result<Vec<SearchHit>> {
         let Some(fts) = fts_query(query) else {
             return Ok(vec![]);
         };
         let mut stmt = self.conn.prepare_cached(
-            "WITH candidates AS (
-                 SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?3
-             )
-             SELECT m.json FROM candidates c JOIN messages m ON m.rowid = c.rowid
-             WHERE m.account = ?2 ORDER BY c.rank LIMIT ?4",
+            // Newest matches first: FTS5 walks its index in rowid order and stops at the limit,
+            // instead of scoring every match (P6).
+            "SELECT m.json FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+             WHERE messages_fts MATCH ?1 AND m.account = ?2 ORDER BY f.rowid DESC LIMIT ?3",
         )?;
-        let rows = stmt.query_map(
-            params![fts, account, SEARCH_CANDIDATES as i64, SEARCH_LIMIT as i64],
-            |r| r.get::<_, String>(0),
-        )?;
+        let rows = stmt.query_map(params![fts, account, SEARCH_LIMIT as i64], |r| {
+            r.get::<_, String>(0)
+        })?;
         let mut hits = vec![];
         for json in rows {
             let message: Message = serde_json::from_str(&json?)?;
@@ -324,15 +324,61 @@ impl Cache {
 
     pub fn set_canned(&mut self, account: &str, items: &[serde_json::Value]) -> Result<()> {
         let tx = self.conn.transaction()?;
+        tx.execute(
+            "DELETE FROM canned_fts WHERE rowid IN (SELECT id FROM canned WHERE account = ?)",
+            [account],
+        )?;
         tx.execute("DELETE FROM canned WHERE account = ?", [account])?;
-        for item in items {
-            tx.execute(
-                "INSERT INTO canned (account, json) VALUES (?1, ?2)",
-                params![account, item.to_string()],
-            )?;
+        {
+            let mut insert =
+                tx.prepare_cached("INSERT INTO canned (account, json) VALUES (?1, ?2)")?;
+            let mut index =
+                tx.prepare_cached("INSERT INTO canned_fts (rowid, text) VALUES (?1, ?2)")?;
+            for item in items {
+                insert.execute(params![account, item.to_string()])?;
+                let words = ["shortcut", "title", "body", "theme"]
+                    .iter()
+                    .filter_map(|k| item[*k].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                index.execute(params![tx.last_insert_rowid(), words])?;
+            }
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Canned responses matching what the agent typed after `/` (shortcut, title, body, theme),
+    /// best first. A bounded set of candidates is ranked, so a lookup stays fast over thousands
+    /// of responses (P6).
+    pub fn search_canned(
+        &self,
+        account: &str,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<serde_json::Value>> {
+        let Some(fts) = fts_query(query) else {
+            return self.canned(account).map(|mut v| {
+                v.truncate(limit);
+                v
+            });
+        };
+        let mut stmt = self.conn.prepare_cached(
+            "WITH candidates AS (
+                 SELECT rowid, rank FROM canned_fts WHERE canned_fts MATCH ?1 LIMIT ?3
+             )
+             SELECT k.json FROM candidates c JOIN canned k ON k.id = c.rowid
+             WHERE k.account = ?2 ORDER BY c.rank LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![fts, account, SEARCH_CANDIDATES as i64, limit as i64],
+            |r| r.get::<_, String>(0),
+        )?;
+        let mut out = vec![];
+        for json in rows {
+            out.push(serde_json::from_str(&json?)?);
+        }
+        Ok(out)
     }
 
     pub fn canned(&self, account: &str) -> Result<Vec<serde_json::Value>> {
@@ -377,6 +423,42 @@ pub fn fts_query(input: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn d12_canned_lookup_by_shortcut_title_or_body_follows_replacements() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(&dir.path().join("c.db")).unwrap();
+        let item = |s: &str, t: &str, b: &str| serde_json::json!({"shortcut": s, "title": t, "body": b, "theme": "Orders"});
+        cache
+            .set_canned(
+                "a",
+                &[
+                    item("/delivery", "Delivery times", "Orders ship in 24 h"),
+                    item("/hello", "Hello", "Hi!"),
+                ],
+            )
+            .unwrap();
+        let found = cache.search_canned("a", "deliv", 10).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0]["shortcut"], "/delivery");
+        assert_eq!(
+            cache.search_canned("a", "ship", 10).unwrap()[0]["title"],
+            "Delivery times"
+        );
+        assert!(
+            cache.search_canned("b", "deliv", 10).unwrap().is_empty(),
+            "another account's"
+        );
+        // Replaced lists leave nothing stale behind in the index.
+        cache
+            .set_canned("a", &[item("/bye", "Goodbye", "Bye")])
+            .unwrap();
+        assert!(cache.search_canned("a", "deliv", 10).unwrap().is_empty());
+        assert_eq!(
+            cache.search_canned("a", "bye", 10).unwrap()[0]["shortcut"],
+            "/bye"
+        );
+    }
 
     #[test]
     fn queries_are_quoted_words_with_a_prefix() {
