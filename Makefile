@@ -73,11 +73,19 @@ lint: ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## Performance figures: P1–P4 against a release hub on loopback, P6 the desk's cache.
+## Performance figures: P1–P4 against a release hub on loopback, P6 the desk's cache, P5 the
+## desk itself (release build, under Xvfb).
 bench: deps
 	$(CARGO) build --release -p pupitre-server
 	$(CARGO_TARGET_DIR)/release/pupitre bench
 	$(CARGO) run --release -q -p pupitre-desk --example bench_cache
+	$(MAKE) --no-print-directory ui
+	$(CARGO) build --release -p pupitre-app
+	@mkdir -p $(CARGO_TARGET_DIR)/bench-desk/home
+	@HOME=$(CARGO_TARGET_DIR)/bench-desk/home XDG_DATA_HOME=$(CARGO_TARGET_DIR)/bench-desk/home/data \
+	  OUT=$(CARGO_TARGET_DIR)/bench-desk BIN=$(CARGO_TARGET_DIR)/release \
+	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
+	  tests/desktop/session.sh tests/desktop/bench_desk.sh 2>/dev/null | grep '^P5' 
 
 ## Regenerate the TypeScript bindings of the wire protocol.
 bindings:

@@ -103,8 +103,17 @@ pub async fn logout(app: AppHandle, state: State<'_, AppState>) -> Result<()> {
     Ok(())
 }
 
+/// When the page first asks for the desk, the UI is up: logged for the P5 cold-start figure.
+static READY: std::sync::Once = std::sync::Once::new();
+
 #[tauri::command]
 pub async fn snapshot(state: State<'_, AppState>) -> Result<DeskState> {
+    READY.call_once(|| {
+        tracing::info!(
+            elapsed_ms = crate::STARTED.elapsed().as_millis() as u64,
+            "desk ready"
+        );
+    });
     Ok(state.desk.snapshot())
 }
 

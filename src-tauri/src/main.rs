@@ -14,6 +14,10 @@ use pupitre_desk::credentials::OsKeyring;
 use pupitre_desk::{Desk, DeskOptions};
 use tauri::Manager as _;
 
+/// When the process started (P5: cold start to an interactive desk).
+pub static STARTED: std::sync::LazyLock<std::time::Instant> =
+    std::sync::LazyLock::new(std::time::Instant::now);
+
 /// Shows and focuses the main window.
 pub fn show_main(app: &tauri::AppHandle) {
     if let Some(w) = app.get_webview_window("main") {
@@ -24,6 +28,7 @@ pub fn show_main(app: &tauri::AppHandle) {
 }
 
 fn main() {
+    std::sync::LazyLock::force(&STARTED);
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
