@@ -178,14 +178,14 @@ fn refresh(
     optional_names: &mut Vec<String>,
 ) {
     let fr = french();
-    let state = desk.snapshot();
-    let chat = state.profile.as_ref().and_then(|p| {
+    let (profile, connection, waiting) = desk.tray_state();
+    let chat = profile.as_ref().and_then(|p| {
         p.statuses
             .iter()
             .find(|s| s.channel == Channel::Chat)
             .cloned()
     });
-    let availability = match (&state.connection, &chat) {
+    let availability = match (&connection, &chat) {
         (ConnectionState::Online, Some(s)) => s.availability,
         _ => Availability::Offline,
     };
@@ -208,14 +208,9 @@ fn refresh(
     let _ = items
         .unavailable
         .set_checked(chosen == Some(ChosenStatus::Unavailable));
-    let online = state.connection == ConnectionState::Online;
+    let online = connection == ConnectionState::Online;
     let _ = items.available.set_enabled(online);
     let _ = items.unavailable.set_enabled(online);
-    let waiting = state
-        .conversations
-        .iter()
-        .filter(|c| c.waiting_since.is_some())
-        .count();
     let text = match (waiting, fr) {
         (0, false) => "No visitor waiting for a reply".to_owned(),
         (0, true) => "Aucune réponse en attente".to_owned(),
@@ -226,7 +221,7 @@ fn refresh(
     };
     let _ = items.waiting.set_text(text);
     // Optional statuses come with the profile (A4); the submenu is filled once they are known.
-    if let Some(p) = &state.profile
+    if let Some(p) = &profile
         && p.optional_statuses != *optional_names
     {
         for name in optional_names.iter() {

@@ -263,6 +263,18 @@ impl Desk {
         }
     }
 
+    /// What the tray shows: the profile (statuses), the connection, and how many conversations
+    /// wait for the agent's reply. Memory only: the tray redraws on every event.
+    pub fn tray_state(&self) -> (Option<AgentProfile>, ConnectionState, usize) {
+        let state = self.inner.state.lock().expect("state lock");
+        let waiting = state
+            .conversations
+            .values()
+            .filter(|c| c.waiting_since.is_some())
+            .count();
+        (state.profile.clone(), state.connection.clone(), waiting)
+    }
+
     /// Logs in and connects; returns once the hub welcomed the desk, with the agent's profile.
     /// With `remember`, the refresh token goes to the keyring; when there is none,
     /// [`DeskState::keyring_warning`] says so and the desk works anyway.
