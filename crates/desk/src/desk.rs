@@ -1008,14 +1008,14 @@ async fn refresh_snoozed(inner: Arc<Inner>, hub: String) {
         .collect();
     let list: Vec<SnoozedItem> = {
         let mut state = inner.state.lock().expect("state lock");
-        // Keep the texts already known from this session.
-        let mut merged = items;
-        for (k, v) in merged.iter_mut() {
-            if let Some(known) = state.snoozed.get(k) {
+        // Merge, don't replace: a snooze made while the fetch was under way is newer than the
+        // list it read. Entries leave when their conversation comes back (ConversationAssigned).
+        for (k, mut v) in items {
+            if let Some(known) = state.snoozed.get(&k) {
                 v.last_visitor_text.clone_from(&known.last_visitor_text);
             }
+            state.snoozed.insert(k, v);
         }
-        state.snoozed = merged;
         state.snoozed.values().cloned().collect()
     };
     let _ = inner

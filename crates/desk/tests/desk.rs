@@ -313,7 +313,12 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     .await
     .unwrap();
     let items = wait_for(&mut events, |e| match e {
-        DeskEvent::Local(LocalEvent::Snoozed { items }) => Some(items.clone()),
+        // The list fetched at reconnect may come first; wait for the one with this pause.
+        DeskEvent::Local(LocalEvent::Snoozed { items })
+            if items.iter().any(|i| i.reference == conv) =>
+        {
+            Some(items.clone())
+        }
         _ => None,
     })
     .await;
