@@ -1,0 +1,818 @@
+/**
+ * The chatbox: wires the model (what we know), the outbox (what we sent), the connection and
+ * the view. Map of the widget's modules:
+ *
+ * - `main.ts`: finds its own script tag, fetches the project's config, starts a `Widget`.
+ * - `widget.ts` (here): frames in, frames out, and the panel (launcher, header, thread,
+ *   composer, badge, focus trap, live region).
+ * - `model.ts`: conversations, resume point, seen mark, survey and questionnaire on offer.
+ * - `outbox.ts`: frames with a client id, kept until acknowledged (R12).
+ * - `connection.ts`: the socket, backoff and liveness.
+ * - `render.ts`, `linkify.ts`, `dom.ts`: DOM made from text nodes only (DESIGN §8).
+ * - `throttle.ts`: typing drafts (W3). `i18n.ts`: strings. `storage.ts`: localStorage.
+ */
+import type { ConnState, ConnectionDeps } from "./connection";
+import { Connection } from "./connection";
+import { h, icon, initials } from "./dom";
+import type { Lang, T } from "./i18n";
+import { pickLang, translator } from "./i18n";
+import type { Conversation, Snapshot } from "./model";
+import { Model, isShown } from "./model";
+import { Outbox } from "./outbox";
+import type { ChangeFrame } from "./outbox";
+import type { FileInfo, Message, VisitorClientFrame, VisitorServerFrame, WidgetConfig } from "./protocol";
+import type { Form, Position, RenderCtx } from "./render";
+import {
+  authorName,
+  emailForm,
+  questionnaireForm,
+  renderMessage,
+  renderPending,
+  separator,
+  surveyForm,
+  thanks,
+} from "./render";
+import type { KV } from "./storage";
+import { readJson } from "./storage";
+import { CSS } from "./styles";
+import { DraftThrottle } from "./throttle";
+import { uuidv7 } from "./uuid";
+
+export const PROTOCOL_VERSION = 1;
+/** A cached history larger than this is not kept: the next visit asks the hub for it. */
+const MAX_SNAPSHOT_CHARS = 1_000_000;
+/** A refused-for-rate frame goes again after this. */
+const RATE_RETRY_MS = 2_000;
+/** How close to the bottom counts as "reading the latest" (then new messages scroll in). */
+const STICKY_PX = 80;
+
+export interface Env {
+  window: Window;
+  document: Document;
+  fetch: typeof fetch;
+  WebSocket: typeof WebSocket;
+  storage: KV;
+  now(): number;
+  random(): number;
+  setTimeout(f: () => void, ms: number): unknown;
+  clearTimeout(t: unknown): void;
+}
+
+export interface Options {
+  hub: string;
+  project: string;
+  config: WidgetConfig;
+  env: Env;
+  /** The browser's language (hello, sentences, e-mail); the UI speaks fr or en. */
+  language: string;
+}
+
+interface Item {
+  key: string;
+  sig: string;
+  make(): HTMLElement;
+}
+
+const DEFAULT_COLOR = "#4f46e5";
+
+/** `ws(s)://host/ws/visitor` from the hub's `http(s)://` origin. */
+export function socketUrl(hub: string): string {
+  return `${hub.replace(/^http/i, "ws").replace(/\/+$/, "")}/ws/visitor`;
+}
+
+export class Widget {
+  readonly lang: Lang;
+  readonly t: T;
+  readonly model: Model;
+  readonly outbox: Outbox;
+  readonly conn: Connection;
+  private drafts: DraftThrottle;
+  private key: string;
+  private env: Env;
+  private config: WidgetConfig;
+
+  // The view.
+  host!: HTMLElement;
+  root!: ShadowRoot;
+  private box!: HTMLElement;
+  private launcher!: HTMLButtonElement;
+  private badge!: HTMLElement;
+  private panel!: HTMLElement;
+  private avatar!: HTMLElement;
+  private subtitle!: HTMLElement;
+  private status!: HTMLElement;
+  private thread!: HTMLElement;
+  private input!: HTMLTextAreaElement;
+  private sendButton!: HTMLButtonElement;
+  private live!: HTMLElement;
+
+  private isOpen = false;
+  private welcomed = false;
+  private everWelcomed = false;
+  private navigated = false;
+  private rendered = new Map<string, { sig: string; el: HTMLElement }>();
+  private forms = new Map<string, Form>();
+  /** Which form a change frame came from, to show its answer there. */
+  private formOf = new Map<string, string>();
+  private thanked = new Map<string, string>();
+  private files = new Map<string, Promise<string>>();
+  private renderQueued = false;
+  private saveTimer: unknown = null;
+  private questionnaireTimer: unknown = null;
+  private rateTimer: unknown = null;
+  private stickToBottom = true;
+
+  constructor(private opts: Options) {
+    this.env = opts.env;
+    this.config = opts.config;
+    this.lang = pickLang(opts.language);
+    this.t = translator(this.lang);
+    this.key = `pupitre:${opts.project}`;
+    this.model = Model.from(readJson<Snapshot>(this.env.storage, this.key));
+    this.outbox = new Outbox(this.env.storage, `${this.key}:outbox`);
+    const deps: ConnectionDeps = {
+      WebSocket: this.env.WebSocket,
+      random: this.env.random,
+      setTimeout: this.env.setTimeout,
+      clearTimeout: this.env.clearTimeout,
+      online: () => this.env.window.navigator.onLine !== false,
+    };
+    this.conn = new Connection(
+      socketUrl(opts.hub),
+      () => this.hello(),
+      (f) => this.onFrame(f),
+      (s) => this.onConnState(s),
+      deps,
+    );
+    this.drafts = new DraftThrottle(
+      (text) => {
+        if (this.model.open()) this.conn.send({ type: "draft", text });
+      },
+      this.env,
+    );
+  }
+
+  // ---- lifecycle ----
+
+  mount(): void {
+    const doc = this.env.document;
+    this.host = doc.createElement("div");
+    this.host.id = "pupitre-widget";
+    this.root = this.host.attachShadow({ mode: "open" });
+    this.buildView();
+    doc.body.appendChild(this.host);
+    this.applyConfig();
+    const win = this.env.window;
+    win.addEventListener("online", () => this.conn.wakeUp());
+    win.addEventListener("offline", () => this.conn.wentOffline());
+    win.addEventListener("pageshow", () => this.conn.wakeUp());
+    win.addEventListener("pagehide", () => this.saveNow());
+    win.addEventListener("hashchange", () => this.openFromHash());
+    doc.addEventListener("visibilitychange", () => {
+      if (doc.visibilityState === "visible") this.conn.wakeUp();
+      this.markSeen();
+      this.renderNow();
+    });
+    this.renderNow();
+    if (!this.openFromHash() && this.session("open") === "1") this.open(false);
+  }
+
+  start(): void {
+    this.conn.start();
+  }
+
+  stop(): void {
+    this.conn.stop();
+  }
+
+  private hello(): VisitorClientFrame {
+    const loc = this.env.window.location;
+    return {
+      type: "hello",
+      version: PROTOCOL_VERSION,
+      project: this.opts.project,
+      token: this.model.token,
+      last_seq: this.model.token ? this.model.seq : null,
+      language: this.opts.language || null,
+      page: { url: loc.href, title: this.env.document.title || null },
+    };
+  }
+
+  // ---- frames from the hub ----
+
+  onFrame(f: VisitorServerFrame): void {
+    switch (f.type) {
+      case "welcome": {
+        const hubSeen = typeof f.seen === "number" ? f.seen : 0;
+        this.model.welcome(f);
+        this.welcomed = this.everWelcomed = true;
+        this.conn.welcomed();
+        if (this.model.seen > hubSeen) this.conn.send({ type: "seen", up_to: this.model.seen });
+        if (!this.navigated) {
+          this.navigated = true;
+          const open = this.model.open();
+          if (open && open.messages.length) {
+            const loc = this.env.window.location;
+            this.change({
+              type: "navigate",
+              client_id: uuidv7(),
+              page: { url: loc.href, title: this.env.document.title || null },
+            });
+          }
+        }
+        this.flush();
+        break;
+      }
+      case "event": {
+        if (typeof f.seq !== "number" || !f.event) return;
+        if (!this.model.event(f.seq, f.event, this.env.now())) return;
+        if (f.event.kind === "message") this.received(f.event.message);
+        if (f.event.kind === "questionnaire_requested") this.armQuestionnaire();
+        break;
+      }
+      case "ack": {
+        const e = this.outbox.ack(f.client_id);
+        if (e) this.answered(e.frame, null);
+        break;
+      }
+      case "error": {
+        if (f.client_id) {
+          const e = this.outbox.fail(f.client_id, f.code, f.message);
+          if (!e) break;
+          if (f.code === "rate_limited") this.retrySoon();
+          else if (e.frame.type !== "send_message") {
+            this.outbox.drop(f.client_id);
+            this.answered(e.frame, f.message);
+          }
+        } else if (!this.welcomed && f.code === "unauthorized") {
+          // Our token is not (or no longer) valid here: start as a new visitor. What the
+          // visitor wrote and did not get acknowledged stays in the outbox.
+          this.model.token = null;
+          this.model.seq = null;
+          this.model.conversations = [];
+          this.saveNow();
+        }
+        break;
+      }
+      default:
+        return; // pong, or a frame this version does not know
+    }
+    this.changed();
+  }
+
+  /** A new message: merge our own echo, announce the others. */
+  private received(m: Message): void {
+    if (m.client_id) this.outbox.drop(m.client_id);
+    if (!isShown(m) || m.author?.kind === "visitor") return;
+    const b = m.body;
+    const who = authorName(m, this.t) || this.config.name;
+    const what =
+      b.kind === "text" || b.kind === "sentence"
+        ? b.text
+        : b.kind === "offer"
+          ? b.offer?.title
+          : b.kind === "file"
+            ? b.file?.name
+            : b.kind === "event" && b.event.kind === "file_requested"
+              ? this.t("fileAsked", { agent: b.event.agent })
+              : "";
+    this.live.textContent = b.kind === "sentence" ? String(what) : `${who}: ${what ?? ""}`;
+  }
+
+  /** The hub answered a change frame (ack: `error` null). */
+  private answered(frame: ChangeFrame, error: string | null): void {
+    const formKey = this.formOf.get(frame.client_id);
+    this.formOf.delete(frame.client_id);
+    if (error !== null) {
+      if (formKey) this.forms.get(formKey)?.error(error);
+      return;
+    }
+    switch (frame.type) {
+      case "set_profile":
+        this.model.emailLeft = frame.email;
+        if (formKey) this.thanked.set(formKey, this.t("emailThanks", { email: frame.email ?? "" }));
+        break;
+      case "answer_survey":
+        if (this.model.survey === frame.conversation) this.model.survey = null;
+        this.thanked.set(`survey:${frame.conversation}`, this.t("surveyThanks"));
+        break;
+      case "answer_questionnaire":
+        if (this.model.questionnaire) {
+          this.thanked.set(`q:${this.model.questionnaire.conversation}`, this.t("waitThanks"));
+        }
+        this.model.questionnaire = null;
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onConnState(s: ConnState): void {
+    if (s !== "open") {
+      this.welcomed = false;
+      this.outbox.disconnected();
+    }
+    this.renderNow();
+  }
+
+  // ---- frames to the hub ----
+
+  /** Queues a change (R12) and writes it now if the connection is up. */
+  change(frame: ChangeFrame, form?: string): void {
+    if (form) this.formOf.set(frame.client_id, form);
+    this.outbox.add(frame, this.env.now());
+    this.flush();
+  }
+
+  flush(): void {
+    if (!this.welcomed) return;
+    for (const e of this.outbox.toSend()) {
+      if (!this.conn.send(e.frame)) break;
+      this.outbox.markSent(e);
+    }
+  }
+
+  private retrySoon(): void {
+    if (this.rateTimer !== null) return;
+    this.rateTimer = this.env.setTimeout(() => {
+      this.rateTimer = null;
+      this.flush();
+      this.changed();
+    }, RATE_RETRY_MS);
+  }
+
+  send(text: string): boolean {
+    const body = text.trim();
+    if (!body) return false;
+    this.change({ type: "send_message", client_id: uuidv7(), text: body });
+    this.drafts.sent();
+    this.stickToBottom = true;
+    this.changed();
+    return true;
+  }
+
+  // ---- the panel ----
+
+  open(focus = true): void {
+    this.isOpen = true;
+    this.panel.hidden = false;
+    this.box.classList.add("open");
+    this.launcher.setAttribute("aria-expanded", "true");
+    this.launcher.setAttribute("aria-label", this.t("close"));
+    this.launcher.replaceChildren(icon("down", 28), this.badge);
+    this.session("open", "1");
+    this.stickToBottom = true;
+    this.renderNow();
+    if (focus) this.input.focus();
+    this.markSeen();
+  }
+
+  close(): void {
+    this.isOpen = false;
+    this.panel.hidden = true;
+    this.box.classList.remove("open");
+    this.launcher.setAttribute("aria-expanded", "false");
+    this.launcher.setAttribute("aria-label", this.t("open"));
+    this.launcher.replaceChildren(icon("chat", 28), this.badge);
+    this.session("open", "0");
+    this.renderNow();
+    this.launcher.focus();
+  }
+
+  /** `#pupitre-open` (the answer-by-e-mail link, or a page's own link) opens the panel; the
+   * hash is then taken off so that the same link works again and a reload does not reopen. */
+  private openFromHash(): boolean {
+    const win = this.env.window;
+    if (win.location.hash !== "#pupitre-open") return false;
+    if (!this.isOpen) this.open();
+    try {
+      win.history.replaceState(win.history.state, "", win.location.pathname + win.location.search);
+    } catch {
+      /* a sandboxed page: the hash stays */
+    }
+    return true;
+  }
+
+  private buildView(): void {
+    const { t } = this;
+    const doc = this.env.document;
+    const sheet = doc.createElement("style");
+    sheet.textContent = CSS;
+    this.root.appendChild(sheet);
+
+    this.badge = h("span", { class: "badge", "aria-hidden": "true", hidden: true });
+    this.launcher = h(
+      "button",
+      { type: "button", class: "launcher", "aria-label": t("open"), "aria-expanded": "false", "aria-controls": "pw-panel" },
+      icon("chat", 28),
+      this.badge,
+    );
+    this.avatar = h("div", { class: "avatar", "aria-hidden": "true" });
+    this.subtitle = h("p", null);
+    const closeButton = h("button", { type: "button", class: "x", "aria-label": t("closeShort") }, icon("close", 22));
+    this.status = h("div", { class: "status", role: "status", hidden: true });
+    this.thread = h("div", { class: "thread", tabindex: "0", "aria-label": t("messages") });
+    this.input = h("textarea", { rows: "1", "aria-label": t("placeholder"), maxlength: "10000", enterkeyhint: "send" });
+    this.sendButton = h("button", { type: "submit", class: "sendb", "aria-label": t("send"), disabled: true }, icon("send", 20));
+    const composer = h("form", { class: "composer" }, this.input, this.sendButton);
+    this.live = h("div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
+    this.panel = h(
+      "div",
+      { class: "panel", id: "pw-panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "pw-title", hidden: true },
+      h("header", null, this.avatar, h("div", { class: "who" }, h("h2", { id: "pw-title" }, this.config.name), this.subtitle), closeButton),
+      this.status,
+      this.thread,
+      composer,
+    );
+    this.box = h("div", { class: "pw", lang: this.lang }, this.panel, this.launcher, this.live);
+    this.root.appendChild(this.box);
+
+    this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
+    closeButton.addEventListener("click", () => this.close());
+    this.panel.addEventListener("keydown", (ev) => this.onPanelKey(ev));
+    composer.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      this.submitComposer();
+    });
+    this.input.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+        ev.preventDefault();
+        this.submitComposer();
+      }
+    });
+    this.input.addEventListener("input", () => {
+      this.sendButton.disabled = !this.input.value.trim();
+      this.autosize();
+      this.drafts.input(this.input.value);
+    });
+    this.thread.addEventListener("scroll", () => {
+      const th = this.thread;
+      this.stickToBottom = th.scrollHeight - th.scrollTop - th.clientHeight < STICKY_PX;
+    });
+  }
+
+  private submitComposer(): void {
+    if (this.send(this.input.value)) {
+      this.input.value = "";
+      this.sendButton.disabled = true;
+      this.autosize();
+    }
+  }
+
+  private autosize(): void {
+    this.input.style.height = "auto";
+    if (this.input.scrollHeight) this.input.style.height = `${Math.min(this.input.scrollHeight, 140)}px`;
+  }
+
+  /** Escape closes; Tab stays inside the open panel (focus trap). */
+  private onPanelKey(ev: KeyboardEvent): void {
+    if (ev.key === "Escape") {
+      ev.preventDefault();
+      this.close();
+      return;
+    }
+    if (ev.key !== "Tab") return;
+    const focusable = Array.from(
+      this.panel.querySelectorAll<HTMLElement>(
+        'button:not([disabled]),a[href],input:not([type=file]):not([disabled]),textarea:not([disabled]),[tabindex="0"]',
+      ),
+    ).filter((el) => !el.closest("[hidden]"));
+    if (!focusable.length) return;
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const active = this.root.activeElement;
+    if (ev.shiftKey && (active === first || !this.panel.contains(active))) {
+      ev.preventDefault();
+      last.focus();
+    } else if (!ev.shiftKey && (active === last || !this.panel.contains(active))) {
+      ev.preventDefault();
+      first.focus();
+    }
+  }
+
+  private applyConfig(): void {
+    const c = this.config;
+    const style = this.box.style;
+    const color = this.cssColor(c.color) ?? DEFAULT_COLOR;
+    style.setProperty("--c", color);
+    style.setProperty("--on", this.textOn(color));
+    if (typeof c.font === "string" && /^[\w\s,"'.-]{1,200}$/.test(c.font)) style.setProperty("--f", c.font);
+    this.panel.setAttribute("aria-label", this.t("dialog", { name: c.name }));
+  }
+
+  /** The colour if the browser reads it as one (no `url()`, no other property smuggled in). */
+  private cssColor(value: unknown): string | null {
+    if (typeof value !== "string" || !value || /[;{}\\]|url\(/i.test(value)) return null;
+    const css = (this.env.window as unknown as { CSS?: { supports?(p: string, v: string): boolean } }).CSS;
+    if (css?.supports && !css.supports("color", value)) return null;
+    return value;
+  }
+
+  /** White or near-black text, whichever reads better on the brand colour. */
+  private textOn(color: string): string {
+    const probe = this.env.document.createElement("span");
+    probe.style.color = color;
+    this.root.appendChild(probe);
+    const rgb = this.env.window.getComputedStyle(probe).color.match(/\d+(\.\d+)?/g);
+    probe.remove();
+    if (!rgb || rgb.length < 3) return "#fff";
+    const [r, g, b] = rgb.slice(0, 3).map((x) => {
+      const v = Number(x) / 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    return luminance > 0.45 ? "#16171a" : "#fff";
+  }
+
+  // ---- rendering ----
+
+  /** Something changed: save (soon) and draw (this frame). */
+  private changed(): void {
+    this.scheduleSave();
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    queueMicrotask(() => {
+      this.renderQueued = false;
+      this.renderNow();
+    });
+  }
+
+  renderNow(): void {
+    if (!this.thread) return;
+    const { t, model } = this;
+    const open = model.open();
+    const agent = open?.agent ?? null;
+    this.avatar.textContent = initials(agent?.name || this.config.name);
+    this.subtitle.textContent = agent?.name ? `${agent.name} · ${t("adviser")}` : t("tagline");
+
+    const state = this.conn.state;
+    const down = state === "offline" || (!this.welcomed && (this.everWelcomed || state === "waiting"));
+    this.status.hidden = !down;
+    this.status.textContent = state === "offline" ? t("offline") : t("reconnecting");
+
+    this.input.placeholder = !open && model.conversations.length ? t("placeholderNew") : t("placeholder");
+
+    const unread = model.unread();
+    const showBadge = unread > 0 && (!this.isOpen || this.env.document.visibilityState === "hidden");
+    this.badge.hidden = !showBadge;
+    this.badge.textContent = unread > 9 ? "9+" : String(unread);
+    this.launcher.title = showBadge ? t("unread", { n: unread }) : "";
+    this.launcher.setAttribute(
+      "aria-label",
+      (this.isOpen ? t("close") : t("open")) + (showBadge ? ` (${t("unread", { n: unread })})` : ""),
+    );
+
+    const th = this.thread;
+    const stick = this.stickToBottom;
+    this.reconcile(this.items());
+    if (stick) th.scrollTop = th.scrollHeight;
+    this.markSeen();
+  }
+
+  private ctx(): RenderCtx {
+    return {
+      t: this.t,
+      lang: this.lang,
+      config: this.config,
+      now: () => this.env.now(),
+      fileUrl: (f) => this.fileUrl(f),
+      upload: (c, f) => this.upload(c, f),
+      retry: (id) => {
+        this.outbox.retry(id);
+        this.flush();
+        this.changed();
+      },
+      edit: (id) => {
+        const e = this.outbox.drop(id);
+        if (e?.frame.type === "send_message") {
+          this.input.value = this.input.value ? `${e.frame.text}\n${this.input.value}` : e.frame.text;
+          this.sendButton.disabled = false;
+          this.autosize();
+          this.input.focus();
+        }
+        this.changed();
+      },
+    };
+  }
+
+  /** The thread, as keyed items: unchanged ones keep their element (and focus, and forms). */
+  private items(): Item[] {
+    const { model, t } = this;
+    const ctx = this.ctx();
+    const items: Item[] = [];
+    const now = this.env.now();
+    const email = this.config.email_capture ? model.emailOffer() : null;
+    const questionnaire = model.questionnaireShown(now);
+    const pending = this.outbox.messages();
+    const online = this.conn.state === "open";
+
+    if (!model.conversations.some((c) => c.messages.some(isShown)) && !pending.length) {
+      items.push({
+        key: "hello",
+        sig: "",
+        make: () => h("div", { class: "hello" }, h("b", null, t("helloTitle")), t("helloText")),
+      });
+    }
+    const authorKey = (m: Message) =>
+      m.author?.kind === "agent" ? `a${m.author.id}` : m.author?.kind === "visitor" ? "v" : "s";
+    const grouped = (m: Message) => m.body.kind !== "sentence" && m.body.kind !== "event";
+
+    model.conversations.forEach((c: Conversation) => {
+      const shown = c.messages.filter(isShown);
+      const isOpenConv = c.state !== "closed";
+      shown.forEach((m, i) => {
+        const prev = shown[i - 1];
+        const next = shown[i + 1];
+        const pos: Position = {
+          first: !prev || !grouped(prev) || authorKey(prev) !== authorKey(m),
+          last: !next || !grouped(next) || authorKey(next) !== authorKey(m),
+        };
+        items.push({
+          key: `m${m.id}`,
+          sig: `${pos.first}${pos.last}${isOpenConv}${JSON.stringify(m.body).length}`,
+          make: () => renderMessage(m, pos, ctx, isOpenConv) ?? h("div", { hidden: true }),
+        });
+      });
+      if (questionnaire?.conversation === c.reference) {
+        const key = `q:${c.reference}`;
+        items.push(this.formItem(key, () =>
+          questionnaireForm(t, questionnaire.questions, (answers) =>
+            this.change({ type: "answer_questionnaire", client_id: uuidv7(), answers }, key),
+          ),
+        ));
+      }
+      this.thanksItem(items, `q:${c.reference}`);
+      if (email?.conversation === c.reference) {
+        const key = `email:${c.reference}`;
+        items.push(this.formItem(key, () =>
+          emailForm(t, (name, address) =>
+            this.change({ type: "set_profile", client_id: uuidv7(), name, email: address }, key),
+          ),
+        ));
+      }
+      this.thanksItem(items, `email:${c.reference}`);
+      if (!isOpenConv && shown.length) {
+        items.push({ key: `sep:${c.reference}`, sig: "", make: () => separator(t("closed")) });
+      }
+      if (model.survey === c.reference && !isOpenConv) {
+        const key = `survey:${c.reference}`;
+        items.push(this.formItem(key, () =>
+          surveyForm(t, (score, comment) =>
+            this.change(
+              { type: "answer_survey", client_id: uuidv7(), conversation: c.reference, score, comment },
+              key,
+            ),
+          ),
+        ));
+      }
+      this.thanksItem(items, `survey:${c.reference}`);
+    });
+
+    const lastShown = [...model.visible()].pop();
+    pending.forEach((e, i) => {
+      const pos: Position = {
+        first: i === 0 && !(lastShown?.author?.kind === "visitor" && lastShown.body.kind === "text"),
+        last: i === pending.length - 1,
+      };
+      items.push({
+        key: `p${e.frame.client_id}`,
+        sig: `${pos.first}${pos.last}${e.state}${online}${e.error?.message ?? ""}`,
+        make: () => renderPending(e, pos, ctx, online),
+      });
+    });
+    return items;
+  }
+
+  private formItem(key: string, make: () => Form): Item {
+    return {
+      key,
+      sig: "",
+      make: () => {
+        let form = this.forms.get(key);
+        if (!form) {
+          form = make();
+          this.forms.set(key, form);
+        }
+        return form.el;
+      },
+    };
+  }
+
+  private thanksItem(items: Item[], key: string): void {
+    const text = this.thanked.get(key);
+    if (text) items.push({ key: `ok:${key}`, sig: text, make: () => thanks(text) });
+  }
+
+  private reconcile(items: Item[]): void {
+    const th = this.thread;
+    const next = new Map<string, { sig: string; el: HTMLElement }>();
+    for (const item of items) {
+      const had = this.rendered.get(item.key);
+      next.set(item.key, had && had.sig === item.sig ? had : { sig: item.sig, el: item.make() });
+    }
+    const keep = new Set(Array.from(next.values(), (r) => r.el));
+    // Remove what goes first, so what stays never moves (a moved node loses focus).
+    for (const node of Array.from(th.childNodes)) if (!keep.has(node as HTMLElement)) node.remove();
+    let cursor = th.firstChild;
+    for (const { el } of next.values()) {
+      if (cursor === el) cursor = cursor.nextSibling;
+      else th.insertBefore(el, cursor);
+    }
+    this.rendered = next;
+    for (const key of this.forms.keys()) if (!next.has(key)) this.forms.delete(key);
+  }
+
+  // ---- seen, files, persistence ----
+
+  /** The panel is open and the page visible: what is shown is seen (badge, e-mails R8). */
+  private markSeen(): void {
+    if (!this.isOpen || this.env.document.visibilityState === "hidden") return;
+    const last = this.model.lastShownId();
+    if (last <= this.model.seen) return;
+    this.model.seen = last;
+    if (this.welcomed) this.conn.send({ type: "seen", up_to: last });
+    this.scheduleSave();
+    this.badge.hidden = true;
+  }
+
+  private armQuestionnaire(): void {
+    const q = this.model.questionnaire;
+    if (this.questionnaireTimer !== null) this.env.clearTimeout(this.questionnaireTimer);
+    if (!q) return;
+    this.questionnaireTimer = this.env.setTimeout(() => {
+      this.questionnaireTimer = null;
+      this.renderNow();
+    }, Math.max(0, q.until - this.env.now()) + 50);
+  }
+
+  private headers(extra?: Record<string, string>): Record<string, string> {
+    return { "X-Pupitre-Visitor": this.model.token ?? "", ...extra };
+  }
+
+  fileUrl(file: FileInfo): Promise<string> {
+    let p = this.files.get(file.id);
+    if (!p) {
+      p = this.env
+        .fetch(`${this.opts.hub}/api/files/${encodeURIComponent(file.id)}`, { headers: this.headers() })
+        .then((res) => {
+          if (!res.ok) throw new Error(String(res.status));
+          return res.blob();
+        })
+        .then((blob) => URL.createObjectURL(blob));
+      p.catch(() => this.files.delete(file.id));
+      this.files.set(file.id, p);
+    }
+    return p;
+  }
+
+  async upload(conversation: string, file: File): Promise<string | null> {
+    const url =
+      `${this.opts.hub}/api/visitor/files?conversation=${encodeURIComponent(conversation)}` +
+      `&name=${encodeURIComponent(file.name)}`;
+    try {
+      const res = await this.env.fetch(url, {
+        method: "POST",
+        headers: this.headers({ "Content-Type": file.type || "application/octet-stream" }),
+        body: file,
+      });
+      const body = await res.json().catch(() => null);
+      if (!res.ok) return typeof body?.message === "string" ? body.message : this.t("error");
+      if (body && typeof body.id === "number" && this.model.addMessage(body as Message)) this.changed();
+      return null;
+    } catch {
+      return this.t("error");
+    }
+  }
+
+  private scheduleSave(): void {
+    if (this.saveTimer !== null) return;
+    this.saveTimer = this.env.setTimeout(() => {
+      this.saveTimer = null;
+      this.saveNow();
+    }, 250);
+  }
+
+  saveNow(): void {
+    if (this.saveTimer !== null) this.env.clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    const snap = this.model.snapshot();
+    let text = JSON.stringify(snap);
+    if (text.length > MAX_SNAPSHOT_CHARS) {
+      // Too much to keep: keep who the visitor is; the next visit asks for the history.
+      text = JSON.stringify({ ...snap, seq: null, conversations: [] });
+    }
+    this.env.storage.set(this.key, text);
+  }
+
+  /** Per-tab memory (the panel stays open from page to page). */
+  private session(name: string, value?: string): string | null {
+    try {
+      const s = this.env.window.sessionStorage;
+      if (value === undefined) return s.getItem(`${this.key}:${name}`);
+      s.setItem(`${this.key}:${name}`, value);
+    } catch {
+      /* no session storage: the panel starts closed */
+    }
+    return null;
+  }
+}

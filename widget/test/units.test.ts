@@ -1,0 +1,319 @@
+import { describe, expect, it } from "vitest";
+import { backoff, MAX_BACKOFF_MS } from "../src/connection";
+import { formatBytes, pickLang, translator } from "../src/i18n";
+import { linkify, safeHref, splitLinks } from "../src/linkify";
+import { Model } from "../src/model";
+import { Outbox } from "../src/outbox";
+import { checkFile } from "../src/render";
+import { DraftThrottle } from "../src/throttle";
+import { uuidv7 } from "../src/uuid";
+import { Clock, CONFIG, memoryKV, message } from "./harness";
+
+describe("uuidv7", () => {
+  it("is a version 7 UUID that sorts by time", () => {
+    const a = uuidv7(1_000);
+    const b = uuidv7(2_000);
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a < b).toBe(true);
+    expect(uuidv7()).not.toBe(uuidv7());
+  });
+});
+
+describe("i18n", () => {
+  it("speaks French to fr* browsers and English to everything else", () => {
+    expect(pickLang("fr-FR")).toBe("fr");
+    expect(pickLang("fr")).toBe("fr");
+    expect(pickLang("FR-ca")).toBe("fr");
+    expect(pickLang("en-US")).toBe("en");
+    expect(pickLang("de")).toBe("en");
+    expect(pickLang("C")).toBe("en");
+    expect(pickLang("")).toBe("en");
+    expect(pickLang(undefined)).toBe("en");
+    expect(pickLang("frisian")).toBe("en");
+  });
+  it("fills placeholders and formats sizes per language", () => {
+    expect(translator("fr")("fileAsked", { agent: "Alice" })).toBe("Alice vous demande un fichier");
+    expect(translator("en")("emailThanks", { email: "a@b.c" })).toContain("a@b.c");
+    expect(formatBytes(1536, "en")).toBe("1.5 KB");
+    expect(formatBytes(1536, "fr")).toBe("1,5 Ko");
+    expect(formatBytes(10 * 1024 * 1024, "en")).toBe("10 MB");
+    expect(formatBytes(12, "fr")).toBe("12 o");
+  });
+});
+
+describe("links (W1, DESIGN §8)", () => {
+  it("links http, https, mailto, www and e-mail addresses, with trailing punctuation left out", () => {
+    const parts = splitLinks("See https://lumiere.test/lamps?a=1&b=2. Or www.lumiere.test, or write to help@lumiere.test!");
+    expect(parts.filter((p) => p.href).map((p) => p.href)).toEqual([
+      "https://lumiere.test/lamps?a=1&b=2",
+      "https://www.lumiere.test/",
+      "mailto:help@lumiere.test",
+    ]);
+    expect(parts.map((p) => p.text).join("")).toBe(
+      "See https://lumiere.test/lamps?a=1&b=2. Or www.lumiere.test, or write to help@lumiere.test!",
+    );
+    expect(splitLinks("(see https://x.test/a_(b))")[1].text).toBe("https://x.test/a_(b)");
+  });
+  it("never links other schemes", () => {
+    for (const bad of ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "file:///etc/passwd"]) {
+      expect(safeHref(bad)).toBeNull();
+      expect(splitLinks(`click ${bad}`).some((p) => p.href)).toBe(false);
+    }
+  });
+  it("makes anchors that open in a new tab without opener or referrer", () => {
+    const nodes = linkify('go https://a.test/"><img src=x onerror=alert(1)> now');
+    const a = nodes.find((n) => n.nodeName === "A") as HTMLAnchorElement;
+    expect(a.target).toBe("_blank");
+    expect(a.rel).toBe("noopener noreferrer");
+    expect(a.getAttribute("href")).toBe("https://a.test/");
+    const div = document.createElement("div");
+    div.append(...nodes);
+    expect(div.querySelector("img")).toBeNull();
+    expect(div.textContent).toBe('go https://a.test/"><img src=x onerror=alert(1)> now');
+  });
+});
+
+describe("draft throttle (W3, D11)", () => {
+  it("sends at most one draft per 500 ms while typing, the latest text last, and an empty one when cleared or sent", () => {
+    const clock = new Clock();
+    const sent: string[] = [];
+    const d = new DraftThrottle((t) => sent.push(t), clock);
+    d.input("H");
+    expect(sent).toEqual(["H"]);
+    for (const text of ["He", "Hel", "Hell", "Hello"]) {
+      clock.advance(100);
+      d.input(text);
+    }
+    expect(sent).toEqual(["H"]);
+    clock.advance(100);
+    expect(sent).toEqual(["H", "Hello"]);
+    clock.advance(2000);
+    expect(sent).toEqual(["H", "Hello"]);
+    d.input("Hello!");
+    expect(sent).toEqual(["H", "Hello", "Hello!"]);
+    d.input("");
+    expect(sent).toEqual(["H", "Hello", "Hello!", ""]);
+    d.input("");
+    expect(sent.length).toBe(4);
+    d.input("Again");
+    clock.advance(600);
+    d.sent();
+    expect(sent.slice(-2)).toEqual(["Again", ""]);
+    d.sent();
+    expect(sent.slice(-2)).toEqual(["Again", ""]);
+  });
+  it("in 10 s of continuous typing sends about 20 drafts, not one per key", () => {
+    const clock = new Clock();
+    const sent: string[] = [];
+    const d = new DraftThrottle((t) => sent.push(t), clock);
+    let text = "";
+    for (let i = 0; i < 200; i++) {
+      text += "a";
+      d.input(text);
+      clock.advance(50);
+    }
+    clock.advance(1000);
+    expect(sent.length).toBeGreaterThanOrEqual(19);
+    expect(sent.length).toBeLessThanOrEqual(21);
+    expect(sent[sent.length - 1]).toBe(text);
+  });
+});
+
+describe("backoff", () => {
+  it("grows, is jittered and capped", () => {
+    expect(backoff(0, () => 0)).toBe(250);
+    expect(backoff(0, () => 1)).toBe(500);
+    expect(backoff(3, () => 1)).toBe(4000);
+    expect(backoff(30, () => 1)).toBe(MAX_BACKOFF_MS);
+    expect(backoff(30, () => 0)).toBe(MAX_BACKOFF_MS / 2);
+  });
+});
+
+describe("model: resume and history (R12, W2)", () => {
+  const welcome = (over: object = {}) => ({
+    type: "welcome" as const,
+    version: 1,
+    token: "t",
+    visitor_id: "v",
+    seq: 50,
+    history: null,
+    seen: 0,
+    ...over,
+  });
+
+  it("keeps its resume point on a resume and skips events already seen", () => {
+    const m = new Model();
+    m.seq = 20;
+    m.welcome(welcome());
+    expect(m.seq).toBe(20);
+    expect(m.event(21, { kind: "conversation_started", conversation: "DEMO-1" }, 0)).toBe(true);
+    expect(m.event(21, { kind: "conversation_started", conversation: "DEMO-1" }, 0)).toBe(false);
+    expect(m.event(19, { kind: "message", message: message({}) }, 0)).toBe(false);
+    expect(m.seq).toBe(21);
+    expect(m.conversations.length).toBe(1);
+  });
+
+  it("takes the history as the truth, from the welcome's seq", () => {
+    const m = new Model();
+    m.conversation("DEMO-9");
+    m.welcome(
+      welcome({
+        seq: 77,
+        history: [{ reference: "DEMO-1", state: "closed", agent: { name: "Alice" }, messages: [message({ id: 3 }), message({ id: 2 })] }],
+        seen: 3,
+      }),
+    );
+    expect(m.seq).toBe(77);
+    expect(m.conversations.map((c) => c.reference)).toEqual(["DEMO-1"]);
+    expect(m.conversations[0].messages.map((x) => x.id)).toEqual([2, 3]);
+    expect(m.seen).toBe(3);
+    expect(m.open()).toBeNull();
+  });
+
+  it("adds a message once, in id order; a visitor message reopens a closed conversation", () => {
+    const m = new Model();
+    const a = message({ id: 5 });
+    expect(m.addMessage(a)).toBe(true);
+    expect(m.addMessage({ ...a })).toBe(false);
+    m.addMessage(message({ id: 4 }));
+    expect(m.conversations[0].messages.map((x) => x.id)).toEqual([4, 5]);
+    m.apply({ kind: "conversation_closed", conversation: "DEMO-1" }, 0);
+    expect(m.open()).toBeNull();
+    m.addMessage(message({ id: 6, author: { kind: "visitor" } }));
+    expect(m.open()?.reference).toBe("DEMO-1");
+  });
+
+  it("ignores unknown event kinds and bodies", () => {
+    const m = new Model();
+    m.apply({ kind: "mirroring_started", whatever: 1 } as never, 0);
+    m.addMessage(message({ id: 9, body: { kind: "hologram", x: 1 } as never }));
+    m.addMessage(message({ id: 10, body: { kind: "event", event: { kind: "assigned", agent: "A" } } }));
+    expect([...m.visible()].length).toBe(0);
+    expect(m.unread()).toBe(0);
+  });
+
+  it("counts unread brand-side messages after the seen mark; a seen event clears them", () => {
+    const m = new Model();
+    m.addMessage(message({ id: 1, author: { kind: "visitor" } }));
+    m.addMessage(message({ id: 2 }));
+    m.addMessage(message({ id: 3, author: { kind: "system" }, body: { kind: "sentence", sentence: "auto_reply", text: "Hi" } }));
+    expect(m.unread()).toBe(2);
+    m.apply({ kind: "seen", up_to: 2 }, 0);
+    expect(m.unread()).toBe(1);
+    m.apply({ kind: "seen", up_to: 1 }, 0);
+    expect(m.seen).toBe(2);
+  });
+
+  it("offers the e-mail form after an automatic first reply, until an agent answers or it is left (R8)", () => {
+    const m = new Model();
+    m.addMessage(message({ id: 1, author: { kind: "visitor" } }));
+    expect(m.emailOffer()).toBeNull();
+    m.addMessage(message({ id: 2, author: { kind: "system" }, body: { kind: "sentence", sentence: "auto_reply", text: "Leave us a message" } }));
+    expect(m.emailOffer()).toEqual({ conversation: "DEMO-1", after: 2 });
+    m.emailLeft = "a@b.c";
+    expect(m.emailOffer()).toBeNull();
+    m.emailLeft = null;
+    m.addMessage(message({ id: 3 }));
+    expect(m.emailOffer()).toBeNull();
+
+    const n = new Model();
+    n.addMessage(message({ id: 1, author: { kind: "visitor" } }));
+    n.addMessage(message({ id: 2, author: { kind: "system" }, body: { kind: "sentence", sentence: "relaunch", text: "Still there?" } }));
+    expect(n.emailOffer()).toBeNull();
+  });
+
+  it("shows the waiting questionnaire while queued, for its display time or until an agent joins (R10)", () => {
+    const m = new Model();
+    m.apply({ kind: "conversation_started", conversation: "DEMO-1" }, 0);
+    m.apply({ kind: "questionnaire_requested", conversation: "DEMO-1", questions: ["Order number?"], display_seconds: 60 }, 1000);
+    expect(m.questionnaireShown(1000)?.questions).toEqual(["Order number?"]);
+    expect(m.questionnaireShown(60_999)).not.toBeNull();
+    expect(m.questionnaireShown(61_000)).toBeNull();
+    m.apply({ kind: "agent_joined", conversation: "DEMO-1", agent: { name: "Alice" } }, 2000);
+    expect(m.questionnaireShown(2000)).toBeNull();
+    expect(m.questionnaire).toBeNull();
+  });
+
+  it("holds the survey until it is answered (W4)", () => {
+    const m = new Model();
+    m.apply({ kind: "survey_requested", conversation: "DEMO-1" }, 0);
+    expect(m.survey).toBe("DEMO-1");
+    m.apply({ kind: "survey_answered", conversation: "DEMO-2" }, 0);
+    expect(m.survey).toBe("DEMO-1");
+    m.apply({ kind: "survey_answered", conversation: "DEMO-1" }, 0);
+    expect(m.survey).toBeNull();
+  });
+
+  it("survives its own snapshot", () => {
+    const m = new Model();
+    m.token = "tok";
+    m.seq = 12;
+    m.addMessage(message({ id: 1 }));
+    m.emailLeft = "x@y.z";
+    const back = Model.from(JSON.parse(JSON.stringify(m.snapshot())));
+    expect(back.seq).toBe(12);
+    expect(back.token).toBe("tok");
+    expect(back.conversations[0].messages[0].id).toBe(1);
+    expect(back.emailLeft).toBe("x@y.z");
+    expect(Model.from({ ...m.snapshot(), token: null }).seq).toBeNull();
+    expect(Model.from(null).seq).toBeNull();
+  });
+});
+
+describe("outbox (R12)", () => {
+  const frame = (text: string) => ({ type: "send_message" as const, client_id: uuidv7(), text });
+
+  it("persists what is not acknowledged and reloads it as queued", () => {
+    const kv = memoryKV();
+    const o = new Outbox(kv, "k");
+    const a = o.add(frame("one"), 1);
+    const b = o.add(frame("two"), 2);
+    o.markSent(a);
+    const again = new Outbox(kv, "k");
+    expect(again.toSend().map((e) => e.frame.client_id)).toEqual([a.frame.client_id, b.frame.client_id]);
+    o.ack(a.frame.client_id);
+    expect(new Outbox(kv, "k").entries.map((e) => e.frame.client_id)).toEqual([b.frame.client_id]);
+    expect(o.get(a.frame.client_id)?.state).toBe("acked");
+    o.drop(a.frame.client_id);
+    o.drop(b.frame.client_id);
+    expect(kv.data.has("k")).toBe(false);
+  });
+
+  it("resends after a disconnect, keeps a refused message with its error, retries a rate-limited one", () => {
+    const o = new Outbox(memoryKV(), "k");
+    const a = o.add(frame("a"), 1);
+    o.markSent(a);
+    expect(o.toSend()).toEqual([]);
+    o.disconnected();
+    expect(o.toSend()).toEqual([a]);
+    o.markSent(a);
+    o.fail(a.frame.client_id, "rate_limited", "slow down");
+    expect(o.toSend()).toEqual([a]);
+    o.markSent(a);
+    o.fail(a.frame.client_id, "invalid_input", "text is longer than 10000 characters");
+    expect(a.state).toBe("failed");
+    expect(a.error?.message).toContain("longer");
+    expect(o.toSend()).toEqual([]);
+    expect(new Outbox((o as unknown as { kv: ReturnType<typeof memoryKV> }).kv, "k").entries[0].state).toBe("failed");
+    o.retry(a.frame.client_id);
+    expect(o.toSend()).toEqual([a]);
+  });
+
+  it("ignores garbage in storage", () => {
+    const kv = memoryKV(new Map([["k", '[{"nope":1},null,"x"]']]));
+    expect(new Outbox(kv, "k").entries).toEqual([]);
+    expect(new Outbox(memoryKV(new Map([["k", "{not json"]])), "k").entries).toEqual([]);
+  });
+});
+
+describe("file checks (W4)", () => {
+  const t = translator("en");
+  it("refuses too large files and other types, with a clear message", () => {
+    expect(checkFile({ size: 10, type: "image/png" }, CONFIG, t, "en")).toBeNull();
+    expect(checkFile({ size: 2 * 1024 * 1024, type: "image/png" }, CONFIG, t, "en")).toBe("This file is too large: 1.0 MB at most.");
+    expect(checkFile({ size: 10, type: "text/html" }, CONFIG, t, "en")).toBe(
+      "This type of file is not accepted. Accepted: image/png, application/pdf.",
+    );
+    expect(checkFile({ size: 10, type: "image/gif" }, { ...CONFIG, file_types: ["image/*"] }, t, "en")).toBeNull();
+  });
+});
