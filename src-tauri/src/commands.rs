@@ -331,6 +331,8 @@ pub async fn search_history(
                 pupitre_protocol::Body::Text { text }
                 | pupitre_protocol::Body::Comment { text } => text.clone(),
                 pupitre_protocol::Body::Sentence { text, .. } => text.clone(),
+                pupitre_protocol::Body::Offer { offer } => offer.title.clone(),
+                pupitre_protocol::Body::File { file } => file.name.clone(),
                 pupitre_protocol::Body::Event { .. } => String::new(),
             };
             let agent_name = match &h.message.author {

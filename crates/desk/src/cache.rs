@@ -88,6 +88,11 @@ fn searchable(message: &Message) -> Option<String> {
         Body::Text { text } | Body::Comment { text } | Body::Sentence { text, .. } => {
             Some(text.clone())
         }
+        Body::Offer { offer } => Some(match &offer.text {
+            Some(t) => format!("{} {t}", offer.title),
+            None => offer.title.clone(),
+        }),
+        Body::File { file } => Some(file.name.clone()),
         Body::Event { .. } => None,
     }
 }

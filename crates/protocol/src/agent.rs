@@ -5,7 +5,7 @@ use ts_rs::TS;
 
 use crate::{
     AgentId, Channel, ChannelStatus, ChosenStatus, ClientId, ConversationRef, ConversationState,
-    ErrorFrame, GroupId, Message, Millis, Seq,
+    ErrorFrame, GroupId, Message, Millis, Offer, Seq,
 };
 
 /// What the desk sends.
@@ -52,6 +52,17 @@ pub enum AgentClientFrame {
         /// Transfer to an agent who cannot take it now (R7, then R6 applies).
         anyway: bool,
     },
+    /// D12: share an offer card with the visitor.
+    SendOffer {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        offer: Offer,
+    },
+    /// D16: ask the visitor for a file; the widget shows an upload button (W4).
+    RequestFile {
+        client_id: ClientId,
+        conversation: ConversationRef,
+    },
     /// R9: close, with a conversation type from the project's list.
     Close {
         client_id: ClientId,
@@ -70,6 +81,8 @@ impl AgentClientFrame {
             | Self::SetSlotLimit { client_id, .. }
             | Self::Snooze { client_id, .. }
             | Self::Transfer { client_id, .. }
+            | Self::SendOffer { client_id, .. }
+            | Self::RequestFile { client_id, .. }
             | Self::Close { client_id, .. } => Some(*client_id),
             Self::Hello { .. } | Self::Ping => None,
         }
@@ -174,6 +187,16 @@ pub struct VisitorCard {
     pub page_title: Option<String>,
     pub language: Option<String>,
     pub user_agent: Option<String>,
+    /// Answers to the waiting questionnaire (R10, W4) and other custom fields (A7).
+    #[serde(default)]
+    pub fields: Vec<CardField>,
+}
+
+/// One custom line of the visitor card (D6, A7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CardField {
+    pub label: String,
+    pub value: String,
 }
 
 /// One conversation as the desk shows it.

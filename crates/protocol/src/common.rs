@@ -165,6 +165,37 @@ pub enum ThreadEvent {
         title: Option<String>,
     },
     EmailLeft,
+    /// The agent asked the visitor for a file (D16); the widget offers an upload (W4).
+    FileRequested {
+        agent: String,
+    },
+    /// The visitor's satisfaction survey at close (R9, W4): agents only.
+    SurveyAnswered {
+        score: u8,
+        comment: Option<String>,
+    },
+}
+
+/// A commercial offer the agent shares (D12, W1): a card with a link.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Offer {
+    pub title: String,
+    pub text: Option<String>,
+    /// http or https only.
+    pub link: String,
+    /// An image URL (http or https), shown on the card.
+    pub image: Option<String>,
+}
+
+/// A file stored by the hub (W4, D12, D16). Download it from `GET /api/files/{id}` with the
+/// agent's bearer token or the visitor's token: only the conversation's participants may.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FileInfo {
+    pub id: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub mime: String,
 }
 
 /// What a message carries.
@@ -184,6 +215,14 @@ pub enum Body {
     /// A transfer comment: shown to agents only, never to the visitor (R7).
     Comment {
         text: String,
+    },
+    /// An offer card (D12).
+    Offer {
+        offer: Offer,
+    },
+    /// A file sent by the agent or uploaded by the visitor.
+    File {
+        file: FileInfo,
     },
 }
 

@@ -39,6 +39,24 @@ pub enum VisitorClientFrame {
         name: Option<String>,
         email: Option<String>,
     },
+    /// The visitor has seen the messages up to this message id (the panel was open and visible).
+    /// Agent messages left unseen are e-mailed (R8).
+    Seen {
+        #[ts(type = "number")]
+        up_to: i64,
+    },
+    /// The satisfaction survey (R9, W4): a score from 1 to 5 and an optional comment.
+    AnswerSurvey {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        score: u8,
+        comment: Option<String>,
+    },
+    /// The waiting questionnaire (R10, W4): one answer per question, in order.
+    AnswerQuestionnaire {
+        client_id: ClientId,
+        answers: Vec<String>,
+    },
     Ping,
 }
 
@@ -47,8 +65,10 @@ impl VisitorClientFrame {
         match self {
             Self::SendMessage { client_id, .. }
             | Self::Navigate { client_id, .. }
-            | Self::SetProfile { client_id, .. } => Some(*client_id),
-            Self::Hello { .. } | Self::Draft { .. } | Self::Ping => None,
+            | Self::SetProfile { client_id, .. }
+            | Self::AnswerSurvey { client_id, .. }
+            | Self::AnswerQuestionnaire { client_id, .. } => Some(*client_id),
+            Self::Hello { .. } | Self::Draft { .. } | Self::Seen { .. } | Self::Ping => None,
         }
     }
 }
@@ -72,6 +92,9 @@ pub enum VisitorServerFrame {
         seq: Seq,
         /// With `last_seq: null`: the visitor's conversations, oldest first.
         history: Option<Vec<VisitorConversation>>,
+        /// The last message id the visitor has seen (any tab): drives the unread badge.
+        #[ts(type = "number")]
+        seen: i64,
     },
     Event {
         #[ts(type = "number")]
@@ -118,4 +141,43 @@ pub enum VisitorEvent {
     ConversationClosed {
         conversation: ConversationRef,
     },
+    /// The project asks for the satisfaction survey of this closed conversation (R9, W4).
+    SurveyRequested {
+        conversation: ConversationRef,
+    },
+    /// The survey was answered (in this tab or another): hide it.
+    SurveyAnswered {
+        conversation: ConversationRef,
+    },
+    /// The conversation waits in the queue: show the waiting questionnaire for
+    /// `display_seconds` (R10, W4), unless it was answered.
+    QuestionnaireRequested {
+        conversation: ConversationRef,
+        questions: Vec<String>,
+        display_seconds: u32,
+    },
+    /// Another tab read up to this message id.
+    Seen {
+        #[ts(type = "number")]
+        up_to: i64,
+    },
+}
+
+/// What the widget reads before connecting: `GET /api/widget/config?project=CODE` (W1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct WidgetConfig {
+    pub project: String,
+    /// The brand's name, shown in the panel's header.
+    pub name: String,
+    /// CSS colour of the launcher and the visitor's bubbles.
+    pub color: String,
+    /// CSS font-family stack.
+    pub font: String,
+    /// Whether the visitor may leave an e-mail address (R8).
+    pub email_capture: bool,
+    /// Largest file a visitor may upload, in bytes.
+    #[ts(type = "number")]
+    pub max_file_bytes: u64,
+    /// MIME types a visitor may upload (`image/png`, `application/pdf`…).
+    pub file_types: Vec<String>,
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use pupitre_protocol::agent::{AgentClientFrame, AgentServerFrame};
-use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame};
+use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame, WidgetConfig};
 use ts_rs::{Config, TS};
 
 fn repo_root() -> PathBuf {
@@ -96,6 +96,7 @@ fn desk_bindings_are_current() {
 fn widget_bindings_are_current() {
     check("widget/src/protocol", |cfg| {
         VisitorClientFrame::export_all(cfg)?;
-        VisitorServerFrame::export_all(cfg)
+        VisitorServerFrame::export_all(cfg)?;
+        WidgetConfig::export_all(cfg)
     });
 }

@@ -128,6 +128,8 @@ pub fn seed(store: &mut dyn Store) -> anyhow::Result<bool> {
     };
     settings.routing.async_messaging = true;
     settings.routing.queue_per_agent = 2;
+    settings.widget.color = "#b4532a".into();
+    settings.widget.questionnaire = vec!["Your order number, if you have one".into()];
     admin::set_settings(store, project, &settings)?;
     admin::create_group(store, project, "Sales", None)?;
     admin::create_group(store, project, "Support", None)?;

@@ -396,6 +396,7 @@ async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Opt
         page_title: clip(page.and_then(|p| p.title), 500),
         language: clip(language, 35),
         user_agent,
+        fields: vec![],
     };
     let conn = hub.next_conn_id();
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);

@@ -61,6 +61,7 @@ pub fn app(hub: Arc<Hub>) -> Router {
             get(admin_settings).put(admin_put_settings),
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
+        .merge(crate::web::routes())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(hub)
 }
@@ -112,9 +113,9 @@ impl From<admin::AdminError> for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
     tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
@@ -257,13 +258,13 @@ async fn logout(
 }
 
 /// The caller's access claims.
-struct Caller {
-    agent: AgentId,
-    project: ProjectId,
-    role: Role,
+pub(crate) struct Caller {
+    pub(crate) agent: AgentId,
+    pub(crate) project: ProjectId,
+    pub(crate) role: Role,
 }
 
-fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
+pub(crate) fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -608,28 +609,48 @@ async fn conversation_read(
     let reference = pupitre_protocol::ConversationRef(reference);
     blocking(move || {
         hub.with_store(|s| {
-            let project = s.project(c.project)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no project"))?;
-            let hidden = || ApiError::new(ErrorCode::NotFound, format!("no conversation {reference} for you"));
+            let project = s
+                .project(c.project)?
+                .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no project"))?;
             let number = match reference.parse() {
                 Some((code, n)) if code == project.code => n,
-                _ => return Err(hidden()),
+                _ => {
+                    return Err(ApiError::new(
+                        ErrorCode::NotFound,
+                        format!("no conversation {reference} for you"),
+                    ));
+                }
             };
-            let row = s.conversation(c.project, number)?.ok_or_else(hidden)?;
-            let messages = s.messages(c.project, number)?;
-            let handled = messages
-                .iter()
-                .any(|m| matches!(m.message.author, pupitre_protocol::Author::Agent { id, .. } if id == c.agent))
-                || row.record.previous_agent == Some(c.agent);
-            let groups = s.agent(c.agent)?.map(|a| a.groups).unwrap_or_default();
-            if !may_read(&c, &groups, &row, handled) {
-                return Err(hidden());
-            }
+            let (row, messages) = readable_conversation(s, &c, number)?;
             let messages = messages.into_iter().map(|m| m.message).collect();
             doc(s, &project.code, row, messages)
         })
         .map(Json)
     })
     .await
+}
+
+/// Conversation `number` of the caller's project with its thread, if the caller may read it
+/// (`not_found` otherwise: nobody learns that it exists).
+pub(crate) fn readable_conversation(
+    s: &mut dyn Store,
+    c: &Caller,
+    number: i64,
+) -> ApiResult<(
+    crate::store::ConversationRow,
+    Vec<crate::store::StoredMessage>,
+)> {
+    let hidden = || ApiError::new(ErrorCode::NotFound, "no such conversation for you");
+    let row = s.conversation(c.project, number)?.ok_or_else(hidden)?;
+    let messages = s.messages(c.project, number)?;
+    let handled = messages.iter().any(
+        |m| matches!(m.message.author, pupitre_protocol::Author::Agent { id, .. } if id == c.agent),
+    ) || row.record.previous_agent == Some(c.agent);
+    let groups = s.agent(c.agent)?.map(|a| a.groups).unwrap_or_default();
+    if !may_read(c, &groups, &row, handled) {
+        return Err(hidden());
+    }
+    Ok((row, messages))
 }
 
 /// An agent as the transfer dialog shows it (R7, D9).

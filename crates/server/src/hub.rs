@@ -14,6 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
+use pupitre_protocol::agent::CardField;
 use pupitre_protocol::agent::{
     AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame, AssignCause as WireAssignCause,
     ConversationView, DeskSnapshot, GroupInfo, RemoveCause, TransferTarget, VisitorCard,
@@ -23,8 +24,8 @@ use pupitre_protocol::visitor::{
 };
 use pupitre_protocol::{
     AgentId, Author, Body, Channel, ChannelStatus, ChosenStatus, ClientId, ConversationRef,
-    ConversationState as WireState, ErrorCode, ErrorFrame, MAX_MESSAGE_CHARS, Message, Millis,
-    PROTOCOL_VERSION, SentenceKind, Seq, ThreadEvent,
+    ConversationState as WireState, ErrorCode, ErrorFrame, FileInfo, MAX_MESSAGE_CHARS, Message,
+    Millis, Offer, PROTOCOL_VERSION, SentenceKind, Seq, ThreadEvent,
 };
 use pupitre_routing::io::{AssignCause, CloseCause, TransferTo, UnassignCause};
 use pupitre_routing::{
@@ -33,9 +34,10 @@ use pupitre_routing::{
 use tokio::sync::mpsc;
 
 use crate::clock::Clock;
+use crate::mail::Mailer;
 use crate::store::{
-    AgentRow, AgentRuntime, Batch, ConversationRow, GroupRow, ProjectId, ProjectRow, Store,
-    StoreError, StoredMessage, VisitorRow,
+    AgentRow, AgentRuntime, Batch, ConversationRow, FileRow, GroupRow, ProjectId, ProjectRow,
+    Store, StoreError, StoredMessage, VisitorRow,
 };
 
 /// Commands applied in one transaction at most. Bounds the latency of the first frame of a
@@ -52,6 +54,8 @@ pub const MAX_REPLAY: usize = 5_000;
 const MAX_DRAFT_CHARS: usize = 2_000;
 /// Longest transfer comment, e-mail, name, URL.
 const MAX_FIELD_CHARS: usize = 2_000;
+/// Largest file an agent may send (D12).
+pub const MAX_AGENT_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
 pub type ConnId = u64;
 
@@ -65,6 +69,13 @@ pub enum Outbound {
 }
 
 pub type OutboundTx = mpsc::Sender<Outbound>;
+
+/// Who uploads a file.
+#[derive(Debug, Clone)]
+pub enum FileSender {
+    Agent(AgentId),
+    Visitor(String),
+}
 
 pub enum Command {
     AgentHello {
@@ -98,6 +109,15 @@ pub enum Command {
     VisitorGone {
         visitor: String,
         conn: ConnId,
+    },
+    /// A file for a conversation (W4, D12), answered once it is durable with its message.
+    AddFile {
+        from: FileSender,
+        conversation: ConversationRef,
+        name: String,
+        mime: String,
+        data: Vec<u8>,
+        reply: tokio::sync::oneshot::Sender<Result<Message, ErrorFrame>>,
     },
     /// Configuration changed in the store (admin): reload agents, groups and settings.
     Reload,
@@ -149,6 +169,7 @@ pub fn spawn_project(
     store: Box<dyn Store>,
     clock: Clock,
     runtime: tokio::runtime::Handle,
+    mailer: Option<Mailer>,
 ) -> Result<(ProjectHandle, std::thread::JoinHandle<()>), StoreError> {
     let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
     let handle = ProjectHandle {
@@ -157,6 +178,7 @@ pub fn spawn_project(
         tx,
     };
     let mut writer = Writer::load(project, store, clock)?;
+    writer.mailer = mailer;
     let thread = std::thread::Builder::new()
         .name(format!("writer-{}", handle.code))
         .spawn(move || writer.run(rx, runtime))
@@ -226,6 +248,8 @@ struct VisitorState {
     /// The visitor's last conversation (R9 reopen).
     last: Option<i64>,
     stored: bool,
+    /// The last message id the visitor has seen in the widget (R8).
+    seen: i64,
 }
 
 struct Writer {
@@ -257,6 +281,8 @@ struct Writer {
     assigned_now: BTreeSet<i64>,
     /// Frames of this batch to acknowledge once it is durable.
     acks: Vec<(ConnId, ClientId)>,
+    /// Sends the answers by e-mail (R8); `None` when the hub has no SMTP settings.
+    mailer: Option<Mailer>,
 }
 
 /// What the writer reads from the store at start-up and after a failed commit.
@@ -301,6 +327,7 @@ fn load_state(
                     open: None,
                     last: None,
                     stored: true,
+                    seen: v.seen,
                 },
             );
         }
@@ -358,6 +385,7 @@ impl Writer {
             batch_client_ids: BTreeSet::new(),
             assigned_now: BTreeSet::new(),
             acks: Vec::new(),
+            mailer: None,
         })
     }
 
@@ -484,6 +512,28 @@ impl Writer {
                         }
                     }
                 }
+            }
+            Command::AddFile {
+                from,
+                conversation,
+                name,
+                mime,
+                data,
+                reply,
+            } => {
+                self.flush();
+                let result = self.add_file(from, &conversation, name, mime, data, now);
+                let durable = self.flush();
+                let _ = reply.send(result.and_then(|m| {
+                    if durable {
+                        Ok(m)
+                    } else {
+                        Err(ErrorFrame::new(
+                            ErrorCode::Internal,
+                            "the hub could not save this file; send it again",
+                        ))
+                    }
+                }));
             }
             Command::Reload => {
                 self.flush();
@@ -896,6 +946,39 @@ impl Writer {
                     keep,
                 };
                 self.add_message_to(n, agent, Author::System, Body::Event { event }, false, now);
+                self.queue_answer_mail(n, now);
+                Ok(())
+            }
+            AgentClientFrame::SendOffer {
+                client_id,
+                conversation,
+                offer,
+            } => {
+                let n = self.own_conversation(agent, &conversation)?;
+                check_offer(&offer)?;
+                self.engine
+                    .handle(
+                        now,
+                        Input::AgentMessage {
+                            conversation: n,
+                            agent,
+                        },
+                    )
+                    .map_err(routing_error)?;
+                let author = Author::Agent {
+                    id: agent,
+                    name: self.agent_name(agent),
+                };
+                self.add_message(n, Some(client_id), author, Body::Offer { offer }, true, now);
+                self.dirty_conversations.insert(n);
+                Ok(())
+            }
+            AgentClientFrame::RequestFile { conversation, .. } => {
+                let n = self.own_conversation(agent, &conversation)?;
+                let event = ThreadEvent::FileRequested {
+                    agent: self.agent_name(agent),
+                };
+                self.add_message(n, None, Author::System, Body::Event { event }, true, now);
                 Ok(())
             }
             AgentClientFrame::Transfer {
@@ -950,6 +1033,7 @@ impl Writer {
                         now,
                     );
                 }
+                self.queue_answer_mail(n, now);
                 Ok(())
             }
             AgentClientFrame::Close {
@@ -976,6 +1060,7 @@ impl Writer {
                     self.conversation_type.insert(n, t.clone());
                     self.batch.conversation_types.push((n, t));
                 }
+                self.queue_answer_mail(n, now);
                 Ok(())
             }
         }
@@ -1013,6 +1098,7 @@ impl Writer {
                     open,
                     last,
                     stored: true,
+                    seen: row.seen,
                 },
                 None => VisitorState {
                     card: VisitorCard {
@@ -1023,6 +1109,7 @@ impl Writer {
                     open,
                     last,
                     stored: false,
+                    seen: 0,
                 },
             };
             self.visitors.insert(visitor.clone(), state);
@@ -1042,12 +1129,7 @@ impl Writer {
                 }
             }
             if changed && v.stored {
-                self.batch.visitors.push(VisitorRow {
-                    id: visitor.clone(),
-                    project_id: self.project.id,
-                    card: v.card.clone(),
-                    created_at: v.created_at,
-                });
+                self.store_visitor(&visitor);
             }
         }
         let stream = visitor_stream(&visitor);
@@ -1070,6 +1152,7 @@ impl Writer {
             visitor_id: visitor.clone(),
             seq: self.seq,
             history,
+            seen: self.visitors.get(&visitor).map_or(0, |v| v.seen),
         };
         let _ = out.try_send(Outbound::Text(frame_json(&welcome)));
         for (seq, payload) in replay {
@@ -1146,11 +1229,19 @@ impl Writer {
             && !v.stored
         {
             v.stored = true;
+            self.store_visitor(visitor);
+        }
+    }
+
+    /// Puts the visitor's row (card, seen) in the batch.
+    fn store_visitor(&mut self, visitor: &str) {
+        if let Some(v) = self.visitors.get(visitor) {
             self.batch.visitors.push(VisitorRow {
                 id: visitor.to_owned(),
                 project_id: self.project.id,
                 card: v.card.clone(),
                 created_at: v.created_at,
+                seen: v.seen,
             });
         }
     }
@@ -1323,7 +1414,306 @@ impl Writer {
                 }
                 Ok(())
             }
+            VisitorClientFrame::Seen { up_to } => {
+                let up_to = up_to.min(self.message_id);
+                let Some(v) = self.visitors.get_mut(visitor) else {
+                    return Ok(());
+                };
+                if up_to > v.seen {
+                    v.seen = up_to;
+                    if v.stored {
+                        self.store_visitor(visitor);
+                    }
+                    self.emit_visitor(visitor, VisitorEvent::Seen { up_to });
+                }
+                Ok(())
+            }
+            VisitorClientFrame::AnswerSurvey {
+                conversation,
+                score,
+                comment,
+                ..
+            } => {
+                if !(1..=5).contains(&score) {
+                    return Err(invalid("the score is from 1 to 5"));
+                }
+                let comment = comment.filter(|c| !c.trim().is_empty());
+                if let Some(c) = &comment {
+                    check_text("comment", c, MAX_FIELD_CHARS)?;
+                }
+                let n = self.number(&conversation)?;
+                if !self.visitor_owns_closed(visitor, n)? {
+                    return Err(ErrorFrame::new(
+                        ErrorCode::InvalidState,
+                        format!("{conversation} is not closed yet"),
+                    ));
+                }
+                let answered = self.messages_of(n).iter().any(|m| {
+                    matches!(
+                        m.message.body,
+                        Body::Event {
+                            event: ThreadEvent::SurveyAnswered { .. }
+                        }
+                    )
+                });
+                if answered {
+                    return Err(ErrorFrame::new(
+                        ErrorCode::Conflict,
+                        "this survey was already answered",
+                    ));
+                }
+                let event = ThreadEvent::SurveyAnswered { score, comment };
+                self.add_message_silent(
+                    n,
+                    None,
+                    Author::Visitor,
+                    Body::Event { event },
+                    false,
+                    now,
+                );
+                self.emit_visitor(visitor, VisitorEvent::SurveyAnswered { conversation });
+                Ok(())
+            }
+            VisitorClientFrame::AnswerQuestionnaire { answers, .. } => {
+                let questions = self.project.settings.widget.questionnaire.clone();
+                if questions.is_empty() {
+                    return Err(ErrorFrame::new(
+                        ErrorCode::InvalidState,
+                        "this project has no waiting questionnaire",
+                    ));
+                }
+                if answers.len() > questions.len() {
+                    return Err(invalid(format!(
+                        "{} answers for {} questions",
+                        answers.len(),
+                        questions.len()
+                    )));
+                }
+                for a in &answers {
+                    if a.chars().count() > MAX_FIELD_CHARS {
+                        return Err(invalid(format!(
+                            "an answer is longer than {MAX_FIELD_CHARS} characters"
+                        )));
+                    }
+                }
+                self.ensure_visitor_stored(visitor);
+                self.update_card(visitor, |card| {
+                    for (question, answer) in questions.iter().zip(answers) {
+                        let answer = answer.trim().to_owned();
+                        card.fields.retain(|f| &f.label != question);
+                        if !answer.is_empty() {
+                            card.fields.push(CardField {
+                                label: question.clone(),
+                                value: answer,
+                            });
+                        }
+                    }
+                });
+                Ok(())
+            }
         }
+    }
+
+    /// Whether conversation `n` is `visitor`'s and closed; `not_found` when it is not theirs.
+    fn visitor_owns_closed(&mut self, visitor: &str, n: i64) -> Result<bool, ErrorFrame> {
+        let not_found = || ErrorFrame::new(ErrorCode::NotFound, "no such conversation");
+        if let Some(record) = self.engine.conversation(n) {
+            let closed = matches!(record.state, ConversationState::Closed { .. });
+            return match self.conversation_visitor.get(&n) {
+                Some(v) if v == visitor => Ok(closed),
+                _ => Err(not_found()),
+            };
+        }
+        match self.store.conversation(self.project.id, n) {
+            Ok(Some(row)) if row.visitor_id == visitor => {
+                Ok(matches!(row.record.state, ConversationState::Closed { .. }))
+            }
+            _ => Err(not_found()),
+        }
+    }
+
+    /// R8: agent messages the visitor has not seen, followed by a snooze, a transfer or a
+    /// close, are queued for e-mail in this batch (once per message).
+    fn queue_answer_mail(&mut self, n: i64, now: Millis) {
+        let Some(mailer) = self.mailer.clone() else {
+            return;
+        };
+        let Some(visitor) = self.conversation_visitor.get(&n).cloned() else {
+            return;
+        };
+        let Some(v) = self.visitors.get(&visitor) else {
+            return;
+        };
+        let Some(to) = v.card.email.clone() else {
+            return;
+        };
+        let (seen, language, name, page) = (
+            v.seen,
+            v.card.language.clone(),
+            v.card.name.clone(),
+            v.card.page_url.clone(),
+        );
+        let mailed = self
+            .batch
+            .mails
+            .iter()
+            .filter(|m| m.conversation == n)
+            .map(|m| m.up_to)
+            .max()
+            .unwrap_or(0)
+            .max(self.store.mailed_up_to(self.project.id, n).unwrap_or(0));
+        let unseen: Vec<Message> = self
+            .messages_of(n)
+            .into_iter()
+            .filter(|m| m.for_visitor && m.message.id > seen.max(mailed))
+            .map(|m| m.message)
+            .filter(|m| matches!(m.author, Author::Agent { .. }))
+            .collect();
+        let Some(up_to) = unseen.last().map(|m| m.id) else {
+            return;
+        };
+        let mail = mailer.compose(&crate::mail::Answer {
+            project: &self.project.name,
+            reference: &self.reference(n),
+            language: language.as_deref(),
+            visitor_name: name.as_deref(),
+            page_url: page.as_deref(),
+            messages: &unseen,
+        });
+        self.batch.mails.push(crate::store::NewMail {
+            conversation: n,
+            up_to,
+            to,
+            subject: mail.subject,
+            text: mail.text,
+            html: mail.html,
+            created_at: now,
+        });
+    }
+
+    /// Stores a file and its message; answers once durable (W4, D12).
+    fn add_file(
+        &mut self,
+        from: FileSender,
+        conversation: &ConversationRef,
+        name: String,
+        mime: String,
+        data: Vec<u8>,
+        now: Millis,
+    ) -> Result<Message, ErrorFrame> {
+        let name: String = name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        if name.is_empty() {
+            return Err(invalid("the file has no name"));
+        }
+        if data.is_empty() {
+            return Err(invalid("the file is empty"));
+        }
+        let mime = mime.trim().to_ascii_lowercase();
+        let widget = &self.project.settings.widget;
+        let (n, author) = match &from {
+            FileSender::Agent(agent) => {
+                let n = self.own_conversation(*agent, conversation)?;
+                if data.len() as u64 > MAX_AGENT_FILE_BYTES {
+                    return Err(invalid(format!(
+                        "the file is larger than {} MB",
+                        MAX_AGENT_FILE_BYTES / 1024 / 1024
+                    )));
+                }
+                let author = Author::Agent {
+                    id: *agent,
+                    name: self.agent_name(*agent),
+                };
+                (n, author)
+            }
+            FileSender::Visitor(visitor) => {
+                let n = self.number(conversation)?;
+                if self.visitors.get(visitor).and_then(|v| v.open) != Some(n) {
+                    return Err(ErrorFrame::new(
+                        ErrorCode::Forbidden,
+                        format!("{conversation} is not your open conversation"),
+                    ));
+                }
+                if data.len() as u64 > widget.max_file_bytes {
+                    return Err(invalid(format!(
+                        "the file is larger than {} KB",
+                        widget.max_file_bytes / 1024
+                    )));
+                }
+                if !widget.file_types.contains(&mime) {
+                    return Err(invalid(format!("files of type {mime:?} are not accepted")));
+                }
+                let requested = self.messages_of(n).iter().any(|m| {
+                    matches!(
+                        m.message.body,
+                        Body::Event {
+                            event: ThreadEvent::FileRequested { .. }
+                        }
+                    )
+                });
+                if !requested {
+                    return Err(ErrorFrame::new(
+                        ErrorCode::Forbidden,
+                        "no file was requested in this conversation",
+                    ));
+                }
+                (n, Author::Visitor)
+            }
+        };
+        let before = self.engine.conversation(n).and_then(|c| c.agent());
+        let input = match &from {
+            FileSender::Agent(agent) => Input::AgentMessage {
+                conversation: n,
+                agent: *agent,
+            },
+            FileSender::Visitor(_) => Input::VisitorMessage { conversation: n },
+        };
+        self.engine.handle(now, input).map_err(routing_error)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let info = FileInfo {
+            id: id.clone(),
+            name: name.clone(),
+            size: data.len() as u64,
+            mime: mime.clone(),
+        };
+        self.batch.files.push(FileRow {
+            id,
+            conversation: n,
+            name,
+            mime,
+            data,
+            at: now,
+        });
+        let body = Body::File { file: info };
+        self.dirty_conversations.insert(n);
+        let message = match from {
+            FileSender::Agent(_) => {
+                let message = self.add_message_silent(n, None, author, body, true, now);
+                if let Some(agent) = before {
+                    self.emit_agent(
+                        agent,
+                        AgentEvent::Message {
+                            message: message.clone(),
+                        },
+                    );
+                }
+                message
+            }
+            FileSender::Visitor(_) => {
+                let message = self.add_message_silent(n, None, author, body, true, now);
+                self.deliver_last_message(n, before);
+                message
+            }
+        };
+        self.process_outputs(now);
+        Ok(message)
     }
 
     /// R9 option: whether the visitor's closed conversation `n` goes back to its agent. The
@@ -1355,13 +1745,9 @@ impl Writer {
         };
         f(&mut v.card);
         let card = v.card.clone();
-        self.batch.visitors.push(VisitorRow {
-            id: visitor.to_owned(),
-            project_id: self.project.id,
-            card: card.clone(),
-            created_at: v.created_at,
-        });
-        if let Some(n) = v.open
+        let open = v.open;
+        self.store_visitor(visitor);
+        if let Some(n) = open
             && let Some(agent) = self.engine.conversation(n).and_then(|c| c.agent())
         {
             let conversation = self.reference(n);
@@ -1520,6 +1906,32 @@ impl Writer {
         );
     }
 
+    /// R10, W4: a queued visitor gets the waiting questionnaire, unless already answered.
+    fn ask_questionnaire(&mut self, n: i64) {
+        let widget = &self.project.settings.widget;
+        if widget.questionnaire.is_empty() {
+            return;
+        }
+        let Some(visitor) = self.conversation_visitor.get(&n).cloned() else {
+            return;
+        };
+        let answered = self.visitors.get(&visitor).is_some_and(|v| {
+            widget
+                .questionnaire
+                .iter()
+                .all(|q| v.card.fields.iter().any(|f| &f.label == q))
+        });
+        if answered {
+            return;
+        }
+        let event = VisitorEvent::QuestionnaireRequested {
+            conversation: self.reference(n),
+            questions: widget.questionnaire.clone(),
+            display_seconds: widget.questionnaire_seconds,
+        };
+        self.emit_visitor(&visitor, event);
+    }
+
     /// Turns the engine's decisions into records, events and messages.
     fn process_outputs(&mut self, now: Millis) {
         while let Some(output) = self.engine.poll_output() {
@@ -1625,8 +2037,11 @@ impl Writer {
                 }
                 Output::Queued {
                     conversation: n, ..
+                } => {
+                    self.dirty_conversations.insert(n);
+                    self.ask_questionnaire(n);
                 }
-                | Output::Reserved {
+                Output::Reserved {
                     conversation: n, ..
                 } => {
                     self.dirty_conversations.insert(n);
@@ -1702,6 +2117,18 @@ impl Writer {
                                 conversation: self.reference(n),
                             },
                         );
+                        let had_agent = self
+                            .engine
+                            .conversation(n)
+                            .is_some_and(|c| c.previous_agent.is_some());
+                        if self.project.settings.widget.survey && had_agent {
+                            self.emit_visitor(
+                                &visitor,
+                                VisitorEvent::SurveyRequested {
+                                    conversation: self.reference(n),
+                                },
+                            );
+                        }
                     }
                 }
                 Output::Availability { agent, .. } => {
@@ -1749,7 +2176,8 @@ impl Writer {
 
     /// Commits the batch, then delivers what it produced. Nothing is delivered before it is
     /// durable (R12).
-    fn flush(&mut self) {
+    /// Commits the batch, then delivers. `false` when the commit failed.
+    fn flush(&mut self) -> bool {
         for n in std::mem::take(&mut self.dirty_conversations) {
             if let (Some(record), Some(visitor)) = (
                 self.engine.conversation(n),
@@ -1787,12 +2215,16 @@ impl Writer {
         let batch = std::mem::take(&mut self.batch);
         let outbox = std::mem::take(&mut self.outbox);
         let acks = std::mem::take(&mut self.acks);
+        let mails = !batch.mails.is_empty();
         if !batch.is_empty() {
             let started = std::time::Instant::now();
             if let Err(e) = self.store.commit(self.project.id, &batch) {
                 tracing::error!(project = %self.project.code, error = %e, "commit failed; answering internal and reloading");
                 self.fail_batch(acks);
-                return;
+                return false;
+            }
+            if mails && let Some(m) = &self.mailer {
+                m.wake();
             }
             metrics::histogram!("pupitre_commit_seconds").record(started.elapsed().as_secs_f64());
             metrics::counter!("pupitre_messages_total").increment(batch.messages.len() as u64);
@@ -1810,6 +2242,7 @@ impl Writer {
             })
             .collect();
         self.deliver(acks);
+        true
     }
 
     /// A commit failed: nothing of the batch is durable. Every frame of it is answered
@@ -1898,6 +2331,25 @@ impl Writer {
             metrics::counter!("pupitre_lagging_connections_dropped_total").increment(1);
         }
     }
+}
+
+/// An offer's fields are bounded and its URLs are http(s) (D12).
+fn check_offer(offer: &Offer) -> Result<(), ErrorFrame> {
+    check_text("title", &offer.title, 200)?;
+    if let Some(text) = &offer.text {
+        check_text("text", text, MAX_FIELD_CHARS)?;
+    }
+    for (field, url) in [("link", Some(&offer.link)), ("image", offer.image.as_ref())] {
+        if let Some(url) = url {
+            let ok = url.len() <= MAX_FIELD_CHARS
+                && (url.starts_with("https://") || url.starts_with("http://"))
+                && !url.chars().any(char::is_whitespace);
+            if !ok {
+                return Err(invalid(format!("the {field} must be an http or https URL")));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_page(page: &Page) -> Result<(), ErrorFrame> {

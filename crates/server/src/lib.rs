@@ -13,6 +13,9 @@
 //! - [`client`]: scriptable agent and visitor clients (`pupitre client …`), used by tests and
 //!   [`bench`].
 //! - [`clock`]: time as an input.
+//! - [`mail`]: answers by e-mail (R8) over SMTP.
+//! - [`web`]: what browsers load: `/widget.js`, the `/demo` pages, the widget's config and
+//!   files (W1, W4).
 
 pub mod admin;
 pub mod auth;
@@ -23,7 +26,9 @@ pub mod demo;
 pub mod gateway;
 pub mod http;
 pub mod hub;
+pub mod mail;
 pub mod store;
+pub mod web;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -50,13 +55,34 @@ pub struct Hub {
     writers: Mutex<Vec<std::thread::JoinHandle<()>>>,
     next_conn: AtomicU64,
     runtime: tokio::runtime::Handle,
+    mailer: Option<mail::Mailer>,
     shutdown: tokio::sync::watch::Sender<bool>,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    pub options: HubOptions,
+}
+
+/// What a hub is configured with beyond its database.
+#[derive(Debug, Clone, Default)]
+pub struct HubOptions {
+    /// SMTP for the answers by e-mail (R8); without it nothing is e-mailed.
+    pub mail: Option<mail::MailSettings>,
+    /// Serve `/widget.js` and the `/demo` pages from this `widget/` folder at each request
+    /// instead of the copies built into the binary (widget development).
+    pub widget_dir: Option<PathBuf>,
 }
 
 impl Hub {
     /// Opens the database and starts a writer for every project. Call inside a tokio runtime.
     pub fn open(db_path: &Path, clock: Clock) -> anyhow::Result<Arc<Self>> {
+        Self::open_with(db_path, clock, HubOptions::default())
+    }
+
+    /// As [`Hub::open`], with options.
+    pub fn open_with(
+        db_path: &Path,
+        clock: Clock,
+        options: HubOptions,
+    ) -> anyhow::Result<Arc<Self>> {
         let mut store =
             SqliteStore::open(db_path).with_context(|| format!("opening {}", db_path.display()))?;
         let keys = Keys::load_or_create(&mut store)?;
@@ -72,9 +98,14 @@ impl Hub {
             runtime: tokio::runtime::Handle::current(),
             shutdown: tokio::sync::watch::channel(false).0,
             metrics: metrics_handle(),
+            mailer: options.mail.clone().map(mail::Mailer::new),
+            options,
         });
         for project in projects {
             hub.start_project(project.id)?;
+        }
+        if let Some(mailer) = hub.mailer.clone() {
+            tokio::spawn(mailer.run(hub.clone(), hub.shutdown_signal()));
         }
         Ok(hub)
     }
@@ -93,6 +124,7 @@ impl Hub {
             Box::new(store),
             self.clock.clone(),
             self.runtime.clone(),
+            self.mailer.clone(),
         )?;
         self.projects
             .write()
@@ -225,7 +257,17 @@ impl RunningHub {
 
     /// As [`RunningHub::start`], on a given address (to restart a hub where clients expect it).
     pub async fn start_at(db_path: &Path, clock: Clock, addr: SocketAddr) -> anyhow::Result<Self> {
-        let hub = Hub::open(db_path, clock)?;
+        Self::start_with(db_path, clock, addr, HubOptions::default()).await
+    }
+
+    /// As [`RunningHub::start_at`], with options (SMTP, widget folder).
+    pub async fn start_with(
+        db_path: &Path,
+        clock: Clock,
+        addr: SocketAddr,
+        options: HubOptions,
+    ) -> anyhow::Result<Self> {
+        let hub = Hub::open_with(db_path, clock, options)?;
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel();

@@ -34,6 +34,26 @@ enum Command {
         /// Seed the demo project (DEMO) with agents, groups and canned responses.
         #[arg(long)]
         demo: bool,
+        /// SMTP server for the answers by e-mail (R8), e.g. `smtp://127.0.0.1:2525`,
+        /// `smtp://user:pass@mail.example.com:587?tls=required`, `smtps://mail.example.com`.
+        /// Without it, nothing is e-mailed.
+        #[arg(long, env = "PUPITRE_SMTP_URL")]
+        smtp: Option<String>,
+        /// The sender of those e-mails.
+        #[arg(
+            long,
+            env = "PUPITRE_MAIL_FROM",
+            default_value = "Pupitre <no-reply@pupitre.invalid>"
+        )]
+        mail_from: String,
+        /// The hub's address as visitors' browsers reach it (links in e-mails). Default: the
+        /// listening address.
+        #[arg(long, env = "PUPITRE_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Serve `/widget.js` and `/demo` from this `widget/` folder at each request instead of
+        /// the copies built in (widget development).
+        #[arg(long, env = "PUPITRE_WIDGET_DIR")]
+        widget_dir: Option<PathBuf>,
     },
     /// Administer projects, groups, agents, canned responses and settings (on the database
     /// file; a running hub picks changes up at an agent's next connection, or use the HTTP
@@ -163,7 +183,25 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve { db, listen, demo } => serve(db, listen, demo),
+        Command::Serve {
+            db,
+            listen,
+            demo,
+            smtp,
+            mail_from,
+            public_url,
+            widget_dir,
+        } => serve(
+            db,
+            listen,
+            demo,
+            ServeOptions {
+                smtp,
+                mail_from,
+                public_url,
+                widget_dir,
+            },
+        ),
         Command::Admin { db, command } => admin_command(db, command),
         Command::Client { command } => runtime()?.block_on(async {
             match command {
@@ -189,7 +227,19 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn serve(db: PathBuf, listen: SocketAddr, with_demo: bool) -> anyhow::Result<()> {
+struct ServeOptions {
+    smtp: Option<String>,
+    mail_from: String,
+    public_url: Option<String>,
+    widget_dir: Option<PathBuf>,
+}
+
+fn serve(
+    db: PathBuf,
+    listen: SocketAddr,
+    with_demo: bool,
+    options: ServeOptions,
+) -> anyhow::Result<()> {
     if with_demo {
         let mut store = SqliteStore::open(&db)?;
         if demo::seed(&mut store)? {
@@ -197,11 +247,26 @@ fn serve(db: PathBuf, listen: SocketAddr, with_demo: bool) -> anyhow::Result<()>
         }
     }
     runtime()?.block_on(async move {
-        let hub = Hub::open(&db, Clock::system())?;
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen} (is another hub running?)"))?;
         let addr = listener.local_addr()?;
+        let public_url = options
+            .public_url
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let mail = options.smtp.map(|smtp_url| pupitre_server::mail::MailSettings {
+            smtp_url,
+            from: options.mail_from,
+            public_url: public_url.clone(),
+        });
+        let hub = Hub::open_with(
+            &db,
+            Clock::system(),
+            pupitre_server::HubOptions {
+                mail,
+                widget_dir: options.widget_dir,
+            },
+        )?;
         println!(
             "Pupitre hub listening on http://{addr}  (database: {})",
             db.display()
@@ -209,6 +274,7 @@ fn serve(db: PathBuf, listen: SocketAddr, with_demo: bool) -> anyhow::Result<()>
         println!("  desk WebSocket:    ws://{addr}/ws/agent");
         println!("  widget WebSocket:  ws://{addr}/ws/visitor");
         println!("  health / metrics:  http://{addr}/healthz  http://{addr}/metrics");
+        println!("  widget:            <script src=\"{public_url}/widget.js\" data-project=\"…\" async></script>");
         if with_demo {
             println!(
                 "Demo project {} — agents (e-mail / password):",
@@ -220,8 +286,9 @@ fn serve(db: PathBuf, listen: SocketAddr, with_demo: bool) -> anyhow::Result<()>
                     groups.join(", ")
                 );
             }
+            println!("Act as a visitor:  open {public_url}/demo in a browser, or");
             println!(
-                "Act as a visitor:  pupitre client visitor --hub http://{addr} --project {}",
+                "                   pupitre client visitor --hub http://{addr} --project {}",
                 demo::PROJECT
             );
             println!("  then type: {{\"type\":\"send_message\",\"text\":\"Hello!\"}}");

@@ -3,4 +3,4 @@ import type { AgentCard } from "./AgentCard";
 import type { ConversationRef } from "./ConversationRef";
 import type { Message } from "./Message";
 
-export type VisitorEvent = { "kind": "conversation_started", conversation: ConversationRef, } | { "kind": "message", message: Message, } | { "kind": "agent_joined", conversation: ConversationRef, agent: AgentCard, } | { "kind": "conversation_closed", conversation: ConversationRef, };
+export type VisitorEvent = { "kind": "conversation_started", conversation: ConversationRef, } | { "kind": "message", message: Message, } | { "kind": "agent_joined", conversation: ConversationRef, agent: AgentCard, } | { "kind": "conversation_closed", conversation: ConversationRef, } | { "kind": "survey_requested", conversation: ConversationRef, } | { "kind": "survey_answered", conversation: ConversationRef, } | { "kind": "questionnaire_requested", conversation: ConversationRef, questions: Array<string>, display_seconds: number, } | { "kind": "seen", up_to: number, };

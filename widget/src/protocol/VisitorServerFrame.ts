@@ -14,4 +14,8 @@ token: string, visitor_id: string, seq: number,
 /**
  * With `last_seq: null`: the visitor's conversations, oldest first.
  */
-history: Array<VisitorConversation> | null, } | { "type": "event", seq: number, event: VisitorEvent, } | { "type": "ack", client_id: string, } | { "type": "error" } & ErrorFrame | { "type": "pong" };
+history: Array<VisitorConversation> | null, 
+/**
+ * The last message id the visitor has seen (any tab): drives the unread badge.
+ */
+seen: number, } | { "type": "event", seq: number, event: VisitorEvent, } | { "type": "ack", client_id: string, } | { "type": "error" } & ErrorFrame | { "type": "pong" };

@@ -129,6 +129,52 @@ pub struct ProjectSettings {
     pub conversation_types: Vec<String>,
     /// R2, R8, R10 sentences.
     pub sentences: Sentences,
+    /// The widget's look and what it asks of visitors (W1, W4, R8, A5).
+    pub widget: WidgetSettings,
+}
+
+/// How a project's widget looks and what it offers (W1, W4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WidgetSettings {
+    /// CSS colour of the launcher and the visitor's bubbles.
+    pub color: String,
+    /// CSS font-family stack.
+    pub font: String,
+    /// R8: the visitor may leave an e-mail address to get the answer.
+    pub email_capture: bool,
+    /// R9, A5: the satisfaction survey is sent at close.
+    pub survey: bool,
+    /// R10, A5: the waiting questionnaire shown while queued (empty: none).
+    pub questionnaire: Vec<String>,
+    /// R10: how long the waiting questionnaire stays on screen.
+    pub questionnaire_seconds: u32,
+    /// Largest file a visitor may upload, in bytes.
+    pub max_file_bytes: u64,
+    /// MIME types a visitor may upload.
+    pub file_types: Vec<String>,
+}
+
+impl Default for WidgetSettings {
+    fn default() -> Self {
+        Self {
+            color: "#1f6feb".into(),
+            font: "system-ui, -apple-system, \"Segoe UI\", Roboto, sans-serif".into(),
+            email_capture: true,
+            survey: true,
+            questionnaire: vec![],
+            questionnaire_seconds: 120,
+            max_file_bytes: 10 * 1024 * 1024,
+            file_types: vec![
+                "image/png".into(),
+                "image/jpeg".into(),
+                "image/gif".into(),
+                "image/webp".into(),
+                "application/pdf".into(),
+                "text/plain".into(),
+            ],
+        }
+    }
 }
 
 impl Default for ProjectSettings {
@@ -145,6 +191,7 @@ impl Default for ProjectSettings {
             ],
             conversation_types: vec![],
             sentences: Sentences::default(),
+            widget: WidgetSettings::default(),
         }
     }
 }
@@ -194,6 +241,42 @@ pub struct VisitorRow {
     pub project_id: ProjectId,
     pub card: VisitorCard,
     pub created_at: Millis,
+    /// The last message id the visitor has seen in the widget.
+    pub seen: i64,
+}
+
+/// A file sent in a conversation (W4, D12).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRow {
+    pub id: String,
+    pub conversation: i64,
+    pub name: String,
+    pub mime: String,
+    pub data: Vec<u8>,
+    pub at: Millis,
+}
+
+/// An answer by e-mail to queue (R8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMail {
+    pub conversation: i64,
+    pub up_to: i64,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub created_at: Millis,
+}
+
+/// A queued e-mail not sent yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingMail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub attempts: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -241,6 +324,8 @@ pub struct Batch {
     pub events: Vec<(String, Seq, String)>,
     pub applied: Vec<(ClientId, Millis)>,
     pub agent_runtimes: Vec<(AgentId, AgentRuntime)>,
+    pub files: Vec<FileRow>,
+    pub mails: Vec<NewMail>,
 }
 
 impl Batch {
@@ -252,6 +337,8 @@ impl Batch {
             && self.events.is_empty()
             && self.applied.is_empty()
             && self.agent_runtimes.is_empty()
+            && self.files.is_empty()
+            && self.mails.is_empty()
     }
 }
 
@@ -291,6 +378,13 @@ pub trait Store: Send {
     fn agent(&mut self, id: AgentId) -> Result<Option<AgentRow>>;
     fn agent_by_email(&mut self, email: &str) -> Result<Option<AgentRow>>;
     fn visitor(&mut self, id: &str) -> Result<Option<VisitorRow>>;
+    fn file(&mut self, project_id: ProjectId, id: &str) -> Result<Option<FileRow>>;
+    /// The last message id already e-mailed for a conversation (0: none).
+    fn mailed_up_to(&mut self, project_id: ProjectId, conversation: i64) -> Result<i64>;
+    /// Queued e-mails not sent yet, oldest first (every project).
+    fn pending_mails(&mut self, limit: usize) -> Result<Vec<PendingMail>>;
+    /// Marks a queued e-mail sent (`Ok(at)`) or counts a failed attempt.
+    fn mail_done(&mut self, id: i64, result: std::result::Result<Millis, String>) -> Result<()>;
     /// Conversations not closed.
     fn live_conversations(&mut self, project_id: ProjectId) -> Result<Vec<ConversationRow>>;
     fn conversation(

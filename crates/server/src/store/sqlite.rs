@@ -13,9 +13,10 @@ use rusqlite_migration::{M, Migrations};
 use super::*;
 
 static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![M::up(include_str!(
-        "../../migrations/001_initial.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/001_initial.sql")),
+        M::up(include_str!("../../migrations/002_widget.sql")),
+    ])
 });
 
 /// How long a connection waits for another writer's lock before failing.
@@ -159,15 +160,48 @@ impl Store for SqliteStore {
         let tx = self.conn.transaction()?;
         {
             let mut visitor = tx.prepare_cached(
-                "INSERT INTO visitors (id, project_id, card, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET card = excluded.card",
+                "INSERT INTO visitors (id, project_id, card, created_at, seen) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET card = excluded.card, seen = excluded.seen",
             )?;
             for v in &batch.visitors {
                 visitor.execute(params![
                     v.id,
                     v.project_id,
                     serde_json::to_string(&v.card)?,
-                    v.created_at
+                    v.created_at,
+                    v.seen,
+                ])?;
+            }
+            let mut file = tx.prepare_cached(
+                "INSERT INTO files (id, project_id, conversation, name, mime, size, data, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for f in &batch.files {
+                file.execute(params![
+                    f.id,
+                    project_id,
+                    f.conversation,
+                    f.name,
+                    f.mime,
+                    f.data.len() as i64,
+                    f.data,
+                    f.at,
+                ])?;
+            }
+            let mut mail = tx.prepare_cached(
+                "INSERT INTO mail_outbox (project_id, conversation, up_to, to_addr, subject, text, html, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for m in &batch.mails {
+                mail.execute(params![
+                    project_id,
+                    m.conversation,
+                    m.up_to,
+                    m.to,
+                    m.subject,
+                    m.text,
+                    m.html,
+                    m.created_at,
                 ])?;
             }
             let mut conversation = tx.prepare_cached(
@@ -345,24 +379,87 @@ impl Store for SqliteStore {
     }
 
     fn visitor(&mut self, id: &str) -> Result<Option<VisitorRow>> {
-        let raw: Option<(String, ProjectId, String, i64)> = self
+        let raw: Option<(String, ProjectId, String, i64, i64)> = self
             .conn
             .query_row(
-                "SELECT id, project_id, card, created_at FROM visitors WHERE id = ?",
+                "SELECT id, project_id, card, created_at, seen FROM visitors WHERE id = ?",
                 [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()?;
-        raw.map(|(id, project_id, card, created_at)| {
+        raw.map(|(id, project_id, card, created_at, seen)| {
             let card: VisitorCard = serde_json::from_str(&card)?;
             Ok(VisitorRow {
                 id,
                 project_id,
                 card,
                 created_at,
+                seen,
             })
         })
         .transpose()
+    }
+
+    fn file(&mut self, project_id: ProjectId, id: &str) -> Result<Option<FileRow>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, conversation, name, mime, data, at FROM files WHERE project_id = ? AND id = ?",
+                params![project_id, id],
+                |r| {
+                    Ok(FileRow {
+                        id: r.get(0)?,
+                        conversation: r.get(1)?,
+                        name: r.get(2)?,
+                        mime: r.get(3)?,
+                        data: r.get(4)?,
+                        at: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn mailed_up_to(&mut self, project_id: ProjectId, conversation: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(MAX(up_to), 0) FROM mail_outbox WHERE project_id = ? AND conversation = ?",
+            params![project_id, conversation],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn pending_mails(&mut self, limit: usize) -> Result<Vec<PendingMail>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, to_addr, subject, text, html, attempts FROM mail_outbox
+             WHERE sent_at IS NULL ORDER BY id LIMIT ?",
+        )?;
+        let rows = stmt
+            .query_map([limit as i64], |r| {
+                Ok(PendingMail {
+                    id: r.get(0)?,
+                    to: r.get(1)?,
+                    subject: r.get(2)?,
+                    text: r.get(3)?,
+                    html: r.get(4)?,
+                    attempts: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    fn mail_done(&mut self, id: i64, result: std::result::Result<Millis, String>) -> Result<()> {
+        match result {
+            Ok(at) => self.conn.execute(
+                "UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+                params![id, at],
+            )?,
+            Err(e) => self.conn.execute(
+                "UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                params![id, e],
+            )?,
+        };
+        Ok(())
     }
 
     fn live_conversations(&mut self, project_id: ProjectId) -> Result<Vec<ConversationRow>> {

@@ -67,6 +67,18 @@ pub async fn start(setup: &Setup, manual_clock: bool) -> RunningHub {
     RunningHub::start(&setup.db, clock).await.unwrap()
 }
 
+/// As [`start`], with hub options (SMTP, widget folder).
+pub async fn start_with(setup: &Setup, options: pupitre_server::HubOptions) -> RunningHub {
+    RunningHub::start_with(
+        &setup.db,
+        Clock::system(),
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        options,
+    )
+    .await
+    .unwrap()
+}
+
 pub fn cid() -> ClientId {
     uuid::Uuid::now_v7()
 }
@@ -236,6 +248,25 @@ impl Visitor {
             .await
             .ok()
             .map(|r| r.unwrap())
+    }
+
+    /// Sends a frame and returns the error it gets (other frames stay pending).
+    pub async fn refused(&mut self, frame: VisitorClientFrame) -> pupitre_protocol::ErrorFrame {
+        let id = frame.client_id();
+        self.conn.send(&frame).await.unwrap();
+        loop {
+            match tokio::time::timeout(WAIT, self.conn.recv())
+                .await
+                .expect("answer in time")
+                .unwrap()
+            {
+                VisitorServerFrame::Error(e) if e.client_id == id => return e,
+                VisitorServerFrame::Ack { client_id } if Some(client_id) == id => {
+                    panic!("accepted: {frame:?}")
+                }
+                other => self.pending.push_back(other),
+            }
+        }
     }
 
     pub async fn say(&mut self, text: &str) {

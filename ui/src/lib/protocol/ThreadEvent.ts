@@ -3,4 +3,4 @@
 /**
  * A thread event shown centred in italics on the desk ("‹Agent› paused this conversation").
  */
-export type ThreadEvent = { "kind": "assigned", agent: string, } | { "kind": "snoozed", agent: string, until: number, keep: boolean, } | { "kind": "woke" } | { "kind": "transferred", from: string | null, to: string, } | { "kind": "closed", by: string | null, conversation_type: string | null, } | { "kind": "reopened" } | { "kind": "navigated", url: string, title: string | null, } | { "kind": "email_left" };
+export type ThreadEvent = { "kind": "assigned", agent: string, } | { "kind": "snoozed", agent: string, until: number, keep: boolean, } | { "kind": "woke" } | { "kind": "transferred", from: string | null, to: string, } | { "kind": "closed", by: string | null, conversation_type: string | null, } | { "kind": "reopened" } | { "kind": "navigated", url: string, title: string | null, } | { "kind": "email_left" } | { "kind": "file_requested", agent: string, } | { "kind": "survey_answered", score: number, comment: string | null, };
