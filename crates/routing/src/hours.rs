@@ -138,3 +138,46 @@ fn after_gap(tz: Tz, naive: NaiveDateTime) -> Option<Millis> {
             .map(|t| t.timestamp_millis())
     })
 }
+
+/// Midnight of `now`'s local day in `tz` (D15 "today"), as epoch milliseconds.
+pub fn start_of_day(tz: Tz, now: Millis) -> Millis {
+    let Some(utc) = DateTime::from_timestamp_millis(now) else {
+        return now;
+    };
+    let date = utc.with_timezone(&tz).date_naive();
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    // A zone may skip midnight (a DST change at 00:00): the earliest valid instant that day.
+    match tz.from_local_datetime(&midnight) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.timestamp_millis(),
+        LocalResult::None => tz
+            .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
+            .earliest()
+            .map_or(now, |t| t.timestamp_millis()),
+    }
+}
+
+#[cfg(test)]
+mod start_of_day_tests {
+    use super::*;
+
+    #[test]
+    fn d15_today_starts_at_local_midnight() {
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        // 2026-11-22 08:30 UTC = 09:30 in Paris (UTC+1) → midnight Paris = 2026-11-21 23:00 UTC.
+        let now = DateTime::parse_from_rfc3339("2026-11-22T08:30:00Z")
+            .unwrap()
+            .timestamp_millis();
+        let expected = DateTime::parse_from_rfc3339("2026-11-21T23:00:00Z")
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(start_of_day(paris, now), expected);
+        // 23:30 UTC is already the next day in Paris.
+        let late = DateTime::parse_from_rfc3339("2026-11-22T23:30:00Z")
+            .unwrap()
+            .timestamp_millis();
+        let next = DateTime::parse_from_rfc3339("2026-11-22T23:00:00Z")
+            .unwrap()
+            .timestamp_millis();
+        assert_eq!(start_of_day(paris, late), next);
+    }
+}

@@ -34,3 +34,6 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX mail_outbox_pending ON mail_outbox (id) WHERE sent_at IS NULL;
 CREATE INDEX mail_outbox_conversation ON mail_outbox (project_id, conversation, up_to);
+
+-- Today's figures (D15) read the day's messages of a project.
+CREATE INDEX messages_at ON messages (project_id, at);

@@ -41,6 +41,11 @@ pub fn app(hub: Arc<Hub>) -> Router {
         .route("/api/groups", get(groups_list))
         .route("/api/conversations/{reference}", get(conversation_read))
         .route(
+            "/api/visitors/{id}/conversations",
+            get(visitor_conversations),
+        )
+        .route("/api/stats/today", get(stats_today))
+        .route(
             "/api/admin/projects",
             get(admin_projects).post(admin_create_project),
         )
@@ -626,6 +631,103 @@ async fn conversation_read(
             doc(s, &project.code, row, messages)
         })
         .map(Json)
+    })
+    .await
+}
+
+/// One of a visitor's conversations, for the desk's history (D14).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct HistoryDoc {
+    pub reference: pupitre_protocol::ConversationRef,
+    pub state: String,
+    pub created_at: Millis,
+    /// The last message's time.
+    pub last_at: Millis,
+    pub visitor_name: Option<String>,
+    /// The agents who wrote in it, in order of first message.
+    pub agents: Vec<String>,
+    pub conversation_type: Option<String>,
+    /// The visitor's last words.
+    pub excerpt: String,
+}
+
+/// `GET /api/visitors/{id}/conversations`: the visitor's conversations the caller may read,
+/// newest first (D14).
+async fn visitor_conversations(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(visitor): Path<String>,
+) -> ApiResult<Json<Vec<HistoryDoc>>> {
+    let c = caller(&hub, &headers)?;
+    blocking(move || {
+        hub.with_store(|s| {
+            let project = s
+                .project(c.project)?
+                .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no project"))?;
+            let name = s.visitor(&visitor)?.and_then(|v| v.card.name);
+            let mut docs = vec![];
+            for row in s.visitor_conversations(c.project, &visitor)? {
+                let Ok((row, messages)) = readable_conversation(s, &c, row.record.id) else {
+                    continue;
+                };
+                let mut agents: Vec<String> = vec![];
+                for m in &messages {
+                    if let pupitre_protocol::Author::Agent { name, .. } = &m.message.author
+                        && !agents.contains(name)
+                    {
+                        agents.push(name.clone());
+                    }
+                }
+                let excerpt = messages
+                    .iter()
+                    .rev()
+                    .find_map(|m| match (&m.message.author, &m.message.body) {
+                        (
+                            pupitre_protocol::Author::Visitor,
+                            pupitre_protocol::Body::Text { text },
+                        ) => Some(text.clone()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                docs.push(HistoryDoc {
+                    reference: pupitre_protocol::ConversationRef::new(&project.code, row.record.id),
+                    state: state_name(&row.record.state),
+                    created_at: row.record.created_at,
+                    last_at: messages
+                        .last()
+                        .map_or(row.record.created_at, |m| m.message.at),
+                    visitor_name: name.clone(),
+                    agents,
+                    conversation_type: row.conversation_type.clone(),
+                    excerpt,
+                });
+            }
+            docs.reverse();
+            Ok(Json(docs))
+        })
+    })
+    .await
+}
+
+/// `GET /api/stats/today`: the caller's figures since local midnight (D15).
+async fn stats_today(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<crate::stats::TodayStats>> {
+    let c = caller(&hub, &headers)?;
+    let now = hub.clock.now();
+    blocking(move || {
+        hub.with_store(|s| {
+            let project = s
+                .project(c.project)?
+                .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no project"))?;
+            let name = s.agent(c.agent)?.map(|a| a.name).unwrap_or_default();
+            let tz = pupitre_routing::hours::parse_timezone(&project.settings.routing.timezone)
+                .unwrap_or(chrono_tz::UTC);
+            let since = pupitre_routing::hours::start_of_day(tz, now);
+            let messages = s.messages_since(c.project, since)?;
+            Ok(Json(crate::stats::today(c.agent, &name, &messages)))
+        })
     })
     .await
 }

@@ -27,6 +27,7 @@ pub mod gateway;
 pub mod http;
 pub mod hub;
 pub mod mail;
+pub mod stats;
 pub mod store;
 pub mod web;
 

@@ -398,6 +398,8 @@ pub trait Store: Send {
         visitor_id: &str,
     ) -> Result<Vec<ConversationRow>>;
     fn messages(&mut self, project_id: ProjectId, conversation: i64) -> Result<Vec<StoredMessage>>;
+    /// The project's messages written at or after `at`, in id order (D15).
+    fn messages_since(&mut self, project_id: ProjectId, at: Millis) -> Result<Vec<StoredMessage>>;
     fn canned_responses(
         &mut self,
         project_id: ProjectId,

@@ -131,6 +131,57 @@ impl SqliteStore {
             .collect()
     }
 
+    /// Messages of a project by a clause over `?1` (the project) and `?2`.
+    fn messages_where(
+        &mut self,
+        clause: &str,
+        project_id: ProjectId,
+        param: i64,
+    ) -> Result<Vec<StoredMessage>> {
+        let code: String = self.conn.query_row(
+            "SELECT code FROM projects WHERE id = ?",
+            [project_id],
+            |r| r.get(0),
+        )?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT id, conversation, client_id, author, body, for_visitor, at FROM messages {clause}"
+        ))?;
+        type Raw = (i64, i64, Option<String>, String, String, bool, i64);
+        let raw: Vec<Raw> = stmt
+            .query_map([project_id, param], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        raw.into_iter()
+            .map(
+                |(id, conversation, client_id, author, body, for_visitor, at)| {
+                    Ok(StoredMessage {
+                        message: Message {
+                            id,
+                            conversation: pupitre_protocol::ConversationRef::new(
+                                &code,
+                                conversation,
+                            ),
+                            client_id: client_id.and_then(|c| c.parse().ok()),
+                            author: serde_json::from_str(&author)?,
+                            body: serde_json::from_str(&body)?,
+                            at,
+                        },
+                        for_visitor,
+                    })
+                },
+            )
+            .collect()
+    }
+
     fn conversations_where(
         &mut self,
         clause: &str,
@@ -492,44 +543,21 @@ impl Store for SqliteStore {
     }
 
     fn messages(&mut self, project_id: ProjectId, conversation: i64) -> Result<Vec<StoredMessage>> {
-        let code: String = self.conn.query_row(
-            "SELECT code FROM projects WHERE id = ?",
-            [project_id],
-            |r| r.get(0),
-        )?;
-        let mut stmt = self.conn.prepare_cached(
-            // INDEXED BY: without it SQLite may walk the primary key, every message of the
-            // project, for one conversation's thread (found by the bench, P4).
-            "SELECT id, client_id, author, body, for_visitor, at FROM messages INDEXED BY messages_conversation
-             WHERE project_id = ? AND conversation = ? ORDER BY id",
-        )?;
-        let raw: Vec<(i64, Option<String>, String, String, bool, i64)> = stmt
-            .query_map([project_id, conversation], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        raw.into_iter()
-            .map(|(id, client_id, author, body, for_visitor, at)| {
-                Ok(StoredMessage {
-                    message: Message {
-                        id,
-                        conversation: pupitre_protocol::ConversationRef::new(&code, conversation),
-                        client_id: client_id.and_then(|c| c.parse().ok()),
-                        author: serde_json::from_str(&author)?,
-                        body: serde_json::from_str(&body)?,
-                        at,
-                    },
-                    for_visitor,
-                })
-            })
-            .collect()
+        // INDEXED BY: without it SQLite may walk the primary key, every message of the
+        // project, for one conversation's thread (found by the bench, P4).
+        self.messages_where(
+            "INDEXED BY messages_conversation WHERE project_id = ?1 AND conversation = ?2 ORDER BY id",
+            project_id,
+            conversation,
+        )
+    }
+
+    fn messages_since(&mut self, project_id: ProjectId, at: Millis) -> Result<Vec<StoredMessage>> {
+        self.messages_where(
+            "INDEXED BY messages_at WHERE project_id = ?1 AND at >= ?2 ORDER BY id",
+            project_id,
+            at,
+        )
     }
 
     fn canned_responses(
