@@ -94,12 +94,8 @@ export function authorName(m: Message, t: T): string {
   return "";
 }
 
-export function renderMessage(
-  m: Message,
-  pos: Position,
-  ctx: RenderCtx,
-  conversationOpen: boolean,
-): HTMLElement | null {
+/** `uploadable`: a file request still waiting for the visitor's file in an open conversation. */
+export function renderMessage(m: Message, pos: Position, ctx: RenderCtx, uploadable: boolean): HTMLElement | null {
   const mine = m.author?.kind === "visitor";
   const name = mine ? null : authorName(m, ctx.t) || ctx.config.name;
   const time = pos.last ? h("div", { class: "time" }, formatTime(m.at, ctx.lang, ctx.now())) : null;
@@ -115,7 +111,7 @@ export function renderMessage(
       return row(mine, name, pos, fileBubble(b.file, ctx), time);
     case "event":
       if (b.event?.kind === "file_requested") {
-        return fileRequest(m, String(b.event.agent ?? ""), ctx, conversationOpen);
+        return fileRequest(m, String(b.event.agent ?? ""), ctx, uploadable);
       }
       return null;
     default:
@@ -285,6 +281,7 @@ export function emailForm(t: T, submit: (name: string | null, email: string) => 
     err,
     btn,
   );
+  email.addEventListener("input", () => (err.textContent = ""));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const address = email.value.trim();

@@ -16,6 +16,7 @@ button{cursor:pointer}
 .badge{position:absolute;top:-3px;right:-3px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#e53935;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;box-shadow:0 0 0 2px #fff}
 .panel{position:absolute;right:0;bottom:76px;width:380px;height:min(620px,calc(100vh - 120px));background:#fff;border-radius:18px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:pw-in .18s ease-out}
 .panel[hidden]{display:none}
+.panel.still{animation:none}
 @keyframes pw-in{from{opacity:0;transform:translateY(12px)}}
 @media (prefers-reduced-motion:reduce){.panel,.launcher{animation:none;transition:none}}
 header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:flex;align-items:center;gap:12px;flex:none}
@@ -30,7 +31,7 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .status[hidden]{display:none}
 .thread{flex:1;overflow-y:auto;padding:16px 14px 8px;background:var(--soft);display:flex;flex-direction:column;gap:2px;overscroll-behavior:contain}
 .thread:focus-visible{outline-offset:-3px}
-.thread>:first-child{margin-top:auto}
+.pw .thread>:first-child{margin-top:auto}
 .hello{margin:auto 0 12px;text-align:center;color:var(--mute);font-size:14px;padding:12px 20px}
 .hello b{display:block;color:var(--ink);font-size:17px;margin-bottom:4px}
 .row{display:flex;align-items:flex-end;gap:8px;margin-top:2px}
@@ -58,7 +59,7 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .card{background:#fff;border:1px solid var(--line);border-radius:14px;overflow:hidden;width:240px;max-width:100%}
 .card img{display:block;width:100%;height:130px;object-fit:cover;background:var(--soft)}
 .card .in{padding:10px 12px 12px}
-.card h3{margin:0 0 4px;font-size:15px}
+.card h3{margin:0 0 4px;font-size:15px;overflow-wrap:anywhere}
 .card p{margin:0 0 10px;color:#3d404a;font-size:13.5px;white-space:pre-wrap;overflow-wrap:anywhere}
 .btn{display:inline-flex;align-items:center;justify-content:center;gap:6px;min-height:40px;padding:8px 16px;border-radius:10px;border:0;background:var(--c);color:var(--on);font-weight:600;font-size:14px;text-decoration:none}
 .btn[disabled]{opacity:.5;cursor:default}

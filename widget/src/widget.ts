@@ -174,7 +174,10 @@ export class Widget {
       this.renderNow();
     });
     this.renderNow();
-    if (!this.openFromHash() && this.session("open") === "1") this.open(false);
+    if (!this.openFromHash() && this.session("open") === "1") {
+      this.panel.classList.add("still"); // open from the previous page: no entrance animation
+      this.open(false);
+    }
   }
 
   start(): void {
@@ -369,6 +372,7 @@ export class Widget {
 
   close(): void {
     this.isOpen = false;
+    this.panel.classList.remove("still");
     this.panel.hidden = true;
     this.box.classList.remove("open");
     this.launcher.setAttribute("aria-expanded", "false");
@@ -627,21 +631,16 @@ export class Widget {
           first: !prev || !grouped(prev) || authorKey(prev) !== authorKey(m),
           last: !next || !grouped(next) || authorKey(next) !== authorKey(m),
         };
+        // A file request is answered by the visitor's next file: its button goes.
+        const asking =
+          isOpenConv &&
+          !shown.slice(i + 1).some((x) => x.author?.kind === "visitor" && x.body.kind === "file");
         items.push({
           key: `m${m.id}`,
-          sig: `${pos.first}${pos.last}${isOpenConv}${JSON.stringify(m.body).length}`,
-          make: () => renderMessage(m, pos, ctx, isOpenConv) ?? h("div", { hidden: true }),
+          sig: `${pos.first}${pos.last}${asking}${JSON.stringify(m.body).length}`,
+          make: () => renderMessage(m, pos, ctx, asking) ?? h("div", { hidden: true }),
         });
       });
-      if (questionnaire?.conversation === c.reference) {
-        const key = `q:${c.reference}`;
-        items.push(this.formItem(key, () =>
-          questionnaireForm(t, questionnaire.questions, (answers) =>
-            this.change({ type: "answer_questionnaire", client_id: uuidv7(), answers }, key),
-          ),
-        ));
-      }
-      this.thanksItem(items, `q:${c.reference}`);
       if (email?.conversation === c.reference) {
         const key = `email:${c.reference}`;
         items.push(this.formItem(key, () =>
@@ -651,6 +650,15 @@ export class Widget {
         ));
       }
       this.thanksItem(items, `email:${c.reference}`);
+      if (questionnaire?.conversation === c.reference) {
+        const key = `q:${c.reference}`;
+        items.push(this.formItem(key, () =>
+          questionnaireForm(t, questionnaire.questions, (answers) =>
+            this.change({ type: "answer_questionnaire", client_id: uuidv7(), answers }, key),
+          ),
+        ));
+      }
+      this.thanksItem(items, `q:${c.reference}`);
       if (!isOpenConv && shown.length) {
         items.push({ key: `sep:${c.reference}`, sig: "", make: () => separator(t("closed")) });
       }

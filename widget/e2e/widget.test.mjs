@@ -1,0 +1,391 @@
+// The widget end to end (issue 4): a real hub, a scripted agent, a real SMTP sink and Debian's
+// Chromium. Run with `npm run e2e` (PUPITRE_BIN names the hub binary; default
+// ${CARGO_TARGET_DIR:-/var/tmp/pupitre-target}/debug/pupitre). Screenshots: e2e/shots/.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { ALICE, Hub, W, browser, gradientPng, decodeHeader, eventually, guard, mimeParts, shot, sleep, smtpSink, visitorContext } from "./helpers.mjs";
+
+let chromium;
+before(async () => {
+  chromium = await browser();
+});
+after(async () => {
+  await chromium?.close();
+});
+
+/** Opens the panel (if closed) and sends a message with the keyboard. */
+async function write(page, text, { delay = 0 } = {}) {
+  await page.locator(W.input).click();
+  await page.locator(W.input).pressSequentially(text, { delay });
+  await page.keyboard.press("Enter");
+}
+
+async function openPanel(page) {
+  if (!(await page.locator(W.panel).isVisible())) await page.locator(W.launcher).click();
+  await page.locator(W.panel).waitFor({ state: "visible" });
+}
+
+const threadText = (page) => page.locator(W.thread).innerText();
+
+describe("the widget on the demo page", () => {
+  it("chats live with an agent: draft then message, reply with a link, navigation reported, reload keeps the history, a file on request", async () => {
+    const hub = await Hub.start();
+    const problems = [];
+    const context = await visitorContext(chromium);
+    try {
+      const alice = await hub.agent(ALICE);
+      const page = await context.newPage();
+      guard(page, problems);
+      await page.goto(`${hub.url}/demo`);
+      await page.locator(W.launcher).waitFor();
+      await shot(page, "01-demo-page");
+      await openPanel(page);
+      assert.equal(await page.locator(W.launcher).getAttribute("aria-expanded"), "true");
+      await write(page, "Hello!");
+      const { event: assigned } = await alice.event("conversation_assigned");
+      const ref = assigned.conversation.reference;
+      assert.match(ref, /^DEMO-\d+$/);
+      assert.ok(assigned.conversation.messages.some((m) => m.body.text === "Hello!"));
+      assert.equal(new URL(assigned.conversation.visitor.page_url).pathname, "/demo");
+
+      // D11: the draft reaches the desk while the visitor types, then the message.
+      const from = alice.frames.length;
+      const text = "Is the Aurore lamp in stock?";
+      await page.locator(W.input).pressSequentially(text, { delay: 60 });
+      const draft = await alice.frame("visitor_draft", (f) => f.conversation === ref && f.text.length > 0, from);
+      await page.keyboard.press("Enter");
+      const { index: messageAt } = await alice.event("message", (e) => e.message.body.text === text, from);
+      assert.ok(draft.index < messageAt, "the draft came before the message");
+      assert.ok(text.startsWith(draft.item.text));
+      await alice.frame("visitor_draft", (f) => f.conversation === ref && f.text === "", messageAt);
+
+      // The visitor's own messages show once each (echo merged with the pending copy).
+      await eventually(async () => (await page.locator("#pupitre-widget [data-client-id]").count()) === 0, "no pending message");
+      const mine = await page.locator("#pupitre-widget .row.me .bubble").allInnerTexts();
+      assert.deepEqual(mine, ["Hello!", text]);
+
+      // The agent answers; the visitor reads it, with a safe link.
+      await alice.request({ type: "send_message", conversation: ref, text: "Yes! It is in stock: https://lumiere.example/aurore — delivery in 2 to 4 days." });
+      await page.locator("#pupitre-widget .row.them .bubble", { hasText: "It is in stock" }).waitFor();
+      const link = page.locator("#pupitre-widget .row.them .bubble a");
+      assert.equal(await link.getAttribute("href"), "https://lumiere.example/aurore");
+      assert.equal(await link.getAttribute("target"), "_blank");
+      assert.equal(await link.getAttribute("rel"), "noopener noreferrer");
+      await eventually(async () => (await page.locator("#pupitre-widget .who p").innerText()).includes("Alice Martin"), "the agent in the header");
+      await shot(page, "02-live-chat-desktop");
+
+      // W4: the agent asks for a file; the visitor uploads one; both see it.
+      await alice.request({ type: "request_file", conversation: ref });
+      const ask = page.locator("#pupitre-widget .box", { hasText: "asks you for a file" });
+      await ask.waitFor();
+      const png = gradientPng();
+      const fileFrom = alice.frames.length;
+      await ask.locator("input[type=file]").setInputFiles({ name: "receipt.png", mimeType: "image/png", buffer: png });
+      const { event: fileMessage } = await alice.event("message", (e) => e.message.body.kind === "file", fileFrom);
+      assert.equal(fileMessage.message.body.file.name, "receipt.png");
+      assert.equal(fileMessage.message.body.file.mime, "image/png");
+      await page.locator("#pupitre-widget .row.me .file .fn", { hasText: "receipt.png" }).waitFor();
+      await page.locator("#pupitre-widget img.preview").waitFor(); // fetched with the visitor's token
+      assert.equal(await page.locator("#pupitre-widget .file .fn", { hasText: "receipt.png" }).count(), 1);
+      await ask.locator("button", { hasText: "Choose a file" }).waitFor({ state: "detached" }); // answered
+
+      // D13: another page of the site is reported to the desk; the panel stays open.
+      const navFrom = alice.frames.length;
+      await page.getByRole("link", { name: "Collection & prices" }).click();
+      await page.waitForURL(/\/demo\/pricing$/);
+      const { event: navigated } = await alice.event(
+        "message",
+        (e) => e.message.body.kind === "event" && e.message.body.event.kind === "navigated",
+        navFrom,
+      );
+      assert.equal(new URL(navigated.message.body.event.url).pathname, "/demo/pricing");
+      assert.match(navigated.message.body.event.title ?? "", /Collection/);
+      await alice.event("visitor_updated", (e) => /\/demo\/pricing$/.test(e.visitor.page_url ?? ""), navFrom);
+      await page.locator(W.panel).waitFor({ state: "visible" });
+
+      // W2: a reload keeps the history; so does a visit whose cache is gone (from the hub).
+      await page.reload();
+      await page.locator("#pupitre-widget .bubble", { hasText: "It is in stock" }).waitFor();
+      await page.evaluate(() => {
+        const key = "pupitre:DEMO";
+        const snap = JSON.parse(localStorage.getItem(key));
+        localStorage.setItem(key, JSON.stringify({ ...snap, seq: null, conversations: [] }));
+      });
+      await page.reload();
+      await page.locator("#pupitre-widget .bubble", { hasText: "It is in stock" }).waitFor();
+      const texts = await page.locator("#pupitre-widget .row.me .bubble").allInnerTexts();
+      assert.deepEqual(texts.slice(0, 2), ["Hello!", text]);
+      assert.equal(await page.locator("#pupitre-widget .file .fn", { hasText: "receipt.png" }).count(), 1);
+      assert.equal(await page.locator("#pupitre-widget .bubble", { hasText: "It is in stock" }).count(), 1);
+      assert.equal(alice.visitorTexts(text), 1, "the message reached the desk once");
+      await shot(page, "03-after-reload");
+
+      // A phone: full-screen panel.
+      const phone = await visitorContext(chromium, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+      const mobile = await phone.newPage();
+      guard(mobile, problems);
+      await mobile.goto(`${hub.url}/demo`);
+      await mobile.locator(W.launcher).waitFor();
+      await shot(mobile, "04-phone-closed");
+      await mobile.locator(W.launcher).tap();
+      await write(mobile, "Bonjour from my phone, can I pick up in Lyon? Shipping to https://example.org/a-very-long-address-that-wraps is fine too.");
+      await sleep(300);
+      const box = await mobile.locator(W.panel).boundingBox();
+      assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 390, 844]);
+      await shot(mobile, "05-phone-open");
+      await phone.close();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await hub.stop();
+    }
+  });
+
+  it("without an agent: auto-reply at once, e-mail left; the agent answers and closes after the visitor left; the answer arrives by e-mail; the survey is stored", async () => {
+    const smtp = await smtpSink();
+    const hub = await Hub.start({ smtpPort: smtp.port });
+    const problems = [];
+    const context = await visitorContext(chromium);
+    try {
+      const page = await context.newPage();
+      guard(page, problems);
+      await page.goto(`${hub.url}/demo/pricing`);
+      await openPanel(page);
+      const started = Date.now();
+      await write(page, "Do you ship to Belgium?");
+      const autoReply = page.locator('#pupitre-widget .sys[data-sentence="auto_reply"]');
+      await autoReply.waitFor({ timeout: 3000 });
+      assert.ok(Date.now() - started < 3000, "the auto-reply appears at once");
+      assert.match(await autoReply.innerText(), /Leave us a message/);
+
+      // R8: the e-mail form.
+      const form = page.locator("#pupitre-widget form.email");
+      await form.waitFor();
+      assert.match(await form.innerText(), /Leave your e-mail to get the answer/);
+      await form.getByLabel("E-mail address").fill("zoe@");
+      await form.getByRole("button", { name: "Send" }).click();
+      await form.getByText("Please enter a valid e-mail address.").waitFor();
+      await form.getByLabel("Your name (optional)").fill("Zoé Lambert");
+      await form.getByLabel("E-mail address").fill("zoe@example.test");
+      await shot(page, "06-async-email-form");
+      await form.getByRole("button", { name: "Send" }).click();
+      await page.locator("#pupitre-widget .box", { hasText: "We will send the answer to zoe@example.test" }).waitFor();
+      await shot(page, "07-async-email-left");
+      await page.close(); // the visitor leaves
+      await sleep(300);
+
+      // An agent arrives, gets the conversation from the queue, answers, closes.
+      const alice = await hub.agent(ALICE);
+      const { event: assigned } = await alice.event("conversation_assigned");
+      const ref = assigned.conversation.reference;
+      assert.equal(assigned.conversation.visitor.email, "zoe@example.test");
+      assert.equal(assigned.conversation.visitor.name, "Zoé Lambert");
+      assert.equal(assigned.conversation.visitor_online, false);
+      const answer = "Yes, we ship to Belgium in 3 to 5 days, for €9.";
+      await alice.request({ type: "send_message", conversation: ref, text: answer });
+      await alice.request({ type: "close", conversation: ref, conversation_type: "Information" });
+
+      // The answer by e-mail, plain and HTML, with the way back.
+      const mail = await eventually(() => smtp.mails.find((m) => m.to.includes("zoe@example.test")), "the answer e-mail at the SMTP sink", 30_000);
+      const parts = mimeParts(mail.raw);
+      const plain = parts.find((p) => p.type === "text/plain");
+      const html = parts.find((p) => p.type === "text/html");
+      assert.ok(plain && html, `plain and HTML parts, got ${parts.map((p) => p.type)}`);
+      assert.ok(plain.text.includes(answer), plain.text);
+      assert.ok(html.text.includes("Yes, we ship to Belgium in 3 to 5 days, for €9."), html.text);
+      const back = plain.text.match(/https?:\/\/\S+#pupitre-open/)?.[0];
+      assert.ok(back, `a link back in:\n${plain.text}`);
+      assert.ok(html.text.includes(`href="${back}"`), "the HTML part links back too");
+      const subject = decodeHeader(parseSubject(mail.raw));
+      assert.match(subject, /Alice/);
+
+      // The link opens the page with the widget open, the answer there, and the survey.
+      const again = await context.newPage();
+      guard(again, problems);
+      await again.goto(back);
+      await again.locator(W.panel).waitFor({ state: "visible" });
+      await again.locator("#pupitre-widget .bubble", { hasText: answer }).waitFor();
+      await again.locator("#pupitre-widget .sep", { hasText: "Conversation closed" }).waitFor();
+      const survey = again.locator("#pupitre-widget form.survey");
+      await survey.waitFor();
+      await survey.getByRole("button", { name: "4 out of 5" }).click();
+      await survey.getByLabel("A comment? (optional)").fill("Quick and clear, thanks!");
+      await shot(again, "08-back-from-email-survey");
+      await survey.getByRole("button", { name: "Send" }).click();
+      await again.locator("#pupitre-widget .box", { hasText: "Thank you for your feedback!" }).waitFor();
+      assert.equal(await again.locator("#pupitre-widget form.survey").count(), 0);
+
+      // Stored: the thread read back through the admin API has the answer.
+      const doc = await eventually(async () => {
+        const d = await hub.conversation(ref);
+        return d.messages.some((m) => m.body.kind === "event" && m.body.event.kind === "survey_answered") && d;
+      }, "survey_answered in the stored thread");
+      const stored = doc.messages.find((m) => m.body.kind === "event" && m.body.event.kind === "survey_answered").body.event;
+      assert.equal(stored.score, 4);
+      assert.equal(stored.comment, "Quick and clear, thanks!");
+      await shot(again, "09-survey-thanks");
+
+      // A new message after the close starts a new conversation below the closed one.
+      await write(again, "One more question: do you gift-wrap?");
+      await again.locator("#pupitre-widget .row.me .bubble", { hasText: "gift-wrap" }).waitFor();
+      const { event: second } = await alice.event("conversation_assigned", (e) => e.conversation.reference !== ref);
+      assert.notEqual(second.conversation.reference, ref);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await hub.stop();
+      await smtp.close();
+    }
+  });
+
+  it("network cut: the message waits in the page, shown pending, and is sent once when the network is back", async () => {
+    const hub = await Hub.start();
+    const problems = [];
+    const context = await visitorContext(chromium);
+    try {
+      const alice = await hub.agent(ALICE);
+      const page = await context.newPage();
+      guard(page, problems);
+      await page.goto(`${hub.url}/demo`);
+      await openPanel(page);
+      await write(page, "First, online.");
+      await alice.event("conversation_assigned");
+
+      await context.setOffline(true);
+      await page.locator("#pupitre-widget .status", { hasText: "offline" }).waitFor();
+      const text = "Written in the tunnel.";
+      await write(page, text);
+      const pending = page.locator("#pupitre-widget [data-client-id]");
+      await pending.waitFor();
+      assert.match(await pending.innerText(), /Waiting for the connection/);
+      const stored = await page.evaluate(() => localStorage.getItem("pupitre:DEMO:outbox"));
+      assert.ok(stored?.includes(text), "kept in localStorage until acknowledged");
+      await shot(page, "10-offline-pending");
+      await sleep(1500);
+      assert.equal(alice.visitorTexts(text), 0, "nothing reached the hub while offline");
+
+      await context.setOffline(false);
+      await alice.event("message", (e) => e.message.body.text === text);
+      await eventually(async () => (await pending.count()) === 0, "the pending mark to go");
+      await sleep(1500);
+      assert.equal(alice.visitorTexts(text), 1, "sent exactly once");
+      assert.equal(await page.locator("#pupitre-widget .bubble", { hasText: text }).count(), 1);
+      assert.equal(await page.evaluate(() => localStorage.getItem("pupitre:DEMO:outbox")), null);
+      assert.equal(await page.locator("#pupitre-widget .status").isVisible(), false);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await hub.stop();
+    }
+  });
+
+  it("hostile input: a name, a message and a page URL full of HTML/JS are stored and shown back as text; nothing runs, nothing is injected", async () => {
+    const hub = await Hub.start();
+    const problems = [];
+    const context = await visitorContext(chromium);
+    try {
+      const page = await context.newPage();
+      guard(page, problems);
+      const evil = `<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2;alert(2)</script>"><svg onload=alert(3)>`;
+      const url = `${hub.url}/demo?q=${evil}#${evil}`;
+      await page.goto(url);
+      await openPanel(page);
+      await write(page, evil);
+      await page.locator('#pupitre-widget .sys[data-sentence="auto_reply"]').waitFor();
+      const form = page.locator("#pupitre-widget form.email");
+      await form.getByLabel("Your name (optional)").fill(evil);
+      await form.getByLabel("E-mail address").fill("evil@example.test");
+      await form.getByRole("button", { name: "Send" }).click();
+      await page.locator("#pupitre-widget .box", { hasText: "evil@example.test" }).waitFor();
+
+      // The desk gets exactly what was typed, as data.
+      const alice = await hub.agent(ALICE);
+      const { event: assigned } = await alice.event("conversation_assigned");
+      const ref = assigned.conversation.reference;
+      assert.equal(assigned.conversation.visitor.name, evil);
+      assert.ok(assigned.conversation.messages.some((m) => m.body.text === evil));
+      assert.ok(decodeURIComponent(assigned.conversation.visitor.page_url).includes(evil), assigned.conversation.visitor.page_url);
+
+      // An agent relaying the same payloads (a message, an offer) is shown as text too.
+      await alice.request({ type: "send_message", conversation: ref, text: `You wrote: ${evil}` });
+      await alice.request({
+        type: "send_offer",
+        conversation: ref,
+        offer: { title: evil, text: evil, link: "https://lumiere.example/offer", image: null },
+      });
+      await page.locator("#pupitre-widget .bubble", { hasText: "You wrote:" }).waitFor();
+      await page.locator("#pupitre-widget .card").waitFor();
+      await shot(page, "11-hostile-as-text");
+
+      // Stored as typed.
+      const doc = await hub.conversation(ref);
+      assert.equal(doc.visitor.name, evil);
+      assert.ok(doc.messages.some((m) => m.author.kind === "visitor" && m.body.text === evil));
+
+      const injected = await page.evaluate(() => {
+        const root = document.querySelector("#pupitre-widget").shadowRoot;
+        const scan = (r) => ({
+          img: r.querySelectorAll("img").length,
+          script: r.querySelectorAll("script").length,
+          handlers: Array.from(r.querySelectorAll("*")).filter((el) => Array.from(el.attributes).some((a) => a.name.startsWith("on"))).length,
+          svgFromPayload: Array.from(r.querySelectorAll("svg")).filter((s) => !s.closest("button") && !s.closest(".file") && !s.closest(".note")).length,
+        });
+        return { page: scan(document), shadow: scan(root), pwned: window.__pwned ?? null, text: root.textContent };
+      });
+      assert.equal(injected.pwned, null);
+      assert.deepEqual(injected.shadow, { img: 0, script: 0, handlers: 0, svgFromPayload: 0 });
+      assert.deepEqual({ ...injected.page, script: injected.page.script }, { img: 0, script: 1, handlers: 0, svgFromPayload: 0 }); // only the widget's own tag
+      assert.ok(injected.text.includes(evil), "the payload shows as text");
+      await sleep(500);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await hub.stop();
+    }
+  });
+
+  it("the waiting questionnaire while queued: answers reach the visitor card", async () => {
+    const hub = await Hub.start();
+    const problems = [];
+    const context = await visitorContext(chromium);
+    try {
+      await hub.settings((s) => {
+        s.widget.questionnaire = ["Your order number?", "Which lamp is it about?"];
+        s.widget.questionnaire_seconds = 120;
+      });
+      const page = await context.newPage();
+      guard(page, problems);
+      await page.goto(`${hub.url}/demo`);
+      await openPanel(page);
+      await write(page, "My lamp flickers.");
+      const form = page.locator("#pupitre-widget form.questionnaire");
+      await form.waitFor();
+      await form.getByLabel("Your order number?").fill("ML-2048");
+      await form.getByLabel("Which lamp is it about?").fill("Sauge");
+      await shot(page, "12-questionnaire");
+      await form.getByRole("button", { name: "Send" }).click();
+      await page.locator("#pupitre-widget .box", { hasText: "will read your answers" }).waitFor();
+      const alice = await hub.agent(ALICE);
+      const { event: assigned } = await alice.event("conversation_assigned");
+      const fields = assigned.conversation.visitor.fields ?? [];
+      assert.deepEqual(
+        fields.map((f) => [f.label, f.value]),
+        [
+          ["Your order number?", "ML-2048"],
+          ["Which lamp is it about?", "Sauge"],
+        ],
+      );
+      await page.locator("#pupitre-widget .who p", { hasText: "Alice Martin" }).waitFor();
+      assert.equal(await form.count(), 0, "gone once an agent joined");
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await hub.stop();
+    }
+  });
+});
+
+function parseSubject(raw) {
+  const head = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, " ");
+  return head.split(/\r?\n/).find((l) => /^subject:/i.test(l))?.slice(8).trim() ?? "";
+}
