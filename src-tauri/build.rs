@@ -21,6 +21,12 @@ fn main() {
         "search_history",
         "open_external",
         "set_focused_conversation",
+        "thread",
+        "send_offer",
+        "request_file",
+        "send_file",
+        "file",
+        "today_stats",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

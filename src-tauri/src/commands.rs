@@ -103,6 +103,47 @@ pub async fn logout(app: AppHandle, state: State<'_, AppState>) -> Result<()> {
     Ok(())
 }
 
+/// Messages of each conversation the page receives at once: the newest ones. The thread pages
+/// older ones from the cache (`thread`), so a long history never sits whole in the webview (P5).
+const PAGE_MESSAGES: usize = 50;
+
+fn trim_view(view: &mut pupitre_protocol::agent::ConversationView) {
+    let extra = view.messages.len().saturating_sub(PAGE_MESSAGES);
+    view.messages.drain(..extra);
+}
+
+fn for_page(mut state: DeskState) -> DeskState {
+    state.conversations.iter_mut().for_each(trim_view);
+    state
+}
+
+/// An event as the page receives it: conversation views trimmed like the snapshot's.
+fn event_for_page(event: pupitre_desk::DeskEvent) -> pupitre_desk::DeskEvent {
+    use pupitre_desk::{DeskEvent, LocalEvent};
+    use pupitre_protocol::agent::AgentEvent;
+    match event {
+        DeskEvent::Hub(e) => match *e {
+            AgentEvent::ConversationAssigned {
+                mut conversation,
+                cause,
+            } => {
+                trim_view(&mut conversation);
+                DeskEvent::Hub(Box::new(AgentEvent::ConversationAssigned {
+                    conversation,
+                    cause,
+                }))
+            }
+            other => DeskEvent::Hub(Box::new(other)),
+        },
+        DeskEvent::Local(LocalEvent::Snapshot { state }) => {
+            DeskEvent::Local(LocalEvent::Snapshot {
+                state: Box::new(for_page(*state)),
+            })
+        }
+        other => other,
+    }
+}
+
 /// When the page first asks for the desk, the UI is up: logged for the P5 cold-start figure.
 static READY: std::sync::Once = std::sync::Once::new();
 
@@ -114,7 +155,7 @@ pub async fn snapshot(state: State<'_, AppState>) -> Result<DeskState> {
             "desk ready"
         );
     });
-    Ok(state.desk.snapshot())
+    Ok(for_page(state.desk.snapshot()))
 }
 
 /// Streams desk events to the page through one Channel (Tauri's ordered IPC stream).
@@ -128,7 +169,7 @@ pub async fn subscribe(
         loop {
             match events.recv().await {
                 Ok(event) => {
-                    let Ok(value) = serde_json::to_value(&event) else {
+                    let Ok(value) = serde_json::to_value(event_for_page(event)) else {
                         continue;
                     };
                     if on_event.send(value).is_err() {
@@ -310,16 +351,40 @@ pub async fn create_canned_response(
 #[derive(Debug, Deserialize)]
 pub struct HistoryQuery {
     text: Option<String>,
-    #[allow(dead_code)]
     visitor: Option<String>,
 }
 
-/// History search in the local cache: works with the hub down (D18).
+/// History: a visitor's earlier conversations from the hub (D14), or a text search in the local
+/// cache, which works with the hub down (D18).
 #[tauri::command]
 pub async fn search_history(
     state: State<'_, AppState>,
     query: HistoryQuery,
 ) -> Result<Vec<serde_json::Value>> {
+    if let Some(visitor) = query.visitor.filter(|v| !v.is_empty()) {
+        let docs = state.desk.visitor_history(&visitor).await?;
+        return Ok(docs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                let agents: Vec<&str> = d["agents"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str())
+                    .collect();
+                serde_json::json!({
+                    "reference": d["reference"],
+                    "visitor_name": d["visitor_name"],
+                    "closed_at": d["last_at"],
+                    "agent_name": (!agents.is_empty()).then(|| agents.join(", ")),
+                    "conversation_type": d["conversation_type"],
+                    "excerpt": d["excerpt"],
+                })
+            })
+            .collect());
+    }
     let Some(text) = query.text.filter(|t| !t.trim().is_empty()) else {
         return Ok(vec![]);
     };
@@ -349,6 +414,81 @@ pub async fn search_history(
             })
         })
         .collect())
+}
+
+/// Most messages the UI asks for in one page of a thread.
+const MAX_THREAD_PAGE: usize = 500;
+
+/// A page of a conversation's thread from the local cache, older than message `before`,
+/// oldest first (the virtualized thread pages with it; P5).
+#[tauri::command]
+pub async fn thread(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    before: Option<i64>,
+    limit: usize,
+) -> Result<Vec<pupitre_protocol::Message>> {
+    state
+        .desk
+        .thread(&conversation, before, limit.clamp(1, MAX_THREAD_PAGE))
+}
+
+#[tauri::command]
+pub async fn send_offer(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    offer: pupitre_protocol::Offer,
+) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::SendOffer {
+            client_id: id(),
+            conversation,
+            offer,
+        })
+        .await
+}
+
+#[tauri::command]
+pub async fn request_file(state: State<'_, AppState>, conversation: ConversationRef) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::RequestFile {
+            client_id: id(),
+            conversation,
+        })
+        .await
+}
+
+/// D12: `data` is the file's bytes in base64.
+#[tauri::command]
+pub async fn send_file(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    name: String,
+    mime: String,
+    data: String,
+) -> Result<pupitre_protocol::Message> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.as_bytes())
+        .map_err(|e| DeskError::new(DeskErrorCode::InvalidInput, format!("not base64: {e}")))?;
+    state
+        .desk
+        .send_file(&conversation, &name, &mime, bytes)
+        .await
+}
+
+/// A file's bytes, handed to the page as an ArrayBuffer.
+#[tauri::command]
+pub async fn file(state: State<'_, AppState>, id: String) -> Result<tauri::ipc::Response> {
+    Ok(tauri::ipc::Response::new(state.desk.file(&id).await?))
+}
+
+/// D15: the agent's figures of the day.
+#[tauri::command]
+pub async fn today_stats(state: State<'_, AppState>) -> Result<serde_json::Value> {
+    state.desk.today_stats().await
 }
 
 /// Links from visitors open in the system browser, and only http, https and mailto (§8).

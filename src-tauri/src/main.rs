@@ -101,6 +101,12 @@ fn main() {
             commands::search_history,
             commands::open_external,
             commands::set_focused_conversation,
+            commands::thread,
+            commands::send_offer,
+            commands::request_file,
+            commands::send_file,
+            commands::file,
+            commands::today_stats,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -104,6 +104,14 @@ fn text(n: &Notification) -> (String, String) {
         (NotificationKind::WaitingForReply { .. }, true) => {
             format!("{who} attend votre réponse depuis {minutes} min{others}")
         }
+        (NotificationKind::TimeoutSoon { closes_at }, false) => {
+            let s = ((closes_at - n.at) / 1000).max(0);
+            format!("{reference} closes in {s} s: {who} has gone quiet")
+        }
+        (NotificationKind::TimeoutSoon { closes_at }, true) => {
+            let s = ((closes_at - n.at) / 1000).max(0);
+            format!("{reference} se ferme dans {s} s : {who} ne répond plus")
+        }
     };
     let body = match (&n.comment, n.kind) {
         (Some(comment), NotificationKind::TransferReceived) => {

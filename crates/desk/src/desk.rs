@@ -576,6 +576,56 @@ impl Desk {
         self.get("/api/groups").await
     }
 
+    /// The agent's figures of the day (D15).
+    pub async fn today_stats(&self) -> Result<serde_json::Value, DeskError> {
+        self.get("/api/stats/today").await
+    }
+
+    /// A visitor's conversations this agent may read, newest first (D14).
+    pub async fn visitor_history(&self, visitor: &str) -> Result<serde_json::Value, DeskError> {
+        let visitor: String =
+            percent_encoding::utf8_percent_encode(visitor, percent_encoding::NON_ALPHANUMERIC)
+                .to_string();
+        self.get(&format!("/api/visitors/{visitor}/conversations"))
+            .await
+    }
+
+    fn hub_and_token(&self) -> Result<(String, String), DeskError> {
+        let state = self.inner.state.lock().expect("state lock");
+        match (
+            state.account.as_ref().map(|a| a.hub.clone()),
+            state.tokens.as_ref().map(|t| t.access_token.clone()),
+        ) {
+            (Some(hub), Some(token)) => Ok((hub, token)),
+            _ => Err(DeskError::new(DeskErrorCode::LoggedOut, "log in first")),
+        }
+    }
+
+    /// Sends a file in a conversation (D12); answers its message.
+    pub async fn send_file(
+        &self,
+        conversation: &ConversationRef,
+        name: &str,
+        mime: &str,
+        data: Vec<u8>,
+    ) -> Result<pupitre_protocol::Message, DeskError> {
+        let (hub, token) = self.hub_and_token()?;
+        let name = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+        let path = format!("/api/conversations/{}/files?name={name}", conversation.0);
+        let value = session::post_bytes(&hub, &path, &token, mime, data).await?;
+        serde_json::from_value(value)
+            .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))
+    }
+
+    /// A conversation's file (D12, W4).
+    pub async fn file(&self, id: &str) -> Result<Vec<u8>, DeskError> {
+        let (hub, token) = self.hub_and_token()?;
+        let id = percent_encoding::utf8_percent_encode(id, percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
+        session::get_bytes(&hub, &format!("/api/files/{id}"), &token).await
+    }
+
     /// Tells the desk which conversation the agent clicked in a notification (D17).
     pub fn notification_opened(&self, conversation: ConversationRef) {
         let _ = self
@@ -1006,12 +1056,40 @@ async fn refresh_snoozed(inner: Arc<Inner>, hub: String) {
             ))
         })
         .collect();
+    // The hub's list carries no thread: the visitor's last words come from the cache (an app
+    // restart knows them too).
+    let account = inner
+        .state
+        .lock()
+        .expect("state lock")
+        .account
+        .as_ref()
+        .map(Account::key);
+    let mut items = items;
+    if let Some(account) = account {
+        let cache = inner.cache.lock().expect("cache lock");
+        for (reference, item) in &mut items {
+            item.last_visitor_text = cache
+                .thread(&account, reference, None, 50)
+                .unwrap_or_default()
+                .into_iter()
+                .rev()
+                .find_map(|m| match (m.author, m.body) {
+                    (pupitre_protocol::Author::Visitor, pupitre_protocol::Body::Text { text }) => {
+                        Some(text)
+                    }
+                    _ => None,
+                });
+        }
+    }
     let list: Vec<SnoozedItem> = {
         let mut state = inner.state.lock().expect("state lock");
         // Merge, don't replace: a snooze made while the fetch was under way is newer than the
         // list it read. Entries leave when their conversation comes back (ConversationAssigned).
         for (k, mut v) in items {
-            if let Some(known) = state.snoozed.get(&k) {
+            if let Some(known) = state.snoozed.get(&k)
+                && known.last_visitor_text.is_some()
+            {
                 v.last_visitor_text.clone_from(&known.last_visitor_text);
             }
             state.snoozed.insert(k, v);

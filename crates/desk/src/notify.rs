@@ -194,6 +194,12 @@ pub enum Input {
     },
     /// The agent wrote to the visitor: the conversation no longer waits for them.
     AgentReplied { conversation: ConversationRef },
+    /// R10: the visitor has been silent; the conversation closes at `closes_at` unless
+    /// someone writes.
+    TimeoutReminder {
+        conversation: ConversationRef,
+        closes_at: Millis,
+    },
     /// The desk window gained (`true`) or lost (`false`) the focus. Unfocused at start.
     WindowFocused(bool),
     /// The conversations now visible in the desk (up to 4 side by side, D2); replaces the set.
@@ -229,11 +235,26 @@ impl Input {
                     text: text.clone(),
                     visitor_name: None,
                 }),
-                (Author::Agent { .. }, Body::Text { .. }) => Some(Input::AgentReplied {
+                (Author::Visitor, Body::File { file }) => Some(Input::VisitorMessage {
+                    conversation: message.conversation.clone(),
+                    text: format!("📎 {}", file.name),
+                    visitor_name: None,
+                }),
+                (
+                    Author::Agent { .. },
+                    Body::Text { .. } | Body::Offer { .. } | Body::File { .. },
+                ) => Some(Input::AgentReplied {
                     conversation: message.conversation.clone(),
                 }),
                 _ => None,
             },
+            AgentEvent::TimeoutReminder {
+                conversation,
+                closes_at,
+            } => Some(Input::TimeoutReminder {
+                conversation: conversation.clone(),
+                closes_at: *closes_at,
+            }),
             _ => None,
         }
     }
@@ -284,12 +305,20 @@ pub enum NotificationKind {
     WaitingForReply {
         level: u32,
     },
+    /// R10: the visitor-inactivity timeout closes the conversation at `closes_at`.
+    TimeoutSoon {
+        closes_at: Millis,
+    },
 }
 
 impl NotificationKind {
-    /// Arrivals that the per-conversation gap never holds back.
+    /// Arrivals (and the one warning before a close) that the per-conversation gap never
+    /// holds back.
     pub fn never_suppressed(self) -> bool {
-        matches!(self, Self::NewConversation | Self::TransferReceived)
+        matches!(
+            self,
+            Self::NewConversation | Self::TransferReceived | Self::TimeoutSoon { .. }
+        )
     }
 }
 
@@ -494,6 +523,20 @@ impl Policy {
                     t.stale = false;
                     t.pending_wake = false;
                     t.unread = 0;
+                }
+            }
+            Input::TimeoutReminder {
+                conversation,
+                closes_at,
+            } => {
+                // On screen in a focused window, the desk's own countdown says it.
+                if !self.in_front(&conversation) {
+                    self.emit(
+                        now,
+                        &conversation,
+                        NotificationKind::TimeoutSoon { closes_at },
+                        None,
+                    );
                 }
             }
             Input::WindowFocused(focused) => self.focused = focused,

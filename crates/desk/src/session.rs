@@ -175,3 +175,62 @@ pub async fn post_json(
     }
     Ok(value)
 }
+
+/// The hub's `{code, message}` answer to a refused request, as a desk error.
+async fn refused(path: &str, response: reqwest::Response) -> DeskError {
+    let status = response.status();
+    let value: serde_json::Value = response.json().await.unwrap_or_default();
+    let code: Option<ErrorCode> = serde_json::from_value(value["code"].clone()).ok();
+    let message = value["message"]
+        .as_str()
+        .map_or_else(|| format!("{path}: {status}"), String::from);
+    DeskError::new(
+        code.map_or(DeskErrorCode::Internal, DeskErrorCode::Hub),
+        message,
+    )
+}
+
+/// POSTs raw bytes (a file, D12); answers the hub's JSON.
+pub async fn post_bytes(
+    hub: &str,
+    path: &str,
+    access_token: &str,
+    mime: &str,
+    data: Vec<u8>,
+) -> Result<serde_json::Value, DeskError> {
+    let response = reqwest::Client::new()
+        .post(format!("{hub}{path}"))
+        .bearer_auth(access_token)
+        .header(reqwest::header::CONTENT_TYPE, mime)
+        .body(data)
+        .timeout(std::time::Duration::from_secs(120))
+        .send()
+        .await
+        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(refused(path, response).await);
+    }
+    response
+        .json()
+        .await
+        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))
+}
+
+/// GETs raw bytes (a file).
+pub async fn get_bytes(hub: &str, path: &str, access_token: &str) -> Result<Vec<u8>, DeskError> {
+    let response = reqwest::Client::new()
+        .get(format!("{hub}{path}"))
+        .bearer_auth(access_token)
+        .timeout(std::time::Duration::from_secs(120))
+        .send()
+        .await
+        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?;
+    if !response.status().is_success() {
+        return Err(refused(path, response).await);
+    }
+    Ok(response
+        .bytes()
+        .await
+        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?
+        .to_vec())
+}

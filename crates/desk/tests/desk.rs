@@ -459,3 +459,115 @@ async fn keyring_inner() {
     desk.logout().await;
     hub.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d12_d14_d15_files_offers_history_figures_and_the_cached_thread_in_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    seed(&db);
+    let hub = RunningHub::start(&db, Clock::system()).await.unwrap();
+    let desk = Desk::open(DeskOptions {
+        data_dir: dir.path().join("desk"),
+        credentials: Arc::new(NoKeyring),
+    })
+    .unwrap();
+    let mut events = desk.subscribe();
+    desk.login(&hub.http_url(), "alice@test", PASSWORD, false)
+        .await
+        .unwrap();
+    online(&mut events).await;
+    desk.act(pupitre_protocol::agent::AgentClientFrame::SetStatus {
+        client_id: uuid::Uuid::now_v7(),
+        channel: pupitre_protocol::Channel::Chat,
+        status: pupitre_protocol::ChosenStatus::Available,
+    })
+    .await
+    .unwrap();
+    let (mut visitor, welcome) = VisitorConn::connect(&hub.ws_url(), "TEST", None, None)
+        .await
+        .unwrap();
+    let VisitorServerFrame::Welcome { visitor_id, .. } = welcome else {
+        panic!()
+    };
+    for i in 0..30 {
+        visitor_say(&mut visitor, &format!("line {i}")).await;
+    }
+    let conv: ConversationRef = wait_for(&mut events, |e| match e {
+        DeskEvent::Hub(e) => match &**e {
+            AgentEvent::ConversationAssigned { conversation, .. } => {
+                Some(conversation.reference.clone())
+            }
+            _ => None,
+        },
+        _ => None,
+    })
+    .await;
+    // Every line reaches the desk's cache (some inside the view, the rest as events).
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !desk.thread(&conv, None, 5).unwrap().iter().any(|m| {
+        m.body
+            == Body::Text {
+                text: "line 29".into(),
+            }
+    }) {
+        assert!(tokio::time::Instant::now() < deadline, "line 29 never came");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The cached thread in pages, oldest first within a page, going back in time.
+    let newest = desk.thread(&conv, None, 10).unwrap();
+    assert_eq!(newest.len(), 10);
+    assert!(newest.windows(2).all(|w| w[0].id < w[1].id));
+    let older = desk.thread(&conv, Some(newest[0].id), 10).unwrap();
+    assert_eq!(older.len(), 10);
+    assert!(older.last().unwrap().id < newest[0].id);
+
+    // D12: an offer and a file reach the visitor; the file comes back byte for byte.
+    desk.act(pupitre_protocol::agent::AgentClientFrame::SendOffer {
+        client_id: uuid::Uuid::now_v7(),
+        conversation: conv.clone(),
+        offer: pupitre_protocol::Offer {
+            title: "Lamp".into(),
+            text: None,
+            link: "https://shop.example/lamp".into(),
+            image: None,
+        },
+    })
+    .await
+    .unwrap();
+    let message = desk
+        .send_file(
+            &conv,
+            "notice été.pdf",
+            "application/pdf",
+            b"%PDF-1.4".to_vec(),
+        )
+        .await
+        .unwrap();
+    let Body::File { file } = &message.body else {
+        panic!("{message:?}")
+    };
+    assert_eq!(file.name, "notice été.pdf");
+    assert_eq!(desk.file(&file.id).await.unwrap(), b"%PDF-1.4");
+    let missing = desk.file("nope").await.unwrap_err();
+    assert!(missing.to_string().contains("no such file"), "{missing}");
+    let mut kinds = vec![];
+    while let Ok(Some(VisitorServerFrame::Event {
+        event: VisitorEvent::Message { message },
+        ..
+    })) = visitor.recv_timeout(Duration::from_millis(500)).await
+    {
+        kinds.push(message.body);
+    }
+    assert!(kinds.iter().any(|b| matches!(b, Body::Offer { .. })));
+    assert!(kinds.iter().any(|b| matches!(b, Body::File { .. })));
+
+    // D14 and D15 from the hub.
+    let history = desk.visitor_history(&visitor_id).await.unwrap();
+    assert_eq!(history[0]["reference"], conv.0);
+    assert_eq!(history[0]["agents"], serde_json::json!(["Alice"]));
+    let stats = desk.today_stats().await.unwrap();
+    assert_eq!(stats["conversations"], 1);
+    assert!(stats["first_response_avg_ms"].as_i64().is_some());
+    hub.stop().await.unwrap();
+}

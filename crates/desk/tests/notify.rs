@@ -848,6 +848,8 @@ fn d17_property_random_sequences_never_spam() {
             NotificationKind::NewConversation => "new",
             NotificationKind::SnoozeWoke => "snooze",
             NotificationKind::TransferReceived => "transfer",
+            // The random sequences never feed timeout reminders (tested on its own).
+            NotificationKind::TimeoutSoon { .. } => "timeout",
         }));
     }
     // The sequences reach every kind of decision, so the checks above are not vacuous.
@@ -932,4 +934,37 @@ fn check_log(seed: u64, log: &[Notification], config: &Config) {
     }
     let ids: Vec<u64> = log.iter().map(|n| n.id.0).collect();
     assert!(ids.windows(2).all(|w| w[1] == w[0] + 1), "seed {seed}: ids");
+}
+
+#[test]
+fn r10_d17_timeout_reminder_notifies_unless_the_conversation_is_in_front() {
+    let mut sim = Sim::new();
+    sim.assign(1, AssignCause::New);
+    sim.assign(2, AssignCause::New);
+    sim.reply(1);
+    sim.reply(2);
+    sim.advance(MINUTE);
+    let closes_at = sim.now + 30 * SECOND;
+    // The wire event maps to the input.
+    let input = Input::from_agent_event(&AgentEvent::TimeoutReminder {
+        conversation: conv(1),
+        closes_at,
+    })
+    .expect("a timeout reminder is an input");
+    let n = one(sim.input(input));
+    assert_eq!(n.kind, NotificationKind::TimeoutSoon { closes_at });
+    assert_eq!(n.conversation, conv(1));
+    // Focused on conversation 2: its countdown is on screen, no notification.
+    sim.look_at(&[2]);
+    let none = sim.input(Input::TimeoutReminder {
+        conversation: conv(2),
+        closes_at,
+    });
+    assert!(none.is_empty(), "{none:#?}");
+    // An untracked conversation is ignored.
+    let none = sim.input(Input::TimeoutReminder {
+        conversation: conv(9),
+        closes_at,
+    });
+    assert!(none.is_empty());
 }
