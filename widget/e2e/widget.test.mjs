@@ -2,8 +2,10 @@
 // Chromium. Run with `npm run e2e` (PUPITRE_BIN names the hub binary; default
 // ${CARGO_TARGET_DIR:-/var/tmp/pupitre-target}/debug/pupitre). Screenshots: e2e/shots/.
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ALICE, Hub, W, browser, gradientPng, decodeHeader, eventually, guard, mimeParts, shot, sleep, smtpSink, visitorContext } from "./helpers.mjs";
+import { ALICE, Hub, SHOTS, W, browser, gradientPng, decodeHeader, eventually, guard, mimeParts, shot, sleep, smtpSink, visitorContext } from "./helpers.mjs";
 
 let chromium;
 before(async () => {
@@ -187,6 +189,8 @@ describe("the widget on the demo page", () => {
 
       // The answer by e-mail, plain and HTML, with the way back.
       const mail = await eventually(() => smtp.mails.find((m) => m.to.includes("zoe@example.test")), "the answer e-mail at the SMTP sink", 30_000);
+      mkdirSync(SHOTS, { recursive: true });
+      writeFileSync(join(SHOTS, "answer-mail.eml"), mail.raw); // to read it as a person would
       const parts = mimeParts(mail.raw);
       const plain = parts.find((p) => p.type === "text/plain");
       const html = parts.find((p) => p.type === "text/html");
@@ -337,6 +341,46 @@ describe("the widget on the demo page", () => {
       assert.deepEqual({ ...injected.page, script: injected.page.script }, { img: 0, script: 1, handlers: 0, svgFromPayload: 0 }); // only the widget's own tag
       assert.ok(injected.text.includes(evil), "the payload shows as text");
       await sleep(500);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await hub.stop();
+    }
+  });
+
+  it("keyboard only, in French: Tab reaches the launcher, Enter opens, focus stays in the panel, Escape closes", async () => {
+    const hub = await Hub.start();
+    const problems = [];
+    const context = await visitorContext(chromium, { locale: "fr-FR" });
+    try {
+      const page = await context.newPage();
+      guard(page, problems);
+      await page.goto(`${hub.url}/demo/contact`);
+      await page.locator(W.launcher).waitFor();
+      const launcher = page.locator(W.launcher);
+      assert.equal(await launcher.getAttribute("aria-label"), "Ouvrir la discussion");
+      const active = () => page.evaluate(() => document.querySelector("#pupitre-widget").shadowRoot.activeElement?.className ?? null);
+      for (let i = 0; i < 40 && (await active()) !== "launcher"; i++) await page.keyboard.press("Tab");
+      assert.equal(await active(), "launcher", "Tab reaches the launcher");
+      await page.keyboard.press("Enter");
+      await page.locator(W.panel).waitFor({ state: "visible" });
+      assert.equal(await active(), "");  // the textarea has no class
+      assert.equal(await page.locator(W.input).getAttribute("placeholder"), "Écrivez votre message…");
+      for (let i = 0; i < 6; i++) {
+        await page.keyboard.press("Tab");
+        assert.ok(await page.evaluate(() => document.activeElement?.id === "pupitre-widget"), "focus stays in the widget");
+      }
+      await page.locator(W.input).focus();
+      await page.keyboard.type("Bonjour, êtes-vous ouverts le lundi ?");
+      await page.keyboard.press("Enter");
+      await page.locator('#pupitre-widget .sys[data-sentence="auto_reply"]', { hasText: "Bonjour" }).waitFor();
+      await shot(page, "13-keyboard-french");
+      await page.keyboard.press("Escape");
+      await page.locator(W.panel).waitFor({ state: "hidden" });
+      assert.equal(await active(), "launcher");
+      // The page's own link opens it again (#pupitre-open, no script in the page).
+      await page.getByRole("link", { name: "Chat with an adviser" }).click();
+      await page.locator(W.panel).waitFor({ state: "visible" });
       assert.deepEqual(problems, []);
     } finally {
       await context.close();

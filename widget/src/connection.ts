@@ -124,7 +124,12 @@ export class Connection {
       }
       if (frame && typeof frame === "object") {
         if (frame.type === "welcome") this.setState("open", true);
-        this.onFrame(frame);
+        try {
+          this.onFrame(frame);
+        } catch (e) {
+          // A frame this version cannot handle must not stop the ones after it.
+          console.error("Pupitre: frame not handled", e);
+        }
       }
     };
     ws.onclose = () => {

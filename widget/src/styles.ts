@@ -51,7 +51,7 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .failed .bubble{background:#fff;color:var(--ink);border:1px dashed var(--bad)}
 .note{font-size:12px;color:var(--mute);margin:3px 6px 0;display:flex;align-items:center;gap:6px;flex-wrap:wrap;justify-content:flex-end}
 .note.bad{color:var(--bad)}
-.link{border:0;background:none;padding:6px 4px;font-size:12px;font-weight:600;color:var(--c);text-decoration:underline;min-height:32px}
+.link{border:0;background:none;padding:6px 6px;font-size:13px;font-weight:600;color:var(--c);text-decoration:underline;min-height:40px}
 .sys{align-self:center;max-width:88%;margin:12px 0 4px;padding:8px 14px;border-radius:12px;background:#fff;border:1px solid var(--line);color:#3d404a;font-size:13.5px;text-align:center;white-space:pre-wrap;overflow-wrap:anywhere}
 .sys a{color:var(--c)}
 .sep{display:flex;align-items:center;gap:10px;color:var(--mute);font-size:12px;margin:14px 0 6px}
@@ -68,15 +68,15 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .file .meta{min-width:0;flex:1}
 .file .fn{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;display:block}
 .file .fs{font-size:12px;opacity:.8}
-.file .dl{border:0;background:rgba(0,0,0,.06);color:inherit;border-radius:8px;padding:6px 10px;font-size:13px;min-height:36px}
+.file .dl{border:0;background:rgba(0,0,0,.06);color:inherit;border-radius:8px;padding:6px 10px;font-size:13px;min-height:40px}
 .me .file .dl{background:rgba(255,255,255,.2)}
 .preview{display:block;max-width:100%;max-height:220px;border-radius:10px;margin-top:8px}
-.box{align-self:stretch;margin:12px 0 4px;background:#fff;border:1px solid var(--line);border-radius:14px;padding:14px;box-shadow:0 1px 2px rgba(0,0,0,.04)}
-.box h3{margin:0 0 10px;font-size:15px}
-.box label{display:block;font-size:13px;color:var(--mute);margin:8px 0 4px}
-.box input,.box textarea{display:block;width:100%;border:1px solid #cfd2d9;border-radius:10px;padding:10px 12px;background:#fff;min-height:44px}
-.box textarea{resize:vertical;min-height:64px}
-.box .btn{margin-top:12px;width:100%}
+.box{align-self:stretch;margin:10px 0 2px;background:#fff;border:1px solid var(--line);border-radius:14px;padding:12px 14px;box-shadow:0 1px 2px rgba(0,0,0,.04)}
+.box h3{margin:0 0 6px;font-size:14.5px}
+.box label{display:block;font-size:12.5px;color:var(--mute);margin:6px 0 0}
+.box input,.box textarea{display:block;width:100%;border:1px solid #cfd2d9;border-radius:10px;padding:8px 11px;margin-top:3px;background:#fff;min-height:40px}
+.box textarea{resize:vertical;min-height:56px}
+.box .btn{margin-top:10px;width:100%}
 .box .err{color:var(--bad);font-size:13px;margin:8px 0 0}
 .box .ok{color:#2e7d32;font-size:14px;margin:0}
 .scores{display:flex;gap:6px}

@@ -20,7 +20,7 @@ import type { Conversation, Snapshot } from "./model";
 import { Model, isShown } from "./model";
 import { Outbox } from "./outbox";
 import type { ChangeFrame } from "./outbox";
-import type { FileInfo, Message, VisitorClientFrame, VisitorServerFrame, WidgetConfig } from "./protocol";
+import type { FileInfo, Message, Page, VisitorClientFrame, VisitorServerFrame, WidgetConfig } from "./protocol";
 import type { Form, Position, RenderCtx } from "./render";
 import {
   authorName,
@@ -43,6 +43,9 @@ export const PROTOCOL_VERSION = 1;
 const MAX_SNAPSHOT_CHARS = 1_000_000;
 /** A refused-for-rate frame goes again after this. */
 const RATE_RETRY_MS = 2_000;
+/** The hub refuses longer page URLs and titles (its MAX_FIELD_CHARS; titles are clipped). */
+const MAX_URL_CHARS = 2_000;
+const MAX_TITLE_CHARS = 500;
 /** How close to the bottom counts as "reading the latest" (then new messages scroll in). */
 const STICKY_PX = 80;
 
@@ -189,7 +192,6 @@ export class Widget {
   }
 
   private hello(): VisitorClientFrame {
-    const loc = this.env.window.location;
     return {
       type: "hello",
       version: PROTOCOL_VERSION,
@@ -197,7 +199,16 @@ export class Widget {
       token: this.model.token,
       last_seq: this.model.token ? this.model.seq : null,
       language: this.opts.language || null,
-      page: { url: loc.href, title: this.env.document.title || null },
+      page: this.page(),
+    };
+  }
+
+  /** This page, within the hub's limits for a URL and a title. */
+  private page(): Page {
+    const title = this.env.document.title.trim();
+    return {
+      url: this.env.window.location.href.slice(0, MAX_URL_CHARS),
+      title: title ? title.slice(0, MAX_TITLE_CHARS) : null,
     };
   }
 
@@ -208,6 +219,7 @@ export class Widget {
       case "welcome": {
         const hubSeen = typeof f.seen === "number" ? f.seen : 0;
         this.model.welcome(f);
+        this.forgetDelivered();
         this.welcomed = this.everWelcomed = true;
         this.conn.welcomed();
         if (this.model.seen > hubSeen) this.conn.send({ type: "seen", up_to: this.model.seen });
@@ -215,12 +227,7 @@ export class Widget {
           this.navigated = true;
           const open = this.model.open();
           if (open && open.messages.length) {
-            const loc = this.env.window.location;
-            this.change({
-              type: "navigate",
-              client_id: uuidv7(),
-              page: { url: loc.href, title: this.env.document.title || null },
-            });
+            this.change({ type: "navigate", client_id: uuidv7(), page: this.page() });
           }
         }
         this.flush();
@@ -236,6 +243,7 @@ export class Widget {
       case "ack": {
         const e = this.outbox.ack(f.client_id);
         if (e) this.answered(e.frame, null);
+        this.forgetDelivered();
         break;
       }
       case "error": {
@@ -261,6 +269,14 @@ export class Widget {
         return; // pong, or a frame this version does not know
     }
     this.changed();
+  }
+
+  /** Outbox messages the thread already holds (a history fetched after they were applied, or
+   * an ack for a resend whose echo came earlier) are delivered: never shown twice. */
+  private forgetDelivered(): void {
+    const known = new Set<string>();
+    for (const c of this.model.conversations) for (const m of c.messages) if (m.client_id) known.add(m.client_id);
+    for (const e of this.outbox.messages()) if (known.has(e.frame.client_id)) this.outbox.drop(e.frame.client_id);
   }
 
   /** A new message: merge our own echo, announce the others. */

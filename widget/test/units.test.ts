@@ -317,3 +317,19 @@ describe("file checks (W4)", () => {
     expect(checkFile({ size: 10, type: "image/gif" }, { ...CONFIG, file_types: ["image/*"] }, t, "en")).toBeNull();
   });
 });
+
+describe("config (W1)", () => {
+  it("reads the project's config, keeps it for a visit without the hub, and stays away from an unknown project", async () => {
+    const { loadConfig } = await import("../src/main");
+    const kv = memoryKV();
+    const ok = (async () => new Response(JSON.stringify(CONFIG), { status: 200 })) as unknown as typeof fetch;
+    expect(await loadConfig("http://hub.test", "DEMO", kv, ok)).toEqual(CONFIG);
+    const down = (async () => {
+      throw new TypeError("Failed to fetch");
+    }) as unknown as typeof fetch;
+    expect((await loadConfig("http://hub.test", "DEMO", kv, down))?.name).toBe("Maison Lumière");
+    expect((await loadConfig("http://hub.test", "OTHER", kv, down))?.name).toBe("OTHER");
+    const missing = (async () => new Response("{}", { status: 404 })) as unknown as typeof fetch;
+    expect(await loadConfig("http://hub.test", "NOPE", kv, missing)).toBeNull();
+  });
+});

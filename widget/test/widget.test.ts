@@ -159,6 +159,23 @@ describe("outbox in the page (R12)", () => {
     expect(Array.from(s.shadow.querySelectorAll(".bubble")).map((b) => b.textContent)).toEqual(["typed in a tunnel"]);
   });
 
+  it("a message the history already holds is not shown twice when its resend is acknowledged", async () => {
+    const kv = memoryKV();
+    const first = setup({ kv });
+    first.widget.send("applied before the reload");
+    const id = first.widget.outbox.entries[0].frame.client_id;
+    first.widget.stop();
+    const next = setup({ kv });
+    const ws = next.connect({
+      history: [{ reference: "DEMO-1", state: "queued", agent: null, messages: [message({ id: 1, client_id: id, author: { kind: "visitor" }, text: "applied before the reload" })] }],
+    });
+    expect(ws.of("send_message")).toEqual([]);
+    ws.push({ type: "ack", client_id: id });
+    await tick();
+    expect(Array.from(next.shadow.querySelectorAll(".bubble")).map((b) => b.textContent)).toEqual(["applied before the reload"]);
+    expect(next.kv.data.get("pupitre:DEMO:outbox") ?? "").not.toContain("send_message");
+  });
+
   it("a message left in the outbox by an earlier page is sent by the next one", async () => {
     const kv = memoryKV();
     const first = setup({ kv });
@@ -684,5 +701,28 @@ describe("files (W4)", () => {
     await tick();
     expect(s.fetches.at(-1)!.url).toBe("http://hub.test/api/files/f%2F1");
     expect(s.fetches.at(-1)!.init!.headers).toEqual({ "X-Pupitre-Visitor": "tok-1" });
+  });
+});
+
+describe("robustness", () => {
+  it("survives malformed and unknown frames and keeps going", async () => {
+    const s = setup();
+    const ws = s.connect();
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...a: unknown[]) => errors.push(a);
+    try {
+      ws.onmessage?.({ data: "not json" });
+      ws.push({ type: "teleport", to: "mars" });
+      ws.push({ type: "event", seq: 11, event: { kind: "message", message: { id: "x" } } });
+      ws.push({ type: "event", seq: 12, event: { kind: "message", message: { id: 5, conversation: "DEMO-1", author: null, body: null, at: 0 } } });
+      ws.push({ type: "event", seq: 13, event: { kind: "message", message: message({ id: 6, body: { kind: "offer", offer: null } as never }) } });
+      ws.push({ type: "event", seq: 14, event: { kind: "message", message: message({ id: 7, text: "still alive" }) } });
+      await tick();
+    } finally {
+      console.error = original;
+    }
+    expect(s.shadow.textContent).toContain("still alive");
+    expect(s.widget.model.seq).toBe(14);
   });
 });
