@@ -10,9 +10,9 @@ LISTEN ?= 127.0.0.1:8470
 DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
   dbus dbus-x11 gnome-keyring xvfb xauth imagemagick x11-utils python3-dbus python3-gi \
-  python3-selenium webkit2gtk-driver fonts-noto-color-emoji
+  python3-selenium webkit2gtk-driver fonts-noto-color-emoji chromium
 
-.PHONY: deps run test lint bench bindings fmt ui ui-test e2e
+.PHONY: deps run test lint bench bindings fmt ui ui-test e2e widget widget-test widget-e2e
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -35,18 +35,36 @@ ui/node_modules/.package-lock.json: ui/package-lock.json
 ui-test: ui/node_modules/.package-lock.json
 	cd ui && npm run check && npm test
 
+## The visitor's widget (TypeScript, no framework), built into widget/dist/widget.js — the hub
+## embeds it (and the /demo pages) at compile time.
+widget: widget/node_modules/.package-lock.json
+	cd widget && npm run build --silent
+
+widget/node_modules/.package-lock.json: widget/package-lock.json
+	cd widget && npm ci --no-audit --no-fund
+
+## Widget checks: types, unit tests, and the 30 KB gzip budget.
+widget-test: widget
+	cd widget && npm run check && npm test && npm run size
+
+## The widget in Debian's Chromium (Playwright) against a real hub, a scripted agent and a
+## real SMTP sink; screenshots in widget/e2e/shots.
+widget-e2e: widget
+	$(CARGO) build -p pupitre-server
+	cd widget && PUPITRE_BIN=$(CARGO_TARGET_DIR)/debug/pupitre npm run e2e
+
 ## Start the hub with demo data and the desk logged in as Alice (demo agent).
-run: deps ui
+run: deps ui widget
 	@echo "Building the hub and the desk (the first run takes several minutes)…"
 	$(CARGO) build --release -p pupitre-server -p pupitre-app
 	@mkdir -p $(DATA)
 	@echo "Starting the hub on http://$(LISTEN) …"
-	@$(CARGO_TARGET_DIR)/release/pupitre serve --demo --db $(DATA)/demo.db --listen $(LISTEN) & hub=$$!; \
+	@$(CARGO_TARGET_DIR)/release/pupitre serve --demo --db $(DATA)/demo.db --listen $(LISTEN) --mail-dir $(DATA)/mail & hub=$$!; \
 	trap 'kill $$hub 2>/dev/null' EXIT INT TERM; \
 	for i in $$(seq 50); do curl -sf http://$(LISTEN)/healthz >/dev/null && break; sleep 0.1; done; \
 	echo "Starting the desk logged in as alice@demo.pupitre.test (close it from its tray menu: Quit)."; \
-	echo "Act as a visitor in another terminal:"; \
-	echo "  $(CARGO_TARGET_DIR)/release/pupitre client visitor --hub http://$(LISTEN) --project DEMO"; \
+	echo "Act as a visitor: open http://$(LISTEN)/demo in a browser (answers by e-mail land in $(DATA)/mail/*.eml),"; \
+	echo "  or in another terminal: $(CARGO_TARGET_DIR)/release/pupitre client visitor --hub http://$(LISTEN) --project DEMO"; \
 	echo '  then type: {"type":"send_message","text":"Hello!"}'; \
 	PUPITRE_HUB=http://$(LISTEN) PUPITRE_EMAIL=alice@demo.pupitre.test PUPITRE_PASSWORD=alice-demo-1 \
 	  $(CARGO_TARGET_DIR)/release/pupitre-desk; \
@@ -54,13 +72,14 @@ run: deps ui
 
 ## Every check CI makes: formatting, lints, UI checks and tests, all Rust tests, and the real
 ## desk end to end.
-test: deps ui lint ui-test
+test: deps ui widget lint ui-test widget-test
 	$(CARGO) test --workspace --all-targets
 	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory widget-e2e
 
 ## The real desk app under Xvfb and a private D-Bus session, driven through tauri-driver;
 ## screenshots in $(CARGO_TARGET_DIR)/e2e/shots.
-e2e: ui
+e2e: ui widget
 	$(CARGO) build -p pupitre-server -p pupitre-app
 	@rm -rf $(CARGO_TARGET_DIR)/e2e && mkdir -p $(CARGO_TARGET_DIR)/e2e/home
 	HOME=$(CARGO_TARGET_DIR)/e2e/home XDG_DATA_HOME=$(CARGO_TARGET_DIR)/e2e/home/data \
@@ -69,13 +88,13 @@ e2e: ui
 	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
 	  tests/desktop/session.sh /usr/bin/python3 tests/desktop/e2e.py
 
-lint: ui
+lint: ui widget
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ## Performance figures: P1–P4 against a release hub on loopback, P6 the desk's cache, P5 the
 ## desk itself (release build, under Xvfb).
-bench: deps
+bench: deps widget
 	$(CARGO) build --release -p pupitre-server
 	$(CARGO_TARGET_DIR)/release/pupitre bench
 	$(CARGO) run --release -q -p pupitre-desk --example bench_cache

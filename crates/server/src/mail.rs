@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use html_escape::{encode_double_quoted_attribute, encode_text};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport as _, Tokio1Executor};
 use pupitre_protocol::{Author, Body, ConversationRef, Message};
 use tokio::sync::Notify;
 
@@ -20,12 +20,20 @@ use crate::Hub;
 /// A queued mail is tried this many times before it is left for an operator.
 pub const MAX_ATTEMPTS: i64 = 8;
 
-/// The hub's SMTP settings (`pupitre serve --smtp … --mail-from … --public-url …`).
+/// Where answers by e-mail go.
 #[derive(Debug, Clone)]
-pub struct MailSettings {
+pub enum MailTarget {
     /// `smtp://host:port` (plain, or STARTTLS with `?tls=required`), `smtps://host:port`
     /// (implicit TLS); credentials as `smtp://user:password@host`.
-    pub smtp_url: String,
+    Smtp(String),
+    /// Each mail written as an `.eml` file in this folder (`make run`, no mail server needed).
+    Dir(std::path::PathBuf),
+}
+
+/// The hub's mail settings (`pupitre serve --smtp …|--mail-dir … --mail-from … --public-url …`).
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub target: MailTarget,
     /// The sender, e.g. `Pupitre <no-reply@example.com>`.
     pub from: String,
     /// Where the hub is reachable from a visitor's browser (the link back when the visitor's
@@ -176,14 +184,22 @@ impl Mailer {
 
     /// Sends what is queued until `shutdown` turns true.
     pub async fn run(self, hub: Arc<Hub>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-        let transport =
-            match AsyncSmtpTransport::<Tokio1Executor>::from_url(&self.inner.settings.smtp_url) {
-                Ok(b) => b.timeout(Some(Duration::from_secs(20))).build(),
+        let transport = match &self.inner.settings.target {
+            MailTarget::Smtp(url) => match AsyncSmtpTransport::<Tokio1Executor>::from_url(url) {
+                Ok(b) => Transport::Smtp(b.timeout(Some(Duration::from_secs(20))).build()),
                 Err(e) => {
                     tracing::error!(error = %e, "invalid SMTP URL; answers by e-mail stay queued");
                     return;
                 }
-            };
+            },
+            MailTarget::Dir(dir) => {
+                if let Err(e) = std::fs::create_dir_all(dir) {
+                    tracing::error!(error = %e, dir = %dir.display(), "cannot create the mail folder; answers by e-mail stay queued");
+                    return;
+                }
+                Transport::Dir(AsyncFileTransport::<Tokio1Executor>::new(dir))
+            }
+        };
         let from: Mailbox = match self.inner.settings.from.parse() {
             Ok(f) => f,
             Err(e) => {
@@ -240,8 +256,13 @@ impl Mailer {
     }
 }
 
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Dir(AsyncFileTransport<Tokio1Executor>),
+}
+
 async fn send(
-    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    transport: &Transport,
     from: &Mailbox,
     mail: &crate::store::PendingMail,
 ) -> Result<(), String> {
@@ -255,11 +276,10 @@ async fn send(
             mail.html.clone(),
         ))
         .map_err(|e| e.to_string())?;
-    transport
-        .send(email)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    match transport {
+        Transport::Smtp(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+        Transport::Dir(t) => t.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+    }
 }
 
 /// What an agent message says, as plain text.
@@ -281,7 +301,7 @@ mod tests {
 
     fn mailer() -> Mailer {
         Mailer::new(MailSettings {
-            smtp_url: "smtp://127.0.0.1:1".into(),
+            target: MailTarget::Smtp("smtp://127.0.0.1:1".into()),
             from: "Pupitre <no-reply@example.com>".into(),
             public_url: "http://hub.example".into(),
         })

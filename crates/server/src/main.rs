@@ -37,8 +37,11 @@ enum Command {
         /// SMTP server for the answers by e-mail (R8), e.g. `smtp://127.0.0.1:2525`,
         /// `smtp://user:pass@mail.example.com:587?tls=required`, `smtps://mail.example.com`.
         /// Without it, nothing is e-mailed.
-        #[arg(long, env = "PUPITRE_SMTP_URL")]
+        #[arg(long, env = "PUPITRE_SMTP_URL", conflicts_with = "mail_dir")]
         smtp: Option<String>,
+        /// Instead of SMTP, write each answer by e-mail as an `.eml` file in this folder.
+        #[arg(long, env = "PUPITRE_MAIL_DIR")]
+        mail_dir: Option<PathBuf>,
         /// The sender of those e-mails.
         #[arg(
             long,
@@ -188,6 +191,7 @@ fn main() -> anyhow::Result<()> {
             listen,
             demo,
             smtp,
+            mail_dir,
             mail_from,
             public_url,
             widget_dir,
@@ -197,6 +201,7 @@ fn main() -> anyhow::Result<()> {
             demo,
             ServeOptions {
                 smtp,
+                mail_dir,
                 mail_from,
                 public_url,
                 widget_dir,
@@ -229,6 +234,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 struct ServeOptions {
     smtp: Option<String>,
+    mail_dir: Option<PathBuf>,
     mail_from: String,
     public_url: Option<String>,
     widget_dir: Option<PathBuf>,
@@ -254,8 +260,14 @@ fn serve(
         let public_url = options
             .public_url
             .unwrap_or_else(|| format!("http://{addr}"));
-        let mail = options.smtp.map(|smtp_url| pupitre_server::mail::MailSettings {
-            smtp_url,
+        use pupitre_server::mail::{MailSettings, MailTarget};
+        let target = match (options.smtp, options.mail_dir) {
+            (Some(url), _) => Some(MailTarget::Smtp(url)),
+            (None, Some(dir)) => Some(MailTarget::Dir(dir)),
+            (None, None) => None,
+        };
+        let mail = target.map(|target| MailSettings {
+            target,
             from: options.mail_from,
             public_url: public_url.clone(),
         });

@@ -547,15 +547,14 @@ async fn smtp_sink() -> (u16, Arc<Mutex<Vec<String>>>) {
     (port, mails)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn r8_unseen_agent_messages_are_emailed_once_when_followed_by_a_close() {
-    let (port, mails) = smtp_sink().await;
+/// A visitor leaves an address, sees one answer, leaves; the agent answers again and closes.
+async fn answer_while_away(target: pupitre_server::mail::MailTarget) -> (RunningHub, Setup) {
     let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
     let hub = start_with(
         &setup,
         pupitre_server::HubOptions {
             mail: Some(pupitre_server::mail::MailSettings {
-                smtp_url: format!("smtp://127.0.0.1:{port}"),
+                target,
                 from: "Test shop <shop@test.example>".into(),
                 public_url: "http://hub.test.example".into(),
             }),
@@ -609,6 +608,24 @@ async fn r8_unseen_agent_messages_are_emailed_once_when_followed_by_a_close() {
             conversation_type: None,
         })
         .await;
+    (hub, setup)
+}
+
+fn check_answer_mail(mail: &str) {
+    assert!(mail.contains("To: zoe@example.com"), "{mail}");
+    assert!(mail.contains("Your parcel leaves tomorrow"), "{mail}");
+    assert!(!mail.contains("You saw this one"), "only what was not seen");
+    assert!(mail.contains("text/plain") && mail.contains("text/html"));
+    assert!(mail.contains("#pupitre-open"), "a link back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r8_unseen_agent_messages_are_emailed_once_when_followed_by_a_close() {
+    let (port, mails) = smtp_sink().await;
+    let (hub, _setup) = answer_while_away(pupitre_server::mail::MailTarget::Smtp(format!(
+        "smtp://127.0.0.1:{port}"
+    )))
+    .await;
     let deadline = tokio::time::Instant::now() + WAIT;
     while mails.lock().unwrap().is_empty() {
         assert!(tokio::time::Instant::now() < deadline, "no mail arrived");
@@ -617,11 +634,29 @@ async fn r8_unseen_agent_messages_are_emailed_once_when_followed_by_a_close() {
     tokio::time::sleep(QUIET).await;
     let mails = mails.lock().unwrap().clone();
     assert_eq!(mails.len(), 1, "one mail: {mails:?}");
-    let mail = &mails[0];
-    assert!(mail.contains("To: zoe@example.com"), "{mail}");
-    assert!(mail.contains("Your parcel leaves tomorrow"), "{mail}");
-    assert!(!mail.contains("You saw this one"), "only what was not seen");
-    assert!(mail.contains("text/plain") && mail.contains("text/html"));
-    assert!(mail.contains("#pupitre-open"), "a link back");
+    check_answer_mail(&mails[0]);
+    hub.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r8_without_a_mail_server_answers_land_as_eml_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("mail");
+    let (hub, _setup) =
+        answer_while_away(pupitre_server::mail::MailTarget::Dir(folder.clone())).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let files = loop {
+        let files: Vec<_> = std::fs::read_dir(&folder)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        if !files.is_empty() {
+            break files;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no .eml written");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0].extension().unwrap(), "eml");
+    check_answer_mail(&std::fs::read_to_string(&files[0]).unwrap());
     hub.stop().await.unwrap();
 }
