@@ -242,7 +242,7 @@ describe("the widget on the demo page", () => {
     }
   });
 
-  it("network cut: the message waits in the page, shown pending, and is sent once when the network is back", async () => {
+  it("network cut: the message waits in the page, shown pending, and is sent once when the network is back; unread badge and seen", async () => {
     const hub = await Hub.start();
     const problems = [];
     const context = await visitorContext(chromium);
@@ -276,6 +276,30 @@ describe("the widget on the demo page", () => {
       assert.equal(await page.locator("#pupitre-widget .bubble", { hasText: text }).count(), 1);
       assert.equal(await page.evaluate(() => localStorage.getItem("pupitre:DEMO:outbox")), null);
       assert.equal(await page.locator("#pupitre-widget .status").isVisible(), false);
+
+      // W1, R8: with the panel closed, the agent's message makes the badge; opening it sends
+      // `seen`, which the hub keeps (a visit without the cache finds no badge).
+      const ref = (await alice.event("conversation_assigned")).event.conversation.reference;
+      await page.locator("#pupitre-widget button.x").click();
+      await alice.request({ type: "send_message", conversation: ref, text: "Got it, thanks!" });
+      const badge = page.locator("#pupitre-widget .badge");
+      await badge.waitFor({ state: "visible" });
+      assert.equal(await badge.innerText(), "1");
+      assert.match(await page.locator(W.launcher).getAttribute("aria-label"), /1 unread/);
+      await shot(page, "10b-unread-badge");
+      await page.locator(W.launcher).click();
+      await badge.waitFor({ state: "hidden" });
+      await page.locator(W.launcher).click(); // closed again: nothing unread
+      await sleep(500);
+      await page.evaluate(() => {
+        const key = "pupitre:DEMO";
+        const snap = JSON.parse(localStorage.getItem(key));
+        localStorage.setItem(key, JSON.stringify({ ...snap, seq: null, seen: 0, conversations: [] }));
+      });
+      await page.reload();
+      await page.locator(W.launcher).waitFor();
+      await sleep(1000);
+      assert.equal(await badge.isVisible(), false, "the hub remembers what was seen");
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
