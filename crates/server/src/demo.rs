@@ -119,7 +119,7 @@ pub fn seed(store: &mut dyn Store) -> anyhow::Result<bool> {
     if store.project_by_code(PROJECT)?.is_some() {
         return Ok(false);
     }
-    let project = admin::create_project(store, PROJECT, "Demo shop")?;
+    let project = admin::create_project(store, PROJECT, "Maison Lumière")?;
     let mut settings = ProjectSettings {
         conversation_types: ["Sale", "Information", "After-sales", "Complaint", "Other"]
             .map(String::from)
