@@ -3,7 +3,7 @@
 // through playwright-core (no browser download).
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -384,4 +384,20 @@ function crc32(buf) {
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
   }
   return ~c >>> 0;
+}
+
+/** After a failure: every open page as a picture, and what the hub and the agents said. */
+export async function failed(context, hub) {
+  mkdirSync(SHOTS, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  let i = 0;
+  for (const page of context.pages()) {
+    await page.screenshot({ path: join(SHOTS, `FAILED-${stamp}-${i++}.png`) }).catch(() => {});
+  }
+  const lines = [`hub ${hub.url}`, `hub stderr:\n${hub.stderr.slice(-4000)}`];
+  for (const a of hub.agents) {
+    lines.push(`agent stderr:\n${a.stderr.slice(-2000)}`, "agent frames (last 40):", ...a.frames.slice(-40).map((f) => JSON.stringify(f)));
+  }
+  writeFileSync(join(SHOTS, `FAILED-${stamp}.log`), lines.join("\n"));
+  console.error(`e2e: failure pictures and logs in ${SHOTS} (FAILED-${stamp}*)`);
 }

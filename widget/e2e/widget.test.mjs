@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ALICE, Hub, SHOTS, W, browser, gradientPng, decodeHeader, eventually, guard, mimeParts, shot, sleep, smtpSink, visitorContext } from "./helpers.mjs";
+import { ALICE, Hub, SHOTS, W, browser, failed, gradientPng, decodeHeader, eventually, guard, mimeParts, shot, sleep, smtpSink, visitorContext } from "./helpers.mjs";
 
 let chromium;
 before(async () => {
@@ -27,13 +27,28 @@ async function openPanel(page) {
   await page.locator(W.panel).waitFor({ state: "visible" });
 }
 
-const threadText = (page) => page.locator(W.thread).innerText();
+/**
+ * The visitor comes back with their identity but without the cached history (another device's
+ * storage rules, a cleared cache): the page is left first, so that the widget's own save on
+ * `pagehide` cannot put the cache back, then the snapshot is changed, then the page reopened.
+ */
+async function forgetCache(page, hub, change) {
+  const url = page.url();
+  await page.goto(`${hub.url}/healthz`);
+  await page.evaluate((change) => {
+    const key = "pupitre:DEMO";
+    const snap = JSON.parse(localStorage.getItem(key));
+    localStorage.setItem(key, JSON.stringify({ ...snap, ...change }));
+  }, change);
+  await page.goto(url);
+}
 
 describe("the widget on the demo page", () => {
   it("chats live with an agent: draft then message, reply with a link, navigation reported, reload keeps the history, a file on request", async () => {
     const hub = await Hub.start();
     const problems = [];
     const context = await visitorContext(chromium);
+    let ok = false;
     try {
       const alice = await hub.agent(ALICE);
       const page = await context.newPage();
@@ -108,12 +123,7 @@ describe("the widget on the demo page", () => {
       // W2: a reload keeps the history; so does a visit whose cache is gone (from the hub).
       await page.reload();
       await page.locator("#pupitre-widget .bubble", { hasText: "It is in stock" }).waitFor();
-      await page.evaluate(() => {
-        const key = "pupitre:DEMO";
-        const snap = JSON.parse(localStorage.getItem(key));
-        localStorage.setItem(key, JSON.stringify({ ...snap, seq: null, conversations: [] }));
-      });
-      await page.reload();
+      await forgetCache(page, hub, { seq: null, conversations: [] });
       await page.locator("#pupitre-widget .bubble", { hasText: "It is in stock" }).waitFor();
       const texts = await page.locator("#pupitre-widget .row.me .bubble").allInnerTexts();
       assert.deepEqual(texts.slice(0, 2), ["Hello!", text]);
@@ -137,7 +147,9 @@ describe("the widget on the demo page", () => {
       await shot(mobile, "05-phone-open");
       await phone.close();
       assert.deepEqual(problems, []);
+      ok = true;
     } finally {
+      if (!ok) await failed(context, hub);
       await context.close();
       await hub.stop();
     }
@@ -148,6 +160,7 @@ describe("the widget on the demo page", () => {
     const hub = await Hub.start({ smtpPort: smtp.port });
     const problems = [];
     const context = await visitorContext(chromium);
+    let ok = false;
     try {
       const page = await context.newPage();
       guard(page, problems);
@@ -156,8 +169,8 @@ describe("the widget on the demo page", () => {
       const started = Date.now();
       await write(page, "Do you ship to Belgium?");
       const autoReply = page.locator('#pupitre-widget .sys[data-sentence="auto_reply"]');
-      await autoReply.waitFor({ timeout: 3000 });
-      assert.ok(Date.now() - started < 3000, "the auto-reply appears at once");
+      await autoReply.waitFor({ timeout: 5000 });
+      assert.ok(Date.now() - started < 5000, "the auto-reply appears at once (no agent needed)");
       assert.match(await autoReply.innerText(), /Leave us a message/);
 
       // R8: the e-mail form.
@@ -235,7 +248,9 @@ describe("the widget on the demo page", () => {
       const { event: second } = await alice.event("conversation_assigned", (e) => e.conversation.reference !== ref);
       assert.notEqual(second.conversation.reference, ref);
       assert.deepEqual(problems, []);
+      ok = true;
     } finally {
+      if (!ok) await failed(context, hub);
       await context.close();
       await hub.stop();
       await smtp.close();
@@ -246,6 +261,7 @@ describe("the widget on the demo page", () => {
     const hub = await Hub.start();
     const problems = [];
     const context = await visitorContext(chromium);
+    let ok = false;
     try {
       const alice = await hub.agent(ALICE);
       const page = await context.newPage();
@@ -291,17 +307,14 @@ describe("the widget on the demo page", () => {
       await badge.waitFor({ state: "hidden" });
       await page.locator(W.launcher).click(); // closed again: nothing unread
       await sleep(500);
-      await page.evaluate(() => {
-        const key = "pupitre:DEMO";
-        const snap = JSON.parse(localStorage.getItem(key));
-        localStorage.setItem(key, JSON.stringify({ ...snap, seq: null, seen: 0, conversations: [] }));
-      });
-      await page.reload();
+      await forgetCache(page, hub, { seq: null, seen: 0, conversations: [] });
       await page.locator(W.launcher).waitFor();
       await sleep(1000);
       assert.equal(await badge.isVisible(), false, "the hub remembers what was seen");
       assert.deepEqual(problems, []);
+      ok = true;
     } finally {
+      if (!ok) await failed(context, hub);
       await context.close();
       await hub.stop();
     }
@@ -311,6 +324,7 @@ describe("the widget on the demo page", () => {
     const hub = await Hub.start();
     const problems = [];
     const context = await visitorContext(chromium);
+    let ok = false;
     try {
       const page = await context.newPage();
       guard(page, problems);
@@ -366,7 +380,9 @@ describe("the widget on the demo page", () => {
       assert.ok(injected.text.includes(evil), "the payload shows as text");
       await sleep(500);
       assert.deepEqual(problems, []);
+      ok = true;
     } finally {
+      if (!ok) await failed(context, hub);
       await context.close();
       await hub.stop();
     }
@@ -376,6 +392,7 @@ describe("the widget on the demo page", () => {
     const hub = await Hub.start();
     const problems = [];
     const context = await visitorContext(chromium, { locale: "fr-FR" });
+    let ok = false;
     try {
       const page = await context.newPage();
       guard(page, problems);
@@ -406,7 +423,9 @@ describe("the widget on the demo page", () => {
       await page.getByRole("link", { name: "Chat with an adviser" }).click();
       await page.locator(W.panel).waitFor({ state: "visible" });
       assert.deepEqual(problems, []);
+      ok = true;
     } finally {
+      if (!ok) await failed(context, hub);
       await context.close();
       await hub.stop();
     }
@@ -416,6 +435,7 @@ describe("the widget on the demo page", () => {
     const hub = await Hub.start();
     const problems = [];
     const context = await visitorContext(chromium);
+    let ok = false;
     try {
       await hub.settings((s) => {
         s.widget.questionnaire = ["Your order number?", "Which lamp is it about?"];
@@ -446,7 +466,9 @@ describe("the widget on the demo page", () => {
       await page.locator("#pupitre-widget .who p", { hasText: "Alice Martin" }).waitFor();
       assert.equal(await form.count(), 0, "gone once an agent joined");
       assert.deepEqual(problems, []);
+      ok = true;
     } finally {
+      if (!ok) await failed(context, hub);
       await context.close();
       await hub.stop();
     }
