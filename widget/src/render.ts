@@ -262,8 +262,8 @@ export function separator(text: string): HTMLElement {
 
 export interface Form {
   el: HTMLElement;
+  /** The hub refused it: show why, and let the visitor try again (what they typed stays). */
   error(message: string): void;
-  done(): void;
 }
 
 /** R8: name (optional) and e-mail, for the answer by e-mail. */
@@ -300,7 +300,6 @@ export function emailForm(t: T, submit: (name: string | null, email: string) => 
       btn.disabled = false;
       err.textContent = message;
     },
-    done() {},
   };
 }
 
@@ -343,7 +342,6 @@ export function surveyForm(t: T, submit: (score: number, comment: string | null)
       btn.disabled = false;
       err.textContent = message;
     },
-    done() {},
   };
 }
 
@@ -377,7 +375,6 @@ export function questionnaireForm(t: T, questions: string[], submit: (answers: s
       btn.disabled = false;
       err.textContent = message;
     },
-    done() {},
   };
 }
 
