@@ -37,4 +37,22 @@ await page.getByRole("button", { name: "Transférer", exact: true }).last().clic
 await page.waitForSelector("text=Transférer quand même");
 await shot("dialog-transfer");
 
+// D12, D16, R10, D15: two panes with a shared offer, the visitor's photo sent on request, the
+// inactivity countdown on a box, today's figures; the emoji palette open.
+await page.goto(`${base}?lang=en&still=1&panes=2`);
+await page.waitForSelector(".box");
+await page.locator('.box[data-reference="DEMO-1044"]').click();
+await page.waitForSelector('section[aria-label^="DEMO-1044"] .thumb img');
+await page.locator('section[aria-label^="DEMO-1042"]').getByRole("button", { name: "Emoji" }).click();
+await page.keyboard.press("ArrowRight");
+await shot("desk-tools");
+
+// D12: the offer dialog with the card's live preview.
+await page.goto(`${base}?lang=fr&still=1&dialog=offer`);
+await page.waitForSelector('[role="dialog"]');
+await page.getByLabel("Titre").fill("Casque X200 — -15 % jusqu'à dimanche");
+await page.getByLabel("Texte (facultatif)").fill("Remise appliquée automatiquement au panier.");
+await page.getByLabel("Lien (http ou https)").fill("https://shop.example.com/produits/casque-x200?promo=15");
+await shot("dialog-offer");
+
 await browser.close();

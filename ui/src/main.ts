@@ -1,8 +1,10 @@
 /**
  * Entry: inside Tauri (`__TAURI_INTERNALS__`), the real backend; in a plain browser (dev
  * server, screenshots), the FakeBackend with demo data. Demo URL parameters: `?lang=fr|en`,
- * `?panes=1|2|4`, `?dialog=snooze|transfer|close|logout|canned`, `?screen=login`,
- * `?offline=1`, `?drawer=snoozed|history|canned`, `?still=1` (no animation).
+ * `?panes=1|2|4`, `?dialog=snooze|transfer|close|logout|canned|offer|link`, `?screen=login`,
+ * `?offline=1`, `?drawer=snoozed|history|canned`, `?still=1` (no animation), `?long=1` (a
+ * fourth conversation, DEMO-9999, with 10,000 messages to scroll, P5), `?history=DEMO-0877`
+ * (re-reads a closed conversation); `?dialog=` also takes `offer|link` (composer tools).
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -29,11 +31,16 @@ async function main() {
   const params = new URLSearchParams(location.search);
   const langParam = params.get("lang");
   if (langParam === "fr" || langParam === "en") setLang(langParam);
-  const [{ FakeBackend }, { demoData, animateDemo }] = await Promise.all([
+  const [{ FakeBackend }, { demoData, animateDemo, longConversation, drawDemoPhoto, DEMO_PHOTO }] = await Promise.all([
     import("./lib/fake-backend"),
     import("./lib/demo"),
   ]);
-  const backend = new FakeBackend(demoData(Date.now()), {
+  const data = demoData(Date.now());
+  const photo = await drawDemoPhoto().catch(() => null);
+  if (photo) data.files = { ...data.files, [DEMO_PHOTO.id]: { info: { ...DEMO_PHOTO, size: photo.length }, bytes: photo } };
+  const long = params.get("long") === "1";
+  if (long) data.conversations.push(longConversation(Date.now()));
+  const backend = new FakeBackend(data, {
     latency: 120,
     loggedIn: params.get("screen") !== "login",
     openInBrowser: true,
@@ -41,6 +48,12 @@ async function main() {
   const ready = ({ desk, overlay }: { desk: Desk; overlay: Overlay }) => {
     const panes = Number(params.get("panes"));
     if (panes === 2 || panes === 4) desk.setLayout(panes as Layout);
+    if (long) desk.open("DEMO-9999");
+    // R10: the anonymous visitor went quiet after Camille's answer; the hub warns before closing.
+    backend.emit({ kind: "timeout_reminder", conversation: "DEMO-1039", closes_at: Date.now() + 3 * 60_000 + 42_000 });
+    const history = params.get("history");
+    if (history) overlay.show({ kind: "history", reference: history });
+
     if (params.get("offline") === "1") {
       backend.setConnection({ state: "offline", retry_at: Date.now() + 5000 });
       const text = "Hello Tom, I'm looking at order 55120 right now.";
@@ -52,7 +65,7 @@ async function main() {
     if (drawer === "snoozed" || drawer === "history" || drawer === "canned") overlay.drawer = drawer;
     const dialog = params.get("dialog");
     const ref = desk.conversations.find((c) => c.waiting_since !== null)?.reference ?? desk.focused;
-    if ((dialog === "snooze" || dialog === "transfer" || dialog === "close") && ref) {
+    if ((dialog === "snooze" || dialog === "transfer" || dialog === "close" || dialog === "offer" || dialog === "link") && ref) {
       desk.open(ref);
       overlay.show({ kind: dialog, reference: ref });
     } else if (dialog === "logout" || dialog === "canned") overlay.show({ kind: dialog });

@@ -18,6 +18,8 @@ import type {
   ConversationView,
   ErrorCode,
   GroupInfo,
+  Message,
+  Offer,
   TransferTarget,
 } from "./protocol";
 
@@ -179,6 +181,24 @@ export type HistoryHit = {
   excerpt: string;
 };
 
+/** D15: the agent's figures for today (since local midnight), live. */
+export type TodayStats = {
+  /** Conversations the agent handled today (taken, whatever their state now). */
+  conversations: number;
+  /** Of those, closed today. */
+  closed: number;
+  /** Average time from assignment to the agent's first reply, ms; `null` when none yet. */
+  first_response_avg_ms: number | null;
+  /** Average time the visitor waited for each of the agent's replies, ms; `null` when none. */
+  response_avg_ms: number | null;
+  /** Average satisfaction score (1–5) of the surveys answered today; `null` when none. */
+  satisfaction_avg: number | null;
+  satisfaction_count: number;
+};
+
+/** The largest file the desk sends (D12); the Rust side and the hub refuse larger ones too. */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
 export interface Backend {
   /** Logs in against `hub` (a URL). Rejects with `unauthorized` or `hub_unreachable`. */
   login(request: LoginRequest): Promise<LoginResult>;
@@ -215,10 +235,38 @@ export interface Backend {
   openExternal(url: string): Promise<void>;
   /** What is on screen, so notifications skip it (D17). */
   setFocusedConversation(conversation: ConversationRef | null): Promise<void>;
+  /**
+   * A page of a conversation's thread from the local cache (P5, D14, D18): the `limit` newest
+   * messages whose id is below `before` (all of them when `null`), returned oldest first
+   * (mirrors `Cache::thread`). Fewer than `limit` means the start of the conversation.
+   */
+  thread(conversation: ConversationRef, before: number | null, limit: number): Promise<Message[]>;
+  /** D12: shares an offer card with the visitor (`link` and `image` http or https). */
+  sendOffer(conversation: ConversationRef, offer: Offer): Promise<void>;
+  /** D16: asks the visitor for a file (the widget shows an upload button). */
+  requestFile(conversation: ConversationRef): Promise<void>;
+  /** D12, D16: sends a file (at most `MAX_FILE_BYTES`) to the visitor; resolves with its
+   * message once the hub has it (the same message also comes on the stream). */
+  sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null>;
+  /** The bytes of a file of a thread (`FileInfo.id`), for a preview or a download. */
+  fileBytes(id: string): Promise<ArrayBuffer>;
+  /** D15: today's figures. */
+  todayStats(): Promise<TodayStats>;
 }
 
 /** The schemes `openExternal` accepts, here and on the Rust side. */
 export const EXTERNAL_SCHEMES = ["http:", "https:", "mailto:"] as const;
+
+/** An http(s) URL, normalised (offer links and images, shared links); `null` otherwise. */
+export function webUrl(raw: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return null;
+  }
+  return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+}
 
 /** The URL, normalised, when it may be opened outside; `null` otherwise. */
 export function externalUrl(raw: string): string | null {

@@ -1,9 +1,10 @@
 /**
  * Demo data for the browser (no Tauri): a logged-in agent, four conversations (one waiting for
  * the agent, one waiting for the visitor, one with a live visitor draft, one snoozed), statuses
- * and canned responses by theme in French and English.
+ * and canned responses by theme in French and English, the visitors' earlier conversations,
+ * today's figures, and on demand (`longConversation`) a 10,000-message history to scroll.
  */
-import type { ConversationView, Message } from "./protocol";
+import type { ConversationView, FileInfo, Message } from "./protocol";
 import { FakeBackend, type FakeData } from "./fake-backend";
 
 const S = 1000;
@@ -38,6 +39,10 @@ export function demoData(now: number): FakeData {
       page_title: "Casque X200 — Boutique",
       language: "fr-FR",
       user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+      fields: [
+        { label: "Sujet", value: "Question produit" },
+        { label: "Panier", value: "129,90 €" },
+      ],
     },
     visitor_online: true,
     created_at: now - 12 * MIN - 10 * S,
@@ -53,6 +58,15 @@ export function demoData(now: number): FakeData {
     msg(r, lea.created_at + 2 * S, visitor, text("Bonjour, le casque X200 est-il compatible avec mon téléphone ?")),
     msg(r, lea.created_at + 3 * S, system, { kind: "event", event: { kind: "assigned", agent: "Camille" } }),
     msg(r, lea.created_at + 40 * S, camille, text("Bonjour Léa ! Oui, il se connecte en Bluetooth 5.3 à tous les smartphones récents. La fiche technique : https://shop.example.com/x200/specs")),
+    msg(r, lea.created_at + 70 * S, camille, {
+      kind: "offer",
+      offer: {
+        title: "Casque X200 — livraison express offerte",
+        text: "Jusqu'à dimanche, l'express est offert pour toute commande du X200.",
+        link: "https://shop.example.com/produits/casque-x200?promo=EXPRESS",
+        image: null,
+      },
+    }),
     msg(r, now - 6 * MIN, visitor, text("Super, et la livraison prend combien de temps ?")),
     msg(r, now - 45 * S, camille, text("Comptez 2 jours ouvrés en livraison standard, 24 h en express (commande avant 14 h).")),
   ];
@@ -70,6 +84,10 @@ export function demoData(now: number): FakeData {
       page_title: "Warranty & returns",
       language: "en-GB",
       user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+      fields: [
+        { label: "Topic", value: "Warranty / return" },
+        { label: "Order number", value: "55120" },
+      ],
     },
     visitor_online: true,
     created_at: now - 4 * MIN - 20 * S,
@@ -82,6 +100,8 @@ export function demoData(now: number): FakeData {
   tom.messages = [
     msg(tom.reference, tom.created_at, visitor, text("Hi, I have a question about the warranty on my X200 headset — the left ear cup crackles.")),
     msg(tom.reference, tom.created_at + 2 * S, system, { kind: "event", event: { kind: "assigned", agent: "Hugo" } }),
+    msg(tom.reference, tom.created_at + 30 * S, system, { kind: "event", event: { kind: "file_requested", agent: "Hugo" } }),
+    msg(tom.reference, tom.created_at + 70 * S, visitor, { kind: "file", file: DEMO_PHOTO }),
     msg(tom.reference, now - 80 * S, system, { kind: "comment", text: "He already called twice about this; a warranty extension was promised on the phone." }),
     msg(tom.reference, now - 80 * S, system, { kind: "event", event: { kind: "transferred", from: "Hugo", to: "Camille" } }),
     msg(tom.reference, now - 72 * S, visitor, text("Is anyone there? I bought it in March, order 55120.")),
@@ -100,6 +120,7 @@ export function demoData(now: number): FakeData {
       page_title: "Mes commandes",
       language: "fr-FR",
       user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+      fields: [],
     },
     visitor_online: false,
     created_at: now - 15 * H - 41 * MIN,
@@ -119,6 +140,17 @@ export function demoData(now: number): FakeData {
     msg(a, now - 10 * MIN, system, { kind: "event", event: { kind: "assigned", agent: "Camille" } }),
     msg(a, now - 2 * MIN - 20 * S, camille, text("Bonjour, je regarde votre commande tout de suite. Le colis est chez le transporteur : https://track.example.com/55812")),
   ];
+
+  const closedThread = (reference: string, at: number, agent: string, lines: [Message["author"]["kind"], string][], score: number, comment: string | null): Message[] => {
+    const who = { kind: "agent" as const, id: agent === "Camille" ? 1042 : 1017, name: agent };
+    // Ids in the order of time, as the hub gives them.
+    const out = [msg(reference, at, visitor, text(lines[0][1])), msg(reference, at + 2 * S, system, { kind: "event", event: { kind: "assigned", agent } })];
+    lines.slice(1).forEach(([kind, line], i) => out.push(msg(reference, at + (i + 1) * 50 * S, kind === "agent" ? who : visitor, text(line))));
+    const end = at + lines.length * 50 * S;
+    out.push(msg(reference, end, system, { kind: "event", event: { kind: "closed", by: agent, conversation_type: null } }));
+    out.push(msg(reference, end + 40 * S, system, { kind: "event", event: { kind: "survey_answered", score, comment } }));
+    return out;
+  };
 
   return {
     profile: {
@@ -176,6 +208,133 @@ export function demoData(now: number): FakeData {
       { visitor: "v-lea", reference: "DEMO-0712", visitor_name: "Léa Martin", closed_at: now - 80 * 24 * H, agent_name: "Camille Laurent", conversation_type: "Product question", excerpt: "Question sur le tarif étudiant." },
       { visitor: "v-tom", reference: "DEMO-0950", visitor_name: "Tom Becker", closed_at: now - 6 * 24 * H, agent_name: "Hugo Bernard", conversation_type: "Return / warranty", excerpt: "Crackling left ear cup; asked for a photo." },
     ],
+    threads: {
+      "DEMO-0877": closedThread("DEMO-0877", now - 40 * 24 * H - 20 * MIN, "Hugo", [
+        ["visitor", "Bonjour, je voudrais retourner mon casque X100, il ne tient pas la charge."],
+        ["agent", "Bonjour Léa, désolé pour ce souci. Je vous envoie une étiquette de retour prépayée."],
+        ["visitor", "Merci ! Je la reçois par e-mail ?"],
+        ["agent", "Oui, dans quelques minutes. Retour du casque X100, étiquette envoyée."],
+      ], 5, "Très rapide, merci Hugo !"),
+      "DEMO-0712": closedThread("DEMO-0712", now - 80 * 24 * H - 15 * MIN, "Camille", [
+        ["visitor", "Avez-vous un tarif étudiant ?"],
+        ["agent", "Bonjour ! Oui : -10 % sur présentation de votre carte, directement au panier."],
+      ], 4, null),
+      "DEMO-0950": closedThread("DEMO-0950", now - 6 * 24 * H - 30 * MIN, "Hugo", [
+        ["visitor", "My X200's left ear cup crackles when I move my head."],
+        ["agent", "Sorry to hear that! Could you send me a photo of the ear cup?"],
+        ["visitor", "I'll take one tonight."],
+      ], 3, "Still waiting for the return form."),
+    },
+    today: {
+      conversations: 14,
+      closed: 11,
+      first_response_avg_ms: 18_000,
+      response_avg_ms: 42_000,
+      satisfaction_avg: 4.7,
+      satisfaction_count: 9,
+    },
+    files: { [DEMO_PHOTO.id]: { info: DEMO_PHOTO, bytes: new Uint8Array(0) } },
+  };
+}
+
+/** Tom's photo of his ear cup (D16 file on request). The browser demo draws its bytes
+ * (`drawDemoPhoto`); elsewhere the file is empty. */
+export const DEMO_PHOTO: FileInfo = { id: "demo-photo", name: "ear-cup-left.jpg", size: 48_213, mime: "image/jpeg" };
+
+/** Draws Tom's photo on a canvas (browser only): an ear cup on a desk. */
+export async function drawDemoPhoto(): Promise<Uint8Array | null> {
+  if (typeof OffscreenCanvas === "undefined") return null;
+  const canvas = new OffscreenCanvas(320, 200);
+  const g = canvas.getContext("2d");
+  if (!g) return null;
+  const desk = g.createLinearGradient(0, 0, 320, 200);
+  desk.addColorStop(0, "#d9c3a5");
+  desk.addColorStop(1, "#b8976e");
+  g.fillStyle = desk;
+  g.fillRect(0, 0, 320, 200);
+  g.strokeStyle = "#2b2f36";
+  g.lineWidth = 16;
+  g.beginPath();
+  g.arc(160, 230, 150, Math.PI * 1.15, Math.PI * 1.85);
+  g.stroke();
+  const cup = g.createRadialGradient(150, 110, 10, 160, 120, 70);
+  cup.addColorStop(0, "#4a505b");
+  cup.addColorStop(1, "#17191d");
+  g.fillStyle = cup;
+  g.beginPath();
+  g.ellipse(160, 120, 62, 70, 0, 0, Math.PI * 2);
+  g.fill();
+  g.fillStyle = "#6b707a";
+  g.beginPath();
+  g.ellipse(160, 120, 36, 42, 0, 0, Math.PI * 2);
+  g.fill();
+  g.strokeStyle = "#e03131";
+  g.lineWidth = 3;
+  g.beginPath();
+  g.arc(198, 86, 18, 0, Math.PI * 2);
+  g.stroke();
+  const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 });
+  return new Uint8Array(await blob.arrayBuffer());
+}
+
+/**
+ * A conversation with `count` messages (P5: scrolling a 10,000-message history), for the demo's
+ * `?long=1` and the tests. Deterministic: the same texts and times for the same `now`.
+ */
+export function longConversation(now: number, count = 10_000): ConversationView {
+  const reference = "DEMO-9999";
+  const lines = [
+    "Bonjour !",
+    "Merci, je regarde tout de suite.",
+    "Le colis est parti ce matin ; vous recevrez le numéro de suivi par e-mail dans l'heure.",
+    "D'accord.",
+    "Est-ce que la garantie couvre aussi la batterie, ou seulement les pièces mécaniques ? Je pose la question parce que la mienne tient de moins en moins longtemps depuis la dernière mise à jour.",
+    "Oui, la batterie est couverte 2 ans.\nSi elle tombe sous 80 % de sa capacité, nous l'échangeons.",
+    "Parfait 👍",
+    "Je vous envoie le formulaire : https://shop.example.com/support/retour",
+    "Une dernière question : livrez-vous en Belgique ?",
+    "Oui, en 3 à 4 jours ouvrés.",
+  ];
+  const start = now - 40 * 24 * H;
+  const step = Math.floor((39 * 24 * H) / count);
+  const camille = { kind: "agent" as const, id: 1042, name: "Camille" };
+  const messages: Message[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = start + i * step;
+    const id = 1_000_000 + i;
+    let author: Message["author"] = i % 2 === 0 ? { kind: "visitor" } : camille;
+    let body: Message["body"] = { kind: "text", text: `${lines[(i * 7) % lines.length]} (#${i + 1})` };
+    if (i % 97 === 50) {
+      author = { kind: "system" };
+      body = { kind: "event", event: { kind: "navigated", url: `https://shop.example.com/produits/${i}`, title: `Produit ${i}` } };
+    } else if (i % 211 === 100) {
+      author = { kind: "system" };
+      body = { kind: "comment", text: `Note ${i}: client fidèle, penser au code promo.` };
+    }
+    messages.push({ id, conversation: reference, client_id: null, author, body, at });
+  }
+  return {
+    reference,
+    state: "assigned",
+    group: 1,
+    channel: "chat",
+    visitor: {
+      id: "v-long",
+      name: "Inès Moreau",
+      email: "ines@example.org",
+      page_url: "https://shop.example.com/compte",
+      page_title: "Mon compte",
+      language: "fr-FR",
+      user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+      fields: [{ label: "Messages", value: String(count) }],
+    },
+    visitor_online: true,
+    created_at: start,
+    assigned_agent: 1042,
+    waiting_since: null,
+    last_agent_message_at: messages.at(-1)?.at ?? null,
+    snoozed_until: null,
+    messages,
   };
 }
 

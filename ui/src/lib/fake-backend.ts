@@ -13,12 +13,16 @@ import type {
   ChosenStatus,
   ConversationRef,
   ConversationView,
+  FileInfo,
   GroupInfo,
   Message,
+  Offer,
   TransferTarget,
 } from "./protocol";
 import {
   externalUrl,
+  webUrl,
+  MAX_FILE_BYTES,
   type AgentInfo,
   type Backend,
   type CannedResponse,
@@ -33,6 +37,7 @@ import {
   type LoginResult,
   type OutboxItem,
   type SnoozedItem,
+  type TodayStats,
   type Unsubscribe,
 } from "./backend";
 import { lastVisitorText } from "./state/desk.svelte";
@@ -46,7 +51,19 @@ export type FakeData = {
   canned: CannedResponse[];
   /** Closed conversations, with the visitor id they belong to. */
   history: (HistoryHit & { visitor: string })[];
+  /** Whole threads of conversations not on the desk (the closed ones of `history`), for `thread`. */
+  threads?: Record<ConversationRef, Message[]>;
+  /** D15: what `todayStats` answers (a close adds one to `closed`). */
+  today?: TodayStats;
+  /** Files of the threads, by `FileInfo.id`. */
+  files?: Record<string, { info: FileInfo; bytes: Uint8Array }>;
 };
+
+/**
+ * How many of a conversation's latest messages `snapshot` carries, as the Rust side does (the
+ * rest is paged from the cache with `thread`, P5).
+ */
+export const SNAPSHOT_TAIL = 50;
 
 export type FakeOptions = {
   /** Delay of every answer, in ms (0 in tests). */
@@ -133,7 +150,7 @@ export class FakeBackend implements Backend {
     return structuredClone({
       profile: this.data.profile,
       connection: this.connection,
-      conversations: this.data.conversations,
+      conversations: this.data.conversations.map((c) => ({ ...c, messages: c.messages.slice(-SNAPSHOT_TAIL) })),
       snoozed: this.data.snoozed,
       outbox: this.outbox.filter((o) => o.state !== "sent"),
     });
@@ -244,6 +261,7 @@ export class FakeBackend implements Backend {
       { kind: "event", event: { kind: "closed", by: this.data.profile.name, conversation_type: conversationType } },
       null,
     );
+    if (this.data.today) this.data.today.closed += 1;
     this.#remove(conversation, { kind: "closed" });
   }
 
@@ -299,6 +317,66 @@ export class FakeBackend implements Backend {
     await this.#enter("setFocusedConversation", [conversation]);
   }
 
+  /** Mirrors `Cache::thread`: the `limit` newest messages with an id below `before`, oldest first. */
+  async thread(conversation: ConversationRef, before: number | null, limit: number): Promise<Message[]> {
+    await this.#enter("thread", [conversation, before, limit]);
+    const all =
+      this.data.conversations.find((c) => c.reference === conversation)?.messages ?? this.data.threads?.[conversation] ?? [];
+    const older = all.filter((m) => before === null || m.id < before).sort((a, b) => a.id - b.id);
+    return structuredClone(older.slice(Math.max(0, older.length - limit)));
+  }
+
+  async sendOffer(conversation: ConversationRef, offer: Offer): Promise<void> {
+    await this.#enter("sendOffer", [conversation, offer]);
+    this.#online();
+    this.#view(conversation);
+    const link = webUrl(offer.link);
+    const image = offer.image === null ? null : webUrl(offer.image);
+    if (offer.title.trim() === "" || link === null || (offer.image !== null && image === null))
+      throw { code: "invalid_input", message: "an offer needs a title and an http(s) link" };
+    this.#deliver(conversation, this.#me(), { kind: "offer", offer: { ...offer, link, image } }, crypto.randomUUID());
+  }
+
+  async requestFile(conversation: ConversationRef): Promise<void> {
+    await this.#enter("requestFile", [conversation]);
+    this.#online();
+    this.#view(conversation);
+    this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "file_requested", agent: this.data.profile.name } }, null);
+  }
+
+  async sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null> {
+    await this.#enter("sendFile", [conversation, name, mime, data]);
+    this.#online();
+    this.#view(conversation);
+    if (name.trim() === "" || data.length === 0 || data.length > MAX_FILE_BYTES)
+      throw { code: "invalid_input", message: `a file of 1 byte to ${MAX_FILE_BYTES} bytes, with a name` };
+    const info: FileInfo = { id: crypto.randomUUID(), name, size: data.length, mime: mime || "application/octet-stream" };
+    this.data.files ??= {};
+    this.data.files[info.id] = { info, bytes: data.slice() };
+    return structuredClone(this.#deliver(conversation, this.#me(), { kind: "file", file: info }, crypto.randomUUID()));
+  }
+
+  async fileBytes(id: string): Promise<ArrayBuffer> {
+    await this.#enter("fileBytes", [id]);
+    const file = this.data.files?.[id];
+    if (!file) throw { code: "not_found", message: "no such file" };
+    return file.bytes.slice().buffer;
+  }
+
+  async todayStats(): Promise<TodayStats> {
+    await this.#enter("todayStats", []);
+    return structuredClone(
+      this.data.today ?? {
+        conversations: 0,
+        closed: 0,
+        first_response_avg_ms: null,
+        response_avg_ms: null,
+        satisfaction_avg: null,
+        satisfaction_count: 0,
+      },
+    );
+  }
+
   // ---- internals -------------------------------------------------------------------------
 
   async #enter(name: keyof Backend, args: unknown[]): Promise<void> {
@@ -320,6 +398,10 @@ export class FakeBackend implements Backend {
     if (this.connection.state !== "online") throw { code: "offline", message: "the hub is not reachable" };
   }
 
+  #me(): Author {
+    return { kind: "agent", id: this.data.profile.id, name: this.data.profile.name };
+  }
+
   #slotsFull(): boolean {
     return this.data.conversations.length >= this.data.profile.slot_limit;
   }
@@ -330,7 +412,7 @@ export class FakeBackend implements Backend {
     return view;
   }
 
-  #deliver(conversation: ConversationRef, author: Author, body: Body, clientId: string | null): void {
+  #deliver(conversation: ConversationRef, author: Author, body: Body, clientId: string | null): Message {
     const message: Message = {
       id: this.#nextMessageId++,
       conversation,
@@ -342,13 +424,15 @@ export class FakeBackend implements Backend {
     const view = this.data.conversations.find((c) => c.reference === conversation);
     if (view) {
       view.messages.push(message);
-      if (body.kind === "text" && author.kind === "visitor") view.waiting_since ??= message.at;
-      if (body.kind === "text" && author.kind === "agent") {
+      const said = body.kind === "text" || body.kind === "file" || body.kind === "offer";
+      if (said && author.kind === "visitor") view.waiting_since ??= message.at;
+      if (said && author.kind === "agent") {
         view.waiting_since = null;
         view.last_agent_message_at = message.at;
       }
     }
     this.emit({ kind: "message", message: structuredClone(message) });
+    return message;
   }
 
   #remove(conversation: ConversationRef, cause: Extract<DeskEvent, { kind: "conversation_removed" }>["cause"]): void {

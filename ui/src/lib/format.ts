@@ -97,3 +97,18 @@ export function shortUrl(raw: string): string {
     return raw;
   }
 }
+
+/** A figure's duration, short: `18 s`, `2 min 05 s`, `1 h 02 min`; `—` for none (D15). */
+export function figureDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return "—";
+  const total = Math.max(0, Math.round(ms / SECOND));
+  if (total < 60) return `${total} s`;
+  if (total < 3600) return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, "0")} s`;
+  return `${Math.floor(total / 3600)} h ${String(Math.floor((total % 3600) / 60)).padStart(2, "0")} min`;
+}
+
+/** A satisfaction score out of 5 in the agent's locale: `4.7/5` (`4,7/5`); `—` for none. */
+export function score(value: number | null): string {
+  if (value === null || !Number.isFinite(value)) return "—";
+  return `${new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value)}/5`;
+}

@@ -6,8 +6,8 @@
  * `undefined`s. Events can be pushed before `subscribe` resolves, between `subscribe` and
  * `snapshot`, or later.
  */
-import type { AgentProfile } from "./protocol";
-import type { Backend, CannedResponse, DeskEvent, DeskState, LoginResult, Unsubscribe } from "./backend";
+import type { AgentProfile, Message } from "./protocol";
+import type { Backend, CannedResponse, DeskEvent, DeskState, LoginResult, TodayStats, Unsubscribe } from "./backend";
 
 /** `restore_session`'s answer for Alice on the demo hub. */
 export const REAL_PROFILE_JSON = `{"id":1,"name":"Alice Martin","email":"alice@demo.pupitre.test","project":"DEMO","role":"agent","groups":[{"id":1,"name":"Support"},{"id":2,"name":"Sales"}],"slot_limit":3,"slot_max":5,"statuses":[{"channel":"chat","chosen":{"kind":"available"},"availability":"available"}],"optional_statuses":["Lunch","Meeting"],"conversation_types":["Order","Delivery","Other"]}`;
@@ -17,6 +17,9 @@ export const REAL_SNAPSHOT_JSON = `{"profile":${REAL_PROFILE_JSON},"connection":
 
 /** The hub's `conversation_assigned` as the desk forwards it (captured from the real hub). */
 export const REAL_ASSIGNED_JSON = `{"kind":"conversation_assigned","conversation":{"reference":"DEMO-1","state":"assigned","group":1,"channel":"chat","visitor":{"id":"01a20229-551f-7179-b3b6-ee891bc20e8b","name":null,"email":null,"page_url":null,"page_title":null,"language":null,"user_agent":null},"visitor_online":true,"created_at":1795332592928,"assigned_agent":1,"waiting_since":1795332592928,"last_agent_message_at":null,"snoozed_until":null,"messages":[{"id":1,"conversation":"DEMO-1","client_id":"01a20229-5520-7068-ae34-ac6e5fc05eeb","author":{"kind":"visitor"},"body":{"kind":"text","text":"Bonjour, ma commande 4521"},"at":1795332592928},{"id":2,"conversation":"DEMO-1","client_id":null,"author":{"kind":"system"},"body":{"kind":"event","event":{"kind":"assigned","agent":"Alice Martin"}},"at":1795332592928}]},"cause":{"kind":"new"}}`;
+
+/** `today_stats` on a fresh day: no figure yet (`null`s, as serde writes `Option::None`). */
+export const REAL_TODAY_JSON = `{"conversations":0,"closed":0,"first_response_avg_ms":null,"response_avg_ms":null,"satisfaction_avg":null,"satisfaction_count":0}`;
 
 /** When the real hub's events get to the page, relative to the UI's calls. */
 export type Timing = "before-snapshot" | "after-snapshot";
@@ -85,4 +88,19 @@ export class RealShapesBackend implements Backend {
   }
   async openExternal(): Promise<void> {}
   async setFocusedConversation(): Promise<void> {}
+  /** The cache holds nothing older than what the snapshot and the events brought. */
+  async thread(): Promise<Message[]> {
+    return [];
+  }
+  async sendOffer(): Promise<void> {}
+  async requestFile(): Promise<void> {}
+  async sendFile(): Promise<Message | null> {
+    return null;
+  }
+  async fileBytes(): Promise<ArrayBuffer> {
+    throw { code: "not_found", message: "not in this double" };
+  }
+  async todayStats(): Promise<TodayStats> {
+    return JSON.parse(REAL_TODAY_JSON);
+  }
 }

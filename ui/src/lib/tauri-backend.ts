@@ -10,6 +10,8 @@ import type {
   ChosenStatus,
   ConversationRef,
   GroupInfo,
+  Message,
+  Offer,
   TransferTarget,
 } from "./protocol";
 import {
@@ -25,8 +27,10 @@ import {
   type HistoryQuery,
   type LoginRequest,
   type LoginResult,
+  type TodayStats,
   type Unsubscribe,
 } from "./backend";
+import { toBase64 } from "./bytes";
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
@@ -113,5 +117,25 @@ export class TauriBackend implements Backend {
   }
   setFocusedConversation(conversation: ConversationRef | null): Promise<void> {
     return call("set_focused_conversation", { conversation });
+  }
+  thread(conversation: ConversationRef, before: number | null, limit: number): Promise<Message[]> {
+    return call("thread", { conversation, before, limit });
+  }
+  sendOffer(conversation: ConversationRef, offer: Offer): Promise<void> {
+    return call("send_offer", { conversation, offer });
+  }
+  requestFile(conversation: ConversationRef): Promise<void> {
+    return call("request_file", { conversation });
+  }
+  sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null> {
+    // JSON IPC: the bytes travel as standard base64, without a `data:` prefix.
+    return call("send_file", { conversation, name, mime, data: toBase64(data) });
+  }
+  fileBytes(id: string): Promise<ArrayBuffer> {
+    // The command answers a raw `tauri::ipc::Response`, which `invoke` hands over as an ArrayBuffer.
+    return call("file", { id });
+  }
+  todayStats(): Promise<TodayStats> {
+    return call("today_stats");
   }
 }

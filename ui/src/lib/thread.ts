@@ -1,7 +1,7 @@
 /** What a thread shows under each filter chip (D13), and the text of thread events. */
 import type { Message, ThreadEvent } from "./protocol";
 import { dateTime } from "./format";
-import { t } from "./i18n/i18n";
+import { locale, t } from "./i18n/i18n";
 
 export type ThreadFilter = "all" | "visitor" | "agent" | "actions" | "navigation";
 export const FILTERS: ThreadFilter[] = ["all", "visitor", "agent", "actions", "navigation"];
@@ -12,11 +12,16 @@ export function inFilter(message: Message, filter: ThreadFilter): boolean {
     case "all":
       return true;
     case "visitor":
-      return author.kind === "visitor" && body.kind === "text";
+      return author.kind === "visitor" && (body.kind === "text" || body.kind === "file");
     case "agent":
-      return (author.kind === "agent" && body.kind === "text") || body.kind === "comment";
+      return (author.kind === "agent" && body.kind !== "event" && body.kind !== "sentence") || body.kind === "comment";
     case "actions":
-      return (body.kind === "event" && body.event.kind !== "navigated") || body.kind === "sentence";
+      return (
+        (body.kind === "event" && body.event.kind !== "navigated") ||
+        body.kind === "sentence" ||
+        body.kind === "offer" ||
+        body.kind === "file"
+      );
     case "navigation":
       return body.kind === "event" && body.event.kind === "navigated";
   }
@@ -46,5 +51,13 @@ export function eventText(event: ThreadEvent): string {
       return event.title ?? event.url;
     case "email_left":
       return t("event.email_left");
+    case "file_requested":
+      return t("event.file_requested", { agent: event.agent });
+    case "survey_answered": {
+      const score = new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(event.score);
+      return event.comment === null || event.comment.trim() === ""
+        ? t("event.survey", { score })
+        : t("event.survey_comment", { score, comment: event.comment });
+    }
   }
 }

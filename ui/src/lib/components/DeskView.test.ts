@@ -105,4 +105,26 @@ describe("the desk, whole", () => {
     await waitFor(() => expect(within(pane).queryByText("Waiting to be sent")).toBeNull());
     expect(within(pane).getByText("See you")).toBeInTheDocument();
   });
+
+  it("shares an offer from the composer: the card comes back in the thread (D12)", async () => {
+    const { user, backend } = await open();
+    const pane = screen.getByRole("region", { name: /DEMO-1042/ });
+    await user.click(within(pane).getByRole("button", { name: "Share an offer" }));
+    const dialog = await screen.findByRole("dialog", { name: /Share an offer/ });
+    await user.type(within(dialog).getByLabelText("Title"), "Free express delivery");
+    await user.type(within(dialog).getByLabelText("Link (http or https)"), "https://shop.example.com/express");
+    await user.click(within(dialog).getByRole("button", { name: "Share the offer" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+    expect(await within(pane).findByText("Free express delivery")).toBeInTheDocument();
+    expect(backend.calls.find((c) => c.name === "sendOffer")!.args[0]).toBe("DEMO-1042");
+  });
+
+  it("re-reads an earlier conversation of the visitor from the card (D14)", async () => {
+    const { user } = await open();
+    await user.click(await screen.findByRole("button", { name: /DEMO-0877/ }));
+    const dialog = await screen.findByRole("dialog", { name: /DEMO-0877/ });
+    expect(await within(dialog).findByText(/Retour du casque X100, étiquette envoyée/)).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
+  });
 });

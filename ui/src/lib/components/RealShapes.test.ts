@@ -64,13 +64,14 @@ describe("the desk on the real app's JSON", () => {
     expect(panes()).toHaveLength(1);
     expect(box).toHaveClass("on-screen", "focused");
     const pane = screen.getByRole("region", { name: /DEMO-1/ });
-    expect(within(pane).getByText(VISITOR_TEXT)).toBeInTheDocument();
+    // The thread is virtualized: its rows appear once the viewport is measured.
+    expect(await within(pane).findByText(VISITOR_TEXT)).toBeInTheDocument();
     expect(within(pane).getByText("Assigned to Alice Martin")).toBeInTheDocument();
     expect(screen.queryByText(/Your desk is empty/)).toBeNull();
 
     await user.click(box);
     expect(document.activeElement).toHaveAttribute("data-composer", "DEMO-1");
-    expect(within(screen.getByRole("region", { name: /DEMO-1/ })).getByText(VISITOR_TEXT)).toBeInTheDocument();
+    expect(await within(screen.getByRole("region", { name: /DEMO-1/ })).findByText(VISITOR_TEXT)).toBeInTheDocument();
   });
 
   it("a second one waits in its box while the only pane is taken; clicking the box shows it", async () => {
@@ -85,7 +86,7 @@ describe("the desk on the real app's JSON", () => {
 
     await user.click(boxes()[1]);
     const pane = screen.getByRole("region", { name: /DEMO-2/ });
-    expect(within(pane).getByText("Où est mon colis ?")).toBeInTheDocument();
+    expect(await within(pane).findByText("Où est mon colis ?")).toBeInTheDocument();
     expect(boxes()[1]).toHaveClass("on-screen", "focused");
   });
 
@@ -124,7 +125,7 @@ describe("the desk on the real app's JSON", () => {
     await start(backend);
     await waitFor(() => expect(boxes()).toHaveLength(1));
     expect(boxes()[0]).toHaveClass("waiting");
-    expect(within(screen.getByRole("region", { name: /DEMO-1/ })).getByText("Je regarde")).toBeInTheDocument();
+    expect(await within(screen.getByRole("region", { name: /DEMO-1/ })).findByText("Je regarde")).toBeInTheDocument();
   });
 
   it("the hub's fresh desk (snapshot event) replaces everything", async () => {
@@ -176,7 +177,7 @@ describe("the desk on the real app's JSON", () => {
     backend.emitJson(assigned("DEMO-1", "ma commande n est pas arrivée <b>urgent</b> <img src=x onerror=alert(1)>"));
     await waitFor(() => expect(panes()).toHaveLength(1));
     const pane = panes()[0];
-    expect(pane.textContent).toContain("<b>urgent</b>");
+    await waitFor(() => expect(pane.textContent).toContain("<b>urgent</b>"));
     expect(pane.querySelector("b, img")).toBeNull();
     expect(boxes()[0].textContent).toContain("<b>urgent</b>");
   });
@@ -190,7 +191,7 @@ describe("the desk on the real app's JSON", () => {
     backend.emitJson(REAL_ASSIGNED_JSON);
     await waitFor(() => expect(boxes()).toHaveLength(1));
     expect(boxes()[0]).toHaveClass("waiting");
-    expect(screen.getByText("DEMO-1 could not be drawn.")).toBeInTheDocument();
+    expect(await screen.findByText("DEMO-1 could not be drawn.")).toBeInTheDocument();
   });
 });
 

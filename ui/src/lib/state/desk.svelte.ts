@@ -31,6 +31,13 @@ export function boxTone(view: ConversationView): BoxTone {
   return view.waiting_since === null ? "idle" : "waiting";
 }
 
+/** A message someone wrote (text, file or offer), as opposed to events, notes and sentences:
+ * from the visitor it waits for a reply, from the agent it is one. */
+export function said(message: Message): boolean {
+  const kind = message.body.kind;
+  return (kind === "text" || kind === "file" || kind === "offer") && message.author.kind !== "system";
+}
+
 /** The text of the visitor's last message, for the box and the snoozed list. */
 export function lastVisitorText(view: ConversationView): string | null {
   for (let i = view.messages.length - 1; i >= 0; i--) {
@@ -48,8 +55,11 @@ export class Desk {
   outbox = $state<OutboxItem[]>([]);
   /** D11: the visitor's live draft per conversation. */
   visitorDrafts = $state<Record<ConversationRef, string>>({});
-  /** R10: when the inactivity timeout will close a conversation. */
+  /** R10: when the visitor-inactivity timeout will close a conversation; until the agent or
+   * the visitor writes again (either restarts the hub's clock), or it leaves the desk. */
   timeoutReminders = $state<Record<ConversationRef, number>>({});
+  /** Conversations closed since the desk opened (D15: today's figures refresh on each). */
+  closedCount = $state(0);
   layout = $state<Layout>(1);
   panes = $state<ConversationRef[]>([]);
   focused = $state<ConversationRef | null>(null);
@@ -119,6 +129,7 @@ export class Desk {
             (a, b) => a.until - b.until,
           );
         }
+        if (event.cause.kind === "closed" && view) this.closedCount++;
         this.conversations = this.conversations.filter((c) => c.reference !== ref);
         delete this.visitorDrafts[ref];
         delete this.timeoutReminders[ref];
@@ -261,7 +272,10 @@ export class Desk {
     if (message.client_id !== null) {
       this.outbox = this.outbox.filter((o) => o.local_id !== message.client_id);
     }
-    if (message.body.kind !== "text") return;
+    if (!said(message)) return;
+    // R10: someone wrote, so the hub's inactivity clock starts again (or stops while the visitor
+    // waits for a reply): the reminder no longer holds.
+    delete this.timeoutReminders[view.reference];
     if (message.author.kind === "visitor") {
       view.waiting_since ??= message.at;
       delete this.visitorDrafts[view.reference];

@@ -3,6 +3,10 @@ import type { ConversationRef } from "../protocol";
 
 export type DialogState =
   | { kind: "snooze" | "transfer" | "close"; reference: ConversationRef }
+  /** D12 composer tools that need a form. */
+  | { kind: "offer" | "link"; reference: ConversationRef }
+  /** D14, D15: a closed conversation, re-read (paged from the cache). */
+  | { kind: "history"; reference: ConversationRef; visitorName?: string | null; subtitle?: string }
   | { kind: "logout" }
   | { kind: "canned" }
   | null;

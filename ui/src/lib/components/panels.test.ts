@@ -1,0 +1,204 @@
+/** The visitor card's fields (D6), earlier conversations (D14), today's figures (D15), the R10 warning. */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import VisitorPanel from "./VisitorPanel.svelte";
+import TodayStats from "./TodayStats.svelte";
+import ConversationBox from "./ConversationBox.svelte";
+import ConversationPane from "./ConversationPane.svelte";
+import HistoryDialog from "../dialogs/HistoryDialog.svelte";
+import { clock } from "../state/clock.svelte";
+import { REFRESH_MS } from "../state/today.svelte";
+import { figureDuration, score } from "../format";
+import { setLang } from "../i18n/i18n";
+import { deskFixture } from "../test-context";
+import { T0, message, view } from "../test-fixtures";
+
+describe("visitor card and earlier conversations (D6, D14)", () => {
+  beforeEach(() => setLang("en"));
+
+  it("shows the waiting questionnaire's answers as text", async () => {
+    const f = await deskFixture();
+    const tom = f.desk.conversation("DEMO-1044")!;
+    tom.visitor.fields = [...tom.visitor.fields, { label: "<b>Note</b>", value: "<img src=x onerror=alert(1)>" }];
+    f.desk.open("DEMO-1044");
+    const { container } = render(VisitorPanel, { context: f.context });
+    expect(screen.getByText("Order number")).toBeInTheDocument();
+    expect(screen.getByText("55120")).toBeInTheDocument();
+    expect(screen.getByText("<img src=x onerror=alert(1)>")).toBeInTheDocument();
+    expect(container.querySelector("img, b")).toBeNull();
+  });
+
+  it("lists the visitor's earlier conversations with the agent on the avatar, folds, and opens one read-only", async () => {
+    const f = await deskFixture();
+    const user = userEvent.setup();
+    render(VisitorPanel, { context: f.context });
+    await waitFor(() => expect(f.backend.calls.find((c) => c.name === "searchHistory")?.args).toEqual([{ visitor: "v-lea" }]));
+    const avatar = await screen.findByLabelText("Hugo Bernard");
+    expect(avatar).toHaveAttribute("title", "Hugo Bernard");
+    expect(avatar).toHaveTextContent("HB");
+    expect(screen.getByLabelText("Camille Laurent")).toHaveTextContent("CL");
+
+    const fold = screen.getByRole("button", { name: /Earlier conversations/ });
+    expect(fold).toHaveAttribute("aria-expanded", "true");
+    await user.click(fold);
+    expect(screen.queryByText("DEMO-0877")).toBeNull();
+    await user.click(fold);
+
+    await user.click(screen.getByRole("button", { name: /DEMO-0877/ }));
+    expect(f.overlay.dialog).toMatchObject({ kind: "history", reference: "DEMO-0877", visitorName: "Léa Martin" });
+  });
+
+  it("leaves out the conversation on screen (the hub lists it too) and shows each agent who handled one", async () => {
+    const f = await deskFixture();
+    f.backend.data.history.push(
+      { visitor: "v-lea", reference: "DEMO-1042", visitor_name: "Léa Martin", closed_at: T0, agent_name: "Camille Laurent", conversation_type: null, excerpt: "now" },
+      { visitor: "v-lea", reference: "DEMO-0500", visitor_name: "Léa Martin", closed_at: T0 - 1e10, agent_name: "Hugo Bernard, Sarah Klein", conversation_type: null, excerpt: "two agents" },
+    );
+    render(VisitorPanel, { context: f.context });
+    const old = (await screen.findByText("two agents")).closest("button")!;
+    expect(within(old).getByLabelText("Hugo Bernard")).toHaveTextContent("HB");
+    expect(within(old).getByLabelText("Sarah Klein")).toHaveTextContent("SK");
+    expect(screen.queryByText("now")).toBeNull();
+    expect(screen.getByRole("button", { name: /Earlier conversations/ })).toHaveTextContent("3");
+  });
+
+  it("a conversation the cache does not hold says so instead of an empty frame", async () => {
+    const f = await deskFixture();
+    render(HistoryDialog, { props: { reference: "DEMO-0001", onclose: () => {} }, context: f.context });
+    expect(await screen.findByText(/not in this computer's cache/)).toBeInTheDocument();
+  });
+
+  it("the read-only view reads the thread from the cache, newest page first, with the filters", async () => {
+    const f = await deskFixture();
+    const user = userEvent.setup();
+    render(HistoryDialog, { props: { reference: "DEMO-0877", visitorName: "Léa Martin", subtitle: "Return / warranty", onclose: () => {} }, context: f.context });
+    expect(screen.getByRole("dialog", { name: "DEMO-0877 · Return / warranty" })).toBeInTheDocument();
+    await waitFor(() => expect(f.backend.calls.find((c) => c.name === "thread")?.args).toEqual(["DEMO-0877", null, 50]));
+    expect(await screen.findByText(/je voudrais retourner mon casque X100/)).toBeInTheDocument();
+    expect(screen.getByText("Satisfaction: 5/5 — “Très rapide, merci Hugo !”")).toBeInTheDocument();
+    expect(screen.queryByRole("textbox")).toBeNull();
+    await user.click(screen.getByRole("button", { name: "Actions" }));
+    await waitFor(() => expect(screen.queryByText(/je voudrais retourner/)).toBeNull());
+    expect(screen.getByText("Hugo closed this conversation")).toBeInTheDocument();
+  });
+});
+
+describe("today's figures (D15)", () => {
+  beforeEach(() => setLang("en"));
+  afterEach(() => vi.useRealTimers());
+
+  it("formats durations and scores, “—” for none", () => {
+    expect(figureDuration(null)).toBe("—");
+    expect(figureDuration(18_000)).toBe("18 s");
+    expect(figureDuration(125_000)).toBe("2 min 05 s");
+    expect(figureDuration(3_720_000)).toBe("1 h 02 min");
+    expect(score(null)).toBe("—");
+    expect(score(4.66)).toBe("4.7/5");
+    setLang("fr");
+    expect(score(4.66)).toBe("4,7/5");
+  });
+
+  it("shows the strip, the details on click, and “—” where there is no figure yet", async () => {
+    const f = await deskFixture();
+    const user = userEvent.setup();
+    render(TodayStats, { context: f.context });
+    const strip = screen.getByTestId("today");
+    const text = () => strip.textContent!.replace(/\s+/g, "");
+    await waitFor(() => expect(text()).toBe("Reactivity18s·Satisfaction4.7/5·Closed11"));
+    await user.click(strip);
+    const details = screen.getByRole("dialog", { name: "Today's performance" });
+    expect(within(details).getByText("42 s")).toBeInTheDocument();
+    expect(within(details).getByText(/9 answers/)).toBeInTheDocument();
+    await user.keyboard("{Escape}");
+    expect(screen.queryByRole("dialog")).toBeNull();
+
+    f.backend.data.today = { conversations: 1, closed: 0, first_response_avg_ms: null, response_avg_ms: null, satisfaction_avg: null, satisfaction_count: 0 };
+    f.desk.apply({ kind: "conversation_removed", conversation: "DEMO-1039", cause: { kind: "closed" } });
+    await waitFor(() => expect(text()).toBe("Reactivity—·Satisfaction—·Closed0"));
+  });
+
+  it("reads again every 30 s and after each close", async () => {
+    vi.useFakeTimers({ now: T0, shouldAdvanceTime: true });
+    const f = await deskFixture();
+    render(TodayStats, { context: f.context });
+    const reads = () => f.backend.calls.filter((c) => c.name === "todayStats").length;
+    await waitFor(() => expect(reads()).toBe(1));
+    await vi.advanceTimersByTimeAsync(REFRESH_MS);
+    await waitFor(() => expect(reads()).toBe(2));
+    await f.backend.close("DEMO-1044", null);
+    f.desk.apply({ kind: "conversation_removed", conversation: "DEMO-1044", cause: { kind: "closed" } });
+    await waitFor(() => expect(reads()).toBe(3));
+    // A transfer is not a close.
+    f.desk.apply({ kind: "conversation_removed", conversation: "DEMO-1042", cause: { kind: "transferred" } });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(reads()).toBe(3);
+    expect(screen.getByTestId("today")).toHaveTextContent("Closed12");
+  });
+
+  it("keeps the last figures when a read fails, and says they are not up to date", async () => {
+    const f = await deskFixture();
+    const user = userEvent.setup();
+    render(TodayStats, { context: f.context });
+    const strip = screen.getByTestId("today");
+    await waitFor(() => expect(strip).toHaveTextContent("18 s"));
+    f.backend.failNext("todayStats", { code: "offline", message: "down" });
+    f.desk.apply({ kind: "conversation_removed", conversation: "DEMO-1039", cause: { kind: "closed" } });
+    await waitFor(() => expect(strip).toHaveAttribute("title", "Not up to date: the hub cannot be reached"));
+    expect(strip).toHaveTextContent("18 s");
+    await user.click(strip);
+    expect(screen.getByRole("dialog")).toHaveTextContent("Not up to date");
+  });
+});
+
+describe("the visitor-inactivity warning (R10)", () => {
+  beforeEach(() => {
+    setLang("en");
+    vi.useFakeTimers({ now: T0 });
+    clock.start();
+  });
+  afterEach(() => {
+    clock.stop();
+    vi.useRealTimers();
+  });
+
+  it("the reminder holds until someone writes or the conversation leaves", () => {
+    const d = (async () => (await deskFixture()).desk)();
+    return d.then((desk) => {
+      desk.apply({ kind: "timeout_reminder", conversation: "DEMO-1039", closes_at: T0 + 222_000 });
+      expect(desk.timeoutReminders["DEMO-1039"]).toBe(T0 + 222_000);
+      desk.apply({ kind: "message", message: { ...message("DEMO-1039", "system", "x"), body: { kind: "event", event: { kind: "email_left" } } } });
+      expect(desk.timeoutReminders["DEMO-1039"]).toBe(T0 + 222_000);
+      desk.apply({ kind: "message", message: message("DEMO-1039", "agent", "Are you still there?", T0 + 1000) });
+      expect(desk.timeoutReminders["DEMO-1039"]).toBeUndefined();
+      desk.apply({ kind: "timeout_reminder", conversation: "DEMO-1039", closes_at: T0 + 400_000 });
+      desk.apply({ kind: "message", message: { ...message("DEMO-1039", "visitor", "", T0 + 2000), body: { kind: "file", file: { id: "f", name: "a.png", size: 1, mime: "image/png" } } } });
+      expect(desk.timeoutReminders["DEMO-1039"]).toBeUndefined();
+      desk.apply({ kind: "timeout_reminder", conversation: "DEMO-1039", closes_at: T0 + 400_000 });
+      desk.apply({ kind: "conversation_removed", conversation: "DEMO-1039", cause: { kind: "visitor_timeout" } });
+      expect(desk.timeoutReminders["DEMO-1039"]).toBeUndefined();
+    });
+  });
+
+  it("the box turns orange and counts down in place of the last message", async () => {
+    const { container } = render(ConversationBox, {
+      props: { view: view("DEMO-1039", { messages: [message("DEMO-1039", "visitor", "Hello")] }), index: 2, onScreen: false, focused: false, closesAt: T0 + 222_000, onopen: () => {} },
+    });
+    expect(container.querySelector(".box")).toHaveClass("closing");
+    expect(screen.getByTestId("box-timeout")).toHaveTextContent("Closes in3:42");
+    expect(screen.queryByText("Hello")).toBeNull();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(screen.getByTestId("box-timeout")).toHaveTextContent("Closes in3:40");
+  });
+
+  it("the pane says it with the time and a countdown, until the agent writes", async () => {
+    const f = await deskFixture();
+    const pane = f.desk.conversation("DEMO-1039")!;
+    f.desk.apply({ kind: "timeout_reminder", conversation: "DEMO-1039", closes_at: T0 + 222_000 });
+    render(ConversationPane, { props: { view: pane }, context: f.context });
+    const warning = screen.getByTestId("pane-timeout");
+    expect(warning).toHaveTextContent(/The visitor has gone quiet: this chat ends at \d\d:\d\d unless someone writes\.\s*3:42/);
+    f.desk.apply({ kind: "message", message: message("DEMO-1039", "agent", "Still with me?", T0 + 1000) });
+    await vi.waitFor(() => expect(screen.queryByTestId("pane-timeout")).toBeNull());
+  });
+});

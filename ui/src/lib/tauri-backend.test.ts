@@ -1,0 +1,48 @@
+/** The Tauri commands the new door methods call: names, argument keys and shapes (ui/README.md). */
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const invoke = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args), Channel: class {} }));
+
+const { TauriBackend } = await import("./tauri-backend");
+
+describe("TauriBackend → Tauri commands", () => {
+  beforeEach(() => invoke.mockReset().mockResolvedValue(null));
+
+  it("thread {conversation, before, limit}", async () => {
+    invoke.mockResolvedValue([{ id: 1 }]);
+    expect(await new TauriBackend().thread("DEMO-1", 120, 50)).toEqual([{ id: 1 }]);
+    expect(invoke).toHaveBeenCalledWith("thread", { conversation: "DEMO-1", before: 120, limit: 50 });
+    await new TauriBackend().thread("DEMO-1", null, 50);
+    expect(invoke).toHaveBeenLastCalledWith("thread", { conversation: "DEMO-1", before: null, limit: 50 });
+  });
+
+  it("send_offer {conversation, offer}, request_file {conversation}", async () => {
+    const offer = { title: "T", text: null, link: "https://a.example/", image: null };
+    await new TauriBackend().sendOffer("DEMO-1", offer);
+    expect(invoke).toHaveBeenCalledWith("send_offer", { conversation: "DEMO-1", offer });
+    await new TauriBackend().requestFile("DEMO-1");
+    expect(invoke).toHaveBeenLastCalledWith("request_file", { conversation: "DEMO-1" });
+  });
+
+  it("send_file {conversation, name, mime, data: base64 without prefix}", async () => {
+    await new TauriBackend().sendFile("DEMO-1", "a.txt", "text/plain", new TextEncoder().encode("hello"));
+    expect(invoke).toHaveBeenCalledWith("send_file", { conversation: "DEMO-1", name: "a.txt", mime: "text/plain", data: "aGVsbG8=" });
+  });
+
+  it("file {id} → the raw bytes; today_stats", async () => {
+    const bytes = new Uint8Array([1, 2]).buffer;
+    invoke.mockResolvedValueOnce(bytes);
+    expect(await new TauriBackend().fileBytes("f-1")).toBe(bytes);
+    expect(invoke).toHaveBeenCalledWith("file", { id: "f-1" });
+    await new TauriBackend().todayStats();
+    expect(invoke).toHaveBeenLastCalledWith("today_stats", undefined);
+  });
+
+  it("a rejection becomes a DeskError", async () => {
+    invoke.mockRejectedValueOnce({ code: "cache", message: "locked" });
+    await expect(new TauriBackend().thread("DEMO-1", null, 50)).rejects.toEqual({ code: "cache", message: "locked" });
+    invoke.mockRejectedValueOnce("boom");
+    await expect(new TauriBackend().todayStats()).rejects.toEqual({ code: "internal", message: "boom" });
+  });
+});
