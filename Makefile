@@ -102,7 +102,7 @@ bench: deps widget
 	$(CARGO) build --release -p pupitre-app
 	@mkdir -p $(CARGO_TARGET_DIR)/bench-desk/home
 	@HOME=$(CARGO_TARGET_DIR)/bench-desk/home XDG_DATA_HOME=$(CARGO_TARGET_DIR)/bench-desk/home/data \
-	  OUT=$(CARGO_TARGET_DIR)/bench-desk BIN=$(CARGO_TARGET_DIR)/release \
+	  OUT=$(CARGO_TARGET_DIR)/bench-desk BIN=$(CARGO_TARGET_DIR)/release PATH="$(HOME)/.cargo/bin:$$PATH" \
 	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
 	  tests/desktop/session.sh tests/desktop/bench_desk.sh 2>/dev/null | grep '^P5' 
 

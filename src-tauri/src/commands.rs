@@ -430,7 +430,8 @@ pub async fn thread(
 ) -> Result<Vec<pupitre_protocol::Message>> {
     state
         .desk
-        .thread(&conversation, before, limit.clamp(1, MAX_THREAD_PAGE))
+        .thread_or_fetch(&conversation, before, limit.clamp(1, MAX_THREAD_PAGE))
+        .await
 }
 
 #[tauri::command]

@@ -670,6 +670,38 @@ impl Desk {
         )?)
     }
 
+    /// As [`Desk::thread`]; a conversation the cache does not hold at all (an earlier one handled
+    /// by someone else, D14) is read from the hub once and cached, so it reads offline next time.
+    pub async fn thread_or_fetch(
+        &self,
+        conversation: &ConversationRef,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<pupitre_protocol::Message>, DeskError> {
+        let page = self.thread(conversation, before, limit)?;
+        if !page.is_empty() || before.is_some() {
+            return Ok(page);
+        }
+        let reference: String = percent_encoding::utf8_percent_encode(
+            &conversation.0,
+            percent_encoding::NON_ALPHANUMERIC,
+        )
+        .to_string();
+        let Ok(doc) = self.get(&format!("/api/conversations/{reference}")).await else {
+            // Offline or not readable: what the cache has (nothing).
+            return Ok(page);
+        };
+        let messages: Vec<pupitre_protocol::Message> =
+            serde_json::from_value(doc["messages"].clone()).unwrap_or_default();
+        let account = self.account_key()?;
+        self.inner
+            .cache
+            .lock()
+            .expect("cache lock")
+            .store_messages(&account, messages.iter())?;
+        self.thread(conversation, None, limit)
+    }
+
     /// Canned responses: fresh from the hub when online (and cached), else from the cache.
     pub async fn canned_responses(&self) -> Result<Vec<serde_json::Value>, DeskError> {
         let account = self.account_key()?;

@@ -569,5 +569,30 @@ async fn d12_d14_d15_files_offers_history_figures_and_the_cached_thread_in_pages
     let stats = desk.today_stats().await.unwrap();
     assert_eq!(stats["conversations"], 1);
     assert!(stats["first_response_avg_ms"].as_i64().is_some());
+    // Closed, it leaves the desk; another computer's desk does not hold it: it is read from the
+    // hub once, then cached (D14's read-only view).
+    desk.act(pupitre_protocol::agent::AgentClientFrame::Close {
+        client_id: uuid::Uuid::now_v7(),
+        conversation: conv.clone(),
+        conversation_type: None,
+    })
+    .await
+    .unwrap();
+    let fresh = Desk::open(DeskOptions {
+        data_dir: dir.path().join("desk-2"),
+        credentials: Arc::new(NoKeyring),
+    })
+    .unwrap();
+    let mut fresh_events = fresh.subscribe();
+    fresh
+        .login(&hub.http_url(), "alice@test", PASSWORD, false)
+        .await
+        .unwrap();
+    online(&mut fresh_events).await;
+    let fetched = fresh.thread_or_fetch(&conv, None, 10).await.unwrap();
+    assert_eq!(fetched.len(), 10);
+    assert!(fresh.thread(&conv, None, 10).unwrap().len() == 10, "cached");
+    fresh.logout().await;
+
     hub.stop().await.unwrap();
 }

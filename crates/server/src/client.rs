@@ -226,34 +226,43 @@ impl VisitorConn {
     }
 }
 
-/// Fills in `client_id` (UUIDv7) on a frame that changes something and has none.
-pub fn with_client_id(mut frame: serde_json::Value, needs_id: &[&str]) -> serde_json::Value {
-    let kind = frame
-        .get("type")
-        .and_then(|t| t.as_str())
-        .unwrap_or_default()
-        .to_owned();
-    if needs_id.contains(&kind.as_str())
-        && let Some(obj) = frame.as_object_mut()
-        && !obj.contains_key("client_id")
-    {
-        obj.insert(
-            "client_id".into(),
-            serde_json::Value::String(uuid::Uuid::now_v7().to_string()),
-        );
-    }
-    frame
+/// A frame a client sends: it says whether it carries an idempotency id.
+pub trait ClientFrame: Serialize + DeserializeOwned {
+    fn client_id(&self) -> Option<ClientId>;
 }
 
-const AGENT_CHANGES: &[&str] = &[
-    "send_message",
-    "set_status",
-    "set_slot_limit",
-    "snooze",
-    "transfer",
-    "close",
-];
-const VISITOR_CHANGES: &[&str] = &["send_message", "navigate", "set_profile"];
+impl ClientFrame for AgentClientFrame {
+    fn client_id(&self) -> Option<ClientId> {
+        AgentClientFrame::client_id(self)
+    }
+}
+
+impl ClientFrame for VisitorClientFrame {
+    fn client_id(&self) -> Option<ClientId> {
+        VisitorClientFrame::client_id(self)
+    }
+}
+
+/// Fills in `client_id` (UUIDv7) on a frame that changes something and has none: the frame
+/// type itself says which kinds carry an id.
+pub fn with_client_id<F: ClientFrame>(frame: serde_json::Value) -> serde_json::Value {
+    let Some(obj) = frame.as_object() else {
+        return frame;
+    };
+    if obj.contains_key("client_id") {
+        return frame;
+    }
+    let mut candidate = obj.clone();
+    candidate.insert(
+        "client_id".into(),
+        serde_json::Value::String(uuid::Uuid::now_v7().to_string()),
+    );
+    let candidate = serde_json::Value::Object(candidate);
+    match serde_json::from_value::<F>(candidate.clone()) {
+        Ok(f) if f.client_id().is_some() => candidate,
+        _ => frame,
+    }
+}
 
 fn print_line(value: &impl Serialize) {
     println!("{}", serde_json::to_string(value).expect("serialize"));
@@ -267,9 +276,9 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// The shared loop of both CLIs: stdin lines → frames, hub frames → stdout, reconnect and resend.
-async fn run_cli<S, R, F, Fut>(connect: F, needs_id: &'static [&'static str]) -> anyhow::Result<()>
+async fn run_cli<S, R, F, Fut>(connect: F) -> anyhow::Result<()>
 where
-    S: Serialize + DeserializeOwned,
+    S: ClientFrame,
     R: ServerFrame,
     F: Fn(Option<Seq>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<(Conn<S, R>, R)>>,
@@ -321,7 +330,7 @@ where
                                 continue;
                             }
                         };
-                        let value = with_client_id(value, needs_id);
+                        let value = with_client_id::<S>(value);
                         let text = value.to_string();
                         if let Some(id) = value.get("client_id").and_then(|c| c.as_str()).and_then(|c| c.parse().ok()) {
                             unacked.insert(id, text.clone());
@@ -370,21 +379,18 @@ where
 pub async fn run_agent_cli(hub: String, email: String, password: String) -> anyhow::Result<()> {
     let session = login(&hub, &email, &password).await?;
     let token = std::sync::Arc::new(tokio::sync::Mutex::new(session));
-    run_cli(
-        |last_seq| {
-            let hub = hub.clone();
-            let token = token.clone();
-            async move {
-                let mut session = token.lock().await;
-                // Refresh when the access token is about to end (long scripts, hub restarts).
-                if session.expires_at < crate::clock::now_ms() + 60_000 {
-                    *session = refresh(&hub, &session.refresh_token).await?;
-                }
-                AgentConn::connect(&hub, &session.access_token, last_seq).await
+    run_cli(|last_seq| {
+        let hub = hub.clone();
+        let token = token.clone();
+        async move {
+            let mut session = token.lock().await;
+            // Refresh when the access token is about to end (long scripts, hub restarts).
+            if session.expires_at < crate::clock::now_ms() + 60_000 {
+                *session = refresh(&hub, &session.refresh_token).await?;
             }
-        },
-        AGENT_CHANGES,
-    )
+            AgentConn::connect(&hub, &session.access_token, last_seq).await
+        }
+    })
     .await
 }
 
@@ -413,31 +419,74 @@ pub async fn run_visitor_cli(
             .and_then(|p| std::fs::read_to_string(p).ok())
             .map(|t| t.trim().to_owned()),
     ));
-    run_cli(
-        |last_seq| {
-            let (hub, project, token, identity) = (
-                hub.clone(),
-                project.clone(),
-                token.clone(),
-                identity.clone(),
-            );
-            async move {
-                let mut t = token.lock().await;
-                let (conn, welcome) =
-                    VisitorConn::connect(&hub, &project, t.clone(), last_seq).await?;
-                if let VisitorServerFrame::Welcome { token: new, .. } = &welcome {
-                    if let Some(path) = &identity
-                        && t.as_deref() != Some(new.as_str())
-                    {
-                        std::fs::write(path, new)
-                            .with_context(|| format!("writing {}", path.display()))?;
-                    }
-                    *t = Some(new.clone());
+    run_cli(|last_seq| {
+        let (hub, project, token, identity) = (
+            hub.clone(),
+            project.clone(),
+            token.clone(),
+            identity.clone(),
+        );
+        async move {
+            let mut t = token.lock().await;
+            let (conn, welcome) = VisitorConn::connect(&hub, &project, t.clone(), last_seq).await?;
+            if let VisitorServerFrame::Welcome { token: new, .. } = &welcome {
+                if let Some(path) = &identity
+                    && t.as_deref() != Some(new.as_str())
+                {
+                    std::fs::write(path, new)
+                        .with_context(|| format!("writing {}", path.display()))?;
                 }
-                Ok((conn, welcome))
+                *t = Some(new.clone());
             }
-        },
-        VISITOR_CHANGES,
-    )
+            Ok((conn, welcome))
+        }
+    })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pupitre_protocol::agent::AgentClientFrame;
+    use pupitre_protocol::visitor::VisitorClientFrame;
+
+    #[test]
+    fn r12_the_cli_fills_in_a_client_id_exactly_on_frames_that_take_one() {
+        let has_id = |v: serde_json::Value| v.get("client_id").is_some();
+        for frame in [
+            serde_json::json!({"type": "request_file", "conversation": "DEMO-1"}),
+            serde_json::json!({"type": "send_offer", "conversation": "DEMO-1", "offer": {"title": "t", "text": null, "link": "https://x.test", "image": null}}),
+            serde_json::json!({"type": "close", "conversation": "DEMO-1", "conversation_type": null}),
+        ] {
+            let filled = with_client_id::<AgentClientFrame>(frame.clone());
+            assert!(has_id(filled.clone()), "{frame}");
+            serde_json::from_value::<AgentClientFrame>(filled).unwrap();
+        }
+        assert!(!has_id(with_client_id::<AgentClientFrame>(
+            serde_json::json!({"type": "ping"})
+        )));
+        for frame in [
+            serde_json::json!({"type": "answer_survey", "conversation": "DEMO-1", "score": 5, "comment": null}),
+            serde_json::json!({"type": "answer_questionnaire", "answers": ["x"]}),
+            serde_json::json!({"type": "send_message", "text": "hi"}),
+        ] {
+            assert!(
+                has_id(with_client_id::<VisitorClientFrame>(frame.clone())),
+                "{frame}"
+            );
+        }
+        for frame in [
+            serde_json::json!({"type": "draft", "text": "hi"}),
+            serde_json::json!({"type": "seen", "up_to": 3}),
+            serde_json::json!({"type": "ping"}),
+        ] {
+            assert!(
+                !has_id(with_client_id::<VisitorClientFrame>(frame.clone())),
+                "{frame}"
+            );
+        }
+        // An id already there is kept.
+        let given = serde_json::json!({"type": "send_message", "text": "hi", "client_id": "0190a6d0-0000-7000-8000-000000000000"});
+        assert_eq!(with_client_id::<VisitorClientFrame>(given.clone()), given);
+    }
 }

@@ -1578,6 +1578,7 @@ impl Writer {
             language: language.as_deref(),
             visitor_name: name.as_deref(),
             page_url: page.as_deref(),
+            color: &self.project.settings.widget.color,
             messages: &unseen,
         });
         self.batch.mails.push(crate::store::NewMail {

@@ -49,6 +49,8 @@ pub struct Answer<'a> {
     pub visitor_name: Option<&'a str>,
     /// The last page the visitor was on: the link goes back there, with the widget open.
     pub page_url: Option<&'a str>,
+    /// The project's colour (`#rrggbb`); anything else falls back to the default blue.
+    pub color: &'a str,
     pub messages: &'a [Message],
 }
 
@@ -162,10 +164,16 @@ impl Mailer {
         );
         html.push_str(&format!("<p>{}</p>", encode_text(&greeting)));
         html.push_str(&format!("<p>{}</p>", encode_text(&intro)));
+        let hex = answer.color.strip_prefix('#').unwrap_or_default();
+        let color = if matches!(hex.len(), 3 | 6) && hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            answer.color
+        } else {
+            "#1f6feb"
+        };
         for line in &lines {
-            html.push_str(
-                "<blockquote style=\"margin:0 0 12px;padding:8px 12px;border-left:3px solid #1f6feb;background:#f4f6f8;white-space:pre-wrap\">",
-            );
+            html.push_str(&format!(
+                "<blockquote style=\"margin:0 0 12px;padding:8px 12px;border-left:3px solid {color};background:#f4f6f8;white-space:pre-wrap\">"
+            ));
             html.push_str(&encode_text(line));
             html.push_str("</blockquote>");
         }
@@ -330,6 +338,7 @@ mod tests {
             language: Some("en-GB"),
             visitor_name: Some("Zoé"),
             page_url: Some("https://shop.example/cart#x"),
+            color: "#b4532a",
             messages: &messages,
         });
         assert_eq!(en.subject, "Alice answered you — Demo shop");
@@ -350,6 +359,7 @@ mod tests {
             language: Some("fr-FR"),
             visitor_name: None,
             page_url: Some("javascript:alert(1)"),
+            color: "red;}</style><script>",
             messages: &messages,
         });
         assert_eq!(fr.subject, "Alice vous a répondu — Demo shop");
@@ -357,5 +367,6 @@ mod tests {
         // A page that is not http(s) is not linked: the hub's page is.
         assert!(fr.text.contains("http://hub.example/demo#pupitre-open"));
         assert!(!fr.html.contains("javascript:"));
+        assert!(!fr.html.contains("<script>") && fr.html.contains("solid #1f6feb"));
     }
 }
