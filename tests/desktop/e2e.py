@@ -6,7 +6,8 @@ tauri-driver/WebKitWebDriver against a real hub, with a scripted visitor
 
 Story: log in through the form → the tray menu switches to available (D3) → a visitor writes:
 the box turns red (D7) and a desktop notification is captured (D17) → the agent replies with
-Enter and the visitor receives it → pause (R5) → the visitor's reply wakes it back → close with a
+Enter and the visitor receives it → the hub is killed: the desk goes offline, what the agent types
+waits pending and is delivered once after the restart (R12, D18) → pause (R5) → the visitor's reply wakes it back → close with a
 type (R9) → a new conversation is transferred to a group with a comment (R7) → the tray sets
 unavailable and the hub stops assigning (R3).
 """
@@ -98,15 +99,23 @@ def tray(label):
     return r.stdout
 
 
-def main():
-    db = os.path.join(OUT, "e2e.db")
-    for suffix in ("", "-wal", "-shm"):
-        if os.path.exists(db + suffix):
-            os.remove(db + suffix)
-    hub = subprocess.Popen([f"{BIN}/pupitre", "serve", "--demo", "--db", db, "--listen", f"127.0.0.1:{PORT}"],
-                           stdout=open(os.path.join(OUT, "hub.log"), "w"), stderr=subprocess.STDOUT)
-    procs.append(hub)
+DB = os.path.join(OUT, "e2e.db")
+hub_proc = None
+
+
+def start_hub():
+    global hub_proc
+    hub_proc = subprocess.Popen([f"{BIN}/pupitre", "serve", "--demo", "--db", DB, "--listen", f"127.0.0.1:{PORT}"],
+                                stdout=open(os.path.join(OUT, "hub.log"), "a"), stderr=subprocess.STDOUT)
+    procs.append(hub_proc)
     wait("the hub", lambda: urllib.request.urlopen(f"{HUB}/healthz").status == 200)
+
+
+def main():
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(DB + suffix):
+            os.remove(DB + suffix)
+    start_hub()
     driver_log = open(os.path.join(OUT, "tauri-driver.log"), "w")
     td = subprocess.Popen(["tauri-driver", "--port", "4444"], stdout=driver_log, stderr=subprocess.STDOUT)
     procs.append(td)
@@ -183,6 +192,24 @@ def story(d):
     wait("the visitor gets the reply", lambda: "Votre colis part aujourd'hui." in v.texts("agent"))
     wait("the box turns white", lambda: boxes(d) and "waiting" not in boxes(d)[0].get_attribute("class"))
     shot("04-replied")
+
+    # R12 + D18: the hub dies (SIGKILL); the desk says it is offline and keeps what the agent
+    # types, pending; the hub comes back; it is delivered once and marked sent.
+    hub_proc.kill()
+    hub_proc.wait()
+    wait("the offline banner", lambda: d.find_elements(By.CSS_SELECTOR, ".banner.offline"), timeout=30)
+    composer = next(e for e in d.find_elements(By.CSS_SELECTOR, "textarea") if e.is_displayed())
+    composer.send_keys("Typed while the hub was down.")
+    composer.send_keys(Keys.ENTER)
+    wait("shown pending", lambda: d.find_elements(By.CSS_SELECTOR, ".state.pending"))
+    shot("04b-offline-pending")
+    start_hub()
+    wait("back online", lambda: not d.find_elements(By.CSS_SELECTOR, ".banner.offline"), timeout=40)
+    wait("delivered to the visitor", lambda: "Typed while the hub was down." in v.texts("agent"), timeout=40)
+    wait("marked sent", lambda: not d.find_elements(By.CSS_SELECTOR, ".state.pending"), timeout=20)
+    time.sleep(2)
+    assert v.texts("agent").count("Typed while the hub was down.") == 1, "R12: delivered once"
+    shot("04c-reconnected-sent")
 
     # R5: pause 3 h; the conversation leaves the desk; the visitor's reply wakes it back.
     button(d, "Pause", ".pane, main").click()

@@ -872,22 +872,7 @@ impl Writer {
             } => {
                 let n = self.own_conversation(agent, &conversation)?;
                 check_text("text", &text, MAX_MESSAGE_CHARS)?;
-                self.engine
-                    .handle(
-                        now,
-                        Input::AgentMessage {
-                            conversation: n,
-                            agent,
-                        },
-                    )
-                    .map_err(routing_error)?;
-                let author = Author::Agent {
-                    id: agent,
-                    name: self.agent_name(agent),
-                };
-                self.add_message(n, Some(client_id), author, Body::Text { text }, true, now);
-                self.dirty_conversations.insert(n);
-                Ok(())
+                self.agent_says(agent, n, client_id, Body::Text { text }, now)
             }
             AgentClientFrame::SetStatus {
                 channel, status, ..
@@ -956,22 +941,7 @@ impl Writer {
             } => {
                 let n = self.own_conversation(agent, &conversation)?;
                 check_offer(&offer)?;
-                self.engine
-                    .handle(
-                        now,
-                        Input::AgentMessage {
-                            conversation: n,
-                            agent,
-                        },
-                    )
-                    .map_err(routing_error)?;
-                let author = Author::Agent {
-                    id: agent,
-                    name: self.agent_name(agent),
-                };
-                self.add_message(n, Some(client_id), author, Body::Offer { offer }, true, now);
-                self.dirty_conversations.insert(n);
-                Ok(())
+                self.agent_says(agent, n, client_id, Body::Offer { offer }, now)
             }
             AgentClientFrame::RequestFile { conversation, .. } => {
                 let n = self.own_conversation(agent, &conversation)?;
@@ -1064,6 +1034,34 @@ impl Writer {
                 Ok(())
             }
         }
+    }
+
+    /// The agent writes to the visitor (a text, an offer): the routing engine first (it answers
+    /// the wait, R10), then the message.
+    fn agent_says(
+        &mut self,
+        agent: AgentId,
+        n: i64,
+        client_id: ClientId,
+        body: Body,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        self.engine
+            .handle(
+                now,
+                Input::AgentMessage {
+                    conversation: n,
+                    agent,
+                },
+            )
+            .map_err(routing_error)?;
+        let author = Author::Agent {
+            id: agent,
+            name: self.agent_name(agent),
+        };
+        self.add_message(n, Some(client_id), author, body, true, now);
+        self.dirty_conversations.insert(n);
+        Ok(())
     }
 
     // ---- visitors ----
