@@ -27,6 +27,7 @@ fn main() {
         "send_file",
         "file",
         "today_stats",
+        "save_file",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

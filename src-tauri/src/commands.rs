@@ -486,6 +486,17 @@ pub async fn file(state: State<'_, AppState>, id: String) -> Result<tauri::ipc::
     Ok(tauri::ipc::Response::new(state.desk.file(&id).await?))
 }
 
+/// Saves a file of a thread in the Downloads folder (the webview cannot download blob URLs);
+/// answers where.
+#[tauri::command]
+pub async fn save_file(state: State<'_, AppState>, id: String, name: String) -> Result<String> {
+    let dir = dirs::download_dir()
+        .or_else(|| dirs::home_dir().map(|h| h.join("Downloads")))
+        .ok_or_else(|| DeskError::new(DeskErrorCode::Internal, "no Downloads folder"))?;
+    let path = state.desk.save_file(&id, &name, &dir).await?;
+    Ok(path.display().to_string())
+}
+
 /// D15: the agent's figures of the day.
 #[tauri::command]
 pub async fn today_stats(state: State<'_, AppState>) -> Result<serde_json::Value> {

@@ -107,6 +107,7 @@ fn main() {
             commands::send_file,
             commands::file,
             commands::today_stats,
+            commands::save_file,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -32,7 +32,8 @@ done
 on_desk=$(grep -c "conversation_assigned" "$OUT/bench-desk.log" 2>/dev/null || true)
 echo "P5 cold_start_ms=${ready:-?} (goal <=500; process start to the UI asking for its desk, debug=$([ "${BIN##*/}" = debug ] && echo yes || echo no))"
 echo "P5 pss_mb=$((pss / 1024)) (goal <=250) processes=$procs conversations_sent=4 (after 8 s)"
-kill $desk $hub 2>/dev/null; wait 2>/dev/null
+kill $desk $hub 2>/dev/null; wait $desk $hub 2>/dev/null
+pkill -f "client visitor --hub http://127.0.0.1:$port" 2>/dev/null
 # The growth after scrolling a 10,000-message history, in the app driven through tauri-driver.
 PORT=$((port + 1)) /usr/bin/python3 "$here/bench_scroll.py" 2> "$OUT/bench-scroll.err" | grep '^P5' || echo "P5 scroll_growth: failed (see $OUT/bench-scroll.err)"
 exit 0

@@ -626,6 +626,49 @@ impl Desk {
         session::get_bytes(&hub, &format!("/api/files/{id}"), &token).await
     }
 
+    /// Downloads a conversation's file into `dir` under a free name (the visitor chose the
+    /// name: no folders, no control characters); answers the path written.
+    pub async fn save_file(
+        &self,
+        id: &str,
+        name: &str,
+        dir: &std::path::Path,
+    ) -> Result<std::path::PathBuf, DeskError> {
+        let bytes = self.file(id).await?;
+        let disk = |e: std::io::Error| DeskError::new(DeskErrorCode::Internal, e.to_string());
+        std::fs::create_dir_all(dir).map_err(disk)?;
+        let name = safe_file_name(name);
+        let (stem, ext) = match name.rsplit_once('.') {
+            Some((s, e)) if !s.is_empty() => (s.to_owned(), format!(".{e}")),
+            _ => (name.clone(), String::new()),
+        };
+        for n in 0..1000 {
+            let candidate = if n == 0 {
+                dir.join(&name)
+            } else {
+                dir.join(format!("{stem} ({n}){ext}"))
+            };
+            // create_new: never overwrite what is there, even in a race.
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&candidate)
+            {
+                Ok(mut f) => {
+                    use std::io::Write as _;
+                    f.write_all(&bytes).map_err(disk)?;
+                    return Ok(candidate);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(disk(e)),
+            }
+        }
+        Err(DeskError::new(
+            DeskErrorCode::Internal,
+            "no free file name in the folder",
+        ))
+    }
+
     /// Tells the desk which conversation the agent clicked in a notification (D17).
     pub fn notification_opened(&self, conversation: ConversationRef) {
         let _ = self
@@ -1258,4 +1301,25 @@ fn apply(state: &mut State, event: &AgentEvent) -> bool {
         AgentEvent::TimeoutReminder { .. } => {}
     }
     false
+}
+
+/// A file name someone else chose, safe to create in a folder: no separators, no control
+/// characters, no leading dots, at most 200 characters.
+pub fn safe_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || c == '/' || c == '\\' {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim();
+    if cleaned.is_empty() {
+        "file".to_owned()
+    } else {
+        cleaned.chars().take(200).collect()
+    }
 }

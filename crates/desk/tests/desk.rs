@@ -549,6 +549,24 @@ async fn d12_d14_d15_files_offers_history_figures_and_the_cached_thread_in_pages
     };
     assert_eq!(file.name, "notice été.pdf");
     assert_eq!(desk.file(&file.id).await.unwrap(), b"%PDF-1.4");
+    // Saved under a free name, never over what is there; a hostile name stays in the folder.
+    let downloads = dir.path().join("Downloads");
+    let first = desk
+        .save_file(&file.id, "notice été.pdf", &downloads)
+        .await
+        .unwrap();
+    let second = desk
+        .save_file(&file.id, "notice été.pdf", &downloads)
+        .await
+        .unwrap();
+    assert_eq!(first, downloads.join("notice été.pdf"));
+    assert_eq!(second, downloads.join("notice été (1).pdf"));
+    assert_eq!(std::fs::read(&second).unwrap(), b"%PDF-1.4");
+    let hostile = desk
+        .save_file(&file.id, "../../.bashrc", &downloads)
+        .await
+        .unwrap();
+    assert_eq!(hostile, downloads.join("_.._.bashrc"));
     let missing = desk.file("nope").await.unwrap_err();
     assert!(missing.to_string().contains("no such file"), "{missing}");
     let mut kinds = vec![];

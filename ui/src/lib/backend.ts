@@ -17,6 +17,7 @@ import type {
   ConversationRef,
   ConversationView,
   ErrorCode,
+  FileInfo,
   GroupInfo,
   Message,
   Offer,
@@ -250,6 +251,9 @@ export interface Backend {
   sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null>;
   /** The bytes of a file of a thread (`FileInfo.id`), for a preview or a download. */
   fileBytes(id: string): Promise<ArrayBuffer>;
+  /** Saves a file of a thread on this computer. The desk writes it in the Downloads folder and
+   * resolves with its path; a browser downloads it and resolves with `null`. */
+  saveFile(file: FileInfo): Promise<string | null>;
   /** D15: today's figures. */
   todayStats(): Promise<TodayStats>;
 }

@@ -41,6 +41,7 @@ import {
   type Unsubscribe,
 } from "./backend";
 import { lastVisitorText } from "./state/desk.svelte";
+import { download } from "./files";
 
 export type FakeData = {
   profile: AgentProfile;
@@ -354,6 +355,14 @@ export class FakeBackend implements Backend {
     this.data.files ??= {};
     this.data.files[info.id] = { info, bytes: data.slice() };
     return structuredClone(this.#deliver(conversation, this.#me(), { kind: "file", file: info }, crypto.randomUUID()));
+  }
+
+  async saveFile(file: FileInfo): Promise<string | null> {
+    await this.#enter("saveFile", [file.id]);
+    if (typeof document !== "undefined" && typeof URL.createObjectURL === "function") {
+      await download(this, file);
+    }
+    return null;
   }
 
   async fileBytes(id: string): Promise<ArrayBuffer> {

@@ -97,6 +97,9 @@ export class RealShapesBackend implements Backend {
   async sendFile(): Promise<Message | null> {
     return null;
   }
+  async saveFile(): Promise<string | null> {
+    return null;
+  }
   async fileBytes(): Promise<ArrayBuffer> {
     throw { code: "not_found", message: "not in this double" };
   }

@@ -9,6 +9,7 @@ import type {
   Channel as HubChannel,
   ChosenStatus,
   ConversationRef,
+  FileInfo,
   GroupInfo,
   Message,
   Offer,
@@ -134,6 +135,10 @@ export class TauriBackend implements Backend {
   fileBytes(id: string): Promise<ArrayBuffer> {
     // The command answers a raw `tauri::ipc::Response`, which `invoke` hands over as an ArrayBuffer.
     return call("file", { id });
+  }
+  saveFile(file: FileInfo): Promise<string | null> {
+    // The webview cannot download a blob URL: the Rust side writes the file in Downloads.
+    return call("save_file", { id: file.id, name: file.name });
   }
   todayStats(): Promise<TodayStats> {
     return call("today_stats");

@@ -106,6 +106,21 @@ describe("files in the thread (D12, D16)", () => {
     await user.click(screen.getByRole("button", { name: "Download notes.pdf" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("no longer on your desk");
   });
+
+  it("in the desk app the file is written by the Rust side, which says where", async () => {
+    const info = { id: "f3", name: "notes.pdf", size: 2048, mime: "application/pdf" };
+    const f = await withFile(info);
+    const user = userEvent.setup();
+    const asked: string[] = [];
+    f.backend.saveFile = async (file) => {
+      asked.push(file.id);
+      return "/home/alice/Downloads/notes (1).pdf";
+    };
+    render(ThreadItem, { props: { message: at({ kind: "file", file: info }), visitorName: "Tom", me: 1042, now: T0 }, context: f.context });
+    await user.click(screen.getByRole("button", { name: "Download notes.pdf" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Saved in /home/alice/Downloads/notes (1).pdf");
+    expect(asked).toEqual(["f3"]);
+  });
 });
 
 describe("thread events and filters (D13, D16, R9)", () => {

@@ -230,6 +230,7 @@ export const en = {
   "file.smaller": "Show {name} smaller",
   "file.larger": "Show {name} larger",
   "file.download": "Download {name}",
+  "file.saved": "Saved in {path}",
   "file.too_big": "{name} is {size}: files are limited to {max}. Send a smaller one or a link.",
   "file.empty": "{name} is empty: nothing to send.",
   "file.requested": "File requested: the visitor can now upload one.",

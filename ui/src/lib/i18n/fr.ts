@@ -232,6 +232,7 @@ export const fr: Record<keyof typeof en, string> = {
   "file.smaller": "Réduire {name}",
   "file.larger": "Agrandir {name}",
   "file.download": "Télécharger {name}",
+  "file.saved": "Enregistré dans {path}",
   "file.too_big": "{name} pèse {size} : les fichiers sont limités à {max}. Envoyez-en un plus léger, ou un lien.",
   "file.empty": "{name} est vide : rien à envoyer.",
   "file.requested": "Fichier demandé : le visiteur peut maintenant en envoyer un.",
