@@ -28,6 +28,7 @@ fn main() {
         "file",
         "today_stats",
         "save_file",
+        "thread_after",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -434,6 +434,20 @@ pub async fn thread(
         .await
 }
 
+/// The page after message `after`, oldest first: the thread pages forward again after it let
+/// go of what it scrolled past (P5).
+#[tauri::command]
+pub async fn thread_after(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<pupitre_protocol::Message>> {
+    state
+        .desk
+        .thread_after(&conversation, after, limit.clamp(1, MAX_THREAD_PAGE))
+}
+
 #[tauri::command]
 pub async fn send_offer(
     state: State<'_, AppState>,

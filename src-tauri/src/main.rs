@@ -108,6 +108,7 @@ fn main() {
             commands::file,
             commands::today_stats,
             commands::save_file,
+            commands::thread_after,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -69,17 +69,22 @@ def pss_mb(root):
             children.setdefault(ppid, []).append(int(pid))
         except (OSError, ValueError, IndexError):
             pass
-    total, todo = 0, [root]
+    total, todo, parts = 0, [root], []
     while todo:
         pid = todo.pop()
         todo += children.get(pid, [])
         try:
+            with open(f"/proc/{pid}/comm") as f:
+                name = f.read().strip()
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:
                     if line.startswith("Pss:"):
-                        total += int(line.split()[1])
+                        kb = int(line.split()[1])
+                        total += kb
+                        parts.append(f"{name}={kb // 1024}")
         except OSError:
             pass
+    print("pss by process: " + " ".join(parts), file=sys.stderr, flush=True)
     return total / 1024
 
 
@@ -169,8 +174,14 @@ def main():
             time.sleep(0.15)
         reached = bool(d.find_elements(By.CSS_SELECTOR, ".thread .start"))
         rendered = len(d.find_elements(By.CSS_SELECTOR, ".thread .row"))
-        time.sleep(3)
-        after = pss_mb(pid)
+        # Let the page settle (its garbage collector runs on idle), then take the steadiest of
+        # a few samples.
+        samples = []
+        for _ in range(int(os.environ.get("SETTLE_SAMPLES", "5"))):
+            time.sleep(3)
+            samples.append(pss_mb(pid))
+        print(f"scroll samples: {[round(x) for x in samples]}", file=sys.stderr, flush=True)
+        after = samples[-1]
         subprocess.run(["import", "-window", "root", os.path.join(OUT, "scrolled-to-start.png")], check=False)
         growth = after - before
         print(f"P5 scroll_growth_mb={growth:.0f} (goal <=50) before_mb={before:.0f} after_mb={after:.0f} "

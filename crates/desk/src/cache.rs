@@ -302,6 +302,28 @@ impl Cache {
         Ok(out)
     }
 
+    /// A conversation's cached thread after message `after`, oldest first, at most `limit`
+    /// (the virtualized thread pages forward again after dropping what it scrolled past).
+    pub fn thread_after(
+        &self,
+        account: &str,
+        conversation: &ConversationRef,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<Message>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json FROM messages WHERE account = ?1 AND conversation = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(params![account, conversation.0, after, limit as i64], |r| {
+            r.get::<_, String>(0)
+        })?;
+        let mut out = vec![];
+        for json in rows {
+            out.push(serde_json::from_str(&json?)?);
+        }
+        Ok(out)
+    }
+
     /// Full-text search in the history (words as typed; prefix on the last word), newest first.
     pub fn search(&self, account: &str, query: &str) -> Result<Vec<SearchHit>> {
         let Some(fts) = fts_query(query) else {

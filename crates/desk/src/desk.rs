@@ -713,6 +713,22 @@ impl Desk {
         )?)
     }
 
+    /// A conversation's cached thread after message `after`, oldest first.
+    pub fn thread_after(
+        &self,
+        conversation: &ConversationRef,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<pupitre_protocol::Message>, DeskError> {
+        let account = self.account_key()?;
+        Ok(self.inner.cache.lock().expect("cache lock").thread_after(
+            &account,
+            conversation,
+            after,
+            limit,
+        )?)
+    }
+
     /// As [`Desk::thread`]; a conversation the cache does not hold at all (an earlier one handled
     /// by someone else, D14) is read from the hub once and cached, so it reads offline next time.
     pub async fn thread_or_fetch(

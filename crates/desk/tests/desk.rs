@@ -521,6 +521,11 @@ async fn d12_d14_d15_files_offers_history_figures_and_the_cached_thread_in_pages
     let older = desk.thread(&conv, Some(newest[0].id), 10).unwrap();
     assert_eq!(older.len(), 10);
     assert!(older.last().unwrap().id < newest[0].id);
+    // And forward again from the oldest of them: the page that follows, without a gap.
+    let forward = desk.thread_after(&conv, older[4].id, 10).unwrap();
+    assert_eq!(forward.len(), 10);
+    assert_eq!(forward[..5], older[5..]);
+    assert_eq!(forward[5..], newest[..5]);
 
     // D12: an offer and a file reach the visitor; the file comes back byte for byte.
     desk.act(pupitre_protocol::agent::AgentClientFrame::SendOffer {
