@@ -27,6 +27,18 @@ async function openPanel(page) {
   await page.locator(W.panel).waitFor({ state: "visible" });
 }
 
+/** The texts waiting in the stored outbox (R12), shared by the site's tabs. */
+function storedOutbox(page) {
+  return page.evaluate(() => (JSON.parse(localStorage.getItem("pupitre:DEMO:outbox") ?? "null")?.entries ?? []).map((e) => e.frame.text ?? e.frame.type));
+}
+
+/** Whether the element is wholly inside the thread's visible part. */
+async function inThreadView(page, locator) {
+  const thread = await page.locator(W.thread).boundingBox();
+  const box = await locator.boundingBox();
+  return !!box && box.y >= thread.y - 1 && box.y + box.height <= thread.y + thread.height + 1;
+}
+
 /**
  * The visitor comes back with their identity but without the cached history (another device's
  * storage rules, a cleared cache): the page is left first, so that the widget's own save on
@@ -290,7 +302,7 @@ describe("the widget on the demo page", () => {
       await sleep(1500);
       assert.equal(alice.visitorTexts(text), 1, "sent exactly once");
       assert.equal(await page.locator("#pupitre-widget .bubble", { hasText: text }).count(), 1);
-      assert.equal(await page.evaluate(() => localStorage.getItem("pupitre:DEMO:outbox")), null);
+      assert.deepEqual(await storedOutbox(page), [], "nothing left to send");
       assert.equal(await page.locator("#pupitre-widget .status").isVisible(), false);
 
       // W1, R8: with the panel closed, the agent's message makes the badge; opening it sends
@@ -311,6 +323,62 @@ describe("the widget on the demo page", () => {
       await page.locator(W.launcher).waitFor();
       await sleep(1000);
       assert.equal(await badge.isVisible(), false, "the hub remembers what was seen");
+      assert.deepEqual(problems, []);
+      ok = true;
+    } finally {
+      if (!ok) await failed(context, hub);
+      await context.close();
+      await hub.stop();
+    }
+  });
+
+  it("two tabs offline: each tab's message shows pending in both, outlives the tab that wrote it, and reaches the desk once (R12)", async () => {
+    const hub = await Hub.start();
+    const problems = [];
+    const context = await visitorContext(chromium);
+    let ok = false;
+    try {
+      const alice = await hub.agent(ALICE);
+      const tabA = await context.newPage();
+      guard(tabA, problems);
+      await tabA.goto(`${hub.url}/demo`);
+      await openPanel(tabA);
+      await write(tabA, "Hello from the first tab.");
+      await alice.event("conversation_assigned");
+      await eventually(() => tabA.evaluate(() => JSON.parse(localStorage.getItem("pupitre:DEMO") ?? "{}").token), "the visitor's token saved");
+      const tabB = await context.newPage();
+      guard(tabB, problems);
+      await tabB.goto(`${hub.url}/demo/pricing`);
+      await openPanel(tabB);
+      await tabB.locator("#pupitre-widget .bubble", { hasText: "Hello from the first tab." }).waitFor();
+
+      await context.setOffline(true);
+      for (const tab of [tabA, tabB]) await tab.locator("#pupitre-widget .status", { hasText: "offline" }).waitFor();
+      const a = "Tab A, written offline.";
+      const b = "Tab B, written offline.";
+      await write(tabA, a);
+      await write(tabB, b);
+      for (const tab of [tabA, tabB]) {
+        await eventually(async () => {
+          const pending = await tab.locator("#pupitre-widget [data-client-id] .bubble").allInnerTexts();
+          return pending.length === 2 && pending.includes(a) && pending.includes(b);
+        }, "both tabs' messages pending in each tab");
+      }
+      assert.deepEqual((await storedOutbox(tabB)).filter((t) => t === a || t === b).sort(), [a, b]);
+      await shot(tabB, "15-two-tabs-offline");
+
+      // The first tab is closed before the network is back: the other one sends its message.
+      await tabA.close();
+      await context.setOffline(false);
+      await alice.event("message", (e) => e.message.body.text === b);
+      await alice.event("message", (e) => e.message.body.text === a);
+      await eventually(async () => (await tabB.locator("#pupitre-widget [data-client-id]").count()) === 0, "no pending message left");
+      await sleep(1500);
+      assert.equal(alice.visitorTexts(a), 1, "the closed tab's message reached the desk once");
+      assert.equal(alice.visitorTexts(b), 1, "the open tab's message reached the desk once");
+      for (const text of [a, b]) assert.equal(await tabB.locator("#pupitre-widget .bubble", { hasText: text }).count(), 1);
+      assert.deepEqual(await storedOutbox(tabB), []);
+      await shot(tabB, "15b-two-tabs-delivered");
       assert.deepEqual(problems, []);
       ok = true;
     } finally {
@@ -431,10 +499,11 @@ describe("the widget on the demo page", () => {
     }
   });
 
-  it("the waiting questionnaire while queued: answers reach the visitor card", async () => {
+  it("nobody online, with a questionnaire: one form at a time (the e-mail offer first, the auto-reply in view), then the questionnaire; answers reach the visitor card; desktop and phone", async () => {
     const hub = await Hub.start();
     const problems = [];
     const context = await visitorContext(chromium);
+    const phone = await visitorContext(chromium, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     let ok = false;
     try {
       await hub.settings((s) => {
@@ -446,15 +515,48 @@ describe("the widget on the demo page", () => {
       await page.goto(`${hub.url}/demo`);
       await openPanel(page);
       await write(page, "My lamp flickers.");
+      const autoReply = page.locator('#pupitre-widget .sys[data-sentence="auto_reply"]');
+      const email = page.locator("#pupitre-widget form.email");
       const form = page.locator("#pupitre-widget form.questionnaire");
+      await email.waitFor();
+      await sleep(300);
+      assert.equal(await form.count(), 0, "the questionnaire waits for the e-mail offer");
+      assert.ok(await inThreadView(page, autoReply), "the auto-reply stays in view above the e-mail offer");
+      assert.ok(await inThreadView(page, email), "the e-mail offer fits under it");
+      await shot(page, "12-email-first");
+      await email.getByRole("button", { name: "Not now" }).click();
       await form.waitFor();
+      assert.equal(await email.count(), 0);
+      assert.ok(await inThreadView(page, autoReply), "the auto-reply still in view above the questionnaire");
       await form.getByLabel("Your order number?").fill("ML-2048");
       await form.getByLabel("Which lamp is it about?").fill("Sauge");
-      await shot(page, "12-questionnaire");
+      await shot(page, "12b-questionnaire");
       await form.getByRole("button", { name: "Send" }).click();
       await page.locator("#pupitre-widget .box", { hasText: "will read your answers" }).waitFor();
+
+      // The same on a phone, the e-mail left this time.
+      const mobile = await phone.newPage();
+      guard(mobile, problems);
+      await mobile.goto(`${hub.url}/demo/contact`);
+      await mobile.locator(W.launcher).tap();
+      await write(mobile, "Can I get the Opaline in blue?");
+      const mobileEmail = mobile.locator("#pupitre-widget form.email");
+      await mobileEmail.waitFor();
+      await sleep(300);
+      assert.ok(await inThreadView(mobile, mobile.locator('#pupitre-widget .sys[data-sentence="auto_reply"]')));
+      assert.ok(await inThreadView(mobile, mobileEmail));
+      await shot(mobile, "14-phone-email-first");
+      await mobileEmail.getByLabel("E-mail address").fill("zoe@example.test");
+      await mobileEmail.getByRole("button", { name: "Send" }).tap();
+      await mobile.locator("#pupitre-widget .box", { hasText: "We will send the answer to zoe@example.test" }).waitFor();
+      const mobileForm = mobile.locator("#pupitre-widget form.questionnaire");
+      await mobileForm.waitFor();
+      assert.ok(await inThreadView(mobile, mobile.locator('#pupitre-widget .sys[data-sentence="auto_reply"]')));
+      assert.ok(await inThreadView(mobile, mobileForm));
+      await shot(mobile, "14b-phone-questionnaire");
+
       const alice = await hub.agent(ALICE);
-      const { event: assigned } = await alice.event("conversation_assigned");
+      const { event: assigned } = await alice.event("conversation_assigned", (e) => (e.conversation.visitor.fields ?? []).length > 0);
       const fields = assigned.conversation.visitor.fields ?? [];
       assert.deepEqual(
         fields.map((f) => [f.label, f.value]),
@@ -469,6 +571,7 @@ describe("the widget on the demo page", () => {
       ok = true;
     } finally {
       if (!ok) await failed(context, hub);
+      await phone.close();
       await context.close();
       await hub.stop();
     }

@@ -22,8 +22,10 @@ export interface Conversation {
 export interface Questionnaire {
   conversation: string;
   questions: string[];
-  /** Shown until then (ms), unless an agent joins or it is answered. */
-  until: number;
+  /** Its display time (R10), counted from when it shows. */
+  seconds?: number;
+  /** Shown until then (ms), unless an agent joins or it is answered; null: not shown yet. */
+  until: number | null;
 }
 
 export interface Snapshot {
@@ -35,6 +37,7 @@ export interface Snapshot {
   survey: string | null;
   questionnaire: Questionnaire | null;
   emailLeft: string | null;
+  emailDismissed?: string | null;
 }
 
 type Welcome = Extract<VisitorServerFrame, { type: "welcome" }>;
@@ -52,6 +55,8 @@ export class Model {
   questionnaire: Questionnaire | null = null;
   /** The e-mail address the visitor left (R8), once acknowledged. */
   emailLeft: string | null = null;
+  /** The conversation whose e-mail offer the visitor put off ("Not now"). */
+  emailDismissed: string | null = null;
 
   static from(s: Snapshot | null): Model {
     const m = new Model();
@@ -63,6 +68,7 @@ export class Model {
       m.survey = s.survey ?? null;
       m.questionnaire = s.questionnaire ?? null;
       m.emailLeft = s.emailLeft ?? null;
+      m.emailDismissed = s.emailDismissed ?? null;
     }
     return m;
   }
@@ -77,6 +83,7 @@ export class Model {
       survey: this.survey,
       questionnaire: this.questionnaire,
       emailLeft: this.emailLeft,
+      emailDismissed: this.emailDismissed,
     };
   }
 
@@ -97,14 +104,14 @@ export class Model {
   }
 
   /** Applies one event; false when it was already seen (a duplicate after a resume). */
-  event(seq: number, e: VisitorEvent, now: number): boolean {
+  event(seq: number, e: VisitorEvent): boolean {
     if (this.seq !== null && seq <= this.seq) return false;
     this.seq = seq;
-    this.apply(e, now);
+    this.apply(e);
     return true;
   }
 
-  apply(e: VisitorEvent, now: number): void {
+  apply(e: VisitorEvent): void {
     switch (e.kind) {
       case "conversation_started":
         this.conversation(e.conversation);
@@ -133,7 +140,8 @@ export class Model {
         this.questionnaire = {
           conversation: e.conversation,
           questions: Array.isArray(e.questions) ? e.questions.map(String) : [],
-          until: now + Math.max(0, Number(e.display_seconds) || 0) * 1000,
+          seconds: Math.max(0, Number(e.display_seconds) || 0),
+          until: null,
         };
         break;
       case "seen":
@@ -199,12 +207,22 @@ export class Model {
     return n;
   }
 
-  questionnaireShown(now: number): Questionnaire | null {
+  /**
+   * The waiting questionnaire to show now, if any. `held`: something else asks the visitor
+   * first (the e-mail offer, R8): one form at a time. Its display time starts when it shows;
+   * held back, it starts again when it comes back.
+   */
+  questionnaireShown(now: number, held = false): Questionnaire | null {
     const q = this.questionnaire;
-    if (!q || now >= q.until || q.questions.length === 0) return null;
+    if (!q || q.questions.length === 0) return null;
     const c = this.conversations.find((x) => x.reference === q.conversation);
     if (!c || c.agent || c.state === "assigned" || c.state === "closed") return null;
-    return q;
+    if (held) {
+      q.until = null;
+      return null;
+    }
+    if (typeof q.until !== "number") q.until = now + (q.seconds ?? 0) * 1000;
+    return now < q.until ? q : null;
   }
 
   /** R8: the open conversation's first reply was an automatic "leave us a message" sentence
@@ -212,7 +230,7 @@ export class Model {
   emailOffer(): { conversation: string; after: number } | null {
     if (this.emailLeft) return null;
     const c = this.open();
-    if (!c) return null;
+    if (!c || this.emailDismissed === c.reference) return null;
     const firstReply = c.messages.find((m) => m.author?.kind !== "visitor" && isShown(m));
     if (!firstReply || firstReply.body.kind !== "sentence") return null;
     if (!ASYNC_SENTENCES.includes(firstReply.body.sentence)) return null;

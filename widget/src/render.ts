@@ -266,31 +266,42 @@ export interface Form {
   error(message: string): void;
 }
 
-/** R8: name (optional) and e-mail, for the answer by e-mail. */
-export function emailForm(t: T, submit: (name: string | null, email: string) => void): Form {
+/** Send, and "Not now" when the visitor may put the form off. */
+function actions(t: T, btn: HTMLButtonElement, dismiss?: () => void): HTMLElement {
+  const later = dismiss ? h("button", { type: "button", class: "link" }, t("notNow")) : null;
+  later?.addEventListener("click", dismiss!);
+  return h("div", { class: "acts" }, btn, later);
+}
+
+/** R8: name (optional) and e-mail, for the answer by e-mail; "Not now" puts it off. */
+export function emailForm(t: T, submit: (name: string | null, email: string) => void, dismiss?: () => void): Form {
   const name = h("input", { type: "text", name: "name", autocomplete: "name", maxlength: "200" });
-  const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true, maxlength: "320" });
-  const err = h("p", { class: "err", role: "alert" });
+  const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true, maxlength: "320", "aria-describedby": "pw-email-err" });
+  const err = h("p", { class: "err", role: "alert", id: "pw-email-err" });
+  const problem = (text: string) => {
+    err.textContent = text;
+    if (text) email.setAttribute("aria-invalid", "true");
+    else email.removeAttribute("aria-invalid");
+  };
   const btn = h("button", { type: "submit", class: "btn" }, t("send"));
   const form = h(
     "form",
     { class: "box email", novalidate: true },
     h("h3", null, t("emailTitle")),
-    h("label", null, t("name"), name),
-    h("label", null, t("email"), email),
+    h("div", { class: "two" }, h("label", null, t("name"), name), h("label", null, t("email"), email)),
     err,
-    btn,
+    actions(t, btn, dismiss),
   );
-  email.addEventListener("input", () => (err.textContent = ""));
+  email.addEventListener("input", () => problem(""));
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const address = email.value.trim();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
-      err.textContent = t("emailInvalid");
+      problem(t("emailInvalid"));
       email.focus();
       return;
     }
-    err.textContent = "";
+    problem("");
     btn.disabled = true;
     submit(name.value.trim() || null, address);
   });
@@ -298,7 +309,7 @@ export function emailForm(t: T, submit: (name: string | null, email: string) => 
     el: form,
     error(message) {
       btn.disabled = false;
-      err.textContent = message;
+      problem(message);
     },
   };
 }
@@ -346,7 +357,7 @@ export function surveyForm(t: T, submit: (score: number, comment: string | null)
 }
 
 /** R10, W4: the waiting questionnaire, one answer per question in order. */
-export function questionnaireForm(t: T, questions: string[], submit: (answers: string[]) => void): Form {
+export function questionnaireForm(t: T, questions: string[], submit: (answers: string[]) => void, dismiss?: () => void): Form {
   const err = h("p", { class: "err", role: "alert" });
   const btn = h("button", { type: "submit", class: "btn" }, t("send"));
   const inputs = questions.map(() => h("input", { type: "text", maxlength: "2000", placeholder: t("answer") }));
@@ -356,7 +367,7 @@ export function questionnaireForm(t: T, questions: string[], submit: (answers: s
     h("h3", null, t("waitTitle")),
     ...questions.map((q, i) => h("label", null, String(q), inputs[i])),
     err,
-    btn,
+    actions(t, btn, dismiss),
   );
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();

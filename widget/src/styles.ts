@@ -71,12 +71,18 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .file .dl{border:0;background:rgba(0,0,0,.06);color:inherit;border-radius:8px;padding:6px 10px;font-size:13px;min-height:40px}
 .me .file .dl{background:rgba(255,255,255,.2)}
 .preview{display:block;max-width:100%;max-height:220px;border-radius:10px;margin-top:8px}
-.box{align-self:stretch;margin:10px 0 2px;background:#fff;border:1px solid var(--line);border-radius:14px;padding:12px 14px;box-shadow:0 1px 2px rgba(0,0,0,.04)}
-.box h3{margin:0 0 6px;font-size:14.5px}
+.box{align-self:stretch;margin:10px 0 2px;background:#fff;border:1px solid var(--line);border-radius:14px;padding:10px 12px;box-shadow:0 1px 2px rgba(0,0,0,.04)}
+.box h3{margin:0 0 2px;font-size:14px;line-height:1.35}
 .box label{display:block;font-size:12.5px;color:var(--mute);margin:6px 0 0}
-.box input,.box textarea{display:block;width:100%;border:1px solid #cfd2d9;border-radius:10px;padding:8px 11px;margin-top:3px;background:#fff;min-height:40px}
+.two{display:flex;flex-wrap:wrap;gap:0 8px}
+.two label{flex:1 1 130px;min-width:0}
+.box input,.box textarea{display:block;width:100%;font-size:15px;color:var(--ink);border:1px solid #cfd2d9;border-radius:10px;padding:8px 11px;margin-top:3px;background:#fff;min-height:40px}
 .box textarea{resize:vertical;min-height:56px}
+.box [aria-invalid=true]{border-color:var(--bad)}
 .box .btn{margin-top:10px;width:100%}
+.acts{display:flex;align-items:center;gap:4px;margin-top:10px}
+.box .acts .btn{margin:0;flex:1}
+.acts .link{flex:none;padding:6px 10px}
 .box .err{color:var(--bad);font-size:13px;margin:8px 0 0}
 .box .ok{color:#2e7d32;font-size:14px;margin:0}
 .scores{display:flex;gap:6px}
@@ -95,5 +101,6 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .pw.open .launcher{display:none}
 .col{max-width:84%}
 .composer{padding-bottom:max(12px,env(safe-area-inset-bottom))}
+.pw input,.pw textarea{font-size:16px}
 }
 `;

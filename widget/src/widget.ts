@@ -17,8 +17,8 @@ import { h, icon, initials } from "./dom";
 import type { Lang, T } from "./i18n";
 import { pickLang, translator } from "./i18n";
 import type { Conversation, Snapshot } from "./model";
-import { Model, isShown } from "./model";
-import { Outbox } from "./outbox";
+import { ASYNC_SENTENCES, Model, isShown } from "./model";
+import { ADOPT_GRACE_MS, Outbox } from "./outbox";
 import type { ChangeFrame } from "./outbox";
 import type { FileInfo, Message, Page, VisitorClientFrame, VisitorServerFrame, WidgetConfig } from "./protocol";
 import type { Form, Position, RenderCtx } from "./render";
@@ -117,13 +117,24 @@ export class Widget {
   private forms = new Map<string, Form>();
   /** Which form a change frame came from, to show its answer there. */
   private formOf = new Map<string, string>();
-  private thanked = new Map<string, string>();
+  /** Thanks for an answered form, shown after the message that was last when it was answered
+   * (later messages go below it, not above). */
+  private thanked = new Map<string, { text: string; after: number }>();
   private files = new Map<string, Promise<string>>();
   private renderQueued = false;
   private saveTimer: unknown = null;
   private questionnaireTimer: unknown = null;
+  private armedUntil: number | null = null;
   private rateTimer: unknown = null;
+  private adoptTimer: unknown = null;
   private stickToBottom = true;
+  /** Scroll to the end at the next render even if nothing new came (the panel opened). */
+  private scrollWanted = true;
+  /** Where the widget itself last scrolled the thread (that still counts as following it). */
+  private autoTop = -1;
+  private threadHeight = 0;
+  /** The item the thread must not scroll past: the automatic reply a form hangs under. */
+  private anchorKey: string | null = null;
 
   constructor(private opts: Options) {
     this.env = opts.env;
@@ -132,7 +143,7 @@ export class Widget {
     this.t = translator(this.lang);
     this.key = `pupitre:${opts.project}`;
     this.model = Model.from(readJson<Snapshot>(this.env.storage, this.key));
-    this.outbox = new Outbox(this.env.storage, `${this.key}:outbox`);
+    this.outbox = new Outbox(this.env.storage, `${this.key}:outbox`, () => this.env.now());
     const deps: ConnectionDeps = {
       WebSocket: this.env.WebSocket,
       random: this.env.random,
@@ -168,7 +179,14 @@ export class Widget {
     const win = this.env.window;
     win.addEventListener("online", () => this.conn.wakeUp());
     win.addEventListener("offline", () => this.conn.wentOffline());
-    win.addEventListener("pageshow", () => this.conn.wakeUp());
+    win.addEventListener("pageshow", () => {
+      this.syncOutbox();
+      this.conn.wakeUp();
+    });
+    // R12: the outbox is shared with the site's other tabs.
+    win.addEventListener("storage", (ev) => {
+      if (ev.key === null || ev.key === `${this.key}:outbox`) this.syncOutbox();
+    });
     win.addEventListener("pagehide", () => this.saveNow());
     win.addEventListener("hashchange", () => this.openFromHash());
     doc.addEventListener("visibilitychange", () => {
@@ -235,9 +253,8 @@ export class Widget {
       }
       case "event": {
         if (typeof f.seq !== "number" || !f.event) return;
-        if (!this.model.event(f.seq, f.event, this.env.now())) return;
+        if (!this.model.event(f.seq, f.event)) return;
         if (f.event.kind === "message") this.received(f.event.message);
-        if (f.event.kind === "questionnaire_requested") this.armQuestionnaire();
         break;
       }
       case "ack": {
@@ -309,21 +326,27 @@ export class Widget {
     switch (frame.type) {
       case "set_profile":
         this.model.emailLeft = frame.email;
-        if (formKey) this.thanked.set(formKey, this.t("emailThanks", { email: frame.email ?? "" }));
+        if (formKey) this.thank(formKey, this.t("emailThanks", { email: frame.email ?? "" }));
         break;
       case "answer_survey":
         if (this.model.survey === frame.conversation) this.model.survey = null;
-        this.thanked.set(`survey:${frame.conversation}`, this.t("surveyThanks"));
+        this.thank(`survey:${frame.conversation}`, this.t("surveyThanks"));
         break;
       case "answer_questionnaire":
         if (this.model.questionnaire) {
-          this.thanked.set(`q:${this.model.questionnaire.conversation}`, this.t("waitThanks"));
+          this.thank(`q:${this.model.questionnaire.conversation}`, this.t("waitThanks"));
         }
         this.model.questionnaire = null;
         break;
       default:
         break;
     }
+  }
+
+  private thank(key: string, text: string): void {
+    const ref = key.slice(key.indexOf(":") + 1);
+    const shown = this.model.conversations.find((c) => c.reference === ref)?.messages.filter(isShown) ?? [];
+    this.thanked.set(key, { text, after: key.startsWith("survey:") ? -1 : (shown[shown.length - 1]?.id ?? -1) });
   }
 
   private onConnState(s: ConnState): void {
@@ -345,10 +368,22 @@ export class Widget {
 
   flush(): void {
     if (!this.welcomed) return;
-    for (const e of this.outbox.toSend()) {
+    for (const e of this.outbox.toSend(this.env.now())) {
       if (!this.conn.send(e.frame)) break;
       this.outbox.markSent(e);
     }
+  }
+
+  /** Another tab changed the outbox: show its messages; send what it has not settled soon. */
+  private syncOutbox(): void {
+    if (!this.outbox.sync()) return;
+    this.changed();
+    if (this.adoptTimer !== null) this.env.clearTimeout(this.adoptTimer);
+    this.adoptTimer = this.env.setTimeout(() => {
+      this.adoptTimer = null;
+      this.flush();
+      this.changed();
+    }, ADOPT_GRACE_MS + 100);
   }
 
   private retrySoon(): void {
@@ -380,7 +415,7 @@ export class Widget {
     this.launcher.setAttribute("aria-label", this.t("close"));
     this.launcher.replaceChildren(icon("down", 28), this.badge);
     this.session("open", "1");
-    this.stickToBottom = true;
+    this.stickToBottom = this.scrollWanted = true;
     this.renderNow();
     if (focus) this.input.focus();
     this.markSeen();
@@ -467,7 +502,8 @@ export class Widget {
     });
     this.thread.addEventListener("scroll", () => {
       const th = this.thread;
-      this.stickToBottom = th.scrollHeight - th.scrollTop - th.clientHeight < STICKY_PX;
+      this.stickToBottom =
+        th.scrollHeight - th.scrollTop - th.clientHeight < STICKY_PX || Math.abs(th.scrollTop - this.autoTop) < 2;
     });
   }
 
@@ -482,6 +518,7 @@ export class Widget {
   private autosize(): void {
     this.input.style.height = "auto";
     if (this.input.scrollHeight) this.input.style.height = `${Math.min(this.input.scrollHeight, 140)}px`;
+    this.follow(false);
   }
 
   /** Escape closes; Tab stays inside the open panel (focus trap). */
@@ -582,11 +619,33 @@ export class Widget {
       (this.isOpen ? t("close") : t("open")) + (showBadge ? ` (${t("unread", { n: unread })})` : ""),
     );
 
-    const th = this.thread;
-    const stick = this.stickToBottom;
-    this.reconcile(this.items());
-    if (stick) th.scrollTop = th.scrollHeight;
+    const made = this.reconcile(this.items());
+    this.follow(made || this.scrollWanted);
+    if (this.isOpen) this.scrollWanted = false;
+    this.armQuestionnaire();
     this.markSeen();
+  }
+
+  /** Keeps the end of the thread in view while the visitor follows it: when something was
+   * drawn (`changed`), or when the thread got shorter or taller (the offline banner, a growing
+   * composer). A render that changed nothing leaves the scroll alone. */
+  private follow(changed: boolean): void {
+    const height = this.thread.clientHeight;
+    if (this.stickToBottom && (changed || height !== this.threadHeight)) this.scrollDown();
+    this.threadHeight = height;
+  }
+
+  /** To the end of the thread, but never past the top of the anchor (the automatic reply the
+   * e-mail offer or the questionnaire hangs under stays in view, R8). */
+  private scrollDown(): void {
+    const th = this.thread;
+    let top = th.scrollHeight - th.clientHeight;
+    const anchor = this.anchorKey ? this.rendered.get(this.anchorKey)?.el : null;
+    if (anchor) {
+      top = Math.min(top, anchor.getBoundingClientRect().top - th.getBoundingClientRect().top + th.scrollTop - 8);
+    }
+    th.scrollTop = Math.max(0, top);
+    this.autoTop = th.scrollTop;
   }
 
   private ctx(): RenderCtx {
@@ -621,10 +680,12 @@ export class Widget {
     const ctx = this.ctx();
     const items: Item[] = [];
     const now = this.env.now();
+    // One form at a time: the e-mail offer (R8) first, then the waiting questionnaire (R10).
     const email = this.config.email_capture ? model.emailOffer() : null;
-    const questionnaire = model.questionnaireShown(now);
+    const questionnaire = model.questionnaireShown(now, email !== null);
     const pending = this.outbox.messages();
     const online = this.conn.state === "open";
+    this.anchorKey = null;
 
     if (!model.conversations.some((c) => c.messages.some(isShown)) && !pending.length) {
       items.push({
@@ -656,25 +717,50 @@ export class Widget {
           sig: `${pos.first}${pos.last}${asking}${JSON.stringify(m.body).length}`,
           make: () => renderMessage(m, pos, ctx, asking) ?? h("div", { hidden: true }),
         });
+        for (const key of [`email:${c.reference}`, `q:${c.reference}`]) {
+          if (this.thanked.get(key)?.after === m.id) this.thanksItem(items, key);
+        }
       });
-      if (email?.conversation === c.reference) {
+      const hasEmail = email?.conversation === c.reference;
+      const hasQuestionnaire = questionnaire?.conversation === c.reference;
+      const last = shown[shown.length - 1];
+      if (
+        (hasEmail || hasQuestionnaire) &&
+        !pending.length &&
+        last?.body.kind === "sentence" &&
+        ASYNC_SENTENCES.includes(last.body.sentence)
+      ) {
+        this.anchorKey = `m${last.id}`;
+      }
+      if (hasEmail) {
         const key = `email:${c.reference}`;
         items.push(this.formItem(key, () =>
-          emailForm(t, (name, address) =>
-            this.change({ type: "set_profile", client_id: uuidv7(), name, email: address }, key),
+          emailForm(
+            t,
+            (name, address) => this.change({ type: "set_profile", client_id: uuidv7(), name, email: address }, key),
+            () => {
+              model.emailDismissed = c.reference;
+              this.changed();
+            },
           ),
         ));
       }
-      this.thanksItem(items, `email:${c.reference}`);
-      if (questionnaire?.conversation === c.reference) {
+      this.thanksItem(items, `email:${c.reference}`, shown);
+      if (hasQuestionnaire) {
         const key = `q:${c.reference}`;
         items.push(this.formItem(key, () =>
-          questionnaireForm(t, questionnaire.questions, (answers) =>
-            this.change({ type: "answer_questionnaire", client_id: uuidv7(), answers }, key),
+          questionnaireForm(
+            t,
+            questionnaire.questions,
+            (answers) => this.change({ type: "answer_questionnaire", client_id: uuidv7(), answers }, key),
+            () => {
+              model.questionnaire = null;
+              this.changed();
+            },
           ),
         ));
       }
-      this.thanksItem(items, `q:${c.reference}`);
+      this.thanksItem(items, `q:${c.reference}`, shown);
       if (!isOpenConv && shown.length) {
         items.push({ key: `sep:${c.reference}`, sig: "", make: () => separator(t("closed")) });
       }
@@ -722,21 +808,35 @@ export class Widget {
     };
   }
 
-  private thanksItem(items: Item[], key: string): void {
-    const text = this.thanked.get(key);
-    if (text) items.push({ key: `ok:${key}`, sig: text, make: () => thanks(text) });
+  /** `shown`: the conversation's messages; thanks placed after one of them are already in. */
+  private thanksItem(items: Item[], key: string, shown?: Message[]): void {
+    const th = this.thanked.get(key);
+    if (!th || shown?.some((m) => m.id === th.after)) return;
+    items.push({ key: `ok:${key}`, sig: th.text, make: () => thanks(th.text) });
   }
 
-  private reconcile(items: Item[]): void {
+  /** Returns whether any element was made (something new or changed to show). */
+  private reconcile(items: Item[]): boolean {
     const th = this.thread;
     const next = new Map<string, { sig: string; el: HTMLElement }>();
+    let made = false;
     for (const item of items) {
       const had = this.rendered.get(item.key);
-      next.set(item.key, had && had.sig === item.sig ? had : { sig: item.sig, el: item.make() });
+      if (had && had.sig === item.sig) next.set(item.key, had);
+      else {
+        next.set(item.key, { sig: item.sig, el: item.make() });
+        made = true;
+      }
     }
     const keep = new Set(Array.from(next.values(), (r) => r.el));
     // Remove what goes first, so what stays never moves (a moved node loses focus).
-    for (const node of Array.from(th.childNodes)) if (!keep.has(node as HTMLElement)) node.remove();
+    const active = this.root.activeElement;
+    let lostFocus = false;
+    for (const node of Array.from(th.childNodes)) {
+      if (keep.has(node as HTMLElement)) continue;
+      if (active && node.contains(active)) lostFocus = true;
+      node.remove();
+    }
     let cursor = th.firstChild;
     for (const { el } of next.values()) {
       if (cursor === el) cursor = cursor.nextSibling;
@@ -744,6 +844,9 @@ export class Widget {
     }
     this.rendered = next;
     for (const key of this.forms.keys()) if (!next.has(key)) this.forms.delete(key);
+    // A form answered or put off goes: the focus goes to the composer, not to the page.
+    if (lostFocus && this.isOpen) this.input.focus();
+    return made;
   }
 
   // ---- seen, files, persistence ----
@@ -759,14 +862,19 @@ export class Widget {
     this.badge.hidden = true;
   }
 
+  /** The questionnaire on screen goes at the end of its display time (R10). */
   private armQuestionnaire(): void {
-    const q = this.model.questionnaire;
+    const until = this.model.questionnaire?.until ?? null;
+    if (until === this.armedUntil) return;
     if (this.questionnaireTimer !== null) this.env.clearTimeout(this.questionnaireTimer);
-    if (!q) return;
+    this.questionnaireTimer = null;
+    this.armedUntil = until;
+    if (until === null) return;
+    this.scheduleSave(); // its display time started: a reload does not start it again
     this.questionnaireTimer = this.env.setTimeout(() => {
       this.questionnaireTimer = null;
       this.renderNow();
-    }, Math.max(0, q.until - this.env.now()) + 50);
+    }, Math.max(0, until - this.env.now()) + 50);
   }
 
   private headers(extra?: Record<string, string>): Record<string, string> {

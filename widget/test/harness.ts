@@ -1,5 +1,6 @@
 /** A widget in jsdom with a scripted hub: a fake WebSocket, a fake fetch, manual timers. */
 import type { VisitorClientFrame, VisitorServerFrame, WidgetConfig, Message } from "../src/protocol";
+import type { Entry } from "../src/outbox";
 import type { KV } from "../src/storage";
 import { Widget } from "../src/widget";
 import type { Env } from "../src/widget";
@@ -96,9 +97,20 @@ export interface Setup {
   connect(welcome?: Partial<Extract<VisitorServerFrame, { type: "welcome" }>>): FakeSocket;
 }
 
-export function setup(opts: { kv?: ReturnType<typeof memoryKV>; language?: string; config?: Partial<WidgetConfig>; fetch?: typeof fetch } = {}): Setup {
-  document.body.replaceChildren();
-  FakeSocket.all = [];
+/** `tab`: another widget in the same window (a second tab sharing the storage); the first
+ * one's page and sockets stay. */
+export function setup(opts: { kv?: ReturnType<typeof memoryKV>; language?: string; config?: Partial<WidgetConfig>; fetch?: typeof fetch; tab?: boolean } = {}): Setup {
+  if (!opts.tab) {
+    document.body.replaceChildren();
+    FakeSocket.all = [];
+  }
+  const sockets: FakeSocket[] = [];
+  class TabSocket extends FakeSocket {
+    constructor(url: string) {
+      super(url);
+      sockets.push(this);
+    }
+  }
   const clock = new Clock();
   const kv = opts.kv ?? memoryKV();
   const fetches: { url: string; init?: RequestInit }[] = [];
@@ -115,7 +127,7 @@ export function setup(opts: { kv?: ReturnType<typeof memoryKV>; language?: strin
       fetches.push({ url, init });
       return fakeFetch(url, init);
     }) as unknown as typeof fetch,
-    WebSocket: FakeSocket as unknown as typeof WebSocket,
+    WebSocket: TabSocket as unknown as typeof WebSocket,
     storage: kv,
     now: clock.now,
     random: () => 0.5,
@@ -131,7 +143,7 @@ export function setup(opts: { kv?: ReturnType<typeof memoryKV>; language?: strin
   });
   widget.mount();
   widget.start();
-  const socket = () => FakeSocket.all[FakeSocket.all.length - 1];
+  const socket = () => sockets[sockets.length - 1];
   return {
     widget,
     clock,
@@ -160,6 +172,12 @@ export function message(partial: Partial<Message> & { text?: string }): Message 
     at: 1_700_000_000_000,
     ...rest,
   };
+}
+
+/** The entries waiting in a stored outbox (R12); [] when there is none. */
+export function storedOutbox(kv: KV, key = "pupitre:DEMO:outbox"): Entry[] {
+  const text = kv.get(key);
+  return text ? (JSON.parse(text) as { entries: Entry[] }).entries : [];
 }
 
 /** Lets queued microtasks (renders) run. */

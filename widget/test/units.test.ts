@@ -3,11 +3,11 @@ import { backoff, MAX_BACKOFF_MS } from "../src/connection";
 import { formatBytes, pickLang, translator } from "../src/i18n";
 import { linkify, safeHref, splitLinks } from "../src/linkify";
 import { Model } from "../src/model";
-import { Outbox } from "../src/outbox";
+import { ADOPT_GRACE_MS, Outbox } from "../src/outbox";
 import { checkFile } from "../src/render";
 import { DraftThrottle } from "../src/throttle";
 import { uuidv7 } from "../src/uuid";
-import { Clock, CONFIG, memoryKV, message } from "./harness";
+import { Clock, CONFIG, memoryKV, message, storedOutbox } from "./harness";
 
 describe("uuidv7", () => {
   it("is a version 7 UUID that sorts by time", () => {
@@ -146,9 +146,9 @@ describe("model: resume and history (R12, W2)", () => {
     m.seq = 20;
     m.welcome(welcome());
     expect(m.seq).toBe(20);
-    expect(m.event(21, { kind: "conversation_started", conversation: "DEMO-1" }, 0)).toBe(true);
-    expect(m.event(21, { kind: "conversation_started", conversation: "DEMO-1" }, 0)).toBe(false);
-    expect(m.event(19, { kind: "message", message: message({}) }, 0)).toBe(false);
+    expect(m.event(21, { kind: "conversation_started", conversation: "DEMO-1" })).toBe(true);
+    expect(m.event(21, { kind: "conversation_started", conversation: "DEMO-1" })).toBe(false);
+    expect(m.event(19, { kind: "message", message: message({}) })).toBe(false);
     expect(m.seq).toBe(21);
     expect(m.conversations.length).toBe(1);
   });
@@ -177,7 +177,7 @@ describe("model: resume and history (R12, W2)", () => {
     expect(m.addMessage({ ...a })).toBe(false);
     m.addMessage(message({ id: 4 }));
     expect(m.conversations[0].messages.map((x) => x.id)).toEqual([4, 5]);
-    m.apply({ kind: "conversation_closed", conversation: "DEMO-1" }, 0);
+    m.apply({ kind: "conversation_closed", conversation: "DEMO-1" });
     expect(m.open()).toBeNull();
     m.addMessage(message({ id: 6, author: { kind: "visitor" } }));
     expect(m.open()?.reference).toBe("DEMO-1");
@@ -185,7 +185,7 @@ describe("model: resume and history (R12, W2)", () => {
 
   it("ignores unknown event kinds and bodies", () => {
     const m = new Model();
-    m.apply({ kind: "mirroring_started", whatever: 1 } as never, 0);
+    m.apply({ kind: "mirroring_started", whatever: 1 } as never);
     m.addMessage(message({ id: 9, body: { kind: "hologram", x: 1 } as never }));
     m.addMessage(message({ id: 10, body: { kind: "event", event: { kind: "assigned", agent: "A" } } }));
     expect([...m.visible()].length).toBe(0);
@@ -198,9 +198,9 @@ describe("model: resume and history (R12, W2)", () => {
     m.addMessage(message({ id: 2 }));
     m.addMessage(message({ id: 3, author: { kind: "system" }, body: { kind: "sentence", sentence: "auto_reply", text: "Hi" } }));
     expect(m.unread()).toBe(2);
-    m.apply({ kind: "seen", up_to: 2 }, 0);
+    m.apply({ kind: "seen", up_to: 2 });
     expect(m.unread()).toBe(1);
-    m.apply({ kind: "seen", up_to: 1 }, 0);
+    m.apply({ kind: "seen", up_to: 1 });
     expect(m.seen).toBe(2);
   });
 
@@ -224,23 +224,48 @@ describe("model: resume and history (R12, W2)", () => {
 
   it("shows the waiting questionnaire while queued, for its display time or until an agent joins (R10)", () => {
     const m = new Model();
-    m.apply({ kind: "conversation_started", conversation: "DEMO-1" }, 0);
-    m.apply({ kind: "questionnaire_requested", conversation: "DEMO-1", questions: ["Order number?"], display_seconds: 60 }, 1000);
+    m.apply({ kind: "conversation_started", conversation: "DEMO-1" });
+    m.apply({ kind: "questionnaire_requested", conversation: "DEMO-1", questions: ["Order number?"], display_seconds: 60 });
     expect(m.questionnaireShown(1000)?.questions).toEqual(["Order number?"]);
     expect(m.questionnaireShown(60_999)).not.toBeNull();
     expect(m.questionnaireShown(61_000)).toBeNull();
-    m.apply({ kind: "agent_joined", conversation: "DEMO-1", agent: { name: "Alice" } }, 2000);
+    m.apply({ kind: "agent_joined", conversation: "DEMO-1", agent: { name: "Alice" } });
     expect(m.questionnaireShown(2000)).toBeNull();
     expect(m.questionnaire).toBeNull();
   });
 
+  it("holds the questionnaire back while another form asks first; its display time starts when it shows (R10)", () => {
+    const m = new Model();
+    m.apply({ kind: "conversation_started", conversation: "DEMO-1" });
+    m.apply({ kind: "questionnaire_requested", conversation: "DEMO-1", questions: ["Order number?"], display_seconds: 60 });
+    expect(m.questionnaireShown(1000)).not.toBeNull(); // shown at once: its clock runs
+    expect(m.questionnaireShown(5000, true)).toBeNull(); // then the e-mail offer comes first
+    expect(m.questionnaire?.until).toBeNull();
+    expect(m.questionnaireShown(500_000)?.until).toBe(560_000); // back: a full display time
+    expect(m.questionnaireShown(560_000)).toBeNull();
+    expect(Model.from(JSON.parse(JSON.stringify(m.snapshot()))).questionnaire?.until).toBe(560_000);
+  });
+
+  it("does not offer the e-mail form again in a conversation where the visitor put it off (R8)", () => {
+    const m = new Model();
+    m.addMessage(message({ id: 1, author: { kind: "visitor" } }));
+    m.addMessage(message({ id: 2, author: { kind: "system" }, body: { kind: "sentence", sentence: "no_agent", text: "Nobody is here" } }));
+    m.emailDismissed = "DEMO-1";
+    expect(m.emailOffer()).toBeNull();
+    expect(Model.from(JSON.parse(JSON.stringify(m.snapshot()))).emailDismissed).toBe("DEMO-1");
+    m.conversations[0].state = "closed";
+    m.addMessage(message({ id: 3, conversation: "DEMO-2", author: { kind: "visitor" } }));
+    m.addMessage(message({ id: 4, conversation: "DEMO-2", author: { kind: "system" }, body: { kind: "sentence", sentence: "no_agent", text: "Nobody is here" } }));
+    expect(m.emailOffer()).toEqual({ conversation: "DEMO-2", after: 4 }); // a new question: offered again
+  });
+
   it("holds the survey until it is answered (W4)", () => {
     const m = new Model();
-    m.apply({ kind: "survey_requested", conversation: "DEMO-1" }, 0);
+    m.apply({ kind: "survey_requested", conversation: "DEMO-1" });
     expect(m.survey).toBe("DEMO-1");
-    m.apply({ kind: "survey_answered", conversation: "DEMO-2" }, 0);
+    m.apply({ kind: "survey_answered", conversation: "DEMO-2" });
     expect(m.survey).toBe("DEMO-1");
-    m.apply({ kind: "survey_answered", conversation: "DEMO-1" }, 0);
+    m.apply({ kind: "survey_answered", conversation: "DEMO-1" });
     expect(m.survey).toBeNull();
   });
 
@@ -276,7 +301,7 @@ describe("outbox (R12)", () => {
     expect(o.get(a.frame.client_id)?.state).toBe("acked");
     o.drop(a.frame.client_id);
     o.drop(b.frame.client_id);
-    expect(kv.data.has("k")).toBe(false);
+    expect(storedOutbox(kv, "k")).toEqual([]);
   });
 
   it("resends after a disconnect, keeps a refused message with its error, retries a rate-limited one", () => {
@@ -297,6 +322,71 @@ describe("outbox (R12)", () => {
     expect(new Outbox((o as unknown as { kv: ReturnType<typeof memoryKV> }).kv, "k").entries[0].state).toBe("failed");
     o.retry(a.frame.client_id);
     expect(o.toSend()).toEqual([a]);
+  });
+
+  it("two tabs share the stored outbox: each write merges by client id and removes only what it settled", () => {
+    const kv = memoryKV();
+    const clock = new Clock();
+    const a = new Outbox(kv, "k", clock.now);
+    const b = new Outbox(kv, "k", clock.now); // neither has seen the other's entries
+    const texts = () => storedOutbox(kv, "k").map((e) => (e.frame.type === "send_message" ? e.frame.text : e.frame.type));
+    const a1 = a.add(frame("a1"), 1);
+    b.add(frame("b1"), 2);
+    a.add(frame("a2"), 3);
+    expect(texts()).toEqual(["a1", "b1", "a2"]);
+    a.ack(a1.frame.client_id);
+    expect(texts()).toEqual(["b1", "a2"]);
+    // B still holds a stale view; its write does not bring a1 back nor lose a2.
+    b.add(frame("b2"), 4);
+    expect(texts()).toEqual(["b1", "a2", "b2"]);
+    // A page loaded now (a third tab, or the next visit) gets everything unsent.
+    expect(new Outbox(kv, "k", clock.now).toSend().map((e) => e.frame.type === "send_message" && e.frame.text)).toEqual(["b1", "a2", "b2"]);
+  });
+
+  it("sync: another tab's entries show here, go on this connection only after a grace, and follow its refusals, retries and settlements", () => {
+    const kv = memoryKV();
+    const clock = new Clock();
+    const a = new Outbox(kv, "k", clock.now);
+    const b = new Outbox(kv, "k", clock.now);
+    const x = a.add(frame("x"), clock.t);
+    expect(b.sync()).toBe(true);
+    expect(b.messages().map((e) => e.frame.client_id)).toEqual([x.frame.client_id]);
+    expect(b.toSend(clock.t)).toEqual([]);
+    expect(b.toSend(clock.t + ADOPT_GRACE_MS).map((e) => e.frame.client_id)).toEqual([x.frame.client_id]);
+    expect(b.sync()).toBe(false); // nothing new
+
+    a.fail(x.frame.client_id, "invalid_input", "too long");
+    b.sync();
+    expect(b.get(x.frame.client_id)).toMatchObject({ state: "failed", error: { message: "too long" } });
+    a.retry(x.frame.client_id);
+    b.sync();
+    expect(b.get(x.frame.client_id)?.state).toBe("queued");
+
+    // Settled by A (acknowledged, or taken back to edit): gone from B too, never re-adopted.
+    a.drop(x.frame.client_id);
+    expect(b.sync()).toBe(true);
+    expect(b.messages()).toEqual([]);
+    kv.set("k", JSON.stringify([{ frame: x.frame, state: "queued", at: 1 }])); // a stale old-format write
+    b.sync();
+    expect(b.messages()).toEqual([]);
+  });
+
+  it("sync writes back this tab's entries that another tab's write missed", () => {
+    const kv = memoryKV();
+    const a = new Outbox(kv, "k", new Clock().now);
+    const mine = a.add(frame("mine"), 1);
+    kv.set("k", JSON.stringify({ entries: [], done: [] })); // clobbered by a racing write
+    a.sync();
+    expect(storedOutbox(kv, "k").map((e) => e.frame.client_id)).toEqual([mine.frame.client_id]);
+    kv.remove("k"); // the site cleared localStorage
+    a.sync();
+    expect(storedOutbox(kv, "k").map((e) => e.frame.client_id)).toEqual([mine.frame.client_id]);
+  });
+
+  it("reads the older stored format (a bare array)", () => {
+    const f = frame("old");
+    const kv = memoryKV(new Map([["k", JSON.stringify([{ frame: f, state: "sent", at: 5 }])]]));
+    expect(new Outbox(kv, "k").toSend().map((e) => e.frame.client_id)).toEqual([f.client_id]);
   });
 
   it("ignores garbage in storage", () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { $, FakeSocket, memoryKV, message, setup, tick } from "./harness";
+import { $, FakeSocket, memoryKV, message, setup, storedOutbox, tick } from "./harness";
 
 const type = (input: HTMLTextAreaElement, text: string) => {
   input.value = text;
@@ -123,7 +123,7 @@ describe("outbox in the page (R12)", () => {
     expect(s.shadow.querySelectorAll("[data-client-id]").length).toBe(0);
     const mine = Array.from(s.shadow.querySelectorAll(".row.me .bubble")).map((b) => b.textContent);
     expect(mine).toEqual(["Hello, is the Aurore lamp in stock?"]);
-    expect(s.kv.data.has("pupitre:DEMO:outbox")).toBe(false);
+    expect(storedOutbox(s.kv)).toEqual([]);
   });
 
   it("keeps a message typed offline, shows it waiting, and sends it once with the same id when back", async () => {
@@ -137,7 +137,7 @@ describe("outbox in the page (R12)", () => {
     enter(input);
     await tick();
     expect($(s.shadow, "[data-client-id]").textContent).toContain("typed in a tunnel");
-    expect(JSON.parse(s.kv.data.get("pupitre:DEMO:outbox")!)[0].frame.text).toBe("typed in a tunnel");
+    expect(storedOutbox(s.kv).map((e) => e.frame.type === "send_message" && e.frame.text)).toEqual(["typed in a tunnel"]);
     s.clock.advance(1000);
     const ws2 = s.socket();
     ws2.open();
@@ -184,6 +184,88 @@ describe("outbox in the page (R12)", () => {
     const next = setup({ kv });
     const ws = next.connect();
     expect(ws.of("send_message").map((f) => f.text)).toEqual(["left behind"]);
+  });
+
+  it("two tabs offline keep both outboxes: each shows the other's message pending, and the tab left sends both once", async () => {
+    const kv = memoryKV();
+    const storage = () => window.dispatchEvent(new StorageEvent("storage", { key: "pupitre:DEMO:outbox" }));
+    const a = setup({ kv });
+    const wsA = a.connect();
+    const b = setup({ kv, tab: true });
+    const wsB = b.connect();
+    a.widget.open();
+    b.widget.open();
+    wsA.drop();
+    wsB.drop();
+    const later = () => [a, b].forEach((tab) => tab.clock.advance(10));
+    a.widget.send("from tab A");
+    storage();
+    later();
+    b.widget.send("from tab B");
+    storage();
+    later();
+    a.widget.send("A again");
+    storage();
+    await tick();
+    // The stored outbox holds all three: neither tab overwrote the other's.
+    const texts = (e: { frame: { type: string; text?: string } }) => (e.frame.type === "send_message" ? e.frame.text : "");
+    expect(storedOutbox(kv).map(texts)).toEqual(["from tab A", "from tab B", "A again"]);
+    for (const tab of [a, b]) {
+      const pending = Array.from(tab.shadow.querySelectorAll<HTMLElement>("[data-client-id]"));
+      expect(pending.map((p) => p.querySelector(".bubble")!.textContent)).toEqual(["from tab A", "from tab B", "A again"]);
+      expect(pending.every((p) => p.textContent!.includes("Waiting for the connection"))).toBe(true);
+    }
+
+    // Tab A is closed while offline; tab B reconnects: its own message goes at once, A's after
+    // a short grace (A might still be sending them), each once.
+    a.widget.stop();
+    b.clock.advance(1000);
+    const ws2 = b.socket();
+    expect(ws2).not.toBe(wsB);
+    ws2.open();
+    ws2.push({ type: "welcome", version: 1, token: "tok-1", visitor_id: "v1", seq: 10, history: null, seen: 0 });
+    expect(ws2.of("send_message").map((f) => f.text)).toEqual(["from tab B"]);
+    b.clock.advance(5000);
+    const sent = ws2.of("send_message");
+    expect(sent.map((f) => f.text)).toEqual(["from tab B", "from tab A", "A again"]);
+    expect(new Set(sent.map((f) => f.client_id)).size).toBe(3);
+    sent.forEach((f, i) => {
+      ws2.push({ type: "event", seq: 11 + i, event: { kind: "message", message: message({ id: 20 + i, client_id: f.client_id, author: { kind: "visitor" }, text: f.text }) } });
+      ws2.push({ type: "ack", client_id: f.client_id });
+    });
+    b.clock.advance(10_000);
+    await tick();
+    expect(ws2.of("send_message").length).toBe(3);
+    expect(b.shadow.querySelectorAll("[data-client-id]").length).toBe(0);
+    expect(Array.from(b.shadow.querySelectorAll(".row.me .bubble")).map((x) => x.textContent)).toEqual(["from tab B", "from tab A", "A again"]);
+    expect(storedOutbox(kv)).toEqual([]);
+  });
+
+  it("a message the other tab sent while both are online is not sent again, and its pending copy goes", async () => {
+    const kv = memoryKV();
+    const storage = () => window.dispatchEvent(new StorageEvent("storage", { key: "pupitre:DEMO:outbox" }));
+    const a = setup({ kv });
+    const wsA = a.connect();
+    const b = setup({ kv, tab: true });
+    const wsB = b.connect();
+    b.widget.open();
+    a.widget.send("only from A");
+    storage();
+    await tick();
+    const id = wsA.of("send_message")[0].client_id;
+    expect($(b.shadow, "[data-client-id]").dataset.clientId).toBe(id); // shown pending in B
+    // The hub's echo reaches both tabs, then A's ack.
+    const echo = { type: "event", seq: 11, event: { kind: "message", message: message({ id: 30, client_id: id, author: { kind: "visitor" }, text: "only from A" }) } } as const;
+    wsA.push(echo);
+    wsB.push(echo);
+    wsA.push({ type: "ack", client_id: id });
+    storage();
+    b.clock.advance(10_000);
+    await tick();
+    expect(wsB.of("send_message")).toEqual([]);
+    expect(b.shadow.querySelectorAll("[data-client-id]").length).toBe(0);
+    expect(Array.from(b.shadow.querySelectorAll(".row.me .bubble")).map((x) => x.textContent)).toEqual(["only from A"]);
+    expect(storedOutbox(kv)).toEqual([]);
   });
 
   it("shows the hub's error next to a refused message, keeps its text, and can retry or edit it", async () => {
@@ -513,6 +595,8 @@ describe("forms (R8, W4)", () => {
     email.value = "not an address";
     form.dispatchEvent(new Event("submit", { cancelable: true }));
     expect(form.querySelector(".err")!.textContent).toBe("Please enter a valid e-mail address.");
+    expect(email.getAttribute("aria-invalid")).toBe("true");
+    expect(s.shadow.getElementById(email.getAttribute("aria-describedby")!)!.textContent).toBe("Please enter a valid e-mail address.");
     expect(ws.of("set_profile")).toEqual([]);
     name.value = "Zoé";
     email.value = "zoe@example.test";
@@ -629,6 +713,138 @@ describe("forms (R8, W4)", () => {
     ws.push({ type: "event", seq: 14, event: { kind: "agent_joined", conversation: "DEMO-1", agent: { name: "Alice" } } });
     await tick();
     expect(s.shadow.querySelector("form.questionnaire")).toBeNull();
+  });
+});
+
+describe("one form at a time (R8, R10, W4)", () => {
+  /** What the hub sends when nobody can take the visitor: queued (questionnaire), then the
+   * automatic reply. */
+  const noAgent = (ws: FakeSocket, seconds = 30) => {
+    ws.push({ type: "event", seq: 11, event: { kind: "message", message: message({ id: 1, author: { kind: "visitor" }, text: "Anyone?" }) } });
+    ws.push({ type: "event", seq: 12, event: { kind: "questionnaire_requested", conversation: "DEMO-1", questions: ["Your order number?"], display_seconds: seconds } });
+    ws.push({ type: "event", seq: 13, event: { kind: "message", message: message({ id: 2, author: { kind: "system" }, body: { kind: "sentence", sentence: "auto_reply", text: "👋 Hello! Leave us a message" } }) } });
+  };
+
+  it("offers the e-mail first; 'Not now' puts it off and the questionnaire follows, for its full display time", async () => {
+    const kv = memoryKV();
+    const s = setup({ kv });
+    const ws = s.connect();
+    s.widget.open();
+    noAgent(ws, 30);
+    await tick();
+    expect(s.shadow.querySelector("form.email")).not.toBeNull();
+    expect(s.shadow.querySelector("form.questionnaire")).toBeNull();
+    // The visitor takes their time over the e-mail offer: the questionnaire's time has not run.
+    s.clock.advance(120_000);
+    await tick();
+    const later = Array.from(s.shadow.querySelectorAll<HTMLButtonElement>("form.email button")).find((b) => b.textContent === "Not now")!;
+    expect(later.type).toBe("button");
+    later.focus();
+    later.click();
+    await tick();
+    expect(s.shadow.querySelector("form.email")).toBeNull();
+    expect(ws.of("set_profile")).toEqual([]);
+    const form = $(s.shadow, "form.questionnaire");
+    expect(form.querySelector("label")!.textContent).toBe("Your order number?");
+    expect(s.shadow.activeElement).toBe($(s.shadow, ".composer textarea")); // not lost to the page
+    expect($(s.shadow, '.sys[data-sentence="auto_reply"]')).toBeTruthy();
+    s.clock.advance(29_000);
+    expect(s.shadow.querySelector("form.questionnaire")).not.toBeNull();
+    s.clock.advance(2_000);
+    expect(s.shadow.querySelector("form.questionnaire")).toBeNull();
+
+    // Put off for this conversation: the next page does not offer it again.
+    s.widget.saveNow();
+    s.widget.stop();
+    const next = setup({ kv });
+    next.connect({ history: null });
+    await tick();
+    expect(next.shadow.querySelector("form.email")).toBeNull();
+  });
+
+  it("shows the questionnaire once the e-mail is left, and 'Plus tard' puts it off too", async () => {
+    const s = setup({ language: "fr-FR" });
+    const ws = s.connect();
+    s.widget.open();
+    noAgent(ws);
+    await tick();
+    const form = $(s.shadow, "form.email") as HTMLFormElement;
+    form.querySelector<HTMLInputElement>("input[type=email]")!.value = "zoe@example.test";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await tick();
+    expect(s.shadow.querySelector("form.questionnaire")).toBeNull(); // not before the hub took it
+    ws.push({ type: "ack", client_id: ws.of("set_profile")[0].client_id });
+    await tick();
+    expect(s.shadow.textContent).toContain("Merci ! Nous enverrons la réponse à zoe@example.test.");
+    const q = $(s.shadow, "form.questionnaire");
+    const later = Array.from(q.querySelectorAll("button")).find((b) => b.textContent === "Plus tard")!;
+    later.click();
+    await tick();
+    expect(s.shadow.querySelector("form.questionnaire")).toBeNull();
+    expect(ws.of("answer_questionnaire")).toEqual([]);
+  });
+
+  it("a thanks stays where the form was answered: later messages go below it", async () => {
+    const s = setup();
+    const ws = s.connect();
+    s.widget.open();
+    noAgent(ws);
+    await tick();
+    const form = $(s.shadow, "form.email") as HTMLFormElement;
+    form.querySelector<HTMLInputElement>("input[type=email]")!.value = "zoe@example.test";
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    ws.push({ type: "ack", client_id: ws.of("set_profile")[0].client_id });
+    ws.push({ type: "event", seq: 14, event: { kind: "agent_joined", conversation: "DEMO-1", agent: { name: "Alice Martin" } } });
+    ws.push({ type: "event", seq: 15, event: { kind: "message", message: message({ id: 3, text: "Yes, in blue too." }) } });
+    await tick();
+    const order = Array.from($(s.shadow, ".thread").children, (el) => el.textContent ?? "");
+    const thanksAt = order.findIndex((x) => x.includes("We will send the answer to zoe@example.test"));
+    expect(thanksAt).toBeGreaterThan(order.findIndex((x) => x.includes("Leave us a message")));
+    expect(thanksAt).toBeLessThan(order.findIndex((x) => x.includes("Yes, in blue too.")));
+  });
+
+  it("without e-mail capture the questionnaire shows at once", async () => {
+    const s = setup({ config: { email_capture: false } });
+    const ws = s.connect();
+    noAgent(ws);
+    await tick();
+    expect(s.shadow.querySelector("form.questionnaire")).not.toBeNull();
+  });
+
+  it("keeps the automatic reply in view when a form hangs under it, and still follows new messages", async () => {
+    const s = setup();
+    const ws = s.connect();
+    s.widget.open();
+    // A layout for jsdom: a 300 px thread over 1000 px of content; the reply is at 500 px.
+    const th = $(s.shadow, ".thread");
+    let top = 0;
+    Object.defineProperty(th, "scrollTop", { get: () => top, set: (v: number) => (top = v), configurable: true });
+    Object.defineProperty(th, "scrollHeight", { value: 1000, configurable: true });
+    Object.defineProperty(th, "clientHeight", { value: 300, configurable: true });
+    const rect = HTMLElement.prototype.getBoundingClientRect;
+    HTMLElement.prototype.getBoundingClientRect = function (this: HTMLElement) {
+      const y = this === th ? 100 : this.classList.contains("sys") ? 100 + 500 - top : 0;
+      return { top: y, bottom: y, left: 0, right: 0, width: 0, height: 0, x: 0, y, toJSON() {} } as DOMRect;
+    };
+    try {
+      noAgent(ws);
+      await tick();
+      expect(s.shadow.querySelector("form.email")).not.toBeNull();
+      expect(top).toBe(492); // the reply's top (less a margin), not the end (700)
+      th.dispatchEvent(new Event("scroll")); // that scroll is ours: still following
+      ws.push({ type: "event", seq: 14, event: { kind: "message", message: message({ id: 3, text: "Hello, Alice here." }) } });
+      await tick();
+      expect(s.shadow.querySelector("form.email")).toBeNull(); // an agent answered
+      expect(top).toBe(700);
+      // The offline banner takes 40 px from the thread: the end stays in view.
+      Object.defineProperty(th, "clientHeight", { value: 260, configurable: true });
+      ws.drop();
+      await tick();
+      expect($(s.shadow, ".status").hidden).toBe(false);
+      expect(top).toBe(740);
+    } finally {
+      HTMLElement.prototype.getBoundingClientRect = rect;
+    }
   });
 });
 
