@@ -304,6 +304,14 @@ where
                 print_line(
                     &serde_json::json!({"type": "client_state", "state": "disconnected", "error": e.to_string()}),
                 );
+                // Input is over and nothing waits for an ack: nothing left to do, even without
+                // a hub.
+                if line_rx.is_closed() && line_rx.is_empty() {
+                    stdin_open = false;
+                }
+                if !stdin_open && unacked.is_empty() {
+                    return Ok(());
+                }
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
                 continue;

@@ -263,3 +263,24 @@ fn admin_cli_then_scripted_agent_and_visitor_talk() {
     let _ = serve.kill();
     let _ = serve.wait();
 }
+
+#[test]
+fn a_client_with_nothing_left_to_send_ends_even_without_a_hub() {
+    // Nothing on stdin, nothing unacknowledged: no reason to keep retrying an absent hub.
+    let started = std::time::Instant::now();
+    let status = pupitre()
+        .args([
+            "client",
+            "visitor",
+            "--hub",
+            "http://127.0.0.1:1",
+            "--project",
+            "DEMO",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
