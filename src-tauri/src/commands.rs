@@ -89,7 +89,9 @@ pub async fn restore_session(
             std::env::var("PUPITRE_PASSWORD"),
         )
     {
-        state.desk.login(&hub, &email, &password, false).await?;
+        // PUPITRE_REMEMBER=1 keeps the session in the keyring, as "remember me" does.
+        let remember = std::env::var("PUPITRE_REMEMBER").is_ok_and(|v| v == "1");
+        state.desk.login(&hub, &email, &password, remember).await?;
     }
     let profile = state.desk.snapshot().profile;
     title(&app, profile.as_ref());
