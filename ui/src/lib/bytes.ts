@@ -1,5 +1,5 @@
 /** Bytes for the door: base64 for `send_file` (Tauri's JSON IPC), sizes for people. */
-import { locale, t } from "./i18n/i18n";
+import { numberFormat, t } from "./i18n/i18n";
 
 /** Standard base64 (with padding, no `data:` prefix). Chunked: `String.fromCharCode(...big)`
  * would overflow the call stack on a 10 MB file. */
@@ -15,7 +15,7 @@ export function toBase64(bytes: Uint8Array): string {
 /** `512 B`, `12 KB`, `3.4 MB` (`3,4 Mo`) in the agent's locale (powers of 1024, as file managers do). */
 export function fileSize(bytes: number): string {
   const format = (value: number, digits: number) =>
-    new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(value);
+    numberFormat({ maximumFractionDigits: digits }).format(value);
   if (bytes < 1024) return `${format(bytes, 0)} ${t("size.b")}`;
   if (bytes < 1024 * 1024) return `${format(bytes / 1024, bytes < 10 * 1024 ? 1 : 0)} ${t("size.kb")}`;
   return `${format(bytes / (1024 * 1024), 1)} ${t("size.mb")}`;

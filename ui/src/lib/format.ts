@@ -1,5 +1,5 @@
 /** Durations, times and dates in the agent's locale. */
-import { locale, t } from "./i18n/i18n";
+import { dateFormat, numberFormat, t } from "./i18n/i18n";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -28,18 +28,18 @@ function sameDay(a: Date, b: Date): boolean {
 /** A message's time: `14:02`; `yesterday 22:47`; `12 Oct 14:02`. */
 export function messageTime(at: number, now: number): string {
   const d = new Date(at);
-  const time = new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit" }).format(d);
+  const time = dateFormat({ hour: "2-digit", minute: "2-digit" }).format(d);
   const today = new Date(now);
   if (sameDay(d, today)) return time;
   const yesterday = new Date(now - DAY);
   if (sameDay(d, yesterday)) return t("time.yesterday", { time });
-  const day = new Intl.DateTimeFormat(locale(), { day: "numeric", month: "short" }).format(d);
+  const day = dateFormat({ day: "numeric", month: "short" }).format(d);
   return `${day} ${time}`;
 }
 
 /** A moment to come or past, with its weekday: `Sat 15 Mar, 09:00`. */
 export function dateTime(at: number): string {
-  return new Intl.DateTimeFormat(locale(), {
+  return dateFormat({
     weekday: "short",
     day: "numeric",
     month: "short",
@@ -50,7 +50,7 @@ export function dateTime(at: number): string {
 
 /** A day: `12 Oct 2024`. */
 export function day(at: number): string {
-  return new Intl.DateTimeFormat(locale(), { day: "numeric", month: "short", year: "numeric" }).format(new Date(at));
+  return dateFormat({ day: "numeric", month: "short", year: "numeric" }).format(new Date(at));
 }
 
 /** Seconds until `at`, rounded up, never negative. */
@@ -110,5 +110,5 @@ export function figureDuration(ms: number | null): string {
 /** A satisfaction score out of 5 in the agent's locale: `4.7/5` (`4,7/5`); `—` for none. */
 export function score(value: number | null): string {
   if (value === null || !Number.isFinite(value)) return "—";
-  return `${new Intl.NumberFormat(locale(), { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value)}/5`;
+  return `${numberFormat({ minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(value)}/5`;
 }

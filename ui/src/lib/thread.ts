@@ -1,7 +1,7 @@
 /** What a thread shows under each filter chip (D13), and the text of thread events. */
 import type { Message, ThreadEvent } from "./protocol";
 import { dateTime } from "./format";
-import { locale, t } from "./i18n/i18n";
+import { numberFormat, t } from "./i18n/i18n";
 
 export type ThreadFilter = "all" | "visitor" | "agent" | "actions" | "navigation";
 export const FILTERS: ThreadFilter[] = ["all", "visitor", "agent", "actions", "navigation"];
@@ -54,7 +54,7 @@ export function eventText(event: ThreadEvent): string {
     case "file_requested":
       return t("event.file_requested", { agent: event.agent });
     case "survey_answered": {
-      const score = new Intl.NumberFormat(locale(), { maximumFractionDigits: 1 }).format(event.score);
+      const score = numberFormat({ maximumFractionDigits: 1 }).format(event.score);
       return event.comment === null || event.comment.trim() === ""
         ? t("event.survey", { score })
         : t("event.survey_comment", { score, comment: event.comment });

@@ -73,6 +73,39 @@ export function setLang(next: Lang, localeTag: string = defaultLocale(next)): vo
   if (typeof document !== "undefined") document.documentElement.lang = next;
 }
 
+/**
+ * `Intl` formatters, made once per locale and options: a thread formats a time for every bubble
+ * it draws, and each `new Intl.DateTimeFormat` builds an ICU formatter in native memory that the
+ * JavaScript garbage collector does not see (in WebKit it piles up while scrolling, P5). Kept by
+ * constructor too, so that a stubbed or replaced `Intl` is used as it is.
+ */
+const formatters = new WeakMap<object, Map<string, unknown>>();
+
+function shared<F>(constructor: object, key: string, make: () => F): F {
+  let made = formatters.get(constructor);
+  if (!made) formatters.set(constructor, (made = new Map()));
+  let found = made.get(key) as F | undefined;
+  if (found === undefined) {
+    found = make();
+    made.set(key, found);
+  }
+  return found;
+}
+
+/** `new Intl.DateTimeFormat(locale(), options)`, shared. */
+export function dateFormat(options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const tag = currentLocale;
+  const DateTimeFormat = Intl.DateTimeFormat;
+  return shared(DateTimeFormat, `${tag}|${JSON.stringify(options)}`, () => new DateTimeFormat(tag, options));
+}
+
+/** `new Intl.NumberFormat(locale(), options)`, shared. */
+export function numberFormat(options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const tag = currentLocale;
+  const NumberFormat = Intl.NumberFormat;
+  return shared(NumberFormat, `${tag}|${JSON.stringify(options)}`, () => new NumberFormat(tag, options));
+}
+
 export function t(key: Key, params?: Params): string {
   const text = dictionaries[current][key] ?? en[key];
   if (!params) return text;
@@ -81,6 +114,8 @@ export function t(key: Key, params?: Params): string {
 
 /** "1 conversation" / "3 conversations": keys `${base}.one` and `${base}.other`. */
 export function plural(base: string, count: number, params: Params = {}): string {
-  const rule = new Intl.PluralRules(current).select(count) === "one" ? "one" : "other";
+  const language = current;
+  const PluralRules = Intl.PluralRules;
+  const rule = shared(PluralRules, language, () => new PluralRules(language)).select(count) === "one" ? "one" : "other";
   return t(`${base}.${rule}` as Key, { count, ...params });
 }

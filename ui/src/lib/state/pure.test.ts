@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { matchCanned, suggest } from "./canned.svelte";
 import { Drafts } from "./drafts.svelte";
 import { demoData } from "../demo";
-import { duration, browserOf } from "../format";
-import { pickLang, setLang, plural, t } from "../i18n/i18n";
+import { duration, browserOf, messageTime } from "../format";
+import { pickLang, setLang, plural, t, dateFormat, numberFormat } from "../i18n/i18n";
 import { en } from "../i18n/en";
 import { fr } from "../i18n/fr";
 import { T0 } from "../test-fixtures";
@@ -43,6 +43,21 @@ describe("format", () => {
     expect(duration(2 * 86_400_000 + 3 * 3_600_000)).toBe("2 d 3 h");
     setLang("fr");
     expect(duration(2 * 86_400_000 + 3 * 3_600_000)).toBe("2 j 3 h");
+  });
+
+  it("makes each Intl formatter once per locale and options (a thread formats every bubble's time, P5)", () => {
+    setLang("en", "en-GB");
+    const time = dateFormat({ hour: "2-digit", minute: "2-digit" });
+    expect(dateFormat({ hour: "2-digit", minute: "2-digit" })).toBe(time);
+    expect(dateFormat({ day: "numeric", month: "short" })).not.toBe(time);
+    expect(numberFormat({ maximumFractionDigits: 1 })).toBe(numberFormat({ maximumFractionDigits: 1 }));
+    const at = new Date(2025, 2, 14, 9, 5).getTime();
+    expect(messageTime(at, at)).toBe("09:05");
+    expect(messageTime(at, at + 3 * 86_400_000)).toBe("14 Mar 09:05");
+    setLang("fr", "fr-FR");
+    expect(dateFormat({ hour: "2-digit", minute: "2-digit" })).not.toBe(time);
+    expect(messageTime(at, at + 3 * 86_400_000)).toBe("14 mars 09:05");
+    setLang("en");
   });
 
   it("names browsers", () => {
