@@ -242,6 +242,13 @@ export interface Backend {
    * (mirrors `Cache::thread`). Fewer than `limit` means the start of the conversation.
    */
   thread(conversation: ConversationRef, before: number | null, limit: number): Promise<Message[]>;
+  /**
+   * The page after message `after` from the local cache (P5): the `limit` oldest messages whose
+   * id is above `after`, oldest first (mirrors `Cache::thread_after`). Fewer than `limit` means
+   * the newest cached message is reached. The thread pages forward with it after letting go of
+   * what it scrolled past.
+   */
+  threadAfter(conversation: ConversationRef, after: number, limit: number): Promise<Message[]>;
   /** D12: shares an offer card with the visitor (`link` and `image` http or https). */
   sendOffer(conversation: ConversationRef, offer: Offer): Promise<void>;
   /** D16: asks the visitor for a file (the widget shows an upload button). */

@@ -95,6 +95,9 @@ export class FakeBackend implements Backend {
   constructor(data: FakeData, options: FakeOptions = {}) {
     this.data = structuredClone(data);
     this.#options = options;
+    // Like the hub's, new message ids come after every id already there (the long demo's too).
+    for (const thread of [...this.data.conversations.map((c) => c.messages), ...Object.values(this.data.threads ?? {})])
+      for (const m of thread) if (m.id >= this.#nextMessageId) this.#nextMessageId = m.id + 1;
     this.#loggedIn = options.loggedIn ?? true;
   }
 
@@ -321,10 +324,25 @@ export class FakeBackend implements Backend {
   /** Mirrors `Cache::thread`: the `limit` newest messages with an id below `before`, oldest first. */
   async thread(conversation: ConversationRef, before: number | null, limit: number): Promise<Message[]> {
     await this.#enter("thread", [conversation, before, limit]);
-    const all =
-      this.data.conversations.find((c) => c.reference === conversation)?.messages ?? this.data.threads?.[conversation] ?? [];
-    const older = all.filter((m) => before === null || m.id < before).sort((a, b) => a.id - b.id);
-    return structuredClone(older.slice(Math.max(0, older.length - limit)));
+    const all = this.#cached(conversation);
+    const end = before === null ? all.length : firstAtLeast(all, before);
+    return structuredClone(all.slice(Math.max(0, end - limit), end));
+  }
+
+  /** Mirrors `Cache::thread_after`: the `limit` oldest messages with an id above `after`, oldest first. */
+  async threadAfter(conversation: ConversationRef, after: number, limit: number): Promise<Message[]> {
+    await this.#enter("threadAfter", [conversation, after, limit]);
+    const all = this.#cached(conversation);
+    const start = firstAtLeast(all, after + 1);
+    return structuredClone(all.slice(start, start + limit));
+  }
+
+  /** A conversation's whole thread, as the desk's cache holds it: by id, like its index (the
+   * demo's 10,000 messages are read a page at a time without copying them all). */
+  #cached(conversation: ConversationRef): readonly Message[] {
+    const all = this.data.conversations.find((c) => c.reference === conversation)?.messages ?? this.data.threads?.[conversation] ?? [];
+    for (let i = 1; i < all.length; i++) if (all[i].id < all[i - 1].id) return [...all].sort((a, b) => a.id - b.id);
+    return all;
   }
 
   async sendOffer(conversation: ConversationRef, offer: Offer): Promise<void> {
@@ -460,4 +478,16 @@ export class FakeBackend implements Backend {
       );
     }
   }
+}
+
+/** The index of the first message with an id at least `id` in messages sorted by id. */
+function firstAtLeast(messages: readonly Message[], id: number): number {
+  let low = 0;
+  let high = messages.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (messages[mid].id < id) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -92,6 +92,9 @@ export class RealShapesBackend implements Backend {
   async thread(): Promise<Message[]> {
     return [];
   }
+  async threadAfter(): Promise<Message[]> {
+    return [];
+  }
   async sendOffer(): Promise<void> {}
   async requestFile(): Promise<void> {}
   async sendFile(): Promise<Message | null> {

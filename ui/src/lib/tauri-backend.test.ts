@@ -17,6 +17,12 @@ describe("TauriBackend → Tauri commands", () => {
     expect(invoke).toHaveBeenLastCalledWith("thread", { conversation: "DEMO-1", before: null, limit: 50 });
   });
 
+  it("thread_after {conversation, after, limit}", async () => {
+    invoke.mockResolvedValue([{ id: 121 }]);
+    expect(await new TauriBackend().threadAfter("DEMO-1", 120, 50)).toEqual([{ id: 121 }]);
+    expect(invoke).toHaveBeenCalledWith("thread_after", { conversation: "DEMO-1", after: 120, limit: 50 });
+  });
+
   it("send_offer {conversation, offer}, request_file {conversation}", async () => {
     const offer = { title: "T", text: null, link: "https://a.example/", image: null };
     await new TauriBackend().sendOffer("DEMO-1", offer);

@@ -122,6 +122,9 @@ export class TauriBackend implements Backend {
   thread(conversation: ConversationRef, before: number | null, limit: number): Promise<Message[]> {
     return call("thread", { conversation, before, limit });
   }
+  threadAfter(conversation: ConversationRef, after: number, limit: number): Promise<Message[]> {
+    return call("thread_after", { conversation, after, limit });
+  }
   sendOffer(conversation: ConversationRef, offer: Offer): Promise<void> {
     return call("send_offer", { conversation, offer });
   }

@@ -16,7 +16,7 @@ import { Drafts } from "../state/drafts.svelte";
 import { CannedResponses } from "../state/canned.svelte";
 import { Overlay } from "../state/overlay.svelte";
 import { contextMap } from "../context";
-import { PAGE } from "../state/pages.svelte";
+import { PAGE, CAP } from "../state/pages.svelte";
 import { setLang } from "../i18n/i18n";
 import { T0 } from "../test-fixtures";
 
@@ -56,7 +56,12 @@ function mount(f: Awaited<ReturnType<typeof longDesk>>, reference = "DEMO-9999")
     scroller().scrollTop = top;
     scroller().dispatchEvent(new Event("scroll"));
   };
-  return { ...result, view, scroller, rows, rowAtTop, ready, threadCalls, scrollTo };
+  const afterCalls = () => f.backend.calls.filter((c) => c.name === "threadAfter").map((c) => c.args);
+  /** The list's whole height: rows held × virtua's 40 px estimate. */
+  const height = () => parseFloat((scroller().firstElementChild as HTMLElement).style.height);
+  /** jsdom does not clamp: the bottom is the list's height less the viewport's. */
+  const scrollToEnd = () => scrollTo(height() - 600);
+  return { ...result, view, scroller, rows, rowAtTop, ready, threadCalls, afterCalls, height, scrollTo, scrollToEnd };
 }
 
 const label = (m: Message) => (m.body.kind === "text" ? m.body.text : "");
@@ -160,6 +165,118 @@ describe("Thread: virtualized, paged from the cache (P5)", () => {
     await waitFor(() => expect(t.scroller().scrollTop).toBe((SNAPSHOT_TAIL + 1) * 40 - 600));
     expect(await screen.findByText("Hello?")).toBeInTheDocument();
     await waitFor(() => expect(screen.queryByRole("button", { name: /New messages/ })).toBeNull());
+  });
+
+  it("holds a window of at most CAP messages: up to the start, then back down to the present", async () => {
+    const f = await longDesk(1_000);
+    const t = mount(f);
+    await waitFor(() => expect(t.scroller().scrollTop).toBe(SNAPSHOT_TAIL * 40 - 600));
+    await t.ready();
+    // Up, a page at a time, to the first message: past the cap the newest end goes.
+    // 950 cached before the live 50: 19 full pages, then an empty one says it is the start.
+    for (let page = 1; page <= 20; page++) {
+      t.scrollTo(0);
+      await waitFor(() => expect(t.rowAtTop()).toBeTruthy());
+      const top = t.rowAtTop();
+      await waitFor(() => expect(t.threadCalls()).toHaveLength(page));
+      await waitFor(() => expect(t.scroller().scrollTop).toBeGreaterThan(0));
+      await waitFor(() => expect(screen.queryByText(/Loading earlier messages/)).toBeNull());
+      // The page went in above, the newest end went: what was on screen stayed there.
+      await waitFor(() => expect(t.rowAtTop()).toBe(top));
+      expect(t.height()).toBeLessThanOrEqual((CAP + 1) * 40);
+      expect(t.rows().length).toBeLessThan(40);
+    }
+    t.scrollTo(0);
+    expect(await screen.findByText(/Start of the conversation/)).toBeInTheDocument();
+    expect(screen.getByText("Bonjour ! (#1)")).toBeInTheDocument();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.threadCalls()).toHaveLength(20);
+    expect(t.height()).toBe((CAP + 1) * 40);
+    expect(t.threadCalls().map(([, before]) => before)).toEqual(
+      Array.from({ length: 19 }, (_, i) => 1_000_950 - i * PAGE).concat([1_000_000]),
+    );
+    // The start marker, then message #1: row 50 is #50.
+    t.scrollTo(PAGE * 40);
+    await waitFor(() => expect(t.rowAtTop()).toContain("(#50)"));
+    // Down, a page at a time from the cache, the oldest end let go of, to the live messages.
+    for (let page = 1; !screen.queryByText(/\(#1000\)$/); page++) {
+      t.scrollToEnd();
+      await waitFor(() => expect(t.rowAtTop()).toBeTruthy());
+      const top = t.rowAtTop();
+      await waitFor(() => expect(t.afterCalls()).toHaveLength(page));
+      await waitFor(() => expect(screen.queryByText(/Loading later messages/)).toBeNull());
+      // The oldest end went, and what was on screen stayed there.
+      await waitFor(() => expect(t.rowAtTop()).toBe(top));
+      expect(t.height()).toBeLessThanOrEqual((CAP + 1) * 40);
+      expect(t.rows().length).toBeLessThan(40);
+      expect(page).toBeLessThan(40);
+    }
+    expect(t.afterCalls()[0]).toEqual(["DEMO-9999", 1_000_000 + CAP - 1, PAGE]);
+    expect(screen.queryByText(/Start of the conversation/)).toBeNull();
+    // Every message once, in order: the rows drawn at the bottom are the last ones.
+    t.scrollToEnd();
+    await waitFor(() => expect(screen.getByText(/\(#1000\)$/)).toBeInTheDocument());
+    const texts = [...t.rows()].map((r) => r.textContent!.match(/\(#(\d+)\)/)?.[1]).filter(Boolean).map(Number);
+    expect(texts).toEqual(Array.from({ length: texts.length }, (_, i) => texts[0] + i));
+    expect(screen.queryByRole("button", { name: /New messages/ })).toBeNull();
+    // At the present again: it follows new messages.
+    const message = { id: 2_000_000, conversation: "DEMO-9999", client_id: null, author: { kind: "visitor" as const }, body: { kind: "text" as const, text: "Back at the present?" }, at: T0 + 1000 };
+    f.desk.apply({ kind: "message", message });
+    expect(await screen.findByText("Back at the present?")).toBeInTheDocument();
+    await waitFor(() => expect(t.scroller().scrollTop).toBe(t.height() - 600));
+    expect(t.height()).toBeLessThanOrEqual(CAP * 40);
+  }, 30_000);
+
+  it("scrolled far up, a new message is not lost: “New messages ↓” drops the window for the present", async () => {
+    const f = await longDesk(1_000);
+    const user = userEvent.setup();
+    const t = mount(f);
+    await waitFor(() => expect(t.scroller().scrollTop).toBe(SNAPSHOT_TAIL * 40 - 600));
+    await t.ready();
+    // Past the cap: the window no longer holds the live messages.
+    const pagesToCap = (CAP - SNAPSHOT_TAIL) / PAGE + 1;
+    for (let page = 1; page <= pagesToCap; page++) {
+      t.scrollTo(0);
+      await waitFor(() => expect(t.threadCalls()).toHaveLength(page));
+      await waitFor(() => expect(t.scroller().scrollTop).toBeGreaterThan(0));
+    }
+    expect(t.height()).toBe(CAP * 40);
+    const top = t.scroller().scrollTop;
+    const reading = t.rowAtTop();
+    f.backend.visitorWrites("DEMO-9999", "Are you still there?");
+    f.desk.apply({ kind: "message", message: f.backend.data.conversations.at(-1)!.messages.at(-1)! });
+    const button = await screen.findByRole("button", { name: /New messages/ });
+    // Nothing moved, nothing was added to the window.
+    expect(t.scroller().scrollTop).toBe(top);
+    expect(t.rowAtTop()).toBe(reading);
+    expect(t.height()).toBe(CAP * 40);
+    expect(screen.queryByText("Are you still there?")).toBeNull();
+    await user.click(button);
+    expect(await screen.findByText("Are you still there?")).toBeInTheDocument();
+    await waitFor(() => expect(t.scroller().scrollTop).toBe((SNAPSHOT_TAIL + 1) * 40 - 600));
+    expect(t.height()).toBe((SNAPSHOT_TAIL + 1) * 40);
+    await waitFor(() => expect(screen.queryByRole("button", { name: /New messages/ })).toBeNull());
+    expect(t.afterCalls()).toEqual([]);
+    // And paging up starts again before the live messages.
+    await t.ready();
+    t.scrollTo(0);
+    await waitFor(() => expect(t.threadCalls().at(-1)).toEqual(["DEMO-9999", 1_000_950, PAGE]));
+  });
+
+  it("under a filter, pages the window of what the filter shows", async () => {
+    const f = await longDesk(1_000);
+    const view = f.desk.conversation("DEMO-9999")!;
+    const result = render(Thread, {
+      props: { reference: "DEMO-9999", messages: view.messages, filter: "navigation", outbox: [], draft: undefined, me: 1042, visitorName: "Inès" },
+      context: f.context,
+    });
+    // A narrow filter shows little of each page: bigger pages, until the screen is full or the
+    // start is reached (1,000 messages hold 10 navigations).
+    await waitFor(() => expect(result.container.querySelectorAll(".row")).toHaveLength(11));
+    expect(screen.getByText(/Start of the conversation/)).toBeInTheDocument();
+    const calls = f.backend.calls.filter((c) => c.name === "thread").map((c) => c.args);
+    expect(calls.every(([, , limit]) => limit === PAGE * 4)).toBe(true);
+    expect(screen.getAllByText(/Produit \d+/)).toHaveLength(10);
   });
 
   it("says when a page could not be read, and retries", async () => {

@@ -215,6 +215,7 @@ export const en = {
   "thread.start": "Start of the conversation",
   "thread.start_on": "Start of the conversation · {date}",
   "thread.loading_older": "Loading earlier messages…",
+  "thread.loading_newer": "Loading later messages…",
   "offer.label": "Offer",
   "offer.open": "Open the offer",
   "offer.title": "Share an offer · {ref}",

@@ -217,6 +217,7 @@ export const fr: Record<keyof typeof en, string> = {
   "thread.start": "Début de la conversation",
   "thread.start_on": "Début de la conversation · {date}",
   "thread.loading_older": "Chargement des messages précédents…",
+  "thread.loading_newer": "Chargement des messages suivants…",
   "offer.label": "Offre",
   "offer.open": "Voir l'offre",
   "offer.title": "Partager une offre · {ref}",
