@@ -129,7 +129,15 @@ pub fn seed(store: &mut dyn Store) -> anyhow::Result<bool> {
     settings.routing.async_messaging = true;
     settings.routing.queue_per_agent = 2;
     settings.widget.color = "#b4532a".into();
-    settings.widget.questionnaire = vec!["Your order number, if you have one".into()];
+    settings.widget.questionnaire = vec![crate::store::Question::Localized(
+        [
+            ("en", "Your order number, if you have one"),
+            ("fr", "Votre numéro de commande, si vous en avez un"),
+        ]
+        .into_iter()
+        .map(|(l, t)| (l.to_owned(), t.to_owned()))
+        .collect(),
+    )];
     admin::set_settings(store, project, &settings)?;
     admin::create_group(store, project, "Sales", None)?;
     admin::create_group(store, project, "Support", None)?;

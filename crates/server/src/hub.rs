@@ -1473,7 +1473,14 @@ impl Writer {
                 Ok(())
             }
             VisitorClientFrame::AnswerQuestionnaire { answers, .. } => {
-                let questions = self.project.settings.widget.questionnaire.clone();
+                let questions: Vec<String> = self
+                    .project
+                    .settings
+                    .widget
+                    .questionnaire
+                    .iter()
+                    .map(|q| q.label())
+                    .collect();
                 if questions.is_empty() {
                     return Err(ErrorFrame::new(
                         ErrorCode::InvalidState,
@@ -1914,18 +1921,25 @@ impl Writer {
         let Some(visitor) = self.conversation_visitor.get(&n).cloned() else {
             return;
         };
-        let answered = self.visitors.get(&visitor).is_some_and(|v| {
-            widget
-                .questionnaire
-                .iter()
-                .all(|q| v.card.fields.iter().any(|f| &f.label == q))
-        });
+        let Some(card) = self.visitors.get(&visitor).map(|v| &v.card) else {
+            return;
+        };
+        let answered = widget
+            .questionnaire
+            .iter()
+            .all(|q| card.fields.iter().any(|f| f.label == q.label()));
         if answered {
             return;
         }
+        // In the visitor's language; the answers go on the card under the agent's labels.
+        let language = card.language.as_deref();
         let event = VisitorEvent::QuestionnaireRequested {
             conversation: self.reference(n),
-            questions: widget.questionnaire.clone(),
+            questions: widget
+                .questionnaire
+                .iter()
+                .map(|q| q.text(language))
+                .collect(),
             display_seconds: widget.questionnaire_seconds,
         };
         self.emit_visitor(&visitor, event);

@@ -251,7 +251,15 @@ async fn r9_w4_the_survey_is_requested_at_close_answered_once_and_stored_for_age
 async fn r10_w4_a_queued_visitor_gets_the_waiting_questionnaire_and_the_agent_sees_the_answers() {
     let setup = setup(&[("alice@test", &["Sales"], 3)], |s| {
         s.routing.async_messaging = true;
-        s.widget.questionnaire = vec!["Order number".into(), "Topic".into()];
+        s.widget.questionnaire = vec![
+            pupitre_server::store::Question::Localized(
+                [("en", "Order number"), ("fr", "Numéro de commande")]
+                    .into_iter()
+                    .map(|(l, t)| (l.to_owned(), t.to_owned()))
+                    .collect(),
+            ),
+            "Topic".into(),
+        ];
         s.widget.questionnaire_seconds = 90;
     });
     let hub = start(&setup, false).await;
@@ -294,6 +302,48 @@ async fn r10_w4_a_queued_visitor_gets_the_waiting_questionnaire_and_the_agent_se
     assert_eq!(fields.len(), 1, "a blank answer is not a field: {fields:?}");
     assert_eq!(fields[0].label, "Order number");
     assert_eq!(fields[0].value, "A-1042");
+    // A French visitor, queued (Alice steps away), reads the questions in French; the card
+    // keeps the agent's labels.
+    alice
+        .request(AgentClientFrame::SetStatus {
+            client_id: cid(),
+            channel: pupitre_protocol::Channel::Chat,
+            status: pupitre_protocol::ChosenStatus::Unavailable,
+        })
+        .await;
+    let hello = VisitorClientFrame::Hello {
+        version: pupitre_protocol::PROTOCOL_VERSION,
+        project: PROJECT.into(),
+        token: None,
+        last_seq: None,
+        language: Some("fr-FR".into()),
+        page: None,
+    };
+    let (mut conn, _) =
+        pupitre_server::client::VisitorConn::open(&format!("{}/ws/visitor", hub.ws_url()), &hello)
+            .await
+            .unwrap();
+    conn.send(&VisitorClientFrame::SendMessage {
+        client_id: cid(),
+        text: "Bonjour ?".into(),
+    })
+    .await
+    .unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let french = loop {
+        let frame = tokio::time::timeout_at(deadline, conn.recv())
+            .await
+            .expect("the questionnaire in time")
+            .unwrap();
+        if let VisitorServerFrame::Event {
+            event: VisitorEvent::QuestionnaireRequested { questions, .. },
+            ..
+        } = frame
+        {
+            break questions;
+        }
+    };
+    assert_eq!(french, vec!["Numéro de commande", "Topic"]);
     hub.stop().await.unwrap();
 }
 

@@ -103,15 +103,51 @@ impl Sentences {
             K::AgentDisconnected => &self.agent_disconnected,
             K::Transferred => &self.transferred,
         };
-        let lang = language
-            .and_then(|l| l.get(..2))
-            .unwrap_or("en")
-            .to_ascii_lowercase();
-        map.get(&lang)
-            .or_else(|| map.get("en"))
-            .or_else(|| map.values().next())
-            .cloned()
-            .unwrap_or_default()
+        in_language(map, language)
+    }
+}
+
+/// The text of `map` in `language` (its first two letters), falling back to English, then to
+/// any.
+fn in_language(map: &BTreeMap<String, String>, language: Option<&str>) -> String {
+    let lang = language
+        .and_then(|l| l.get(..2))
+        .unwrap_or("en")
+        .to_ascii_lowercase();
+    map.get(&lang)
+        .or_else(|| map.get("en"))
+        .or_else(|| map.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// A question of the waiting questionnaire (R10, A5): one text, or one per language
+/// (`{"en": "…", "fr": "…"}`) for visitors of each language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Question {
+    Plain(String),
+    Localized(BTreeMap<String, String>),
+}
+
+impl Question {
+    /// As the visitor reads it.
+    pub fn text(&self, language: Option<&str>) -> String {
+        match self {
+            Question::Plain(t) => t.clone(),
+            Question::Localized(map) => in_language(map, language),
+        }
+    }
+
+    /// As the agent reads the answer on the visitor card: English when there is one.
+    pub fn label(&self) -> String {
+        self.text(Some("en"))
+    }
+}
+
+impl From<&str> for Question {
+    fn from(t: &str) -> Self {
+        Question::Plain(t.to_owned())
     }
 }
 
@@ -146,7 +182,7 @@ pub struct WidgetSettings {
     /// R9, A5: the satisfaction survey is sent at close.
     pub survey: bool,
     /// R10, A5: the waiting questionnaire shown while queued (empty: none).
-    pub questionnaire: Vec<String>,
+    pub questionnaire: Vec<Question>,
     /// R10: how long the waiting questionnaire stays on screen.
     pub questionnaire_seconds: u32,
     /// Largest file a visitor may upload, in bytes.
