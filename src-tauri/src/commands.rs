@@ -394,14 +394,7 @@ pub async fn search_history(
     Ok(hits
         .into_iter()
         .map(|h| {
-            let excerpt = match &h.message.body {
-                pupitre_protocol::Body::Text { text }
-                | pupitre_protocol::Body::Comment { text } => text.clone(),
-                pupitre_protocol::Body::Sentence { text, .. } => text.clone(),
-                pupitre_protocol::Body::Offer { offer } => offer.title.clone(),
-                pupitre_protocol::Body::File { file } => file.name.clone(),
-                pupitre_protocol::Body::Event { .. } => String::new(),
-            };
+            let excerpt = pupitre_desk::cache::searchable(&h.message).unwrap_or_default();
             let agent_name = match &h.message.author {
                 pupitre_protocol::Author::Agent { name, .. } => Some(name.clone()),
                 _ => None,

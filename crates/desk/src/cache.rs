@@ -82,7 +82,9 @@ pub struct SearchHit {
     pub message: Message,
 }
 
-fn searchable(message: &Message) -> Option<String> {
+/// The words of a message, as the history search indexes them and shows them (`None` for
+/// thread events).
+pub fn searchable(message: &Message) -> Option<String> {
     use pupitre_protocol::Body;
     match &message.body {
         Body::Text { text } | Body::Comment { text } | Body::Sentence { text, .. } => {

@@ -535,16 +535,7 @@ impl Desk {
 
     /// A GET on the hub's HTTP API with the current access token.
     async fn get(&self, path: &str) -> Result<serde_json::Value, DeskError> {
-        let (hub, token) = {
-            let state = self.inner.state.lock().expect("state lock");
-            (
-                state.account.as_ref().map(|a| a.hub.clone()),
-                state.tokens.as_ref().map(|t| t.access_token.clone()),
-            )
-        };
-        let (Some(hub), Some(token)) = (hub, token) else {
-            return Err(DeskError::new(DeskErrorCode::LoggedOut, "log in first"));
-        };
+        let (hub, token) = self.hub_and_token()?;
         session::get_json(&hub, path, &token).await
     }
 
@@ -553,16 +544,7 @@ impl Desk {
         &self,
         body: serde_json::Value,
     ) -> Result<serde_json::Value, DeskError> {
-        let (hub, token) = {
-            let state = self.inner.state.lock().expect("state lock");
-            (
-                state.account.as_ref().map(|a| a.hub.clone()),
-                state.tokens.as_ref().map(|t| t.access_token.clone()),
-            )
-        };
-        let (Some(hub), Some(token)) = (hub, token) else {
-            return Err(DeskError::new(DeskErrorCode::LoggedOut, "log in first"));
-        };
+        let (hub, token) = self.hub_and_token()?;
         session::post_json(&hub, "/api/canned-responses", &token, body).await
     }
 
@@ -1160,17 +1142,11 @@ async fn refresh_snoozed(inner: Arc<Inner>, hub: String) {
     if let Some(account) = account {
         let cache = inner.cache.lock().expect("cache lock");
         for (reference, item) in &mut items {
-            item.last_visitor_text = cache
-                .thread(&account, reference, None, 50)
-                .unwrap_or_default()
-                .into_iter()
-                .rev()
-                .find_map(|m| match (m.author, m.body) {
-                    (pupitre_protocol::Author::Visitor, pupitre_protocol::Body::Text { text }) => {
-                        Some(text)
-                    }
-                    _ => None,
-                });
+            item.last_visitor_text = crate::notify::latest_visitor_text(
+                &cache
+                    .thread(&account, reference, None, 50)
+                    .unwrap_or_default(),
+            );
         }
     }
     let list: Vec<SnoozedItem> = {
@@ -1258,15 +1234,9 @@ fn apply(state: &mut State, event: &AgentEvent) -> bool {
         } => {
             let view = state.conversations.remove(conversation);
             if let pupitre_protocol::agent::RemoveCause::Snoozed { until, keep } = cause {
-                let last_visitor_text = view.as_ref().and_then(|v| {
-                    v.messages
-                        .iter()
-                        .rev()
-                        .find_map(|m| match (&m.author, &m.body) {
-                            (Author::Visitor, Body::Text { text }) => Some(text.clone()),
-                            _ => None,
-                        })
-                });
+                let last_visitor_text = view
+                    .as_ref()
+                    .and_then(|v| crate::notify::latest_visitor_text(&v.messages));
                 let item = SnoozedItem {
                     reference: conversation.clone(),
                     visitor_name: view.and_then(|v| v.visitor.name),

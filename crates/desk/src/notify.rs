@@ -271,7 +271,12 @@ impl Input {
 }
 
 fn last_visitor_text(view: &ConversationView) -> Option<String> {
-    view.messages
+    latest_visitor_text(&view.messages)
+}
+
+/// The visitor's latest text message among `messages` (oldest first).
+pub fn latest_visitor_text(messages: &[pupitre_protocol::Message]) -> Option<String> {
+    messages
         .iter()
         .rev()
         .find_map(|m| match (&m.author, &m.body) {

@@ -152,28 +152,27 @@ pub async fn post_json(
     access_token: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, DeskError> {
-    let response = reqwest::Client::new()
+    let request = reqwest::Client::new()
         .post(format!("{hub}{path}"))
         .bearer_auth(access_token)
         .json(&body)
-        .timeout(std::time::Duration::from_secs(15))
+        .timeout(std::time::Duration::from_secs(15));
+    json_answer(path, request).await
+}
+
+/// Sends `request`; its JSON answer, or the hub's refusal as a desk error.
+async fn json_answer(
+    path: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<serde_json::Value, DeskError> {
+    let response = request
         .send()
         .await
         .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?;
-    let status = response.status();
-    let value: serde_json::Value = response.json().await.unwrap_or_default();
-    if !status.is_success() {
-        let code: Option<ErrorCode> = serde_json::from_value(value["code"].clone()).ok();
-        let message = value["message"]
-            .as_str()
-            .unwrap_or("the hub refused")
-            .to_owned();
-        return Err(DeskError::new(
-            code.map_or(DeskErrorCode::Internal, DeskErrorCode::Hub),
-            message,
-        ));
+    if !response.status().is_success() {
+        return Err(refused(path, response).await);
     }
-    Ok(value)
+    Ok(response.json().await.unwrap_or_default())
 }
 
 /// The hub's `{code, message}` answer to a refused request, as a desk error.
@@ -198,22 +197,13 @@ pub async fn post_bytes(
     mime: &str,
     data: Vec<u8>,
 ) -> Result<serde_json::Value, DeskError> {
-    let response = reqwest::Client::new()
+    let request = reqwest::Client::new()
         .post(format!("{hub}{path}"))
         .bearer_auth(access_token)
         .header(reqwest::header::CONTENT_TYPE, mime)
         .body(data)
-        .timeout(std::time::Duration::from_secs(120))
-        .send()
-        .await
-        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?;
-    if !response.status().is_success() {
-        return Err(refused(path, response).await);
-    }
-    response
-        .json()
-        .await
-        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))
+        .timeout(std::time::Duration::from_secs(120));
+    json_answer(path, request).await
 }
 
 /// GETs raw bytes (a file).

@@ -665,11 +665,13 @@ async fn visitor_conversations(
                 .project(c.project)?
                 .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no project"))?;
             let name = s.visitor(&visitor)?.and_then(|v| v.card.name);
+            let groups = s.agent(c.agent)?.map(|a| a.groups).unwrap_or_default();
             let mut docs = vec![];
             for row in s.visitor_conversations(c.project, &visitor)? {
-                let Ok((row, messages)) = readable_conversation(s, &c, row.record.id) else {
+                let messages = s.messages(c.project, row.record.id)?;
+                if !may_read_thread(&c, &groups, &row, &messages) {
                     continue;
-                };
+                }
                 let mut agents: Vec<String> = vec![];
                 for m in &messages {
                     if let pupitre_protocol::Author::Agent { name, .. } = &m.message.author
@@ -745,14 +747,24 @@ pub(crate) fn readable_conversation(
     let hidden = || ApiError::new(ErrorCode::NotFound, "no such conversation for you");
     let row = s.conversation(c.project, number)?.ok_or_else(hidden)?;
     let messages = s.messages(c.project, number)?;
-    let handled = messages.iter().any(
-        |m| matches!(m.message.author, pupitre_protocol::Author::Agent { id, .. } if id == c.agent),
-    ) || row.record.previous_agent == Some(c.agent);
     let groups = s.agent(c.agent)?.map(|a| a.groups).unwrap_or_default();
-    if !may_read(c, &groups, &row, handled) {
+    if !may_read_thread(c, &groups, &row, &messages) {
         return Err(hidden());
     }
     Ok((row, messages))
+}
+
+/// [`may_read`], where having written in the thread counts as having handled it.
+fn may_read_thread(
+    c: &Caller,
+    groups: &[pupitre_protocol::GroupId],
+    row: &crate::store::ConversationRow,
+    messages: &[crate::store::StoredMessage],
+) -> bool {
+    let handled = messages.iter().any(
+        |m| matches!(m.message.author, pupitre_protocol::Author::Agent { id, .. } if id == c.agent),
+    ) || row.record.previous_agent == Some(c.agent);
+    may_read(c, groups, row, handled)
 }
 
 /// An agent as the transfer dialog shows it (R7, D9).

@@ -1699,25 +1699,17 @@ impl Writer {
         });
         let body = Body::File { file: info };
         self.dirty_conversations.insert(n);
-        let message = match from {
-            FileSender::Agent(_) => {
-                let message = self.add_message_silent(n, None, author, body, true, now);
-                if let Some(agent) = before {
-                    self.emit_agent(
-                        agent,
-                        AgentEvent::Message {
-                            message: message.clone(),
-                        },
-                    );
-                }
-                message
-            }
-            FileSender::Visitor(_) => {
-                let message = self.add_message_silent(n, None, author, body, true, now);
-                self.deliver_last_message(n, before);
-                message
-            }
-        };
+        let message = self.add_message_silent(n, None, author, body, true, now);
+        match from {
+            // The agent keeps the conversation: they get their message as usual.
+            FileSender::Agent(agent) => self.emit_agent(
+                agent,
+                AgentEvent::Message {
+                    message: message.clone(),
+                },
+            ),
+            FileSender::Visitor(_) => self.deliver_last_message(n, before),
+        }
         self.process_outputs(now);
         Ok(message)
     }
