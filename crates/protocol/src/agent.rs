@@ -111,6 +111,8 @@ pub enum AgentServerFrame {
     Welcome {
         version: u32,
         agent: AgentProfile,
+        /// Safe to store at once (R12): on a resume, the hello's `last_seq`, which the missed
+        /// events that follow move on; with `desk`, the snapshot's.
         #[ts(type = "number")]
         seq: Seq,
         desk: Option<DeskSnapshot>,

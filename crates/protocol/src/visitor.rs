@@ -88,6 +88,8 @@ pub enum VisitorServerFrame {
         /// Keep it (localStorage): it is the visitor's identity on the next visit (W2).
         token: String,
         visitor_id: String,
+        /// Safe to store at once (R12): on a resume, the hello's `last_seq`, which the missed
+        /// events that follow move on; with `history`, the history's.
         #[ts(type = "number")]
         seq: Seq,
         /// With `last_seq: null`: the visitor's conversations, oldest first.

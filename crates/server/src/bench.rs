@@ -39,7 +39,6 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -52,7 +51,6 @@ use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame};
 use pupitre_protocol::{AgentId, Author, Body, Channel, ChosenStatus, ClientId, Message};
 use pupitre_protocol::{PROTOCOL_VERSION, Seq};
 use pupitre_routing::{AgentConfig, Engine, GroupConfig, Input, Output, Settings};
-use tokio::io::AsyncBufReadExt as _;
 use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::{Instant, MissedTickBehavior};
@@ -62,6 +60,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::admin::{self, NewAgentRequest};
 use crate::auth::{ACCESS_TTL, Claims, Keys};
+use crate::hub_child::{HubChild, WorkDir as BenchDir};
 use crate::store::{NewAgent, ProjectId, SqliteStore, Store};
 
 const PROJECT: &str = "BENCH";
@@ -221,7 +220,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             continue;
         }
         let name = format!("{figure:?}");
-        let dir = BenchDir::new(&name.to_lowercase())?;
+        let dir = BenchDir::new(&format!("bench-{}", name.to_lowercase()))?;
         let result = tokio::time::timeout(FIGURE_LIMIT, async {
             match figure {
                 Figure::P1 => p1(&args, &exe, &dir).await,
@@ -1172,105 +1171,6 @@ async fn agent_ws(base: &str, token: &str) -> anyhow::Result<Ws> {
     .await?;
     wait_ack(&mut ws, id).await?;
     Ok(ws)
-}
-
-// ---- the hub child ----
-
-/// A temporary folder for one figure's database and hub log, removed on drop.
-struct BenchDir(PathBuf);
-
-impl BenchDir {
-    fn new(name: &str) -> anyhow::Result<Self> {
-        let path =
-            std::env::temp_dir().join(format!("pupitre-bench-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
-        Ok(Self(path))
-    }
-
-    fn db(&self) -> PathBuf {
-        self.0.join("bench.db")
-    }
-
-    fn log(&self) -> PathBuf {
-        self.0.join("hub.log")
-    }
-
-    fn log_tail(&self, lines: usize) -> Option<String> {
-        let text = std::fs::read_to_string(self.log()).ok()?;
-        let all: Vec<&str> = text.lines().collect();
-        (!all.is_empty()).then(|| all[all.len().saturating_sub(lines)..].join("\n"))
-    }
-}
-
-impl Drop for BenchDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A hub running as a child process on a loopback port. Killed on drop.
-struct HubChild {
-    child: tokio::process::Child,
-    addr: SocketAddr,
-}
-
-impl HubChild {
-    async fn start(exe: &Path, dir: &BenchDir) -> anyhow::Result<Self> {
-        let log = std::fs::File::create(dir.log())?;
-        let mut child = tokio::process::Command::new(exe)
-            .arg("serve")
-            .arg("--db")
-            .arg(dir.db())
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("starting {}", exe.display()))?;
-        let stdout = child.stdout.take().context("the hub's stdout is piped")?;
-        let mut lines = tokio::io::BufReader::new(stdout).lines();
-        let addr = tokio::time::timeout(STEP_TIMEOUT, async {
-            while let Some(line) = lines.next_line().await? {
-                if let Some(rest) = line.strip_prefix("Pupitre hub listening on http://") {
-                    let addr = rest.split_whitespace().next().unwrap_or_default();
-                    return addr
-                        .parse::<SocketAddr>()
-                        .with_context(|| format!("the hub printed {line:?}"));
-                }
-            }
-            bail!("the hub ended before it listened")
-        })
-        .await
-        .context("the hub did not start in time")??;
-        ensure!(
-            addr.ip().is_loopback(),
-            "the hub listens on {addr}, not loopback"
-        );
-        // Keep reading, so that the hub never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Ok(Self { child, addr })
-    }
-
-    fn pid(&self) -> anyhow::Result<u32> {
-        self.child.id().context("the hub has ended")
-    }
-
-    fn ws_url(&self) -> String {
-        format!("ws://{}", self.addr)
-    }
-
-    fn http_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    async fn stop(mut self) {
-        let _ = self.child.start_kill();
-        let _ = tokio::time::timeout(GRACE, self.child.wait()).await;
-    }
 }
 
 /// Raises this process's soft `RLIMIT_NOFILE` to its hard limit (children inherit it).

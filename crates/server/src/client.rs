@@ -13,7 +13,7 @@ use anyhow::{Context as _, bail};
 use futures_util::{SinkExt as _, StreamExt as _};
 use pupitre_protocol::agent::{AgentClientFrame, AgentServerFrame};
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame};
-use pupitre_protocol::{ClientId, PROTOCOL_VERSION, Seq};
+use pupitre_protocol::{ClientId, ErrorCode, PROTOCOL_VERSION, Seq};
 use rand::Rng as _;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -26,6 +26,8 @@ use crate::http::Session;
 
 /// Longest wait between two reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
+/// A frame refused with `rate_limited` or `internal` is sent again after this.
+const RESEND_AFTER: Duration = Duration::from_millis(500);
 
 /// `http://host:port` or `ws://host:port` → `ws://host:port`.
 pub fn ws_base(hub: &str) -> String {
@@ -74,6 +76,8 @@ pub trait ServerFrame: DeserializeOwned + Serialize + std::fmt::Debug {
     fn welcome_seq(&self) -> Option<Seq>;
     fn ack(&self) -> Option<ClientId>;
     fn error_for(&self) -> Option<ClientId>;
+    /// An error the contract asks to send again (`rate_limited`, `internal`): not applied.
+    fn retryable(&self) -> bool;
 }
 
 /// Both server frame enums share these variants (`event`, `welcome`, `ack`, `error`).
@@ -103,6 +107,12 @@ macro_rules! server_frame {
                     Self::Error(e) => e.client_id,
                     _ => None,
                 }
+            }
+            fn retryable(&self) -> bool {
+                matches!(
+                    self,
+                    Self::Error(e) if matches!(e.code, ErrorCode::RateLimited | ErrorCode::Internal)
+                )
             }
         }
     };
@@ -193,11 +203,7 @@ impl AgentConn {
             token: token.to_owned(),
             last_seq,
         };
-        let (mut conn, welcome) = Self::open(&format!("{}/ws/agent", ws_base(hub)), &hello).await?;
-        conn.last_seq = last_seq.max(conn.last_seq);
-        if last_seq.is_some() {
-            conn.last_seq = last_seq;
-        }
+        let (conn, welcome) = Self::open(&format!("{}/ws/agent", ws_base(hub)), &hello).await?;
         Ok((conn, welcome))
     }
 }
@@ -217,11 +223,7 @@ impl VisitorConn {
             language: None,
             page: None,
         };
-        let (mut conn, welcome) =
-            Self::open(&format!("{}/ws/visitor", ws_base(hub)), &hello).await?;
-        if last_seq.is_some() {
-            conn.last_seq = last_seq;
-        }
+        let (conn, welcome) = Self::open(&format!("{}/ws/visitor", ws_base(hub)), &hello).await?;
         Ok((conn, welcome))
     }
 }
@@ -268,6 +270,10 @@ fn print_line(value: &impl Serialize) {
     println!("{}", serde_json::to_string(value).expect("serialize"));
 }
 
+fn far_future() -> tokio::time::Instant {
+    tokio::time::Instant::now() + Duration::from_secs(3600)
+}
+
 fn backoff(attempt: u32) -> Duration {
     let base = Duration::from_millis(200)
         .saturating_mul(1 << attempt.min(6))
@@ -294,6 +300,8 @@ where
     });
     // Frames sent but not acknowledged, by client id, resent after a reconnect (applied once).
     let mut unacked: BTreeMap<ClientId, String> = BTreeMap::new();
+    // Refused with a code that asks to send again: when, oldest first.
+    let mut retry: Vec<(tokio::time::Instant, ClientId)> = vec![];
     let mut last_seq = None;
     let mut attempt = 0;
     let mut stdin_open = true;
@@ -323,6 +331,8 @@ where
         if last_seq.is_none() {
             last_seq = conn.last_seq;
         }
+        // Everything pending goes again after a reconnect, retries included.
+        retry.clear();
         for text in unacked.values() {
             conn.send_raw(text.clone()).await?;
         }
@@ -355,10 +365,25 @@ where
                         }
                     }
                 },
+                _ = tokio::time::sleep_until(retry.first().map_or_else(far_future, |r| r.0)), if !retry.is_empty() => {
+                    let (_, id) = retry.remove(0);
+                    if let Some(text) = unacked.get(&id)
+                        && conn.send_raw(text.clone()).await.is_err()
+                    {
+                        break;
+                    }
+                }
                 frame = conn.recv() => match frame {
                     Ok(frame) => {
-                        if let Some(id) = frame.ack().or(frame.error_for()) {
+                        if let Some(id) = frame.ack() {
                             unacked.remove(&id);
+                        } else if let Some(id) = frame.error_for() {
+                            if frame.retryable() {
+                                // Not applied, and the contract says to send it again.
+                                retry.push((tokio::time::Instant::now() + RESEND_AFTER, id));
+                            } else {
+                                unacked.remove(&id);
+                            }
                         }
                         last_seq = conn.last_seq;
                         print_line(&frame);

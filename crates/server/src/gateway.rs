@@ -456,6 +456,13 @@ async fn pump<F: DeserializeOwned>(
                         return;
                     }
                 }
+                Some(Outbound::Welcome(frames)) => {
+                    for text in frames {
+                        if !send_text(socket, text).await {
+                            return;
+                        }
+                    }
+                }
                 Some(Outbound::Close(reason)) => return close(socket, 1008, reason).await,
                 // The writer dropped us: we fell behind. The client resumes on reconnect.
                 None => return close(socket, 1013, "too slow; reconnect").await,

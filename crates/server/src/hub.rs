@@ -64,6 +64,10 @@ pub type ConnId = u64;
 pub enum Outbound {
     /// A JSON text frame.
     Text(String),
+    /// The welcome and the replay of missed events (at most [`MAX_REPLAY`]), written in order
+    /// by the connection, each write awaited: one place in the queue, so a long replay is
+    /// never cut short by the queue's bound (R12).
+    Welcome(Vec<String>),
     /// Close the socket with this reason (e.g. the connection fell behind).
     Close(&'static str),
 }
@@ -240,6 +244,20 @@ struct Conn {
     out: OutboundTx,
 }
 
+/// What one step (one command, or the timers that came due) recorded, from which its
+/// deliveries to desks are derived when it ends (DESIGN §12): never from a view built in an
+/// earlier step of the same batch.
+#[derive(Default)]
+struct Step {
+    /// Messages recorded, with the desk that already received it, if any.
+    messages: Vec<(i64, Message, Option<AgentId>)>,
+    /// Conversations that reached a desk in this step: the agent and the message ids of the
+    /// view it received.
+    views: HashMap<i64, (AgentId, BTreeSet<i64>)>,
+    /// Transfer comments given in this step, for the receiving desk's event.
+    comments: HashMap<i64, String>,
+}
+
 struct VisitorState {
     card: VisitorCard,
     created_at: Millis,
@@ -277,8 +295,11 @@ struct Writer {
     status_changed: BTreeSet<AgentId>,
     /// Client ids applied in this batch (not yet in the store).
     batch_client_ids: BTreeSet<ClientId>,
-    /// Conversations put on a desk by this step: their view already carries the new messages.
-    assigned_now: BTreeSet<i64>,
+    /// Conversation → the desk holding it, as of the engine outputs turned into events so far
+    /// (the engine itself may already be ahead, with outputs not polled yet).
+    desk_of: HashMap<i64, AgentId>,
+    /// What the step under way recorded; its deliveries are derived from it at its end.
+    step: Step,
     /// Frames of this batch to acknowledge once it is durable.
     acks: Vec<(ConnId, ClientId)>,
     /// Sends the answers by e-mail (R8); `None` when the hub has no SMTP settings.
@@ -361,6 +382,7 @@ impl Writer {
         clock: Clock,
     ) -> Result<Self, StoreError> {
         let loaded = load_state(store.as_mut(), project.id, clock.now())?;
+        let desk_of = desks_of(&loaded.engine, &loaded.conversation_visitor);
         Ok(Self {
             project: loaded.project,
             groups: loaded.groups,
@@ -383,7 +405,8 @@ impl Writer {
             dirty_agents: BTreeSet::new(),
             status_changed: BTreeSet::new(),
             batch_client_ids: BTreeSet::new(),
-            assigned_now: BTreeSet::new(),
+            desk_of,
+            step: Step::default(),
             acks: Vec::new(),
             mailer: None,
         })
@@ -454,7 +477,6 @@ impl Writer {
                 conn,
                 out,
             } => {
-                self.flush();
                 self.agent_hello(agent, last_seq, conn, out, now);
             }
             Command::AgentFrame { agent, conn, frame } => {
@@ -480,7 +502,6 @@ impl Writer {
                 conn,
                 out,
             } => {
-                self.flush();
                 self.visitor_hello(visitor, token, last_seq, card, conn, out, now);
             }
             Command::VisitorFrame {
@@ -556,11 +577,25 @@ impl Writer {
         now: Millis,
         apply: impl FnOnce(&mut Self) -> Result<(), ErrorFrame>,
     ) {
-        if let Some(id) = client_id
-            && self.already_applied(id)
-        {
-            self.acks.push((conn, id));
-            return;
+        if let Some(id) = client_id {
+            match self.already_applied(id) {
+                Ok(true) => {
+                    self.acks.push((conn, id));
+                    return;
+                }
+                Ok(false) => {}
+                // Unknown whether it was applied: applying it could apply it twice. The
+                // client sends it again (R12).
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the applied list");
+                    let error = ErrorFrame::new(
+                        ErrorCode::Internal,
+                        "the hub could not check this frame; send it again",
+                    );
+                    self.reply(conn, AgentServerFrame::Error(error.for_frame(Some(id))));
+                    return;
+                }
+            }
         }
         match apply(self) {
             Ok(()) => {
@@ -575,8 +610,11 @@ impl Writer {
         self.process_outputs(now);
     }
 
-    fn already_applied(&mut self, id: ClientId) -> bool {
-        self.batch_client_ids.contains(&id) || self.store.is_applied(id).unwrap_or(false)
+    fn already_applied(&mut self, id: ClientId) -> Result<bool, StoreError> {
+        if self.batch_client_ids.contains(&id) {
+            return Ok(true);
+        }
+        self.store.is_applied(id)
     }
 
     fn reload(&mut self, now: Millis) -> Result<(), StoreError> {
@@ -653,40 +691,56 @@ impl Writer {
                 return;
             }
         }
+        // Resuming reads the missed events from the store and needs no commit: what the
+        // pending batch holds for this stream reaches the connection once durable, as for any
+        // other. A snapshot (a first connection, or too far behind) shows durable state only:
+        // commit first.
         let stream = agent_stream(agent);
-        let (desk, replay) = match last_seq {
-            Some(after) => match self.store.events_since(&stream, after, MAX_REPLAY + 1) {
-                Ok(events) if events.len() <= MAX_REPLAY => (None, events),
-                Ok(_) => (Some(self.desk_snapshot(agent)), vec![]),
-                Err(e) => {
-                    tracing::error!(error = %e, "reading missed events");
-                    let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(
-                        ErrorFrame::new(
-                            ErrorCode::Internal,
-                            "could not read missed events; reconnect",
-                        ),
-                    ))));
-                    let _ = out.try_send(Outbound::Close("internal error"));
-                    return;
+        let replay = match last_seq {
+            Some(after) if after <= self.seq => {
+                match self.store.events_since(&stream, after, MAX_REPLAY + 1) {
+                    Ok(events) if events.len() <= MAX_REPLAY => Some((after, events)),
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading missed events");
+                        let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(
+                            ErrorFrame::new(
+                                ErrorCode::Internal,
+                                "could not read missed events; reconnect",
+                            ),
+                        ))));
+                        let _ = out.try_send(Outbound::Close("internal error"));
+                        return;
+                    }
                 }
-            },
-            None => (Some(self.desk_snapshot(agent)), vec![]),
+            }
+            // No resume point, or one ahead of the hub (another database?): start afresh.
+            _ => None,
         };
-        // A client that claims to be ahead of the hub (another database?) starts afresh.
-        let desk = match (desk, last_seq) {
-            (None, Some(after)) if after > self.seq => Some(self.desk_snapshot(agent)),
-            (d, _) => d,
+        let (seq, desk, replay) = match replay {
+            // The welcome's seq is safe to store at once: the client's own resume point, which
+            // each replayed event then moves on; a connection cut during the replay resumes
+            // from what it really received.
+            Some((after, events)) => (after, None, events),
+            None => {
+                self.flush();
+                (self.seq, Some(self.desk_snapshot(agent)), vec![])
+            }
         };
         let welcome = AgentServerFrame::Welcome {
             version: PROTOCOL_VERSION,
             agent: self.profile(agent),
-            seq: self.seq,
+            seq,
             desk,
         };
-        let _ = out.try_send(Outbound::Text(frame_json(&welcome)));
-        for (seq, payload) in replay {
-            let _ = out.try_send(Outbound::Text(event_frame(seq, &payload)));
-        }
+        let mut frames = Vec::with_capacity(replay.len() + 1);
+        frames.push(frame_json(&welcome));
+        frames.extend(
+            replay
+                .iter()
+                .map(|(seq, payload)| event_frame(*seq, payload)),
+        );
+        let _ = out.try_send(Outbound::Welcome(frames));
         let first = !self.agent_conns.contains_key(&agent);
         self.all_conns.insert(conn, out.clone());
         self.agent_conns
@@ -948,7 +1002,7 @@ impl Writer {
                 let event = ThreadEvent::FileRequested {
                     agent: self.agent_name(agent),
                 };
-                self.add_message(n, None, Author::System, Body::Event { event }, true, now);
+                self.record_message(n, None, Author::System, Body::Event { event }, true, now);
                 Ok(())
             }
             AgentClientFrame::Transfer {
@@ -991,6 +1045,7 @@ impl Writer {
                 };
                 self.add_message_to(n, agent, Author::System, Body::Event { event }, false, now);
                 if let Some(text) = comment {
+                    self.step.comments.insert(n, text.clone());
                     self.add_message_to(
                         n,
                         agent,
@@ -1059,7 +1114,7 @@ impl Writer {
             id: agent,
             name: self.agent_name(agent),
         };
-        self.add_message(n, Some(client_id), author, body, true, now);
+        self.record_message(n, Some(client_id), author, body, true, now);
         self.dirty_conversations.insert(n);
         Ok(())
     }
@@ -1130,32 +1185,51 @@ impl Writer {
                 self.store_visitor(&visitor);
             }
         }
+        // As for agents: a resume needs no commit; a history shows durable state only, so it
+        // commits first, unless the visitor is new (nothing to show).
         let stream = visitor_stream(&visitor);
-        let mut replay = vec![];
-        let history = match last_seq {
+        let replay = match last_seq {
             Some(after) if after <= self.seq => {
                 match self.store.events_since(&stream, after, MAX_REPLAY + 1) {
-                    Ok(events) if events.len() <= MAX_REPLAY => {
-                        replay = events;
+                    Ok(events) if events.len() <= MAX_REPLAY => Some((after, events)),
+                    Ok(_) => None,
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading missed events");
                         None
                     }
-                    _ => Some(self.visitor_history(&visitor)),
                 }
             }
-            _ => Some(self.visitor_history(&visitor)),
+            _ => None,
+        };
+        let (seq, history, replay) = match replay {
+            Some((after, events)) => (after, None, events),
+            None => {
+                let new = self
+                    .visitors
+                    .get(&visitor)
+                    .is_some_and(|v| !v.stored && v.last.is_none());
+                if !new {
+                    self.flush();
+                }
+                (self.seq, Some(self.visitor_history(&visitor)), vec![])
+            }
         };
         let welcome = VisitorServerFrame::Welcome {
             version: PROTOCOL_VERSION,
             token,
             visitor_id: visitor.clone(),
-            seq: self.seq,
+            seq,
             history,
             seen: self.visitors.get(&visitor).map_or(0, |v| v.seen),
         };
-        let _ = out.try_send(Outbound::Text(frame_json(&welcome)));
-        for (seq, payload) in replay {
-            let _ = out.try_send(Outbound::Text(event_frame(seq, &payload)));
-        }
+        let mut frames = Vec::with_capacity(replay.len() + 1);
+        frames.push(frame_json(&welcome));
+        frames.extend(
+            replay
+                .iter()
+                .map(|(seq, payload)| event_frame(*seq, payload)),
+        );
+        let _ = out.try_send(Outbound::Welcome(frames));
         self.all_conns.insert(conn, out.clone());
         let first = !self.visitor_conns.contains_key(&visitor);
         self.visitor_conns
@@ -1261,14 +1335,13 @@ impl Writer {
                 let open = self.visitors.get(visitor).and_then(|v| v.open);
                 match open {
                     Some(n) => {
-                        let before = self.engine.conversation(n).and_then(|c| c.agent());
-                        // Routing first: if it refuses, nothing of this frame is recorded. The
-                        // message joins the batch before the decisions are turned into events,
-                        // so a desk that receives the conversation now gets it in the view.
+                        // Routing first: if it refuses, nothing of this frame is recorded. A
+                        // desk that receives the conversation by this message gets it in the
+                        // view; the desk holding it, as the message.
                         self.engine
                             .handle(now, Input::VisitorMessage { conversation: n })
                             .map_err(routing_error)?;
-                        self.add_message_silent(
+                        self.record_message(
                             n,
                             Some(client_id),
                             Author::Visitor,
@@ -1277,7 +1350,6 @@ impl Writer {
                             now,
                         );
                         self.dirty_conversations.insert(n);
-                        self.deliver_last_message(n, before);
                     }
                     None => {
                         let last = self.visitors.get(visitor).and_then(|v| v.last);
@@ -1308,7 +1380,7 @@ impl Writer {
                             v.last = Some(n);
                         }
                         self.conversation_visitor.insert(n, visitor.to_owned());
-                        self.add_message_silent(
+                        self.record_message(
                             n,
                             Some(client_id),
                             Author::Visitor,
@@ -1317,7 +1389,7 @@ impl Writer {
                             now,
                         );
                         if reopen.is_some() {
-                            self.add_message(
+                            self.record_message(
                                 n,
                                 None,
                                 Author::System,
@@ -1375,7 +1447,7 @@ impl Writer {
                         url: page.url,
                         title: page.title,
                     };
-                    self.add_message(n, None, Author::System, Body::Event { event }, false, now);
+                    self.record_message(n, None, Author::System, Body::Event { event }, false, now);
                 }
                 Ok(())
             }
@@ -1399,7 +1471,7 @@ impl Writer {
                     }
                 });
                 if left_email && let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) {
-                    self.add_message(
+                    self.record_message(
                         n,
                         None,
                         Author::System,
@@ -1461,14 +1533,7 @@ impl Writer {
                     ));
                 }
                 let event = ThreadEvent::SurveyAnswered { score, comment };
-                self.add_message_silent(
-                    n,
-                    None,
-                    Author::Visitor,
-                    Body::Event { event },
-                    false,
-                    now,
-                );
+                self.record_message(n, None, Author::Visitor, Body::Event { event }, false, now);
                 self.emit_visitor(visitor, VisitorEvent::SurveyAnswered { conversation });
                 Ok(())
             }
@@ -1673,7 +1738,6 @@ impl Writer {
                 (n, Author::Visitor)
             }
         };
-        let before = self.engine.conversation(n).and_then(|c| c.agent());
         let input = match &from {
             FileSender::Agent(agent) => Input::AgentMessage {
                 conversation: n,
@@ -1699,17 +1763,7 @@ impl Writer {
         });
         let body = Body::File { file: info };
         self.dirty_conversations.insert(n);
-        let message = self.add_message_silent(n, None, author, body, true, now);
-        match from {
-            // The agent keeps the conversation: they get their message as usual.
-            FileSender::Agent(agent) => self.emit_agent(
-                agent,
-                AgentEvent::Message {
-                    message: message.clone(),
-                },
-            ),
-            FileSender::Visitor(_) => self.deliver_last_message(n, before),
-        }
+        let message = self.record_message(n, None, author, body, true, now);
         self.process_outputs(now);
         Ok(message)
     }
@@ -1761,44 +1815,11 @@ impl Writer {
 
     // ---- messages and events ----
 
-    /// Records a message and delivers it to the conversation's agent and (if `for_visitor`)
-    /// its visitor.
-    fn add_message(
-        &mut self,
-        n: i64,
-        client_id: Option<ClientId>,
-        author: Author,
-        body: Body,
-        for_visitor: bool,
-        now: Millis,
-    ) {
-        let agent = self.engine.conversation(n).and_then(|c| c.agent());
-        let message = self.add_message_silent(n, client_id, author, body, for_visitor, now);
-        if let Some(agent) = agent {
-            self.emit_agent(agent, AgentEvent::Message { message });
-        }
-    }
-
-    /// Records a message of a routing change and delivers it to `agent` only (the one who
-    /// acted, who may no longer hold the conversation): whoever receives the conversation by
-    /// this change gets the message inside the conversation's view.
-    #[allow(clippy::too_many_arguments)]
-    fn add_message_to(
-        &mut self,
-        n: i64,
-        agent: AgentId,
-        author: Author,
-        body: Body,
-        for_visitor: bool,
-        now: Millis,
-    ) {
-        let message = self.add_message_silent(n, None, author, body, for_visitor, now);
-        self.emit_agent(agent, AgentEvent::Message { message });
-    }
-
-    /// Records a message and delivers it to the visitor only; the agent gets it through
-    /// [`Self::deliver_last_message`] or a conversation view.
-    fn add_message_silent(
+    /// Records a message: the visitor gets it at once when `for_visitor`; the desk that holds
+    /// the conversation (as far as the events so far tell) gets it at once too; a desk that
+    /// receives the conversation later in this step gets it in the view, or else when the step
+    /// ends ([`Self::deliver_step`]).
+    fn record_message(
         &mut self,
         n: i64,
         client_id: Option<ClientId>,
@@ -1828,25 +1849,54 @@ impl Writer {
                 },
             );
         }
+        let holder = self.desk_of.get(&n).copied();
+        if let Some(agent) = holder {
+            self.emit_agent(
+                agent,
+                AgentEvent::Message {
+                    message: message.clone(),
+                },
+            );
+        }
+        self.step.messages.push((n, message.clone(), holder));
         message
     }
 
-    /// After a visitor message: the agent who had the conversation and still has it gets the
-    /// message; a desk that just received the conversation has it in the view already.
-    fn deliver_last_message(&mut self, n: i64, before: Option<AgentId>) {
-        self.process_outputs(self.clock.now());
-        let after = self.engine.conversation(n).and_then(|c| c.agent());
-        if let (Some(agent), true) = (after, after == before && !self.assigned_now.contains(&n)) {
-            let reference = self.reference(n);
-            if let Some(m) = self
-                .batch
-                .messages
-                .iter()
-                .rev()
-                .find(|m| m.message.conversation == reference)
-            {
-                let message = m.message.clone();
-                self.emit_agent(agent, AgentEvent::Message { message });
+    /// Records a message of a routing change made by `agent`, who gets it even when the
+    /// change took the conversation off their desk (a close).
+    #[allow(clippy::too_many_arguments)]
+    fn add_message_to(
+        &mut self,
+        n: i64,
+        agent: AgentId,
+        author: Author,
+        body: Body,
+        for_visitor: bool,
+        now: Millis,
+    ) {
+        let message = self.record_message(n, None, author, body, for_visitor, now);
+        if self.desk_of.get(&n) != Some(&agent) {
+            self.emit_agent(agent, AgentEvent::Message { message });
+            if let Some(last) = self.step.messages.last_mut() {
+                last.2 = Some(agent);
+            }
+        }
+    }
+
+    /// The end of a step: each message it recorded reaches the desk holding its conversation
+    /// now, unless that desk already has it (delivered, or in the view it just received).
+    fn deliver_step(&mut self) {
+        let step = std::mem::take(&mut self.step);
+        for (n, message, delivered) in step.messages {
+            let Some(holder) = self.desk_of.get(&n).copied() else {
+                continue;
+            };
+            let in_view = step
+                .views
+                .get(&n)
+                .is_some_and(|(agent, ids)| *agent == holder && ids.contains(&message.id));
+            if delivered != Some(holder) && !in_view {
+                self.emit_agent(holder, AgentEvent::Message { message });
             }
         }
     }
@@ -1891,7 +1941,7 @@ impl Writer {
             .settings
             .sentences
             .get(kind, language.as_deref());
-        self.add_message(
+        self.record_message(
             n,
             None,
             Author::System,
@@ -1948,10 +1998,9 @@ impl Writer {
                 } => {
                     self.dirty_conversations.insert(n);
                     self.dirty_agents.insert(agent);
-                    self.assigned_now.insert(n);
                     let name = self.agent_name(agent);
                     if !matches!(cause, AssignCause::Transfer { .. }) {
-                        self.add_message_silent(
+                        self.record_message(
                             n,
                             None,
                             Author::System,
@@ -1968,27 +2017,17 @@ impl Writer {
                         AssignCause::New => WireAssignCause::New,
                         AssignCause::Queue => WireAssignCause::Queue,
                         AssignCause::SnoozeWake => WireAssignCause::SnoozeWake,
-                        AssignCause::Transfer { from, .. } => {
-                            let reference = self.reference(n);
-                            let comment = self.batch.messages.iter().rev().find_map(|m| {
-                                match &m.message.body {
-                                    Body::Comment { text }
-                                        if m.message.conversation == reference =>
-                                    {
-                                        Some(text.clone())
-                                    }
-                                    _ => None,
-                                }
-                            });
-                            WireAssignCause::Transfer {
-                                from: Some(from),
-                                comment,
-                            }
-                        }
+                        AssignCause::Transfer { from, .. } => WireAssignCause::Transfer {
+                            from: Some(from),
+                            comment: self.step.comments.get(&n).cloned(),
+                        },
                         AssignCause::Reassigned { .. } => WireAssignCause::Reassigned,
                         AssignCause::Reopened => WireAssignCause::Reopened,
                     };
+                    self.desk_of.insert(n, agent);
                     if let Some(view) = self.view(n) {
+                        let ids = view.messages.iter().map(|m| m.id).collect();
+                        self.step.views.insert(n, (agent, ids));
                         self.emit_agent(
                             agent,
                             AgentEvent::ConversationAssigned {
@@ -2014,7 +2053,9 @@ impl Writer {
                 } => {
                     self.dirty_conversations.insert(n);
                     self.dirty_agents.insert(agent);
-                    self.assigned_now.remove(&n);
+                    if self.desk_of.get(&n) == Some(&agent) {
+                        self.desk_of.remove(&n);
+                    }
                     let cause = match cause {
                         UnassignCause::Snoozed => {
                             match self.engine.conversation(n).map(|c| c.state.clone()) {
@@ -2071,7 +2112,7 @@ impl Writer {
                     conversation: n, ..
                 } => {
                     self.dirty_conversations.insert(n);
-                    self.add_message_silent(
+                    self.record_message(
                         n,
                         None,
                         Author::System,
@@ -2107,7 +2148,7 @@ impl Writer {
                             self.add_message_to(n, agent, Author::System, event, false, now)
                         }
                         None => {
-                            self.add_message_silent(n, None, Author::System, event, false, now);
+                            self.record_message(n, None, Author::System, event, false, now);
                         }
                     }
                     if let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
@@ -2177,6 +2218,7 @@ impl Writer {
                 self.emit_agent(agent, AgentEvent::StatusChanged { statuses });
             }
         }
+        self.deliver_step();
     }
 
     /// Commits the batch, then delivers what it produced. Nothing is delivered before it is
@@ -2215,7 +2257,6 @@ impl Writer {
                 ));
             }
         }
-        self.assigned_now.clear();
         self.batch_client_ids.clear();
         let batch = std::mem::take(&mut self.batch);
         let outbox = std::mem::take(&mut self.outbox);
@@ -2281,6 +2322,8 @@ impl Writer {
                 self.conversation_no = loaded.counters.conversation;
                 self.conversation_visitor = loaded.conversation_visitor;
                 self.visitors = loaded.visitors;
+                self.desk_of = desks_of(&self.engine, &self.conversation_visitor);
+                self.step = Step::default();
                 self.conversation_type.clear();
                 let agents: Vec<_> = self.agent_conns.keys().copied().collect();
                 for agent in agents {
@@ -2396,6 +2439,14 @@ fn frame_json<T: serde::Serialize>(frame: &T) -> String {
 /// `{"type":"event","seq":…,"event":…}` from a stored payload, without re-serializing it.
 fn event_frame(seq: Seq, payload: &str) -> String {
     format!(r#"{{"type":"event","seq":{seq},"event":{payload}}}"#)
+}
+
+/// Which desk holds each live conversation, from the engine.
+fn desks_of(engine: &Engine, conversations: &HashMap<i64, String>) -> HashMap<i64, AgentId> {
+    conversations
+        .keys()
+        .filter_map(|n| Some((*n, engine.conversation(*n)?.agent()?)))
+        .collect()
 }
 
 fn group_config(g: &GroupRow) -> GroupConfig {

@@ -26,9 +26,11 @@ pub mod demo;
 pub mod gateway;
 pub mod http;
 pub mod hub;
+pub mod hub_child;
 pub mod mail;
 pub mod stats;
 pub mod store;
+pub mod torture;
 pub mod web;
 
 use std::collections::HashMap;

@@ -74,6 +74,9 @@ enum Command {
     },
     /// The load generator: prints P1–P4 figures.
     Bench(pupitre_server::bench::BenchArgs),
+    /// The fault harness: clients talking at once while the hub is killed; checks exact
+    /// delivery (R12) and the routing invariants; exits 1 on a violation.
+    Torture(pupitre_server::torture::TortureArgs),
 }
 
 #[derive(Subcommand)]
@@ -223,6 +226,18 @@ fn main() -> anyhow::Result<()> {
             }
         }),
         Command::Bench(args) => runtime()?.block_on(pupitre_server::bench::run(args)),
+        Command::Torture(args) => {
+            let report = runtime()?.block_on(pupitre_server::torture::run(args))?;
+            print!("{}", report.summary);
+            if report.verdict.total() > 0 {
+                anyhow::bail!(
+                    "{} violations (seed {})",
+                    report.verdict.total(),
+                    report.seed
+                );
+            }
+            Ok(())
+        }
     }
 }
 

@@ -202,3 +202,89 @@ async fn r12_acknowledged_means_durable_in_the_file() {
     assert_eq!(texts, expected);
     hub.stop().await.unwrap();
 }
+
+/// Issue 8, bug 2: a replay longer than a connection's outbound queue (1,024) was cut short
+/// and the client moved past the holes. 4,000 missed events arrive, all, in order; a client
+/// cut in the middle of the replay stores what it really got and resumes from there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r12_a_resume_4000_events_behind_loses_none_even_cut_mid_replay() {
+    use pupitre_server::store::{Batch, SqliteStore, Store};
+    const MISSED: i64 = 4_000;
+    let s = setup(&[("ann@test.test", &["Sales"], 3)], |_| {});
+    let agent_id = {
+        let mut store = SqliteStore::open(&s.db).unwrap();
+        let row = store.agent_by_email("ann@test.test").unwrap().unwrap();
+        let event =
+            serde_json::to_string(&AgentEvent::SlotLimitChanged { limit: 3, max: 3 }).unwrap();
+        let batch = Batch {
+            events: (1..=MISSED)
+                .map(|seq| (format!("a:{}", row.id), seq, event.clone()))
+                .collect(),
+            ..Default::default()
+        };
+        store.commit(row.project_id, &batch).unwrap();
+        row.id
+    };
+    let hub = start(&s, false).await;
+    let session = pupitre_server::client::login(&hub.http_url(), "ann@test.test", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(session.agent_id, agent_id);
+    let events = |frames: &[AgentServerFrame]| -> Vec<i64> {
+        frames
+            .iter()
+            .filter_map(|f| match f {
+                AgentServerFrame::Event { seq, .. } => Some(*seq),
+                _ => None,
+            })
+            .collect()
+    };
+    // The whole replay.
+    let (mut conn, welcome) = AgentConn::connect(&hub.ws_url(), &session.access_token, Some(0))
+        .await
+        .unwrap();
+    assert!(
+        matches!(
+            welcome,
+            AgentServerFrame::Welcome {
+                seq: 0,
+                desk: None,
+                ..
+            }
+        ),
+        "a resume: the welcome's seq is the hello's, no snapshot: {welcome:?}"
+    );
+    let mut frames = vec![];
+    while frames.len() < MISSED as usize {
+        match conn.recv_timeout(WAIT).await.unwrap() {
+            Some(f) => frames.push(f),
+            None => break,
+        }
+    }
+    assert_eq!(events(&frames), (1..=MISSED).collect::<Vec<_>>());
+    conn.close().await;
+
+    // Cut after 1,500: the client stored the welcome's seq, then each event's.
+    let (mut conn, _) = AgentConn::connect(&hub.ws_url(), &session.access_token, Some(0))
+        .await
+        .unwrap();
+    let mut got = vec![];
+    while got.len() < 1_500 {
+        got.push(conn.recv().await.unwrap());
+    }
+    let resume = conn.last_seq;
+    assert_eq!(resume, Some(1_500));
+    drop(conn);
+    let (mut conn, _) = AgentConn::connect(&hub.ws_url(), &session.access_token, resume)
+        .await
+        .unwrap();
+    let mut rest = vec![];
+    while rest.len() < (MISSED - 1_500) as usize {
+        match conn.recv_timeout(WAIT).await.unwrap() {
+            Some(f) => rest.push(f),
+            None => break,
+        }
+    }
+    assert_eq!(events(&rest), (1_501..=MISSED).collect::<Vec<_>>());
+    hub.stop().await.unwrap();
+}

@@ -10,7 +10,12 @@ export type VisitorServerFrame = { "type": "welcome", version: number,
 /**
  * Keep it (localStorage): it is the visitor's identity on the next visit (W2).
  */
-token: string, visitor_id: string, seq: number, 
+token: string, visitor_id: string, 
+/**
+ * Safe to store at once (R12): on a resume, the hello's `last_seq`, which the missed
+ * events that follow move on; with `history`, the history's.
+ */
+seq: number, 
 /**
  * With `last_seq: null`: the visitor's conversations, oldest first.
  */

@@ -1,0 +1,34 @@
+//! The fault harness at a small size (issue 8; SPEC R12, R1–R6, R9, R10): independent
+//! clients talking at once while the hub, a real child process, is killed with SIGKILL; the
+//! checker compares what they saw with the store. `make torture` runs the full size.
+//!
+//! `PUPITRE_TORTURE_SEED` replays a seed the report printed.
+
+use pupitre_server::torture::{self, TortureArgs};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r12_exact_delivery_and_routing_hold_through_kills_and_cut_sockets() {
+    let seed = std::env::var("PUPITRE_TORTURE_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    let report = torture::run(TortureArgs {
+        seed,
+        visitors: 16,
+        agents: 4,
+        slots: 2,
+        kills: 4,
+        seconds: 25,
+        hub_exe: Some(env!("CARGO_BIN_EXE_pupitre").into()),
+    })
+    .await
+    .expect("the run completes");
+    println!("{}", report.summary);
+    assert_eq!(
+        report.verdict.total(),
+        0,
+        "violations (seed {}):\n{}",
+        report.seed,
+        report.summary
+    );
+    assert_eq!(report.kills, 4, "every kill happened");
+}
