@@ -17,18 +17,18 @@
 //! the other way round.
 
 pub mod access;
-mod admin;
+pub mod admin;
 pub mod caller;
-mod canned;
+pub mod canned;
 pub mod conversations;
 pub mod error;
-mod files;
-mod health;
+pub mod files;
+pub mod health;
 pub mod sessions;
-mod stats;
+pub mod stats;
 pub mod team;
 pub mod visitors;
-mod widget;
+pub mod widget;
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
 //! `GET /api/widget/config?project=CODE`: the widget's look and options (W1), read by the
-//! widget on a brand's page (CORS from any origin, see [`crate::api::caller::widget_cors`]).
+//! widget on a brand's page (CORS from any origin, as `caller::widget_cors` sets).
 
 use std::sync::Arc;
 
