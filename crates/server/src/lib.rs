@@ -3,10 +3,16 @@
 //! Map of the crate:
 //! - [`hub`]: the project writer — one thread per project owning the routing engine and a
 //!   store connection; batches, commits, then delivers (R12).
+//! - [`app`] (here): the one router: the API, the web pages and the two WebSocket gateways;
+//!   [`serve`] runs it on a listener until shutdown.
 //! - [`gateway`]: WebSocket connections of desks (`/ws/agent`) and widgets (`/ws/visitor`),
 //!   with their bounds (frame size, rate, buffers).
-//! - [`http`]: login and tokens, the admin API, `/healthz`, `/metrics`.
-//! - [`store`]: the [`store::Store`] trait and its SQLite backend.
+//! - [`api`]: the HTTP API, one module per resource (sessions, conversations, visitors, team,
+//!   canned responses, stats, admin, the widget's config, files, `/healthz` and `/metrics`),
+//!   with its `{code, message}` errors ([`api::error`]) and callers ([`api::caller`]).
+//! - [`web`]: what browsers load that is not the API: `/widget.js` and the `/demo` pages.
+//! - [`store`]: the [`store::Store`] trait with its backend-neutral [`store::StoreError`], and
+//!   its SQLite backend.
 //! - [`auth`]: argon2id passwords and signed tokens.
 //! - [`admin`]: project, group, agent and canned-response administration shared by the CLI
 //!   and the HTTP API; [`demo`]: the demo project.
@@ -14,17 +20,17 @@
 //!   [`bench`].
 //! - [`clock`]: time as an input.
 //! - [`mail`]: answers by e-mail (R8) over SMTP.
-//! - [`web`]: what browsers load: `/widget.js`, the `/demo` pages, the widget's config and
-//!   files (W1, W4).
+//! - [`stats`]: an agent's figures of the day (D15).
+//! - [`http`]: the old path of [`api::sessions::Session`], kept for the client.
 
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod bench;
 pub mod client;
 pub mod clock;
 pub mod demo;
 pub mod gateway;
-pub mod http;
 pub mod hub;
 pub mod hub_child;
 pub mod mail;
@@ -32,6 +38,12 @@ pub mod stats;
 pub mod store;
 pub mod torture;
 pub mod web;
+
+/// Where the HTTP API's types lived before [`api`]; `crate::http::Session` still names the
+/// session (the client uses it). New code names [`api::sessions::Session`].
+pub mod http {
+    pub use crate::api::sessions::Session;
+}
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -216,13 +228,26 @@ fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
         .clone()
 }
 
+/// The hub's one router: the API (with its own body bounds and CORS), the web pages and the
+/// WebSocket gateways, traced.
+pub fn app(hub: Arc<Hub>) -> axum::Router {
+    use axum::routing::get;
+    axum::Router::new()
+        .route("/ws/agent", get(gateway::agent_ws))
+        .route("/ws/visitor", get(gateway::visitor_ws))
+        .merge(api::routes())
+        .merge(web::routes())
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(hub)
+}
+
 /// Serves the hub on `listener` until `shutdown` resolves, then stops it gracefully.
 pub async fn serve(
     listener: TcpListener,
     hub: Arc<Hub>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let app = http::app(hub.clone());
+    let app = app(hub.clone());
     let mut closing = hub.shutdown_signal();
     // Small frames (an event, then its ack) go out at once instead of waiting for Nagle.
     use axum::serve::ListenerExt as _;

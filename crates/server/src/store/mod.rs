@@ -19,12 +19,16 @@ pub use sqlite::SqliteStore;
 
 pub type ProjectId = i64;
 
+/// Why a store call failed. Backend-neutral: no driver type appears here, so callers match on
+/// what happened (`NotFound`, `Conflict`) and a PostgreSQL backend can report through the same
+/// type. Each backend turns its driver's errors into [`StoreError::Backend`] itself (SQLite:
+/// in [`sqlite`]).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database itself failed (I/O, locking, a migration, a broken constraint). The
+    /// backend's own error is kept for the logs; nobody matches on it.
     #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("migration: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("stored JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("{0} already exists")]

@@ -19,6 +19,25 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     ])
 });
 
+// The driver's errors become the store's backend-neutral one here, and only here: nothing
+// outside this file sees a rusqlite type.
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Backend(Box::new(e))
+    }
+}
+
+impl From<rusqlite_migration::Error> for StoreError {
+    fn from(e: rusqlite_migration::Error) -> Self {
+        StoreError::Backend(Box::new(MigrationFailed(e)))
+    }
+}
+
+/// A migration that failed, named as such in the logs.
+#[derive(Debug, thiserror::Error)]
+#[error("migration: {0}")]
+struct MigrationFailed(rusqlite_migration::Error);
+
 /// How long a connection waits for another writer's lock before failing.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 

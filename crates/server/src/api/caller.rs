@@ -1,0 +1,102 @@
+//! Who is calling: an agent by the bearer access token of their session, a widget by its
+//! signed visitor token in `X-Pupitre-Visitor` (W2), and the CORS policy that lets a widget
+//! on a brand's page send that header.
+//!
+//! These are functions a handler calls once its extractors succeeded, not extractors: a
+//! request with both a bad token and a bad body keeps being refused for its body first.
+
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderName, Method};
+use pupitre_protocol::agent::Role;
+use pupitre_protocol::{AgentId, ErrorCode};
+use tower_http::cors::{Any, CorsLayer};
+
+use crate::Hub;
+use crate::api::error::{ApiError, ApiResult};
+use crate::auth::Claims;
+use crate::store::ProjectId;
+
+/// The header a widget authenticates with: its signed visitor token (W2).
+pub const VISITOR_HEADER: &str = "x-pupitre-visitor";
+
+/// The caller's access claims.
+pub(crate) struct Caller {
+    pub(crate) agent: AgentId,
+    pub(crate) project: ProjectId,
+    pub(crate) role: Role,
+}
+
+/// The agent a request comes from, by its `Authorization: Bearer` access token.
+pub(crate) fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
+    let token = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "send Authorization: Bearer <access token>",
+            )
+        })?;
+    match hub.keys.verify(token) {
+        Some(Claims::Access {
+            agent,
+            project,
+            role,
+            exp,
+        }) if exp > hub.clock.now() => Ok(Caller {
+            agent,
+            project,
+            role,
+        }),
+        Some(Claims::Access { .. }) => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "the access token expired; refresh it",
+        )),
+        _ => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "invalid access token",
+        )),
+    }
+}
+
+/// As [`caller`], for an admin only (`forbidden` otherwise).
+pub(crate) fn admin_caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
+    let c = caller(hub, headers)?;
+    if c.role != Role::Admin {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this needs the admin role",
+        ));
+    }
+    Ok(c)
+}
+
+/// The visitor a request comes from, by its `X-Pupitre-Visitor` token.
+pub(crate) fn visitor_caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<(ProjectId, String)> {
+    let token = headers
+        .get(VISITOR_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthorized,
+                "send X-Pupitre-Visitor: <visitor token>",
+            )
+        })?;
+    match hub.keys.verify(token) {
+        Some(Claims::Visitor { visitor, project }) => Ok((project, visitor)),
+        _ => Err(ApiError::new(
+            ErrorCode::Unauthorized,
+            "invalid visitor token",
+        )),
+    }
+}
+
+/// The widget runs on brands' sites: what it loads and calls answers CORS from any origin,
+/// and may carry the visitor token.
+pub(crate) fn widget_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([CONTENT_TYPE, HeaderName::from_static(VISITOR_HEADER)])
+}

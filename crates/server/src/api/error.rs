@@ -1,0 +1,73 @@
+//! The API's one error type: every failure answers `{code, message}` with the code's HTTP
+//! status, the codes being listed once in [`pupitre_protocol::ErrorCode`].
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use pupitre_protocol::{ErrorCode, ErrorFrame};
+
+use crate::admin::AdminError;
+use crate::store::StoreError;
+
+/// An error as the HTTP API answers it.
+#[derive(Debug)]
+pub struct ApiError(pub ErrorFrame);
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self(ErrorFrame::new(code, message))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.0)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(what) => {
+                ApiError::new(ErrorCode::Conflict, format!("{what} already exists"))
+            }
+            StoreError::NotFound(what) => {
+                ApiError::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            // The database's own words go to the log, not to the caller.
+            other => {
+                tracing::error!(error = %other, "store error");
+                ApiError::new(
+                    ErrorCode::Internal,
+                    "the hub could not read or write its database",
+                )
+            }
+        }
+    }
+}
+
+impl From<AdminError> for ApiError {
+    fn from(e: AdminError) -> Self {
+        match e {
+            AdminError::Invalid(m) => ApiError::new(ErrorCode::InvalidInput, m),
+            AdminError::Store(s) => s.into(),
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Runs store work that may take a while (a thread's messages, password hashing) on tokio's
+/// blocking pool; a worker that panicked answers `internal`.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|_| {
+        Err(ApiError::new(
+            ErrorCode::Internal,
+            "the request's worker failed",
+        ))
+    })
+}

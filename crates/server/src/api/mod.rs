@@ -1,0 +1,103 @@
+//! The hub's HTTP API, one module per resource; this file is its route table. Every error is
+//! `{code, message}` with the code's HTTP status ([`error`]); a handler learns who calls from
+//! [`caller`].
+//!
+//! - [`sessions`]: login, refresh, logout, `me`.
+//! - [`conversations`]: the desk's live conversations and one thread; [`access`]: who may read
+//!   which conversation.
+//! - [`visitors`]: a visitor's earlier conversations (D14).
+//! - [`team`]: agents and groups, the transfer targets (R7, D9).
+//! - [`canned`]: the caller's canned responses.
+//! - [`stats`]: the caller's figures of the day (D15).
+//! - [`admin`]: `/api/admin/…`, for admins.
+//! - [`widget`]: the widget's configuration (W1); [`files`]: uploads and downloads (W4, D12).
+//! - [`health`]: `/healthz` and `/metrics`.
+//!
+//! Modules depend on `error`, `caller` and `access` (and `visitors` on `conversations`), never
+//! the other way round.
+
+pub mod access;
+pub mod admin;
+pub mod caller;
+pub mod canned;
+pub mod conversations;
+pub mod error;
+pub mod files;
+pub mod health;
+pub mod sessions;
+pub mod stats;
+pub mod team;
+pub mod visitors;
+pub mod widget;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use tower_http::limit::RequestBodyLimitLayer;
+
+use crate::Hub;
+
+/// Largest body of an API request but an upload (JSON documents are small).
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// Every route of the API, with its bounds and, for what the widget calls, CORS.
+pub fn routes() -> Router<Arc<Hub>> {
+    let json = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .route("/api/login", post(sessions::login))
+        .route("/api/refresh", post(sessions::refresh))
+        .route("/api/logout", post(sessions::logout))
+        .route("/api/me", get(sessions::me))
+        .route(
+            "/api/canned-responses",
+            get(canned::list).post(canned::create),
+        )
+        .route("/api/conversations", get(conversations::list))
+        .route("/api/conversations/{reference}", get(conversations::read))
+        .route("/api/agents", get(team::agents))
+        .route("/api/groups", get(team::groups))
+        .route(
+            "/api/visitors/{id}/conversations",
+            get(visitors::conversations),
+        )
+        .route("/api/stats/today", get(stats::today))
+        .route(
+            "/api/admin/projects",
+            get(admin::projects).post(admin::create_project),
+        )
+        .route(
+            "/api/admin/projects/{code}/groups",
+            get(admin::groups).post(admin::create_group),
+        )
+        .route(
+            "/api/admin/projects/{code}/agents",
+            get(admin::agents).post(admin::create_agent),
+        )
+        .route(
+            "/api/admin/projects/{code}/canned-responses",
+            post(admin::create_canned),
+        )
+        .route(
+            "/api/admin/projects/{code}/settings",
+            get(admin::settings).put(admin::put_settings),
+        )
+        .layer(RequestBodyLimitLayer::new(MAX_BODY));
+    // What the widget calls from brands' pages.
+    let widget = Router::new()
+        .route("/api/widget/config", get(widget::config))
+        .route("/api/visitor/files", post(files::visitor_upload))
+        .route("/api/files/{id}", get(files::download))
+        .layer(caller::widget_cors());
+    let uploads = Router::new()
+        .route(
+            "/api/conversations/{reference}/files",
+            post(files::agent_upload),
+        )
+        .merge(widget)
+        .layer(DefaultBodyLimit::max(files::MAX_UPLOAD))
+        .layer(RequestBodyLimitLayer::new(files::MAX_UPLOAD));
+    json.merge(uploads)
+}

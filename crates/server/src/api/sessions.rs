@@ -1,0 +1,146 @@
+//! Sessions: `POST /api/login`, `/api/refresh` (rotating refresh tokens), `/api/logout`, and
+//! `GET /api/me`.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use pupitre_protocol::agent::Role;
+use pupitre_protocol::{AgentId, ErrorCode, Millis};
+use serde::{Deserialize, Serialize};
+
+use crate::Hub;
+use crate::api::caller::caller;
+use crate::api::error::{ApiError, ApiResult, blocking};
+use crate::auth::{self, ACCESS_TTL, Claims, REFRESH_TTL};
+use crate::store::{AgentRow, Store, StoreError};
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// When the access token expires (ms since the epoch).
+    pub expires_at: Millis,
+    pub agent_id: AgentId,
+    pub project: String,
+    pub role: Role,
+}
+
+fn new_session(hub: &Hub, agent: &AgentRow) -> ApiResult<Session> {
+    let now = hub.clock.now();
+    let exp = now + ACCESS_TTL;
+    let access_token = hub.keys.sign(&Claims::Access {
+        agent: agent.id,
+        project: agent.project_id,
+        role: agent.role,
+        exp,
+    });
+    let (refresh_token, hash) = auth::new_refresh_token();
+    let project = hub.with_store(|s| -> Result<_, StoreError> {
+        s.insert_refresh_token(&hash, agent.id, now + REFRESH_TTL)?;
+        s.project(agent.project_id)
+    })?;
+    Ok(Session {
+        access_token,
+        refresh_token,
+        expires_at: exp,
+        agent_id: agent.id,
+        project: project.map(|p| p.code).unwrap_or_default(),
+        role: agent.role,
+    })
+}
+
+pub(super) async fn login(
+    State(hub): State<Arc<Hub>>,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<Json<Session>> {
+    blocking(move || {
+        let agent = hub.with_store(|s| s.agent_by_email(req.email.trim()))?;
+        // Verify against a dummy hash when the e-mail is unknown, so timing tells nothing.
+        static DUMMY: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| auth::hash_password("dummy"));
+        let hash = agent
+            .as_ref()
+            .map_or(DUMMY.as_str(), |a| a.password_hash.as_str());
+        let ok = auth::verify_password(hash, &req.password);
+        match agent {
+            Some(agent) if ok => Ok(Json(new_session(&hub, &agent)?)),
+            _ => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "wrong e-mail or password",
+            )),
+        }
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+pub(super) async fn refresh(
+    State(hub): State<Arc<Hub>>,
+    Json(req): Json<RefreshRequest>,
+) -> ApiResult<Json<Session>> {
+    blocking(move || {
+        let now = hub.clock.now();
+        let hash = auth::refresh_hash(&req.refresh_token);
+        let agent = hub.with_store(|s| -> Result<_, StoreError> {
+            match s.take_refresh_token(&hash, now)? {
+                Some(id) => s.agent(id),
+                None => Ok(None),
+            }
+        })?;
+        match agent {
+            Some(agent) => Ok(Json(new_session(&hub, &agent)?)),
+            None => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "this session ended; log in again",
+            )),
+        }
+    })
+    .await
+}
+
+pub(super) async fn logout(
+    State(hub): State<Arc<Hub>>,
+    Json(req): Json<RefreshRequest>,
+) -> ApiResult<StatusCode> {
+    let hash = auth::refresh_hash(&req.refresh_token);
+    let now = hub.clock.now();
+    hub.with_store(|s| s.take_refresh_token(&hash, now))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct Me {
+    id: AgentId,
+    name: String,
+    email: String,
+    role: Role,
+    project: String,
+}
+
+pub(super) async fn me(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> ApiResult<Json<Me>> {
+    let c = caller(&hub, &headers)?;
+    let (agent, project) = hub.with_store(|s| -> Result<_, StoreError> {
+        Ok((s.agent(c.agent)?, s.project(c.project)?))
+    })?;
+    let agent = agent
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "this agent no longer exists"))?;
+    Ok(Json(Me {
+        id: agent.id,
+        name: agent.name,
+        email: agent.email,
+        role: agent.role,
+        project: project.map(|p| p.code).unwrap_or_default(),
+    }))
+}
