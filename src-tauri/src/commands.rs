@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use pupitre_desk::{Desk, DeskError, DeskErrorCode, DeskState};
+use pupitre_desk::{Desk, DeskError, DeskErrorCode, DeskEvent, DeskState};
 use pupitre_protocol::agent::{AgentClientFrame, AgentProfile, TransferTarget};
 use pupitre_protocol::{Channel, ChosenStatus, ConversationRef, Millis};
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,8 @@ pub struct LoginRequest {
 #[derive(Debug, Serialize)]
 pub struct LoginResult {
     profile: AgentProfile,
-    notice: Option<serde_json::Value>,
+    /// Logged in, but something to tell the agent (`keyring_unavailable`).
+    notice: Option<DeskError>,
 }
 
 /// D1: the agent's id in the window title.
@@ -70,7 +71,7 @@ pub async fn login(
         .desk
         .snapshot()
         .keyring_warning
-        .map(|message| serde_json::json!({"code": "keyring_unavailable", "message": message}));
+        .map(|message| DeskError::new(DeskErrorCode::KeyringUnavailable, message));
     Ok(LoginResult { profile, notice })
 }
 
@@ -119,29 +120,22 @@ fn for_page(mut state: DeskState) -> DeskState {
     state
 }
 
-/// An event as the page receives it: conversation views trimmed like the snapshot's.
-fn event_for_page(event: pupitre_desk::DeskEvent) -> pupitre_desk::DeskEvent {
-    use pupitre_desk::{DeskEvent, LocalEvent};
-    use pupitre_protocol::agent::AgentEvent;
+/// A change as the page receives it: conversation views trimmed like the snapshot's.
+fn event_for_page(event: DeskEvent) -> DeskEvent {
     match event {
-        DeskEvent::Hub(e) => match *e {
-            AgentEvent::ConversationAssigned {
-                mut conversation,
+        DeskEvent::ConversationAdded {
+            mut conversation,
+            cause,
+        } => {
+            trim_view(&mut conversation);
+            DeskEvent::ConversationAdded {
+                conversation,
                 cause,
-            } => {
-                trim_view(&mut conversation);
-                DeskEvent::Hub(Box::new(AgentEvent::ConversationAssigned {
-                    conversation,
-                    cause,
-                }))
             }
-            other => DeskEvent::Hub(Box::new(other)),
-        },
-        DeskEvent::Local(LocalEvent::Snapshot { state }) => {
-            DeskEvent::Local(LocalEvent::Snapshot {
-                state: Box::new(for_page(*state)),
-            })
         }
+        DeskEvent::Snapshot { state } => DeskEvent::Snapshot {
+            state: Box::new(for_page(*state)),
+        },
         other => other,
     }
 }
@@ -160,27 +154,21 @@ pub async fn snapshot(state: State<'_, AppState>) -> Result<DeskState> {
     Ok(for_page(state.desk.snapshot()))
 }
 
-/// Streams desk events to the page through one Channel (Tauri's ordered IPC stream).
+/// Streams the desk's changes to the page through one Channel (Tauri's ordered IPC stream).
 #[tauri::command]
-pub async fn subscribe(
-    state: State<'_, AppState>,
-    on_event: IpcChannel<serde_json::Value>,
-) -> Result<()> {
+pub async fn subscribe(state: State<'_, AppState>, on_event: IpcChannel<DeskEvent>) -> Result<()> {
     let mut events = state.desk.subscribe();
     let task = tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(event) => {
-                    let Ok(value) = serde_json::to_value(event_for_page(event)) else {
-                        continue;
-                    };
-                    if on_event.send(value).is_err() {
+                    if on_event.send(event_for_page(event)).is_err() {
                         break;
                     }
                 }
-                // Too slow: the page re-reads the snapshot instead of missing events.
+                // Too slow: the page re-reads the snapshot instead of missing changes.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    let _ = on_event.send(serde_json::json!({"kind": "lagged"}));
+                    let _ = on_event.send(DeskEvent::Lagged);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
