@@ -8,15 +8,13 @@
  *
  * Errors are always `DeskError` objects `{code, message}`; the UI matches on `code` only.
  */
+import type { DeskError, DeskEvent, DeskState } from "./desk";
 import type {
-  AgentEvent,
   AgentProfile,
   Availability,
   Channel,
   ChosenStatus,
   ConversationRef,
-  ConversationView,
-  ErrorCode,
   FileInfo,
   GroupInfo,
   Message,
@@ -24,23 +22,10 @@ import type {
   TransferTarget,
 } from "./protocol";
 
-/** Codes the desk adds to the hub's `ErrorCode`. */
-export type LocalErrorCode =
-  /** The hub cannot be reached (DNS, TCP, TLS, timeout). */
-  | "hub_unreachable"
-  /** The OS keyring refused; the password is not remembered (D19). */
-  | "keyring_unavailable"
-  /** The command needs the hub and the desk is offline (read-only cached mode, D18). */
-  | "offline"
-  /** Not logged in (or the session ended): the UI goes back to the login. */
-  | "logged_out"
-  /** The local SQLite cache failed. */
-  | "cache";
-
-export type DeskErrorCode = ErrorCode | LocalErrorCode;
-
-/** What every backend call rejects with. */
-export type DeskError = { code: DeskErrorCode; message: string };
+/** What crosses the desk's door is generated from crates/desk (DESIGN §11): the error codes
+ * (the hub's `ErrorCode` plus the desk's own: `hub_unreachable`, `keyring_unavailable`,
+ * `offline`, `logged_out`, `cache`), every backend call's rejection `{code, message}`… */
+export type { DeskError, DeskErrorCode } from "./desk";
 
 export function isDeskError(value: unknown): value is DeskError {
   return (
@@ -68,71 +53,22 @@ export type LoginResult = {
   notice: DeskError | null;
 };
 
-/** The link to the hub, as the Rust side sees it. */
-export type Connection =
-  | { state: "logged_out" }
-  | { state: "connecting" }
-  | { state: "online" }
-  /** `retry_at`: epoch ms of the next reconnection attempt, when one is planned; `reason`
-   * is for logs and tooltips, never matched on. */
-  | { state: "offline"; retry_at: number | null; reason?: string };
-
-/** A message typed on the desk, kept in the SQLite outbox until the hub acknowledges it (R12, D18). */
-export type OutboxItem = {
-  /** The client id (UUIDv7) sent to the hub; the hub's `Message.client_id` echoes it. */
-  local_id: string;
-  conversation: ConversationRef;
-  text: string;
-  queued_at: number;
-  state: "pending" | "sent" | "failed";
-  /** Why it failed, when `state` is `failed`. */
-  error: DeskError | null;
-};
-
-/** A conversation paused by this agent (R5, D8). */
-export type SnoozedItem = {
-  reference: ConversationRef;
-  visitor_name: string | null;
-  until: number;
-  keep: boolean;
-  /** The visitor's last message, for the list. */
-  last_visitor_text: string | null;
-};
-
-/** What `snapshot()` returns: everything needed to draw the desk from scratch. */
-export type DeskState = {
-  /** `null` only when logged out. */
-  profile: AgentProfile | null;
-  connection: Connection;
-  conversations: ConversationView[];
-  snoozed: SnoozedItem[];
-  /** Items not yet acknowledged (pending or failed). */
-  outbox: OutboxItem[];
-  /** Set when "remember me" could not use a keyring: a notice, not an error. */
-  keyring_warning?: string | null;
-};
-
 /**
- * The live stream: the hub's sequenced `AgentEvent`s (same `kind`s) plus local events.
- * The Rust side deduplicates replays (R12) before forwarding. A `kind` the UI does not know
- * (a newer hub or desk) is ignored.
+ * …and the desk's state and the live stream: `snapshot()` answers a `DeskState`; `subscribe`
+ * delivers `DeskEvent`s, changes the Rust side already applied to that state (it reduces the
+ * hub's events in one place, crates/desk/src/model.rs, so the tray, the notifications and the
+ * UI agree). The UI copies them; it never reduces events again. A `kind` the UI does not know
+ * (a newer desk) is ignored. `lagged`: the page fell behind; re-read `snapshot()`.
  */
-export type DeskEvent =
-  | AgentEvent
-  | { kind: "connection"; connection: Connection }
-  | { kind: "outbox"; item: OutboxItem }
-  /** Ephemeral: the visitor's live draft (D11); empty text clears it. */
-  | { kind: "visitor_draft"; conversation: ConversationRef; text: string }
-  /** Ephemeral: the visitor's presence (R8). */
-  | { kind: "visitor_presence"; conversation: ConversationRef; online: boolean }
-  /** The agent clicked a desktop notification (D17): show that conversation. */
-  | { kind: "notification_opened"; conversation: ConversationRef }
-  /** The hub sent a fresh desk (welcome with `desk`): replace everything. */
-  | { kind: "snapshot"; state: DeskState }
-  /** The snoozed list changed (D8): the whole list. */
-  | { kind: "snoozed"; items: SnoozedItem[] }
-  /** The page fell behind the Rust side's stream and events were dropped: re-read `snapshot()`. */
-  | { kind: "lagged" };
+export type {
+  ConnectionState as Connection,
+  ConversationUpdate,
+  DeskEvent,
+  DeskState,
+  OutboxItem,
+  OutboxState,
+  SnoozedItem,
+} from "./desk";
 
 export type Unsubscribe = () => void;
 
