@@ -14,13 +14,16 @@
 //!   history (D18).
 //! - [`notify`]: the notification policy (D17), pure and driven by time as an input.
 //! - [`error`]: errors with a code the UI matches on.
+//! - [`door`]: the other shapes of the UI's door (login, canned responses, history).
 //!
-//! What crosses the UI's door ([`DeskState`], [`DeskEvent`], [`OutboxItem`], [`DeskError`]…) is
+//! What crosses the UI's door ([`DeskState`], [`DeskEvent`], [`OutboxItem`], [`DeskError`], the
+//! [`door`] shapes) is
 //! generated as TypeScript into `ui/src/lib/desk/` (tests/bindings.rs checks it, DESIGN.md §11).
 
 pub mod cache;
 pub mod credentials;
 pub mod desk;
+pub mod door;
 pub mod error;
 pub mod model;
 pub mod notify;

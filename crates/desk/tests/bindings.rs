@@ -6,6 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use pupitre_desk::door::{
+    CannedResponse, CannedResponseDraft, HistoryHit, HistoryQuery, LoginRequest, LoginResult,
+};
 use pupitre_desk::{DeskError, DeskEvent, DeskState, OutboxItem};
 use ts_rs::{Config, TS};
 
@@ -45,6 +48,12 @@ fn generate() -> BTreeMap<String, String> {
     DeskEvent::export_all(&cfg).unwrap();
     OutboxItem::export_all(&cfg).unwrap();
     DeskError::export_all(&cfg).unwrap();
+    LoginRequest::export_all(&cfg).unwrap();
+    LoginResult::export_all(&cfg).unwrap();
+    CannedResponse::export_all(&cfg).unwrap();
+    CannedResponseDraft::export_all(&cfg).unwrap();
+    HistoryQuery::export_all(&cfg).unwrap();
+    HistoryHit::export_all(&cfg).unwrap();
     let desk = out.join(DESK_DIR);
     let protocol_types: Vec<String> = read_dir(&out)
         .keys()

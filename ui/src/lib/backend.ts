@@ -8,7 +8,17 @@
  *
  * Errors are always `DeskError` objects `{code, message}`; the UI matches on `code` only.
  */
-import type { DeskError, DeskEvent, DeskState } from "./desk";
+import type {
+  CannedResponse,
+  CannedResponseDraft,
+  DeskError,
+  DeskEvent,
+  DeskState,
+  HistoryHit,
+  HistoryQuery,
+  LoginRequest,
+  LoginResult,
+} from "./desk";
 import type {
   AgentProfile,
   Availability,
@@ -44,25 +54,23 @@ export function toDeskError(value: unknown): DeskError {
   return { code: "internal", message: String(value) };
 }
 
-export type LoginRequest = { hub: string; email: string; password: string; remember: boolean };
-
-export type LoginResult = {
-  profile: AgentProfile;
-  /** Logged in, but something to tell the agent: `keyring_unavailable` when `remember`
-   * was asked and the keyring refused (the password will be asked next time). */
-  notice: DeskError | null;
-};
-
 /**
- * …and the desk's state and the live stream: `snapshot()` answers a `DeskState`; `subscribe`
+ * …the shapes of the login, canned-response and history commands, and the desk's state and the
+ * live stream: `snapshot()` answers a `DeskState`; `subscribe`
  * delivers `DeskEvent`s, changes the Rust side already applied to that state (it reduces the
  * hub's events in one place, crates/desk/src/model.rs, so the tray, the notifications and the
  * UI agree). The UI copies them; it never reduces events again. A `kind` the UI does not know
  * (a newer desk) is ignored. `lagged`: the page fell behind; re-read `snapshot()`.
  */
 export type {
+  CannedResponse,
+  CannedResponseDraft,
   ConnectionState as Connection,
   ConversationUpdate,
+  HistoryHit,
+  HistoryQuery,
+  LoginRequest,
+  LoginResult,
   DeskEvent,
   DeskState,
   OutboxItem,
@@ -78,44 +86,6 @@ export type AgentInfo = {
   name: string;
   availability: Availability;
   groups: number[];
-};
-
-/** A canned response (D12): an admin one (with a theme) or a personal one. */
-export type CannedResponse = {
-  id: string;
-  /** Typed after `/` in the composer, e.g. `hello`. */
-  shortcut: string;
-  title: string;
-  text: string;
-  /** Admin theme ("Delivery"); `null` for personal ones. */
-  theme: string | null;
-  /** BCP 47 language of the text, e.g. `fr` or `en`; `null` when any. */
-  language: string | null;
-  personal: boolean;
-};
-
-export type CannedResponseDraft = {
-  shortcut: string;
-  title: string;
-  text: string;
-  language: string | null;
-};
-
-export type HistoryQuery = {
-  /** Free text over references, visitor names and messages. */
-  text?: string;
-  /** Only this visitor's conversations (D14). */
-  visitor?: string;
-};
-
-/** A closed conversation found in the history (D14, D15 re-read). */
-export type HistoryHit = {
-  reference: ConversationRef;
-  visitor_name: string | null;
-  closed_at: number;
-  agent_name: string | null;
-  conversation_type: string | null;
-  excerpt: string;
 };
 
 /** D15: the agent's figures for today (since local midnight), live. */
