@@ -106,9 +106,10 @@ bench: deps widget
 	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
 	  tests/desktop/session.sh tests/desktop/bench_desk.sh 2>/dev/null | grep '^P5' 
 
-## Regenerate the TypeScript bindings of the wire protocol.
+## Regenerate the TypeScript bindings of the wire protocol and of the desk's door.
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p pupitre-protocol --test bindings
+	UPDATE_BINDINGS=1 $(CARGO) test -p pupitre-desk --test bindings
 
 fmt:
 	$(CARGO) fmt --all

@@ -3,10 +3,13 @@
 
 use std::sync::Mutex;
 
-use pupitre_desk::{Desk, DeskError, DeskErrorCode, DeskState};
+use pupitre_desk::door::{
+    CannedResponse, CannedResponseDraft, HistoryHit, HistoryQuery, LoginRequest, LoginResult,
+    NewCannedResponse,
+};
+use pupitre_desk::{Desk, DeskError, DeskErrorCode, DeskEvent, DeskState};
 use pupitre_protocol::agent::{AgentClientFrame, AgentProfile, TransferTarget};
 use pupitre_protocol::{Channel, ChosenStatus, ConversationRef, Millis};
-use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel as IpcChannel;
 use tauri::{AppHandle, Manager as _, State};
 
@@ -23,20 +26,6 @@ type Result<T> = std::result::Result<T, DeskError>;
 
 fn id() -> uuid::Uuid {
     uuid::Uuid::now_v7()
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LoginRequest {
-    hub: String,
-    email: String,
-    password: String,
-    remember: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct LoginResult {
-    profile: AgentProfile,
-    notice: Option<serde_json::Value>,
 }
 
 /// D1: the agent's id in the window title.
@@ -70,7 +59,7 @@ pub async fn login(
         .desk
         .snapshot()
         .keyring_warning
-        .map(|message| serde_json::json!({"code": "keyring_unavailable", "message": message}));
+        .map(|message| DeskError::new(DeskErrorCode::KeyringUnavailable, message));
     Ok(LoginResult { profile, notice })
 }
 
@@ -119,29 +108,22 @@ fn for_page(mut state: DeskState) -> DeskState {
     state
 }
 
-/// An event as the page receives it: conversation views trimmed like the snapshot's.
-fn event_for_page(event: pupitre_desk::DeskEvent) -> pupitre_desk::DeskEvent {
-    use pupitre_desk::{DeskEvent, LocalEvent};
-    use pupitre_protocol::agent::AgentEvent;
+/// A change as the page receives it: conversation views trimmed like the snapshot's.
+fn event_for_page(event: DeskEvent) -> DeskEvent {
     match event {
-        DeskEvent::Hub(e) => match *e {
-            AgentEvent::ConversationAssigned {
-                mut conversation,
+        DeskEvent::ConversationAdded {
+            mut conversation,
+            cause,
+        } => {
+            trim_view(&mut conversation);
+            DeskEvent::ConversationAdded {
+                conversation,
                 cause,
-            } => {
-                trim_view(&mut conversation);
-                DeskEvent::Hub(Box::new(AgentEvent::ConversationAssigned {
-                    conversation,
-                    cause,
-                }))
             }
-            other => DeskEvent::Hub(Box::new(other)),
-        },
-        DeskEvent::Local(LocalEvent::Snapshot { state }) => {
-            DeskEvent::Local(LocalEvent::Snapshot {
-                state: Box::new(for_page(*state)),
-            })
         }
+        DeskEvent::Snapshot { state } => DeskEvent::Snapshot {
+            state: Box::new(for_page(*state)),
+        },
         other => other,
     }
 }
@@ -160,27 +142,21 @@ pub async fn snapshot(state: State<'_, AppState>) -> Result<DeskState> {
     Ok(for_page(state.desk.snapshot()))
 }
 
-/// Streams desk events to the page through one Channel (Tauri's ordered IPC stream).
+/// Streams the desk's changes to the page through one Channel (Tauri's ordered IPC stream).
 #[tauri::command]
-pub async fn subscribe(
-    state: State<'_, AppState>,
-    on_event: IpcChannel<serde_json::Value>,
-) -> Result<()> {
+pub async fn subscribe(state: State<'_, AppState>, on_event: IpcChannel<DeskEvent>) -> Result<()> {
     let mut events = state.desk.subscribe();
     let task = tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(event) => {
-                    let Ok(value) = serde_json::to_value(event_for_page(event)) else {
-                        continue;
-                    };
-                    if on_event.send(value).is_err() {
+                    if on_event.send(event_for_page(event)).is_err() {
                         break;
                     }
                 }
-                // Too slow: the page re-reads the snapshot instead of missing events.
+                // Too slow: the page re-reads the snapshot instead of missing changes.
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    let _ = on_event.send(serde_json::json!({"kind": "lagged"}));
+                    let _ = on_event.send(DeskEvent::Lagged);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
             }
@@ -301,59 +277,27 @@ pub async fn groups(state: State<'_, AppState>) -> Result<serde_json::Value> {
     state.desk.groups().await
 }
 
-/// The hub's canned response in the UI's shape.
-fn canned(c: &serde_json::Value) -> serde_json::Value {
-    let personal = !c["agent_id"].is_null();
-    serde_json::json!({
-        "id": c["id"].to_string(),
-        "shortcut": c["shortcut"].as_str().unwrap_or_default().trim_start_matches('/'),
-        "title": c["title"],
-        "text": c["body"],
-        "theme": if personal { serde_json::Value::Null } else { c["theme"].clone() },
-        "language": c["language"],
-        "personal": personal,
-    })
-}
-
 #[tauri::command]
-pub async fn canned_responses(state: State<'_, AppState>) -> Result<Vec<serde_json::Value>> {
+pub async fn canned_responses(state: State<'_, AppState>) -> Result<Vec<CannedResponse>> {
     Ok(state
         .desk
         .canned_responses()
         .await?
         .iter()
-        .map(canned)
+        .map(CannedResponse::from_hub)
         .collect())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CannedDraft {
-    shortcut: String,
-    title: String,
-    text: String,
-    language: Option<String>,
 }
 
 #[tauri::command]
 pub async fn create_canned_response(
     state: State<'_, AppState>,
-    draft: CannedDraft,
-) -> Result<serde_json::Value> {
-    let shortcut = draft.shortcut.trim().trim_start_matches('/');
-    let body = serde_json::json!({
-        "theme": "Personal",
-        "title": draft.title,
-        "body": draft.text,
-        "shortcut": (!shortcut.is_empty()).then(|| format!("/{shortcut}")),
-        "language": draft.language.unwrap_or_else(|| "en".into()),
-    });
-    Ok(canned(&state.desk.create_canned_response(body).await?))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct HistoryQuery {
-    text: Option<String>,
-    visitor: Option<String>,
+    draft: CannedResponseDraft,
+) -> Result<CannedResponse> {
+    let body = serde_json::to_value(NewCannedResponse::from(draft))
+        .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))?;
+    Ok(CannedResponse::from_hub(
+        &state.desk.create_canned_response(body).await?,
+    ))
 }
 
 /// History: a visitor's earlier conversations from the hub (D14), or a text search in the local
@@ -362,52 +306,24 @@ pub struct HistoryQuery {
 pub async fn search_history(
     state: State<'_, AppState>,
     query: HistoryQuery,
-) -> Result<Vec<serde_json::Value>> {
+) -> Result<Vec<HistoryHit>> {
     if let Some(visitor) = query.visitor.filter(|v| !v.is_empty()) {
         let docs = state.desk.visitor_history(&visitor).await?;
         return Ok(docs
             .as_array()
             .into_iter()
             .flatten()
-            .map(|d| {
-                let agents: Vec<&str> = d["agents"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|a| a.as_str())
-                    .collect();
-                serde_json::json!({
-                    "reference": d["reference"],
-                    "visitor_name": d["visitor_name"],
-                    "closed_at": d["last_at"],
-                    "agent_name": (!agents.is_empty()).then(|| agents.join(", ")),
-                    "conversation_type": d["conversation_type"],
-                    "excerpt": d["excerpt"],
-                })
-            })
+            .map(HistoryHit::from_hub)
             .collect());
     }
     let Some(text) = query.text.filter(|t| !t.trim().is_empty()) else {
         return Ok(vec![]);
     };
-    let hits = state.desk.search(&text)?;
-    Ok(hits
+    Ok(state
+        .desk
+        .search(&text)?
         .into_iter()
-        .map(|h| {
-            let excerpt = pupitre_desk::cache::searchable(&h.message).unwrap_or_default();
-            let agent_name = match &h.message.author {
-                pupitre_protocol::Author::Agent { name, .. } => Some(name.clone()),
-                _ => None,
-            };
-            serde_json::json!({
-                "reference": h.conversation,
-                "visitor_name": null,
-                "closed_at": h.message.at,
-                "agent_name": agent_name,
-                "conversation_type": null,
-                "excerpt": excerpt,
-            })
-        })
+        .map(HistoryHit::from_search)
         .collect())
 }
 

@@ -1,12 +1,12 @@
-//! Desktop notifications (D17): the desk's events and the window's focus feed the pure
-//! [`Policy`]; what it decides is shown through the desktop's notification service
+//! Desktop notifications (D17): the desk's changes (the same the UI draws from) and the
+//! window's focus feed the pure [`Policy`]; what it decides is shown through the desktop's notification service
 //! (notify-rust, D-Bus on Linux). Clicking a notification opens the app on that conversation.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use pupitre_desk::Desk;
 use pupitre_desk::notify::{Config, Input, Notification, NotificationKind, Policy, Urgency};
-use pupitre_desk::{Desk, DeskEvent, LocalEvent};
 use pupitre_protocol::{ConversationRef, Millis};
 use tauri::AppHandle;
 use tokio::sync::mpsc;
@@ -191,20 +191,11 @@ pub fn spawn(app: AppHandle, desk: Desk, notifier: Notifier) {
                 .map(|at| std::time::Duration::from_millis((at - now_ms()).max(0) as u64));
             tokio::select! {
                 event = events.recv() => match event {
-                    Ok(DeskEvent::Hub(e)) => {
-                        if let Some(input) = Input::from_agent_event(&e) {
+                    Ok(event) => {
+                        for input in Input::from_desk_event(&event) {
                             policy.handle(now_ms(), input);
                         }
                     }
-                    Ok(DeskEvent::Local(LocalEvent::Snapshot { state })) => {
-                        for view in &state.conversations {
-                            policy.handle(now_ms(), Input::on_desk(view));
-                        }
-                    }
-                    Ok(DeskEvent::Local(LocalEvent::NotificationOpened { conversation })) => {
-                        policy.handle(now_ms(), Input::Opened(conversation));
-                    }
-                    Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 },

@@ -1,8 +1,10 @@
 //! The tray icon (D3): its colour is the agent's chat status (green available, orange busy,
 //! red unavailable, grey offline); its menu switches the status, picks an optional status,
-//! shows how many visitors wait for a reply, opens the window and quits.
+//! shows how many visitors wait for a reply, opens the window and quits. What it shows is a
+//! [`TrayView`] that follows the desk's changes, the same ones the UI draws from.
 
-use pupitre_desk::{ConnectionState, Desk, DeskEvent, LocalEvent};
+use pupitre_desk::Desk;
+use pupitre_desk::tray::TrayView;
 use pupitre_protocol::agent::AgentClientFrame;
 use pupitre_protocol::{Availability, Channel, ChosenStatus};
 use tauri::image::Image;
@@ -154,41 +156,40 @@ pub fn create(app: &AppHandle, desk: Desk) -> tauri::Result<()> {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         let mut events = desk.subscribe();
+        let mut view = TrayView::of(&desk.snapshot());
         let mut optional_names: Vec<String> = vec![];
         loop {
-            refresh(&app, &tray, &items, &desk, &mut optional_names);
-            match events.recv().await {
-                Ok(DeskEvent::Local(
-                    LocalEvent::VisitorDraft { .. } | LocalEvent::VisitorPresence { .. },
-                )) => continue,
-                Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            refresh(&app, &tray, &items, &view, &mut optional_names);
+            loop {
+                match events.recv().await {
+                    Ok(event) => {
+                        if view.follow(&event) {
+                            break;
+                        }
+                    }
+                    // Changes were missed: start again from the desk as it is.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        view = TrayView::of(&desk.snapshot());
+                        break;
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                }
             }
         }
     });
     Ok(())
 }
 
-/// Redraws the tray from the desk's state.
+/// Redraws the tray.
 fn refresh(
     app: &AppHandle,
     tray: &tauri::tray::TrayIcon,
     items: &Items,
-    desk: &Desk,
+    view: &TrayView,
     optional_names: &mut Vec<String>,
 ) {
     let fr = french();
-    let (profile, connection, waiting) = desk.tray_state();
-    let chat = profile.as_ref().and_then(|p| {
-        p.statuses
-            .iter()
-            .find(|s| s.channel == Channel::Chat)
-            .cloned()
-    });
-    let availability = match (&connection, &chat) {
-        (ConnectionState::Online, Some(s)) => s.availability,
-        _ => Availability::Offline,
-    };
+    let availability = view.availability();
     let _ = tray.set_icon(Some(icon(availability)));
     let label = |a: Availability| match (a, fr) {
         (Availability::Available, false) => "available",
@@ -201,17 +202,16 @@ fn refresh(
         (Availability::Offline, true) => "hors ligne",
     };
     let _ = tray.set_tooltip(Some(format!("Pupitre — {}", label(availability))));
-    let chosen = chat.map(|s| s.chosen);
+    let chosen = view.chosen();
     let _ = items
         .available
-        .set_checked(chosen == Some(ChosenStatus::Available));
+        .set_checked(chosen == Some(&ChosenStatus::Available));
     let _ = items
         .unavailable
-        .set_checked(chosen == Some(ChosenStatus::Unavailable));
-    let online = connection == ConnectionState::Online;
-    let _ = items.available.set_enabled(online);
-    let _ = items.unavailable.set_enabled(online);
-    let text = match (waiting, fr) {
+        .set_checked(chosen == Some(&ChosenStatus::Unavailable));
+    let _ = items.available.set_enabled(view.online());
+    let _ = items.unavailable.set_enabled(view.online());
+    let text = match (view.waiting, fr) {
         (0, false) => "No visitor waiting for a reply".to_owned(),
         (0, true) => "Aucune réponse en attente".to_owned(),
         (1, false) => "1 visitor waiting for your reply".to_owned(),
@@ -221,15 +221,13 @@ fn refresh(
     };
     let _ = items.waiting.set_text(text);
     // Optional statuses come with the profile (A4); the submenu is filled once they are known.
-    if let Some(p) = &profile
-        && p.optional_statuses != *optional_names
-    {
+    if view.profile.is_some() && view.optional_statuses() != optional_names.as_slice() {
         for name in optional_names.iter() {
             if let Some(item) = items.optional.get(&format!("status:optional:{name}")) {
                 let _ = items.optional.remove(&item);
             }
         }
-        for name in &p.optional_statuses {
+        for name in view.optional_statuses() {
             if let Ok(item) = MenuItem::with_id(
                 app,
                 format!("status:optional:{name}"),
@@ -240,6 +238,6 @@ fn refresh(
                 let _ = items.optional.append(&item);
             }
         }
-        optional_names.clone_from(&p.optional_statuses);
+        *optional_names = view.optional_statuses().to_vec();
     }
 }

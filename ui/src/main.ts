@@ -55,7 +55,7 @@ async function main() {
     if (history) overlay.show({ kind: "history", reference: history });
 
     if (params.get("offline") === "1") {
-      backend.setConnection({ state: "offline", retry_at: Date.now() + 5000 });
+      backend.setConnection({ state: "offline", retry_at: Date.now() + 5000, reason: "demo" });
       const text = "Hello Tom, I'm looking at order 55120 right now.";
       backend.sendMessage("DEMO-1044", text).then((localId) =>
         desk.queued({ local_id: localId, conversation: "DEMO-1044", text, queued_at: Date.now(), state: "pending", error: null }),

@@ -4,8 +4,10 @@
 //! the last event seen (kept in the cache file, so an app restart resumes too, R12). What the
 //! agent types goes to the outbox first (SQLite), then to the hub; the outbox is resent in
 //! order after every reconnect and each item is applied once by the hub thanks to its client id
-//! (D18). Everything the UI shows is in [`Desk::snapshot`] plus the [`DeskEvent`] stream, so a
-//! page that loads late loses nothing.
+//! (D18). What the hub and the agent do is applied to the [`DeskModel`] (crates/desk/src/model.rs)
+//! and its changes go out as the [`DeskEvent`] stream: everything the UI, the tray and the
+//! notifications show is [`Desk::snapshot`] plus that stream, so a page that loads late loses
+//! nothing and they all agree.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -13,9 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use pupitre_protocol::agent::{
-    AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame, ConversationView,
-};
+use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame};
 use pupitre_protocol::{ClientId, ConversationRef, ErrorCode, Millis, PROTOCOL_VERSION};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,9 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use crate::cache::{Cache, PendingFrame, SearchHit};
 use crate::credentials::Credentials;
 use crate::error::{DeskError, DeskErrorCode};
+use crate::model::{
+    Changes, ConnectionState, DeskEvent, DeskModel, DeskState, OutboxItem, OutboxState, SnoozedItem,
+};
 use crate::session::{self, Tokens};
 
 /// The first wait before reconnecting; doubled each failure up to [`MAX_BACKOFF`].
@@ -48,107 +51,6 @@ fn now_ms() -> Millis {
         .as_millis() as Millis
 }
 
-/// The connection as the agent sees it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum ConnectionState {
-    LoggedOut,
-    Connecting,
-    Online,
-    /// Down; the next attempt is at `retry_at`.
-    Offline {
-        retry_at: Option<Millis>,
-        reason: String,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxState {
-    Pending,
-    Sent,
-    /// The hub refused it (e.g. the conversation left the desk); it will not be resent.
-    Failed,
-}
-
-/// A message typed on the desk, kept in the outbox until the hub acknowledged it (D18).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutboxItem {
-    /// The client id sent to the hub.
-    pub local_id: ClientId,
-    pub conversation: ConversationRef,
-    pub text: String,
-    pub queued_at: Millis,
-    pub state: OutboxState,
-    pub error: Option<DeskError>,
-}
-
-/// A conversation this agent paused (R5, D8).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SnoozedItem {
-    pub reference: ConversationRef,
-    pub visitor_name: Option<String>,
-    pub until: Millis,
-    pub keep: bool,
-    pub last_visitor_text: Option<String>,
-}
-
-/// Events the desk adds to the hub's.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum LocalEvent {
-    Connection {
-        connection: ConnectionState,
-    },
-    Outbox {
-        item: OutboxItem,
-    },
-    /// Ephemeral: the visitor's live draft (D11).
-    VisitorDraft {
-        conversation: ConversationRef,
-        text: String,
-    },
-    /// Ephemeral: the visitor's presence dot.
-    VisitorPresence {
-        conversation: ConversationRef,
-        online: bool,
-    },
-    /// The agent clicked a desktop notification (D17).
-    NotificationOpened {
-        conversation: ConversationRef,
-    },
-    /// The desk was replaced (fresh start, or too far behind to resume): redraw from this.
-    Snapshot {
-        state: Box<DeskState>,
-    },
-    /// The snoozed list changed (D8).
-    Snoozed {
-        items: Vec<SnoozedItem>,
-    },
-}
-
-/// What the UI receives, in order: the hub's events as they are (`kind` of `AgentEvent`), and
-/// the desk's own.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum DeskEvent {
-    Hub(Box<AgentEvent>),
-    Local(LocalEvent),
-}
-
-/// Everything the UI needs to draw the desk now.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DeskState {
-    pub profile: Option<AgentProfile>,
-    pub connection: ConnectionState,
-    pub conversations: Vec<ConversationView>,
-    pub snoozed: Vec<SnoozedItem>,
-    /// Items not yet acknowledged.
-    pub outbox: Vec<OutboxItem>,
-    /// Set when "remember me" could not use a keyring: say it, keep working.
-    pub keyring_warning: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Account {
     hub: String,
@@ -164,12 +66,9 @@ impl Account {
 struct State {
     account: Option<Account>,
     tokens: Option<Tokens>,
-    profile: Option<AgentProfile>,
-    connection: ConnectionState,
-    conversations: BTreeMap<ConversationRef, ConversationView>,
-    snoozed: BTreeMap<ConversationRef, SnoozedItem>,
-    keyring_warning: Option<String>,
     remember: bool,
+    /// What the desk shows; changed only through [`publish`], so that every change is sent.
+    model: DeskModel,
 }
 
 enum Command {
@@ -184,8 +83,6 @@ enum Command {
 }
 
 struct Inner {
-    /// A weak link to itself, so the connection task can build snapshots.
-    this: std::sync::Weak<Inner>,
     cache: Mutex<Cache>,
     credentials: Arc<dyn Credentials>,
     state: Mutex<State>,
@@ -211,19 +108,14 @@ impl Desk {
         let cache = Cache::open(&options.data_dir.join("desk.db"))?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Ok(Self {
-            inner: Arc::new_cyclic(|this| Inner {
-                this: this.clone(),
+            inner: Arc::new(Inner {
                 cache: Mutex::new(cache),
                 credentials: options.credentials,
                 state: Mutex::new(State {
                     account: None,
                     tokens: None,
-                    profile: None,
-                    connection: ConnectionState::LoggedOut,
-                    conversations: BTreeMap::new(),
-                    snoozed: BTreeMap::new(),
-                    keyring_warning: None,
                     remember: false,
+                    model: DeskModel::new(),
                 }),
                 events,
                 commands: Mutex::new(None),
@@ -236,43 +128,9 @@ impl Desk {
         self.inner.events.subscribe()
     }
 
+    /// Everything the UI needs to draw the desk now; the stream's changes follow from it.
     pub fn snapshot(&self) -> DeskState {
-        let state = self.inner.state.lock().expect("state lock");
-        let outbox = state
-            .account
-            .as_ref()
-            .and_then(|a| {
-                self.inner
-                    .cache
-                    .lock()
-                    .expect("cache lock")
-                    .outbox_pending(&a.key())
-                    .ok()
-            })
-            .unwrap_or_default()
-            .into_iter()
-            .map(outbox_item)
-            .collect();
-        DeskState {
-            profile: state.profile.clone(),
-            connection: state.connection.clone(),
-            conversations: state.conversations.values().cloned().collect(),
-            snoozed: state.snoozed.values().cloned().collect(),
-            outbox,
-            keyring_warning: state.keyring_warning.clone(),
-        }
-    }
-
-    /// What the tray shows: the profile (statuses), the connection, and how many conversations
-    /// wait for the agent's reply. Memory only: the tray redraws on every event.
-    pub fn tray_state(&self) -> (Option<AgentProfile>, ConnectionState, usize) {
-        let state = self.inner.state.lock().expect("state lock");
-        let waiting = state
-            .conversations
-            .values()
-            .filter(|c| c.waiting_since.is_some())
-            .count();
-        (state.profile.clone(), state.connection.clone(), waiting)
+        self.inner.state.lock().expect("state lock").model.state()
     }
 
     /// Logs in and connects; returns once the hub welcomed the desk, with the agent's profile.
@@ -303,16 +161,16 @@ impl Desk {
             {
                 // One lock: taking it twice in one condition would deadlock on itself.
                 let state = self.inner.state.lock().expect("state lock");
-                if state.connection == ConnectionState::Online
-                    && let Some(p) = state.profile.clone()
+                if *state.model.connection() == ConnectionState::Online
+                    && let Some(p) = state.model.profile()
                 {
-                    return Ok(p);
+                    return Ok(p.clone());
                 }
             }
             match tokio::time::timeout_at(deadline, events.recv()).await {
-                Ok(Ok(DeskEvent::Local(LocalEvent::Connection {
+                Ok(Ok(DeskEvent::Connection {
                     connection: ConnectionState::LoggedOut,
-                }))) => {
+                })) => {
                     return Err(DeskError::new(
                         DeskErrorCode::LoggedOut,
                         "the hub refused this session; log in again",
@@ -320,14 +178,15 @@ impl Desk {
                 }
                 Ok(Ok(_)) | Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
                 Ok(Err(broadcast::error::RecvError::Closed)) | Err(_) => {
-                    let reason = match self
+                    let connection = self
                         .inner
                         .state
                         .lock()
                         .expect("state lock")
-                        .connection
-                        .clone()
-                    {
+                        .model
+                        .connection()
+                        .clone();
+                    let reason = match connection {
                         ConnectionState::Offline { reason, .. } => reason,
                         _ => "the hub did not answer in time".to_owned(),
                     };
@@ -354,7 +213,8 @@ impl Desk {
             Ok(Some(t)) => t,
             Ok(None) => return Ok(false),
             Err(e) => {
-                self.inner.state.lock().expect("state lock").keyring_warning = Some(e.to_string());
+                let mut state = self.inner.state.lock().expect("state lock");
+                state.model.set_keyring_warning(Some(e.to_string()));
                 return Ok(false);
             }
         };
@@ -392,13 +252,24 @@ impl Desk {
                 .expect("cache lock")
                 .set_meta("account", &json);
         }
+        let outbox: Vec<OutboxItem> = self
+            .inner
+            .cache
+            .lock()
+            .expect("cache lock")
+            .outbox_pending(&account.key())
+            .unwrap_or_default()
+            .into_iter()
+            .map(outbox_item)
+            .collect();
         {
             let mut state = self.inner.state.lock().expect("state lock");
             state.account = Some(account);
             state.tokens = Some(tokens);
-            state.keyring_warning = warning;
             state.remember = remember;
-            state.conversations.clear();
+            state.model.clear();
+            state.model.set_keyring_warning(warning);
+            state.model.load_outbox(outbox);
         }
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         *self.inner.commands.lock().expect("commands lock") = Some(tx);
@@ -420,8 +291,8 @@ impl Desk {
         self.stop().await;
         let (account, tokens) = {
             let mut state = self.inner.state.lock().expect("state lock");
-            state.profile = None;
-            state.conversations.clear();
+            state.model.clear();
+            state.model.forget_profile();
             (state.account.take(), state.tokens.take())
         };
         if let Some(account) = account {
@@ -463,9 +334,17 @@ impl Desk {
         }
         let account = self.account_key()?;
         let client_id = uuid::Uuid::now_v7();
+        let item = OutboxItem {
+            local_id: client_id,
+            conversation: conversation.clone(),
+            text: text.clone(),
+            queued_at: now_ms(),
+            state: OutboxState::Pending,
+            error: None,
+        };
         let frame = AgentClientFrame::SendMessage {
             client_id,
-            conversation: conversation.clone(),
+            conversation,
             text,
         };
         let json = serde_json::to_string(&frame).expect("frames serialize");
@@ -473,20 +352,9 @@ impl Desk {
             &account,
             client_id,
             &json,
-            now_ms(),
+            item.queued_at,
         )?;
-        let item = OutboxItem {
-            local_id: client_id,
-            conversation,
-            text: text_of_frame(&json),
-            queued_at: now_ms(),
-            state: OutboxState::Pending,
-            error: None,
-        };
-        let _ = self
-            .inner
-            .events
-            .send(DeskEvent::Local(LocalEvent::Outbox { item }));
+        publish(&self.inner, |m| m.queued(item));
         let commands = self.inner.commands.lock().expect("commands lock").clone();
         if let Some(tx) = commands {
             let _ = tx.try_send(Command::Send {
@@ -502,7 +370,15 @@ impl Desk {
     /// `offline`.
     pub async fn act(&self, frame: AgentClientFrame) -> Result<(), DeskError> {
         let client_id = frame.client_id();
-        if self.inner.state.lock().expect("state lock").connection != ConnectionState::Online {
+        if *self
+            .inner
+            .state
+            .lock()
+            .expect("state lock")
+            .model
+            .connection()
+            != ConnectionState::Online
+        {
             return Err(DeskError::new(
                 DeskErrorCode::Offline,
                 "the hub is out of reach; try again when back online",
@@ -596,8 +472,19 @@ impl Desk {
             .to_string();
         let path = format!("/api/conversations/{}/files?name={name}", conversation.0);
         let value = session::post_bytes(&hub, &path, &token, mime, data).await?;
-        serde_json::from_value(value)
-            .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))
+        let message: pupitre_protocol::Message = serde_json::from_value(value)
+            .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))?;
+        // On the desk at once; the hub's event carrying it changes nothing then.
+        if let Ok(account) = self.account_key() {
+            let _ = self
+                .inner
+                .cache
+                .lock()
+                .expect("cache lock")
+                .store_message(&account, &message);
+        }
+        publish(&self.inner, |m| m.sent(&message));
+        Ok(message)
     }
 
     /// A conversation's file (D12, W4).
@@ -656,9 +543,7 @@ impl Desk {
         let _ = self
             .inner
             .events
-            .send(DeskEvent::Local(LocalEvent::NotificationOpened {
-                conversation,
-            }));
+            .send(DeskEvent::NotificationOpened { conversation });
     }
 
     /// Tries to reconnect now instead of waiting for the backoff.
@@ -773,17 +658,18 @@ impl Desk {
     }
 }
 
-fn set_connection(inner: &Inner, state: ConnectionState) {
-    {
-        let mut s = inner.state.lock().expect("state lock");
-        if s.connection == state {
-            return;
-        }
-        s.connection = state.clone();
+/// Applies one input to the model and sends its changes, in the order they were made (the
+/// state lock is held until they are sent, so two inputs never interleave their changes).
+fn publish(inner: &Inner, input: impl FnOnce(&mut DeskModel) -> Changes) {
+    let mut state = inner.state.lock().expect("state lock");
+    for event in input(&mut state.model) {
+        // No subscriber is not an error: the changes are in the model.
+        let _ = inner.events.send(event);
     }
-    let _ = inner.events.send(DeskEvent::Local(LocalEvent::Connection {
-        connection: state,
-    }));
+}
+
+fn set_connection(inner: &Inner, connection: ConnectionState) {
+    publish(inner, |m| m.set_connection(connection));
 }
 
 fn backoff(attempt: u32) -> Duration {
@@ -840,10 +726,8 @@ async fn run(inner: Arc<Inner>, mut commands: mpsc::Receiver<Command>) {
             }
         }
         if attempt > 0
-            && matches!(
-                inner.state.lock().expect("state lock").connection,
-                ConnectionState::Online
-            )
+            && *inner.state.lock().expect("state lock").model.connection()
+                == ConnectionState::Online
         {
             attempt = 0;
         }
@@ -984,38 +868,17 @@ fn on_frame(
     frame: AgentServerFrame,
     waiting: &mut HashMap<ClientId, oneshot::Sender<Result<(), DeskError>>>,
 ) {
-    let events = &inner.events;
-    let send = |e: LocalEvent| {
-        let _ = events.send(DeskEvent::Local(e));
-    };
     match frame {
         AgentServerFrame::Welcome {
             agent, seq, desk, ..
         } => {
-            inner.state.lock().expect("state lock").profile = Some(agent);
-            if let Some(desk) = desk {
-                {
-                    let mut cache = inner.cache.lock().expect("cache lock");
-                    let messages = desk.conversations.iter().flat_map(|c| c.messages.iter());
-                    let _ = cache.store_messages(account, messages);
-                    let _ = cache.set_last_seq(account, seq);
-                }
-                {
-                    let mut state = inner.state.lock().expect("state lock");
-                    state.conversations = desk
-                        .conversations
-                        .into_iter()
-                        .map(|c| (c.reference.clone(), c))
-                        .collect();
-                }
-                let snapshot = Desk {
-                    inner: clone_inner(inner),
-                }
-                .snapshot();
-                send(LocalEvent::Snapshot {
-                    state: Box::new(snapshot),
-                });
+            if let Some(desk) = &desk {
+                let mut cache = inner.cache.lock().expect("cache lock");
+                let messages = desk.conversations.iter().flat_map(|c| c.messages.iter());
+                let _ = cache.store_messages(account, messages);
+                let _ = cache.set_last_seq(account, seq);
             }
+            publish(inner, |m| m.welcome(agent, desk));
         }
         AgentServerFrame::Event { seq, event } => {
             {
@@ -1031,28 +894,14 @@ fn on_frame(
                 }
                 let _ = cache.set_last_seq(account, seq);
             }
-            let snoozed_changed = apply(&mut inner.state.lock().expect("state lock"), &event);
-            let _ = events.send(DeskEvent::Hub(Box::new(event)));
-            if snoozed_changed {
-                let items = inner
-                    .state
-                    .lock()
-                    .expect("state lock")
-                    .snoozed
-                    .values()
-                    .cloned()
-                    .collect();
-                send(LocalEvent::Snoozed { items });
-            }
+            publish(inner, |m| m.apply(&event));
         }
         AgentServerFrame::Ack { client_id } => {
             if let Some(reply) = waiting.remove(&client_id) {
                 let _ = reply.send(Ok(()));
             }
-            if let Some(mut item) = settle(inner, client_id) {
-                item.state = OutboxState::Sent;
-                send(LocalEvent::Outbox { item });
-            }
+            settle(inner, client_id);
+            publish(inner, |m| m.acked(client_id));
         }
         AgentServerFrame::Error(e) => {
             let Some(client_id) = e.client_id else {
@@ -1064,32 +913,17 @@ fn on_frame(
                 return;
             }
             // A queued message the hub refused (the conversation left the desk…): not resent.
-            if let Some(mut item) = settle(inner, client_id) {
-                item.state = OutboxState::Failed;
-                item.error = Some(e.into());
-                send(LocalEvent::Outbox { item });
-            }
+            settle(inner, client_id);
+            publish(inner, |m| m.refused(client_id, e.into()));
         }
         AgentServerFrame::VisitorDraft { conversation, text } => {
-            send(LocalEvent::VisitorDraft { conversation, text });
+            publish(inner, |m| m.visitor_draft(&conversation, &text));
         }
         AgentServerFrame::VisitorPresence {
             conversation,
             online,
         } => {
-            if let Some(c) = inner
-                .state
-                .lock()
-                .expect("state lock")
-                .conversations
-                .get_mut(&conversation)
-            {
-                c.visitor_online = online;
-            }
-            send(LocalEvent::VisitorPresence {
-                conversation,
-                online,
-            });
+            publish(inner, |m| m.visitor_presence(&conversation, online));
         }
         AgentServerFrame::Pong => {}
     }
@@ -1149,53 +983,19 @@ async fn refresh_snoozed(inner: Arc<Inner>, hub: String) {
             );
         }
     }
-    let list: Vec<SnoozedItem> = {
-        let mut state = inner.state.lock().expect("state lock");
-        // Merge, don't replace: a snooze made while the fetch was under way is newer than the
-        // list it read. Entries leave when their conversation comes back (ConversationAssigned).
-        for (k, mut v) in items {
-            if let Some(known) = state.snoozed.get(&k)
-                && known.last_visitor_text.is_some()
-            {
-                v.last_visitor_text.clone_from(&known.last_visitor_text);
-            }
-            state.snoozed.insert(k, v);
-        }
-        state.snoozed.values().cloned().collect()
-    };
+    publish(&inner, |m| m.snoozed_listed(items.into_values().collect()));
+}
+
+/// Marks an outbox item answered in the cache: it is not resent.
+fn settle(inner: &Inner, client_id: ClientId) {
     let _ = inner
-        .events
-        .send(DeskEvent::Local(LocalEvent::Snoozed { items: list }));
+        .cache
+        .lock()
+        .expect("cache lock")
+        .outbox_sent(client_id, now_ms());
 }
 
-/// Marks an outbox item answered; the item as it was, if it was pending.
-fn settle(inner: &Inner, client_id: ClientId) -> Option<OutboxItem> {
-    let cache = inner.cache.lock().expect("cache lock");
-    let frame = cache.outbox_frame(client_id).ok().flatten()?;
-    cache
-        .outbox_sent(client_id, now_ms())
-        .ok()
-        .filter(|was| *was)?;
-    Some(outbox_item(frame))
-}
-
-fn clone_inner(inner: &Inner) -> Arc<Inner> {
-    // `on_frame` runs inside the connection task, which holds an `Arc<Inner>`; the snapshot only
-    // needs a `Desk` view of the same state.
-    inner
-        .this
-        .upgrade()
-        .expect("the desk outlives its connection task")
-}
-
-/// The text of a stored `send_message` frame.
-fn text_of_frame(json: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(json)
-        .ok()
-        .and_then(|v| v["text"].as_str().map(String::from))
-        .unwrap_or_default()
-}
-
+/// An outbox item as the cache keeps it (a stored `send_message` frame).
 fn outbox_item(frame: PendingFrame) -> OutboxItem {
     let value: serde_json::Value = serde_json::from_str(&frame.frame).unwrap_or_default();
     OutboxItem {
@@ -1215,78 +1015,6 @@ fn outbox_item(frame: PendingFrame) -> OutboxItem {
         },
         error: None,
     }
-}
-
-/// Keeps the desk's conversations in step with the hub's events. `true` when the snoozed
-/// list changed.
-fn apply(state: &mut State, event: &AgentEvent) -> bool {
-    use pupitre_protocol::{Author, Body};
-    match event {
-        AgentEvent::ConversationAssigned { conversation, .. } => {
-            state
-                .conversations
-                .insert(conversation.reference.clone(), conversation.clone());
-            return state.snoozed.remove(&conversation.reference).is_some();
-        }
-        AgentEvent::ConversationRemoved {
-            conversation,
-            cause,
-        } => {
-            let view = state.conversations.remove(conversation);
-            if let pupitre_protocol::agent::RemoveCause::Snoozed { until, keep } = cause {
-                let last_visitor_text = view
-                    .as_ref()
-                    .and_then(|v| crate::notify::latest_visitor_text(&v.messages));
-                let item = SnoozedItem {
-                    reference: conversation.clone(),
-                    visitor_name: view.and_then(|v| v.visitor.name),
-                    until: *until,
-                    keep: *keep,
-                    last_visitor_text,
-                };
-                state.snoozed.insert(conversation.clone(), item);
-                return true;
-            }
-        }
-        AgentEvent::Message { message } => {
-            if let Some(c) = state.conversations.get_mut(&message.conversation)
-                && !c.messages.iter().any(|m| m.id == message.id)
-            {
-                match message.author {
-                    Author::Visitor => {
-                        c.waiting_since.get_or_insert(message.at);
-                    }
-                    Author::Agent { .. } if matches!(message.body, Body::Text { .. }) => {
-                        c.waiting_since = None;
-                        c.last_agent_message_at = Some(message.at);
-                    }
-                    _ => {}
-                }
-                c.messages.push(message.clone());
-            }
-        }
-        AgentEvent::StatusChanged { statuses } => {
-            if let Some(p) = state.profile.as_mut() {
-                p.statuses = statuses.clone();
-            }
-        }
-        AgentEvent::SlotLimitChanged { limit, max } => {
-            if let Some(p) = state.profile.as_mut() {
-                p.slot_limit = *limit;
-                p.slot_max = *max;
-            }
-        }
-        AgentEvent::VisitorUpdated {
-            conversation,
-            visitor,
-        } => {
-            if let Some(c) = state.conversations.get_mut(conversation) {
-                c.visitor = visitor.clone();
-            }
-        }
-        AgentEvent::TimeoutReminder { .. } => {}
-    }
-    false
 }
 
 /// A file name someone else chose, safe to create in a folder: no separators, no control

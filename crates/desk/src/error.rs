@@ -2,20 +2,30 @@
 
 use pupitre_protocol::{ErrorCode, ErrorFrame};
 use serde::{Serialize, Serializer};
+use ts_rs::TS;
 
-/// The hub's codes, plus the desk's own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The hub's codes, plus the desk's own. On the wire (and in TypeScript) a plain string:
+/// `ErrorCode | "hub_unreachable" | …`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, TS)]
+#[ts(export_to = "desk/", rename_all = "snake_case")]
 pub enum DeskErrorCode {
+    #[ts(untagged)]
     Hub(ErrorCode),
     /// The hub cannot be reached (network, wrong address, hub down).
     HubUnreachable,
+    /// The OS keyring refused; the password is not remembered (D19). A notice, not a failure.
+    KeyringUnavailable,
     /// This needs the hub and the desk is offline (messages are queued instead).
     Offline,
-    /// Not logged in.
+    /// Not logged in (or the session ended): the UI goes back to the login.
     LoggedOut,
+    /// Written as the hub's `invalid_input`.
+    #[ts(skip)]
     InvalidInput,
     /// The local cache failed.
     Cache,
+    /// Written as the hub's `internal`.
+    #[ts(skip)]
     Internal,
 }
 
@@ -24,6 +34,7 @@ impl DeskErrorCode {
         match self {
             DeskErrorCode::Hub(c) => c.as_str(),
             DeskErrorCode::HubUnreachable => "hub_unreachable",
+            DeskErrorCode::KeyringUnavailable => "keyring_unavailable",
             DeskErrorCode::Offline => "offline",
             DeskErrorCode::LoggedOut => "logged_out",
             DeskErrorCode::InvalidInput => "invalid_input",
@@ -39,8 +50,10 @@ impl Serialize for DeskErrorCode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+/// What every desk command fails with: the UI matches on `code` only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
 #[error("{}: {message}", code.as_str())]
+#[ts(export_to = "desk/")]
 pub struct DeskError {
     pub code: DeskErrorCode,
     pub message: String,

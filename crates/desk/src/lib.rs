@@ -3,24 +3,36 @@
 //!
 //! Map of the crate:
 //! - [`desk`]: [`Desk`], the agent's side of the hub — login and "remember me", the
-//!   connection (reconnect with backoff, resume with no gap and no duplicate), the outbox, the
-//!   live state and its event stream for the UI.
+//!   connection (reconnect with backoff, resume with no gap and no duplicate), the outbox; it
+//!   feeds the model and streams its changes.
+//! - [`model`]: [`DeskModel`], the desk's live state and the one place where events are applied
+//!   (DESIGN.md §12); its [`DeskEvent`]s are what the UI, the tray and the notifications follow.
+//! - [`tray`]: what the tray icon and menu show, followed from those changes (D3).
 //! - [`session`]: the hub's HTTP API (login, refresh, logout).
 //! - [`credentials`]: the refresh token in the OS keyring (D19), and what happens without one.
 //! - [`cache`]: the local SQLite file: outbox, last event seen, canned responses, searchable
 //!   history (D18).
 //! - [`notify`]: the notification policy (D17), pure and driven by time as an input.
 //! - [`error`]: errors with a code the UI matches on.
+//! - [`door`]: the other shapes of the UI's door (login, canned responses, history).
+//!
+//! What crosses the UI's door ([`DeskState`], [`DeskEvent`], [`OutboxItem`], [`DeskError`], the
+//! [`door`] shapes) is
+//! generated as TypeScript into `ui/src/lib/desk/` (tests/bindings.rs checks it, DESIGN.md §11).
 
 pub mod cache;
 pub mod credentials;
 pub mod desk;
+pub mod door;
 pub mod error;
+pub mod model;
 pub mod notify;
 pub mod session;
+pub mod tray;
 
-pub use desk::{
-    ConnectionState, Desk, DeskEvent, DeskOptions, DeskState, LocalEvent, OutboxItem, OutboxState,
-    SnoozedItem,
-};
+pub use desk::{Desk, DeskOptions};
 pub use error::{DeskError, DeskErrorCode};
+pub use model::{
+    Changes, ConnectionState, ConversationUpdate, DeskEvent, DeskModel, DeskState, OutboxItem,
+    OutboxState, SnoozedItem,
+};

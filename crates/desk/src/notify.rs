@@ -71,8 +71,10 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use pupitre_protocol::agent::{AgentEvent, AssignCause, ConversationView};
+use pupitre_protocol::agent::{AssignCause, ConversationView};
 use pupitre_protocol::{Author, Body, ConversationRef, Millis};
+
+use crate::model::{DeskEvent, Turn, turn};
 
 pub const SECOND: Millis = 1_000;
 pub const MINUTE: Millis = 60 * SECOND;
@@ -211,52 +213,57 @@ pub enum Input {
 }
 
 impl Input {
-    /// The input an agent event stands for, if any: assignments, removals, and text messages
-    /// (a visitor's, or the agent's reply). System sentences (the R8 auto-reply…), thread
-    /// events and transfer comments answer nobody.
-    pub fn from_agent_event(event: &AgentEvent) -> Option<Input> {
-        match event {
-            AgentEvent::ConversationAssigned {
+    /// The inputs a change of the desk stands for (DESIGN.md §12: the policy follows the
+    /// desk's reduced changes, as the UI and the tray do): arrivals, removals, what someone
+    /// wrote ([`Turn`]: a visitor's message, or the agent's reply; system sentences, thread
+    /// events and transfer comments answer nobody), timeout reminders, a notification clicked,
+    /// and every conversation of a fresh desk.
+    pub fn from_desk_event(event: &DeskEvent) -> Vec<Input> {
+        let one = match event {
+            DeskEvent::Snapshot { state } => {
+                return state.conversations.iter().map(Input::on_desk).collect();
+            }
+            DeskEvent::ConversationAdded {
                 conversation,
                 cause,
-            } => Some(Input::Assigned {
+            } => Input::Assigned {
                 conversation: conversation.reference.clone(),
                 cause: cause.clone(),
                 visitor_name: conversation.visitor.name.clone(),
                 last_visitor_text: last_visitor_text(conversation),
                 waiting_since: conversation.waiting_since,
-            }),
-            AgentEvent::ConversationRemoved { conversation, .. } => Some(Input::Removed {
-                conversation: conversation.clone(),
-            }),
-            AgentEvent::Message { message } => match (&message.author, &message.body) {
-                (Author::Visitor, Body::Text { text }) => Some(Input::VisitorMessage {
-                    conversation: message.conversation.clone(),
-                    text: text.clone(),
-                    visitor_name: None,
-                }),
-                (Author::Visitor, Body::File { file }) => Some(Input::VisitorMessage {
-                    conversation: message.conversation.clone(),
-                    text: format!("📎 {}", file.name),
-                    visitor_name: None,
-                }),
-                (
-                    Author::Agent { .. },
-                    Body::Text { .. } | Body::Offer { .. } | Body::File { .. },
-                ) => Some(Input::AgentReplied {
-                    conversation: message.conversation.clone(),
-                }),
-                _ => None,
             },
-            AgentEvent::TimeoutReminder {
+            DeskEvent::ConversationRemoved { conversation, .. } => Input::Removed {
+                conversation: conversation.clone(),
+            },
+            DeskEvent::MessageAdded { message } => {
+                let conversation = message.conversation.clone();
+                match (turn(message), &message.body) {
+                    (Turn::Visitor, Body::Text { text }) => Input::VisitorMessage {
+                        conversation,
+                        text: text.clone(),
+                        visitor_name: None,
+                    },
+                    (Turn::Visitor, Body::File { file }) => Input::VisitorMessage {
+                        conversation,
+                        text: format!("📎 {}", file.name),
+                        visitor_name: None,
+                    },
+                    (Turn::Agent, _) => Input::AgentReplied { conversation },
+                    _ => return vec![],
+                }
+            }
+            DeskEvent::TimeoutReminder {
                 conversation,
-                closes_at,
-            } => Some(Input::TimeoutReminder {
+                closes_at: Some(closes_at),
+            } => Input::TimeoutReminder {
                 conversation: conversation.clone(),
                 closes_at: *closes_at,
-            }),
-            _ => None,
-        }
+            },
+            DeskEvent::NotificationOpened { conversation } => Input::Opened(conversation.clone()),
+            _ => return vec![],
+        };
+        vec![one]
     }
 
     /// [`Input::OnDesk`] for a conversation of the `welcome` snapshot.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pupitre_desk::credentials::{Credentials, NoKeyring, OsKeyring};
-use pupitre_desk::{ConnectionState, Desk, DeskEvent, DeskOptions, LocalEvent, OutboxState};
-use pupitre_protocol::agent::{AgentEvent, Role};
+use pupitre_desk::{ConnectionState, Desk, DeskEvent, DeskOptions, OutboxState};
+use pupitre_protocol::agent::Role;
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorEvent, VisitorServerFrame};
 use pupitre_protocol::{Author, Body, ConversationRef};
 use pupitre_server::RunningHub;
@@ -73,13 +73,23 @@ async fn wait_for<T>(
     }
 }
 
+/// The outbox item a change says the hub has: acknowledged, or already in the thread (the
+/// hub's message may come before its ack).
+fn delivered(e: &DeskEvent) -> Option<uuid::Uuid> {
+    match e {
+        DeskEvent::Outbox { item } if item.state == OutboxState::Sent => Some(item.local_id),
+        DeskEvent::OutboxRemoved { local_id, .. } => Some(*local_id),
+        _ => None,
+    }
+}
+
 async fn online(events: &mut broadcast::Receiver<DeskEvent>) {
     wait_for(events, |e| {
         matches!(
             e,
-            DeskEvent::Local(LocalEvent::Connection {
+            DeskEvent::Connection {
                 connection: ConnectionState::Online
-            })
+            }
         )
         .then_some(())
     })
@@ -155,12 +165,7 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     };
     visitor_say(&mut visitor, "Where is my order 4521?").await;
     let conv: ConversationRef = wait_for(&mut events, |e| match e {
-        DeskEvent::Hub(e) if matches!(**e, AgentEvent::ConversationAssigned { .. }) => {
-            let AgentEvent::ConversationAssigned { conversation, .. } = &**e else {
-                unreachable!()
-            };
-            Some(conversation.reference.clone())
-        }
+        DeskEvent::ConversationAdded { conversation, .. } => Some(conversation.reference.clone()),
         _ => None,
     })
     .await;
@@ -169,12 +174,7 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
         .send_message(conv.clone(), "It ships today.".into())
         .await
         .unwrap();
-    wait_for(&mut events, |e| {
-        matches!(e, DeskEvent::Local(LocalEvent::Outbox { item })
-            if item.local_id == id && item.conversation == conv && item.state == OutboxState::Sent && item.text == "It ships today.")
-        .then_some(())
-    })
-    .await;
+    wait_for(&mut events, |e| (delivered(e) == Some(id)).then_some(())).await;
     let mut seen = vec![];
     while let Ok(Some(f)) = visitor.recv_timeout(Duration::from_millis(500)).await {
         seen.push(f);
@@ -188,9 +188,9 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     wait_for(&mut events, |e| {
         matches!(
             e,
-            DeskEvent::Local(LocalEvent::Connection {
+            DeskEvent::Connection {
                 connection: ConnectionState::Offline { .. }
-            })
+            }
         )
         .then_some(())
     })
@@ -265,16 +265,14 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     let deadline = tokio::time::Instant::now() + WAIT;
     while (sent.len() < 2 || visitor_msgs.is_empty()) && tokio::time::Instant::now() < deadline {
         match tokio::time::timeout_at(deadline, events.recv()).await {
-            Ok(Ok(DeskEvent::Local(LocalEvent::Outbox { item })))
-                if item.state == OutboxState::Sent =>
-            {
-                sent.push(item.local_id)
+            Ok(Ok(DeskEvent::MessageAdded { message })) if message.author == Author::Visitor => {
+                visitor_msgs.push(message)
             }
-            Ok(Ok(DeskEvent::Hub(e))) => {
-                if let AgentEvent::Message { message } = *e
-                    && message.author == Author::Visitor
+            Ok(Ok(e)) => {
+                if let Some(id) = delivered(&e)
+                    && !sent.contains(&id)
                 {
-                    visitor_msgs.push(message)
+                    sent.push(id)
                 }
             }
             _ => {}
@@ -314,9 +312,7 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     .unwrap();
     let items = wait_for(&mut events, |e| match e {
         // The list fetched at reconnect may come first; wait for the one with this pause.
-        DeskEvent::Local(LocalEvent::Snoozed { items })
-            if items.iter().any(|i| i.reference == conv) =>
-        {
+        DeskEvent::Snoozed { items } if items.iter().any(|i| i.reference == conv) => {
             Some(items.clone())
         }
         _ => None,
@@ -329,8 +325,8 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
         Some("Hello? Still there?")
     );
     assert!(desk.snapshot().conversations.is_empty());
-    // The UI's JSON: hub events keep their own `kind`, local ones theirs.
-    let json = serde_json::to_value(DeskEvent::Local(LocalEvent::Snoozed { items })).unwrap();
+    // The UI's JSON: each change has its `kind`.
+    let json = serde_json::to_value(DeskEvent::Snoozed { items }).unwrap();
     assert_eq!(json["kind"], "snoozed");
     desk.logout().await;
     hub.stop().await.unwrap();
@@ -493,12 +489,7 @@ async fn d12_d14_d15_files_offers_history_figures_and_the_cached_thread_in_pages
         visitor_say(&mut visitor, &format!("line {i}")).await;
     }
     let conv: ConversationRef = wait_for(&mut events, |e| match e {
-        DeskEvent::Hub(e) => match &**e {
-            AgentEvent::ConversationAssigned { conversation, .. } => {
-                Some(conversation.reference.clone())
-            }
-            _ => None,
-        },
+        DeskEvent::ConversationAdded { conversation, .. } => Some(conversation.reference.clone()),
         _ => None,
     })
     .await;

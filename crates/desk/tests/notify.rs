@@ -3,13 +3,12 @@
 //! Each test drives a [`Policy`] the way the desk's shell does (the drain rule): feed an input
 //! at `now`, drain the notifications, sleep until `poll_timeout`, call `handle_timeout`.
 
+use pupitre_desk::DeskEvent;
 use pupitre_desk::notify::{
     Config, Input, MINUTE, Notification, NotificationId, NotificationKind, Policy, SECOND, Urgency,
     single_line,
 };
-use pupitre_protocol::agent::{
-    AgentEvent, AssignCause, ConversationView, RemoveCause, VisitorCard,
-};
+use pupitre_protocol::agent::{AssignCause, ConversationView, RemoveCause, VisitorCard};
 use pupitre_protocol::{
     Author, Body, Channel, ConversationRef, ConversationState, Message, Millis, SentenceKind,
 };
@@ -363,7 +362,7 @@ fn d17_snooze_wake_and_transfer_with_comment() {
 
     // The wire types map to inputs.
     let view = view(3, Some(T0 - 5 * SECOND));
-    let input = Input::from_agent_event(&AgentEvent::ConversationAssigned {
+    let input = Input::from_desk_event(&DeskEvent::ConversationAdded {
         conversation: view.clone(),
         cause: AssignCause::Transfer {
             from: None,
@@ -372,7 +371,7 @@ fn d17_snooze_wake_and_transfer_with_comment() {
     });
     assert_eq!(
         input,
-        Some(Input::Assigned {
+        vec![Input::Assigned {
             conversation: conv(3),
             cause: AssignCause::Transfer {
                 from: None,
@@ -381,7 +380,7 @@ fn d17_snooze_wake_and_transfer_with_comment() {
             visitor_name: Some("Zoé".into()),
             last_visitor_text: Some("second".into()),
             waiting_since: Some(T0 - 5 * SECOND),
-        })
+        }]
     );
 }
 
@@ -437,8 +436,8 @@ fn view(n: i64, waiting_since: Option<Millis>) -> ConversationView {
 }
 
 #[test]
-fn d17_wire_events_map_to_inputs() {
-    let event = |author, body| AgentEvent::Message {
+fn d17_desk_changes_map_to_inputs() {
+    let event = |author, body| DeskEvent::MessageAdded {
         message: Message {
             id: 9,
             conversation: conv(3),
@@ -449,15 +448,15 @@ fn d17_wire_events_map_to_inputs() {
         },
     };
     assert_eq!(
-        Input::from_agent_event(&event(Author::Visitor, Body::Text { text: "hi".into() })),
-        Some(Input::VisitorMessage {
+        Input::from_desk_event(&event(Author::Visitor, Body::Text { text: "hi".into() })),
+        vec![Input::VisitorMessage {
             conversation: conv(3),
             text: "hi".into(),
             visitor_name: None,
-        })
+        }]
     );
     assert_eq!(
-        Input::from_agent_event(&event(
+        Input::from_desk_event(&event(
             Author::Agent {
                 id: 7,
                 name: "Léa".into()
@@ -466,23 +465,23 @@ fn d17_wire_events_map_to_inputs() {
                 text: "hello".into()
             }
         )),
-        Some(Input::AgentReplied {
+        vec![Input::AgentReplied {
             conversation: conv(3)
-        })
+        }]
     );
     // The R8 auto-reply and transfer comments answer nobody.
     assert_eq!(
-        Input::from_agent_event(&event(
+        Input::from_desk_event(&event(
             Author::System,
             Body::Sentence {
                 sentence: SentenceKind::AutoReply,
                 text: "Leave us a message".into()
             }
         )),
-        None
+        vec![]
     );
     assert_eq!(
-        Input::from_agent_event(&event(
+        Input::from_desk_event(&event(
             Author::Agent {
                 id: 7,
                 name: "Léa".into()
@@ -491,16 +490,16 @@ fn d17_wire_events_map_to_inputs() {
                 text: "for you".into()
             }
         )),
-        None
+        vec![]
     );
     assert_eq!(
-        Input::from_agent_event(&AgentEvent::ConversationRemoved {
+        Input::from_desk_event(&DeskEvent::ConversationRemoved {
             conversation: conv(3),
             cause: RemoveCause::Closed,
         }),
-        Some(Input::Removed {
+        vec![Input::Removed {
             conversation: conv(3)
-        })
+        }]
     );
     assert_eq!(
         Input::on_desk(&view(3, None)),
@@ -945,11 +944,12 @@ fn r10_d17_timeout_reminder_notifies_unless_the_conversation_is_in_front() {
     sim.reply(2);
     sim.advance(MINUTE);
     let closes_at = sim.now + 30 * SECOND;
-    // The wire event maps to the input.
-    let input = Input::from_agent_event(&AgentEvent::TimeoutReminder {
+    // The desk's change maps to the input.
+    let input = Input::from_desk_event(&DeskEvent::TimeoutReminder {
         conversation: conv(1),
-        closes_at,
+        closes_at: Some(closes_at),
     })
+    .pop()
     .expect("a timeout reminder is an input");
     let n = one(sim.input(input));
     assert_eq!(n.kind, NotificationKind::TimeoutSoon { closes_at });

@@ -9,14 +9,22 @@
  * Errors are always `DeskError` objects `{code, message}`; the UI matches on `code` only.
  */
 import type {
-  AgentEvent,
+  CannedResponse,
+  CannedResponseDraft,
+  DeskError,
+  DeskEvent,
+  DeskState,
+  HistoryHit,
+  HistoryQuery,
+  LoginRequest,
+  LoginResult,
+} from "./desk";
+import type {
   AgentProfile,
   Availability,
   Channel,
   ChosenStatus,
   ConversationRef,
-  ConversationView,
-  ErrorCode,
   FileInfo,
   GroupInfo,
   Message,
@@ -24,23 +32,10 @@ import type {
   TransferTarget,
 } from "./protocol";
 
-/** Codes the desk adds to the hub's `ErrorCode`. */
-export type LocalErrorCode =
-  /** The hub cannot be reached (DNS, TCP, TLS, timeout). */
-  | "hub_unreachable"
-  /** The OS keyring refused; the password is not remembered (D19). */
-  | "keyring_unavailable"
-  /** The command needs the hub and the desk is offline (read-only cached mode, D18). */
-  | "offline"
-  /** Not logged in (or the session ended): the UI goes back to the login. */
-  | "logged_out"
-  /** The local SQLite cache failed. */
-  | "cache";
-
-export type DeskErrorCode = ErrorCode | LocalErrorCode;
-
-/** What every backend call rejects with. */
-export type DeskError = { code: DeskErrorCode; message: string };
+/** What crosses the desk's door is generated from crates/desk (DESIGN §11): the error codes
+ * (the hub's `ErrorCode` plus the desk's own: `hub_unreachable`, `keyring_unavailable`,
+ * `offline`, `logged_out`, `cache`), every backend call's rejection `{code, message}`… */
+export type { DeskError, DeskErrorCode } from "./desk";
 
 export function isDeskError(value: unknown): value is DeskError {
   return (
@@ -59,80 +54,29 @@ export function toDeskError(value: unknown): DeskError {
   return { code: "internal", message: String(value) };
 }
 
-export type LoginRequest = { hub: string; email: string; password: string; remember: boolean };
-
-export type LoginResult = {
-  profile: AgentProfile;
-  /** Logged in, but something to tell the agent: `keyring_unavailable` when `remember`
-   * was asked and the keyring refused (the password will be asked next time). */
-  notice: DeskError | null;
-};
-
-/** The link to the hub, as the Rust side sees it. */
-export type Connection =
-  | { state: "logged_out" }
-  | { state: "connecting" }
-  | { state: "online" }
-  /** `retry_at`: epoch ms of the next reconnection attempt, when one is planned; `reason`
-   * is for logs and tooltips, never matched on. */
-  | { state: "offline"; retry_at: number | null; reason?: string };
-
-/** A message typed on the desk, kept in the SQLite outbox until the hub acknowledges it (R12, D18). */
-export type OutboxItem = {
-  /** The client id (UUIDv7) sent to the hub; the hub's `Message.client_id` echoes it. */
-  local_id: string;
-  conversation: ConversationRef;
-  text: string;
-  queued_at: number;
-  state: "pending" | "sent" | "failed";
-  /** Why it failed, when `state` is `failed`. */
-  error: DeskError | null;
-};
-
-/** A conversation paused by this agent (R5, D8). */
-export type SnoozedItem = {
-  reference: ConversationRef;
-  visitor_name: string | null;
-  until: number;
-  keep: boolean;
-  /** The visitor's last message, for the list. */
-  last_visitor_text: string | null;
-};
-
-/** What `snapshot()` returns: everything needed to draw the desk from scratch. */
-export type DeskState = {
-  /** `null` only when logged out. */
-  profile: AgentProfile | null;
-  connection: Connection;
-  conversations: ConversationView[];
-  snoozed: SnoozedItem[];
-  /** Items not yet acknowledged (pending or failed). */
-  outbox: OutboxItem[];
-  /** Set when "remember me" could not use a keyring: a notice, not an error. */
-  keyring_warning?: string | null;
-};
-
 /**
- * The live stream: the hub's sequenced `AgentEvent`s (same `kind`s) plus local events.
- * The Rust side deduplicates replays (R12) before forwarding. A `kind` the UI does not know
- * (a newer hub or desk) is ignored.
+ * …the shapes of the login, canned-response and history commands, and the desk's state and the
+ * live stream: `snapshot()` answers a `DeskState`; `subscribe`
+ * delivers `DeskEvent`s, changes the Rust side already applied to that state (it reduces the
+ * hub's events in one place, crates/desk/src/model.rs, so the tray, the notifications and the
+ * UI agree). The UI copies them; it never reduces events again. A `kind` the UI does not know
+ * (a newer desk) is ignored. `lagged`: the page fell behind; re-read `snapshot()`.
  */
-export type DeskEvent =
-  | AgentEvent
-  | { kind: "connection"; connection: Connection }
-  | { kind: "outbox"; item: OutboxItem }
-  /** Ephemeral: the visitor's live draft (D11); empty text clears it. */
-  | { kind: "visitor_draft"; conversation: ConversationRef; text: string }
-  /** Ephemeral: the visitor's presence (R8). */
-  | { kind: "visitor_presence"; conversation: ConversationRef; online: boolean }
-  /** The agent clicked a desktop notification (D17): show that conversation. */
-  | { kind: "notification_opened"; conversation: ConversationRef }
-  /** The hub sent a fresh desk (welcome with `desk`): replace everything. */
-  | { kind: "snapshot"; state: DeskState }
-  /** The snoozed list changed (D8): the whole list. */
-  | { kind: "snoozed"; items: SnoozedItem[] }
-  /** The page fell behind the Rust side's stream and events were dropped: re-read `snapshot()`. */
-  | { kind: "lagged" };
+export type {
+  CannedResponse,
+  CannedResponseDraft,
+  ConnectionState as Connection,
+  ConversationUpdate,
+  HistoryHit,
+  HistoryQuery,
+  LoginRequest,
+  LoginResult,
+  DeskEvent,
+  DeskState,
+  OutboxItem,
+  OutboxState,
+  SnoozedItem,
+} from "./desk";
 
 export type Unsubscribe = () => void;
 
@@ -142,44 +86,6 @@ export type AgentInfo = {
   name: string;
   availability: Availability;
   groups: number[];
-};
-
-/** A canned response (D12): an admin one (with a theme) or a personal one. */
-export type CannedResponse = {
-  id: string;
-  /** Typed after `/` in the composer, e.g. `hello`. */
-  shortcut: string;
-  title: string;
-  text: string;
-  /** Admin theme ("Delivery"); `null` for personal ones. */
-  theme: string | null;
-  /** BCP 47 language of the text, e.g. `fr` or `en`; `null` when any. */
-  language: string | null;
-  personal: boolean;
-};
-
-export type CannedResponseDraft = {
-  shortcut: string;
-  title: string;
-  text: string;
-  language: string | null;
-};
-
-export type HistoryQuery = {
-  /** Free text over references, visitor names and messages. */
-  text?: string;
-  /** Only this visitor's conversations (D14). */
-  visitor?: string;
-};
-
-/** A closed conversation found in the history (D14, D15 re-read). */
-export type HistoryHit = {
-  reference: ConversationRef;
-  visitor_name: string | null;
-  closed_at: number;
-  agent_name: string | null;
-  conversation_type: string | null;
-  excerpt: string;
 };
 
 /** D15: the agent's figures for today (since local midnight), live. */

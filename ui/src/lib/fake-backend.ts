@@ -1,6 +1,11 @@
 /**
  * An in-memory `Backend`: the web twin of the Rust side, for tests and the browser demo.
  *
+ * Like the Rust side (crates/desk/src/model.rs), it applies what happens to its own data and
+ * sends the resulting changes: a message brings `message_added`, then `conversation_updated`
+ * when it moved the wait (D7), `waiting` when the count moved, `outbox_removed` for its outbox
+ * item, and the end of a timeout reminder or a visitor draft when someone wrote.
+ *
  * Scriptable: `emit` pushes any `DeskEvent`, `failNext` makes the next call of a command
  * reject with a `DeskError`, `setConnection` goes offline/online (the outbox then waits and
  * flushes once), and `calls` records every call with its arguments.
@@ -155,8 +160,12 @@ export class FakeBackend implements Backend {
       profile: this.data.profile,
       connection: this.connection,
       conversations: this.data.conversations.map((c) => ({ ...c, messages: c.messages.slice(-SNAPSHOT_TAIL) })),
-      snoozed: this.data.snoozed,
-      outbox: this.outbox.filter((o) => o.state !== "sent"),
+      snoozed: this.#snoozedList(),
+      outbox: this.outbox,
+      waiting: this.#waiting(),
+      visitor_drafts: {},
+      timeout_reminders: {},
+      keyring_warning: null,
     });
   }
 
@@ -178,6 +187,7 @@ export class FakeBackend implements Backend {
       error: null,
     };
     this.outbox.push(item);
+    this.emit({ kind: "outbox", item: { ...item } });
     if (this.connection.state === "online") this.#later(() => this.#flush());
     return item.local_id;
   }
@@ -196,7 +206,7 @@ export class FakeBackend implements Backend {
         : s,
     ) as AgentProfile["statuses"];
     this.data.profile.statuses = statuses;
-    this.#later(() => this.emit({ kind: "status_changed", statuses: structuredClone(statuses) }));
+    this.#later(() => this.emit({ kind: "profile_changed", profile: structuredClone(this.data.profile) }));
   }
 
   async setSlotLimit(limit: number): Promise<void> {
@@ -206,7 +216,7 @@ export class FakeBackend implements Backend {
       throw { code: "slot_limit_above_max", message: `max ${this.data.profile.slot_max}` };
     if (limit < 0) throw { code: "invalid_input", message: "negative" };
     this.data.profile.slot_limit = limit;
-    this.#later(() => this.emit({ kind: "slot_limit_changed", limit, max: this.data.profile.slot_max }));
+    this.#later(() => this.emit({ kind: "profile_changed", profile: structuredClone(this.data.profile) }));
   }
 
   async snooze(conversation: ConversationRef, until: number, keep: boolean): Promise<void> {
@@ -215,6 +225,8 @@ export class FakeBackend implements Backend {
     const view = this.#view(conversation);
     const me = this.data.profile.name;
     this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "snoozed", agent: me, until, keep } }, null);
+    this.#remove(conversation, { kind: "snoozed", until, keep });
+    this.data.snoozed = this.data.snoozed.filter((s) => s.reference !== conversation);
     this.data.snoozed.push({
       reference: conversation,
       visitor_name: view.visitor.name,
@@ -222,7 +234,7 @@ export class FakeBackend implements Backend {
       keep,
       last_visitor_text: lastVisitorText(view),
     });
-    this.#remove(conversation, { kind: "snoozed", until, keep });
+    this.emit({ kind: "snoozed", items: structuredClone(this.#snoozedList()) });
   }
 
   async transfer(
@@ -439,6 +451,15 @@ export class FakeBackend implements Backend {
     return view;
   }
 
+  #waiting(): number {
+    return this.data.conversations.filter((c) => c.waiting_since !== null).length;
+  }
+
+  #snoozedList(): SnoozedItem[] {
+    return [...this.data.snoozed].sort((a, b) => a.until - b.until);
+  }
+
+  /** A new message, applied and announced as the Rust side does (crates/desk/src/model.rs). */
   #deliver(conversation: ConversationRef, author: Author, body: Body, clientId: string | null): Message {
     const message: Message = {
       id: this.#nextMessageId++,
@@ -449,22 +470,39 @@ export class FakeBackend implements Backend {
       at: this.now,
     };
     const view = this.data.conversations.find((c) => c.reference === conversation);
-    if (view) {
-      view.messages.push(message);
-      const said = body.kind === "text" || body.kind === "file" || body.kind === "offer";
-      if (said && author.kind === "visitor") view.waiting_since ??= message.at;
-      if (said && author.kind === "agent") {
-        view.waiting_since = null;
-        view.last_agent_message_at = message.at;
-      }
+    if (!view) return message;
+    const waiting = this.#waiting();
+    view.messages.push(message);
+    this.emit({ kind: "message_added", message: structuredClone(message) });
+    // D7: someone wrote (text, file or offer; not the hub's sentences and events).
+    const wrote = (body.kind === "text" || body.kind === "file" || body.kind === "offer") && author.kind !== "system";
+    if (wrote && author.kind === "visitor") view.waiting_since ??= message.at;
+    if (wrote && author.kind === "agent") {
+      view.waiting_since = null;
+      view.last_agent_message_at = message.at;
     }
-    this.emit({ kind: "message", message: structuredClone(message) });
+    if (wrote) {
+      const { reference, visitor, visitor_online, waiting_since, last_agent_message_at } = view;
+      this.emit({
+        kind: "conversation_updated",
+        conversation: structuredClone({ reference, visitor, visitor_online, waiting_since, last_agent_message_at }),
+      });
+    }
+    if (clientId !== null && this.outbox.some((o) => o.local_id === clientId)) {
+      this.outbox = this.outbox.filter((o) => o.local_id !== clientId);
+      this.emit({ kind: "outbox_removed", conversation, local_id: clientId });
+    }
+    if (wrote) this.emit({ kind: "timeout_reminder", conversation, closes_at: null });
+    if (wrote && author.kind === "visitor") this.emit({ kind: "visitor_draft", conversation, text: "" });
+    if (this.#waiting() !== waiting) this.emit({ kind: "waiting", count: this.#waiting() });
     return message;
   }
 
   #remove(conversation: ConversationRef, cause: Extract<DeskEvent, { kind: "conversation_removed" }>["cause"]): void {
+    const waiting = this.#waiting();
     this.data.conversations = this.data.conversations.filter((c) => c.reference !== conversation);
     this.emit({ kind: "conversation_removed", conversation, cause });
+    if (this.#waiting() !== waiting) this.emit({ kind: "waiting", count: this.#waiting() });
   }
 
   #flush(): void {

@@ -42,6 +42,10 @@ export function state(conversations: ConversationView[], patch: Partial<DeskStat
     conversations,
     snoozed: [],
     outbox: [],
+    waiting: conversations.filter((c) => c.waiting_since !== null).length,
+    visitor_drafts: {},
+    timeout_reminders: {},
+    keyring_warning: null,
     ...patch,
   };
 }

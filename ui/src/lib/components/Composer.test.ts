@@ -80,8 +80,8 @@ describe("Composer (D12)", () => {
   it("queues while offline (D18) and gives the text back on a refused send", async () => {
     const f = await deskFixture();
     const user = userEvent.setup();
-    f.backend.setConnection({ state: "offline", retry_at: null });
-    f.desk.apply({ kind: "connection", connection: { state: "offline", retry_at: null } });
+    f.backend.setConnection({ state: "offline", retry_at: null, reason: "test" });
+    f.desk.apply({ kind: "connection", connection: { state: "offline", retry_at: null, reason: "test" } });
     render(Composer, { props: { reference: "DEMO-1044" }, context: f.context });
     const box = screen.getByRole("textbox");
     await user.type(box, "later{Enter}");

@@ -95,7 +95,7 @@ describe("the desk, whole", () => {
 
   it("goes offline and back: banner, actions disabled, composer still queues (D18)", async () => {
     const { user, backend } = await open();
-    backend.setConnection({ state: "offline", retry_at: Date.now() + 5000 });
+    backend.setConnection({ state: "offline", retry_at: Date.now() + 5000, reason: "test" });
     expect(await screen.findByText(/Offline — reconnecting in \d s…/)).toBeInTheDocument();
     const pane = screen.getByRole("region", { name: /DEMO-1042/ });
     expect(within(pane).getByRole("button", { name: "Close" })).toBeDisabled();

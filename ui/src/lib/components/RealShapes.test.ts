@@ -163,12 +163,12 @@ describe("the desk on the real app's JSON", () => {
     const { backend } = await start();
     const logged = vi.spyOn(console, "error").mockImplementation(() => {});
     backend.emitJson(`{"kind":"something_newer","conversation":"DEMO-1","payload":{"a":[1,2]}}`);
-    backend.emitJson(`{"kind":"message"}`);
+    backend.emitJson(`{"kind":"message_added"}`);
     backend.emitJson(`{"kind":"connection","connection":{"state":"online"}}`);
     backend.emitJson(REAL_ASSIGNED_JSON);
     await waitFor(() => expect(boxes()).toHaveLength(1));
     expect(panes()).toHaveLength(1);
-    // The malformed `message` is dropped with a log line, nothing else.
+    // The malformed `message_added` is dropped with a log line, nothing else.
     expect(logged).toHaveBeenCalledTimes(1);
   });
 

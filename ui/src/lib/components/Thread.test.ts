@@ -142,7 +142,7 @@ describe("Thread: virtualized, paged from the cache (P5)", () => {
     const t = mount(f);
     await waitFor(() => expect(t.scroller().scrollTop).toBe(SNAPSHOT_TAIL * 40 - 600));
     f.backend.visitorWrites("DEMO-9999", "Still there?");
-    f.desk.apply({ kind: "message", message: f.backend.data.conversations.at(-1)!.messages.at(-1)! });
+    f.desk.apply({ kind: "message_added", message: f.backend.data.conversations.at(-1)!.messages.at(-1)! });
     await screen.findByText("Still there?");
     await waitFor(() => expect(t.scroller().scrollTop).toBe((SNAPSHOT_TAIL + 1) * 40 - 600));
     expect(screen.queryByRole("button", { name: /New messages/ })).toBeNull();
@@ -156,7 +156,7 @@ describe("Thread: virtualized, paged from the cache (P5)", () => {
     await t.ready();
     t.scrollTo(800);
     f.desk.apply({
-      kind: "message",
+      kind: "message_added",
       message: { id: 2_000_000, conversation: "DEMO-9999", client_id: null, author: { kind: "visitor" }, body: { kind: "text", text: "Hello?" }, at: T0 + 1000 },
     });
     const button = await screen.findByRole("button", { name: /New messages/ });
@@ -221,7 +221,7 @@ describe("Thread: virtualized, paged from the cache (P5)", () => {
     expect(screen.queryByRole("button", { name: /New messages/ })).toBeNull();
     // At the present again: it follows new messages.
     const message = { id: 2_000_000, conversation: "DEMO-9999", client_id: null, author: { kind: "visitor" as const }, body: { kind: "text" as const, text: "Back at the present?" }, at: T0 + 1000 };
-    f.desk.apply({ kind: "message", message });
+    f.desk.apply({ kind: "message_added", message });
     expect(await screen.findByText("Back at the present?")).toBeInTheDocument();
     await waitFor(() => expect(t.scroller().scrollTop).toBe(t.height() - 600));
     expect(t.height()).toBeLessThanOrEqual(CAP * 40);
@@ -244,7 +244,7 @@ describe("Thread: virtualized, paged from the cache (P5)", () => {
     const top = t.scroller().scrollTop;
     const reading = t.rowAtTop();
     f.backend.visitorWrites("DEMO-9999", "Are you still there?");
-    f.desk.apply({ kind: "message", message: f.backend.data.conversations.at(-1)!.messages.at(-1)! });
+    f.desk.apply({ kind: "message_added", message: f.backend.data.conversations.at(-1)!.messages.at(-1)! });
     const button = await screen.findByRole("button", { name: /New messages/ });
     // Nothing moved, nothing was added to the window.
     expect(t.scroller().scrollTop).toBe(top);

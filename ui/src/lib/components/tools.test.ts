@@ -9,6 +9,7 @@ import { MAX_FILE_BYTES } from "../backend";
 import { EMOJI, moveInGrid } from "../emoji";
 import { setLang } from "../i18n/i18n";
 import { deskFixture } from "../test-context";
+import { attach } from "../state/desk.svelte";
 
 describe("emoji palette (D12)", () => {
   beforeEach(() => setLang("en"));
@@ -62,6 +63,7 @@ describe("attach a file (D12)", () => {
 
   it("sends the file's bytes, name and type through the door", async () => {
     const f = await deskFixture();
+    const stop = await attach(f.desk, f.backend);
     render(Composer, { props: { reference: "DEMO-1044" }, context: f.context });
     await choose(new File([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3])], "receipt.png", { type: "image/png" }));
     await waitFor(() => expect(f.backend.calls.find((c) => c.name === "sendFile")).toBeDefined());
@@ -71,9 +73,10 @@ describe("attach a file (D12)", () => {
     // The hub's echo puts it in the thread as a file message.
     const sent = f.backend.data.conversations.find((c) => c.reference === "DEMO-1044")!.messages.at(-1)!;
     expect(sent.body).toMatchObject({ kind: "file", file: { name: "receipt.png", size: 7, mime: "image/png" } });
-    // The answer (the file's message) is on the desk at once: a file is a reply.
+    // The desk's changes put it in the thread at once, and a file is a reply (D7).
     await waitFor(() => expect(f.desk.conversation("DEMO-1044")!.messages.at(-1)!.id).toBe(sent.id));
     expect(f.desk.conversation("DEMO-1044")!.waiting_since).toBeNull();
+    stop();
   });
 
   it("refuses a file over 10 MB with a sentence that says what to do", async () => {
@@ -109,7 +112,7 @@ describe("ask the visitor for a file (D16)", () => {
 
   it("the tools that need the hub are off while offline; emoji and link stay", async () => {
     const f = await deskFixture();
-    f.desk.apply({ kind: "connection", connection: { state: "offline", retry_at: null } });
+    f.desk.apply({ kind: "connection", connection: { state: "offline", retry_at: null, reason: "test" } });
     render(Composer, { props: { reference: "DEMO-1042" }, context: f.context });
     for (const name of ["Share an offer", "Ask the visitor for a file", "Attach a file (10 MB max)"])
       expect(screen.getByRole("button", { name })).toBeDisabled();

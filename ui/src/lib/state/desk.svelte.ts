@@ -1,5 +1,6 @@
 /**
- * The desk's state: a reducer over `DeskEvent`s (the hub's events plus local ones) and the
+ * The desk's state: the Rust side's `DeskState`, kept in step by copying its `DeskEvent`s
+ * (changes it already applied: the hub's events are reduced there, in one place), plus the
  * agent's own choices of what is on screen. No backend calls here: `attach` wires a `Backend`.
  *
  * Invariants: `conversations` holds each reference once, in arrival order (the order of the
@@ -31,13 +32,6 @@ export function boxTone(view: ConversationView): BoxTone {
   return view.waiting_since === null ? "idle" : "waiting";
 }
 
-/** A message someone wrote (text, file or offer), as opposed to events, notes and sentences:
- * from the visitor it waits for a reply, from the agent it is one. */
-export function said(message: Message): boolean {
-  const kind = message.body.kind;
-  return (kind === "text" || kind === "file" || kind === "offer") && message.author.kind !== "system";
-}
-
 /** The text of the visitor's last message, for the box and the snoozed list. */
 export function lastVisitorText(view: ConversationView): string | null {
   for (let i = view.messages.length - 1; i >= 0; i--) {
@@ -66,7 +60,8 @@ export class Desk {
   /** "Remember me" could not use the keyring (D19): a notice to show once. */
   keyringWarning = $state<string | null>(null);
 
-  /** The rail's badge: conversations waiting for the agent's reply. */
+  /** The rail's badge: conversations waiting for the agent's reply. Their `waiting_since` is
+   * the Rust side's, so this is the tray's count too. */
   waitingCount = $derived(this.conversations.filter((c) => c.waiting_since !== null).length);
 
   get online(): boolean {
@@ -92,44 +87,31 @@ export class Desk {
     this.connection = state.connection;
     this.conversations = state.conversations.map((c) => ({ ...c }));
     this.snoozed = [...state.snoozed];
-    this.outbox = state.outbox.filter((o) => !this.#inThread(o.conversation, o.local_id));
-    this.visitorDrafts = {};
-    this.timeoutReminders = {};
+    this.outbox = [...state.outbox];
+    this.visitorDrafts = { ...state.visitor_drafts };
+    this.timeoutReminders = { ...state.timeout_reminders };
     this.panes = this.panes.filter((p) => this.conversation(p) !== undefined);
     if (this.focused !== null && !this.panes.includes(this.focused)) this.focused = null;
     this.#fillPanes();
   }
 
+  /** Copies one change of the Rust side. */
   apply(event: DeskEvent): void {
     switch (event.kind) {
       case "snapshot":
         this.load(event.state);
         return;
-      case "conversation_assigned": {
+      case "conversation_added": {
         const view = { ...event.conversation };
         const at = this.conversations.findIndex((c) => c.reference === view.reference);
         if (at >= 0) this.conversations[at] = view;
         else this.conversations.push(view);
-        this.snoozed = this.snoozed.filter((s) => s.reference !== view.reference);
         this.#fillPanes();
         return;
       }
       case "conversation_removed": {
         const ref = event.conversation;
-        const view = this.conversation(ref);
-        if (event.cause.kind === "snoozed") {
-          const item: SnoozedItem = {
-            reference: ref,
-            visitor_name: view?.visitor.name ?? null,
-            until: event.cause.until,
-            keep: event.cause.keep,
-            last_visitor_text: view ? lastVisitorText(view) : null,
-          };
-          this.snoozed = [...this.snoozed.filter((s) => s.reference !== ref), item].sort(
-            (a, b) => a.until - b.until,
-          );
-        }
-        if (event.cause.kind === "closed" && view) this.closedCount++;
+        if (event.cause.kind === "closed" && this.conversation(ref)) this.closedCount++;
         this.conversations = this.conversations.filter((c) => c.reference !== ref);
         delete this.visitorDrafts[ref];
         delete this.timeoutReminders[ref];
@@ -141,43 +123,42 @@ export class Desk {
         this.#fillPanes();
         return;
       }
-      case "message":
+      case "message_added":
         this.#message(event.message);
         return;
-      case "status_changed":
-        if (this.profile) this.profile.statuses = event.statuses;
-        return;
-      case "slot_limit_changed":
-        if (this.profile) {
-          this.profile.slot_limit = event.limit;
-          this.profile.slot_max = event.max;
-        }
-        return;
-      case "timeout_reminder":
-        this.timeoutReminders[event.conversation] = event.closes_at;
-        return;
-      case "visitor_updated": {
-        const view = this.conversation(event.conversation);
-        if (view) view.visitor = event.visitor;
+      case "conversation_updated": {
+        const view = this.conversation(event.conversation.reference);
+        if (view) Object.assign(view, event.conversation);
         return;
       }
-      case "connection":
-        this.connection = event.connection;
+      case "profile_changed":
+        this.profile = event.profile;
         return;
-      case "outbox":
-        this.#outbox(event.item);
+      case "waiting":
+        // The rail counts the boxes' `waiting_since`, which the Rust side set: the same count.
+        return;
+      case "timeout_reminder":
+        if (event.closes_at === null) delete this.timeoutReminders[event.conversation];
+        else this.timeoutReminders[event.conversation] = event.closes_at;
         return;
       case "visitor_draft":
         if (event.text === "") delete this.visitorDrafts[event.conversation];
-        else if (this.conversation(event.conversation)) this.visitorDrafts[event.conversation] = event.text;
+        else this.visitorDrafts[event.conversation] = event.text;
         return;
-      case "visitor_presence": {
-        const view = this.conversation(event.conversation);
-        if (view) view.visitor_online = event.online;
+      case "connection":
+        this.connection = event.connection;
+        return;
+      case "outbox": {
+        const at = this.outbox.findIndex((o) => o.local_id === event.item.local_id);
+        if (at < 0) this.outbox.push(event.item);
+        else this.outbox[at] = event.item;
         return;
       }
+      case "outbox_removed":
+        this.outbox = this.outbox.filter((o) => o.local_id !== event.local_id);
+        return;
       case "snoozed":
-        this.snoozed = [...event.items].sort((a, b) => a.until - b.until);
+        this.snoozed = [...event.items];
         return;
       case "notification_opened":
         this.open(event.conversation);
@@ -186,14 +167,16 @@ export class Desk {
         // `attach` re-reads the snapshot; nothing to change here.
         return;
       default:
-        // A kind this UI does not know (a newer hub or desk): ignored.
+        // A kind this UI does not know (a newer desk): ignored.
         return;
     }
   }
 
-  /** The agent typed a message: show it pending until the hub has it. */
+  /** The agent typed a message: show it pending at once (the stream's `outbox` change may come
+   * before or after this; whichever comes second changes nothing). */
   queued(item: OutboxItem): void {
-    this.#outbox(item);
+    if (this.#inThread(item.conversation, item.local_id)) return;
+    if (!this.outbox.some((o) => o.local_id === item.local_id)) this.outbox.push(item);
   }
 
   /** Shows a conversation: focuses its pane, or takes an empty one, or replaces the focused one. */
@@ -251,17 +234,8 @@ export class Desk {
     return this.conversation(reference)?.messages.some((m) => m.client_id === clientId) ?? false;
   }
 
-  #outbox(item: OutboxItem): void {
-    if (this.#inThread(item.conversation, item.local_id)) {
-      this.outbox = this.outbox.filter((o) => o.local_id !== item.local_id);
-      return;
-    }
-    const at = this.outbox.findIndex((o) => o.local_id === item.local_id);
-    if (at < 0) this.outbox.push(item);
-    // Never step back: a late `pending` does not undo `sent`.
-    else if (!(item.state === "pending" && this.outbox[at].state === "sent")) this.outbox[at] = item;
-  }
-
+  /** A message the Rust side added to a conversation: into the thread in time order, once
+   * (what it changed in the conversation comes as `conversation_updated`). */
   #message(message: Message): void {
     const view = this.conversation(message.conversation);
     if (!view) return;
@@ -269,20 +243,6 @@ export class Desk {
     let at = view.messages.length;
     while (at > 0 && view.messages[at - 1].at > message.at) at--;
     view.messages.splice(at, 0, message);
-    if (message.client_id !== null) {
-      this.outbox = this.outbox.filter((o) => o.local_id !== message.client_id);
-    }
-    if (!said(message)) return;
-    // R10: someone wrote, so the hub's inactivity clock starts again (or stops while the visitor
-    // waits for a reply): the reminder no longer holds.
-    delete this.timeoutReminders[view.reference];
-    if (message.author.kind === "visitor") {
-      view.waiting_since ??= message.at;
-      delete this.visitorDrafts[view.reference];
-    } else if (message.author.kind === "agent") {
-      view.waiting_since = null;
-      view.last_agent_message_at = Math.max(view.last_agent_message_at ?? 0, message.at);
-    }
   }
 }
 

@@ -10,41 +10,45 @@ function desk(...refs: string[]): Desk {
   return d;
 }
 
-describe("desk reducer", () => {
-  it("assignment adds a box; removal removes it (D7)", () => {
+describe("the desk copies the Rust side's changes", () => {
+  it("an added conversation makes a box; a removed one takes it away (D7)", () => {
     const d = desk("DEMO-1");
-    d.apply({ kind: "conversation_assigned", conversation: view("DEMO-2"), cause: { kind: "new" } });
+    d.apply({ kind: "conversation_added", conversation: view("DEMO-2"), cause: { kind: "new" } });
     expect(d.conversations.map((c) => c.reference)).toEqual(["DEMO-1", "DEMO-2"]);
-    d.apply({ kind: "conversation_assigned", conversation: view("DEMO-2"), cause: { kind: "reassigned" } });
+    d.apply({ kind: "conversation_added", conversation: view("DEMO-2"), cause: { kind: "reassigned" } });
     expect(d.conversations).toHaveLength(2);
     d.apply({ kind: "conversation_removed", conversation: "DEMO-1", cause: { kind: "closed" } });
     expect(d.conversations.map((c) => c.reference)).toEqual(["DEMO-2"]);
   });
 
-  it("a visitor message makes the box red; the agent's reply makes it white (D7)", () => {
+  it("the box is red while the desk says the visitor waits, white once it says not (D7)", () => {
     const d = desk("DEMO-1");
     const c = () => d.conversation("DEMO-1")!;
+    const update = (waiting_since: number | null, last_agent_message_at: number | null = null) => ({
+      kind: "conversation_updated" as const,
+      conversation: { reference: "DEMO-1", visitor: c().visitor, visitor_online: true, waiting_since, last_agent_message_at },
+    });
     expect(boxTone(c())).toBe("idle");
-    d.apply({ kind: "message", message: message("DEMO-1", "visitor", "hello?", T0) });
+    d.apply({ kind: "message_added", message: message("DEMO-1", "visitor", "hello?", T0) });
+    d.apply(update(T0));
     expect(boxTone(c())).toBe("waiting");
     expect(c().waiting_since).toBe(T0);
-    // A second visitor message keeps the first wait's start.
-    d.apply({ kind: "message", message: message("DEMO-1", "visitor", "anyone?", T0 + 5000) });
-    expect(c().waiting_since).toBe(T0);
-    expect(lastVisitorText(c())).toBe("anyone?");
-    d.apply({ kind: "message", message: message("DEMO-1", "agent", "yes", T0 + 9000) });
+    expect(lastVisitorText(c())).toBe("hello?");
+    d.apply({ kind: "message_added", message: message("DEMO-1", "agent", "yes", T0 + 9000) });
+    d.apply(update(null, T0 + 9000));
     expect(boxTone(c())).toBe("idle");
     expect(c().last_agent_message_at).toBe(T0 + 9000);
   });
 
-  it("system messages and duplicates change nothing", () => {
+  it("a message is added once, in time order, and only to a conversation on the desk", () => {
     const d = desk("DEMO-1");
-    const m = message("DEMO-1", "system", "auto reply");
-    d.apply({ kind: "message", message: m });
-    d.apply({ kind: "message", message: m });
-    expect(d.conversation("DEMO-1")!.messages).toHaveLength(1);
-    expect(d.conversation("DEMO-1")!.waiting_since).toBeNull();
-    d.apply({ kind: "message", message: message("DEMO-404", "visitor", "not on the desk") });
+    const late = message("DEMO-1", "visitor", "second", T0 + 10);
+    const early = message("DEMO-1", "system", "first", T0);
+    d.apply({ kind: "message_added", message: late });
+    d.apply({ kind: "message_added", message: early });
+    d.apply({ kind: "message_added", message: late });
+    expect(d.conversation("DEMO-1")!.messages.map((m) => m.id)).toEqual([early.id, late.id]);
+    d.apply({ kind: "message_added", message: message("DEMO-404", "visitor", "not on the desk") });
     expect(d.conversations).toHaveLength(1);
   });
 
@@ -52,7 +56,10 @@ describe("desk reducer", () => {
     const d = new Desk();
     d.load(state([view("A", { waiting_since: T0 }), view("B"), view("C", { waiting_since: T0 })]));
     expect(d.waitingCount).toBe(2);
-    d.apply({ kind: "message", message: message("A", "agent", "hi") });
+    d.apply({
+      kind: "conversation_updated",
+      conversation: { reference: "A", visitor: view("A").visitor, visitor_online: true, waiting_since: null, last_agent_message_at: T0 },
+    });
     expect(d.waitingCount).toBe(1);
   });
 
@@ -88,30 +95,30 @@ describe("desk reducer", () => {
     expect(d.focused).toBe("D");
   });
 
-  it("snoozing moves the conversation to the snoozed list; waking takes it back (R5, D8)", () => {
+  it("snoozing: the box leaves, the snoozed list is the desk's; waking brings it back (R5, D8)", () => {
     const d = new Desk();
     d.load(state([view("A", { visitor: { ...view("A").visitor, name: "Léa" }, messages: [message("A", "visitor", "later")] })]));
+    const item = { reference: "A", visitor_name: "Léa", until: T0 + 3_600_000, keep: true, last_visitor_text: "later" };
     d.apply({ kind: "conversation_removed", conversation: "A", cause: { kind: "snoozed", until: T0 + 3_600_000, keep: true } });
+    d.apply({ kind: "snoozed", items: [item] });
     expect(d.conversations).toHaveLength(0);
-    expect(d.snoozed).toEqual([
-      { reference: "A", visitor_name: "Léa", until: T0 + 3_600_000, keep: true, last_visitor_text: "later" },
-    ]);
+    expect(d.snoozed).toEqual([item]);
     expect(d.panes).toEqual([]);
     expect(d.focused).toBeNull();
-    d.apply({ kind: "conversation_assigned", conversation: view("A"), cause: { kind: "snooze_wake" } });
+    d.apply({ kind: "conversation_added", conversation: view("A"), cause: { kind: "snooze_wake" } });
+    d.apply({ kind: "snoozed", items: [] });
     expect(d.snoozed).toEqual([]);
     expect(d.panes).toEqual(["A"]);
   });
 
-  it("outbox items go pending, then sent, then give way to the hub's message (R12, D18)", () => {
+  it("outbox items show pending at once, then as the desk says, until it removes them (R12, D18)", () => {
     const d = desk("A");
     const item = { local_id: "L1", conversation: "A", text: "hi", queued_at: T0, state: "pending" as const, error: null };
-    d.queued(item);
-    expect(d.outboxFor("A").map((o) => o.state)).toEqual(["pending"]);
     d.apply({ kind: "outbox", item: { ...item, state: "sent" } });
-    d.apply({ kind: "outbox", item }); // a late pending never steps back
+    d.queued(item); // the command's answer after the stream's change: nothing steps back
     expect(d.outboxFor("A").map((o) => o.state)).toEqual(["sent"]);
-    d.apply({ kind: "message", message: message("A", "agent", "hi", T0 + 1, "L1") });
+    d.apply({ kind: "message_added", message: message("A", "agent", "hi", T0 + 1, "L1") });
+    d.apply({ kind: "outbox_removed", conversation: "A", local_id: "L1" });
     expect(d.outboxFor("A")).toEqual([]);
     expect(d.conversation("A")!.messages).toHaveLength(1);
     // Already in the thread: queuing it again shows nothing twice.
@@ -119,26 +126,25 @@ describe("desk reducer", () => {
     expect(d.outboxFor("A")).toEqual([]);
   });
 
-  it("keeps the visitor's draft until their message arrives (D11) and follows presence (R8)", () => {
+  it("shows the visitor's draft (D11) and presence (R8) as the desk says", () => {
     const d = desk("A");
     d.apply({ kind: "visitor_draft", conversation: "A", text: "Et si je comm" });
     expect(d.visitorDrafts.A).toBe("Et si je comm");
-    d.apply({ kind: "message", message: message("A", "visitor", "Et si je commande ?") });
-    expect(d.visitorDrafts.A).toBeUndefined();
-    d.apply({ kind: "visitor_draft", conversation: "A", text: "x" });
     d.apply({ kind: "visitor_draft", conversation: "A", text: "" });
     expect(d.visitorDrafts.A).toBeUndefined();
-    d.apply({ kind: "visitor_presence", conversation: "A", online: false });
+    d.apply({
+      kind: "conversation_updated",
+      conversation: { reference: "A", visitor: view("A").visitor, visitor_online: false, waiting_since: null, last_agent_message_at: null },
+    });
     expect(d.conversation("A")!.visitor_online).toBe(false);
   });
 
-  it("follows statuses, slot limit, connection and notification clicks", () => {
+  it("follows the profile, the connection and notification clicks", () => {
     const d = desk("A", "B");
-    d.apply({ kind: "slot_limit_changed", limit: 2, max: 4 });
+    const profile = { ...d.profile!, slot_limit: 2, slot_max: 4 };
+    d.apply({ kind: "profile_changed", profile });
     expect([d.profile!.slot_limit, d.profile!.slot_max]).toEqual([2, 4]);
-    d.apply({ kind: "status_changed", statuses: [{ channel: "chat", chosen: { kind: "optional", name: "On the phone" }, availability: "unavailable" }] });
-    expect(d.profile!.statuses[0].chosen).toEqual({ kind: "optional", name: "On the phone" });
-    d.apply({ kind: "connection", connection: { state: "offline", retry_at: T0 + 5000 } });
+    d.apply({ kind: "connection", connection: { state: "offline", retry_at: T0 + 5000, reason: "test" } });
     expect(d.online).toBe(false);
     d.apply({ kind: "notification_opened", conversation: "B" });
     expect(d.focused).toBe("B");
@@ -161,7 +167,7 @@ describe("attach", () => {
     const backend = new FakeBackend(demoData(T0), { now: () => T0 });
     const d = new Desk();
     await attach(d, backend);
-    backend.setConnection({ state: "offline", retry_at: T0 + 5000 });
+    backend.setConnection({ state: "offline", retry_at: T0 + 5000, reason: "test" });
     const id = await backend.sendMessage("DEMO-1044", "Hello Tom");
     d.queued({ local_id: id, conversation: "DEMO-1044", text: "Hello Tom", queued_at: T0, state: "pending", error: null });
     await new Promise((r) => setTimeout(r, 0));
@@ -176,11 +182,11 @@ describe("attach", () => {
 });
 
 describe("desk events from the Rust side", () => {
-  it("replaces the snoozed list, keeps the profile on a logged-out snapshot, keeps the keyring warning", () => {
+  it("replaces the snoozed list (in the desk's order, by wake-up time), keeps the profile on a logged-out snapshot, keeps the keyring warning", () => {
     const d = desk("A");
     d.apply({ kind: "snoozed", items: [
-      { reference: "Z", visitor_name: null, until: T0 + 2, keep: false, last_visitor_text: null },
       { reference: "Y", visitor_name: null, until: T0 + 1, keep: true, last_visitor_text: null },
+      { reference: "Z", visitor_name: null, until: T0 + 2, keep: false, last_visitor_text: null },
     ] });
     expect(d.snoozed.map((s) => s.reference)).toEqual(["Y", "Z"]);
     const profile = d.profile;
