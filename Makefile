@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   dbus dbus-x11 gnome-keyring xvfb xauth imagemagick x11-utils python3-dbus python3-gi \
   python3-selenium webkit2gtk-driver fonts-noto-color-emoji chromium
 
-.PHONY: deps run test lint bench bindings fmt ui ui-test e2e widget widget-test widget-e2e
+.PHONY: deps run test lint bench torture bindings fmt ui ui-test e2e widget widget-test widget-e2e
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -105,6 +105,13 @@ bench: deps widget
 	  OUT=$(CARGO_TARGET_DIR)/bench-desk BIN=$(CARGO_TARGET_DIR)/release PATH="$(HOME)/.cargo/bin:$$PATH" \
 	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
 	  tests/desktop/session.sh tests/desktop/bench_desk.sh 2>/dev/null | grep '^P5' 
+
+## The fault harness at full size (issue 8): 100 visitors and 10 agents talking for 150 s while
+## the hub is SIGKILLed 50 times, then every client's log checked against the store (R12, R1–R6).
+## `make test` runs it small (crates/server/tests/faults.rs). SEED=… replays a printed seed.
+torture: widget
+	$(CARGO) build --release -p pupitre-server
+	$(CARGO_TARGET_DIR)/release/pupitre torture --visitors 100 --agents 10 --kills 50 --seconds 150 $(if $(SEED),--seed $(SEED))
 
 ## Regenerate the TypeScript bindings of the wire protocol and of the desk's door.
 bindings:

@@ -1,0 +1,75 @@
+use super::*;
+
+pub(in crate::hub) fn routing_error(e: RoutingError) -> ErrorFrame {
+    let code = match &e {
+        RoutingError::UnknownAgent(_)
+        | RoutingError::UnknownGroup(_)
+        | RoutingError::UnknownConversation(_) => ErrorCode::NotFound,
+        RoutingError::DuplicateConversation(_) => ErrorCode::Conflict,
+        RoutingError::NotYourConversation { .. } => ErrorCode::Forbidden,
+        RoutingError::InvalidState { .. } => ErrorCode::InvalidState,
+        RoutingError::AgentUnavailable(_) => ErrorCode::AgentUnavailable,
+        RoutingError::AsyncMessagingOff => ErrorCode::AsyncMessagingOff,
+        RoutingError::SlotLimitAboveMax { .. } => ErrorCode::SlotLimitAboveMax,
+        RoutingError::Invalid(_) => ErrorCode::InvalidInput,
+    };
+    ErrorFrame::new(code, e.to_string())
+}
+
+pub(in crate::hub) fn invalid(msg: impl Into<String>) -> ErrorFrame {
+    ErrorFrame::new(ErrorCode::InvalidInput, msg)
+}
+
+/// Checks a text field: trimmed non-empty (when `required`) and at most `max` characters.
+pub(in crate::hub) fn check_text(field: &str, text: &str, max: usize) -> Result<(), ErrorFrame> {
+    if text.trim().is_empty() {
+        return Err(invalid(format!("{field} is empty")));
+    }
+    if text.chars().count() > max {
+        return Err(invalid(format!("{field} is longer than {max} characters")));
+    }
+    Ok(())
+}
+
+/// An offer's fields are bounded and its URLs are http(s) (D12).
+pub(in crate::hub) fn check_offer(offer: &Offer) -> Result<(), ErrorFrame> {
+    check_text("title", &offer.title, 200)?;
+    if let Some(text) = &offer.text {
+        check_text("text", text, MAX_FIELD_CHARS)?;
+    }
+    for (field, url) in [("link", Some(&offer.link)), ("image", offer.image.as_ref())] {
+        if let Some(url) = url {
+            let ok = url.len() <= MAX_FIELD_CHARS
+                && (url.starts_with("https://") || url.starts_with("http://"))
+                && !url.chars().any(char::is_whitespace);
+            if !ok {
+                return Err(invalid(format!("the {field} must be an http or https URL")));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(in crate::hub) fn check_page(page: &Page) -> Result<(), ErrorFrame> {
+    check_text("url", &page.url, MAX_FIELD_CHARS)?;
+    if let Some(t) = &page.title
+        && t.chars().count() > MAX_FIELD_CHARS
+    {
+        return Err(invalid("title is too long"));
+    }
+    Ok(())
+}
+
+pub(in crate::hub) fn valid_email(email: &str) -> bool {
+    let email = email.trim();
+    email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        })
+        && !email
+            .chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>')
+}

@@ -1,0 +1,292 @@
+use crate::hub::*;
+
+impl Writer {
+    pub(in crate::hub) fn agent_frame(
+        &mut self,
+        agent: AgentId,
+        frame: AgentClientFrame,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        match frame {
+            AgentClientFrame::Hello { .. } => Err(ErrorFrame::new(
+                ErrorCode::InvalidState,
+                "already said hello",
+            )),
+            AgentClientFrame::Ping => Ok(()),
+            AgentClientFrame::SendMessage {
+                client_id,
+                conversation,
+                text,
+            } => self.agent_send_message(agent, client_id, conversation, text, now),
+            AgentClientFrame::SetStatus {
+                channel, status, ..
+            } => self.set_status(agent, channel, status, now),
+            AgentClientFrame::SetSlotLimit { limit, .. } => self.set_slot_limit(agent, limit, now),
+            AgentClientFrame::Snooze {
+                conversation,
+                until,
+                keep,
+                ..
+            } => self.snooze(agent, conversation, until, keep, now),
+            AgentClientFrame::SendOffer {
+                client_id,
+                conversation,
+                offer,
+            } => self.send_offer(agent, client_id, conversation, offer, now),
+            AgentClientFrame::RequestFile { conversation, .. } => {
+                self.request_file(agent, conversation, now)
+            }
+            AgentClientFrame::Transfer {
+                conversation,
+                to,
+                comment,
+                anyway,
+                ..
+            } => self.transfer(agent, conversation, to, comment, anyway, now),
+            AgentClientFrame::Close {
+                conversation,
+                conversation_type,
+                ..
+            } => self.close(agent, conversation, conversation_type, now),
+        }
+    }
+
+    /// A text to the visitor (D7).
+    pub(in crate::hub) fn agent_send_message(
+        &mut self,
+        agent: AgentId,
+        client_id: ClientId,
+        conversation: ConversationRef,
+        text: String,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = self.own_conversation(agent, &conversation)?;
+        check_text("text", &text, MAX_MESSAGE_CHARS)?;
+        self.agent_says(agent, n, client_id, Body::Text { text }, now)
+    }
+
+    /// R3: the agent's status on a channel (an optional one must exist, A4).
+    pub(in crate::hub) fn set_status(
+        &mut self,
+        agent: AgentId,
+        channel: Channel,
+        status: ChosenStatus,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        if let ChosenStatus::Optional(name) = &status
+            && !self.project.settings.optional_statuses.contains(name)
+        {
+            return Err(invalid(format!("no optional status named {name:?}")));
+        }
+        self.engine
+            .handle(
+                now,
+                Input::SetStatus {
+                    agent,
+                    channel,
+                    status,
+                },
+            )
+            .map_err(routing_error)?;
+        self.dirty_agents.insert(agent);
+        self.status_changed.insert(agent);
+        Ok(())
+    }
+
+    /// R4: the agent's own limit, at most the admin's maximum.
+    pub(in crate::hub) fn set_slot_limit(
+        &mut self,
+        agent: AgentId,
+        limit: u32,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        self.engine
+            .handle(now, Input::SetSlotLimit { agent, limit })
+            .map_err(routing_error)?;
+        self.dirty_agents.insert(agent);
+        self.status_changed.insert(agent);
+        let max = self.agents.get(&agent).map_or(limit, |a| a.slot_max);
+        self.emit_agent(agent, AgentEvent::SlotLimitChanged { limit, max });
+        Ok(())
+    }
+
+    /// R5: the conversation leaves the desk until `until` (with `keep`, it comes back here).
+    pub(in crate::hub) fn snooze(
+        &mut self,
+        agent: AgentId,
+        conversation: ConversationRef,
+        until: Millis,
+        keep: bool,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = self.own_conversation(agent, &conversation)?;
+        self.engine
+            .handle(
+                now,
+                Input::Snooze {
+                    conversation: n,
+                    agent,
+                    until,
+                    keep,
+                },
+            )
+            .map_err(routing_error)?;
+        let name = self.agent_name(agent);
+        let event = ThreadEvent::Snoozed {
+            agent: name,
+            until,
+            keep,
+        };
+        self.add_message_to(n, agent, Author::System, Body::Event { event }, false, now);
+        self.queue_answer_mail(n, now);
+        Ok(())
+    }
+
+    /// D12: an offer card to the visitor.
+    pub(in crate::hub) fn send_offer(
+        &mut self,
+        agent: AgentId,
+        client_id: ClientId,
+        conversation: ConversationRef,
+        offer: Offer,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = self.own_conversation(agent, &conversation)?;
+        check_offer(&offer)?;
+        self.agent_says(agent, n, client_id, Body::Offer { offer }, now)
+    }
+
+    /// D16, W4: the visitor may upload one file.
+    pub(in crate::hub) fn request_file(
+        &mut self,
+        agent: AgentId,
+        conversation: ConversationRef,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = self.own_conversation(agent, &conversation)?;
+        let event = ThreadEvent::FileRequested {
+            agent: self.agent_name(agent),
+        };
+        self.record_message(n, None, Author::System, Body::Event { event }, true, now);
+        Ok(())
+    }
+
+    /// R6: to a colleague or a group, with an optional comment for the receiving desk.
+    pub(in crate::hub) fn transfer(
+        &mut self,
+        agent: AgentId,
+        conversation: ConversationRef,
+        to: TransferTarget,
+        comment: Option<String>,
+        anyway: bool,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = self.own_conversation(agent, &conversation)?;
+        let comment = comment.filter(|c| !c.trim().is_empty());
+        if let Some(c) = &comment {
+            check_text("comment", c, MAX_FIELD_CHARS)?;
+        }
+        let (target, to_name) = match to {
+            TransferTarget::Agent { id } => (TransferTo::Agent(id), self.agent_name(id)),
+            TransferTarget::Group { id } => (
+                TransferTo::Group(id),
+                self.groups
+                    .iter()
+                    .find(|g| g.id == id)
+                    .map_or_else(|| format!("group {id}"), |g| g.name.clone()),
+            ),
+        };
+        self.engine
+            .handle(
+                now,
+                Input::Transfer {
+                    conversation: n,
+                    agent,
+                    to: target,
+                    anyway,
+                },
+            )
+            .map_err(routing_error)?;
+        let from = self.agent_name(agent);
+        let event = ThreadEvent::Transferred {
+            from: Some(from.clone()),
+            to: to_name,
+        };
+        self.add_message_to(n, agent, Author::System, Body::Event { event }, false, now);
+        if let Some(text) = comment {
+            self.step.comments.insert(n, text.clone());
+            self.add_message_to(
+                n,
+                agent,
+                Author::Agent {
+                    id: agent,
+                    name: from,
+                },
+                Body::Comment { text },
+                false,
+                now,
+            );
+        }
+        self.queue_answer_mail(n, now);
+        Ok(())
+    }
+
+    /// R9: closed, with a conversation type of the project's list.
+    pub(in crate::hub) fn close(
+        &mut self,
+        agent: AgentId,
+        conversation: ConversationRef,
+        conversation_type: Option<String>,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = self.own_conversation(agent, &conversation)?;
+        if let Some(t) = &conversation_type
+            && !self.project.settings.conversation_types.contains(t)
+        {
+            return Err(invalid(format!("no conversation type named {t:?}")));
+        }
+        self.engine
+            .handle(
+                now,
+                Input::Close {
+                    conversation: n,
+                    agent: Some(agent),
+                },
+            )
+            .map_err(routing_error)?;
+        if let Some(t) = conversation_type {
+            self.conversation_type.insert(n, t.clone());
+            self.batch.conversation_types.push((n, t));
+        }
+        self.queue_answer_mail(n, now);
+        Ok(())
+    }
+
+    /// The agent writes to the visitor (a text, an offer): the routing engine first (it answers
+    /// the wait, R10), then the message.
+    pub(in crate::hub) fn agent_says(
+        &mut self,
+        agent: AgentId,
+        n: i64,
+        client_id: ClientId,
+        body: Body,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        self.engine
+            .handle(
+                now,
+                Input::AgentMessage {
+                    conversation: n,
+                    agent,
+                },
+            )
+            .map_err(routing_error)?;
+        let author = Author::Agent {
+            id: agent,
+            name: self.agent_name(agent),
+        };
+        self.record_message(n, Some(client_id), author, body, true, now);
+        self.dirty_conversations.insert(n);
+        Ok(())
+    }
+}

@@ -1,0 +1,304 @@
+//! The project writer: one thread per project owns its routing [`Engine`] and a store
+//! connection, so routing has exactly one writer (DESIGN.md §5).
+//!
+//! Loop: wait for a [`Command`] or the engine's next deadline; take up to [`MAX_BATCH`] waiting
+//! commands; apply each (engine input, messages, events, all as data in a [`Batch`]); commit the
+//! batch in one transaction; only then deliver the events and the acks (R12: an ack means
+//! durable). A failed commit answers `internal` to every frame of the batch and rebuilds the
+//! engine from the store, so memory never runs ahead of the disk.
+//!
+//! Each event gets the project's next `seq` and goes to one stream (`a:<agent>` or
+//! `v:<visitor>`). A connection registers here, in the writer, after its missed events were
+//! read: nothing can slip between the replay and the live feed.
+//!
+//! The modules:
+//! - this one: the mailbox ([`Command`], [`ProjectHandle`], [`spawn_project`]) and the
+//!   writer's state;
+//! - `writer`: the shell: loading, the loop, one command's application (once per client id),
+//!   the group commit and the delivery to connections;
+//! - `hello`: connections arriving (welcome, replay or snapshot) and leaving (presence);
+//! - `frames`: one function per client frame (`agent`, `visitor`, `file`);
+//! - `outputs`: the routing engine's decisions turned into records and events;
+//! - `events`: messages and events of a step, and the deliveries derived from them when the
+//!   step ends (DESIGN §12);
+//! - `views`: what clients are shown (conversation views, desk snapshot, visitor history);
+//! - `checks`: bounds of client input, and routing errors as protocol errors.
+
+mod checks;
+mod events;
+mod frames;
+mod hello;
+mod outputs;
+mod views;
+mod writer;
+
+use checks::*;
+use events::Step;
+use writer::agent_config;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use pupitre_protocol::agent::CardField;
+use pupitre_protocol::agent::{
+    AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame, AssignCause as WireAssignCause,
+    ConversationView, DeskSnapshot, GroupInfo, RemoveCause, TransferTarget, VisitorCard,
+};
+use pupitre_protocol::visitor::{
+    AgentCard, Page, VisitorClientFrame, VisitorConversation, VisitorEvent, VisitorServerFrame,
+};
+use pupitre_protocol::{
+    AgentId, Author, Body, Channel, ChannelStatus, ChosenStatus, ClientId, ConversationRef,
+    ConversationState as WireState, ErrorCode, ErrorFrame, FileInfo, MAX_MESSAGE_CHARS, Message,
+    Millis, Offer, PROTOCOL_VERSION, SentenceKind, Seq, ThreadEvent,
+};
+use pupitre_routing::io::{AssignCause, CloseCause, TransferTo, UnassignCause};
+use pupitre_routing::{
+    AgentConfig, AgentRecord, ConversationState, Engine, GroupConfig, Input, Output, RoutingError,
+};
+use tokio::sync::mpsc;
+
+use crate::clock::Clock;
+use crate::mail::Mailer;
+use crate::store::{
+    AgentRow, AgentRuntime, Batch, ConversationRow, FileRow, GroupRow, ProjectId, ProjectRow,
+    Store, StoreError, StoredMessage, VisitorRow,
+};
+
+/// Commands applied in one transaction at most. Bounds the latency of the first frame of a
+/// batch while letting a burst share one fsync.
+pub const MAX_BATCH: usize = 512;
+/// Commands waiting for the writer. Connections wait (backpressure) when it is full.
+pub const COMMAND_QUEUE: usize = 8192;
+/// Frames waiting to be written to one connection. A connection that falls this far behind is
+/// dropped; it reconnects and resumes from its last `seq`, losing nothing.
+pub const OUTBOUND_QUEUE: usize = 1024;
+/// Missed events replayed on resume; a client further behind gets a fresh snapshot instead.
+pub const MAX_REPLAY: usize = 5_000;
+/// Longest visitor draft forwarded (D11), in characters.
+const MAX_DRAFT_CHARS: usize = 2_000;
+/// Longest transfer comment, e-mail, name, URL.
+const MAX_FIELD_CHARS: usize = 2_000;
+/// Largest file an agent may send (D12).
+pub const MAX_AGENT_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+pub type ConnId = u64;
+
+/// What a connection receives from the writer.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A JSON text frame.
+    Text(String),
+    /// The welcome and the replay of missed events (at most [`MAX_REPLAY`]), written in order
+    /// by the connection, each write awaited: one place in the queue, so a long replay is
+    /// never cut short by the queue's bound (R12).
+    Welcome(Vec<String>),
+    /// Close the socket with this reason (e.g. the connection fell behind).
+    Close(&'static str),
+}
+
+pub type OutboundTx = mpsc::Sender<Outbound>;
+
+/// Who uploads a file.
+#[derive(Debug, Clone)]
+pub enum FileSender {
+    Agent(AgentId),
+    Visitor(String),
+}
+
+pub enum Command {
+    AgentHello {
+        agent: AgentId,
+        last_seq: Option<Seq>,
+        conn: ConnId,
+        out: OutboundTx,
+    },
+    AgentFrame {
+        agent: AgentId,
+        conn: ConnId,
+        frame: AgentClientFrame,
+    },
+    AgentGone {
+        agent: AgentId,
+        conn: ConnId,
+    },
+    VisitorHello {
+        visitor: String,
+        token: String,
+        last_seq: Option<Seq>,
+        card: VisitorCard,
+        conn: ConnId,
+        out: OutboundTx,
+    },
+    VisitorFrame {
+        visitor: String,
+        conn: ConnId,
+        frame: VisitorClientFrame,
+    },
+    VisitorGone {
+        visitor: String,
+        conn: ConnId,
+    },
+    /// A file for a conversation (W4, D12), answered once it is durable with its message.
+    AddFile {
+        from: FileSender,
+        conversation: ConversationRef,
+        name: String,
+        mime: String,
+        data: Vec<u8>,
+        reply: tokio::sync::oneshot::Sender<Result<Message, ErrorFrame>>,
+    },
+    /// Configuration changed in the store (admin): reload agents, groups and settings.
+    Reload,
+    /// Wake up and fire due timers (a manual clock moved).
+    Tick,
+    /// Run `f` on the writer's state (tests and admin reads).
+    Inspect(Box<dyn FnOnce(&Engine) + Send>),
+    /// Commit what is pending and stop.
+    Shutdown,
+}
+
+/// The handle connections and HTTP handlers use to reach one project's writer.
+#[derive(Clone)]
+pub struct ProjectHandle {
+    pub id: ProjectId,
+    pub code: String,
+    tx: mpsc::Sender<Command>,
+}
+
+impl ProjectHandle {
+    pub async fn send(&self, cmd: Command) -> bool {
+        self.tx.send(cmd).await.is_ok()
+    }
+
+    /// Asks the writer to commit and stop; from a thread outside the runtime.
+    pub fn shutdown_blocking(&self) {
+        let _ = self.tx.blocking_send(Command::Shutdown);
+    }
+
+    /// Runs `f` on the engine and returns its result.
+    pub async fn inspect<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Engine) -> T + Send + 'static,
+    ) -> Option<T> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let cmd = Command::Inspect(Box::new(move |e| {
+            let _ = tx.send(f(e));
+        }));
+        if !self.send(cmd).await {
+            return None;
+        }
+        rx.await.ok()
+    }
+}
+
+/// Starts the writer thread of a project.
+pub fn spawn_project(
+    project: ProjectRow,
+    store: Box<dyn Store>,
+    clock: Clock,
+    runtime: tokio::runtime::Handle,
+    mailer: Option<Mailer>,
+) -> Result<(ProjectHandle, std::thread::JoinHandle<()>), StoreError> {
+    let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+    let handle = ProjectHandle {
+        id: project.id,
+        code: project.code.clone(),
+        tx,
+    };
+    let mut writer = Writer::load(project, store, clock)?;
+    writer.mailer = mailer;
+    let thread = std::thread::Builder::new()
+        .name(format!("writer-{}", handle.code))
+        .spawn(move || writer.run(rx, runtime))
+        .expect("the OS can start a thread");
+    Ok((handle, thread))
+}
+
+/// Where a delivery goes.
+enum Target {
+    Agent(AgentId),
+    Visitor(String),
+    Conn(ConnId),
+}
+
+struct Conn {
+    id: ConnId,
+    out: OutboundTx,
+}
+
+struct VisitorState {
+    card: VisitorCard,
+    created_at: Millis,
+    /// The visitor's conversation that is not closed, if any.
+    open: Option<i64>,
+    /// The visitor's last conversation (R9 reopen).
+    last: Option<i64>,
+    stored: bool,
+    /// The last message id the visitor has seen in the widget (R8).
+    seen: i64,
+}
+
+struct Writer {
+    project: ProjectRow,
+    groups: Vec<GroupRow>,
+    agents: BTreeMap<AgentId, AgentRow>,
+    store: Box<dyn Store>,
+    clock: Clock,
+    engine: Engine,
+    seq: Seq,
+    message_id: i64,
+    conversation_no: i64,
+    /// Conversation number → its visitor.
+    conversation_visitor: HashMap<i64, String>,
+    conversation_type: HashMap<i64, String>,
+    visitors: HashMap<String, VisitorState>,
+    agent_conns: HashMap<AgentId, Vec<Conn>>,
+    visitor_conns: HashMap<String, Vec<Conn>>,
+    all_conns: HashMap<ConnId, OutboundTx>,
+    // The batch under construction and what to deliver once it is durable.
+    batch: Batch,
+    outbox: Vec<(Target, String)>,
+    dirty_conversations: BTreeSet<i64>,
+    dirty_agents: BTreeSet<AgentId>,
+    status_changed: BTreeSet<AgentId>,
+    /// Client ids applied in this batch (not yet in the store).
+    batch_client_ids: BTreeSet<ClientId>,
+    /// Conversation → the desk holding it, as of the engine outputs turned into events so far
+    /// (the engine itself may already be ahead, with outputs not polled yet).
+    desk_of: HashMap<i64, AgentId>,
+    /// What the step under way recorded; its deliveries are derived from it at its end.
+    step: Step,
+    /// Frames of this batch to acknowledge once it is durable.
+    acks: Vec<(ConnId, ClientId)>,
+    /// Sends the answers by e-mail (R8); `None` when the hub has no SMTP settings.
+    mailer: Option<Mailer>,
+}
+
+/// What the writer reads from the store at start-up and after a failed commit.
+struct Loaded {
+    project: ProjectRow,
+    groups: Vec<GroupRow>,
+    agents: BTreeMap<AgentId, AgentRow>,
+    engine: Engine,
+    counters: crate::store::Counters,
+    conversation_visitor: HashMap<i64, String>,
+    visitors: HashMap<String, VisitorState>,
+}
+
+pub fn agent_stream(agent: AgentId) -> String {
+    format!("a:{agent}")
+}
+
+pub fn visitor_stream(visitor: &str) -> String {
+    format!("v:{visitor}")
+}
+
+fn frame_json<T: serde::Serialize>(frame: &T) -> String {
+    serde_json::to_string(frame).expect("frames serialize")
+}
+
+/// `{"type":"event","seq":…,"event":…}` from a stored payload, without re-serializing it.
+fn event_frame(seq: Seq, payload: &str) -> String {
+    format!(r#"{{"type":"event","seq":{seq},"event":{payload}}}"#)
+}
