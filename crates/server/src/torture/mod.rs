@@ -142,18 +142,19 @@ pub async fn run(args: TortureArgs) -> anyhow::Result<Report> {
         clients.spawn(actors::visitor(index, stage.clone()));
     }
 
-    // Faults: SIGKILLs at random moments, spread over the run.
+    // Faults: exactly `--kills` SIGKILLs at random moments of the run (a moment that passed
+    // while the hub restarted comes at once: kills in a row happen too).
     let mut rng = StdRng::seed_from_u64(seed);
     let started = Instant::now();
-    let end = started + Duration::from_secs(args.seconds);
-    let mean_gap = Duration::from_secs(args.seconds).div_f64(args.kills as f64 + 1.0);
+    let run_for = Duration::from_secs(args.seconds);
+    let end = started + run_for;
+    let mut moments: Vec<Duration> = (0..args.kills)
+        .map(|_| run_for.mul_f64(rng.random_range(0.05..0.95)))
+        .collect();
+    moments.sort();
     let mut kills = 0;
-    while kills < args.kills {
-        let at = Instant::now() + mean_gap.mul_f64(rng.random_range(0.3..1.7));
-        if at >= end {
-            break;
-        }
-        tokio::time::sleep_until(at).await;
+    for moment in moments {
+        tokio::time::sleep_until(started + moment).await;
         hub.kill().await;
         kills += 1;
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..400))).await;
