@@ -333,8 +333,18 @@ where
         }
         // Everything pending goes again after a reconnect, retries included.
         retry.clear();
+        let mut resent = true;
         for text in unacked.values() {
-            conn.send_raw(text.clone()).await?;
+            if conn.send_raw(text.clone()).await.is_err() {
+                resent = false;
+                break;
+            }
+        }
+        if !resent {
+            // Cut while sending again: connect again, nothing pending is lost.
+            tokio::time::sleep(backoff(attempt)).await;
+            attempt += 1;
+            continue;
         }
         loop {
             tokio::select! {

@@ -5,8 +5,8 @@ use super::*;
 /// earlier step of the same batch.
 #[derive(Default)]
 pub(in crate::hub) struct Step {
-    /// Messages recorded, with the desk that already received it, if any.
-    pub(in crate::hub) messages: Vec<(i64, Message, Option<AgentId>)>,
+    /// Messages recorded, with the desks that already received it.
+    pub(in crate::hub) messages: Vec<(i64, Message, Vec<AgentId>)>,
     /// Conversations that reached a desk in this step: the agent and the message ids of the
     /// view it received.
     pub(in crate::hub) views: HashMap<i64, (AgentId, BTreeSet<i64>)>,
@@ -58,7 +58,9 @@ impl Writer {
                 },
             );
         }
-        self.step.messages.push((n, message.clone(), holder));
+        self.step
+            .messages
+            .push((n, message.clone(), holder.into_iter().collect()));
         message
     }
 
@@ -78,7 +80,7 @@ impl Writer {
         if self.desk_of.get(&n) != Some(&agent) {
             self.emit_agent(agent, AgentEvent::Message { message });
             if let Some(last) = self.step.messages.last_mut() {
-                last.2 = Some(agent);
+                last.2.push(agent);
             }
         }
     }
@@ -95,7 +97,7 @@ impl Writer {
                 .views
                 .get(&n)
                 .is_some_and(|(agent, ids)| *agent == holder && ids.contains(&message.id));
-            if delivered != Some(holder) && !in_view {
+            if !delivered.contains(&holder) && !in_view {
                 self.emit_agent(holder, AgentEvent::Message { message });
             }
         }
@@ -127,7 +129,7 @@ impl Writer {
     }
 
     pub(in crate::hub) fn reply(&mut self, conn: ConnId, frame: AgentServerFrame) {
-        self.outbox.push((Target::Conn(conn), frame_json(&frame)));
+        self.replies.push((conn, frame_json(&frame)));
     }
 
     pub(in crate::hub) fn sentence(&mut self, n: i64, kind: SentenceKind, now: Millis) {

@@ -79,8 +79,10 @@ impl Writer {
             // from what it really received.
             Some((after, events)) => (after, None, events),
             None => {
-                self.flush();
-                (self.seq, Some(self.desk_snapshot(agent)), vec![])
+                if !self.flush() {
+                    return refuse_hello(&out);
+                }
+                (self.durable_seq, Some(self.desk_snapshot(agent)), vec![])
             }
         };
         let welcome = AgentServerFrame::Welcome {
@@ -121,10 +123,20 @@ impl Writer {
         now: Millis,
     ) {
         if !self.visitors.contains_key(&visitor) {
-            let known = self.store.visitor(&visitor).ok().flatten();
+            self.load_visitor(&visitor, &card, now);
+        }
+        // What the widget tells of this visit (language, page, browser) refreshes the card.
+        self.refresh_card(&visitor, card);
+        self.welcome_visitor(visitor, token, last_seq, conn, out, now);
+    }
+
+    /// Reads a visitor who is not in memory back from the store (a new one starts from `card`).
+    pub(in crate::hub) fn load_visitor(&mut self, visitor: &str, card: &VisitorCard, now: Millis) {
+        {
+            let known = self.store.visitor(visitor).ok().flatten();
             let conversations = self
                 .store
-                .visitor_conversations(self.project.id, &visitor)
+                .visitor_conversations(self.project.id, visitor)
                 .unwrap_or_default();
             let last = conversations.last().map(|c| c.record.id);
             let open = conversations
@@ -143,7 +155,7 @@ impl Writer {
                 },
                 None => VisitorState {
                     card: VisitorCard {
-                        id: visitor.clone(),
+                        id: visitor.to_owned(),
                         ..card.clone()
                     },
                     created_at: now,
@@ -153,10 +165,12 @@ impl Writer {
                     seen: 0,
                 },
             };
-            self.visitors.insert(visitor.clone(), state);
+            self.visitors.insert(visitor.to_owned(), state);
         }
-        // What the widget tells of this visit (language, page, browser) refreshes the card.
-        if let Some(v) = self.visitors.get_mut(&visitor) {
+    }
+
+    fn refresh_card(&mut self, visitor: &str, card: VisitorCard) {
+        if let Some(v) = self.visitors.get_mut(visitor) {
             let mut changed = false;
             for (slot, new) in [
                 (&mut v.card.language, card.language),
@@ -170,9 +184,21 @@ impl Writer {
                 }
             }
             if changed && v.stored {
-                self.store_visitor(&visitor);
+                self.store_visitor(visitor);
             }
         }
+    }
+
+    /// The welcome, with the missed events or the history, then the live feed.
+    fn welcome_visitor(
+        &mut self,
+        visitor: String,
+        token: String,
+        last_seq: Option<Seq>,
+        conn: ConnId,
+        out: OutboundTx,
+        now: Millis,
+    ) {
         // As for agents: a resume needs no commit; a history shows durable state only, so it
         // commits first, unless the visitor is new (nothing to show).
         let stream = visitor_stream(&visitor);
@@ -196,10 +222,16 @@ impl Writer {
                     .visitors
                     .get(&visitor)
                     .is_some_and(|v| !v.stored && v.last.is_none());
-                if !new {
-                    self.flush();
+                if !new && !self.flush() {
+                    return refuse_hello(&out);
                 }
-                (self.seq, Some(self.visitor_history(&visitor)), vec![])
+                // The durable seq: a pending event (a new visitor's `seen` in another tab)
+                // comes after it, and a failed commit cannot take it back.
+                (
+                    self.durable_seq,
+                    Some(self.visitor_history(&visitor)),
+                    vec![],
+                )
             }
         };
         let welcome = VisitorServerFrame::Welcome {
@@ -255,4 +287,11 @@ impl Writer {
         }
         self.process_outputs(now);
     }
+}
+
+/// A snapshot needs a commit first, and it failed: the client connects again.
+fn refuse_hello(out: &OutboundTx) {
+    let error = ErrorFrame::new(ErrorCode::Internal, "the hub could not save; reconnect");
+    let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(error))));
+    let _ = out.try_send(Outbound::Close("internal error"));
 }

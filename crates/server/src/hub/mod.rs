@@ -247,6 +247,8 @@ struct Writer {
     clock: Clock,
     engine: Engine,
     seq: Seq,
+    /// The last seq committed: what a welcome may promise.
+    durable_seq: Seq,
     message_id: i64,
     conversation_no: i64,
     /// Conversation number → its visitor.
@@ -259,6 +261,8 @@ struct Writer {
     // The batch under construction and what to deliver once it is durable.
     batch: Batch,
     outbox: Vec<(Target, String)>,
+    /// Answers to refused frames: sent after the commit, and even when it fails.
+    replies: Vec<(ConnId, String)>,
     dirty_conversations: BTreeSet<i64>,
     dirty_agents: BTreeSet<AgentId>,
     status_changed: BTreeSet<AgentId>,

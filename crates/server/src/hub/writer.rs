@@ -16,6 +16,7 @@ impl Writer {
             clock,
             engine: loaded.engine,
             seq: loaded.counters.seq,
+            durable_seq: loaded.counters.seq,
             message_id: loaded.counters.message_id,
             conversation_no: loaded.counters.conversation,
             conversation_visitor: loaded.conversation_visitor,
@@ -26,6 +27,7 @@ impl Writer {
             all_conns: HashMap::new(),
             batch: Batch::default(),
             outbox: Vec::new(),
+            replies: Vec::new(),
             dirty_conversations: BTreeSet::new(),
             dirty_agents: BTreeSet::new(),
             status_changed: BTreeSet::new(),
@@ -312,14 +314,20 @@ impl Writer {
         let batch = std::mem::take(&mut self.batch);
         let outbox = std::mem::take(&mut self.outbox);
         let acks = std::mem::take(&mut self.acks);
+        let replies: Vec<_> = std::mem::take(&mut self.replies)
+            .into_iter()
+            .map(|(conn, text)| (Target::Conn(conn), text))
+            .collect();
         let mails = !batch.mails.is_empty();
         if !batch.is_empty() {
             let started = std::time::Instant::now();
             if let Err(e) = self.store.commit(self.project.id, &batch) {
                 tracing::error!(project = %self.project.code, error = %e, "commit failed; answering internal and reloading");
                 self.fail_batch(acks);
+                self.deliver(replies);
                 return false;
             }
+            self.durable_seq = self.seq;
             if mails && let Some(m) = &self.mailer {
                 m.wake();
             }
@@ -328,6 +336,7 @@ impl Writer {
             metrics::counter!("pupitre_events_total").increment(batch.events.len() as u64);
         }
         self.deliver(outbox);
+        self.deliver(replies);
         // Both kinds of connection share the shape of `ack` (and of `error`).
         let acks = acks
             .into_iter()
@@ -369,6 +378,7 @@ impl Writer {
                 self.agents = loaded.agents;
                 self.engine = loaded.engine;
                 self.seq = loaded.counters.seq;
+                self.durable_seq = loaded.counters.seq;
                 self.message_id = loaded.counters.message_id;
                 self.conversation_no = loaded.counters.conversation;
                 self.conversation_visitor = loaded.conversation_visitor;
@@ -376,6 +386,18 @@ impl Writer {
                 self.desk_of = desks_of(&self.engine, &self.conversation_visitor);
                 self.step = Step::default();
                 self.conversation_type.clear();
+                // Connected visitors without a live conversation are not in the reloaded
+                // state: read them back, or their next message would start from nothing.
+                let connected: Vec<String> = self.visitor_conns.keys().cloned().collect();
+                for visitor in connected {
+                    if !self.visitors.contains_key(&visitor) {
+                        let card = VisitorCard {
+                            id: visitor.clone(),
+                            ..Default::default()
+                        };
+                        self.load_visitor(&visitor, &card, now);
+                    }
+                }
                 let agents: Vec<_> = self.agent_conns.keys().copied().collect();
                 for agent in agents {
                     let _ = self.engine.handle(now, Input::AgentConnected { agent });

@@ -69,6 +69,7 @@ pub const KINDS: &[&str] = &[
     "unanswered",
     "phantom",
     "missed deliveries",
+    "deliveries twice",
     "replay omissions",
     "events twice",
     "events out of order",
@@ -254,14 +255,14 @@ struct Stay {
 /// Every stay on every desk, and what each agent received as message events.
 struct Desks {
     stays: Vec<Stay>,
-    /// `(agent stream, message id)` received as a `message` event.
-    messages: BTreeSet<(String, i64)>,
+    /// `(agent stream, message id)` received as a `message` event → at which seqs.
+    messages: BTreeMap<(String, i64), Vec<Seq>>,
 }
 
 impl From<&Stored> for Desks {
     fn from(stored: &Stored) -> Self {
         let mut stays: Vec<Stay> = vec![];
-        let mut messages = BTreeSet::new();
+        let mut messages = BTreeMap::new();
         for (stream, events) in stored.streams.iter().filter(|(s, _)| s.starts_with("a:")) {
             let mut open: BTreeMap<String, usize> = BTreeMap::new();
             for (seq, payload) in events {
@@ -294,7 +295,10 @@ impl From<&Stored> for Desks {
                         }
                     }
                     AgentEvent::Message { message } => {
-                        messages.insert((stream.clone(), message.id));
+                        messages
+                            .entry((stream.clone(), message.id))
+                            .or_insert_with(Vec::new)
+                            .push(*seq);
                     }
                     _ => {}
                 }
@@ -320,14 +324,35 @@ fn deliveries(stored: &Stored, desks: &Desks, v: &mut Verdict) {
     for stay in &desks.stays {
         stays_of.entry(&stay.conversation).or_default().push(stay);
     }
+    // No desk gets a message twice: as two events, or as an event and in the view it holds.
+    for ((agent, id), seqs) in &desks.messages {
+        // An event during a stay whose view already held the message.
+        let in_the_view = seqs.iter().any(|seq| {
+            desks.stays.iter().any(|s| {
+                &s.agent == agent
+                    && s.from < *seq
+                    && s.until.is_none_or(|u| *seq < u)
+                    && s.view.contains(id)
+            })
+        });
+        if seqs.len() > 1 || in_the_view {
+            v.violation("deliveries twice", || {
+                format!(
+                    "message {id} reached {agent} as the events {seqs:?} (and in the view: {in_the_view})"
+                )
+            });
+        }
+    }
     for (conversation, id, seq) in &seen_by_visitor {
         for stay in stays_of.get(conversation.as_str()).into_iter().flatten() {
             let during = stay.from < *seq && stay.until.is_none_or(|u| *seq < u);
             let before = *seq < stay.from;
+            let as_event = desks.messages.contains_key(&(stay.agent.clone(), *id));
             let ok = if during {
-                desks.messages.contains(&(stay.agent.clone(), *id))
+                as_event
             } else if before {
-                stay.view.contains(id)
+                // In the view, or (the view was built before it) as its own event after.
+                stay.view.contains(id) || as_event
             } else {
                 continue;
             };
@@ -525,6 +550,25 @@ mod tests {
         let event = serde_json::to_string(&AgentEvent::Message { message: m2 }).unwrap();
         stored.streams.get_mut("a:1").unwrap().push((4, event));
         assert_eq!(check(&[], &stored).get("missed deliveries"), 0);
+    }
+
+    #[test]
+    fn r12_a_message_in_the_view_and_again_as_an_event_is_delivered_twice() {
+        let m1 = message(1, "one");
+        let mut stored = Stored::default();
+        stored
+            .streams
+            .insert("v:x".into(), vec![(1, visitor_copy(&m1))]);
+        let event = serde_json::to_string(&AgentEvent::Message {
+            message: m1.clone(),
+        })
+        .unwrap();
+        stored
+            .streams
+            .insert("a:1".into(), vec![(2, assigned(vec![m1])), (3, event)]);
+        let v = check(&[], &stored);
+        assert_eq!(v.get("deliveries twice"), 1, "{:?}", v.examples);
+        assert_eq!(v.get("missed deliveries"), 0);
     }
 
     #[test]
