@@ -61,6 +61,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use crate::admin::{self, NewAgentRequest};
 use crate::auth::{ACCESS_TTL, Claims, Keys};
 use crate::hub_child::{HubChild, WorkDir as BenchDir};
+use crate::store::StoreRead as _;
 use crate::store::{NewAgent, ProjectId, SqliteStore, Store};
 
 const PROJECT: &str = "BENCH";

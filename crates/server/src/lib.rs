@@ -57,6 +57,7 @@ use tokio::net::TcpListener;
 use crate::auth::Keys;
 use crate::clock::Clock;
 use crate::hub::ProjectHandle;
+use crate::store::StoreRead as _;
 use crate::store::{ProjectId, SqliteStore, Store};
 
 /// The running hub's shared state.

@@ -8,6 +8,7 @@ use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentServerFrame};
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorEvent, VisitorServerFrame};
 use pupitre_protocol::{Author, ConversationRef};
 use pupitre_server::client::{AgentConn, VisitorConn};
+use pupitre_server::store::StoreRead as _;
 
 /// The texts of agent-side message events, in order.
 fn agent_texts(frames: &[AgentServerFrame]) -> Vec<String> {

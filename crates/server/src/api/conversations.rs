@@ -16,6 +16,7 @@ use crate::Hub;
 use crate::api::access::{may_read, readable_conversation};
 use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
+use crate::store::StoreRead as _;
 use crate::store::{ConversationRow, Store};
 
 /// A conversation as the HTTP API returns it.

@@ -14,6 +14,7 @@ use crate::Hub;
 use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::auth::{self, ACCESS_TTL, Claims, REFRESH_TTL};
+use crate::store::StoreRead as _;
 use crate::store::{AgentRow, Store, StoreError};
 
 #[derive(Debug, Deserialize)]

@@ -13,6 +13,7 @@ use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::stats::TodayStats;
 use crate::store::Store;
+use crate::store::StoreRead as _;
 
 pub(super) async fn today(
     State(hub): State<Arc<Hub>>,

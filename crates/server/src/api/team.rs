@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::Hub;
 use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult};
-use crate::store::Store;
+
+use crate::store::StoreRead as _;
 
 /// An agent as the transfer dialog shows it (R7, D9).
 #[derive(Debug, Serialize, Deserialize)]

@@ -13,7 +13,8 @@ use crate::api::access::may_read_thread;
 use crate::api::caller::caller;
 use crate::api::conversations::state_name;
 use crate::api::error::{ApiError, ApiResult, blocking};
-use crate::store::Store;
+
+use crate::store::StoreRead as _;
 
 /// One of a visitor's conversations, for the desk's history (D14).
 #[derive(Debug, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use super::*;
 /// deliveries to desks are derived when it ends (DESIGN §12): never from a view built in an
 /// earlier step of the same batch.
 #[derive(Default)]
-pub(in crate::hub) struct Step {
+pub(in crate::hub) struct Recorded {
     /// Messages recorded, with the desks that already received it.
     pub(in crate::hub) messages: Vec<(i64, Message, Vec<AgentId>)>,
     /// Conversations that reached a desk in this step: the agent and the message ids of the
@@ -14,7 +14,7 @@ pub(in crate::hub) struct Step {
     pub(in crate::hub) comments: HashMap<i64, String>,
 }
 
-impl Writer {
+impl Project {
     /// Records a message: the visitor gets it at once when `for_visitor`; the desk that holds
     /// the conversation (as far as the events so far tell) gets it at once too; a desk that
     /// receives the conversation later in this step gets it in the view, or else when the step
@@ -191,7 +191,12 @@ impl Writer {
 
     /// R8: agent messages the visitor has not seen, followed by a snooze, a transfer or a
     /// close, are queued for e-mail in this batch (once per message).
-    pub(in crate::hub) fn queue_answer_mail(&mut self, n: i64, now: Millis) {
+    pub(in crate::hub) fn queue_answer_mail(
+        &mut self,
+        store: &mut dyn StoreRead,
+        n: i64,
+        now: Millis,
+    ) {
         let Some(mailer) = self.mailer.clone() else {
             return;
         };
@@ -218,9 +223,9 @@ impl Writer {
             .map(|m| m.up_to)
             .max()
             .unwrap_or(0)
-            .max(self.store.mailed_up_to(self.project.id, n).unwrap_or(0));
+            .max(store.mailed_up_to(self.project.id, n).unwrap_or(0));
         let unseen: Vec<Message> = self
-            .messages_of(n)
+            .messages_of(store, n)
             .into_iter()
             .filter(|m| m.for_visitor && m.message.id > seen.max(mailed))
             .map(|m| m.message)

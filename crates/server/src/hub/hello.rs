@@ -1,16 +1,17 @@
 use super::*;
 
-impl Writer {
+impl Project {
+    /// A desk's hello: the welcome with the missed events, or a snapshot of its desk (`None`:
+    /// commit what is pending first, then ask again).
     pub(in crate::hub) fn agent_hello(
         &mut self,
+        store: &mut dyn StoreRead,
         agent: AgentId,
         last_seq: Option<Seq>,
-        conn: ConnId,
-        out: OutboundTx,
         now: Millis,
-    ) {
+    ) -> Option<Hello> {
         // Fresh configuration: an admin may have changed the agent since the hub started.
-        match self.store.agent(agent) {
+        match store.agent(agent) {
             Ok(Some(row)) if row.project_id == self.project.id => {
                 let known = self.agents.contains_key(&agent);
                 let config = agent_config(&row);
@@ -40,11 +41,10 @@ impl Writer {
                 }
             }
             _ => {
-                let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(
+                return Some(refused(
                     ErrorFrame::new(ErrorCode::Unauthorized, "this agent no longer exists"),
-                ))));
-                let _ = out.try_send(Outbound::Close("unknown agent"));
-                return;
+                    "unknown agent",
+                ));
             }
         }
         // Resuming reads the missed events from the store and needs no commit: what the
@@ -54,19 +54,18 @@ impl Writer {
         let stream = agent_stream(agent);
         let replay = match last_seq {
             Some(after) if after <= self.seq => {
-                match self.store.events_since(&stream, after, MAX_REPLAY + 1) {
+                match store.events_since(&stream, after, MAX_REPLAY + 1) {
                     Ok(events) if events.len() <= MAX_REPLAY => Some((after, events)),
                     Ok(_) => None,
                     Err(e) => {
                         tracing::error!(error = %e, "reading missed events");
-                        let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(
+                        return Some(refused(
                             ErrorFrame::new(
                                 ErrorCode::Internal,
                                 "could not read missed events; reconnect",
                             ),
-                        ))));
-                        let _ = out.try_send(Outbound::Close("internal error"));
-                        return;
+                            "internal error",
+                        ));
                     }
                 }
             }
@@ -78,12 +77,12 @@ impl Writer {
             // each replayed event then moves on; a connection cut during the replay resumes
             // from what it really received.
             Some((after, events)) => (after, None, events),
-            None => {
-                if !self.flush() {
-                    return refuse_hello(&out);
-                }
-                (self.durable_seq, Some(self.desk_snapshot(agent)), vec![])
-            }
+            None if self.has_pending() => return None,
+            None => (
+                self.durable_seq,
+                Some(self.desk_snapshot(store, agent)),
+                vec![],
+            ),
         };
         let welcome = AgentServerFrame::Welcome {
             version: PROTOCOL_VERSION,
@@ -98,44 +97,40 @@ impl Writer {
                 .iter()
                 .map(|(seq, payload)| event_frame(*seq, payload)),
         );
-        let _ = out.try_send(Outbound::Welcome(frames));
-        let first = !self.agent_conns.contains_key(&agent);
-        self.all_conns.insert(conn, out.clone());
-        self.agent_conns
-            .entry(agent)
-            .or_default()
-            .push(Conn { id: conn, out });
-        if first && let Err(e) = self.engine.handle(now, Input::AgentConnected { agent }) {
-            tracing::warn!(agent, error = %e, "connect refused by routing");
-        }
-        self.process_outputs(now);
+        Some(Hello::Welcome(frames))
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// A widget's hello: the welcome with the missed events, or with the visitor's history
+    /// (`None`: commit what is pending first, then ask again).
     pub(in crate::hub) fn visitor_hello(
         &mut self,
+        store: &mut dyn StoreRead,
         visitor: String,
         token: String,
         last_seq: Option<Seq>,
         card: VisitorCard,
-        conn: ConnId,
-        out: OutboundTx,
         now: Millis,
-    ) {
+    ) -> Option<Hello> {
         if !self.visitors.contains_key(&visitor) {
-            self.load_visitor(&visitor, &card, now);
+            self.load_visitor(store, &visitor, &card, now);
         }
         // What the widget tells of this visit (language, page, browser) refreshes the card.
         self.refresh_card(&visitor, card);
-        self.welcome_visitor(visitor, token, last_seq, conn, out, now);
+        self.welcome_visitor(store, visitor, token, last_seq)
     }
 
     /// Reads a visitor who is not in memory back from the store (a new one starts from `card`).
-    pub(in crate::hub) fn load_visitor(&mut self, visitor: &str, card: &VisitorCard, now: Millis) {
+    pub(in crate::hub) fn load_visitor(
+        &mut self,
+        store: &mut dyn StoreRead,
+        visitor: &str,
+        card: &VisitorCard,
+        now: Millis,
+    ) {
         {
-            let known = self.store.visitor(visitor).ok().flatten();
-            let conversations = self
-                .store
+            let known = store.visitor(visitor).ok().flatten();
+            let conversations = store
                 .visitor_conversations(self.project.id, visitor)
                 .unwrap_or_default();
             let last = conversations.last().map(|c| c.record.id);
@@ -192,19 +187,17 @@ impl Writer {
     /// The welcome, with the missed events or the history, then the live feed.
     fn welcome_visitor(
         &mut self,
+        store: &mut dyn StoreRead,
         visitor: String,
         token: String,
         last_seq: Option<Seq>,
-        conn: ConnId,
-        out: OutboundTx,
-        now: Millis,
-    ) {
+    ) -> Option<Hello> {
         // As for agents: a resume needs no commit; a history shows durable state only, so it
         // commits first, unless the visitor is new (nothing to show).
         let stream = visitor_stream(&visitor);
         let replay = match last_seq {
             Some(after) if after <= self.seq => {
-                match self.store.events_since(&stream, after, MAX_REPLAY + 1) {
+                match store.events_since(&stream, after, MAX_REPLAY + 1) {
                     Ok(events) if events.len() <= MAX_REPLAY => Some((after, events)),
                     Ok(_) => None,
                     Err(e) => {
@@ -222,14 +215,14 @@ impl Writer {
                     .visitors
                     .get(&visitor)
                     .is_some_and(|v| !v.stored && v.last.is_none());
-                if !new && !self.flush() {
-                    return refuse_hello(&out);
+                if !new && self.has_pending() {
+                    return None;
                 }
                 // The durable seq: a pending event (a new visitor's `seen` in another tab)
                 // comes after it, and a failed commit cannot take it back.
                 (
                     self.durable_seq,
-                    Some(self.visitor_history(&visitor)),
+                    Some(self.visitor_history(store, &visitor)),
                     vec![],
                 )
             }
@@ -249,19 +242,16 @@ impl Writer {
                 .iter()
                 .map(|(seq, payload)| event_frame(*seq, payload)),
         );
-        let _ = out.try_send(Outbound::Welcome(frames));
-        self.all_conns.insert(conn, out.clone());
-        let first = !self.visitor_conns.contains_key(&visitor);
-        self.visitor_conns
-            .entry(visitor.clone())
-            .or_default()
-            .push(Conn { id: conn, out });
-        if first {
-            self.visitor_presence(&visitor, true, now);
-        }
+        Some(Hello::Welcome(frames))
     }
 
-    pub(in crate::hub) fn visitor_presence(&mut self, visitor: &str, online: bool, now: Millis) {
+    pub(in crate::hub) fn visitor_presence(
+        &mut self,
+        store: &mut dyn StoreRead,
+        visitor: &str,
+        online: bool,
+        now: Millis,
+    ) {
         let Some(n) = self.visitors.get(visitor).and_then(|v| v.open) else {
             return;
         };
@@ -285,13 +275,14 @@ impl Writer {
             };
             self.outbox.push((Target::Agent(agent), frame_json(&frame)));
         }
-        self.process_outputs(now);
+        self.process_outputs(store, now);
     }
 }
 
-/// A snapshot needs a commit first, and it failed: the client connects again.
-fn refuse_hello(out: &OutboundTx) {
-    let error = ErrorFrame::new(ErrorCode::Internal, "the hub could not save; reconnect");
-    let _ = out.try_send(Outbound::Text(frame_json(&AgentServerFrame::Error(error))));
-    let _ = out.try_send(Outbound::Close("internal error"));
+/// A hello refused: the error, then the connection closes.
+fn refused(error: ErrorFrame, reason: &'static str) -> Hello {
+    Hello::Refused(vec![
+        Outbound::Text(frame_json(&AgentServerFrame::Error(error))),
+        Outbound::Close(reason),
+    ])
 }

@@ -11,11 +11,18 @@
 //! `v:<visitor>`). A connection registers here, in the writer, after its missed events were
 //! read: nothing can slip between the replay and the live feed.
 //!
+//! The project is a pure core and a thin shell (as str0m keeps its state machine apart from
+//! IO): [`Project::apply`] takes the time, an [`Order`] and a read-only store ([`StoreRead`])
+//! and returns a [`Step`] that lists what to write, which events go to which stream, which acks
+//! and answers to send; the shell owns the clock, the store's writes, the mailer and the
+//! connections.
+//!
 //! The modules:
-//! - this one: the mailbox ([`Command`], [`ProjectHandle`], [`spawn_project`]) and the
-//!   writer's state;
-//! - `writer`: the shell: loading, the loop, one command's application (once per client id),
-//!   the group commit and the delivery to connections;
+//! - this one: the mailbox ([`Command`], [`ProjectHandle`], [`spawn_project`]) and the core's
+//!   state ([`Project`]);
+//! - `project`: the core's entry points (`load`, `apply` once per client id, the batch it
+//!   builds, recovery after a failed commit) and its [`Order`] and [`Step`];
+//! - `writer`: the shell: the loop, the group commit, the delivery to connections;
 //! - `hello`: connections arriving (welcome, replay or snapshot) and leaving (presence);
 //! - `frames`: one function per client frame (`agent`, `visitor`, `file`);
 //! - `outputs`: the routing engine's decisions turned into records and events;
@@ -29,12 +36,15 @@ mod events;
 mod frames;
 mod hello;
 mod outputs;
+mod project;
 mod views;
 mod writer;
 
 use checks::*;
-use events::Step;
-use writer::agent_config;
+use events::Recorded;
+use project::agent_config;
+use project::{Hello, Order, Step};
+use writer::Writer;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
@@ -62,7 +72,7 @@ use crate::clock::Clock;
 use crate::mail::Mailer;
 use crate::store::{
     AgentRow, AgentRuntime, Batch, ConversationRow, FileRow, GroupRow, ProjectId, ProjectRow,
-    Store, StoreError, StoredMessage, VisitorRow,
+    Store, StoreError, StoreRead, StoredMessage, VisitorRow,
 };
 
 /// Commands applied in one transaction at most. Bounds the latency of the first frame of a
@@ -206,11 +216,13 @@ pub fn spawn_project(
         code: project.code.clone(),
         tx,
     };
-    let mut writer = Writer::load(project, store, clock)?;
-    writer.mailer = mailer;
+    let writer = Writer::load(project, store, clock, mailer)?;
     let thread = std::thread::Builder::new()
         .name(format!("writer-{}", handle.code))
-        .spawn(move || writer.run(rx, runtime))
+        .spawn(move || {
+            let mut writer = writer;
+            writer.run(rx, runtime)
+        })
         .expect("the OS can start a thread");
     Ok((handle, thread))
 }
@@ -239,12 +251,13 @@ struct VisitorState {
     seen: i64,
 }
 
-struct Writer {
+/// The core of a project's writer: everything it knows, no IO and no clock (DESIGN §2, §12).
+/// [`project::Project::apply`] takes one order, the time and what it may read of the store, and
+/// answers a [`project::Step`]; the shell ([`writer`]) commits and delivers.
+struct Project {
     project: ProjectRow,
     groups: Vec<GroupRow>,
     agents: BTreeMap<AgentId, AgentRow>,
-    store: Box<dyn Store>,
-    clock: Clock,
     engine: Engine,
     seq: Seq,
     /// The last seq committed: what a welcome may promise.
@@ -255,9 +268,9 @@ struct Writer {
     conversation_visitor: HashMap<i64, String>,
     conversation_type: HashMap<i64, String>,
     visitors: HashMap<String, VisitorState>,
-    agent_conns: HashMap<AgentId, Vec<Conn>>,
-    visitor_conns: HashMap<String, Vec<Conn>>,
-    all_conns: HashMap<ConnId, OutboundTx>,
+    /// Agents and visitors with at least one connection.
+    online_agents: BTreeSet<AgentId>,
+    online_visitors: BTreeSet<String>,
     // The batch under construction and what to deliver once it is durable.
     batch: Batch,
     outbox: Vec<(Target, String)>,
@@ -272,7 +285,7 @@ struct Writer {
     /// (the engine itself may already be ahead, with outputs not polled yet).
     desk_of: HashMap<i64, AgentId>,
     /// What the step under way recorded; its deliveries are derived from it at its end.
-    step: Step,
+    step: Recorded,
     /// Frames of this batch to acknowledge once it is durable.
     acks: Vec<(ConnId, ClientId)>,
     /// Sends the answers by e-mail (R8); `None` when the hub has no SMTP settings.

@@ -1,8 +1,8 @@
 use super::*;
 
-impl Writer {
+impl Project {
     /// Turns the engine's decisions into records, events and messages.
-    pub(in crate::hub) fn process_outputs(&mut self, now: Millis) {
+    pub(in crate::hub) fn process_outputs(&mut self, store: &mut dyn StoreRead, now: Millis) {
         while let Some(output) = self.engine.poll_output() {
             match output {
                 Output::Assigned {
@@ -39,7 +39,7 @@ impl Writer {
                         AssignCause::Reopened => WireAssignCause::Reopened,
                     };
                     self.desk_of.insert(n, agent);
-                    if let Some(view) = self.view(n) {
+                    if let Some(view) = self.view(store, n) {
                         let ids = view.messages.iter().map(|m| m.id).collect();
                         self.step.views.insert(n, (agent, ids));
                         self.emit_agent(

@@ -1,6 +1,6 @@
 use super::*;
 
-impl Writer {
+impl Project {
     pub(in crate::hub) fn profile(&self, agent: AgentId) -> AgentProfile {
         let row = &self.agents[&agent];
         let view = self.engine.agent(agent);
@@ -47,7 +47,11 @@ impl Writer {
             .collect()
     }
 
-    pub(in crate::hub) fn desk_snapshot(&mut self, agent: AgentId) -> DeskSnapshot {
+    pub(in crate::hub) fn desk_snapshot(
+        &mut self,
+        store: &mut dyn StoreRead,
+        agent: AgentId,
+    ) -> DeskSnapshot {
         let numbers: Vec<i64> = self
             .conversation_visitor
             .keys()
@@ -57,18 +61,22 @@ impl Writer {
             .into_iter()
             .collect();
         DeskSnapshot {
-            conversations: numbers.into_iter().filter_map(|n| self.view(n)).collect(),
+            conversations: numbers
+                .into_iter()
+                .filter_map(|n| self.view(store, n))
+                .collect(),
         }
     }
 
-    pub(in crate::hub) fn messages_of(&mut self, number: i64) -> Vec<StoredMessage> {
-        let mut messages = self
-            .store
-            .messages(self.project.id, number)
-            .unwrap_or_else(|e| {
-                tracing::error!(error = %e, number, "reading messages");
-                vec![]
-            });
+    pub(in crate::hub) fn messages_of(
+        &mut self,
+        store: &mut dyn StoreRead,
+        number: i64,
+    ) -> Vec<StoredMessage> {
+        let mut messages = store.messages(self.project.id, number).unwrap_or_else(|e| {
+            tracing::error!(error = %e, number, "reading messages");
+            vec![]
+        });
         let reference = self.reference(number);
         messages.extend(
             self.batch
@@ -80,11 +88,15 @@ impl Writer {
         messages
     }
 
-    pub(in crate::hub) fn view(&mut self, number: i64) -> Option<ConversationView> {
+    pub(in crate::hub) fn view(
+        &mut self,
+        store: &mut dyn StoreRead,
+        number: i64,
+    ) -> Option<ConversationView> {
         let record = self.engine.conversation(number)?.clone();
         let visitor_id = self.conversation_visitor.get(&number)?.clone();
         let (card, online) = match self.visitors.get(&visitor_id) {
-            Some(v) => (v.card.clone(), self.visitor_conns.contains_key(&visitor_id)),
+            Some(v) => (v.card.clone(), self.online_visitors.contains(&visitor_id)),
             None => (
                 VisitorCard {
                     id: visitor_id.clone(),
@@ -94,7 +106,7 @@ impl Writer {
             ),
         };
         let messages = self
-            .messages_of(number)
+            .messages_of(store, number)
             .into_iter()
             .map(|m| m.message)
             .collect();
@@ -155,9 +167,12 @@ impl Writer {
             .map_or_else(|| format!("#{agent}"), |a| a.name.clone())
     }
 
-    pub(in crate::hub) fn visitor_history(&mut self, visitor: &str) -> Vec<VisitorConversation> {
-        let conversations = self
-            .store
+    pub(in crate::hub) fn visitor_history(
+        &mut self,
+        store: &mut dyn StoreRead,
+        visitor: &str,
+    ) -> Vec<VisitorConversation> {
+        let conversations = store
             .visitor_conversations(self.project.id, visitor)
             .unwrap_or_default();
         conversations
@@ -173,7 +188,7 @@ impl Writer {
                         name: self.agent_name(a),
                     }),
                     messages: self
-                        .messages_of(n)
+                        .messages_of(store, n)
                         .into_iter()
                         .filter(|m| m.for_visitor)
                         .map(|m| m.message)

@@ -394,11 +394,9 @@ pub struct NewAgent {
     pub groups: Vec<GroupId>,
 }
 
-/// The durable store. Implementations are used from one thread at a time (`&mut self`); the hub
-/// opens one per project writer and one for HTTP reads and admin writes.
-pub trait Store: Send {
-    // The writer's path.
-    fn commit(&mut self, project_id: ProjectId, batch: &Batch) -> Result<()>;
+/// What the project writer reads (its core takes nothing more), apart from what it writes;
+/// a second backend implements both.
+pub trait StoreRead: Send {
     fn counters(&mut self, project_id: ProjectId) -> Result<Counters>;
     fn is_applied(&mut self, client_id: ClientId) -> Result<bool>;
     /// Events of `stream` after `after`, oldest first, at most `limit`.
@@ -409,22 +407,13 @@ pub trait Store: Send {
         limit: usize,
     ) -> Result<Vec<(Seq, String)>>;
 
-    // Reads.
-    fn project_by_code(&mut self, code: &str) -> Result<Option<ProjectRow>>;
     fn project(&mut self, id: ProjectId) -> Result<Option<ProjectRow>>;
-    fn projects(&mut self) -> Result<Vec<ProjectRow>>;
     fn groups(&mut self, project_id: ProjectId) -> Result<Vec<GroupRow>>;
     fn agents(&mut self, project_id: ProjectId) -> Result<Vec<AgentRow>>;
     fn agent(&mut self, id: AgentId) -> Result<Option<AgentRow>>;
-    fn agent_by_email(&mut self, email: &str) -> Result<Option<AgentRow>>;
     fn visitor(&mut self, id: &str) -> Result<Option<VisitorRow>>;
-    fn file(&mut self, project_id: ProjectId, id: &str) -> Result<Option<FileRow>>;
     /// The last message id already e-mailed for a conversation (0: none).
     fn mailed_up_to(&mut self, project_id: ProjectId, conversation: i64) -> Result<i64>;
-    /// Queued e-mails not sent yet, oldest first (every project).
-    fn pending_mails(&mut self, limit: usize) -> Result<Vec<PendingMail>>;
-    /// Marks a queued e-mail sent (`Ok(at)`) or counts a failed attempt.
-    fn mail_done(&mut self, id: i64, result: std::result::Result<Millis, String>) -> Result<()>;
     /// Conversations not closed.
     fn live_conversations(&mut self, project_id: ProjectId) -> Result<Vec<ConversationRow>>;
     fn conversation(
@@ -438,6 +427,20 @@ pub trait Store: Send {
         visitor_id: &str,
     ) -> Result<Vec<ConversationRow>>;
     fn messages(&mut self, project_id: ProjectId, conversation: i64) -> Result<Vec<StoredMessage>>;
+}
+
+/// The durable store. Implementations are used from one thread at a time (`&mut self`); the hub
+/// opens one per project writer and one for HTTP reads and admin writes.
+pub trait Store: StoreRead {
+    fn commit(&mut self, project_id: ProjectId, batch: &Batch) -> Result<()>;
+    fn project_by_code(&mut self, code: &str) -> Result<Option<ProjectRow>>;
+    fn projects(&mut self) -> Result<Vec<ProjectRow>>;
+    fn agent_by_email(&mut self, email: &str) -> Result<Option<AgentRow>>;
+    fn file(&mut self, project_id: ProjectId, id: &str) -> Result<Option<FileRow>>;
+    /// Queued e-mails not sent yet, oldest first (every project).
+    fn pending_mails(&mut self, limit: usize) -> Result<Vec<PendingMail>>;
+    /// Marks a queued e-mail sent (`Ok(at)`) or counts a failed attempt.
+    fn mail_done(&mut self, id: i64, result: std::result::Result<Millis, String>) -> Result<()>;
     /// The project's messages written at or after `at`, in id order (D15).
     fn messages_since(&mut self, project_id: ProjectId, at: Millis) -> Result<Vec<StoredMessage>>;
     fn canned_responses(
@@ -446,7 +449,6 @@ pub trait Store: Send {
         agent_id: Option<AgentId>,
     ) -> Result<Vec<CannedResponse>>;
 
-    // Admin writes and sessions.
     fn create_project(
         &mut self,
         code: &str,

@@ -225,6 +225,159 @@ impl SqliteStore {
     }
 }
 
+impl StoreRead for SqliteStore {
+    fn counters(&mut self, project_id: ProjectId) -> Result<Counters> {
+        let q = |conn: &Connection, sql: &str| -> rusqlite::Result<i64> {
+            conn.query_row(sql, [project_id], |r| r.get::<_, Option<i64>>(0))
+                .map(|v| v.unwrap_or(0))
+        };
+        Ok(Counters {
+            seq: q(
+                &self.conn,
+                "SELECT MAX(seq) FROM events WHERE project_id = ?",
+            )?,
+            message_id: q(
+                &self.conn,
+                "SELECT MAX(id) FROM messages WHERE project_id = ?",
+            )?,
+            conversation: q(
+                &self.conn,
+                "SELECT MAX(number) FROM conversations WHERE project_id = ?",
+            )?,
+        })
+    }
+
+    fn is_applied(&mut self, client_id: ClientId) -> Result<bool> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT 1 FROM applied WHERE client_id = ?")?;
+        Ok(stmt.exists([client_id.to_string()])?)
+    }
+
+    fn events_since(
+        &mut self,
+        stream: &str,
+        after: Seq,
+        limit: usize,
+    ) -> Result<Vec<(Seq, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, payload FROM events WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![stream, after, limit as i64], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn project(&mut self, id: ProjectId) -> Result<Option<ProjectRow>> {
+        let raw = self
+            .conn
+            .query_row(
+                "SELECT id, code, name, settings FROM projects WHERE id = ?",
+                [id],
+                Self::project_from_row,
+            )
+            .optional()?;
+        raw.map(Self::to_project).transpose()
+    }
+
+    fn groups(&mut self, project_id: ProjectId) -> Result<Vec<GroupRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, name, hours FROM groups WHERE project_id = ? ORDER BY id",
+        )?;
+        let raw: Vec<(GroupId, String, Option<String>)> = stmt
+            .query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        raw.into_iter()
+            .map(|(id, name, hours)| {
+                Ok(GroupRow {
+                    id,
+                    project_id,
+                    name,
+                    hours: hours.map(|h| serde_json::from_str(&h)).transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    fn agents(&mut self, project_id: ProjectId) -> Result<Vec<AgentRow>> {
+        self.agents_where("project_id = ?", &project_id)
+    }
+
+    fn agent(&mut self, id: AgentId) -> Result<Option<AgentRow>> {
+        Ok(self.agents_where("id = ?", &id)?.pop())
+    }
+
+    fn visitor(&mut self, id: &str) -> Result<Option<VisitorRow>> {
+        let raw: Option<(String, ProjectId, String, i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT id, project_id, card, created_at, seen FROM visitors WHERE id = ?",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .optional()?;
+        raw.map(|(id, project_id, card, created_at, seen)| {
+            let card: VisitorCard = serde_json::from_str(&card)?;
+            Ok(VisitorRow {
+                id,
+                project_id,
+                card,
+                created_at,
+                seen,
+            })
+        })
+        .transpose()
+    }
+
+    fn mailed_up_to(&mut self, project_id: ProjectId, conversation: i64) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT COALESCE(MAX(up_to), 0) FROM mail_outbox WHERE project_id = ? AND conversation = ?",
+            params![project_id, conversation],
+            |r| r.get(0),
+        )?)
+    }
+
+    fn live_conversations(&mut self, project_id: ProjectId) -> Result<Vec<ConversationRow>> {
+        self.conversations_where("WHERE project_id = ? AND state <> 'closed'", &[&project_id])
+    }
+
+    fn conversation(
+        &mut self,
+        project_id: ProjectId,
+        number: i64,
+    ) -> Result<Option<ConversationRow>> {
+        Ok(self
+            .conversations_where(
+                "WHERE project_id = ? AND number = ?",
+                &[&project_id, &number],
+            )?
+            .pop())
+    }
+
+    fn visitor_conversations(
+        &mut self,
+        project_id: ProjectId,
+        visitor_id: &str,
+    ) -> Result<Vec<ConversationRow>> {
+        // Through the visitor's index, not a walk of the project's conversations.
+        self.conversations_where(
+            "INDEXED BY conversations_visitor WHERE visitor_id = ? AND project_id = ?",
+            &[&visitor_id, &project_id],
+        )
+    }
+
+    fn messages(&mut self, project_id: ProjectId, conversation: i64) -> Result<Vec<StoredMessage>> {
+        // INDEXED BY: without it SQLite may walk the primary key, every message of the
+        // project, for one conversation's thread (found by the bench, P4).
+        self.messages_where(
+            "INDEXED BY messages_conversation WHERE project_id = ?1 AND conversation = ?2 ORDER BY id",
+            project_id,
+            conversation,
+        )
+    }
+}
+
 impl Store for SqliteStore {
     fn commit(&mut self, project_id: ProjectId, batch: &Batch) -> Result<()> {
         let tx = self.conn.transaction()?;
@@ -340,67 +493,12 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn counters(&mut self, project_id: ProjectId) -> Result<Counters> {
-        let q = |conn: &Connection, sql: &str| -> rusqlite::Result<i64> {
-            conn.query_row(sql, [project_id], |r| r.get::<_, Option<i64>>(0))
-                .map(|v| v.unwrap_or(0))
-        };
-        Ok(Counters {
-            seq: q(
-                &self.conn,
-                "SELECT MAX(seq) FROM events WHERE project_id = ?",
-            )?,
-            message_id: q(
-                &self.conn,
-                "SELECT MAX(id) FROM messages WHERE project_id = ?",
-            )?,
-            conversation: q(
-                &self.conn,
-                "SELECT MAX(number) FROM conversations WHERE project_id = ?",
-            )?,
-        })
-    }
-
-    fn is_applied(&mut self, client_id: ClientId) -> Result<bool> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT 1 FROM applied WHERE client_id = ?")?;
-        Ok(stmt.exists([client_id.to_string()])?)
-    }
-
-    fn events_since(
-        &mut self,
-        stream: &str,
-        after: Seq,
-        limit: usize,
-    ) -> Result<Vec<(Seq, String)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, payload FROM events WHERE stream = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
-        )?;
-        let rows = stmt.query_map(params![stream, after, limit as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
     fn project_by_code(&mut self, code: &str) -> Result<Option<ProjectRow>> {
         let raw = self
             .conn
             .query_row(
                 "SELECT id, code, name, settings FROM projects WHERE code = ?",
                 [code],
-                Self::project_from_row,
-            )
-            .optional()?;
-        raw.map(Self::to_project).transpose()
-    }
-
-    fn project(&mut self, id: ProjectId) -> Result<Option<ProjectRow>> {
-        let raw = self
-            .conn
-            .query_row(
-                "SELECT id, code, name, settings FROM projects WHERE id = ?",
-                [id],
                 Self::project_from_row,
             )
             .optional()?;
@@ -417,57 +515,8 @@ impl Store for SqliteStore {
         raw.into_iter().map(Self::to_project).collect()
     }
 
-    fn groups(&mut self, project_id: ProjectId) -> Result<Vec<GroupRow>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, name, hours FROM groups WHERE project_id = ? ORDER BY id",
-        )?;
-        let raw: Vec<(GroupId, String, Option<String>)> = stmt
-            .query_map([project_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        raw.into_iter()
-            .map(|(id, name, hours)| {
-                Ok(GroupRow {
-                    id,
-                    project_id,
-                    name,
-                    hours: hours.map(|h| serde_json::from_str(&h)).transpose()?,
-                })
-            })
-            .collect()
-    }
-
-    fn agents(&mut self, project_id: ProjectId) -> Result<Vec<AgentRow>> {
-        self.agents_where("project_id = ?", &project_id)
-    }
-
-    fn agent(&mut self, id: AgentId) -> Result<Option<AgentRow>> {
-        Ok(self.agents_where("id = ?", &id)?.pop())
-    }
-
     fn agent_by_email(&mut self, email: &str) -> Result<Option<AgentRow>> {
         Ok(self.agents_where("email = ?", &email)?.pop())
-    }
-
-    fn visitor(&mut self, id: &str) -> Result<Option<VisitorRow>> {
-        let raw: Option<(String, ProjectId, String, i64, i64)> = self
-            .conn
-            .query_row(
-                "SELECT id, project_id, card, created_at, seen FROM visitors WHERE id = ?",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()?;
-        raw.map(|(id, project_id, card, created_at, seen)| {
-            let card: VisitorCard = serde_json::from_str(&card)?;
-            Ok(VisitorRow {
-                id,
-                project_id,
-                card,
-                created_at,
-                seen,
-            })
-        })
-        .transpose()
     }
 
     fn file(&mut self, project_id: ProjectId, id: &str) -> Result<Option<FileRow>> {
@@ -488,14 +537,6 @@ impl Store for SqliteStore {
                 },
             )
             .optional()?)
-    }
-
-    fn mailed_up_to(&mut self, project_id: ProjectId, conversation: i64) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT COALESCE(MAX(up_to), 0) FROM mail_outbox WHERE project_id = ? AND conversation = ?",
-            params![project_id, conversation],
-            |r| r.get(0),
-        )?)
     }
 
     fn pending_mails(&mut self, limit: usize) -> Result<Vec<PendingMail>> {
@@ -530,45 +571,6 @@ impl Store for SqliteStore {
             )?,
         };
         Ok(())
-    }
-
-    fn live_conversations(&mut self, project_id: ProjectId) -> Result<Vec<ConversationRow>> {
-        self.conversations_where("WHERE project_id = ? AND state <> 'closed'", &[&project_id])
-    }
-
-    fn conversation(
-        &mut self,
-        project_id: ProjectId,
-        number: i64,
-    ) -> Result<Option<ConversationRow>> {
-        Ok(self
-            .conversations_where(
-                "WHERE project_id = ? AND number = ?",
-                &[&project_id, &number],
-            )?
-            .pop())
-    }
-
-    fn visitor_conversations(
-        &mut self,
-        project_id: ProjectId,
-        visitor_id: &str,
-    ) -> Result<Vec<ConversationRow>> {
-        // Through the visitor's index, not a walk of the project's conversations.
-        self.conversations_where(
-            "INDEXED BY conversations_visitor WHERE visitor_id = ? AND project_id = ?",
-            &[&visitor_id, &project_id],
-        )
-    }
-
-    fn messages(&mut self, project_id: ProjectId, conversation: i64) -> Result<Vec<StoredMessage>> {
-        // INDEXED BY: without it SQLite may walk the primary key, every message of the
-        // project, for one conversation's thread (found by the bench, P4).
-        self.messages_where(
-            "INDEXED BY messages_conversation WHERE project_id = ?1 AND conversation = ?2 ORDER BY id",
-            project_id,
-            conversation,
-        )
     }
 
     fn messages_since(&mut self, project_id: ProjectId, at: Millis) -> Result<Vec<StoredMessage>> {

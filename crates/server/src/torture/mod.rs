@@ -35,6 +35,7 @@ use tokio::time::Instant;
 use crate::admin::{self, NewAgentRequest};
 use crate::auth::{ACCESS_TTL, Claims, Keys};
 use crate::hub_child::{HubChild, WorkDir};
+use crate::store::StoreRead as _;
 use crate::store::{NewAgent, ProjectId, SqliteStore, Store};
 use actors::{ActorLog, AgentSpec, Phase, Stage};
 use check::{KINDS, Stored, StoredText, Verdict};

@@ -10,7 +10,7 @@ use pupitre_server::RunningHub;
 use pupitre_server::admin::{self, NewAgentRequest};
 use pupitre_server::client::{AgentConn, VisitorConn, login};
 use pupitre_server::clock::{Clock, now_ms};
-use pupitre_server::store::{SqliteStore, Store};
+use pupitre_server::store::{SqliteStore, StoreRead as _};
 
 pub const PROJECT: &str = "TEST";
 pub const PASSWORD: &str = "password-123";

@@ -1,8 +1,9 @@
 use crate::hub::*;
 
-impl Writer {
+impl Project {
     pub(in crate::hub) fn agent_frame(
         &mut self,
+        store: &mut dyn StoreRead,
         agent: AgentId,
         frame: AgentClientFrame,
         now: Millis,
@@ -27,7 +28,7 @@ impl Writer {
                 until,
                 keep,
                 ..
-            } => self.snooze(agent, conversation, until, keep, now),
+            } => self.snooze(store, agent, conversation, until, keep, now),
             AgentClientFrame::SendOffer {
                 client_id,
                 conversation,
@@ -42,12 +43,12 @@ impl Writer {
                 comment,
                 anyway,
                 ..
-            } => self.transfer(agent, conversation, to, comment, anyway, now),
+            } => self.transfer(store, agent, conversation, to, comment, anyway, now),
             AgentClientFrame::Close {
                 conversation,
                 conversation_type,
                 ..
-            } => self.close(agent, conversation, conversation_type, now),
+            } => self.close(store, agent, conversation, conversation_type, now),
         }
     }
 
@@ -113,6 +114,7 @@ impl Writer {
     /// R5: the conversation leaves the desk until `until` (with `keep`, it comes back here).
     pub(in crate::hub) fn snooze(
         &mut self,
+        store: &mut dyn StoreRead,
         agent: AgentId,
         conversation: ConversationRef,
         until: Millis,
@@ -138,7 +140,7 @@ impl Writer {
             keep,
         };
         self.add_message_to(n, agent, Author::System, Body::Event { event }, false, now);
-        self.queue_answer_mail(n, now);
+        self.queue_answer_mail(store, n, now);
         Ok(())
     }
 
@@ -172,8 +174,10 @@ impl Writer {
     }
 
     /// R6: to a colleague or a group, with an optional comment for the receiving desk.
+    #[allow(clippy::too_many_arguments)]
     pub(in crate::hub) fn transfer(
         &mut self,
+        store: &mut dyn StoreRead,
         agent: AgentId,
         conversation: ConversationRef,
         to: TransferTarget,
@@ -227,13 +231,14 @@ impl Writer {
                 now,
             );
         }
-        self.queue_answer_mail(n, now);
+        self.queue_answer_mail(store, n, now);
         Ok(())
     }
 
     /// R9: closed, with a conversation type of the project's list.
     pub(in crate::hub) fn close(
         &mut self,
+        store: &mut dyn StoreRead,
         agent: AgentId,
         conversation: ConversationRef,
         conversation_type: Option<String>,
@@ -258,7 +263,7 @@ impl Writer {
             self.conversation_type.insert(n, t.clone());
             self.batch.conversation_types.push((n, t));
         }
-        self.queue_answer_mail(n, now);
+        self.queue_answer_mail(store, n, now);
         Ok(())
     }
 

@@ -1,9 +1,11 @@
 use crate::hub::*;
 
-impl Writer {
+impl Project {
     /// Stores a file and its message; answers once durable (W4, D12).
+    #[allow(clippy::too_many_arguments)]
     pub(in crate::hub) fn add_file(
         &mut self,
+        store: &mut dyn StoreRead,
         from: FileSender,
         conversation: &ConversationRef,
         name: String,
@@ -60,7 +62,7 @@ impl Writer {
                 if !widget.file_types.contains(&mime) {
                     return Err(invalid(format!("files of type {mime:?} are not accepted")));
                 }
-                let requested = self.messages_of(n).iter().any(|m| {
+                let requested = self.messages_of(store, n).iter().any(|m| {
                     matches!(
                         m.message.body,
                         Body::Event {
@@ -103,7 +105,7 @@ impl Writer {
         let body = Body::File { file: info };
         self.dirty_conversations.insert(n);
         let message = self.record_message(n, None, author, body, true, now);
-        self.process_outputs(now);
+        self.process_outputs(store, now);
         Ok(message)
     }
 }

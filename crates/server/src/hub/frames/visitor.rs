@@ -1,8 +1,9 @@
 use crate::hub::*;
 
-impl Writer {
+impl Project {
     pub(in crate::hub) fn visitor_frame(
         &mut self,
+        store: &mut dyn StoreRead,
         visitor: &str,
         frame: VisitorClientFrame,
         now: Millis,
@@ -14,7 +15,7 @@ impl Writer {
             )),
             VisitorClientFrame::Ping => Ok(()),
             VisitorClientFrame::SendMessage { client_id, text } => {
-                self.visitor_send_message(visitor, client_id, text, now)
+                self.visitor_send_message(store, visitor, client_id, text, now)
             }
             VisitorClientFrame::Draft { text } => self.draft(visitor, text),
             VisitorClientFrame::Navigate { page, .. } => self.navigate(visitor, page, now),
@@ -27,7 +28,7 @@ impl Writer {
                 score,
                 comment,
                 ..
-            } => self.answer_survey(visitor, conversation, score, comment, now),
+            } => self.answer_survey(store, visitor, conversation, score, comment, now),
             VisitorClientFrame::AnswerQuestionnaire { answers, .. } => {
                 self.answer_questionnaire(visitor, answers)
             }
@@ -37,6 +38,7 @@ impl Writer {
     /// A visitor's text: to the open conversation, or one reopened (R9) or new.
     pub(in crate::hub) fn visitor_send_message(
         &mut self,
+        store: &mut dyn StoreRead,
         visitor: &str,
         client_id: ClientId,
         text: String,
@@ -64,7 +66,7 @@ impl Writer {
             }
             None => {
                 let last = self.visitors.get(visitor).and_then(|v| v.last);
-                let reopen = last.filter(|n| self.reopenable(*n, now));
+                let reopen = last.filter(|n| self.reopenable(store, *n, now));
                 let (n, input) = match reopen {
                     Some(n) => (n, Input::Reopen { conversation: n }),
                     None => {
@@ -118,7 +120,7 @@ impl Writer {
                         },
                     );
                 }
-                let online = self.visitor_conns.contains_key(visitor);
+                let online = self.online_visitors.contains(visitor);
                 let _ = self.engine.handle(
                     now,
                     Input::VisitorPresence {
@@ -232,6 +234,7 @@ impl Writer {
     /// R9, W4: the satisfaction survey of a closed conversation, once.
     pub(in crate::hub) fn answer_survey(
         &mut self,
+        store: &mut dyn StoreRead,
         visitor: &str,
         conversation: ConversationRef,
         score: u8,
@@ -246,13 +249,13 @@ impl Writer {
             check_text("comment", c, MAX_FIELD_CHARS)?;
         }
         let n = self.number(&conversation)?;
-        if !self.visitor_owns_closed(visitor, n)? {
+        if !self.visitor_owns_closed(store, visitor, n)? {
             return Err(ErrorFrame::new(
                 ErrorCode::InvalidState,
                 format!("{conversation} is not closed yet"),
             ));
         }
-        let answered = self.messages_of(n).iter().any(|m| {
+        let answered = self.messages_of(store, n).iter().any(|m| {
             matches!(
                 m.message.body,
                 Body::Event {
@@ -325,6 +328,7 @@ impl Writer {
     /// Whether conversation `n` is `visitor`'s and closed; `not_found` when it is not theirs.
     pub(in crate::hub) fn visitor_owns_closed(
         &mut self,
+        store: &mut dyn StoreRead,
         visitor: &str,
         n: i64,
     ) -> Result<bool, ErrorFrame> {
@@ -336,7 +340,7 @@ impl Writer {
                 _ => Err(not_found()),
             };
         }
-        match self.store.conversation(self.project.id, n) {
+        match store.conversation(self.project.id, n) {
             Ok(Some(row)) if row.visitor_id == visitor => {
                 Ok(matches!(row.record.state, ConversationState::Closed { .. }))
             }
@@ -346,12 +350,17 @@ impl Writer {
 
     /// R9 option: whether the visitor's closed conversation `n` goes back to its agent. The
     /// engine forgets closed conversations; this reads it back from the store first.
-    pub(in crate::hub) fn reopenable(&mut self, n: i64, now: Millis) -> bool {
+    pub(in crate::hub) fn reopenable(
+        &mut self,
+        store: &mut dyn StoreRead,
+        n: i64,
+        now: Millis,
+    ) -> bool {
         if !self.engine.settings().reopen_to_previous_agent {
             return false;
         }
         if self.engine.conversation(n).is_none() {
-            match self.store.conversation(self.project.id, n) {
+            match store.conversation(self.project.id, n) {
                 Ok(Some(row)) => {
                     if !self.engine.readmit(row.record) {
                         return false;

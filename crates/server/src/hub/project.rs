@@ -1,0 +1,512 @@
+use super::*;
+
+/// One thing for the core to do: a command of the mailbox without its connection's channel.
+pub(in crate::hub) enum Order {
+    /// A desk says hello; [`Step::hello`] answers (the shell registers the connection after).
+    AgentHello {
+        agent: AgentId,
+        last_seq: Option<Seq>,
+    },
+    /// The agent's first connection is registered (presence).
+    AgentConnected {
+        agent: AgentId,
+    },
+    /// The agent's last connection is gone.
+    AgentLeft {
+        agent: AgentId,
+    },
+    AgentFrame {
+        agent: AgentId,
+        conn: ConnId,
+        frame: AgentClientFrame,
+    },
+    VisitorHello {
+        visitor: String,
+        token: String,
+        last_seq: Option<Seq>,
+        card: VisitorCard,
+    },
+    VisitorConnected {
+        visitor: String,
+    },
+    /// The visitor's last connection is gone; [`Step::forget_visitor`] says whether memory may
+    /// let it go once what is pending is committed.
+    VisitorLeft {
+        visitor: String,
+    },
+    ForgetVisitor {
+        visitor: String,
+    },
+    VisitorFrame {
+        visitor: String,
+        conn: ConnId,
+        frame: VisitorClientFrame,
+    },
+    /// A file and its message (W4, D12): [`Step::file`] answers.
+    AddFile {
+        from: FileSender,
+        conversation: ConversationRef,
+        name: String,
+        mime: String,
+        data: Vec<u8>,
+    },
+    /// The engine's timers that came due.
+    Timers,
+    /// Configuration changed in the store.
+    Reload,
+    /// A commit failed: memory goes back to what the store holds.
+    Recover,
+}
+
+/// How a hello is answered.
+pub(in crate::hub) enum Hello {
+    /// The welcome and the missed events, to send at once, in order.
+    Welcome(Vec<String>),
+    /// The client is refused: send these, then close.
+    Refused(Vec<Outbound>),
+}
+
+/// What one order produced (DESIGN §12): the deliveries derived from its events, the acks and
+/// the answers to refused frames, all to send once the batch is durable (answers even when it
+/// is not); for a hello, its answer at once. What it writes joins the batch the core keeps
+/// until [`Project::take_batch`] (the core reads its own pending writes).
+#[derive(Default)]
+pub(in crate::hub) struct Step {
+    pub deliveries: Vec<(Target, String)>,
+    pub acks: Vec<(ConnId, ClientId)>,
+    pub replies: Vec<(ConnId, String)>,
+    pub hello: Option<Hello>,
+    /// The order needs what is pending committed first (a snapshot shows durable state only):
+    /// commit, then give the same order again.
+    pub commit_first: bool,
+    pub file: Option<Result<Message, ErrorFrame>>,
+    pub forget_visitor: bool,
+}
+
+impl Project {
+    pub(in crate::hub) fn load(
+        store: &mut dyn StoreRead,
+        project_id: ProjectId,
+        now: Millis,
+        mailer: Option<Mailer>,
+    ) -> Result<Self, StoreError> {
+        let loaded = load_state(store, project_id, now)?;
+        let desk_of = desks_of(&loaded.engine, &loaded.conversation_visitor);
+        Ok(Self {
+            project: loaded.project,
+            groups: loaded.groups,
+            agents: loaded.agents,
+            engine: loaded.engine,
+            seq: loaded.counters.seq,
+            durable_seq: loaded.counters.seq,
+            message_id: loaded.counters.message_id,
+            conversation_no: loaded.counters.conversation,
+            conversation_visitor: loaded.conversation_visitor,
+            conversation_type: HashMap::new(),
+            visitors: loaded.visitors,
+            online_agents: BTreeSet::new(),
+            online_visitors: BTreeSet::new(),
+            batch: Batch::default(),
+            outbox: Vec::new(),
+            replies: Vec::new(),
+            dirty_conversations: BTreeSet::new(),
+            dirty_agents: BTreeSet::new(),
+            status_changed: BTreeSet::new(),
+            batch_client_ids: BTreeSet::new(),
+            desk_of,
+            step: Recorded::default(),
+            acks: Vec::new(),
+            mailer,
+        })
+    }
+
+    /// Applies one order at `now`, reading what it needs of `store` (it writes nothing there).
+    pub(in crate::hub) fn apply(
+        &mut self,
+        now: Millis,
+        order: Order,
+        store: &mut dyn StoreRead,
+    ) -> Step {
+        let mut step = Step::default();
+        match order {
+            Order::AgentHello { agent, last_seq } => {
+                match self.agent_hello(store, agent, last_seq, now) {
+                    Some(hello) => step.hello = Some(hello),
+                    None => step.commit_first = true,
+                }
+            }
+            Order::AgentConnected { agent } => {
+                self.online_agents.insert(agent);
+                if let Err(e) = self.engine.handle(now, Input::AgentConnected { agent }) {
+                    tracing::warn!(agent, error = %e, "connect refused by routing");
+                }
+                self.process_outputs(store, now);
+            }
+            Order::AgentLeft { agent } => {
+                self.online_agents.remove(&agent);
+                let _ = self.engine.handle(now, Input::AgentDisconnected { agent });
+                self.process_outputs(store, now);
+            }
+            Order::AgentFrame { agent, conn, frame } => {
+                let client_id = frame.client_id();
+                self.apply_once(store, conn, client_id, now, |p, store| {
+                    p.agent_frame(store, agent, frame, now)
+                });
+            }
+            Order::VisitorHello {
+                visitor,
+                token,
+                last_seq,
+                card,
+            } => match self.visitor_hello(store, visitor, token, last_seq, card, now) {
+                Some(hello) => step.hello = Some(hello),
+                None => step.commit_first = true,
+            },
+            Order::VisitorConnected { visitor } => {
+                self.online_visitors.insert(visitor.clone());
+                self.visitor_presence(store, &visitor, true, now);
+            }
+            Order::VisitorLeft { visitor } => {
+                self.online_visitors.remove(&visitor);
+                self.visitor_presence(store, &visitor, false, now);
+                // Memory holds visitors with a connection or a live conversation; the others
+                // are read back from the store when they return.
+                step.forget_visitor = self
+                    .visitors
+                    .get(&visitor)
+                    .is_some_and(|v| v.open.is_none());
+            }
+            Order::ForgetVisitor { visitor } => {
+                if !self.online_visitors.contains(&visitor) {
+                    self.visitors.remove(&visitor);
+                }
+            }
+            Order::VisitorFrame {
+                visitor,
+                conn,
+                frame,
+            } => {
+                let client_id = frame.client_id();
+                self.apply_once(store, conn, client_id, now, |p, store| {
+                    p.visitor_frame(store, &visitor, frame, now)
+                });
+            }
+            Order::AddFile {
+                from,
+                conversation,
+                name,
+                mime,
+                data,
+            } => {
+                step.file = Some(self.add_file(store, from, &conversation, name, mime, data, now));
+            }
+            Order::Timers => {
+                if self.engine.poll_timeout().is_some_and(|at| at <= now) {
+                    self.engine.handle_timeout(now);
+                    self.process_outputs(store, now);
+                }
+            }
+            Order::Reload => {
+                if let Err(e) = self.reload(store, now) {
+                    tracing::error!(error = %e, "reload failed");
+                }
+            }
+            Order::Recover => self.recover(store, now),
+        }
+        step.deliveries = std::mem::take(&mut self.outbox);
+        step.acks = std::mem::take(&mut self.acks);
+        step.replies = std::mem::take(&mut self.replies);
+        step
+    }
+
+    /// Whether something not committed yet would show in a snapshot.
+    pub(in crate::hub) fn has_pending(&self) -> bool {
+        !self.batch.is_empty()
+            || !self.dirty_conversations.is_empty()
+            || !self.dirty_agents.is_empty()
+    }
+
+    /// The engine's next deadline.
+    pub(in crate::hub) fn next_deadline(&self) -> Option<Millis> {
+        self.engine.poll_timeout()
+    }
+
+    pub(in crate::hub) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub(in crate::hub) fn code(&self) -> &str {
+        &self.project.code
+    }
+
+    pub(in crate::hub) fn project_id(&self) -> ProjectId {
+        self.project.id
+    }
+
+    /// What to commit: the batch with the changed conversations and agents. Closed
+    /// conversations leave memory (R9 reopen reads them back).
+    pub(in crate::hub) fn take_batch(&mut self) -> Batch {
+        for n in std::mem::take(&mut self.dirty_conversations) {
+            if let (Some(record), Some(visitor)) = (
+                self.engine.conversation(n),
+                self.conversation_visitor.get(&n),
+            ) {
+                let closed = matches!(record.state, ConversationState::Closed { .. });
+                self.batch.conversations.push(ConversationRow {
+                    visitor_id: visitor.clone(),
+                    record: record.clone(),
+                    conversation_type: None,
+                });
+                if closed {
+                    self.engine.forget(n);
+                    self.conversation_visitor.remove(&n);
+                    self.conversation_type.remove(&n);
+                }
+            }
+        }
+        for agent in std::mem::take(&mut self.dirty_agents) {
+            if let Some(record) = self.engine.agent_record(agent) {
+                self.batch.agent_runtimes.push((
+                    agent,
+                    AgentRuntime {
+                        chosen: record.chosen,
+                        slot_limit: Some(record.slot_limit),
+                        last_assigned_at: record.last_assigned_at,
+                        shift_end: record.shift_end,
+                    },
+                ));
+            }
+        }
+        self.batch_client_ids.clear();
+        std::mem::take(&mut self.batch)
+    }
+
+    /// The batch taken last is durable.
+    pub(in crate::hub) fn committed(&mut self) {
+        self.durable_seq = self.seq;
+    }
+
+    /// Applies a client's frame once (R12): a resend of an applied `client_id` is acknowledged
+    /// again without being applied; an applied frame is acknowledged once its batch is durable;
+    /// a refused one gets its error (the same JSON shape on both kinds of connection).
+    fn apply_once(
+        &mut self,
+        store: &mut dyn StoreRead,
+        conn: ConnId,
+        client_id: Option<ClientId>,
+        now: Millis,
+        apply: impl FnOnce(&mut Self, &mut dyn StoreRead) -> Result<(), ErrorFrame>,
+    ) {
+        if let Some(id) = client_id {
+            match self.already_applied(store, id) {
+                Ok(true) => {
+                    self.acks.push((conn, id));
+                    return;
+                }
+                Ok(false) => {}
+                // Unknown whether it was applied: applying it could apply it twice. The
+                // client sends it again (R12).
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the applied list");
+                    let error = ErrorFrame::new(
+                        ErrorCode::Internal,
+                        "the hub could not check this frame; send it again",
+                    );
+                    self.reply(conn, AgentServerFrame::Error(error.for_frame(Some(id))));
+                    return;
+                }
+            }
+        }
+        match apply(self, store) {
+            Ok(()) => {
+                if let Some(id) = client_id {
+                    self.batch.applied.push((id, now));
+                    self.batch_client_ids.insert(id);
+                    self.acks.push((conn, id));
+                }
+            }
+            Err(e) => self.reply(conn, AgentServerFrame::Error(e.for_frame(client_id))),
+        }
+        self.process_outputs(store, now);
+    }
+
+    fn already_applied(
+        &mut self,
+        store: &mut dyn StoreRead,
+        id: ClientId,
+    ) -> Result<bool, StoreError> {
+        if self.batch_client_ids.contains(&id) {
+            return Ok(true);
+        }
+        store.is_applied(id)
+    }
+
+    fn reload(&mut self, store: &mut dyn StoreRead, now: Millis) -> Result<(), StoreError> {
+        let project = store
+            .project(self.project.id)?
+            .ok_or_else(|| StoreError::NotFound("project".into()))?;
+        if project.settings.routing != *self.engine.settings() {
+            let _ = self
+                .engine
+                .handle(now, Input::SetSettings(project.settings.routing.clone()));
+        }
+        self.project = project;
+        self.groups = store.groups(self.project.id)?;
+        for g in &self.groups {
+            let _ = self.engine.handle(now, Input::UpsertGroup(group_config(g)));
+        }
+        let agents = store.agents(self.project.id)?;
+        for a in agents {
+            let _ = self
+                .engine
+                .handle(now, Input::UpsertAgent(agent_config(&a)));
+            self.agents.insert(a.id, a);
+        }
+        self.process_outputs(store, now);
+        Ok(())
+    }
+
+    /// A commit failed: nothing of the batch is durable; memory is rebuilt from the store so
+    /// that it never runs ahead of the disk, with the agents and visitors still connected.
+    fn recover(&mut self, store: &mut dyn StoreRead, now: Millis) {
+        match load_state(store, self.project.id, now) {
+            Ok(loaded) => {
+                self.project = loaded.project;
+                self.groups = loaded.groups;
+                self.agents = loaded.agents;
+                self.engine = loaded.engine;
+                self.seq = loaded.counters.seq;
+                self.durable_seq = loaded.counters.seq;
+                self.message_id = loaded.counters.message_id;
+                self.conversation_no = loaded.counters.conversation;
+                self.conversation_visitor = loaded.conversation_visitor;
+                self.visitors = loaded.visitors;
+                self.desk_of = desks_of(&self.engine, &self.conversation_visitor);
+                self.step = Recorded::default();
+                self.conversation_type.clear();
+                self.batch = Batch::default();
+                self.outbox.clear();
+                self.acks.clear();
+                self.dirty_conversations.clear();
+                self.dirty_agents.clear();
+                self.status_changed.clear();
+                self.batch_client_ids.clear();
+                // Connected visitors without a live conversation are not in the reloaded
+                // state: read them back, or their next message would start from nothing.
+                let connected: Vec<String> = self.online_visitors.iter().cloned().collect();
+                for visitor in connected {
+                    if !self.visitors.contains_key(&visitor) {
+                        let card = VisitorCard {
+                            id: visitor.clone(),
+                            ..Default::default()
+                        };
+                        self.load_visitor(store, &visitor, &card, now);
+                    }
+                }
+                let agents: Vec<_> = self.online_agents.iter().copied().collect();
+                for agent in agents {
+                    let _ = self.engine.handle(now, Input::AgentConnected { agent });
+                }
+                self.process_outputs(store, now);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "reloading the project failed; the writer keeps its memory")
+            }
+        }
+    }
+}
+
+pub(in crate::hub) fn load_state(
+    store: &mut dyn StoreRead,
+    project_id: ProjectId,
+    now: Millis,
+) -> Result<Loaded, StoreError> {
+    let project = store
+        .project(project_id)?
+        .ok_or_else(|| StoreError::NotFound(format!("project {project_id}")))?;
+    let groups = store.groups(project.id)?;
+    let agents: BTreeMap<_, _> = store
+        .agents(project.id)?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let conversations = store.live_conversations(project.id)?;
+    let counters = store.counters(project.id)?;
+    let mut visitors: HashMap<String, VisitorState> = HashMap::new();
+    let mut conversation_visitor = HashMap::new();
+    for row in &conversations {
+        conversation_visitor.insert(row.record.id, row.visitor_id.clone());
+        if !visitors.contains_key(&row.visitor_id)
+            && let Some(v) = store.visitor(&row.visitor_id)?
+        {
+            visitors.insert(
+                v.id.clone(),
+                VisitorState {
+                    card: v.card,
+                    created_at: v.created_at,
+                    open: None,
+                    last: None,
+                    stored: true,
+                    seen: v.seen,
+                },
+            );
+        }
+        if let Some(v) = visitors.get_mut(&row.visitor_id) {
+            v.open = Some(row.record.id);
+            v.last = Some(row.record.id);
+        }
+    }
+    let engine = Engine::restore(
+        project.settings.routing.clone(),
+        groups.iter().map(group_config).collect(),
+        agents.values().map(agent_record).collect(),
+        conversations.into_iter().map(|c| c.record).collect(),
+        now,
+    );
+    Ok(Loaded {
+        project,
+        groups,
+        agents,
+        engine,
+        counters,
+        conversation_visitor,
+        visitors,
+    })
+}
+
+/// Which desk holds each live conversation, from the engine.
+pub(in crate::hub) fn desks_of(
+    engine: &Engine,
+    conversations: &HashMap<i64, String>,
+) -> HashMap<i64, AgentId> {
+    conversations
+        .keys()
+        .filter_map(|n| Some((*n, engine.conversation(*n)?.agent()?)))
+        .collect()
+}
+
+pub(in crate::hub) fn group_config(g: &GroupRow) -> GroupConfig {
+    GroupConfig {
+        id: g.id,
+        hours: g.hours.clone(),
+    }
+}
+
+pub(in crate::hub) fn agent_config(a: &AgentRow) -> AgentConfig {
+    AgentConfig {
+        id: a.id,
+        groups: a.groups.clone(),
+        slot_max: a.slot_max,
+        channels: vec![Channel::Chat],
+    }
+}
+
+pub(in crate::hub) fn agent_record(a: &AgentRow) -> AgentRecord {
+    AgentRecord {
+        config: agent_config(a),
+        chosen: a.runtime.chosen.clone(),
+        slot_limit: a.runtime.slot_limit.unwrap_or(a.slot_max).min(a.slot_max),
+        last_assigned_at: a.runtime.last_assigned_at,
+        shift_end: a.runtime.shift_end,
+    }
+}
