@@ -268,8 +268,7 @@ fn serve(
         }
     }
     runtime()?.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
+        let listener = pupitre_server::listen(listen)
             .with_context(|| format!("cannot listen on {listen} (is another hub running?)"))?;
         let addr = listener.local_addr()?;
         let public_url = options

@@ -1,4 +1,4 @@
-//! `pupitre bench`: the load generator. Prints one line per figure (P1–P4) with its goal.
+//! `pupitre bench`: the load generator. Prints one line per figure (P1–P4, P7) with its goal.
 //!
 //! Every figure runs against its own **release hub started as a child process** (this
 //! executable, `serve --listen 127.0.0.1:0`) over a fresh SQLite file in a temporary folder, so
@@ -30,6 +30,7 @@
 //!   routing, durable commit, delivery); `decision` is the routing engine alone deciding a new
 //!   conversation with the same agents, timed in this process. A conversation received by two
 //!   agents counts as a double assignment.
+//! - **P7 reconnect storms**: see [`reconnect`].
 //!
 //! Bounds: each figure has a deadline ([`FIGURE_LIMIT`]), each wait a timeout, each loop a
 //! count; only loopback addresses are used; a hub child is killed when its figure ends, and on
@@ -64,6 +65,8 @@ use crate::hub_child::{HubChild, WorkDir as BenchDir};
 use crate::store::StoreRead as _;
 use crate::store::{NewAgent, ProjectId, SqliteStore, Store};
 
+mod reconnect;
+
 const PROJECT: &str = "BENCH";
 const GROUP: &str = "Bench";
 const PASSWORD: &str = "bench-password";
@@ -93,12 +96,13 @@ pub enum Figure {
     P2,
     P3,
     P4,
+    P7,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Figures to measure, comma-separated: `--only p1,p3`.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4"])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4", "p7"])]
     pub only: Vec<Figure>,
     /// P1: live conversations.
     #[arg(long, default_value_t = 2_000)]
@@ -142,6 +146,16 @@ pub struct BenchArgs {
     /// P4: most first messages unacknowledged at once.
     #[arg(long, default_value_t = 256)]
     pub p4_in_flight: usize,
+    /// P7: visitors in conversations when the hub is killed and when their sockets drop.
+    #[arg(long, default_value_t = 1_000)]
+    pub p7_visitors: usize,
+    /// P7: agents connected.
+    #[arg(long, default_value_t = 50)]
+    pub p7_agents: usize,
+    /// P7: visitors of the second, largest size (capped by RLIMIT_NOFILE; at most
+    /// `--p7-visitors`: one size only).
+    #[arg(long, default_value_t = 20_000)]
+    pub p7_largest: usize,
     /// The hub executable to start (default: this one).
     #[arg(long)]
     pub hub_exe: Option<PathBuf>,
@@ -159,6 +173,9 @@ impl BenchArgs {
             ("--p4-storm", self.p4_storm),
             ("--p4-in-flight", self.p4_in_flight),
             ("--p2-in-flight", self.p2_in_flight),
+            ("--p7-visitors", self.p7_visitors),
+            ("--p7-agents", self.p7_agents),
+            ("--p7-largest", self.p7_largest),
         ] {
             ensure!(
                 (1..=MAX_CONNECTIONS).contains(&n),
@@ -216,22 +233,26 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut failures = 0;
     let mut lines = vec![];
-    for figure in [Figure::P1, Figure::P2, Figure::P3, Figure::P4] {
+    for figure in [Figure::P1, Figure::P2, Figure::P3, Figure::P4, Figure::P7] {
         if !args.only.contains(&figure) {
             continue;
         }
         let name = format!("{figure:?}");
         let dir = BenchDir::new(&format!("bench-{}", name.to_lowercase()))?;
-        let result = tokio::time::timeout(FIGURE_LIMIT, async {
+        // P7 runs two sizes, each within FIGURE_LIMIT.
+        let limit = if figure == Figure::P7 { 2 } else { 1 } * FIGURE_LIMIT;
+        let result = tokio::time::timeout(limit, async {
             match figure {
                 Figure::P1 => p1(&args, &exe, &dir).await,
                 Figure::P2 => p2(&args, &exe, &dir).await,
                 Figure::P3 => p3(&args, &exe, &dir).await,
                 Figure::P4 => p4(&args, &exe, &dir).await,
+                // Two sizes, each with its own folder and limit.
+                Figure::P7 => reconnect::p7(&args, &exe).await,
             }
         })
         .await
-        .unwrap_or_else(|_| Err(anyhow::anyhow!("took longer than {FIGURE_LIMIT:?}")));
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("took longer than {limit:?}")));
         match result {
             Ok(figure_lines) => {
                 for line in figure_lines {
@@ -1004,6 +1025,19 @@ fn slots_for(conversations: usize, agents: usize) -> anyhow::Result<u32> {
 
 /// Connects every prepared agent and makes it available. The first logs in over HTTP.
 async fn connect_agents(hub: &HubChild, p: &Prepared) -> anyhow::Result<Vec<(AgentId, Ws)>> {
+    let tokens = agent_tokens(hub, p).await?;
+    let url = hub.ws_url();
+    bounded(tokens.len(), CONNECT_CONCURRENCY, |i| {
+        let (id, token) = tokens[i].clone();
+        let url = url.clone();
+        async move { Ok((id, agent_ws(&url, &token).await?)) }
+    })
+    .await
+}
+
+/// An access token for every prepared agent: the first's from logging in over HTTP (which
+/// checks that hub and bench agree on the key), the others signed here.
+async fn agent_tokens(hub: &HubChild, p: &Prepared) -> anyhow::Result<Vec<(AgentId, String)>> {
     let Some((first_id, first_email)) = p.agents.first() else {
         return Ok(vec![]);
     };
@@ -1024,29 +1058,52 @@ async fn connect_agents(hub: &HubChild, p: &Prepared) -> anyhow::Result<Vec<(Age
         });
         tokens.push((*id, token));
     }
-    let url = hub.ws_url();
-    bounded(tokens.len(), CONNECT_CONCURRENCY, |i| {
-        let (id, token) = tokens[i].clone();
-        let url = url.clone();
-        async move { Ok((id, agent_ws(&url, &token).await?)) }
-    })
-    .await
+    Ok(tokens)
 }
 
 // ---- WebSocket helpers ----
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// The next source address of the bench's connections: loopback addresses taken in turn. Real
+/// clients come from many addresses; from one, each connect searches the 28,000 ephemeral
+/// ports (shared with the previous storm's TIME_WAIT) for a free one, and at 20,000
+/// connections that search, not the hub, was most of a storm's time.
+fn next_source() -> std::net::IpAddr {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    std::net::Ipv4Addr::new(127, 0, 0, 2 + (n % 250) as u8).into()
+}
+
 async fn open_ws(url: &str) -> anyhow::Result<Ws> {
     let config = WebSocketConfig::default().read_buffer_size(CLIENT_READ_BUFFER);
-    let (ws, _) = tokio::time::timeout(
-        STEP_TIMEOUT,
-        tokio_tungstenite::connect_async_with_config(url, Some(config), true),
-    )
+    let addr: SocketAddr = url
+        .strip_prefix("ws://")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|host| host.parse().ok())
+        .with_context(|| format!("{url} is not ws://<ip>:<port>/…"))?;
+    tokio::time::timeout(STEP_TIMEOUT, async {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        if addr.ip().is_loopback() && addr.is_ipv4() {
+            socket.bind(SocketAddr::new(next_source(), 0))?;
+        }
+        let stream = socket.connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (ws, _) = tokio_tungstenite::client_async_with_config(
+            url,
+            MaybeTlsStream::Plain(stream),
+            Some(config),
+        )
+        .await?;
+        anyhow::Ok(ws)
+    })
     .await
     .with_context(|| format!("connecting to {url}: timed out"))?
-    .with_context(|| format!("connecting to {url}"))?;
-    Ok(ws)
+    .with_context(|| format!("connecting to {url}"))
 }
 
 async fn send_frame(ws: &mut Ws, frame: &impl serde::Serialize) -> anyhow::Result<()> {
