@@ -1147,11 +1147,16 @@ fn ack_of_visitor(text: &str) -> anyhow::Result<Option<(ClientId, bool)>> {
 }
 
 async fn expect_welcome(ws: &mut Ws) -> anyhow::Result<()> {
+    read_welcome(ws).await.map(drop)
+}
+
+/// The welcome, as JSON; any other first frame fails.
+async fn read_welcome(ws: &mut Ws) -> anyhow::Result<serde_json::Value> {
     let text = tokio::time::timeout(STEP_TIMEOUT, next_text(ws))
         .await
         .context("no welcome in time")??;
     ensure!(is_frame(&text, "welcome"), "no welcome: {text}");
-    Ok(())
+    Ok(serde_json::from_str(&text)?)
 }
 
 /// Waits for the ack of `id`, skipping other frames; an error for it fails.

@@ -308,15 +308,6 @@ async fn connect_agent(
     ))
 }
 
-/// The welcome, as JSON; any other first frame fails.
-async fn read_welcome(ws: &mut Ws) -> anyhow::Result<serde_json::Value> {
-    let text = tokio::time::timeout(STEP_TIMEOUT, next_text(ws))
-        .await
-        .context("no welcome in time")??;
-    ensure!(is_frame(&text, "welcome"), "no welcome: {text}");
-    Ok(serde_json::from_str(&text)?)
-}
-
 /// Reads until the event carrying the visitor's message `id` (its echo), and returns its seq;
 /// an error frame for `id` fails.
 async fn wait_event_of(ws: &mut Ws, id: ClientId) -> anyhow::Result<Seq> {
