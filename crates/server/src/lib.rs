@@ -34,6 +34,7 @@ pub mod gateway;
 pub mod hub;
 pub mod hub_child;
 pub mod mail;
+pub mod password_gate;
 pub mod stats;
 pub mod store;
 pub mod torture;
@@ -74,6 +75,8 @@ pub struct Hub {
     mailer: Option<mail::Mailer>,
     shutdown: tokio::sync::watch::Sender<bool>,
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Bounds the logins' password checks (argon2id's memory).
+    pub password_gate: password_gate::PasswordGate,
     pub options: HubOptions,
 }
 
@@ -115,6 +118,7 @@ impl Hub {
             shutdown: tokio::sync::watch::channel(false).0,
             metrics: metrics_handle(),
             mailer: options.mail.clone().map(mail::Mailer::new),
+            password_gate: password_gate::PasswordGate::for_this_machine(),
             options,
         });
         for project in projects {

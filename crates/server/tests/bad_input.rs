@@ -285,3 +285,60 @@ async fn wrong_tokens_versions_and_hellos_are_refused() {
     assert_eq!(counters(&hub), before);
     hub.stop().await.unwrap();
 }
+
+/// Issue 9: a flood of wrong-password logins, no account needed, may not take the hub's memory
+/// (each argon2id check holds 19 MiB): checks run a few at a time, a bounded number wait, the
+/// rest are refused at once with `rate_limited`; every answer carries a code, and the right
+/// password works as soon as the flood ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_flood_waits_or_is_refused_with_a_code_and_the_password_still_works_after() {
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
+    let hub = start(&setup, false).await;
+    let url = format!("{}/api/login", hub.http_url());
+    let http = reqwest::Client::new();
+    let flood: Vec<_> = (0..120)
+        .map(|i| {
+            let (http, url) = (http.clone(), url.clone());
+            tokio::spawn(async move {
+                let r = http
+                    .post(url)
+                    .json(&serde_json::json!({"email": format!("nobody{i}@test"), "password": "x"}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status().as_u16();
+                if status == 429 {
+                    assert_eq!(
+                        r.headers()["retry-after"],
+                        "1",
+                        "a refusal says when to retry"
+                    );
+                }
+                let body: serde_json::Value = r.json().await.unwrap();
+                (status, body["code"].as_str().unwrap_or_default().to_owned())
+            })
+        })
+        .collect();
+    let (mut unauthorized, mut refused) = (0, 0);
+    for answer in flood {
+        match answer.await.unwrap() {
+            (401, code) if code == "unauthorized" => unauthorized += 1,
+            (429, code) if code == "rate_limited" => refused += 1,
+            other => panic!("an answer outside the contract: {other:?}"),
+        }
+    }
+    assert!(unauthorized >= 1, "some were checked");
+    assert!(
+        refused >= 1,
+        "120 at once exceed the checks and the 64 that may wait"
+    );
+    assert_eq!(hub.hub.password_gate.waiting(), 0);
+    let r = http
+        .post(&url)
+        .json(&serde_json::json!({"email": "alice@test", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the right password works after the flood");
+    hub.stop().await.unwrap();
+}

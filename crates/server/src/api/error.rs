@@ -2,7 +2,7 @@
 //! status, the codes being listed once in [`pupitre_protocol::ErrorCode`].
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pupitre_protocol::{ErrorCode, ErrorFrame};
 
@@ -23,6 +23,10 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        // A refusal for load says when to come back (RFC 9110 §10.2.3), in seconds.
+        if self.0.code == ErrorCode::RateLimited {
+            return (status, [(header::RETRY_AFTER, "1")], Json(self.0)).into_response();
+        }
         (status, Json(self.0)).into_response()
     }
 }

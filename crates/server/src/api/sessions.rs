@@ -62,7 +62,15 @@ pub(super) async fn login(
     State(hub): State<Arc<Hub>>,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<Session>> {
+    let Some(permit) = hub.password_gate.enter().await else {
+        metrics::counter!("pupitre_logins_refused_busy_total").increment(1);
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "too many logins at once: try again in a moment",
+        ));
+    };
     blocking(move || {
+        let _permit = permit;
         let agent = hub.with_store(|s| s.agent_by_email(req.email.trim()))?;
         // Verify against a dummy hash when the e-mail is unknown, so timing tells nothing.
         static DUMMY: std::sync::LazyLock<String> =
