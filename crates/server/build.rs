@@ -18,7 +18,9 @@ const FILES: &[(&str, &str, &str)] = &[
 const MISSING_PAGE: &str = "<!doctype html><title>Pupitre demo</title><p>This hub was built without the demo pages (widget/demo).</p>\n";
 
 fn main() {
-    let widget = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../widget");
+    // At run time, not `env!`: a build script compiled in one checkout must not read another's.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let widget = Path::new(&manifest).join("../../widget");
     let out = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     for (source, target, fallback) in FILES {
         let path = widget.join(source);

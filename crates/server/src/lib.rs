@@ -33,6 +33,7 @@ pub mod demo;
 pub mod gateway;
 pub mod hub;
 pub mod hub_child;
+pub mod login_throttle;
 pub mod mail;
 pub mod password_gate;
 pub mod stats;
@@ -77,6 +78,8 @@ pub struct Hub {
     metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// Bounds the logins' password checks (argon2id's memory).
     pub password_gate: password_gate::PasswordGate,
+    /// Growing delays after wrong passwords, per address and per account at an address.
+    pub login_throttle: Mutex<login_throttle::LoginThrottle>,
     pub options: HubOptions,
 }
 
@@ -88,6 +91,9 @@ pub struct HubOptions {
     /// Serve `/widget.js` and the `/demo` pages from this `widget/` folder at each request
     /// instead of the copies built into the binary (widget development).
     pub widget_dir: Option<PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`); from any
+    /// other peer the header is ignored and the peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Hub {
@@ -119,6 +125,7 @@ impl Hub {
             metrics: metrics_handle(),
             mailer: options.mail.clone().map(mail::Mailer::new),
             password_gate: password_gate::PasswordGate::for_this_machine(),
+            login_throttle: Mutex::default(),
             options,
         });
         for project in projects {

@@ -22,42 +22,54 @@ struct Cli {
     command: Command,
 }
 
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The SQLite database file (created if missing).
+    #[arg(long, env = "PUPITRE_DB", default_value = "pupitre.db")]
+    db: PathBuf,
+    #[arg(long, env = "PUPITRE_LISTEN", default_value = "127.0.0.1:8470")]
+    listen: SocketAddr,
+    /// Seed the demo project (DEMO) with agents, groups and canned responses.
+    #[arg(long)]
+    demo: bool,
+    /// SMTP server for the answers by e-mail (R8), e.g. `smtp://127.0.0.1:2525`,
+    /// `smtp://user:pass@mail.example.com:587?tls=required`, `smtps://mail.example.com`.
+    /// Without it, nothing is e-mailed.
+    #[arg(long, env = "PUPITRE_SMTP_URL", conflicts_with = "mail_dir")]
+    smtp: Option<String>,
+    /// Instead of SMTP, write each answer by e-mail as an `.eml` file in this folder.
+    #[arg(long, env = "PUPITRE_MAIL_DIR")]
+    mail_dir: Option<PathBuf>,
+    /// The sender of those e-mails.
+    #[arg(
+        long,
+        env = "PUPITRE_MAIL_FROM",
+        default_value = "Pupitre <no-reply@pupitre.invalid>"
+    )]
+    mail_from: String,
+    /// The hub's address as visitors' browsers reach it (links in e-mails). Default: the
+    /// listening address.
+    #[arg(long, env = "PUPITRE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Serve `/widget.js` and `/demo` from this `widget/` folder at each request instead of
+    /// the copies built in (widget development).
+    #[arg(long, env = "PUPITRE_WIDGET_DIR")]
+    widget_dir: Option<PathBuf>,
+    /// A reverse proxy in front of the hub (an address or a network, e.g. `10.0.0.0/8`;
+    /// repeat for several): only its `X-Forwarded-For` names the client, for the login
+    /// throttle. Without it, the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "PUPITRE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<ipnet::IpNet>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Run the hub.
-    Serve {
-        /// The SQLite database file (created if missing).
-        #[arg(long, env = "PUPITRE_DB", default_value = "pupitre.db")]
-        db: PathBuf,
-        #[arg(long, env = "PUPITRE_LISTEN", default_value = "127.0.0.1:8470")]
-        listen: SocketAddr,
-        /// Seed the demo project (DEMO) with agents, groups and canned responses.
-        #[arg(long)]
-        demo: bool,
-        /// SMTP server for the answers by e-mail (R8), e.g. `smtp://127.0.0.1:2525`,
-        /// `smtp://user:pass@mail.example.com:587?tls=required`, `smtps://mail.example.com`.
-        /// Without it, nothing is e-mailed.
-        #[arg(long, env = "PUPITRE_SMTP_URL", conflicts_with = "mail_dir")]
-        smtp: Option<String>,
-        /// Instead of SMTP, write each answer by e-mail as an `.eml` file in this folder.
-        #[arg(long, env = "PUPITRE_MAIL_DIR")]
-        mail_dir: Option<PathBuf>,
-        /// The sender of those e-mails.
-        #[arg(
-            long,
-            env = "PUPITRE_MAIL_FROM",
-            default_value = "Pupitre <no-reply@pupitre.invalid>"
-        )]
-        mail_from: String,
-        /// The hub's address as visitors' browsers reach it (links in e-mails). Default: the
-        /// listening address.
-        #[arg(long, env = "PUPITRE_PUBLIC_URL")]
-        public_url: Option<String>,
-        /// Serve `/widget.js` and `/demo` from this `widget/` folder at each request instead of
-        /// the copies built in (widget development).
-        #[arg(long, env = "PUPITRE_WIDGET_DIR")]
-        widget_dir: Option<PathBuf>,
-    },
+    Serve(Box<ServeArgs>),
     /// Administer projects, groups, agents, canned responses and settings (on the database
     /// file; a running hub picks changes up at an agent's next connection, or use the HTTP
     /// admin API for immediate effect).
@@ -189,27 +201,7 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve {
-            db,
-            listen,
-            demo,
-            smtp,
-            mail_dir,
-            mail_from,
-            public_url,
-            widget_dir,
-        } => serve(
-            db,
-            listen,
-            demo,
-            ServeOptions {
-                smtp,
-                mail_dir,
-                mail_from,
-                public_url,
-                widget_dir,
-            },
-        ),
+        Command::Serve(args) => serve(*args),
         Command::Admin { db, command } => admin_command(db, command),
         Command::Client { command } => runtime()?.block_on(async {
             match command {
@@ -247,20 +239,18 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-struct ServeOptions {
-    smtp: Option<String>,
-    mail_dir: Option<PathBuf>,
-    mail_from: String,
-    public_url: Option<String>,
-    widget_dir: Option<PathBuf>,
-}
-
-fn serve(
-    db: PathBuf,
-    listen: SocketAddr,
-    with_demo: bool,
-    options: ServeOptions,
-) -> anyhow::Result<()> {
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let ServeArgs {
+        db,
+        listen,
+        demo: with_demo,
+        smtp,
+        mail_dir,
+        mail_from,
+        public_url,
+        widget_dir,
+        trusted_proxies,
+    } = args;
     if with_demo {
         let mut store = SqliteStore::open(&db)?;
         if demo::seed(&mut store)? {
@@ -271,18 +261,17 @@ fn serve(
         let listener = pupitre_server::listen(listen)
             .with_context(|| format!("cannot listen on {listen} (is another hub running?)"))?;
         let addr = listener.local_addr()?;
-        let public_url = options
-            .public_url
+        let public_url = public_url
             .unwrap_or_else(|| format!("http://{addr}"));
         use pupitre_server::mail::{MailSettings, MailTarget};
-        let target = match (options.smtp, options.mail_dir) {
+        let target = match (smtp, mail_dir) {
             (Some(url), _) => Some(MailTarget::Smtp(url)),
             (None, Some(dir)) => Some(MailTarget::Dir(dir)),
             (None, None) => None,
         };
         let mail = target.map(|target| MailSettings {
             target,
-            from: options.mail_from,
+            from: mail_from,
             public_url: public_url.clone(),
         });
         let hub = Hub::open_with(
@@ -290,7 +279,8 @@ fn serve(
             Clock::system(),
             pupitre_server::HubOptions {
                 mail,
-                widget_dir: options.widget_dir,
+                widget_dir,
+                trusted_proxies,
             },
         )?;
         println!(

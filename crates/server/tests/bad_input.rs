@@ -293,7 +293,7 @@ async fn wrong_tokens_versions_and_hellos_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_login_flood_waits_or_is_refused_with_a_code_and_the_password_still_works_after() {
     let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
-    let hub = start(&setup, false).await;
+    let hub = start_with(&setup, behind_a_proxy()).await;
     let url = format!("{}/api/login", hub.http_url());
     let http = reqwest::Client::new();
     let flood: Vec<_> = (0..120)
@@ -302,6 +302,7 @@ async fn a_login_flood_waits_or_is_refused_with_a_code_and_the_password_still_wo
             tokio::spawn(async move {
                 let r = http
                     .post(url)
+                    .header("x-forwarded-for", format!("203.0.113.{}", i % 250))
                     .json(&serde_json::json!({"email": format!("nobody{i}@test"), "password": "x"}))
                     .send()
                     .await
@@ -341,4 +342,91 @@ async fn a_login_flood_waits_or_is_refused_with_a_code_and_the_password_still_wo
         .unwrap();
     assert_eq!(r.status(), 200, "the right password works after the flood");
     hub.stop().await.unwrap();
+}
+
+/// The hub behind a reverse proxy on loopback, so a test can log in "from" any address.
+fn behind_a_proxy() -> pupitre_server::HubOptions {
+    pupitre_server::HubOptions {
+        trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()],
+        ..Default::default()
+    }
+}
+
+async fn login_from(
+    http: &reqwest::Client,
+    url: &str,
+    from: &str,
+    email: &str,
+    password: &str,
+) -> (u16, String) {
+    let r = http
+        .post(url)
+        .header("x-forwarded-for", from)
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: serde_json::Value = r.json().await.unwrap();
+    let code = body["code"].as_str().unwrap_or_default().to_owned();
+    if status == 429 {
+        assert!(retry.is_some(), "a throttled login says when to retry");
+    }
+    (status, code)
+}
+
+/// Issue 9: wrong passwords slow down whoever sends them, never the agent elsewhere.
+#[tokio::test]
+async fn a_stranger_guessing_a_password_is_slowed_and_the_agent_still_logs_in() {
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
+    let hub = start_with(&setup, behind_a_proxy()).await;
+    let url = format!("{}/api/login", hub.http_url());
+    let http = reqwest::Client::new();
+    let stranger = "198.51.100.9";
+    let mut answers = vec![];
+    for _ in 0..8 {
+        answers.push(login_from(&http, &url, stranger, "Alice@test", "guess").await);
+    }
+    let unauthorized = answers
+        .iter()
+        .filter(|a| a.0 == 401 && a.1 == "unauthorized")
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|a| a.0 == 429 && a.1 == "rate_limited")
+        .count();
+    assert_eq!((unauthorized, throttled), (6, 2), "{answers:?}");
+    assert_eq!(
+        login_from(&http, &url, stranger, "alice@test", PASSWORD)
+            .await
+            .0,
+        429,
+        "even the right password waits at the guessing address"
+    );
+    assert_eq!(
+        login_from(&http, &url, "203.0.113.7", "alice@test", PASSWORD)
+            .await
+            .0,
+        200,
+        "the agent, from her own address, is not locked out"
+    );
+    hub.stop().await.unwrap();
+    // The header counts only from a trusted proxy: a client cannot pick its address.
+    let direct = start(&setup, false).await;
+    let url = format!("{}/api/login", direct.http_url());
+    for i in 0..6 {
+        login_from(&http, &url, &format!("192.0.2.{i}"), "alice@test", "guess").await;
+    }
+    assert_eq!(
+        login_from(&http, &url, "192.0.2.200", "alice@test", "guess")
+            .await
+            .0,
+        429,
+        "a forged X-Forwarded-For is ignored: all came from the peer"
+    );
+    direct.stop().await.unwrap();
 }

@@ -608,7 +608,7 @@ async fn answer_while_away(target: pupitre_server::mail::MailTarget) -> (Running
                 from: "Test shop <shop@test.example>".into(),
                 public_url: "http://hub.test.example".into(),
             }),
-            widget_dir: None,
+            ..Default::default()
         },
     )
     .await;

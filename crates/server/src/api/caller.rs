@@ -100,3 +100,76 @@ pub(crate) fn widget_cors() -> CorsLayer {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([CONTENT_TYPE, HeaderName::from_static(VISITOR_HEADER)])
 }
+
+/// The client's address: the TCP peer, unless the peer is a trusted reverse proxy, in which
+/// case the right-most `X-Forwarded-For` hop that is not itself a trusted proxy (each proxy
+/// appends the address it saw; only the hops a trusted proxy added can be believed).
+pub(crate) fn client_ip(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let mut client = peer;
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect::<Vec<_>>();
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !is_trusted(&ip) {
+                    break;
+                }
+            }
+            // A hop we cannot read: stop at the last address a trusted proxy vouched for.
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(xff: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in xff {
+            h.append("x-forwarded-for", v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let stranger: std::net::IpAddr = "198.51.100.9".parse().unwrap();
+        let trusted = ["10.0.0.0/8".parse().unwrap()];
+        let xff = headers(&["1.2.3.4, 203.0.113.7"]);
+        assert_eq!(
+            client_ip(stranger, &xff, &trusted),
+            stranger,
+            "forged by the client"
+        );
+        assert_eq!(client_ip(proxy, &xff, &[]), proxy, "no proxy configured");
+        assert_eq!(
+            client_ip(proxy, &xff, &trusted),
+            "203.0.113.7".parse::<std::net::IpAddr>().unwrap(),
+            "the hop the proxy added, not what the client prepended"
+        );
+        let chain = headers(&["203.0.113.7, 10.0.0.5", "10.0.0.3"]);
+        assert_eq!(
+            client_ip(proxy, &chain, &trusted),
+            "203.0.113.7".parse::<std::net::IpAddr>().unwrap(),
+            "through two trusted proxies"
+        );
+        assert_eq!(client_ip(proxy, &headers(&["junk"]), &trusted), proxy);
+    }
+}

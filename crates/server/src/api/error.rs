@@ -11,11 +11,23 @@ use crate::store::StoreError;
 
 /// An error as the HTTP API answers it.
 #[derive(Debug)]
-pub struct ApiError(pub ErrorFrame);
+pub struct ApiError(pub ErrorFrame, Option<i64>);
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self(ErrorFrame::new(code, message))
+        Self(ErrorFrame::new(code, message), None)
+    }
+
+    /// Says when to come back (`Retry-After`, seconds); a load refusal says 1 s by default.
+    pub fn retry_after(mut self, seconds: i64) -> Self {
+        self.1 = Some(seconds.max(1));
+        self
+    }
+}
+
+impl From<ErrorFrame> for ApiError {
+    fn from(frame: ErrorFrame) -> Self {
+        Self(frame, None)
     }
 }
 
@@ -24,8 +36,12 @@ impl IntoResponse for ApiError {
         let status = StatusCode::from_u16(self.0.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         // A refusal for load says when to come back (RFC 9110 §10.2.3), in seconds.
-        if self.0.code == ErrorCode::RateLimited {
-            return (status, [(header::RETRY_AFTER, "1")], Json(self.0)).into_response();
+        let retry = self
+            .1
+            .or((self.0.code == ErrorCode::RateLimited).then_some(1));
+        if let Some(seconds) = retry {
+            let seconds = seconds.to_string();
+            return (status, [(header::RETRY_AFTER, seconds)], Json(self.0)).into_response();
         }
         (status, Json(self.0)).into_response()
     }

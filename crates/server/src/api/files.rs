@@ -86,7 +86,7 @@ async fn add_file(
     }
     match answer.await {
         Ok(Ok(message)) => Ok(Json(message)),
-        Ok(Err(e)) => Err(ApiError(e)),
+        Ok(Err(e)) => Err(e.into()),
         Err(_) => Err(ApiError::new(ErrorCode::Internal, "the hub is stopping")),
     }
 }

@@ -1,19 +1,21 @@
 //! Sessions: `POST /api/login`, `/api/refresh` (rotating refresh tokens), `/api/logout`, and
 //! `GET /api/me`.
 
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use pupitre_protocol::agent::Role;
 use pupitre_protocol::{AgentId, ErrorCode, Millis};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
-use crate::api::caller::caller;
+use crate::api::caller::{self, caller};
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::auth::{self, ACCESS_TTL, Claims, REFRESH_TTL};
+use crate::login_throttle::Verdict;
 use crate::store::StoreRead as _;
 use crate::store::{AgentRow, Store, StoreError};
 
@@ -60,9 +62,28 @@ fn new_session(hub: &Hub, agent: &AgentRow) -> ApiResult<Session> {
 
 pub(super) async fn login(
     State(hub): State<Arc<Hub>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<Session>> {
-    let Some(permit) = hub.password_gate.enter().await else {
+    let ip = caller::client_ip(peer.ip(), &headers, &hub.options.trusted_proxies);
+    let account = req.email.trim().to_lowercase();
+    let verdict =
+        hub.login_throttle
+            .lock()
+            .expect("throttle lock")
+            .check(hub.clock.now(), ip, &account);
+    if let Verdict::Wait(ms) = verdict {
+        metrics::counter!("pupitre_logins_refused_throttled_total").increment(1);
+        let seconds = (ms + 999) / 1000;
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            format!("too many wrong passwords from this address: try again in {seconds} s"),
+        )
+        .retry_after(seconds));
+    }
+    let in_flight = InFlight::begin(&hub, ip);
+    let Some(mut permit) = hub.password_gate.enter(in_flight.rank).await else {
         metrics::counter!("pupitre_logins_refused_busy_total").increment(1);
         return Err(ApiError::new(
             ErrorCode::RateLimited,
@@ -70,7 +91,7 @@ pub(super) async fn login(
         ));
     };
     blocking(move || {
-        let _permit = permit;
+        let _in_flight = in_flight;
         let agent = hub.with_store(|s| s.agent_by_email(req.email.trim()))?;
         // Verify against a dummy hash when the e-mail is unknown, so timing tells nothing.
         static DUMMY: std::sync::LazyLock<String> =
@@ -78,16 +99,56 @@ pub(super) async fn login(
         let hash = agent
             .as_ref()
             .map_or(DUMMY.as_str(), |a| a.password_hash.as_str());
-        let ok = auth::verify_password(hash, &req.password);
+        let ok = auth::verify_password_in(hash, &req.password, permit.memory());
+        drop(permit);
+        let mut throttle = hub.login_throttle.lock().expect("throttle lock");
         match agent {
-            Some(agent) if ok => Ok(Json(new_session(&hub, &agent)?)),
-            _ => Err(ApiError::new(
-                ErrorCode::Unauthorized,
-                "wrong e-mail or password",
-            )),
+            Some(agent) if ok => {
+                throttle.succeeded(ip, &account);
+                drop(throttle);
+                Ok(Json(new_session(&hub, &agent)?))
+            }
+            _ => {
+                throttle.failed(hub.clock.now(), ip, &account);
+                Err(ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "wrong e-mail or password",
+                ))
+            }
         }
     })
     .await
+}
+
+/// A login being checked, counted against its address until it ends (also if the client
+/// hangs up while it waits).
+struct InFlight {
+    hub: Arc<Hub>,
+    ip: IpAddr,
+    rank: u32,
+}
+
+impl InFlight {
+    fn begin(hub: &Arc<Hub>, ip: IpAddr) -> Self {
+        let rank = hub
+            .login_throttle
+            .lock()
+            .expect("throttle lock")
+            .begin(hub.clock.now(), ip);
+        Self {
+            hub: hub.clone(),
+            ip,
+            rank,
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut throttle) = self.hub.login_throttle.lock() {
+            throttle.end(self.ip);
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

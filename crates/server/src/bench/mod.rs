@@ -65,6 +65,7 @@ use crate::hub_child::{HubChild, WorkDir as BenchDir};
 use crate::store::StoreRead as _;
 use crate::store::{NewAgent, ProjectId, SqliteStore, Store};
 
+mod login_flood;
 mod reconnect;
 
 const PROJECT: &str = "BENCH";
@@ -97,12 +98,13 @@ pub enum Figure {
     P3,
     P4,
     P7,
+    P8,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Figures to measure, comma-separated: `--only p1,p3`.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4", "p7"])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4", "p7", "p8"])]
     pub only: Vec<Figure>,
     /// P1: live conversations.
     #[arg(long, default_value_t = 2_000)]
@@ -156,6 +158,15 @@ pub struct BenchArgs {
     /// `--p7-visitors`: one size only).
     #[arg(long, default_value_t = 20_000)]
     pub p7_largest: usize,
+    /// P8: concurrent wrong-password logins per round (P1's load runs meanwhile).
+    #[arg(long, default_value_t = 1_000)]
+    pub p8_logins: usize,
+    /// P8: rounds, two seconds apart.
+    #[arg(long, default_value_t = 3)]
+    pub p8_rounds: usize,
+    /// P8: the flood's source addresses (loopback).
+    #[arg(long, default_value_t = 10)]
+    pub p8_addresses: usize,
     /// The hub executable to start (default: this one).
     #[arg(long)]
     pub hub_exe: Option<PathBuf>,
@@ -176,6 +187,7 @@ impl BenchArgs {
             ("--p7-visitors", self.p7_visitors),
             ("--p7-agents", self.p7_agents),
             ("--p7-largest", self.p7_largest),
+            ("--p8-logins", self.p8_logins),
         ] {
             ensure!(
                 (1..=MAX_CONNECTIONS).contains(&n),
@@ -195,6 +207,10 @@ impl BenchArgs {
                 "{name} is between 1 and {MAX_SECONDS}"
             );
         }
+        ensure!(
+            (1..=20).contains(&self.p8_rounds) && (1..=250).contains(&self.p8_addresses),
+            "--p8-rounds is between 1 and 20, --p8-addresses between 1 and 250"
+        );
         ensure!(
             (10..=60_000).contains(&self.p1_interval_ms),
             "--p1-interval-ms is between 10 and 60000"
@@ -233,7 +249,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut failures = 0;
     let mut lines = vec![];
-    for figure in [Figure::P1, Figure::P2, Figure::P3, Figure::P4, Figure::P7] {
+    for figure in [
+        Figure::P1,
+        Figure::P2,
+        Figure::P3,
+        Figure::P4,
+        Figure::P7,
+        Figure::P8,
+    ] {
         if !args.only.contains(&figure) {
             continue;
         }
@@ -249,6 +272,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Figure::P4 => p4(&args, &exe, &dir).await,
                 // Two sizes, each with its own folder and limit.
                 Figure::P7 => reconnect::p7(&args, &exe).await,
+                Figure::P8 => login_flood::p8(&args, &exe, &dir).await,
             }
         })
         .await
@@ -286,94 +310,155 @@ async fn p1(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
     let slot_max = slots_for(n, args.p1_agents)?;
     let prepared = prepare(dir, args.p1_agents, slot_max).await?;
     let hub = HubChild::start(exe, dir).await?;
-    let clock = Instant::now();
-    let counters = Arc::new(AgentCounters::default());
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let agents = connect_agents(&hub, &prepared).await?;
-    let agent_tasks: Vec<_> = agents
-        .into_iter()
-        .map(|(id, ws)| tokio::spawn(agent_loop(id, ws, clock, counters.clone(), stop_rx.clone())))
-        .collect();
-    eprintln!(
-        "P1: {} agents available ({slot_max} slots each)",
-        prepared.agents.len()
-    );
-    let url = hub.ws_url();
-    let visitors = bounded(n, CONNECT_CONCURRENCY, |_| {
-        let url = url.clone();
-        async move {
-            let mut ws = visitor_ws(&url).await?;
-            let id = send_visitor_message(&mut ws, "Hello").await?;
-            wait_ack(&mut ws, id).await?;
-            Ok(ws)
-        }
-    })
+    let load = P1Load::start(
+        &hub,
+        &prepared,
+        n,
+        args.p1_interval_ms,
+        args.p1_seconds,
+        "P1",
+    )
     .await?;
-    wait_until(STEP_TIMEOUT, || {
-        counters.assigned.load(Ordering::Relaxed) >= n
-    })
-    .await
-    .with_context(|| {
-        format!(
-            "{} of {n} conversations were assigned",
-            counters.assigned.load(Ordering::Relaxed)
-        )
-    })?;
-    eprintln!(
-        "P1: {n} conversations assigned; steady state for {} s",
-        args.p1_seconds
-    );
-
-    let interval = Duration::from_millis(args.p1_interval_ms);
-    let t0 = Instant::now() + Duration::from_millis(200);
-    let end = t0 + Duration::from_secs(args.p1_seconds);
-    let metrics = (scrape_at(hub.addr, t0), scrape_at(hub.addr, end));
-    let tasks: Vec<_> = visitors
-        .into_iter()
-        .enumerate()
-        .map(|(i, ws)| {
-            let first = t0 + interval.mul_f64(i as f64 / n as f64);
-            tokio::spawn(p1_visitor(ws, first, interval, end, clock))
-        })
-        .collect();
-    let mut sent = 0;
-    let mut acks = histogram();
-    for task in tasks {
-        let (s, h) = task.await??;
-        sent += s;
-        acks.add(&h)?;
-    }
-    // Deliveries may trail the acks by a moment.
-    let _ = wait_until(GRACE, || counters.delivered.load(Ordering::Relaxed) >= sent).await;
-    let metrics = difference(&metrics.0.await?, &metrics.1.await?);
-    let _ = stop_tx.send(true);
-    let mut delivery = histogram();
-    for task in agent_tasks {
-        delivery.add(&task.await??.delivery)?;
-    }
+    let done = load.finish().await?;
     hub.stop().await;
-
-    let delivered = counters.delivered.load(Ordering::Relaxed);
-    let rate = sent as f64 / args.p1_seconds as f64;
+    let rate = done.sent as f64 / args.p1_seconds as f64;
     let (p50, p99) = (
-        ms(delivery.value_at_quantile(0.5)),
-        ms(delivery.value_at_quantile(0.99)),
+        ms(done.delivery.value_at_quantile(0.5)),
+        ms(done.delivery.value_at_quantile(0.99)),
     );
     Ok(vec![
         format!(
             "P1 delivery_ms p50={p50:.1} p99={p99:.1} (goal p50<=5 p99<=25) conversations={n} rate={rate:.0}/s {verdict}",
-            verdict = verdict(p50 <= 5.0 && p99 <= 25.0 && delivered >= sent)
+            verdict = verdict(p50 <= 5.0 && p99 <= 25.0 && done.delivered >= done.sent)
         ),
         format!(
-            "   max={:.1} ms delivered={delivered}/{sent} agents={} ack_ms p50={:.1} p99={:.1}{}{}",
-            ms(delivery.max()),
+            "   max={:.1} ms delivered={}/{} agents={} ack_ms p50={:.1} p99={:.1}{}{}",
+            ms(done.delivery.max()),
+            done.delivered,
+            done.sent,
             prepared.agents.len(),
-            ms(acks.value_at_quantile(0.5)),
-            ms(acks.value_at_quantile(0.99)),
-            commit_summary(&metrics),
+            ms(done.acks.value_at_quantile(0.5)),
+            ms(done.acks.value_at_quantile(0.99)),
+            commit_summary(&done.metrics),
             load_note(),
         ),
     ])
+}
+
+/// P1's load, running: agents holding `n` conversations, each visitor sending a stamped
+/// message every `interval_ms` for `seconds`.
+struct P1Load {
+    counters: Arc<AgentCounters>,
+    stop: watch::Sender<bool>,
+    agents: Vec<tokio::task::JoinHandle<anyhow::Result<AgentStats>>>,
+    /// Each visitor's messages sent and ack latencies.
+    visitors: Vec<tokio::task::JoinHandle<anyhow::Result<Sent>>>,
+    /// `/metrics` at the start and at the end of the steady state.
+    metrics: (Scrape, Scrape),
+}
+
+type Scrape = tokio::task::JoinHandle<HashMap<String, f64>>;
+type Sent = (u64, Histogram<u64>);
+
+/// What P1's load measured.
+struct P1Done {
+    sent: u64,
+    delivered: u64,
+    /// Send → the agent's receipt, in microseconds.
+    delivery: Histogram<u64>,
+    acks: Histogram<u64>,
+    metrics: HashMap<String, f64>,
+}
+
+impl P1Load {
+    async fn start(
+        hub: &HubChild,
+        prepared: &Prepared,
+        n: usize,
+        interval_ms: u64,
+        seconds: u64,
+        name: &str,
+    ) -> anyhow::Result<Self> {
+        let clock = Instant::now();
+        let counters = Arc::new(AgentCounters::default());
+        let (stop, stop_rx) = watch::channel(false);
+        let agents = connect_agents(hub, prepared).await?;
+        let agents: Vec<_> = agents
+            .into_iter()
+            .map(|(id, ws)| {
+                tokio::spawn(agent_loop(id, ws, clock, counters.clone(), stop_rx.clone()))
+            })
+            .collect();
+        eprintln!("{name}: {} agents available", prepared.agents.len());
+        let url = hub.ws_url();
+        let visitors = bounded(n, CONNECT_CONCURRENCY, |_| {
+            let url = url.clone();
+            async move {
+                let mut ws = visitor_ws(&url).await?;
+                let id = send_visitor_message(&mut ws, "Hello").await?;
+                wait_ack(&mut ws, id).await?;
+                Ok(ws)
+            }
+        })
+        .await?;
+        wait_until(STEP_TIMEOUT, || {
+            counters.assigned.load(Ordering::Relaxed) >= n
+        })
+        .await
+        .with_context(|| {
+            format!(
+                "{} of {n} conversations were assigned",
+                counters.assigned.load(Ordering::Relaxed)
+            )
+        })?;
+        eprintln!("{name}: {n} conversations assigned; steady state for {seconds} s");
+        let interval = Duration::from_millis(interval_ms);
+        let t0 = Instant::now() + Duration::from_millis(200);
+        let end = t0 + Duration::from_secs(seconds);
+        let metrics = (scrape_at(hub.addr, t0), scrape_at(hub.addr, end));
+        let visitors = visitors
+            .into_iter()
+            .enumerate()
+            .map(|(i, ws)| {
+                let first = t0 + interval.mul_f64(i as f64 / n as f64);
+                tokio::spawn(p1_visitor(ws, first, interval, end, clock))
+            })
+            .collect();
+        Ok(Self {
+            counters,
+            stop,
+            agents,
+            visitors,
+            metrics,
+        })
+    }
+
+    /// Waits for the end of the steady state and its deliveries.
+    async fn finish(self) -> anyhow::Result<P1Done> {
+        let mut sent = 0;
+        let mut acks = histogram();
+        for task in self.visitors {
+            let (s, h) = task.await??;
+            sent += s;
+            acks.add(&h)?;
+        }
+        // Deliveries may trail the acks by a moment.
+        let counters = self.counters;
+        let _ = wait_until(GRACE, || counters.delivered.load(Ordering::Relaxed) >= sent).await;
+        let metrics = difference(&self.metrics.0.await?, &self.metrics.1.await?);
+        let _ = self.stop.send(true);
+        let mut delivery = histogram();
+        for task in self.agents {
+            delivery.add(&task.await??.delivery)?;
+        }
+        Ok(P1Done {
+            sent,
+            delivered: counters.delivered.load(Ordering::Relaxed),
+            delivery,
+            acks,
+            metrics,
+        })
+    }
 }
 
 /// One P1 visitor: a message every `interval` from `first` until `end`, then waits for its
@@ -384,7 +469,7 @@ async fn p1_visitor(
     interval: Duration,
     end: Instant,
     clock: Instant,
-) -> anyhow::Result<(u64, Histogram<u64>)> {
+) -> anyhow::Result<Sent> {
     let mut next = first;
     let mut pending: VecDeque<(ClientId, u64)> = VecDeque::new();
     let mut sent = 0;
@@ -1296,7 +1381,7 @@ async fn scrape_addr(addr: SocketAddr) -> anyhow::Result<HashMap<String, f64>> {
 }
 
 /// Scrapes `/metrics` at `at` (empty when it fails).
-fn scrape_at(addr: SocketAddr, at: Instant) -> tokio::task::JoinHandle<HashMap<String, f64>> {
+fn scrape_at(addr: SocketAddr, at: Instant) -> Scrape {
     tokio::spawn(async move {
         tokio::time::sleep_until(at).await;
         scrape_addr(addr).await.unwrap_or_default()
