@@ -13,7 +13,7 @@ pub enum ErrorCode {
     MalformedJson,
     /// Valid JSON, but not a frame this connection knows.
     UnknownFrame,
-    /// The frame exceeds `MAX_FRAME_BYTES`.
+    /// The frame exceeds `MAX_FRAME_BYTES`, or a request body its route's limit.
     FrameTooLarge,
     /// Too many frames in too short a time.
     RateLimited,
@@ -39,6 +39,15 @@ pub enum ErrorCode {
     SlotLimitAboveMax,
     /// Something already exists with that name.
     Conflict,
+    /// No such HTTP route or resource is `not_found`; this is a route that exists, asked with
+    /// a method it does not take (the `Allow` header lists those it takes).
+    MethodNotAllowed,
+    /// A request body of a type the route does not take (JSON routes take
+    /// `application/json`).
+    UnsupportedMediaType,
+    /// The hub cannot take this now (at its connection limit, or shutting down): try again
+    /// later (`Retry-After`).
+    Unavailable,
     /// The hub failed; nothing was changed.
     Internal,
 }
@@ -62,6 +71,9 @@ impl ErrorCode {
             ErrorCode::FrameTooLarge => 413,
             ErrorCode::VersionUnsupported => 426,
             ErrorCode::RateLimited => 429,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }
     }
@@ -85,6 +97,9 @@ impl ErrorCode {
             ErrorCode::AsyncMessagingOff => "async_messaging_off",
             ErrorCode::SlotLimitAboveMax => "slot_limit_above_max",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
     }
@@ -147,6 +162,9 @@ mod tests {
             AsyncMessagingOff,
             SlotLimitAboveMax,
             Conflict,
+            MethodNotAllowed,
+            UnsupportedMediaType,
+            Unavailable,
             Internal,
         ] {
             assert_eq!(serde_json::to_value(code).unwrap(), code.as_str());

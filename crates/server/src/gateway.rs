@@ -29,6 +29,10 @@ const WRITE_BUFFER: usize = 0;
 /// The largest message the socket layer accepts at all; between `MAX_FRAME_BYTES` and this
 /// the connection answers `frame_too_large` and stays open, beyond it the socket closes (1009).
 const MAX_WS_MESSAGE: usize = 4 * MAX_FRAME_BYTES;
+const _: () = assert!(
+    MAX_WS_MESSAGE == 256 * 1024,
+    "the close reason names 256 KiB"
+);
 /// The client must say hello within this time.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pings keep NATs open and find dead peers.
@@ -115,6 +119,21 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
         .await;
 }
 
+/// After a read error: a message beyond the hard cap closes with 1009, text that is not UTF-8
+/// with 1007 (RFC 6455 §7.4.1), each with a reason; other errors (the peer vanished) just end.
+/// The socket layer's error is told by its words: axum does not expose tungstenite's type, and
+/// `tests/contract.rs` fails if those words change.
+async fn close_after(socket: &mut WebSocket, e: &axum::Error) {
+    let words = e.to_string();
+    if words.starts_with("Space limit exceeded") {
+        close(socket, 1009, "message too big: the limit is 256 KiB").await;
+    } else if words.starts_with("UTF-8 encoding error") {
+        close(socket, 1007, "text frames must be UTF-8").await;
+    } else {
+        tracing::debug!(error = %e, "socket error");
+    }
+}
+
 /// What a text frame turned out to be.
 enum Parsed<T> {
     Frame(T),
@@ -123,7 +142,7 @@ enum Parsed<T> {
 
 /// Parses a client frame, telling apart broken JSON, an unknown `type` and a known frame with
 /// bad fields.
-fn parse<T: DeserializeOwned>(text: &str, known_types: &[&str]) -> Parsed<T> {
+fn parse<T: DeserializeOwned>(text: &str) -> Parsed<T> {
     if text.len() > MAX_FRAME_BYTES {
         return Parsed::Error(error_json(
             ErrorCode::FrameTooLarge,
@@ -146,7 +165,7 @@ fn parse<T: DeserializeOwned>(text: &str, known_types: &[&str]) -> Parsed<T> {
     match serde_json::from_value::<T>(value) {
         Ok(frame) => Parsed::Frame(frame),
         Err(e) => match kind {
-            Some(k) if known_types.contains(&k.as_str()) => Parsed::Error(error_json(
+            Some(k) if is_frame_type::<T>(&k) => Parsed::Error(error_json(
                 ErrorCode::InvalidInput,
                 format!("bad {k} frame: {e}"),
             )),
@@ -162,24 +181,15 @@ fn parse<T: DeserializeOwned>(text: &str, known_types: &[&str]) -> Parsed<T> {
     }
 }
 
-const AGENT_TYPES: &[&str] = &[
-    "hello",
-    "send_message",
-    "set_status",
-    "set_slot_limit",
-    "snooze",
-    "transfer",
-    "close",
-    "ping",
-];
-const VISITOR_TYPES: &[&str] = &[
-    "hello",
-    "send_message",
-    "draft",
-    "navigate",
-    "set_profile",
-    "ping",
-];
+/// Whether `kind` is a frame type of `T`, an enum tagged by `type`, by serde's own list of
+/// its variants (a hand-written list drifted from the protocol's enums once): serde tells an
+/// unknown tag ("unknown variant") from a known one with missing fields.
+fn is_frame_type<T: DeserializeOwned>(kind: &str) -> bool {
+    match serde_json::from_value::<T>(serde_json::json!({ "type": kind })) {
+        Ok(_) => true,
+        Err(e) => !e.to_string().starts_with("unknown variant"),
+    }
+}
 
 /// Waits for the first text frame.
 async fn first_text(socket: &mut WebSocket) -> Option<String> {
@@ -188,6 +198,10 @@ async fn first_text(socket: &mut WebSocket) -> Option<String> {
         match tokio::time::timeout_at(deadline, socket.recv()).await {
             Ok(Some(Ok(WsMessage::Text(t)))) => return Some(t.to_string()),
             Ok(Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_)))) => continue,
+            Ok(Some(Err(e))) => {
+                close_after(socket, &e).await;
+                return None;
+            }
             _ => return None,
         }
     }
@@ -221,7 +235,7 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
         .await;
         return close(socket, 1008, "hello required").await;
     };
-    let (token, last_seq) = match parse::<AgentClientFrame>(&text, AGENT_TYPES) {
+    let (token, last_seq) = match parse::<AgentClientFrame>(&text) {
         Parsed::Frame(AgentClientFrame::Hello {
             version,
             token,
@@ -302,7 +316,6 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
         &handle,
         out_rx,
         AGENT_RATE,
-        AGENT_TYPES,
         to_command,
         |f| matches!(f, AgentClientFrame::Ping),
         AgentClientFrame::client_id,
@@ -326,35 +339,34 @@ async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Opt
         .await;
         return close(socket, 1008, "hello required").await;
     };
-    let (project_code, token, last_seq, language, page) =
-        match parse::<VisitorClientFrame>(&text, VISITOR_TYPES) {
-            Parsed::Frame(VisitorClientFrame::Hello {
-                version,
-                project,
-                token,
-                last_seq,
-                language,
-                page,
-            }) => {
-                if let Err(e) = version_ok(version) {
-                    send_text(socket, e).await;
-                    return close(socket, 1002, "version unsupported").await;
-                }
-                (project, token, last_seq, language, page)
-            }
-            Parsed::Frame(_) => {
-                send_text(
-                    socket,
-                    error_json(ErrorCode::HelloRequired, "the first frame must be hello"),
-                )
-                .await;
-                return close(socket, 1008, "hello required").await;
-            }
-            Parsed::Error(e) => {
+    let (project_code, token, last_seq, language, page) = match parse::<VisitorClientFrame>(&text) {
+        Parsed::Frame(VisitorClientFrame::Hello {
+            version,
+            project,
+            token,
+            last_seq,
+            language,
+            page,
+        }) => {
+            if let Err(e) = version_ok(version) {
                 send_text(socket, e).await;
-                return close(socket, 1008, "bad hello").await;
+                return close(socket, 1002, "version unsupported").await;
             }
-        };
+            (project, token, last_seq, language, page)
+        }
+        Parsed::Frame(_) => {
+            send_text(
+                socket,
+                error_json(ErrorCode::HelloRequired, "the first frame must be hello"),
+            )
+            .await;
+            return close(socket, 1008, "hello required").await;
+        }
+        Parsed::Error(e) => {
+            send_text(socket, e).await;
+            return close(socket, 1008, "bad hello").await;
+        }
+    };
     let Some(handle) = hub.project_by_code(&project_code) else {
         send_text(
             socket,
@@ -423,7 +435,6 @@ async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Opt
         &handle,
         out_rx,
         VISITOR_RATE,
-        VISITOR_TYPES,
         to_command,
         |f| matches!(f, VisitorClientFrame::Ping),
         VisitorClientFrame::client_id,
@@ -440,7 +451,6 @@ async fn pump<F: DeserializeOwned>(
     handle: &ProjectHandle,
     mut out_rx: mpsc::Receiver<Outbound>,
     rate: (f64, f64),
-    known_types: &[&str],
     to_command: impl Fn(F) -> Command,
     is_ping: impl Fn(&F) -> bool,
     client_id_of: impl Fn(&F) -> Option<pupitre_protocol::ClientId>,
@@ -472,7 +482,7 @@ async fn pump<F: DeserializeOwned>(
                     // Parse first, so a dropped frame is named by its client id and the
                     // client knows which one to send again.
                     let allowed = limit.allow();
-                    match parse::<F>(&text, known_types) {
+                    match parse::<F>(&text) {
                         Parsed::Frame(frame) if !allowed => {
                             let error = ErrorFrame::new(ErrorCode::RateLimited, "slow down: this frame was not applied; send it again")
                                 .for_frame(client_id_of(&frame));
@@ -510,10 +520,7 @@ async fn pump<F: DeserializeOwned>(
                 }
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
                 Some(Ok(WsMessage::Close(_))) | None => return,
-                Some(Err(e)) => {
-                    tracing::debug!(error = %e, "socket error");
-                    return;
-                }
+                Some(Err(e)) => return close_after(socket, &e).await,
             },
             _ = ping.tick() => {
                 if socket.send(WsMessage::Ping(Default::default())).await.is_err() {

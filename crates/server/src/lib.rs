@@ -249,6 +249,8 @@ pub fn app(hub: Arc<Hub>) -> axum::Router {
         .route("/ws/visitor", get(gateway::visitor_ws))
         .merge(api::routes())
         .merge(web::routes())
+        .fallback(api::contract::no_route)
+        .layer(axum::middleware::from_fn(api::contract::json_errors))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(hub)
 }

@@ -3,4 +3,4 @@
 /**
  * Every error the hub can answer, over WebSocket (`error` frame) or HTTP (JSON body).
  */
-export type ErrorCode = "malformed_json" | "unknown_frame" | "frame_too_large" | "rate_limited" | "hello_required" | "version_unsupported" | "unauthorized" | "forbidden" | "not_found" | "invalid_input" | "invalid_state" | "agent_unavailable" | "async_messaging_off" | "slot_limit_above_max" | "conflict" | "internal";
+export type ErrorCode = "malformed_json" | "unknown_frame" | "frame_too_large" | "rate_limited" | "hello_required" | "version_unsupported" | "unauthorized" | "forbidden" | "not_found" | "invalid_input" | "invalid_state" | "agent_unavailable" | "async_messaging_off" | "slot_limit_above_max" | "conflict" | "method_not_allowed" | "unsupported_media_type" | "unavailable" | "internal";

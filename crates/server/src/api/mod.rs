@@ -20,6 +20,7 @@ pub mod access;
 pub mod admin;
 pub mod caller;
 pub mod canned;
+pub mod contract;
 pub mod conversations;
 pub mod error;
 pub mod files;

@@ -144,8 +144,10 @@ impl Project {
         }
     }
 
-    /// The number of a conversation on `agent`'s desk. Another agent's conversation and an
-    /// unknown one answer alike (`forbidden`), so ids cannot be probed.
+    /// The number of a conversation on `agent`'s desk, or the error the contract names:
+    /// `not_found` when the project never had it, `invalid_state` when it is closed (the
+    /// engine forgets closed conversations; numbers are given in order, so a number below the
+    /// next one existed), `forbidden` when it is live but not on this desk.
     pub(in crate::hub) fn own_conversation(
         &self,
         agent: AgentId,
@@ -154,9 +156,17 @@ impl Project {
         let n = self.number(reference)?;
         match self.engine.conversation(n) {
             Some(c) if c.agent() == Some(agent) => Ok(n),
-            _ => Err(ErrorFrame::new(
+            Some(c) if matches!(c.state, ConversationState::Closed { .. }) => {
+                Err(closed(reference))
+            }
+            Some(_) => Err(ErrorFrame::new(
                 ErrorCode::Forbidden,
                 format!("{reference} is not on your desk"),
+            )),
+            None if (1..=self.conversation_no).contains(&n) => Err(closed(reference)),
+            None => Err(ErrorFrame::new(
+                ErrorCode::NotFound,
+                format!("no conversation {reference}"),
             )),
         }
     }
@@ -208,4 +218,8 @@ pub(in crate::hub) fn to_wire_state(state: &ConversationState) -> WireState {
         ConversationState::Snoozed { .. } => WireState::Snoozed,
         ConversationState::Closed { .. } => WireState::Closed,
     }
+}
+
+fn closed(reference: &ConversationRef) -> ErrorFrame {
+    ErrorFrame::new(ErrorCode::InvalidState, format!("{reference} is closed"))
 }
