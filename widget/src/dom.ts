@@ -4,6 +4,9 @@
  * visitor typed is hostile), and no `on*` attribute can be set from here.
  */
 
+import type { Key, T } from "./i18n";
+import { oneLine } from "./text";
+
 export type Child = Node | string | number | null | undefined | false;
 export type Attrs = Record<string, string | number | boolean | null | undefined>;
 
@@ -72,9 +75,22 @@ export function icon(name: IconName, size = 20): SVGSVGElement {
   return svg;
 }
 
+/** Someone's text on one line (`oneLine`), isolated from the widget's own words around it. */
+export function bdi(text: unknown): HTMLElement {
+  return h("bdi", null, oneLine(text));
+}
+
+/** `t(key, vars)` as nodes, each var (someone's text: a name, a file name) in a `bdi`. */
+export function phrase(t: T, key: Key, vars: Record<string, unknown>): Node[] {
+  const names = Object.keys(vars);
+  // NUL never occurs in a translation: it marks where each var goes.
+  const marked = t(key, Object.fromEntries(names.map((n, i) => [n, `\0${i}\0`])));
+  return marked.split("\0").map((s, i) => (i % 2 ? bdi(vars[names[+s]]) : document.createTextNode(s)));
+}
+
 /** `"Alice Martin"` → `"AM"`; never empty. */
 export function initials(name: string): string {
-  const words = name.trim().split(/\s+/).filter(Boolean);
+  const words = oneLine(name).split(" ").filter(Boolean);
   const letters = words.slice(0, 2).map((w) => Array.from(w)[0] ?? "");
   return letters.join("").toUpperCase() || "?";
 }

@@ -1,8 +1,11 @@
 /**
  * Links in message text (W1): only http, https and mailto become links, opened in a new tab
  * with `rel="noopener noreferrer"`; everything else stays text. Returns DOM nodes made with
- * text nodes and `<a>` elements whose `href` is a parsed, re-serialized URL.
+ * text nodes and `<a>` elements whose `href` is a parsed, re-serialized URL. A mailto link's
+ * href is the bare address (`mailto:a@b.example`): headers written after it (`?cc=…&bcc=…&body=…`)
+ * stay in the text, not in the link; a mailto that is not one valid address is no link.
  */
+import { isEmail } from "./text";
 
 const CANDIDATE =
   /\b(?:https?:\/\/|mailto:|www\.)[^\s<>"'`]+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/gi;
@@ -21,7 +24,11 @@ export function safeHref(raw: string): string | null {
     if (url.protocol !== "http:" && url.protocol !== "https:" && url.protocol !== "mailto:") {
       return null;
     }
-    if (url.protocol !== "mailto:" && !url.hostname) return null;
+    if (url.protocol === "mailto:") {
+      const address = decodeURIComponent(url.pathname);
+      return isEmail(address) ? `mailto:${address}` : null;
+    }
+    if (!url.hostname) return null;
     return url.href;
   } catch {
     return null;

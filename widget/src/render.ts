@@ -2,9 +2,12 @@
  * Thread items as DOM: messages (text, sentences, offers, files, file requests), pending
  * messages, separators and the small forms (e-mail, survey, waiting questionnaire). All
  * content from the hub or the visitor goes in as text nodes or attribute values checked here
- * (URLs: http/https only for images and offers); never as HTML (DESIGN §8).
+ * (URLs: http/https only for images and offers); never as HTML (DESIGN §8). Names and file
+ * names are shown on one line, without bidi or zero-width controls, each in a `<bdi>`; message
+ * text keeps its characters in a bubble that isolates it (`dir="auto"`).
  */
-import { h, icon, initials } from "./dom";
+import { bdi, h, icon, initials, phrase } from "./dom";
+import { oneLine } from "./text";
 import type { Lang, T } from "./i18n";
 import { formatBytes } from "./i18n";
 import { linkify } from "./linkify";
@@ -70,7 +73,7 @@ function row(
   const col = h(
     "div",
     { class: "col" },
-    !mine && pos.first && author ? h("div", { class: "name" }, author) : null,
+    !mine && pos.first && author ? h("div", { class: "name" }, bdi(author)) : null,
     content,
     foot,
   );
@@ -90,7 +93,7 @@ function row(
 export function authorName(m: Message, t: T): string {
   const a = m.author;
   if (a?.kind === "visitor") return t("you");
-  if (a?.kind === "agent") return typeof a.name === "string" ? a.name : "";
+  if (a?.kind === "agent") return oneLine(a.name);
   return "";
 }
 
@@ -102,9 +105,9 @@ export function renderMessage(m: Message, pos: Position, ctx: RenderCtx, uploada
   const b = m.body;
   switch (b?.kind) {
     case "text":
-      return row(mine, name, pos, h("div", { class: "bubble" }, ...linkify(String(b.text))), time);
+      return row(mine, name, pos, h("div", { class: "bubble", dir: "auto" }, ...linkify(String(b.text))), time);
     case "sentence":
-      return h("div", { class: "sys", "data-sentence": String(b.sentence) }, ...linkify(String(b.text)));
+      return h("div", { class: "sys", dir: "auto", "data-sentence": String(b.sentence) }, ...linkify(String(b.text)));
     case "offer":
       return row(mine, name, pos, offerCard(b.offer, ctx), time);
     case "file":
@@ -134,8 +137,8 @@ function offerCard(offer: unknown, ctx: RenderCtx): HTMLElement {
     h(
       "div",
       { class: "in" },
-      h("h3", null, String(o.title ?? "")),
-      o.text ? h("p", null, ...linkify(String(o.text))) : null,
+      h("h3", { dir: "auto" }, oneLine(o.title)),
+      o.text ? h("p", { dir: "auto" }, ...linkify(String(o.text))) : null,
       link
         ? h("a", { class: "btn", href: link, target: "_blank", rel: "noopener noreferrer" }, ctx.t("offer"))
         : null,
@@ -145,7 +148,8 @@ function offerCard(offer: unknown, ctx: RenderCtx): HTMLElement {
 }
 
 function fileBubble(file: FileInfo, ctx: RenderCtx): HTMLElement {
-  const name = String(file?.name ?? "file");
+  // On one line: `invoice‮gpj.exe` reads (and downloads as) "invoicegpj.exe", not "invoiceexe.jpg".
+  const name = oneLine(file?.name) || "file";
   const size = Number(file?.size) || 0;
   const bubble = h("div", { class: "bubble" });
   const dl = h("button", { type: "button", class: "dl" }, ctx.t("download"));
@@ -154,7 +158,7 @@ function fileBubble(file: FileInfo, ctx: RenderCtx): HTMLElement {
       "div",
       { class: "file" },
       icon("file", 22),
-      h("div", { class: "meta" }, h("span", { class: "fn", title: name }, name), h("span", { class: "fs" }, formatBytes(size, ctx.lang))),
+      h("div", { class: "meta" }, h("bdi", { class: "fn", title: name }, name), h("span", { class: "fs" }, formatBytes(size, ctx.lang))),
       dl,
     ),
   );
@@ -201,7 +205,7 @@ export function checkFile(file: { size: number; type: string }, config: WidgetCo
 
 function fileRequest(m: Message, agent: string, ctx: RenderCtx, open: boolean): HTMLElement {
   const { t } = ctx;
-  const box = h("div", { class: "box" }, h("h3", null, t("fileAsked", { agent: agent || ctx.config.name })));
+  const box = h("div", { class: "box" }, h("h3", null, ...phrase(t, "fileAsked", { agent: oneLine(agent) || ctx.config.name })));
   if (!open) return box;
   const input = h("input", { type: "file", class: "sr", tabindex: "-1", "aria-hidden": "true" });
   if (ctx.config.file_types?.length) input.accept = ctx.config.file_types.join(",");
@@ -219,7 +223,7 @@ function fileRequest(m: Message, agent: string, ctx: RenderCtx, open: boolean): 
       return;
     }
     note.className = "time";
-    note.textContent = t("uploading", { name: file.name });
+    note.replaceChildren(...phrase(t, "uploading", { name: file.name }));
     choose.disabled = true;
     ctx.upload(m.conversation, file).then((error) => {
       choose.disabled = false;
@@ -248,7 +252,7 @@ export function renderPending(e: Entry, pos: Position, ctx: RenderCtx, online: b
   } else {
     note = h("div", { class: "note" }, icon("clock", 14), online ? t("sending") : t("queued"));
   }
-  const el = row(true, null, pos, h("div", { class: "bubble" }, ...linkify(text)), note, e.state === "failed" ? "failed" : e.state === "acked" ? "" : "pending");
+  const el = row(true, null, pos, h("div", { class: "bubble", dir: "auto" }, ...linkify(text)), note, e.state === "failed" ? "failed" : e.state === "acked" ? "" : "pending");
   el.dataset.clientId = id;
   el.dataset.state = e.state;
   return el;

@@ -13,7 +13,8 @@
  */
 import type { ConnState, ConnectionDeps } from "./connection";
 import { Connection } from "./connection";
-import { h, icon, initials } from "./dom";
+import { bdi, h, icon, initials } from "./dom";
+import { oneLine } from "./text";
 import type { Lang, T } from "./i18n";
 import { pickLang, translator } from "./i18n";
 import type { Conversation, Snapshot } from "./model";
@@ -301,16 +302,16 @@ export class Widget {
     if (m.client_id) this.outbox.drop(m.client_id);
     if (!isShown(m) || m.author?.kind === "visitor") return;
     const b = m.body;
-    const who = authorName(m, this.t) || this.config.name;
+    const who = authorName(m, this.t) || oneLine(this.config.name);
     const what =
       b.kind === "text" || b.kind === "sentence"
         ? b.text
         : b.kind === "offer"
           ? b.offer?.title
           : b.kind === "file"
-            ? b.file?.name
+            ? oneLine(b.file?.name)
             : b.kind === "event" && b.event.kind === "file_requested"
-              ? this.t("fileAsked", { agent: b.event.agent })
+              ? this.t("fileAsked", { agent: oneLine(b.event.agent) })
               : "";
     this.live.textContent = b.kind === "sentence" ? String(what) : `${who}: ${what ?? ""}`;
   }
@@ -474,7 +475,7 @@ export class Widget {
     this.panel = h(
       "div",
       { class: "panel", id: "pw-panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "pw-title", hidden: true },
-      h("header", null, this.avatar, h("div", { class: "who" }, h("h2", { id: "pw-title" }, this.config.name), this.subtitle), closeButton),
+      h("header", null, this.avatar, h("div", { class: "who" }, h("h2", { id: "pw-title" }, bdi(this.config.name)), this.subtitle), closeButton),
       this.status,
       this.thread,
       composer,
@@ -554,7 +555,7 @@ export class Widget {
     style.setProperty("--c", color);
     style.setProperty("--on", this.textOn(color));
     if (typeof c.font === "string" && /^[\w\s,"'.-]{1,200}$/.test(c.font)) style.setProperty("--f", c.font);
-    this.panel.setAttribute("aria-label", this.t("dialog", { name: c.name }));
+    this.panel.setAttribute("aria-label", this.t("dialog", { name: oneLine(c.name) }));
   }
 
   /** The colour if the browser reads it as one (no `url()`, no other property smuggled in). */
@@ -599,8 +600,11 @@ export class Widget {
     const { t, model } = this;
     const open = model.open();
     const agent = open?.agent ?? null;
-    this.avatar.textContent = initials(agent?.name || this.config.name);
-    this.subtitle.textContent = agent?.name ? `${agent.name} · ${t("adviser")}` : t("tagline");
+    // The agent's name on one line, isolated from "· Your adviser" (DESIGN §8).
+    const agentName = oneLine(agent?.name);
+    this.avatar.textContent = initials(agentName || this.config.name);
+    if (agentName) this.subtitle.replaceChildren(bdi(agentName), ` · ${t("adviser")}`);
+    else this.subtitle.textContent = t("tagline");
 
     const state = this.conn.state;
     const down = state === "offline" || (!this.welcomed && (this.everWelcomed || state === "waiting"));

@@ -5,6 +5,7 @@ import { linkify, safeHref, splitLinks } from "../src/linkify";
 import { Model } from "../src/model";
 import { ADOPT_GRACE_MS, Outbox } from "../src/outbox";
 import { checkFile } from "../src/render";
+import { isEmail, oneLine } from "../src/text";
 import { DraftThrottle } from "../src/throttle";
 import { uuidv7 } from "../src/uuid";
 import { Clock, CONFIG, memoryKV, message, storedOutbox } from "./harness";
@@ -53,6 +54,45 @@ describe("links (W1, DESIGN §8)", () => {
       "See https://lumiere.test/lamps?a=1&b=2. Or www.lumiere.test, or write to help@lumiere.test!",
     );
     expect(splitLinks("(see https://x.test/a_(b))")[1].text).toBe("https://x.test/a_(b)");
+  });
+  it("reduces a mailto to its bare address: the headers stay in the text, not in the link (issue 9)", () => {
+    const text = "write to mailto:help@lumiere.test?cc=boss@evil.test&bcc=all@evil.test&body=Send%20your%20card%20number now";
+    const parts = splitLinks(text);
+    const links = parts.filter((p) => p.href);
+    expect(links.map((p) => p.href)).toEqual(["mailto:help@lumiere.test"]);
+    expect(links[0].text).toBe("mailto:help@lumiere.test?cc=boss@evil.test&bcc=all@evil.test&body=Send%20your%20card%20number");
+    expect(parts.map((p) => p.text).join("")).toBe(text);
+    expect(safeHref("MAILTO:help@lumiere.test?subject=x#y")).toBe("mailto:help@lumiere.test");
+    const a = linkify("mailto:help@lumiere.test?bcc=all@evil.test").find((n) => n.nodeName === "A") as HTMLAnchorElement;
+    expect(a.getAttribute("href")).toBe("mailto:help@lumiere.test");
+  });
+  it("a mailto that is not one valid address is no link at all (issue 9)", () => {
+    for (const bad of [
+      "mailto:?to=a@evil.test",
+      "mailto:a@localhost",
+      "mailto:a@evil.test,b@evil.test",
+      "mailto:a%3Fbcc%3Db@evil.test",
+      "mailto:a%40b@evil.test",
+      "mailto:%E2%80%AEa@evil.test",
+      "mailto:a@-evil.test",
+      "mailto:%ZZ@evil.test",
+    ]) {
+      expect(safeHref(bad), bad).toBeNull();
+      expect(splitLinks(`write to ${bad} now`).some((p) => p.href), bad).toBe(false);
+    }
+  });
+  it("isEmail takes one address and nothing else", () => {
+    expect(isEmail("help@lumiere.test")).toBe(true);
+    expect(isEmail("first.last+tag@mail.lumiere-shop.co.uk")).toBe(true);
+    for (const bad of ["a@example.com?bcc=evil%40evil.test&body=hi", "a b@x.test", "a@b@x.test", "a@x", "<a>@x.test", '"a"@x.test', "a@x.test‮", ".a@x.test", "a.@x.test", "@x.test", "a@"]) {
+      expect(isEmail(bad), bad).toBe(false);
+    }
+  });
+  it("oneLine drops bidi and zero-width controls and line breaks, and keeps emoji joined", () => {
+    expect(oneLine("invoice\u202Egpj.exe")).toBe("invoicegpj.exe");
+    expect(oneLine(" A\u200Bl\u2066i\u2069ce\u200F\n\u2028Martin\uFEFF ")).toBe("Alice Martin");
+    expect(oneLine("\u{1F469}\u200D\u{1F4BB} dev")).toBe("\u{1F469}\u200D\u{1F4BB} dev");
+    expect(oneLine(null)).toBe("");
   });
   it("never links other schemes", () => {
     for (const bad of ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "file:///etc/passwd"]) {

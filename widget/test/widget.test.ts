@@ -350,6 +350,40 @@ describe("hostile content is text (DESIGN §8)", () => {
     expect(s.shadow.querySelector(".card a")).toBeNull();
   });
 
+  it("shows names and file names without bidi or zero-width controls, each isolated in a bdi (issue 9)", async () => {
+    const s = setup();
+    const ws = s.connect();
+    s.widget.open();
+    let seq = 11;
+    const push = (m: object) => ws.push({ type: "event", seq: seq++, event: { kind: "message", message: message(m) } });
+    const agent = { kind: "agent", id: 1, name: "Ali\u202Eec\u200B Martin" };
+    push({ author: agent, text: "Bonjour \u202Eevil" });
+    push({ author: agent, body: { kind: "file", file: { id: "f1", name: "invoice\u202Egpj.exe", size: 12, mime: "application/octet-stream" } } });
+    push({ author: { kind: "system" }, body: { kind: "event", event: { kind: "file_requested", agent: "Ali\u2067ce" } } });
+    ws.push({ type: "event", seq: seq++, event: { kind: "agent_joined", conversation: "DEMO-1", agent: { name: "Ali\u202Eec\u200B Martin" } } });
+    await tick();
+    const fn = $(s.shadow, ".fn");
+    expect(fn.tagName).toBe("BDI");
+    expect(fn.textContent).toBe("invoicegpj.exe");
+    expect(fn.getAttribute("title")).toBe("invoicegpj.exe");
+    const name = $(s.shadow, ".name");
+    expect(name.querySelector("bdi")!.textContent).toBe("Aliec Martin");
+    const header = $(s.shadow, ".who p");
+    expect(header.querySelector("bdi")!.textContent).toBe("Aliec Martin");
+    expect(header.textContent).toBe("Aliec Martin · Your adviser");
+    const asked = $(s.shadow, ".box h3");
+    expect(asked.querySelector("bdi")!.textContent).toBe("Alice");
+    expect(asked.textContent).toBe("Alice asks you for a file");
+    // A message keeps its text, in a bubble that isolates it.
+    const bubble = $(s.shadow, ".them .bubble");
+    expect(bubble.getAttribute("dir")).toBe("auto");
+    expect(bubble.textContent).toBe("Bonjour \u202Eevil");
+    // Outside message bodies, no bidi or zero-width control is left.
+    const clone = $(s.shadow, ".panel").cloneNode(true) as HTMLElement;
+    clone.querySelectorAll(".bubble[dir=auto]").forEach((el) => el.remove());
+    expect(clone.textContent).not.toMatch(/[\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/);
+  });
+
   it("never uses innerHTML, outerHTML, insertAdjacentHTML or document.write anywhere in its source", async () => {
     const { readdirSync, readFileSync } = await import("node:fs");
     const { join } = await import("node:path");

@@ -31,6 +31,7 @@ import type {
   Offer,
   TransferTarget,
 } from "./protocol";
+import { isEmail } from "./text";
 
 /** What crosses the desk's door is generated from crates/desk (DESIGN §11): the error codes
  * (the hub's `ErrorCode` plus the desk's own: `hub_unreachable`, `keyring_unavailable`,
@@ -138,7 +139,8 @@ export interface Backend {
   cannedResponses(): Promise<CannedResponse[]>;
   createCannedResponse(draft: CannedResponseDraft): Promise<CannedResponse>;
   searchHistory(query: HistoryQuery): Promise<HistoryHit[]>;
-  /** Opens an http, https or mailto URL in the OS; anything else rejects with `invalid_input`. */
+  /** Opens an http, https or mailto URL in the OS (a mailto as its bare address, see
+   * `externalUrl`); anything else rejects with `invalid_input`. */
   openExternal(url: string): Promise<void>;
   /** What is on screen, so notifications skip it (D17). */
   setFocusedConversation(conversation: ConversationRef | null): Promise<void>;
@@ -185,7 +187,11 @@ export function webUrl(raw: string): string | null {
   return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
 }
 
-/** The URL, normalised, when it may be opened outside; `null` otherwise. */
+/**
+ * The URL, normalised, when it may be opened outside; `null` otherwise. A `mailto:` is reduced
+ * to its bare address (`mailto:a@b.example`): headers a stranger wrote (`?cc=…&bcc=…&body=…`)
+ * are dropped, and what is not one valid address (`isEmail`) is refused.
+ */
 export function externalUrl(raw: string): string | null {
   let url: URL;
   try {
@@ -193,5 +199,17 @@ export function externalUrl(raw: string): string | null {
   } catch {
     return null;
   }
+  if (url.protocol === "mailto:") return mailtoUrl(url);
   return (EXTERNAL_SCHEMES as readonly string[]).includes(url.protocol) ? url.href : null;
+}
+
+/** `mailto:` + the validated address, without its `?` part; `null` when it is not an address. */
+function mailtoUrl(url: URL): string | null {
+  let address: string;
+  try {
+    address = decodeURIComponent(url.pathname);
+  } catch {
+    return null;
+  }
+  return isEmail(address) ? `mailto:${address}` : null;
 }

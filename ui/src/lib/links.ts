@@ -1,6 +1,9 @@
 /**
  * Visitor content is hostile (DESIGN §8): messages are rendered as text, and only links with
  * an http, https or mailto scheme become anchors, whose click goes to `Backend.openExternal`.
+ * A mailto link's href is its bare address (`externalUrl`): the headers someone appended
+ * (`?cc=…&bcc=…&body=…`) stay in the visible text but not in the link; a mailto that is not
+ * one valid address is not a link.
  */
 import { externalUrl } from "./backend";
 

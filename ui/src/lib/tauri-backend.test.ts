@@ -45,6 +45,16 @@ describe("TauriBackend → Tauri commands", () => {
     expect(invoke).toHaveBeenLastCalledWith("today_stats", undefined);
   });
 
+  it("open_external {url}: a mailto goes as its bare address; one that is not an address never reaches Rust (issue 9)", async () => {
+    await new TauriBackend().openExternal("mailto:lea@example.com?cc=boss@evil.test&bcc=all@evil.test&body=hi");
+    expect(invoke).toHaveBeenCalledWith("open_external", { url: "mailto:lea@example.com" });
+    invoke.mockClear();
+    for (const bad of ["mailto:a@evil.test,b@evil.test", "mailto:?to=a@evil.test", "javascript:alert(1)"]) {
+      await expect(new TauriBackend().openExternal(bad)).rejects.toMatchObject({ code: "invalid_input" });
+    }
+    expect(invoke).not.toHaveBeenCalled();
+  });
+
   it("a rejection becomes a DeskError", async () => {
     invoke.mockRejectedValueOnce({ code: "cache", message: "locked" });
     await expect(new TauriBackend().thread("DEMO-1", null, 50)).rejects.toEqual({ code: "cache", message: "locked" });

@@ -113,7 +113,8 @@ export class TauriBackend implements Backend {
   }
   async openExternal(url: string): Promise<void> {
     const safe = externalUrl(url);
-    if (safe === null) throw { code: "invalid_input", message: "only http, https and mailto links open" };
+    // A mailto opens as its bare address (headers dropped); one that is not an address does not.
+    if (safe === null) throw { code: "invalid_input", message: "only http, https and mailto (one address) links open" };
     return call("open_external", { url: safe });
   }
   setFocusedConversation(conversation: ConversationRef | null): Promise<void> {

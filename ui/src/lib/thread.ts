@@ -1,7 +1,8 @@
 /** What a thread shows under each filter chip (D13), and the text of thread events. */
 import type { Message, ThreadEvent } from "./protocol";
 import { dateTime } from "./format";
-import { numberFormat, t } from "./i18n/i18n";
+import { joinParts, numberFormat, tParts, type PhrasePart } from "./i18n/i18n";
+import { oneLine } from "./text";
 
 export type ThreadFilter = "all" | "visitor" | "agent" | "actions" | "navigation";
 export const FILTERS: ThreadFilter[] = ["all", "visitor", "agent", "actions", "navigation"];
@@ -27,37 +28,43 @@ export function inFilter(message: Message, filter: ThreadFilter): boolean {
   }
 }
 
-/** "Alice paused this conversation until Sat 15 Mar, 09:00". */
-export function eventText(event: ThreadEvent): string {
+/** "Alice paused this conversation until Sat 15 Mar, 09:00": names, types and comments are
+ * params, isolated where shown (`Phrase.svelte`) and on one line (`tParts`). */
+export function eventParts(event: ThreadEvent): PhrasePart[] {
   switch (event.kind) {
     case "assigned":
-      return t("event.assigned", { agent: event.agent });
+      return tParts("event.assigned", { agent: event.agent });
     case "snoozed":
-      return t(event.keep ? "event.snoozed_keep" : "event.snoozed", { agent: event.agent, date: dateTime(event.until) });
+      return tParts(event.keep ? "event.snoozed_keep" : "event.snoozed", { agent: event.agent, date: dateTime(event.until) });
     case "woke":
-      return t("event.woke");
+      return tParts("event.woke", {});
     case "transferred":
       return event.from === null
-        ? t("event.transferred_auto", { to: event.to })
-        : t("event.transferred", { from: event.from, to: event.to });
+        ? tParts("event.transferred_auto", { to: event.to })
+        : tParts("event.transferred", { from: event.from, to: event.to });
     case "closed":
-      if (event.by === null) return t("event.closed_auto");
+      if (event.by === null) return tParts("event.closed_auto", {});
       return event.conversation_type === null
-        ? t("event.closed", { by: event.by })
-        : t("event.closed_type", { by: event.by, type: event.conversation_type });
+        ? tParts("event.closed", { by: event.by })
+        : tParts("event.closed_type", { by: event.by, type: event.conversation_type });
     case "reopened":
-      return t("event.reopened");
+      return tParts("event.reopened", {});
     case "navigated":
-      return event.title ?? event.url;
+      return [{ text: oneLine(event.title ?? event.url), param: true }];
     case "email_left":
-      return t("event.email_left");
+      return tParts("event.email_left", {});
     case "file_requested":
-      return t("event.file_requested", { agent: event.agent });
+      return tParts("event.file_requested", { agent: event.agent });
     case "survey_answered": {
       const score = numberFormat({ maximumFractionDigits: 1 }).format(event.score);
       return event.comment === null || event.comment.trim() === ""
-        ? t("event.survey", { score })
-        : t("event.survey_comment", { score, comment: event.comment });
+        ? tParts("event.survey", { score })
+        : tParts("event.survey_comment", { score, comment: event.comment });
     }
   }
+}
+
+/** The text of `eventParts`. */
+export function eventText(event: ThreadEvent): string {
+  return joinParts(eventParts(event));
 }

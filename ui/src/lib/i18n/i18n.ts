@@ -5,6 +5,7 @@
  */
 import { en } from "./en";
 import { fr } from "./fr";
+import { oneLine } from "../text";
 
 export type Key = keyof typeof en;
 export type Lang = "en" | "fr";
@@ -110,6 +111,36 @@ export function t(key: Key, params?: Params): string {
   const text = dictionaries[current][key] ?? en[key];
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+}
+
+/** A piece of a phrase: the template's own text, or a param (`param: true`). */
+export type PhrasePart = { text: string; param: boolean };
+
+/**
+ * `t(key, params)` in pieces, so that the UI can isolate each param in the DOM (`Phrase.svelte`
+ * puts it in a `<bdi>`): params are often someone's text (a visitor's file name, an agent's
+ * name), which must not reorder the app's words around it (DESIGN §8). A param's text goes
+ * through `oneLine` (no bidi or zero-width controls, no line breaks).
+ */
+export function tParts(key: Key, params: Params): PhrasePart[] {
+  const text = dictionaries[current][key] ?? en[key];
+  const parts: PhrasePart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(/\{(\w+)\}/g)) {
+    const name = match[1];
+    if (!(name in params)) continue;
+    const at = match.index ?? 0;
+    if (at > last) parts.push({ text: text.slice(last, at), param: false });
+    parts.push({ text: oneLine(String(params[name])), param: true });
+    last = at + match[0].length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last), param: false });
+  return parts;
+}
+
+/** The text of `tParts`. */
+export function joinParts(parts: readonly PhrasePart[]): string {
+  return parts.map((part) => part.text).join("");
 }
 
 /** "1 conversation" / "3 conversations": keys `${base}.one` and `${base}.other`. */
