@@ -428,23 +428,80 @@ pub async fn today_stats(state: State<'_, AppState>) -> Result<serde_json::Value
     state.desk.today_stats().await
 }
 
-/// Links from visitors open in the system browser, and only http, https and mailto (§8).
+/// Links from visitors open in the system browser, and only http, https and mailto (§8). A
+/// mailto opens the bare address: headers a visitor added (`?cc=…&bcc=…&body=…`) would fill
+/// the agent's mail for them.
 #[tauri::command]
 pub async fn open_external(app: AppHandle, url: String) -> Result<()> {
-    let lower = url.trim().to_ascii_lowercase();
-    if !(lower.starts_with("http://")
-        || lower.starts_with("https://")
-        || lower.starts_with("mailto:"))
-    {
-        return Err(DeskError::new(
+    let url = safe_external(&url).ok_or_else(|| {
+        DeskError::new(
             DeskErrorCode::InvalidInput,
-            "only http, https and mailto links open",
-        ));
-    }
+            "only http, https and mailto links to an address open",
+        )
+    })?;
     use tauri_plugin_opener::OpenerExt as _;
     app.opener()
-        .open_url(url.trim(), None::<&str>)
+        .open_url(url, None::<&str>)
         .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))
+}
+
+/// The URL to open, or `None`: http(s) as given, mailto reduced to a valid bare address.
+fn safe_external(url: &str) -> Option<String> {
+    let url = url.trim();
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Some(url.to_owned());
+    }
+    let address = url.get(..7).filter(|s| s.eq_ignore_ascii_case("mailto:"))?;
+    let _ = address;
+    let address = url[7..].split('?').next().unwrap_or_default();
+    let address = percent_decode(address)?;
+    let (local, domain) = address.split_once('@')?;
+    let ok = !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && address
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@.-_+".contains(c))
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    ok.then(|| format!("mailto:{address}"))
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .ok()
+        .map(|s| s.into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_external;
+
+    #[test]
+    fn mailto_opens_the_bare_address_and_nothing_else_but_http() {
+        assert_eq!(
+            safe_external("mailto:ann@example.com?cc=x@evil.test&bcc=y@evil.test&body=hi")
+                .as_deref(),
+            Some("mailto:ann@example.com")
+        );
+        assert_eq!(
+            safe_external(" https://example.com/a?b=c ").as_deref(),
+            Some("https://example.com/a?b=c")
+        );
+        for refused in [
+            "mailto:ann@example.com%3Fbcc%3Devil%40evil.test",
+            "mailto:not an address",
+            "mailto:@example.com",
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "mailto:a@b",
+        ] {
+            assert_eq!(safe_external(refused), None, "{refused}");
+        }
+    }
 }
 
 #[tauri::command]

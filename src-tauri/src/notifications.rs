@@ -49,8 +49,8 @@ fn french() -> bool {
         .is_ok_and(|l| l.starts_with("fr"))
 }
 
-/// Summary and body of a notification, in the agent's language (D20). Visitor text is shown as
-/// plain text: the notification server gets it with markup escaped.
+/// Summary and body of a notification, in the agent's language (D20). The visitor's name and
+/// words arrive on one line, without bidi or zero-width controls (`notify::single_line`).
 fn text(n: &Notification) -> (String, String) {
     let fr = french();
     let who = n.visitor_name.clone().unwrap_or_else(|| {
@@ -126,11 +126,24 @@ fn text(n: &Notification) -> (String, String) {
     (summary, body)
 }
 
-/// Escapes what notification servers read as markup.
-fn plain(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// The body as the notification server reads it. The Desktop Notifications spec: the summary
+/// is always plain text; the body is markup only for servers that advertise `body-markup`, and
+/// then visitor text is escaped so that it shows as typed (elsewhere escaping would show
+/// `&lt;` literally).
+fn body_for_server(body: &str) -> String {
+    static MARKUP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let markup = *MARKUP.get_or_init(|| {
+        notify_rust::get_capabilities()
+            .map(|caps| caps.iter().any(|c| c == "body-markup"))
+            .unwrap_or(false)
+    });
+    if markup {
+        body.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        body.to_owned()
+    }
 }
 
 /// Shows one notification; a click opens the conversation. Runs on its own thread: waiting for
@@ -147,8 +160,8 @@ fn show(
         let mut builder = notify_rust::Notification::new();
         builder
             .appname("Pupitre")
-            .summary(&plain(&summary))
-            .body(&plain(&body))
+            .summary(&summary)
+            .body(&body_for_server(&body))
             .icon("mail-message-new")
             .action("default", if french() { "Ouvrir" } else { "Open" })
             .hint(notify_rust::Hint::Category("im.received".into()))

@@ -22,7 +22,16 @@ OUT = os.environ["OUT"]
 BIN = os.environ["BIN"]
 HERE = os.path.dirname(os.path.abspath(__file__))
 PORT = int(os.environ.get("E2E_PORT", "8491"))
-HUB = f"http://127.0.0.1:{PORT}"
+HUB = f"https://127.0.0.1:{PORT}"
+# Issue 9: the hub serves TLS with a CA made now; the desk trusts it through PUPITRE_EXTRA_CA
+# (its system roots stay as they are), the CLI clients through SSL_CERT_FILE.
+TLS = os.path.join(OUT, "tls")
+subprocess.run([f"{BIN}/pupitre", "tls-certificates", "--out", TLS, "--name", "127.0.0.1", "--name", "localhost"],
+               check=True, stdout=subprocess.DEVNULL)
+CA = os.path.join(TLS, "ca.pem")
+os.environ["PUPITRE_EXTRA_CA"] = CA
+CLIENT_ENV = dict(os.environ, SSL_CERT_FILE=CA)
+TLS_CONTEXT = __import__("ssl").create_default_context(cafile=CA)
 SHOTS = os.path.join(OUT, "shots")
 os.makedirs(SHOTS, exist_ok=True)
 procs = []
@@ -59,7 +68,7 @@ class Visitor:
     def __init__(self):
         self.p = subprocess.Popen(
             [f"{BIN}/pupitre", "client", "visitor", "--hub", HUB, "--project", "DEMO"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, env=CLIENT_ENV)
         procs.append(self.p)
         self.lines = queue.Queue()
         self.seen = []
@@ -105,10 +114,11 @@ hub_proc = None
 
 def start_hub():
     global hub_proc
-    hub_proc = subprocess.Popen([f"{BIN}/pupitre", "serve", "--demo", "--db", DB, "--listen", f"127.0.0.1:{PORT}"],
+    hub_proc = subprocess.Popen([f"{BIN}/pupitre", "serve", "--demo", "--db", DB, "--listen", f"127.0.0.1:{PORT}",
+                                 "--tls-cert", os.path.join(TLS, "hub.pem"), "--tls-key", os.path.join(TLS, "hub-key.pem")],
                                 stdout=open(os.path.join(OUT, "hub.log"), "a"), stderr=subprocess.STDOUT)
     procs.append(hub_proc)
-    wait("the hub", lambda: urllib.request.urlopen(f"{HUB}/healthz").status == 200)
+    wait("the hub", lambda: urllib.request.urlopen(f"{HUB}/healthz", context=TLS_CONTEXT).status == 200)
 
 
 def main():
@@ -161,10 +171,17 @@ def story(d):
     wait("the login form", lambda: find(d, "input[type=password]"))
     shot("01-login")
     hub_input = find(d, "input[type=url]")
+    # Issue 9: plain http:// to another computer is refused, in words, before anything is sent.
     hub_input.clear()
-    hub_input.send_keys(HUB)
+    hub_input.send_keys("http://chat.example.com")
     find(d, "input[type=email]").send_keys("alice@demo.pupitre.test")
     find(d, "input[type=password]").send_keys("alice-demo-1")
+    find(d, "button[type=submit]").click()
+    wait("the refusal of plain http", lambda: "unencrypted" in d.find_element(By.TAG_NAME, "body").text)
+    shot("01b-login-refuses-plain-http")
+    # Typed without a scheme, the address is https: the desk logs in over TLS.
+    hub_input.clear()
+    hub_input.send_keys(HUB.removeprefix("https://"))
     find(d, "button[type=submit]").click()
     wait("the desk", lambda: "Alice Martin" in d.find_element(By.TAG_NAME, "body").text)
     assert "Alice Martin" in d.title and "1" in d.title, f"D1: the agent id in the title: {d.title!r}"
@@ -180,7 +197,9 @@ def story(d):
     v.say("Bonjour, ma commande 4521 n'est pas arrivée <script>alert(1)</script>")
     box = wait("a red box", lambda: next((b for b in boxes(d) if "waiting" in b.get_attribute("class")), None))
     wait("a desktop notification", lambda: any("DEMO-1" in n["summary"] for n in notifications()), timeout=10)
-    assert "&lt;script&gt;" in notifications()[0]["body"], "visitor text is plain in notifications"
+    # The capture server does not advertise body-markup: the body is the visitor's text as typed.
+    assert "<script>alert(1)</script>" in notifications()[0]["body"], "visitor text is plain in notifications"
+    assert "&lt;" not in notifications()[0]["summary"], "a summary is never entity-escaped"
     shot("03-red-box-and-notification")
     assert not d.find_elements(By.CSS_SELECTOR, "script:not([src])"), "§8: no inline script got in"
 
@@ -239,7 +258,7 @@ def story(d):
     wait("the new box", lambda: boxes(d))
     bruno = subprocess.Popen(
         [f"{BIN}/pupitre", "client", "agent", "--hub", HUB, "--email", "bruno@demo.pupitre.test", "--password", "bruno-demo-2"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, env=CLIENT_ENV)
     procs.append(bruno)
     bruno_lines = queue.Queue()
     threading.Thread(target=lambda: [bruno_lines.put(l) for l in bruno.stdout], daemon=True).start()

@@ -773,14 +773,15 @@ async fn serve(
 ) -> Result<(), DeskError> {
     let (hub, account, token) = access_token(inner).await?;
     let last_seq = inner.cache.lock().expect("cache lock").last_seq(&account)?;
-    let (mut ws, _) = tokio_tungstenite::connect_async(session::ws_url(&hub))
-        .await
-        .map_err(|e| {
-            DeskError::new(
-                DeskErrorCode::HubUnreachable,
-                format!("cannot reach the hub: {e}"),
-            )
-        })?;
+    let transport = crate::tls::transport()?;
+    let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(
+        session::ws_url(&hub),
+        None,
+        false,
+        Some(tokio_tungstenite::Connector::Rustls(transport.tls)),
+    )
+    .await
+    .map_err(|e| crate::tls::unreachable(&hub, &e))?;
     let hello = AgentClientFrame::Hello {
         version: PROTOCOL_VERSION,
         token,

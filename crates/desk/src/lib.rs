@@ -28,6 +28,7 @@ pub mod error;
 pub mod model;
 pub mod notify;
 pub mod session;
+pub mod tls;
 pub mod tray;
 
 pub use desk::{Desk, DeskOptions};

@@ -799,12 +799,18 @@ impl Policy {
             kind,
             conversation: conversation.clone(),
             urgency,
-            visitor_name: t.visitor_name.clone(),
+            // Someone else's words on one line of the desktop: no control may reorder it.
+            visitor_name: t
+                .visitor_name
+                .as_deref()
+                .and_then(|name| single_line(name, 80)),
+            comment: comment
+                .as_deref()
+                .and_then(|c| single_line(c, excerpt_chars)),
             excerpt: t
                 .last_visitor_text
                 .as_deref()
                 .and_then(|text| single_line(text, excerpt_chars)),
-            comment,
             waiting_for: t.waiting_since.map(|since| now.saturating_sub(since)),
             others_waiting,
             unread: t.unread,
@@ -826,9 +832,20 @@ impl Policy {
     }
 }
 
-/// `text` on one line (runs of whitespace and control characters become one space), cut to
-/// `max_chars` characters with an ellipsis. `None` when nothing is left.
+/// Bidi and zero-width format controls: in someone else's text shown on one line they could
+/// reorder what the agent reads (`invoice\u{202E}gpj.exe` shows as "invoiceexe.jpg") or spill
+/// into the app's own words around them.
+pub fn is_format_control(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
+}
+
+/// `text` on one line (runs of whitespace and control characters become one space; bidi and
+/// zero-width controls go), cut to `max_chars` characters with an ellipsis. `None` when
+/// nothing is left.
 pub fn single_line(text: &str, max_chars: usize) -> Option<String> {
+    let text: String = text.chars().filter(|c| !is_format_control(*c)).collect();
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || c.is_control())
         .filter(|w| !w.is_empty())

@@ -4,6 +4,7 @@ use pupitre_protocol::{AgentId, ErrorCode, Millis};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DeskError, DeskErrorCode};
+use crate::tls;
 
 /// What `/api/login` and `/api/refresh` answer.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -15,29 +16,7 @@ pub struct Tokens {
     pub project: String,
 }
 
-/// `http://host:port` as typed by the agent, normalized (no trailing slash; `http://` added
-/// when no scheme is given).
-pub fn normalize_hub(hub: &str) -> Result<String, DeskError> {
-    let hub = hub.trim().trim_end_matches('/');
-    if hub.is_empty() {
-        return Err(DeskError::new(
-            DeskErrorCode::InvalidInput,
-            "type the hub's address",
-        ));
-    }
-    let hub = if hub.contains("://") {
-        hub.to_owned()
-    } else {
-        format!("http://{hub}")
-    };
-    if !(hub.starts_with("http://") || hub.starts_with("https://")) {
-        return Err(DeskError::new(
-            DeskErrorCode::InvalidInput,
-            "the hub's address starts with http:// or https://",
-        ));
-    }
-    Ok(hub)
-}
+pub use crate::tls::normalize_hub;
 
 pub fn ws_url(hub: &str) -> String {
     if let Some(rest) = hub.strip_prefix("https://") {
@@ -52,20 +31,14 @@ async fn post(
     path: &str,
     body: serde_json::Value,
 ) -> Result<reqwest::Response, DeskError> {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(15))
-        .build()
-        .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))?
+    tls::transport()?
+        .http
         .post(format!("{hub}{path}"))
         .json(&body)
+        .timeout(std::time::Duration::from_secs(15))
         .send()
         .await
-        .map_err(|e| {
-            DeskError::new(
-                DeskErrorCode::HubUnreachable,
-                format!("cannot reach the hub at {hub}: {e}"),
-            )
-        })
+        .map_err(|e| tls::unreachable(hub, &e))
 }
 
 async fn tokens(response: reqwest::Response) -> Result<Tokens, DeskError> {
@@ -127,13 +100,14 @@ pub async fn get_json(
     path: &str,
     access_token: &str,
 ) -> Result<serde_json::Value, DeskError> {
-    let response = reqwest::Client::new()
+    let response = tls::transport()?
+        .http
         .get(format!("{hub}{path}"))
         .bearer_auth(access_token)
         .timeout(std::time::Duration::from_secs(15))
         .send()
         .await
-        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?;
+        .map_err(|e| tls::unreachable(hub, &e))?;
     if !response.status().is_success() {
         return Err(DeskError::new(
             DeskErrorCode::Hub(ErrorCode::Unauthorized),
@@ -152,23 +126,25 @@ pub async fn post_json(
     access_token: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, DeskError> {
-    let request = reqwest::Client::new()
+    let request = tls::transport()?
+        .http
         .post(format!("{hub}{path}"))
         .bearer_auth(access_token)
         .json(&body)
         .timeout(std::time::Duration::from_secs(15));
-    json_answer(path, request).await
+    json_answer(hub, path, request).await
 }
 
 /// Sends `request`; its JSON answer, or the hub's refusal as a desk error.
 async fn json_answer(
+    hub: &str,
     path: &str,
     request: reqwest::RequestBuilder,
 ) -> Result<serde_json::Value, DeskError> {
     let response = request
         .send()
         .await
-        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?;
+        .map_err(|e| tls::unreachable(hub, &e))?;
     if !response.status().is_success() {
         return Err(refused(path, response).await);
     }
@@ -197,24 +173,26 @@ pub async fn post_bytes(
     mime: &str,
     data: Vec<u8>,
 ) -> Result<serde_json::Value, DeskError> {
-    let request = reqwest::Client::new()
+    let request = tls::transport()?
+        .http
         .post(format!("{hub}{path}"))
         .bearer_auth(access_token)
         .header(reqwest::header::CONTENT_TYPE, mime)
         .body(data)
         .timeout(std::time::Duration::from_secs(120));
-    json_answer(path, request).await
+    json_answer(hub, path, request).await
 }
 
 /// GETs raw bytes (a file).
 pub async fn get_bytes(hub: &str, path: &str, access_token: &str) -> Result<Vec<u8>, DeskError> {
-    let response = reqwest::Client::new()
+    let response = tls::transport()?
+        .http
         .get(format!("{hub}{path}"))
         .bearer_auth(access_token)
         .timeout(std::time::Duration::from_secs(120))
         .send()
         .await
-        .map_err(|e| DeskError::new(DeskErrorCode::HubUnreachable, e.to_string()))?;
+        .map_err(|e| tls::unreachable(hub, &e))?;
     if !response.status().is_success() {
         return Err(refused(path, response).await);
     }

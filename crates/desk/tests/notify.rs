@@ -665,6 +665,12 @@ fn d17_excerpt_is_one_short_line() {
         Some("a b c")
     );
     assert_eq!(single_line(" \n ", 120), None);
+    // Issue 9: bidi and zero-width controls cannot reorder the line or hide in it.
+    assert_eq!(
+        single_line("invoice\u{202E}gpj.exe\u{200B}", 120).as_deref(),
+        Some("invoicegpj.exe")
+    );
+    assert_eq!(single_line("\u{2067}\u{FEFF}", 120), None);
     let long = "é".repeat(300);
     let cut = single_line(&long, 120).expect("not empty");
     assert_eq!(cut.chars().count(), 120);

@@ -38,6 +38,7 @@ pub mod mail;
 pub mod password_gate;
 pub mod stats;
 pub mod store;
+pub mod tls;
 pub mod torture;
 pub mod web;
 
@@ -94,6 +95,8 @@ pub struct HubOptions {
     /// Reverse proxies whose `X-Forwarded-For` names the client (`--trusted-proxy`); from any
     /// other peer the header is ignored and the peer is the client.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve HTTPS and WSS with this certificate and key (`--tls-cert`, `--tls-key`).
+    pub tls: Option<tls::TlsFiles>,
 }
 
 impl Hub {
@@ -251,6 +254,10 @@ pub fn app(hub: Arc<Hub>) -> axum::Router {
         .merge(web::routes())
         .fallback(api::contract::no_route)
         .layer(axum::middleware::from_fn(api::contract::json_errors))
+        .layer(axum::middleware::map_response_with_state(
+            hub.options.tls.is_some(),
+            web::security_headers,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(hub)
 }
@@ -283,25 +290,32 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let app = app(hub.clone());
     let mut closing = hub.shutdown_signal();
-    // Small frames (an event, then its ack) go out at once instead of waiting for Nagle.
-    use axum::serve::ListenerExt as _;
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let shutdown = async move {
         tokio::select! {
             () = shutdown => {}
             _ = closing.changed() => {}
         }
-    })
-    .await;
+    };
+    let result = match hub.options.tls.clone() {
+        Some(files) => tls::serve_tls(listener, app, files, shutdown).await,
+        None => {
+            // Small frames (an event, then its ack) go out at once instead of waiting for Nagle.
+            use axum::serve::ListenerExt as _;
+            let listener = listener.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("serving HTTP")
+        }
+    };
     let h = hub.clone();
     tokio::task::spawn_blocking(move || h.stop()).await?;
-    result.context("serving HTTP")
+    result
 }
 
 /// A hub running in this process on a free port: for tests and the bench.
@@ -345,11 +359,17 @@ impl RunningHub {
     }
 
     pub fn http_url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.hub.options.tls {
+            Some(_) => format!("https://{}", self.addr),
+            None => format!("http://{}", self.addr),
+        }
     }
 
     pub fn ws_url(&self) -> String {
-        format!("ws://{}", self.addr)
+        match self.hub.options.tls {
+            Some(_) => format!("wss://{}", self.addr),
+            None => format!("ws://{}", self.addr),
+        }
     }
 
     pub async fn stop(mut self) -> anyhow::Result<()> {

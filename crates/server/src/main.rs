@@ -64,6 +64,17 @@ struct ServeArgs {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<ipnet::IpNet>,
+    /// Serve HTTPS and WSS with this certificate chain (PEM; read again when it changes, or on
+    /// SIGHUP). Needs `--tls-key`.
+    #[arg(long, env = "PUPITRE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM).
+    #[arg(long, env = "PUPITRE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on an address other computers reach: only behind a reverse proxy that
+    /// terminates TLS. Without TLS, the hub otherwise listens on loopback only.
+    #[arg(long, env = "PUPITRE_PLAIN_HTTP")]
+    plain_http: bool,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +94,17 @@ enum Command {
     Client {
         #[command(subcommand)]
         command: ClientCommand,
+    },
+    /// Make a private CA and a certificate for the hub signed by it (private deployments,
+    /// tests): `ca.pem` is what the desks trust (`PUPITRE_EXTRA_CA`), `hub.pem` and
+    /// `hub-key.pem` go to `--tls-cert` and `--tls-key`.
+    TlsCertificates {
+        /// The folder to write into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The hub's host names or IP addresses as clients type them (repeat for several).
+        #[arg(long = "name", required = true)]
+        names: Vec<String>,
     },
     /// The load generator: prints P1–P4 figures.
     Bench(pupitre_server::bench::BenchArgs),
@@ -217,6 +239,16 @@ fn main() -> anyhow::Result<()> {
                 } => pupitre_server::client::run_visitor_cli(hub, project, identity).await,
             }
         }),
+        Command::TlsCertificates { out, names } => {
+            let made = pupitre_server::tls::make_certificates(&out, &names)?;
+            println!("CA (trust it on the desks):  {}", made.ca.display());
+            println!(
+                "hub certificate (--tls-cert): {}",
+                made.files.cert.display()
+            );
+            println!("hub key (--tls-key):          {}", made.files.key.display());
+            Ok(())
+        }
         Command::Bench(args) => runtime()?.block_on(pupitre_server::bench::run(args)),
         Command::Torture(args) => {
             let report = runtime()?.block_on(pupitre_server::torture::run(args))?;
@@ -250,7 +282,26 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         public_url,
         widget_dir,
         trusted_proxies,
+        tls_cert,
+        tls_key,
+        plain_http,
     } = args;
+    let tls = tls_cert
+        .zip(tls_key)
+        .map(|(cert, key)| pupitre_server::tls::TlsFiles { cert, key });
+    if let Some(files) = &tls {
+        // A wrong pair stops the start with its reason, not the first client's handshake.
+        pupitre_server::tls::server_config(files)?;
+    } else if !listen.ip().is_loopback() && !plain_http {
+        anyhow::bail!(
+            "{listen} is reachable from other computers, and without TLS passwords and tokens \
+             would cross the network in clear: give --tls-cert and --tls-key (see \
+             `pupitre tls-certificates` for a private CA), or --plain-http if a reverse proxy \
+             in front of the hub terminates TLS"
+        );
+    }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let ws_scheme = if tls.is_some() { "wss" } else { "ws" };
     if with_demo {
         let mut store = SqliteStore::open(&db)?;
         if demo::seed(&mut store)? {
@@ -262,7 +313,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {listen} (is another hub running?)"))?;
         let addr = listener.local_addr()?;
         let public_url = public_url
-            .unwrap_or_else(|| format!("http://{addr}"));
+            .unwrap_or_else(|| format!("{scheme}://{addr}"));
         use pupitre_server::mail::{MailSettings, MailTarget};
         let target = match (smtp, mail_dir) {
             (Some(url), _) => Some(MailTarget::Smtp(url)),
@@ -281,15 +332,16 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 mail,
                 widget_dir,
                 trusted_proxies,
+                tls,
             },
         )?;
         println!(
-            "Pupitre hub listening on http://{addr}  (database: {})",
+            "Pupitre hub listening on {scheme}://{addr}  (database: {})",
             db.display()
         );
-        println!("  desk WebSocket:    ws://{addr}/ws/agent");
-        println!("  widget WebSocket:  ws://{addr}/ws/visitor");
-        println!("  health / metrics:  http://{addr}/healthz  http://{addr}/metrics");
+        println!("  desk WebSocket:    {ws_scheme}://{addr}/ws/agent");
+        println!("  widget WebSocket:  {ws_scheme}://{addr}/ws/visitor");
+        println!("  health / metrics:  {scheme}://{addr}/healthz  {scheme}://{addr}/metrics");
         println!("  widget:            <script src=\"{public_url}/widget.js\" data-project=\"…\" async></script>");
         if with_demo {
             println!(
@@ -304,7 +356,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             }
             println!("Act as a visitor:  open {public_url}/demo in a browser, or");
             println!(
-                "                   pupitre client visitor --hub http://{addr} --project {}",
+                "                   pupitre client visitor --hub {scheme}://{addr} --project {}",
                 demo::PROJECT
             );
             println!("  then type: {{\"type\":\"send_message\",\"text\":\"Hello!\"}}");
