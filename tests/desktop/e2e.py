@@ -177,7 +177,8 @@ def story(d):
     find(d, "input[type=email]").send_keys("alice@demo.pupitre.test")
     find(d, "input[type=password]").send_keys("alice-demo-1")
     find(d, "button[type=submit]").click()
-    wait("the refusal of plain http", lambda: "unencrypted" in d.find_element(By.TAG_NAME, "body").text)
+    wait("the refusal of plain http", lambda: d.find_elements(By.CSS_SELECTOR, "[role=alert][data-code=insecure_hub]"))
+    assert "unencrypted" in find(d, "[role=alert]").text
     shot("01b-login-refuses-plain-http")
     # Typed without a scheme, the address is https: the desk logs in over TLS.
     hub_input.clear()

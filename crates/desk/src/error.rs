@@ -13,6 +13,10 @@ pub enum DeskErrorCode {
     Hub(ErrorCode),
     /// The hub cannot be reached (network, wrong address, hub down).
     HubUnreachable,
+    /// `http://` to another computer: the password would cross the network in clear.
+    InsecureHub,
+    /// The hub's TLS certificate is refused (unknown authority, another name, expired).
+    UntrustedCertificate,
     /// The OS keyring refused; the password is not remembered (D19). A notice, not a failure.
     KeyringUnavailable,
     /// This needs the hub and the desk is offline (messages are queued instead).
@@ -34,6 +38,8 @@ impl DeskErrorCode {
         match self {
             DeskErrorCode::Hub(c) => c.as_str(),
             DeskErrorCode::HubUnreachable => "hub_unreachable",
+            DeskErrorCode::InsecureHub => "insecure_hub",
+            DeskErrorCode::UntrustedCertificate => "untrusted_certificate",
             DeskErrorCode::KeyringUnavailable => "keyring_unavailable",
             DeskErrorCode::Offline => "offline",
             DeskErrorCode::LoggedOut => "logged_out",

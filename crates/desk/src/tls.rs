@@ -89,12 +89,18 @@ pub fn unreachable(hub: &str, e: &(dyn std::error::Error + 'static)) -> DeskErro
     let mut source = Some(e);
     while let Some(err) = source {
         if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return DeskError::new(DeskErrorCode::HubUnreachable, certificate_words(hub, tls));
+            return DeskError::new(
+                DeskErrorCode::UntrustedCertificate,
+                certificate_words(hub, tls),
+            );
         }
         if let Some(io) = err.downcast_ref::<std::io::Error>()
             && let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
         {
-            return DeskError::new(DeskErrorCode::HubUnreachable, certificate_words(hub, tls));
+            return DeskError::new(
+                DeskErrorCode::UntrustedCertificate,
+                certificate_words(hub, tls),
+            );
         }
         source = err.source();
     }
@@ -116,7 +122,7 @@ pub fn unreachable(hub: &str, e: &(dyn std::error::Error + 'static)) -> DeskErro
             ),
             other => format!("the hub at {hub} showed a certificate the desk refuses: {other}"),
         };
-        return DeskError::new(DeskErrorCode::HubUnreachable, why);
+        return DeskError::new(DeskErrorCode::UntrustedCertificate, why);
     }
     DeskError::new(
         DeskErrorCode::HubUnreachable,
@@ -189,7 +195,7 @@ pub fn normalize_hub(hub: &str) -> Result<String, DeskError> {
     }
     if hub.starts_with("http://") && !is_this_computer(rest) {
         return Err(DeskError::new(
-            DeskErrorCode::InvalidInput,
+            DeskErrorCode::InsecureHub,
             "this address would send your password unencrypted: use https:// (plain http:// \
              is only for a hub on this computer)",
         ));

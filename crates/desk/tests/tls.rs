@@ -155,7 +155,7 @@ async fn in_child(certs: std::path::PathBuf) {
         .login(&other.http_url(), "alice@test", PASSWORD, false)
         .await
         .unwrap_err();
-    assert_eq!(e.code.as_str(), "hub_unreachable");
+    assert_eq!(e.code.as_str(), "untrusted_certificate");
     assert!(
         e.message.contains("certificate") && e.message.contains("does not trust"),
         "{e:?}"

@@ -24,6 +24,8 @@ describe("Login", () => {
   it.each([
     ["unauthorized", "Wrong e-mail or password"],
     ["hub_unreachable", "The hub cannot be reached"],
+    ["insecure_hub", "would send your password unencrypted"],
+    ["untrusted_certificate", "certificate is not trusted"],
     ["rate_limited", "Too many actions at once"],
     ["internal", "Something went wrong (internal)"],
   ] as const)("maps %s to its message", async (code, text) => {

@@ -5,4 +5,4 @@ import type { ErrorCode } from "../protocol/ErrorCode";
  * The hub's codes, plus the desk's own. On the wire (and in TypeScript) a plain string:
  * `ErrorCode | "hub_unreachable" | …`.
  */
-export type DeskErrorCode = ErrorCode | "hub_unreachable" | "keyring_unavailable" | "offline" | "logged_out" | "cache";
+export type DeskErrorCode = ErrorCode | "hub_unreachable" | "insecure_hub" | "untrusted_certificate" | "keyring_unavailable" | "offline" | "logged_out" | "cache";

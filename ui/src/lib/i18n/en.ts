@@ -14,6 +14,8 @@ export const en = {
 
   "error.unauthorized": "Wrong e-mail or password. Check them and try again.",
   "error.hub_unreachable": "The hub cannot be reached. Check the address and your network, then try again.",
+  "error.insecure_hub": "This address would send your password unencrypted. Use https:// (plain http:// is only for a hub on this computer).",
+  "error.untrusted_certificate": "The hub's certificate is not trusted by this computer (unknown authority, another address or expired). If your company runs its own hub, ask your administrator for its certificate authority file.",
   "error.keyring_unavailable": "The system keyring is unavailable: your password will be asked next time.",
   "error.offline": "You are offline: this action needs the hub. Try again once reconnected.",
   "error.agent_unavailable": "This agent cannot take the conversation now.",

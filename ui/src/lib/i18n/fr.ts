@@ -16,6 +16,8 @@ export const fr: Record<keyof typeof en, string> = {
 
   "error.unauthorized": "E-mail ou mot de passe incorrect. Vérifiez-les et réessayez.",
   "error.hub_unreachable": "Le hub est injoignable. Vérifiez l'adresse et votre réseau, puis réessayez.",
+  "error.insecure_hub": "Cette adresse enverrait votre mot de passe en clair. Utilisez https:// (http:// n'est permis que pour un hub sur cet ordinateur).",
+  "error.untrusted_certificate": "Le certificat du hub n'est pas reconnu par cet ordinateur (autorité inconnue, autre adresse ou expiré). Si votre entreprise héberge son propre hub, demandez à votre administrateur le fichier de son autorité de certification.",
   "error.keyring_unavailable": "Le trousseau du système est indisponible : votre mot de passe vous sera redemandé.",
   "error.offline": "Vous êtes hors ligne : cette action a besoin du hub. Réessayez une fois reconnecté.",
   "error.agent_unavailable": "Ce conseiller ne peut pas prendre la conversation maintenant.",
