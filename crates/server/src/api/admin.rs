@@ -1,6 +1,9 @@
-//! The admin API, `/api/admin/projects/…`: projects, groups, agents, shared canned responses
-//! and settings, for admins only. The rules live in [`crate::admin`], shared with the CLI; a
-//! change the routing engine must see reloads the project's writer.
+//! The admin API, `/api/admin/projects/…`: groups, agents, shared canned responses and
+//! settings, for the admins of the project only (issue 9: tenants apart). An admin of one
+//! project gets `forbidden` on another's, `not_found` on a project that does not exist.
+//! Creating projects is the operator's, on the hub's machine (`pupitre admin project-create`):
+//! there is no role above a project's admin over HTTP. The rules live in [`crate::admin`],
+//! shared with the CLI; a change the routing engine must see reloads the project's writer.
 
 use std::sync::Arc;
 
@@ -15,12 +18,23 @@ use crate::admin::{self, NewAgentRequest, NewCannedRequest};
 use crate::api::caller::admin_caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::hub::Command;
+use crate::store::StoreRead as _;
 use crate::store::{CannedResponse, ProjectId, ProjectSettings, Store};
 
-fn project_id(hub: &Hub, code: &str) -> ApiResult<ProjectId> {
-    hub.with_store(|s| s.project_by_code(code))?
+/// The project `code`, if the caller administers it.
+fn own_project(hub: &Hub, headers: &HeaderMap, code: &str) -> ApiResult<ProjectId> {
+    let caller = admin_caller(hub, headers)?;
+    let id = hub
+        .with_store(|s| s.project_by_code(code))?
         .map(|p| p.id)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no project {code:?}")))
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no project {code:?}")))?;
+    if id != caller.project {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            format!("you administer your own project, not {code:?}"),
+        ));
+    }
+    Ok(id)
 }
 
 /// Lets the project's writer read again what an admin changed.
@@ -34,32 +48,24 @@ pub(super) async fn projects(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
 ) -> ApiResult<Json<Vec<admin::ProjectSummary>>> {
-    admin_caller(&hub, &headers)?;
-    Ok(Json(hub.with_store(|s| admin::list_projects(s))?))
+    let caller = admin_caller(&hub, &headers)?;
+    let all = hub.with_store(|s| admin::list_projects(s))?;
+    Ok(Json(
+        all.into_iter().filter(|p| p.id == caller.project).collect(),
+    ))
 }
 
-#[derive(Debug, Deserialize)]
-pub(super) struct NewProject {
-    code: String,
-    name: String,
-}
-
+/// Refused: see the module's words on the operator.
 pub(super) async fn create_project(
     State(hub): State<Arc<Hub>>,
     headers: HeaderMap,
-    Json(req): Json<NewProject>,
+    Json(_): Json<serde_json::Value>,
 ) -> ApiResult<(StatusCode, Json<admin::ProjectSummary>)> {
     admin_caller(&hub, &headers)?;
-    let id = hub.with_store(|s| admin::create_project(s, &req.code, &req.name))?;
-    hub.start_project(id)
-        .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(admin::ProjectSummary {
-            id,
-            code: req.code,
-            name: req.name,
-        }),
+    Err(ApiError::new(
+        ErrorCode::Forbidden,
+        "projects are created by the hub's operator, on its machine: \
+         pupitre admin project-create CODE \"Name\"",
     ))
 }
 
@@ -68,8 +74,7 @@ pub(super) async fn groups(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Vec<admin::GroupSummary>>> {
-    admin_caller(&hub, &headers)?;
-    let id = project_id(&hub, &code)?;
+    let id = own_project(&hub, &headers, &code)?;
     Ok(Json(hub.with_store(|s| admin::list_groups(s, id))?))
 }
 
@@ -86,8 +91,7 @@ pub(super) async fn create_group(
     Path(code): Path<String>,
     Json(req): Json<NewGroup>,
 ) -> ApiResult<(StatusCode, Json<admin::GroupSummary>)> {
-    admin_caller(&hub, &headers)?;
-    let project = project_id(&hub, &code)?;
+    let project = own_project(&hub, &headers, &code)?;
     let group =
         hub.with_store(|s| admin::create_group(s, project, &req.name, req.hours.as_ref()))?;
     reload(&hub, project).await;
@@ -99,8 +103,7 @@ pub(super) async fn agents(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> ApiResult<Json<Vec<admin::AgentSummary>>> {
-    admin_caller(&hub, &headers)?;
-    let id = project_id(&hub, &code)?;
+    let id = own_project(&hub, &headers, &code)?;
     Ok(Json(hub.with_store(|s| admin::list_agents(s, id))?))
 }
 
@@ -110,8 +113,7 @@ pub(super) async fn create_agent(
     Path(code): Path<String>,
     Json(req): Json<NewAgentRequest>,
 ) -> ApiResult<(StatusCode, Json<admin::AgentSummary>)> {
-    admin_caller(&hub, &headers)?;
-    let project = project_id(&hub, &code)?;
+    let project = own_project(&hub, &headers, &code)?;
     let h = hub.clone();
     // Off the async threads: the password is hashed (argon2id).
     let agent =
@@ -127,8 +129,7 @@ pub(super) async fn create_canned(
     Path(code): Path<String>,
     Json(req): Json<NewCannedRequest>,
 ) -> ApiResult<(StatusCode, Json<CannedResponse>)> {
-    admin_caller(&hub, &headers)?;
-    let project = project_id(&hub, &code)?;
+    let project = own_project(&hub, &headers, &code)?;
     let created = hub.with_store(|s| admin::create_canned(s, project, None, req))?;
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -138,9 +139,9 @@ pub(super) async fn settings(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> ApiResult<Json<ProjectSettings>> {
-    admin_caller(&hub, &headers)?;
+    let id = own_project(&hub, &headers, &code)?;
     let project = hub
-        .with_store(|s| s.project_by_code(&code))?
+        .with_store(|s| s.project(id))?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no project {code:?}")))?;
     Ok(Json(project.settings))
 }
@@ -151,8 +152,7 @@ pub(super) async fn put_settings(
     Path(code): Path<String>,
     Json(settings): Json<ProjectSettings>,
 ) -> ApiResult<Json<ProjectSettings>> {
-    admin_caller(&hub, &headers)?;
-    let project = project_id(&hub, &code)?;
+    let project = own_project(&hub, &headers, &code)?;
     hub.with_store(|s| admin::set_settings(s, project, &settings))?;
     reload(&hub, project).await;
     Ok(Json(settings))

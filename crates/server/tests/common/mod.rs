@@ -207,7 +207,17 @@ pub async fn visitor_with(
     token: Option<String>,
     last_seq: Option<i64>,
 ) -> Visitor {
-    let (conn, welcome) = VisitorConn::connect(&hub.ws_url(), PROJECT, token, last_seq)
+    visitor_of(hub, PROJECT, token, last_seq).await
+}
+
+/// A visitor of the project `code`.
+pub async fn visitor_of(
+    hub: &RunningHub,
+    code: &str,
+    token: Option<String>,
+    last_seq: Option<i64>,
+) -> Visitor {
+    let (conn, welcome) = VisitorConn::connect(&hub.ws_url(), code, token, last_seq)
         .await
         .unwrap();
     let VisitorServerFrame::Welcome { token, .. } = &welcome else {
