@@ -18,6 +18,7 @@
 
 pub mod agent;
 pub mod common;
+pub mod email;
 pub mod error;
 pub mod visitor;
 

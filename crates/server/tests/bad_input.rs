@@ -186,6 +186,19 @@ async fn bad_frames_get_their_error_code_and_write_nothing() {
     assert!(
         matches!(visitor.conn.recv().await.unwrap(), VisitorServerFrame::Error(e) if e.code == ErrorCode::InvalidInput)
     );
+    // Issue 9: an address with mailto headers after it is not an address.
+    visitor
+        .conn
+        .send(&VisitorClientFrame::SetProfile {
+            client_id: cid(),
+            name: None,
+            email: Some("a@example.com?bcc=evil%40evil.test&body=hi".into()),
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(visitor.conn.recv().await.unwrap(), VisitorServerFrame::Error(e) if e.code == ErrorCode::InvalidInput)
+    );
     visitor.conn.send(&VisitorClientFrame::Ping).await.unwrap();
     assert!(matches!(
         visitor.conn.recv().await.unwrap(),

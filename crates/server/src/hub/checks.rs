@@ -60,16 +60,7 @@ pub(in crate::hub) fn check_page(page: &Page) -> Result<(), ErrorFrame> {
     Ok(())
 }
 
+/// One e-mail address and nothing else (issue 9: no `?bcc=…` after it).
 pub(in crate::hub) fn valid_email(email: &str) -> bool {
-    let email = email.trim();
-    email.len() <= 254
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        })
-        && !email
-            .chars()
-            .any(|c| c.is_whitespace() || c == '<' || c == '>')
+    pupitre_protocol::email::is_address(email)
 }
