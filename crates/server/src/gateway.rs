@@ -8,6 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::http::HeaderMap;
@@ -83,19 +84,43 @@ fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
 }
 
 pub async fn agent_ws(ws: WebSocketUpgrade, State(hub): State<Arc<Hub>>) -> Response {
-    configure(ws).on_upgrade(move |socket| agent_connection(socket, hub))
+    let admitted = hub.connections.admit(None);
+    configure(ws).on_upgrade(move |mut socket| async move {
+        match admitted {
+            Ok(_admitted) => agent_connection(socket, hub).await,
+            Err(refusal) => refuse(&mut socket, refusal).await,
+        }
+    })
 }
 
 pub async fn visitor_ws(
     ws: WebSocketUpgrade,
     headers: HeaderMap,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     State(hub): State<Arc<Hub>>,
 ) -> Response {
     let user_agent = headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(300).collect());
-    configure(ws).on_upgrade(move |socket| visitor_connection(socket, hub, user_agent))
+    let address = crate::api::caller::client_ip(peer.ip(), &headers, &hub.options.trusted_proxies);
+    let admitted = hub.connections.admit(Some(address));
+    configure(ws).on_upgrade(move |mut socket| async move {
+        match admitted {
+            Ok(_admitted) => visitor_connection(socket, hub, user_agent).await,
+            Err(refusal) => refuse(&mut socket, refusal).await,
+        }
+    })
+}
+
+/// Closes a connection beyond a bound with 1013, "try again later" (see [`crate::connection_limits`]).
+async fn refuse(socket: &mut WebSocket, refusal: crate::connection_limits::Refusal) {
+    let kind = match refusal {
+        crate::connection_limits::Refusal::Full => "full",
+        crate::connection_limits::Refusal::AddressFull => "address",
+    };
+    metrics::counter!("pupitre_connections_refused_total", "why" => kind).increment(1);
+    close(socket, 1013, refusal.reason()).await;
 }
 
 fn error_json(code: ErrorCode, message: impl Into<String>) -> String {

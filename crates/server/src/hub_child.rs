@@ -84,6 +84,9 @@ impl HubChild {
             .arg(dir.db())
             .arg("--listen")
             .arg(listen.to_string())
+            // The bench's thousands of visitors come from 250 loopback addresses.
+            .arg("--max-visitor-connections-per-address")
+            .arg("1000000")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -29,6 +29,7 @@ pub mod auth;
 pub mod bench;
 pub mod client;
 pub mod clock;
+pub mod connection_limits;
 pub mod demo;
 pub mod gateway;
 pub mod hub;
@@ -81,6 +82,8 @@ pub struct Hub {
     pub password_gate: password_gate::PasswordGate,
     /// Growing delays after wrong passwords, per address and per account at an address.
     pub login_throttle: Mutex<login_throttle::LoginThrottle>,
+    /// Desk and widget connections, bounded.
+    pub connections: Arc<connection_limits::Connections>,
     pub options: HubOptions,
 }
 
@@ -97,6 +100,8 @@ pub struct HubOptions {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Serve HTTPS and WSS with this certificate and key (`--tls-cert`, `--tls-key`).
     pub tls: Option<tls::TlsFiles>,
+    /// Bounds on connections; `None`: [`connection_limits::ConnectionLimits::for_this_process`].
+    pub connection_limits: Option<connection_limits::ConnectionLimits>,
 }
 
 impl Hub {
@@ -129,6 +134,11 @@ impl Hub {
             mailer: options.mail.clone().map(mail::Mailer::new),
             password_gate: password_gate::PasswordGate::for_this_machine(),
             login_throttle: Mutex::default(),
+            connections: connection_limits::Connections::new(
+                options
+                    .connection_limits
+                    .unwrap_or_else(connection_limits::ConnectionLimits::for_this_process),
+            ),
             options,
         });
         for project in projects {

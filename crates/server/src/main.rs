@@ -75,6 +75,14 @@ struct ServeArgs {
     /// terminates TLS. Without TLS, the hub otherwise listens on loopback only.
     #[arg(long, env = "PUPITRE_PLAIN_HTTP")]
     plain_http: bool,
+    /// Most desk and widget connections at once; beyond, a connection is closed with 1013
+    /// (try again later). Default: the descriptor limit (raised to its hard limit at start)
+    /// less 256.
+    #[arg(long, env = "PUPITRE_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Most widget connections from one client address.
+    #[arg(long, env = "PUPITRE_MAX_VISITOR_CONNECTIONS_PER_ADDRESS", default_value_t = pupitre_server::connection_limits::DEFAULT_PER_VISITOR_ADDRESS)]
+    max_visitor_connections_per_address: usize,
 }
 
 #[derive(Subcommand)]
@@ -285,7 +293,17 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tls_cert,
         tls_key,
         plain_http,
+        max_connections,
+        max_visitor_connections_per_address,
     } = args;
+    // Connections are descriptors: take what the system allows before sizing the bound.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let mut connection_limits =
+        pupitre_server::connection_limits::ConnectionLimits::for_this_process();
+    if let Some(most) = max_connections {
+        connection_limits.most = most;
+    }
+    connection_limits.most_per_visitor_address = max_visitor_connections_per_address;
     let tls = tls_cert
         .zip(tls_key)
         .map(|(cert, key)| pupitre_server::tls::TlsFiles { cert, key });
@@ -333,6 +351,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 widget_dir,
                 trusted_proxies,
                 tls,
+                connection_limits: Some(connection_limits),
             },
         )?;
         println!(
@@ -342,6 +361,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  desk WebSocket:    {ws_scheme}://{addr}/ws/agent");
         println!("  widget WebSocket:  {ws_scheme}://{addr}/ws/visitor");
         println!("  health / metrics:  {scheme}://{addr}/healthz  {scheme}://{addr}/metrics");
+        println!(
+            "  connections:       at most {} ({} per visitor address)",
+            connection_limits.most, connection_limits.most_per_visitor_address
+        );
         println!("  widget:            <script src=\"{public_url}/widget.js\" data-project=\"…\" async></script>");
         if with_demo {
             println!(
