@@ -9,7 +9,6 @@ use pupitre_desk::Desk;
 use pupitre_desk::notify::{Config, Input, Notification, NotificationKind, Policy, Urgency};
 use pupitre_protocol::{ConversationRef, Millis};
 use tauri::AppHandle;
-use tokio::sync::mpsc;
 
 fn now_ms() -> Millis {
     std::time::SystemTime::now()
@@ -18,28 +17,29 @@ fn now_ms() -> Millis {
         .as_millis() as Millis
 }
 
-/// Inputs from the window (focus, what is on screen), sent to the policy's task.
+/// The window's state (focus, what is on screen) for the policy's task. Only the latest of
+/// each matters, so each is a `watch`: bounded by construction, nothing queued (issue 9: no
+/// unbounded channel).
 #[derive(Clone)]
 pub struct Notifier {
-    tx: mpsc::UnboundedSender<Input>,
-    rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<Input>>>>,
+    focused: Arc<tokio::sync::watch::Sender<bool>>,
+    on_screen: Arc<tokio::sync::watch::Sender<Vec<ConversationRef>>>,
 }
 
 impl Notifier {
     pub fn new() -> Self {
-        let (tx, rx) = mpsc::unbounded_channel();
         Self {
-            tx,
-            rx: Arc::new(Mutex::new(Some(rx))),
+            focused: Arc::new(tokio::sync::watch::channel(false).0),
+            on_screen: Arc::new(tokio::sync::watch::channel(vec![]).0),
         }
     }
 
     pub fn focused(&self, focused: bool) {
-        let _ = self.tx.send(Input::WindowFocused(focused));
+        self.focused.send_replace(focused);
     }
 
     pub fn on_screen(&self, conversations: Vec<ConversationRef>) {
-        let _ = self.tx.send(Input::OnScreen(conversations));
+        self.on_screen.send_replace(conversations);
     }
 }
 
@@ -190,9 +190,8 @@ fn show(
 
 /// The policy's task: desk events and window inputs in, notifications out, timers in between.
 pub fn spawn(app: AppHandle, desk: Desk, notifier: Notifier) {
-    let Some(mut window_inputs) = notifier.rx.lock().expect("notifier lock").take() else {
-        return;
-    };
+    let mut focused = notifier.focused.subscribe();
+    let mut on_screen = notifier.on_screen.subscribe();
     tauri::async_runtime::spawn(async move {
         let mut policy = Policy::new(Config::default());
         let mut events = desk.subscribe();
@@ -212,9 +211,19 @@ pub fn spawn(app: AppHandle, desk: Desk, notifier: Notifier) {
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 },
-                input = window_inputs.recv() => match input {
-                    Some(input) => policy.handle(now_ms(), input),
-                    None => return,
+                changed = focused.changed() => match changed {
+                    Ok(()) => {
+                        let now_focused = *focused.borrow_and_update();
+                        policy.handle(now_ms(), Input::WindowFocused(now_focused));
+                    }
+                    Err(_) => return,
+                },
+                changed = on_screen.changed() => match changed {
+                    Ok(()) => {
+                        let list = on_screen.borrow_and_update().clone();
+                        policy.handle(now_ms(), Input::OnScreen(list));
+                    }
+                    Err(_) => return,
                 },
                 () = async { match sleep { Some(d) => tokio::time::sleep(d).await, None => std::future::pending().await } } => {
                     policy.handle_timeout(now_ms());

@@ -40,6 +40,15 @@ fn store_project(store: &mut SqliteStore, code: &str) -> pupitre_server::store::
     store.project_by_code(code).unwrap().unwrap().id
 }
 
+/// Who (none: no token), method, path, body, what they get.
+type Row = (
+    Option<&'static str>,
+    &'static str,
+    String,
+    Option<serde_json::Value>,
+    Answer,
+);
+
 /// What an answer was: allowed, or the error's code.
 #[derive(Debug, PartialEq)]
 enum Answer {
@@ -131,14 +140,7 @@ async fn the_authorization_table_over_http_and_websocket() {
     let canned =
         serde_json::json!({"theme": "T", "title": "Hi", "body": "Hello", "language": "en"});
 
-    // (who, method, path, body, expected)
-    let table: Vec<(
-        Option<&str>,
-        &str,
-        String,
-        Option<serde_json::Value>,
-        Answer,
-    )> = vec![
+    let table: Vec<Row> = vec![
         // Reading conversations.
         (
             Some("alice@test"),
