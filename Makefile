@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   dbus dbus-x11 gnome-keyring xvfb xauth imagemagick x11-utils python3-dbus python3-gi \
   python3-selenium webkit2gtk-driver fonts-noto-color-emoji chromium
 
-.PHONY: deps run test lint bench torture bindings fmt ui ui-test e2e widget widget-test widget-e2e
+.PHONY: deps run test lint bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -112,6 +112,12 @@ bench: deps widget
 torture: widget
 	$(CARGO) build --release -p pupitre-server
 	$(CARGO_TARGET_DIR)/release/pupitre torture --visitors 100 --agents 10 --kills 50 --seconds 150 $(if $(SEED),--seed $(SEED))
+
+## Property-based fuzzing of frames, HTTP requests and settings against a real hub, at 5,000
+## cases per property (`make test` runs 150). SEED= replays a run.
+fuzz: widget
+	PUPITRE_FUZZ_CASES=$(or $(CASES),5000) $(if $(SEED),PUPITRE_FUZZ_SEED=$(SEED)) \
+	  $(CARGO) test -p pupitre-server --test fuzz -- --nocapture
 
 ## Regenerate the TypeScript bindings of the wire protocol and of the desk's door.
 bindings:
