@@ -209,6 +209,11 @@ impl Desk {
         let Some(account) = last.and_then(|j| serde_json::from_str::<Account>(&j).ok()) else {
             return Ok(false);
         };
+        // A hub remembered before the rules of issue 9 (plain http:// to another computer)
+        // is not used again: the login form asks for its address.
+        if session::normalize_hub(&account.hub).is_err() {
+            return Ok(false);
+        }
         let refresh_token = match self.inner.credentials.load(&account.key()) {
             Ok(Some(t)) => t,
             Ok(None) => return Ok(false),
@@ -1021,8 +1026,11 @@ fn outbox_item(frame: PendingFrame) -> OutboxItem {
 /// A file name someone else chose, safe to create in a folder: no separators, no control
 /// characters, no leading dots, at most 200 characters.
 pub fn safe_file_name(name: &str) -> String {
+    // Bidi and zero-width controls go: `invoice\u{202E}gpj.exe` must not be saved (and listed
+    // by the file manager) as "invoiceexe.jpg".
     let cleaned: String = name
         .chars()
+        .filter(|c| !crate::notify::is_format_control(*c))
         .map(|c| {
             if c.is_control() || c == '/' || c == '\\' {
                 '_'
@@ -1036,5 +1044,17 @@ pub fn safe_file_name(name: &str) -> String {
         "file".to_owned()
     } else {
         cleaned.chars().take(200).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn d12_a_saved_file_keeps_its_real_extension_and_no_path() {
+        assert_eq!(safe_file_name("invoice\u{202E}gpj.exe"), "invoicegpj.exe");
+        assert_eq!(safe_file_name("../../.bashrc"), "_.._.bashrc");
+        assert_eq!(safe_file_name("\u{200B}\u{2066}"), "file");
     }
 }

@@ -39,6 +39,8 @@ pub fn transport() -> Result<Transport, DeskError> {
     let tls = Arc::new(client_config(extra.as_deref())?);
     let http = reqwest::Client::builder()
         .use_preconfigured_tls((*tls).clone())
+        // A redirect could send the password elsewhere, or in clear: the hub never redirects.
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(10))
         .build()
         .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))?;
@@ -88,23 +90,20 @@ fn client_config(extra: Option<&std::path::Path>) -> Result<rustls::ClientConfig
 pub fn unreachable(hub: &str, e: &(dyn std::error::Error + 'static)) -> DeskError {
     let mut source = Some(e);
     while let Some(err) = source {
-        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return DeskError::new(
-                DeskErrorCode::UntrustedCertificate,
-                certificate_words(hub, tls),
-            );
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
-        {
-            return DeskError::new(
-                DeskErrorCode::UntrustedCertificate,
-                certificate_words(hub, tls),
-            );
+        let tls = err.downcast_ref::<rustls::Error>().or_else(|| {
+            err.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(tls) = tls {
+            return tls_error(hub, tls);
         }
         source = err.source();
     }
     let words = chain(e);
+    if words.contains("InvalidContentType") || words.contains("invalid content type") {
+        return not_https(hub);
+    }
     // Some layers keep only the words of the TLS error (hyper-util boxes it).
     if let Some((_, why)) = words.split_once("invalid peer certificate: ") {
         let why = match why.split(':').next().unwrap_or(why).trim() {
@@ -141,6 +140,34 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     words
+}
+
+/// A TLS failure: a refused certificate is named as such; anything else means the other end
+/// does not speak TLS as a hub does (a plain http hub answering an https request, a proxy).
+fn tls_error(hub: &str, e: &rustls::Error) -> DeskError {
+    match e {
+        rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented => {
+            DeskError::new(
+                DeskErrorCode::UntrustedCertificate,
+                certificate_words(hub, e),
+            )
+        }
+        rustls::Error::InvalidMessage(_) => not_https(hub),
+        other => DeskError::new(
+            DeskErrorCode::HubUnreachable,
+            format!("cannot speak TLS with the hub at {hub}: {other}"),
+        ),
+    }
+}
+
+fn not_https(hub: &str) -> DeskError {
+    DeskError::new(
+        DeskErrorCode::HubUnreachable,
+        format!(
+            "the hub at {hub} does not answer in https (a hub on this computer without TLS \
+             is reached with http://)"
+        ),
+    )
 }
 
 fn certificate_words(hub: &str, e: &rustls::Error) -> String {

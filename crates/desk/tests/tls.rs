@@ -172,4 +172,16 @@ async fn in_child(certs: std::path::PathBuf) {
         .unwrap_err();
     assert_eq!(e.code.as_str(), "hub_unreachable", "{e:?}");
     other.stop().await.unwrap();
+
+    // A hub on this computer without TLS, typed without a scheme: told it is not https.
+    let plain = RunningHub::start_with(&db, Clock::system(), any, Default::default())
+        .await
+        .unwrap();
+    let e = desk
+        .login(&plain.addr.to_string(), "alice@test", PASSWORD, false)
+        .await
+        .unwrap_err();
+    assert_eq!(e.code.as_str(), "hub_unreachable", "{e:?}");
+    assert!(e.message.contains("does not answer in https"), "{e:?}");
+    plain.stop().await.unwrap();
 }

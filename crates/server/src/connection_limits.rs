@@ -9,6 +9,9 @@
 //!   office or a mobile carrier puts many visitors behind one address, hence a generous
 //!   default).
 //!
+//! Widgets may hold at most nine tenths of `most`: the rest is kept for desks, so strangers
+//! cannot fill the hub before the agents connect. An IPv6 visitor counts by its /64.
+//!
 //! Beyond either, the gateway accepts the upgrade and closes at once with 1013 ("try again
 //! later") and a reason: browsers show a WebSocket's close code, not an HTTP status.
 
@@ -86,10 +89,15 @@ impl Connections {
     /// Admits a connection; `visitor_address`: a widget's client address (counted against
     /// its own cap), `None` for a desk.
     pub fn admit(self: &Arc<Self>, visitor_address: Option<IpAddr>) -> Result<Admitted, Refusal> {
-        if self.total.fetch_add(1, Ordering::SeqCst) >= self.limits.most {
+        let most = match visitor_address {
+            Some(_) => self.limits.most - self.limits.most / 10,
+            None => self.limits.most,
+        };
+        if self.total.fetch_add(1, Ordering::SeqCst) >= most {
             self.total.fetch_sub(1, Ordering::SeqCst);
             return Err(Refusal::Full);
         }
+        let visitor_address = visitor_address.map(crate::login_throttle::counted);
         if let Some(ip) = visitor_address {
             let mut per = self.per_address.lock().unwrap_or_else(|e| e.into_inner());
             let n = per.entry(ip).or_default();
@@ -150,5 +158,33 @@ mod tests {
         let _v3 = c.admit(Some(b)).unwrap();
         assert_eq!(c.count(), 3);
         assert!(c.per_address.lock().unwrap().len() == 2);
+    }
+
+    #[test]
+    fn desks_keep_a_tenth_and_an_ipv6_host_counts_by_its_slash_64() {
+        let c = Connections::new(ConnectionLimits {
+            most: 20,
+            most_per_visitor_address: 100,
+        });
+        let visitors: Vec<_> = (0..18u8)
+            .map(|i| c.admit(Some(IpAddr::from([203, 0, 113, i]))).unwrap())
+            .collect();
+        assert_eq!(
+            c.admit(Some("198.51.100.1".parse().unwrap())).err(),
+            Some(Refusal::Full)
+        );
+        let _desks = (c.admit(None).unwrap(), c.admit(None).unwrap());
+        assert_eq!(c.admit(None).err(), Some(Refusal::Full));
+        drop(visitors);
+        let c = Connections::new(ConnectionLimits {
+            most: 100,
+            most_per_visitor_address: 2,
+        });
+        let _a = c.admit(Some("2001:db8:1:2::1".parse().unwrap())).unwrap();
+        let _b = c.admit(Some("2001:db8:1:2::2".parse().unwrap())).unwrap();
+        assert_eq!(
+            c.admit(Some("2001:db8:1:2::3".parse().unwrap())).err(),
+            Some(Refusal::AddressFull)
+        );
     }
 }

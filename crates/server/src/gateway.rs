@@ -128,20 +128,30 @@ fn error_json(code: ErrorCode, message: impl Into<String>) -> String {
         .expect("serialize")
 }
 
+/// A write that takes longer than this means the peer stopped reading: the connection ends
+/// (its place and its buffers are freed; the client resumes when it comes back).
+const SEND_TIMEOUT: Duration = Duration::from_secs(30);
+
+async fn send(socket: &mut WebSocket, message: WsMessage) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
 async fn send_text(socket: &mut WebSocket, text: String) -> bool {
-    socket
-        .send(WsMessage::Text(Utf8Bytes::from(text)))
-        .await
-        .is_ok()
+    send(socket, WsMessage::Text(Utf8Bytes::from(text))).await
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let _ = socket
-        .send(WsMessage::Close(Some(CloseFrame {
+    send(
+        socket,
+        WsMessage::Close(Some(CloseFrame {
             code,
             reason: Utf8Bytes::from_static(reason),
-        })))
-        .await;
+        })),
+    )
+    .await;
 }
 
 /// After a read error: a message beyond the hard cap closes with 1009, text that is not UTF-8
@@ -548,7 +558,7 @@ async fn pump<F: DeserializeOwned>(
                 Some(Err(e)) => return close_after(socket, &e).await,
             },
             _ = ping.tick() => {
-                if socket.send(WsMessage::Ping(Default::default())).await.is_err() {
+                if !send(socket, WsMessage::Ping(Default::default())).await {
                     return;
                 }
             }

@@ -22,6 +22,9 @@ pub const FIRST_DELAY_MS: i64 = 1_000;
 pub const MOST_DELAY_MS: i64 = 5 * 60_000;
 pub const FORGET_AFTER_MS: i64 = 15 * 60_000;
 pub const MOST_ENTRIES: usize = 100_000;
+/// Logins of one address checked or waiting at once: the counts above only learn of a failure
+/// once its check ends, so without this a burst would pass them all at once.
+pub const MOST_IN_FLIGHT_PER_ADDRESS: u32 = 4;
 
 #[derive(Debug, Clone, Copy)]
 struct Strikes {
@@ -40,13 +43,20 @@ pub enum Verdict {
 struct Table<K> {
     free: u32,
     entries: HashMap<K, Strikes>,
+    /// New keys since the last sweep of forgotten entries.
+    since_sweep: usize,
 }
+
+/// Forgotten entries are swept after this many new keys (amortized: memory follows the
+/// failures of the last [`FORGET_AFTER_MS`], not of all time).
+const SWEEP_EVERY: usize = 4096;
 
 impl<K: Hash + Eq + Clone> Table<K> {
     fn new(free: u32) -> Self {
         Self {
             free,
             entries: HashMap::new(),
+            since_sweep: 0,
         }
     }
 
@@ -58,8 +68,16 @@ impl<K: Hash + Eq + Clone> Table<K> {
     }
 
     fn fail(&mut self, now_ms: i64, key: &K) {
-        if !self.entries.contains_key(key) && self.entries.len() >= MOST_ENTRIES {
-            self.make_room(now_ms);
+        if !self.entries.contains_key(key) {
+            self.since_sweep += 1;
+            if self.since_sweep >= SWEEP_EVERY {
+                self.since_sweep = 0;
+                self.entries
+                    .retain(|_, s| now_ms - s.last_ms < FORGET_AFTER_MS);
+            }
+            if self.entries.len() >= MOST_ENTRIES {
+                self.make_room(now_ms);
+            }
         }
         let strikes = self.entries.entry(key.clone()).or_insert(Strikes {
             failures: 0,
@@ -98,8 +116,9 @@ impl<K: Hash + Eq + Clone> Table<K> {
     }
 }
 
-/// The address a client is counted by: itself for IPv4, its /64 for IPv6.
-fn counted(ip: IpAddr) -> IpAddr {
+/// The address a client is counted by: itself for IPv4, its /64 for IPv6 (one host usually
+/// holds a whole /64, and could rotate through it). Also used by the connection caps.
+pub fn counted(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -147,8 +166,9 @@ impl LoginThrottle {
     /// A login of this address starts its check; returns its rank for the password gate
     /// (lower first): the address's recent failures plus its logins already in flight, so
     /// neither a guessing run nor a burst of concurrent tries goes ahead of a clean address.
-    /// Call [`LoginThrottle::end`] when it ends, however it ends.
-    pub fn begin(&mut self, now_ms: i64, ip: IpAddr) -> u32 {
+    /// Call [`LoginThrottle::end`] when it ends, however it ends. `None`: the address has
+    /// [`MOST_IN_FLIGHT_PER_ADDRESS`] logins under way already (nothing was counted).
+    pub fn begin(&mut self, now_ms: i64, ip: IpAddr) -> Option<u32> {
         let ip = counted(ip);
         let failures = self
             .by_address
@@ -157,8 +177,11 @@ impl LoginThrottle {
             .filter(|s| now_ms - s.last_ms < FORGET_AFTER_MS)
             .map_or(0, |s| s.failures);
         let in_flight = self.in_flight.entry(ip).or_default();
+        if *in_flight >= MOST_IN_FLIGHT_PER_ADDRESS {
+            return None;
+        }
         *in_flight += 1;
-        failures.saturating_add(*in_flight - 1)
+        Some(failures.saturating_add(*in_flight - 1))
     }
 
     pub fn end(&mut self, ip: IpAddr) {
@@ -297,18 +320,33 @@ mod tests {
     fn concurrent_tries_and_failures_rank_an_address_behind_a_clean_one() {
         let mut t = LoginThrottle::default();
         let (flood, agent) = (ip("198.51.100.9"), ip("203.0.113.7"));
-        assert_eq!(t.begin(0, flood), 0);
-        assert_eq!(t.begin(0, flood), 1);
+        assert_eq!(t.begin(0, flood), Some(0));
+        assert_eq!(t.begin(0, flood), Some(1));
         t.failed(0, flood, "x@y");
-        assert_eq!(t.begin(0, flood), 3);
-        assert_eq!(t.begin(0, agent), 0);
-        for _ in 0..3 {
+        assert_eq!(t.begin(0, flood), Some(3));
+        assert_eq!(t.begin(0, agent), Some(0));
+        assert_eq!(t.begin(0, flood), Some(4));
+        assert_eq!(t.begin(0, flood), None, "a burst waits its turn");
+        for _ in 0..4 {
             t.end(flood);
         }
         t.end(agent);
-        assert_eq!(t.begin(0, flood), 1, "one failure, nothing in flight");
+        assert_eq!(t.begin(0, flood), Some(1), "one failure, nothing in flight");
         t.end(flood);
         assert!(t.in_flight.is_empty());
+    }
+
+    #[test]
+    fn forgotten_entries_are_swept_as_new_ones_come() {
+        let mut t = LoginThrottle::default();
+        for i in 0..5_000u32 {
+            t.failed(0, IpAddr::from(i.to_be_bytes()), "a@x");
+        }
+        let later = FORGET_AFTER_MS + 1;
+        for i in 0..(SWEEP_EVERY as u32) {
+            t.failed(later, IpAddr::from((1_000_000 + i).to_be_bytes()), "a@x");
+        }
+        assert!(t.len() <= 2 * SWEEP_EVERY + 2, "{}", t.len());
     }
 
     #[test]

@@ -318,6 +318,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
              in front of the hub terminates TLS"
         );
     }
+    if plain_http && trusted_proxies.is_empty() && !listen.ip().is_loopback() {
+        tracing::warn!(
+            "--plain-http without --trusted-proxy: behind a proxy every client looks like the \
+             proxy, so one stranger's wrong passwords delay every agent's login; name the proxy"
+        );
+    }
     let scheme = if tls.is_some() { "https" } else { "http" };
     let ws_scheme = if tls.is_some() { "wss" } else { "ws" };
     if with_demo {

@@ -35,7 +35,7 @@ fn runner(name: &str) -> TestRunner {
     let seed: u64 = std::env::var("PUPITRE_FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| rand_seed());
+        .unwrap_or_else(rand_seed);
     eprintln!(
         "fuzz {name}: PUPITRE_FUZZ_SEED={seed} PUPITRE_FUZZ_CASES={}",
         cases()
@@ -182,7 +182,7 @@ fn mutate(seed: &Value, mutations: &[Mutation]) -> Value {
 fn agent_seeds() -> Vec<Value> {
     let c = ConversationRef(format!("{PROJECT}-1"));
     let id = || uuid::Uuid::now_v7();
-    let frames = vec![
+    let frames = [
         AgentClientFrame::SendMessage {
             client_id: id(),
             conversation: c.clone(),
@@ -245,7 +245,7 @@ fn agent_seeds() -> Vec<Value> {
 fn visitor_seeds() -> Vec<Value> {
     let c = ConversationRef(format!("{PROJECT}-1"));
     let id = || uuid::Uuid::now_v7();
-    let frames = vec![
+    let frames = [
         VisitorClientFrame::SendMessage {
             client_id: id(),
             text: "hello".into(),
@@ -287,8 +287,8 @@ enum Heard {
     Pong,
     /// The ping itself was refused for the rate: ask again later.
     SlowDown,
-    /// Closed, with this code (and a reason, checked).
-    Closed(u16),
+    /// Closed, with a code and a reason (checked).
+    Closed,
 }
 
 /// Reads until a pong: every frame before it must be in the contract.
@@ -334,7 +334,7 @@ async fn until_pong(ws: &mut Ws) -> Heard {
                     "the hub failed: {}",
                     frame.reason
                 );
-                return Heard::Closed(frame.code.into());
+                return Heard::Closed;
             }
             Some(Ok(WsMessage::Close(None))) | None => panic!("closed without a code"),
             Some(Ok(_)) => {}
@@ -370,10 +370,10 @@ fn fuzzed_frames_get_answers_in_the_contract_and_the_hub_keeps_serving() {
         visitor_hello.clone(),
     ));
     let (agents, visitors) = (agent_seeds(), visitor_seeds());
-    // The runner takes a `Fn`: the connections change inside cells.
+    // The runner takes a `Fn`: the connections change behind locks.
     let (alice_ws, visitor_ws) = (
-        std::cell::RefCell::new(alice_ws),
-        std::cell::RefCell::new(visitor_ws),
+        tokio::sync::Mutex::new(alice_ws),
+        tokio::sync::Mutex::new(visitor_ws),
     );
     let sent_to_visitor = std::cell::Cell::new(0);
     let strategy = (any::<bool>(), any::<usize>(), mutations());
@@ -384,15 +384,15 @@ fn fuzzed_frames_get_answers_in_the_contract_and_the_hub_keeps_serving() {
                 if !to_agent {
                     sent_to_visitor.set(sent_to_visitor.get() + 1);
                     if sent_to_visitor.get() % 20 == 0 {
-                        *visitor_ws.borrow_mut() = raw(
+                        *visitor_ws.lock().await = raw(
                             format!("{}/ws/visitor", hub.ws_url()),
                             visitor_hello.clone(),
                         )
                         .await;
                     }
                 }
-                let mut alice_ws = alice_ws.borrow_mut();
-                let mut visitor_ws = visitor_ws.borrow_mut();
+                let mut alice_ws = alice_ws.lock().await;
+                let mut visitor_ws = visitor_ws.lock().await;
                 let (ws, seeds, url, hello) = if to_agent {
                     (
                         &mut *alice_ws,
@@ -417,7 +417,7 @@ fn fuzzed_frames_get_answers_in_the_contract_and_the_hub_keeps_serving() {
                         Heard::SlowDown => {
                             tokio::time::sleep(std::time::Duration::from_millis(200)).await
                         }
-                        Heard::Closed(_) => {
+                        Heard::Closed => {
                             // Closed with a code and a reason (checked): start again.
                             *ws = raw(url, hello).await;
                             break;

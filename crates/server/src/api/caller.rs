@@ -109,6 +109,8 @@ pub(crate) fn client_ip(
     headers: &HeaderMap,
     trusted: &[ipnet::IpNet],
 ) -> std::net::IpAddr {
+    // On a dual-stack listener an IPv4 peer arrives as `::ffff:a.b.c.d`: compare it as IPv4.
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
@@ -123,6 +125,7 @@ pub(crate) fn client_ip(
     for hop in hops.iter().rev() {
         match hop.trim().parse::<std::net::IpAddr>() {
             Ok(ip) => {
+                let ip = ip.to_canonical();
                 client = ip;
                 if !is_trusted(&ip) {
                     break;
@@ -171,5 +174,11 @@ mod tests {
             "through two trusted proxies"
         );
         assert_eq!(client_ip(proxy, &headers(&["junk"]), &trusted), proxy);
+        let mapped: std::net::IpAddr = "::ffff:10.0.0.2".parse().unwrap();
+        assert_eq!(
+            client_ip(mapped, &xff, &trusted),
+            "203.0.113.7".parse::<std::net::IpAddr>().unwrap(),
+            "an IPv4 proxy seen through a dual-stack socket"
+        );
     }
 }

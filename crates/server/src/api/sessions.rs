@@ -19,6 +19,10 @@ use crate::login_throttle::Verdict;
 use crate::store::StoreRead as _;
 use crate::store::{AgentRow, Store, StoreError};
 
+/// RFC 5321's limit on an address.
+const MOST_EMAIL_BYTES: usize = 254;
+const MOST_PASSWORD_BYTES: usize = 1024;
+
 #[derive(Debug, Deserialize)]
 pub struct LoginRequest {
     pub email: String,
@@ -67,12 +71,21 @@ pub(super) async fn login(
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<Session>> {
     let ip = caller::client_ip(peer.ip(), &headers, &hub.options.trusted_proxies);
+    // Bounded before anything keeps them (the throttle keys by account).
+    if req.email.len() > MOST_EMAIL_BYTES || req.password.len() > MOST_PASSWORD_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "an e-mail address has at most {MOST_EMAIL_BYTES} characters and a password at most {MOST_PASSWORD_BYTES}"
+            ),
+        ));
+    }
     let account = req.email.trim().to_lowercase();
-    let verdict =
-        hub.login_throttle
-            .lock()
-            .expect("throttle lock")
-            .check(hub.clock.now(), ip, &account);
+    let verdict = hub
+        .login_throttle
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .check(hub.clock.now(), ip, &account);
     if let Verdict::Wait(ms) = verdict {
         metrics::counter!("pupitre_logins_refused_throttled_total").increment(1);
         let seconds = (ms + 999) / 1000;
@@ -82,7 +95,13 @@ pub(super) async fn login(
         )
         .retry_after(seconds));
     }
-    let in_flight = InFlight::begin(&hub, ip);
+    let Some(in_flight) = InFlight::begin(&hub, ip) else {
+        metrics::counter!("pupitre_logins_refused_busy_total").increment(1);
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "logins from this address are already under way: try again in a moment",
+        ));
+    };
     let Some(mut permit) = hub.password_gate.enter(in_flight.rank).await else {
         metrics::counter!("pupitre_logins_refused_busy_total").increment(1);
         return Err(ApiError::new(
@@ -101,7 +120,7 @@ pub(super) async fn login(
             .map_or(DUMMY.as_str(), |a| a.password_hash.as_str());
         let ok = auth::verify_password_in(hash, &req.password, permit.memory());
         drop(permit);
-        let mut throttle = hub.login_throttle.lock().expect("throttle lock");
+        let mut throttle = hub.login_throttle.lock().unwrap_or_else(|e| e.into_inner());
         match agent {
             Some(agent) if ok => {
                 throttle.succeeded(ip, &account);
@@ -129,25 +148,27 @@ struct InFlight {
 }
 
 impl InFlight {
-    fn begin(hub: &Arc<Hub>, ip: IpAddr) -> Self {
+    fn begin(hub: &Arc<Hub>, ip: IpAddr) -> Option<Self> {
         let rank = hub
             .login_throttle
             .lock()
-            .expect("throttle lock")
-            .begin(hub.clock.now(), ip);
-        Self {
+            .unwrap_or_else(|e| e.into_inner())
+            .begin(hub.clock.now(), ip)?;
+        Some(Self {
             hub: hub.clone(),
             ip,
             rank,
-        }
+        })
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        if let Ok(mut throttle) = self.hub.login_throttle.lock() {
-            throttle.end(self.ip);
-        }
+        self.hub
+            .login_throttle
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .end(self.ip);
     }
 }
 
