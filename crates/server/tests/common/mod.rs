@@ -64,7 +64,25 @@ pub async fn start(setup: &Setup, manual_clock: bool) -> RunningHub {
     } else {
         Clock::system()
     };
-    RunningHub::start(&setup.db, clock).await.unwrap()
+    RunningHub::start_with(
+        &setup.db,
+        clock,
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        many_visitors_from_loopback(),
+    )
+    .await
+    .unwrap()
+}
+
+/// Every test visitor comes from 127.0.0.1: the per-address cap (64 by default) is lifted.
+pub fn many_visitors_from_loopback() -> pupitre_server::HubOptions {
+    pupitre_server::HubOptions {
+        connection_limits: Some(pupitre_server::connection_limits::ConnectionLimits {
+            most: 100_000,
+            most_per_visitor_address: 100_000,
+        }),
+        ..Default::default()
+    }
 }
 
 /// As [`start`], with hub options (SMTP, widget folder).
