@@ -13,6 +13,9 @@ use crate::store::{CannedResponse, NewAgent, ProjectId, ProjectSettings, Store, 
 pub enum AdminError {
     #[error("{0}")]
     Invalid(String),
+    /// Settings refused field by field (`path: message`, one per line).
+    #[error("{}", .0.iter().map(|e| format!("{}: {}", e.path, e.message)).collect::<Vec<_>>().join("\n"))]
+    Fields(Vec<crate::settings_rules::FieldError>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -257,11 +260,9 @@ pub fn set_settings(
     project: ProjectId,
     settings: &ProjectSettings,
 ) -> Result<()> {
-    if settings.routing.timezone.parse::<chrono_tz::Tz>().is_err() {
-        return invalid(format!("unknown time zone {:?}", settings.routing.timezone));
-    }
-    if !(1..=50).contains(&settings.default_slot_max) {
-        return invalid("the default slot maximum is between 1 and 50");
+    let problems = crate::settings_rules::check(settings);
+    if !problems.is_empty() {
+        return Err(AdminError::Fields(problems));
     }
     Ok(store.update_settings(project, settings)?)
 }

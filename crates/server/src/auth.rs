@@ -45,6 +45,15 @@ pub enum Claims {
     },
     /// A visitor's identity (W2). No expiry: it is the visitor's memory of who they are.
     Visitor { visitor: String, project: ProjectId },
+    /// A console session (issue 10), in an HttpOnly cookie; `sid` is random, and the CSRF
+    /// token is [`Keys::csrf_for`] of it.
+    Console {
+        agent: AgentId,
+        project: ProjectId,
+        role: Role,
+        exp: Millis,
+        sid: String,
+    },
 }
 
 impl Keys {
@@ -71,6 +80,25 @@ impl Keys {
         mac.update(body.as_bytes());
         let sig = B64.encode(mac.finalize().into_bytes());
         format!("{body}.{sig}")
+    }
+
+    /// The console's CSRF token for session `sid`: an HMAC no other site can compute.
+    pub fn csrf_for(&self, sid: &str) -> String {
+        let mut mac = self.mac();
+        mac.update(b"csrf:");
+        mac.update(sid.as_bytes());
+        B64.encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `given` is the CSRF token of session `sid` (compared in constant time).
+    pub fn csrf_matches(&self, sid: &str, given: &str) -> bool {
+        let Ok(given) = B64.decode(given) else {
+            return false;
+        };
+        let mut mac = self.mac();
+        mac.update(b"csrf:");
+        mac.update(sid.as_bytes());
+        mac.verify_slice(&given).is_ok()
     }
 
     /// The claims of a token signed by this hub, or `None` (forged, truncated, garbage).

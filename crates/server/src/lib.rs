@@ -37,6 +37,7 @@ pub mod hub_child;
 pub mod login_throttle;
 pub mod mail;
 pub mod password_gate;
+pub mod settings_rules;
 pub mod stats;
 pub mod store;
 pub mod tls;
@@ -263,6 +264,10 @@ pub fn app(hub: Arc<Hub>) -> axum::Router {
         .merge(api::routes())
         .merge(web::routes())
         .fallback(api::contract::no_route)
+        .layer(axum::middleware::from_fn_with_state(
+            hub.clone(),
+            api::console::csrf_guard,
+        ))
         .layer(axum::middleware::from_fn(api::contract::json_errors))
         .layer(axum::middleware::map_response_with_state(
             hub.options.tls.is_some(),

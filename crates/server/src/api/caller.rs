@@ -26,8 +26,32 @@ pub(crate) struct Caller {
     pub(crate) role: Role,
 }
 
-/// The agent a request comes from, by its `Authorization: Bearer` access token.
+/// The agent a request comes from: by its `Authorization: Bearer` access token (the desk),
+/// or without one by the console's session cookie (checked against cross-site use by
+/// [`crate::api::console::csrf_guard`]).
 pub(crate) fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
+    if !headers.contains_key(AUTHORIZATION)
+        && let Some(token) =
+            crate::api::console::cookie(headers, crate::api::console::SESSION_COOKIE)
+    {
+        return match hub.keys.verify(token) {
+            Some(Claims::Console {
+                agent,
+                project,
+                role,
+                exp,
+                ..
+            }) if exp > hub.clock.now() => Ok(Caller {
+                agent,
+                project,
+                role,
+            }),
+            _ => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the console session ended; sign in again",
+            )),
+        };
+    }
     let token = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -11,11 +11,11 @@ use crate::store::StoreError;
 
 /// An error as the HTTP API answers it.
 #[derive(Debug)]
-pub struct ApiError(pub ErrorFrame, Option<i64>);
+pub struct ApiError(pub ErrorFrame, Option<i64>, Vec<(String, String)>);
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self(ErrorFrame::new(code, message), None)
+        Self(ErrorFrame::new(code, message), None, vec![])
     }
 
     /// Says when to come back (`Retry-After`, seconds); a load refusal says 1 s by default.
@@ -27,7 +27,7 @@ impl ApiError {
 
 impl From<ErrorFrame> for ApiError {
     fn from(frame: ErrorFrame) -> Self {
-        Self(frame, None)
+        Self(frame, None, vec![])
     }
 }
 
@@ -39,11 +39,23 @@ impl IntoResponse for ApiError {
         let retry = self
             .1
             .or((self.0.code == ErrorCode::RateLimited).then_some(1));
+        // Settings refused field by field add `fields: {"dotted.path": "message"}`.
+        let mut body = serde_json::to_value(&self.0).unwrap_or_default();
+        if !self.2.is_empty()
+            && let Some(object) = body.as_object_mut()
+        {
+            let fields: serde_json::Map<String, serde_json::Value> = self
+                .2
+                .into_iter()
+                .map(|(path, message)| (path, serde_json::Value::String(message)))
+                .collect();
+            object.insert("fields".into(), serde_json::Value::Object(fields));
+        }
         if let Some(seconds) = retry {
             let seconds = seconds.to_string();
-            return (status, [(header::RETRY_AFTER, seconds)], Json(self.0)).into_response();
+            return (status, [(header::RETRY_AFTER, seconds)], Json(body)).into_response();
         }
-        (status, Json(self.0)).into_response()
+        (status, Json(body)).into_response()
     }
 }
 
@@ -72,6 +84,18 @@ impl From<AdminError> for ApiError {
     fn from(e: AdminError) -> Self {
         match e {
             AdminError::Invalid(m) => ApiError::new(ErrorCode::InvalidInput, m),
+            AdminError::Fields(problems) => {
+                let first = problems
+                    .first()
+                    .map(|e| format!("{}: {}", e.path, e.message))
+                    .unwrap_or_default();
+                let mut e = ApiError::new(
+                    ErrorCode::InvalidInput,
+                    format!("{} setting(s) refused; first, {first}", problems.len()),
+                );
+                e.2 = problems.into_iter().map(|p| (p.path, p.message)).collect();
+                e
+            }
             AdminError::Store(s) => s.into(),
         }
     }

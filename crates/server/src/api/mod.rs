@@ -20,6 +20,7 @@ pub mod access;
 pub mod admin;
 pub mod caller;
 pub mod canned;
+pub mod console;
 pub mod contract;
 pub mod conversations;
 pub mod error;
@@ -52,6 +53,12 @@ pub fn routes() -> Router<Arc<Hub>> {
         .route("/api/refresh", post(sessions::refresh))
         .route("/api/logout", post(sessions::logout))
         .route("/api/me", get(sessions::me))
+        .route(
+            "/api/console/session",
+            get(console::current)
+                .post(console::open)
+                .delete(console::close),
+        )
         .route(
             "/api/canned-responses",
             get(canned::list).post(canned::create),

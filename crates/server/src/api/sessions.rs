@@ -24,7 +24,7 @@ const MOST_EMAIL_BYTES: usize = 254;
 const MOST_PASSWORD_BYTES: usize = 1024;
 
 #[derive(Debug, Deserialize)]
-pub struct LoginRequest {
+pub(crate) struct LoginRequest {
     pub email: String,
     pub password: String,
 }
@@ -70,7 +70,20 @@ pub(super) async fn login(
     headers: HeaderMap,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<Json<Session>> {
-    let ip = caller::client_ip(peer.ip(), &headers, &hub.options.trusted_proxies);
+    let agent = check_password(&hub, peer, &headers, req).await?;
+    blocking(move || Ok(Json(new_session(&hub, &agent)?))).await
+}
+
+/// The agent whose e-mail and password these are, under every bound of a login: sizes, the
+/// throttle, the password gate (issue 9). Shared by the desk's login and the console's.
+pub(crate) async fn check_password(
+    hub: &Arc<Hub>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    req: LoginRequest,
+) -> ApiResult<AgentRow> {
+    let hub = hub.clone();
+    let ip = caller::client_ip(peer.ip(), headers, &hub.options.trusted_proxies);
     // Bounded before anything keeps them (the throttle keys by account).
     if req.email.len() > MOST_EMAIL_BYTES || req.password.len() > MOST_PASSWORD_BYTES {
         return Err(ApiError::new(
@@ -124,8 +137,7 @@ pub(super) async fn login(
         match agent {
             Some(agent) if ok => {
                 throttle.succeeded(ip, &account);
-                drop(throttle);
-                Ok(Json(new_session(&hub, &agent)?))
+                Ok(agent)
             }
             _ => {
                 throttle.failed(hub.clock.now(), ip, &account);
