@@ -84,8 +84,11 @@ impl HubChild {
             .arg(dir.db())
             .arg("--listen")
             .arg(listen.to_string())
-            // The bench's thousands of visitors come from 250 loopback addresses.
+            // The bench's thousands of visitors come from 250 loopback addresses, and it sizes
+            // its loads to the descriptors itself: the hub's own caps stay out of the way.
             .arg("--max-visitor-connections-per-address")
+            .arg("1000000")
+            .arg("--max-connections")
             .arg("1000000")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
