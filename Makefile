@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   dbus dbus-x11 gnome-keyring xvfb xauth imagemagick x11-utils python3-dbus python3-gi \
   python3-selenium webkit2gtk-driver fonts-noto-color-emoji chromium
 
-.PHONY: deps run test lint bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e
+.PHONY: deps run test lint bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e console console-test console-e2e
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -49,12 +49,30 @@ widget-test: widget
 
 ## The widget in Debian's Chromium (Playwright) against a real hub, a scripted agent and a
 ## real SMTP sink; screenshots in widget/e2e/shots.
-widget-e2e: widget
+widget-e2e: widget console
 	$(CARGO) build -p pupitre-server
 	cd widget && PUPITRE_BIN=$(CARGO_TARGET_DIR)/debug/pupitre npm run e2e
 
+## The administration console (Svelte), built into console/dist — the hub embeds it at
+## compile time and serves it under /admin/.
+console: console/node_modules/.package-lock.json
+	cd console && npm run build --silent
+
+console/node_modules/.package-lock.json: console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+
+## Console checks: types and unit tests.
+console-test: console
+	cd console && npm run check && npm test
+
+## The console in Debian's Chromium (Playwright) against a real hub; screenshots in
+## console/e2e/shots.
+console-e2e: widget console
+	$(CARGO) build -p pupitre-server
+	cd console && PUPITRE_BIN=$(CARGO_TARGET_DIR)/debug/pupitre npm run e2e
+
 ## Start the hub with demo data and the desk logged in as Alice (demo agent).
-run: deps ui widget
+run: deps ui widget console
 	@echo "Building the hub and the desk (the first run takes several minutes)…"
 	$(CARGO) build --release -p pupitre-server -p pupitre-app
 	@mkdir -p $(DATA)
@@ -72,14 +90,15 @@ run: deps ui widget
 
 ## Every check CI makes: formatting, lints, UI checks and tests, all Rust tests, and the real
 ## desk end to end.
-test: deps ui widget lint ui-test widget-test
+test: deps ui widget console lint ui-test widget-test console-test
 	$(CARGO) test --workspace --all-targets
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory widget-e2e
+	$(MAKE) --no-print-directory console-e2e
 
 ## The real desk app under Xvfb and a private D-Bus session, driven through tauri-driver;
 ## screenshots in $(CARGO_TARGET_DIR)/e2e/shots.
-e2e: ui widget
+e2e: ui widget console
 	$(CARGO) build -p pupitre-server -p pupitre-app
 	@rm -rf $(CARGO_TARGET_DIR)/e2e && mkdir -p $(CARGO_TARGET_DIR)/e2e/home
 	HOME=$(CARGO_TARGET_DIR)/e2e/home XDG_DATA_HOME=$(CARGO_TARGET_DIR)/e2e/home/data \
@@ -88,13 +107,13 @@ e2e: ui widget
 	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
 	  tests/desktop/session.sh /usr/bin/python3 tests/desktop/e2e.py
 
-lint: ui widget
+lint: ui widget console
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 ## Performance figures: P1–P4 against a release hub on loopback, P6 the desk's cache, P5 the
 ## desk itself (release build, under Xvfb).
-bench: deps widget
+bench: deps widget console
 	$(CARGO) build --release -p pupitre-server
 	$(CARGO_TARGET_DIR)/release/pupitre bench
 	$(CARGO) run --release -q -p pupitre-desk --example bench_cache
@@ -109,13 +128,13 @@ bench: deps widget
 ## The fault harness at full size (issue 8): 100 visitors and 10 agents talking for 150 s while
 ## the hub is SIGKILLed 50 times, then every client's log checked against the store (R12, R1–R6).
 ## `make test` runs it small (crates/server/tests/faults.rs). SEED=… replays a printed seed.
-torture: widget
+torture: widget console
 	$(CARGO) build --release -p pupitre-server
 	$(CARGO_TARGET_DIR)/release/pupitre torture --visitors 100 --agents 10 --kills 50 --seconds 150 $(if $(SEED),--seed $(SEED))
 
 ## Property-based fuzzing of frames, HTTP requests and settings against a real hub, at 5,000
 ## cases per property (`make test` runs 150). SEED= replays a run.
-fuzz: widget
+fuzz: widget console
 	PUPITRE_FUZZ_CASES=$(or $(CASES),5000) $(if $(SEED),PUPITRE_FUZZ_SEED=$(SEED)) \
 	  $(CARGO) test -p pupitre-server --test fuzz -- --nocapture
 

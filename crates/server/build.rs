@@ -1,6 +1,7 @@
-//! Embeds the widget (`widget/dist/widget.js`, built by `make widget`) and the demo pages
-//! (`widget/demo/*.html`) in the hub binary. A missing file is replaced by a notice so the hub
-//! still builds; `make` always builds the widget first.
+//! Embeds the widget (`widget/dist/widget.js`, built by `make widget`), the demo pages
+//! (`widget/demo/*.html`) and the administration console (`console/dist/`, built by `make
+//! console`) in the hub binary. A missing file is replaced by a notice so the hub still
+//! builds; `make` always builds the widget and the console first.
 
 use std::path::Path;
 
@@ -37,4 +38,45 @@ fn main() {
         };
         std::fs::write(Path::new(&out).join(target), bytes).expect("write OUT_DIR");
     }
+    console(
+        Path::new(&manifest).join("../../console/dist"),
+        Path::new(&out),
+    );
+}
+
+/// `console_files.rs`: every file of `console/dist` as `(path under /admin/, bytes)`.
+fn console(dist: std::path::PathBuf, out: &Path) {
+    println!("cargo:rerun-if-changed={}", dist.display());
+    let mut files = vec![];
+    let mut stack = vec![dist.clone()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                println!("cargo:rerun-if-changed={}", path.display());
+                stack.push(path);
+            } else if let Ok(relative) = path.strip_prefix(&dist) {
+                files.push((relative.to_string_lossy().replace('\\', "/"), path.clone()));
+            }
+        }
+    }
+    files.sort();
+    if !files.iter().any(|(name, _)| name == "index.html") {
+        println!(
+            "cargo:warning={} is missing: the hub serves a notice at /admin/ instead (run `make console`)",
+            dist.display()
+        );
+    }
+    let mut code = String::from("pub const CONSOLE_FILES: &[(&str, &[u8])] = &[\n");
+    for (name, path) in files {
+        code.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?})),\n",
+            path.display().to_string()
+        ));
+    }
+    code.push_str("];\n");
+    std::fs::write(out.join("console_files.rs"), code).expect("write OUT_DIR");
 }

@@ -30,6 +30,7 @@ pub mod bench;
 pub mod client;
 pub mod clock;
 pub mod connection_limits;
+pub mod console_pages;
 pub mod demo;
 pub mod gateway;
 pub mod hub;
@@ -83,6 +84,9 @@ pub struct Hub {
     pub password_gate: password_gate::PasswordGate,
     /// Growing delays after wrong passwords, per address and per account at an address.
     pub login_throttle: Mutex<login_throttle::LoginThrottle>,
+    /// Console sessions signed out before their expiry: session id → expiry (issue 10). In
+    /// memory: a restart forgets them (the cookies were cleared at sign-out anyway).
+    pub signed_out: Mutex<HashMap<String, pupitre_protocol::Millis>>,
     /// Desk and widget connections, bounded.
     pub connections: Arc<connection_limits::Connections>,
     pub options: HubOptions,
@@ -135,6 +139,7 @@ impl Hub {
             mailer: options.mail.clone().map(mail::Mailer::new),
             password_gate: password_gate::PasswordGate::for_this_machine(),
             login_throttle: Mutex::default(),
+            signed_out: Mutex::default(),
             connections: connection_limits::Connections::new(
                 options
                     .connection_limits
@@ -263,6 +268,7 @@ pub fn app(hub: Arc<Hub>) -> axum::Router {
         .route("/ws/visitor", get(gateway::visitor_ws))
         .merge(api::routes())
         .merge(web::routes())
+        .merge(console_pages::routes())
         .fallback(api::contract::no_route)
         .layer(axum::middleware::from_fn_with_state(
             hub.clone(),

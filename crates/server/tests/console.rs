@@ -72,6 +72,50 @@ async fn the_console_session_is_a_cookie_and_changes_need_its_csrf_token() {
     let base = hub.http_url();
     let http = reqwest::Client::new();
 
+    // The console's page: at /admin/, under a strict policy, with its own files only.
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}/admin"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r.status().as_u16(),
+            r.headers()["location"].to_str().unwrap()
+        ),
+        (308, "/admin/")
+    );
+    let r = http.get(format!("{base}/admin/")).send().await.unwrap();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self';") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("/admin/assets/"),
+        "the built console (make console): {page}"
+    );
+    let script = page
+        .split("src=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a script");
+    let r = http.get(format!("{base}{script}")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+
     let (cookie, csrf, set) = sign_in(&base, "adam@test").await.unwrap();
     let session = set
         .iter()
@@ -214,5 +258,13 @@ async fn the_console_session_is_a_cookie_and_changes_need_its_csrf_token() {
         cleared.iter().all(|c| c.contains("Max-Age=0")),
         "{cleared:?}"
     );
+    // And the session ended on the hub: a copy of the cookie opens nothing.
+    let r = http
+        .get(format!("{base}/api/console/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
     hub.stop().await.unwrap();
 }

@@ -45,6 +45,8 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/visitor/files", false),
     ("GET", "/api/files/1", false),
     ("POST", "/api/conversations/TEST-1/files", false),
+    ("GET", "/admin/", false),
+    ("GET", "/admin/assets/none.js", false),
     ("GET", "/ws/agent", false),
     ("GET", "/ws/visitor", false),
 ];

@@ -15,6 +15,7 @@ use crate::Hub;
 use crate::api::error::{ApiError, ApiResult};
 use crate::auth::Claims;
 use crate::store::ProjectId;
+use crate::store::StoreRead as _;
 
 /// The header a widget authenticates with: its signed visitor token (W2).
 pub const VISITOR_HEADER: &str = "x-pupitre-visitor";
@@ -35,17 +36,32 @@ pub(crate) fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
             crate::api::console::cookie(headers, crate::api::console::SESSION_COOKIE)
     {
         return match hub.keys.verify(token) {
+            // A session lasts a working day: the account is read again at each request, so
+            // an agent removed or given another role since signing in loses it at once.
             Some(Claims::Console {
                 agent,
                 project,
                 role,
                 exp,
-                ..
-            }) if exp > hub.clock.now() => Ok(Caller {
-                agent,
-                project,
-                role,
-            }),
+                sid,
+            }) if exp > hub.clock.now()
+                && !hub
+                    .signed_out
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .contains_key(&sid)
+                && hub
+                    .with_store(|s| s.agent(agent))
+                    .ok()
+                    .flatten()
+                    .is_some_and(|row| row.role == role && row.project_id == project) =>
+            {
+                Ok(Caller {
+                    agent,
+                    project,
+                    role,
+                })
+            }
             _ => Err(ApiError::new(
                 ErrorCode::Unauthorized,
                 "the console session ended; sign in again",

@@ -144,7 +144,17 @@ pub(super) async fn current(
     Ok(Json(describe(&hub, &c)?))
 }
 
-pub(super) async fn close(State(hub): State<Arc<Hub>>) -> Response {
+/// Signs out: the cookies are cleared, and the session itself ends on the hub (a copy of the
+/// cookie no longer opens it).
+pub(super) async fn close(State(hub): State<Arc<Hub>>, headers: HeaderMap) -> Response {
+    if let Some(Claims::Console { sid, exp, .. }) =
+        cookie(&headers, SESSION_COOKIE).and_then(|t| hub.keys.verify(t))
+    {
+        let now = hub.clock.now();
+        let mut signed_out = hub.signed_out.lock().unwrap_or_else(|e| e.into_inner());
+        signed_out.retain(|_, until| *until > now);
+        signed_out.insert(sid, exp);
+    }
     (
         set_cookies(&hub, "", "", 0),
         axum::http::StatusCode::NO_CONTENT,

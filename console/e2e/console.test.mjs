@@ -1,0 +1,597 @@
+// The administration console end to end (issue 10): a real hub (`pupitre serve --demo`, the
+// console built into it, served at /admin/) and Debian's Chromium. Every value the console
+// says it saved is read back from the hub over HTTP with a bearer token, as another client
+// would. Every page the tests stop on is checked with axe-core (WCAG 2.2 A/AA) and
+// photographed into e2e/shots/; any console error, uncaught error or CSP violation fails.
+//
+// Run with `npm run e2e` (PUPITRE_BIN names the hub binary; default
+// ${CARGO_TARGET_DIR:-/var/tmp/pupitre-target}/debug/pupitre; CHROMIUM the browser).
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  ADMIN,
+  ALICE,
+  MANAGER,
+  SETTINGS_PATH,
+  SHOTS,
+  Hub,
+  advice,
+  axe,
+  browser,
+  consoleContext,
+  consoleCookies,
+  evilServer,
+  eventually,
+  failed,
+  field,
+  guard,
+  look,
+  pagesChecked,
+  recordRequests,
+  signIn,
+  submitSignIn,
+} from "./helpers.mjs";
+
+let chromium;
+before(async () => {
+  chromium = await browser();
+});
+after(async () => {
+  await chromium?.close();
+  console.log(`e2e: pages checked with axe and photographed (e2e/shots/): ${pagesChecked.join(", ")}`);
+  if (advice.length > 0) console.log(`e2e: axe best-practice advice (not failing):\n  ${advice.join("\n  ")}`);
+});
+
+const QUEUE = "routing.queue_per_agent";
+const SLOTS = "default_slot_max";
+const T = "routing.timeouts";
+
+/** A deep copy of `settings` with `change` applied. */
+function changed(settings, change) {
+  const copy = structuredClone(settings);
+  change(copy);
+  return copy;
+}
+
+/**
+ * One test's real parts: a hub, a browser profile, the problems seen on its pages. `body`
+ * gets them; afterwards the pages must have had no problem, and on failure every open page is
+ * photographed with the hub's log.
+ */
+async function withHub(label, body, { contextOptions = {}, pictures = true } = {}) {
+  const hub = await Hub.start();
+  const problems = [];
+  const contexts = [];
+  const open = async (options = contextOptions) => {
+    const context = await consoleContext(chromium, options);
+    contexts.push(context);
+    const page = await context.newPage();
+    await guard(page, problems);
+    return { context, page };
+  };
+  let ok = false;
+  try {
+    await body({ hub, problems, open });
+    assert.deepEqual(problems, [], "no console error, page error, CSP violation or axe (WCAG 2.2 A/AA) violation");
+    ok = true;
+  } finally {
+    if (!ok && pictures) for (const c of contexts) await failed(c, hub, label);
+    for (const c of contexts) await c.close().catch(() => {});
+    await hub.stop();
+  }
+}
+
+/** Opens the console signed out; answers the page on the sign-in form. */
+async function openSignedOut(hub, open, path = "/admin/", options) {
+  const { context, page } = await open(options);
+  await page.goto(`${hub.url}${path}`);
+  await page.locator("#login-email").waitFor();
+  return { context, page };
+}
+
+const problemOf = (page, path) => page.locator(`[id="field-${path}-problem"]`);
+const toast = (page) => page.locator(".toasts .toast");
+const saveState = (page) => page.locator(".bar .state");
+
+describe("the administration console on a real hub", () => {
+  it("capacity: the admin signs in, sees DEMO's values, saves one the hub then answers; an invalid value is shown at its field and nothing is stored", async () => {
+    await withHub("capacity", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      assert.equal(stored[SLOTS], 3, "the demo's conversations per agent");
+      assert.equal(stored.routing.queue_per_agent, 2, "the demo's queue places per agent");
+
+      const { page } = await open();
+      const response = await page.goto(`${hub.url}/admin`);
+      assert.equal(page.url(), `${hub.url}/admin/`, "/admin redirects to /admin/");
+      assert.equal(response.status(), 200);
+      await page.locator("#login-email").waitFor();
+      assert.equal(await page.title(), "Sign in — Pupitre administration");
+      await page.getByRole("heading", { name: "Sign in to the administration console" }).waitFor();
+      assert.deepEqual(page.refusals, ["401 /api/console/session"], "only the signed-out check was refused");
+      await look(page, "01-sign-in", problems);
+
+      await signIn(page, ADMIN);
+      await field(page, SLOTS).waitFor();
+      assert.match(page.url(), /\/admin\/#\/capacity$/);
+      assert.equal(await page.locator("main h1").innerText(), "Capacity");
+      assert.equal(await page.locator("[data-testid=project]").innerText(), "DEMO");
+      assert.equal(await page.locator(".person .role").innerText(), "Administrator");
+      assert.equal(await page.locator("nav a[aria-current=page]").innerText(), "Capacity");
+      assert.equal(await page.getByLabel("Conversations per agent").inputValue(), "3");
+      assert.equal(await page.getByLabel("Queue places per connected agent").inputValue(), "2");
+      assert.equal(await saveState(page).innerText(), "Everything is saved");
+      await look(page, "02-capacity", problems);
+
+      // A change: unsaved until saved, then confirmed on the page and by the hub.
+      await page.getByLabel("Queue places per connected agent").fill("5");
+      assert.equal(await saveState(page).innerText(), "Unsaved changes");
+      await look(page, "03-capacity-unsaved", problems);
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(page).filter({ hasText: "Capacity saved. The hub applies it right away." }).waitFor();
+      assert.equal(await saveState(page).innerText(), "Everything is saved");
+      assert.equal(await page.getByLabel("Queue places per connected agent").inputValue(), "5");
+      await look(page, "04-capacity-saved", problems);
+
+      const afterSave = await hub.settings();
+      assert.equal(afterSave.routing.queue_per_agent, 5, "the hub stored the new queue places");
+      assert.deepEqual(afterSave, changed(stored, (s) => (s.routing.queue_per_agent = 5)), "nothing else changed");
+
+      // A reload reads the stored value back from the hub.
+      await page.reload();
+      await field(page, QUEUE).waitFor();
+      assert.equal(await field(page, QUEUE).inputValue(), "5");
+
+      // Invalid values: shown at the field, in the summary, never sent.
+      const puts = recordRequests(page, "PUT", /\/api\/admin\/projects\/DEMO\/settings$/);
+      for (const bad of ["0", "51"]) {
+        await field(page, SLOTS).fill(bad);
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await problemOf(page, SLOTS).waitFor();
+        assert.equal(await field(page, SLOTS).getAttribute("aria-invalid"), "true");
+        assert.equal(await problemOf(page, SLOTS).innerText(), "Enter a number from 1 to 50.");
+        const describedBy = (await field(page, SLOTS).getAttribute("aria-describedby")).split(" ");
+        assert.equal(describedBy[0], `field-${SLOTS}-problem`, "the input is described by its problem first");
+        // The problem sits in the field's own block, next to its input.
+        assert.equal(await page.locator(`.field[data-path="${SLOTS}"] .problem`).count(), 1);
+        const summary = page.locator(".summary[role=alert]");
+        assert.match(await summary.innerText(), /1 field to correct[\s\S]*Conversations per agent — Enter a number from 1 to 50\./);
+        assert.equal(await page.evaluate(() => document.activeElement?.classList.contains("summary")), true, "focus moved to the summary");
+        assert.equal(await field(page, QUEUE).getAttribute("aria-invalid"), null, "the valid field is not marked");
+        await look(page, `05-capacity-invalid-${bad}`, problems);
+      }
+      // The summary's link brings the reader to the field.
+      await page.locator(".summary a").click();
+      assert.equal(await page.evaluate(() => document.activeElement?.id), `field-${SLOTS}`);
+
+      assert.deepEqual(puts, [], "an invalid value is never sent");
+      assert.deepEqual(await hub.settings(), afterSave, "nothing was stored");
+      assert.equal(await saveState(page).innerText(), "Unsaved changes");
+
+      // The hub is the judge too: the same values sent past the console are refused by field.
+      const token = await hub.token(ADMIN);
+      for (const bad of [0, 51]) {
+        const r = await hub.request(SETTINGS_PATH, { method: "PUT", token, body: changed(afterSave, (s) => (s[SLOTS] = bad)) });
+        assert.equal(r.status, 400, `the hub refuses ${SLOTS} = ${bad}: ${r.text}`);
+        assert.equal(r.json.code, "invalid_input");
+        assert.ok(r.json.fields?.[SLOTS], `the hub names the field: ${r.text}`);
+      }
+      assert.deepEqual(await hub.settings(), afterSave, "nothing was stored");
+
+      // Discarding brings back the stored value and clears the marks.
+      await page.getByRole("button", { name: "Discard changes" }).click();
+      assert.equal(await field(page, SLOTS).inputValue(), "3");
+      assert.equal(await field(page, SLOTS).getAttribute("aria-invalid"), null);
+      assert.equal(await page.locator(".summary").count(), 0);
+    });
+  });
+
+  it("timeouts: minutes and seconds are stored in their own units; the reminder rule is shown; leaving unsaved asks first", async () => {
+    await withHub("timeouts", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      const { page } = await openSignedOut(hub, open);
+      await signIn(page, ADMIN);
+      await field(page, SLOTS).waitFor();
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Timeouts" }).click();
+      await field(page, `${T}.auto_transfer_s`).waitFor();
+      assert.match(page.url(), /#\/timeouts$/);
+      assert.equal(await page.locator("main h1").innerText(), "Timeouts");
+      assert.equal(await page.evaluate(() => document.activeElement?.id), "page-title", "focus on the new page's title");
+      for (const name of Object.keys(stored.routing.timeouts)) {
+        const input = field(page, `${T}.${name}`);
+        assert.equal(await input.count(), 1, `an input for ${name}`);
+      }
+      assert.equal(await field(page, `${T}.visitor_inactivity_min`).inputValue(), "0");
+      await look(page, "10-timeouts", problems);
+
+      // The reminder must come before the timeout (settings_rules.rs), said at the field.
+      const puts = recordRequests(page, "PUT", /\/settings$/);
+      await page.getByLabel("Live chat timeout (minutes)").fill("15");
+      await page.getByLabel("Reminder before the timeout (seconds)").fill("1200");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await problemOf(page, `${T}.reminder_before_timeout_s`).waitFor();
+      assert.equal(
+        await problemOf(page, `${T}.reminder_before_timeout_s`).innerText(),
+        "The reminder comes before the timeout: enter less than 900 seconds, or 0.",
+      );
+      assert.equal(await field(page, `${T}.reminder_before_timeout_s`).getAttribute("aria-invalid"), "true");
+      await look(page, "11-timeouts-reminder-refused", problems);
+      assert.deepEqual(puts, []);
+      assert.deepEqual(await hub.settings(), stored);
+
+      // One minute timeout, two second timeouts and the switch; each stored as typed, in its unit.
+      await page.getByLabel("Reminder before the timeout (seconds)").fill("120");
+      await page.getByLabel("Automatic transfer after (seconds)").fill("90");
+      await page.getByRole("switch", { name: "Tell the visitor about the automatic transfer" }).check();
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(page).filter({ hasText: "Timeouts saved." }).waitFor();
+      assert.equal(await saveState(page).innerText(), "Everything is saved");
+      assert.equal(puts.length, 1, "one PUT");
+      await look(page, "12-timeouts-saved", problems);
+
+      const saved = await hub.settings();
+      assert.equal(saved.routing.timeouts.visitor_inactivity_min, 15, "15 minutes stored as 15 (minutes), not 900 or 0.25");
+      assert.equal(saved.routing.timeouts.reminder_before_timeout_s, 120, "120 seconds stored as 120 (seconds), not 2");
+      assert.equal(saved.routing.timeouts.auto_transfer_s, 90, "90 seconds stored as 90 (seconds), not 1.5");
+      assert.equal(saved.routing.timeouts.auto_transfer_notify_visitor, true);
+      assert.deepEqual(
+        saved,
+        changed(stored, (s) =>
+          Object.assign(s.routing.timeouts, {
+            visitor_inactivity_min: 15,
+            reminder_before_timeout_s: 120,
+            auto_transfer_s: 90,
+            auto_transfer_notify_visitor: true,
+          }),
+        ),
+        "nothing else changed",
+      );
+
+      // After a reload, the page shows what the hub stored.
+      await page.reload();
+      await field(page, `${T}.auto_transfer_s`).waitFor();
+      assert.equal(await field(page, `${T}.visitor_inactivity_min`).inputValue(), "15");
+      assert.equal(await field(page, `${T}.reminder_before_timeout_s`).inputValue(), "120");
+      assert.equal(await field(page, `${T}.auto_transfer_s`).inputValue(), "90");
+
+      // A fraction of a minute cannot be stored in whole minutes: refused, not rounded.
+      await page.getByLabel("Relaunch sentence after (minutes)").fill("1.5");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await problemOf(page, `${T}.relaunch_after_min`).waitFor();
+      assert.match(await problemOf(page, `${T}.relaunch_after_min`).innerText(), /whole minutes/);
+      assert.deepEqual(await hub.settings(), saved);
+
+      // Leaving with unsaved changes asks first; discarding leaves, nothing stored.
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Capacity" }).click();
+      const dialog = page.locator("dialog[open]");
+      await dialog.waitFor();
+      assert.match(await dialog.innerText(), /Leave without saving\?[\s\S]*Your changes to “Timeouts” are not saved\./);
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent?.trim()), "Keep editing", "focus starts on the safe choice");
+      await look(page, "13-leave-dialog", problems);
+      await page.getByRole("button", { name: "Discard and leave" }).click();
+      await field(page, SLOTS).waitFor();
+      assert.match(page.url(), /#\/capacity$/);
+      assert.deepEqual(await hub.settings(), saved);
+      assert.equal(puts.length, 1, "still one PUT");
+    });
+  });
+
+  it("roles: an agent is refused at sign-in; a manager signs in but can neither read nor save the project's settings", async () => {
+    await withHub("roles", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+
+      // Alice, an agent: the refusal sentence, no session.
+      const alice = await openSignedOut(hub, open);
+      await submitSignIn(alice.page, ALICE);
+      const error = alice.page.locator("#login-error");
+      await error.waitFor();
+      assert.equal(await error.getAttribute("data-code"), "forbidden");
+      assert.match(
+        await error.innerText(),
+        /^This account cannot open the console: it is for administrators and managers\. Agents work in the desk\./,
+      );
+      assert.equal((await consoleCookies(alice.context, hub)).session, null, "no console session for an agent");
+      assert.deepEqual(alice.page.refusals, ["401 /api/console/session", "403 /api/console/session"]);
+      await look(alice.page, "20-agent-refused", problems);
+      await alice.page.reload();
+      await alice.page.locator("#login-email").waitFor();
+      assert.equal(await alice.page.locator("[data-testid=person]").count(), 0, "still signed out after a reload");
+
+      // A wrong password: its own sentence, the password emptied.
+      await submitSignIn(alice.page, { ...ADMIN, password: "not-the-password" });
+      await alice.page.locator("#login-error[data-code=unauthorized]").waitFor();
+      assert.match(await alice.page.locator("#login-error").innerText(), /^Wrong e-mail or password\./);
+      assert.equal(await alice.page.locator("#login-password").inputValue(), "");
+      await look(alice.page, "21-wrong-password", problems);
+
+      // Chloé, a manager: in the console, but the settings are not hers to see or change.
+      const chloe = await openSignedOut(hub, open);
+      await signIn(chloe.page, MANAGER);
+      assert.equal(await chloe.page.locator(".person .role").innerText(), "Manager");
+      const refusal = chloe.page.locator("main [role=alert]");
+      await refusal.waitFor();
+      assert.match(
+        await refusal.innerText(),
+        /The settings could not be loaded\. Your account is not allowed to do this\. Ask an administrator of the project\./,
+      );
+      assert.equal(await chloe.page.locator("main input").count(), 0, "no field to edit");
+      assert.equal(await chloe.page.getByRole("button", { name: "Save", exact: true }).count(), 0, "no save button");
+      assert.ok(chloe.page.refusals.includes("403 /api/admin/projects/DEMO/settings"), chloe.page.refusals.join(", "));
+      await look(chloe.page, "22-manager-capacity", problems);
+      await chloe.page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Timeouts" }).click();
+      await chloe.page.locator("main h1", { hasText: "Timeouts" }).waitFor();
+      await chloe.page.locator("main [role=alert]").waitFor();
+      assert.equal(await chloe.page.locator("main input").count(), 0);
+      await look(chloe.page, "23-manager-timeouts", problems);
+
+      // The hub says the same, by bearer token and by the console's own session (with its CSRF
+      // token, from the right origin: refused for the role, not as a forgery).
+      const token = await hub.token(MANAGER);
+      const read = await hub.request(SETTINGS_PATH, { token });
+      assert.equal(read.status, 403, read.text);
+      assert.equal(read.json.code, "forbidden");
+      const write = await hub.request(SETTINGS_PATH, { method: "PUT", token, body: changed(stored, (s) => (s.routing.queue_per_agent = 9)) });
+      assert.equal(write.status, 403, write.text);
+      const cookies = await consoleCookies(chloe.context, hub);
+      assert.ok(cookies.session && cookies.csrf, "the manager has a console session");
+      const refusalsBefore = await hub.csrfRefusals();
+      const bySession = await hub.request(SETTINGS_PATH, {
+        method: "PUT",
+        body: changed(stored, (s) => (s.routing.queue_per_agent = 9)),
+        headers: { cookie: cookies.header, "x-pupitre-csrf": cookies.csrf, origin: hub.url },
+      });
+      assert.equal(bySession.status, 403, bySession.text);
+      assert.equal(bySession.json.code, "forbidden");
+      assert.match(bySession.json.message, /admin role/, "refused for the role");
+      assert.equal(await hub.csrfRefusals(), refusalsBefore, "not counted as a forgery");
+      assert.deepEqual(await hub.settings(), stored, "nothing was stored");
+    });
+  });
+
+  it("a forged cross-site request is refused: the settings and the admin's session stay as they were", async () => {
+    await withHub("csrf", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      const { context, page } = await openSignedOut(hub, open);
+      await signIn(page, ADMIN);
+      await field(page, QUEUE).waitFor();
+      const own = await consoleCookies(context, hub);
+      assert.ok(own.session && own.csrf, "the admin has a console session");
+
+      const forged = changed(stored, (s) => (s.routing.queue_per_agent = 999));
+      const evil = await evilServer(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Win a lamp</title></head>
+<body><h1>Win a lamp!</h1>
+<form id="f" method="POST" action="${hub.url}/api/console/session" enctype="text/plain">
+  <input type="hidden" name='{"email":"${MANAGER.email}","password":"${MANAGER.password}","x":"' value='"}'>
+</form>
+<script>
+(async () => {
+  const hub = ${JSON.stringify(hub.url)};
+  const seen = { origin: location.origin };
+  // The settings, replaced by a "simple" content type (still a PUT: the browser asks first).
+  try {
+    const r = await fetch(hub + "/api/admin/projects/DEMO/settings", {
+      method: "PUT", credentials: "include", headers: { "content-type": "text/plain" },
+      body: ${JSON.stringify(JSON.stringify(forged))},
+    });
+    seen.put = "answered " + r.status;
+  } catch (e) { seen.put = "blocked " + e.name; }
+  // Signing the browser in as someone else (login CSRF): a simple request, it reaches the hub.
+  try {
+    const r = await fetch(hub + "/api/console/session", {
+      method: "POST", mode: "no-cors", credentials: "include", headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ email: ${JSON.stringify(MANAGER.email)}, password: ${JSON.stringify(MANAGER.password)} }),
+    });
+    seen.login = "sent, " + r.type;
+  } catch (e) { seen.login = "blocked " + e.name; }
+  // Signing the admin out.
+  try {
+    const r = await fetch(hub + "/api/console/session", { method: "DELETE", credentials: "include" });
+    seen.signout = "answered " + r.status;
+  } catch (e) { seen.signout = "blocked " + e.name; }
+  await fetch("/report", { method: "POST", body: JSON.stringify(seen) });
+  document.getElementById("f").submit();
+})();
+</script></body></html>`);
+      try {
+        const before = await hub.csrfRefusals();
+        const origins = [`http://127.0.0.1:${evil.port}`, `http://localhost:${evil.port}`];
+        for (const [i, origin] of origins.entries()) {
+          const attacker = await context.newPage(); // same browser, same cookies as the console
+          await attacker.goto(`${origin}/evil`);
+          const report = await eventually(() => evil.reports[i], `the evil page's report from ${origin}`);
+          assert.equal(report.origin, origin);
+          assert.equal(report.put, "blocked TypeError", `the forged PUT never left the browser (${origin})`);
+          assert.equal(report.signout, "blocked TypeError", `the forged sign-out never left the browser (${origin})`);
+          assert.equal(report.login, "sent, opaque", `the forged sign-in reached the hub (${origin})`);
+          // The form post reaches the hub too, which answers forbidden.
+          await attacker.waitForURL(`${hub.url}/api/console/session`);
+          const body = JSON.parse(await attacker.locator("body").innerText());
+          assert.equal(body.code, "forbidden", `the hub refused the form post from ${origin}`);
+          mkdirSync(SHOTS, { recursive: true });
+          await attacker.screenshot({ path: join(SHOTS, `30-forged-form-answer-${i}.png`) });
+          await attacker.close();
+        }
+        assert.equal(await hub.csrfRefusals(), before + 4, "the hub refused the two forged sign-ins and the two form posts");
+
+        // The hub itself, were a browser to send the PUT: the admin's real cookie is not enough.
+        const cookie = own.header;
+        const attempts = {
+          "no CSRF header": { cookie },
+          "a wrong CSRF header": { cookie, "x-pupitre-csrf": "x".repeat(own.csrf.length) },
+          "the right CSRF header from another origin": { cookie, "x-pupitre-csrf": own.csrf, origin: origins[0] },
+        };
+        for (const [what, headers] of Object.entries(attempts)) {
+          const r = await hub.request(SETTINGS_PATH, { method: "PUT", body: forged, headers });
+          assert.equal(r.status, 403, `${what}: ${r.text}`);
+          assert.equal(r.json.code, "forbidden", what);
+        }
+        assert.equal(await hub.csrfRefusals(), before + 7);
+        // Control: the same cookie with its CSRF header from the console's origin is accepted
+        // (sending the stored settings unchanged), so the refusals above were not a dead session.
+        const control = await hub.request(SETTINGS_PATH, { method: "PUT", body: stored, headers: { cookie, "x-pupitre-csrf": own.csrf, origin: hub.url } });
+        assert.equal(control.status, 200, control.text);
+
+        assert.deepEqual(await hub.settings(), stored, "the settings did not change (queue places still 2)");
+        // The admin is still signed in as themself: not signed out, not swapped for the manager.
+        await page.reload();
+        await page.locator("[data-testid=person]", { hasText: ADMIN.name }).waitFor();
+        await field(page, QUEUE).waitFor();
+        assert.equal(await field(page, QUEUE).inputValue(), "2");
+        const session = await page.evaluate(() => fetch("/api/console/session").then((r) => r.json()));
+        assert.equal(session.role, "admin");
+        assert.equal(session.name, ADMIN.name);
+        await look(page, "31-capacity-after-forgeries", problems);
+      } finally {
+        await evil.close();
+      }
+    });
+  });
+
+  it("sign out returns to the sign-in page, drops the session, and a reload stays signed out", async () => {
+    await withHub("sign-out", async ({ hub, problems, open }) => {
+      const { context, page } = await openSignedOut(hub, open, "/admin/#/timeouts");
+      await signIn(page, ADMIN);
+      await field(page, `${T}.auto_transfer_s`).waitFor();
+      assert.match(page.url(), /#\/timeouts$/, "the section asked for in the address");
+
+      // With unsaved changes, signing out asks first.
+      await field(page, `${T}.auto_transfer_s`).fill("30");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.locator("dialog[open]").waitFor();
+      await look(page, "40-sign-out-unsaved", problems);
+      await page.getByRole("button", { name: "Keep editing" }).click();
+      await page.locator("dialog[open]").waitFor({ state: "detached" });
+      assert.equal(await field(page, `${T}.auto_transfer_s`).inputValue(), "30", "kept editing");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("button", { name: "Discard and leave" }).click();
+
+      await page.locator("#login-email").waitFor();
+      assert.equal(await page.title(), "Sign in — Pupitre administration");
+      assert.equal(await page.locator("[data-testid=person]").count(), 0);
+      const cookies = await consoleCookies(context, hub);
+      assert.equal(cookies.session, null, "the session cookie is gone");
+      assert.equal(cookies.csrf, null, "the CSRF cookie is gone");
+      await look(page, "41-signed-out", problems);
+      assert.equal((await hub.settings()).routing.timeouts.auto_transfer_s, 0, "the discarded change was not stored");
+
+      const refusals = page.refusals.length;
+      await page.reload();
+      await page.locator("#login-email").waitFor();
+      assert.equal(await page.locator("[data-testid=person]").count(), 0, "still signed out after a reload");
+      assert.deepEqual(page.refusals.slice(refusals), ["401 /api/console/session"], "the hub says nobody is signed in");
+      await page.goto(`${hub.url}/admin/#/capacity`);
+      await page.locator("#login-email").waitFor();
+      assert.equal(await field(page, SLOTS).count(), 0, "no settings without signing in");
+      const settings = await page.evaluate(() => fetch("/api/admin/projects/DEMO/settings").then((r) => r.status));
+      assert.equal(settings, 401);
+    });
+  });
+
+  it("the hub serves the console with its strict CSP, and a violation would be caught; dark theme and French pages pass axe", async () => {
+    await withHub("csp", async ({ hub, problems, open }) => {
+      // The policy as the hub sends it, on the page and on its assets.
+      const { page } = await open();
+      const response = await page.goto(`${hub.url}/admin/`);
+      const csp = response.headers()["content-security-policy"];
+      for (const directive of ["script-src 'self'", "style-src 'self'", "connect-src 'self'", "frame-ancestors 'none'", "form-action 'self'"]) {
+        assert.ok(csp.includes(directive), `CSP has ${directive}: ${csp}`);
+      }
+      assert.ok(!/unsafe-inline|unsafe-eval/.test(csp), csp);
+      await page.locator("#login-email").waitFor();
+      const assets = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => e.name));
+      assert.ok(assets.some((a) => /\/admin\/assets\/.*\.js$/.test(a)) && assets.some((a) => /\/admin\/assets\/.*\.css$/.test(a)), assets.join(", "));
+      assert.ok(assets.every((a) => a.startsWith(hub.url)), `only the hub's own files: ${assets.join(", ")}`);
+
+      // Canary: an inline <style> must be refused and reported, or "no CSP violation" proves nothing.
+      const before = problems.length;
+      await page.evaluate(() => {
+        const style = document.createElement("style");
+        style.textContent = "body { background: rgb(255, 0, 0) }";
+        document.head.append(style);
+      });
+      // Reported twice: by the page's securitypolicyviolation listener and by Chromium itself.
+      await eventually(
+        () => problems.slice(before).some((p) => p.includes("CSP violation:")) && problems.slice(before).some((p) => p.includes("Content Security Policy")),
+        "the canary's two CSP violation reports",
+        5000,
+      );
+      const caught = problems.splice(before);
+      assert.ok(caught.some((p) => p.startsWith("console error: CSP violation: style-src")), caught.join("\n"));
+      assert.ok(caught.every((p) => /CSP violation: style-src|Content Security Policy directive 'style-src 'self''/.test(p)), caught.join("\n"));
+      assert.notEqual(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(255, 0, 0)");
+
+      // Canary for axe: an unlabelled input must be reported, or "no axe violation" proves nothing.
+      await page.evaluate(() => {
+        const input = document.createElement("input");
+        input.id = "axe-canary";
+        document.querySelector("form").append(input);
+      });
+      const found = [];
+      await axe(page, "axe-canary", found);
+      assert.ok(found.some((p) => /axe label .*#axe-canary/.test(p)), `axe reports the unlabelled input: ${found.join("\n")}`);
+      await page.evaluate(() => document.getElementById("axe-canary").remove());
+
+      // Dark theme: contrast of every page and state.
+      const dark = await openSignedOut(hub, open, "/admin/", { locale: "en-US", colorScheme: "dark", viewport: { width: 1440, height: 860 }, reducedMotion: "reduce" });
+      await look(dark.page, "50-sign-in-dark", problems);
+      await signIn(dark.page, ADMIN);
+      await field(dark.page, SLOTS).waitFor();
+      await field(dark.page, SLOTS).fill("80");
+      await dark.page.getByRole("button", { name: "Save", exact: true }).click();
+      await problemOf(dark.page, SLOTS).waitFor();
+      await look(dark.page, "51-capacity-invalid-dark", problems);
+      await dark.page.getByRole("button", { name: "Discard changes" }).click();
+      await dark.page.getByRole("link", { name: "Timeouts" }).click();
+      await field(dark.page, `${T}.auto_transfer_s`).waitFor();
+      await field(dark.page, `${T}.auto_transfer_s`).fill("45");
+      await dark.page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(dark.page).waitFor();
+      await look(dark.page, "52-timeouts-saved-dark", problems);
+      assert.equal((await hub.settings()).routing.timeouts.auto_transfer_s, 45);
+
+      // French browser: the console speaks French, same checks.
+      const fr = await openSignedOut(hub, open, "/admin/", { locale: "fr-FR", viewport: { width: 1440, height: 860 }, reducedMotion: "reduce" });
+      assert.equal(await fr.page.locator("html").getAttribute("lang"), "fr");
+      await look(fr.page, "53-sign-in-fr", problems);
+      await fr.page.locator("#login-email").fill(ADMIN.email);
+      await fr.page.locator("#login-password").fill(ADMIN.password);
+      await fr.page.getByRole("button", { name: "Se connecter" }).click();
+      await field(fr.page, SLOTS).waitFor();
+      await look(fr.page, "54-capacity-fr", problems);
+      await fr.page.getByRole("link", { name: "Timeouts" }).click();
+      await field(fr.page, `${T}.auto_transfer_s`).waitFor();
+      assert.equal(await field(fr.page, `${T}.auto_transfer_s`).inputValue(), "45");
+      await look(fr.page, "55-timeouts-fr", problems);
+    });
+  });
+
+  it(
+    "signing out ends the session on the hub too (a copied cookie stops working)",
+    async () => {
+      await withHub("sign-out-revokes", async ({ hub, open }) => {
+        const { context, page } = await openSignedOut(hub, open);
+        await signIn(page, ADMIN);
+        const { header } = await consoleCookies(context, hub);
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.locator("#login-email").waitFor();
+        const replay = await hub.request("/api/console/session", { headers: { cookie: header } });
+        assert.equal(replay.status, 401, `the old cookie still opens the session: ${replay.text}`);
+      }, { pictures: false });
+    },
+  );
+
+  it(
+    "the English hint of the queue places names the hub's limit",
+    async () => {
+      await withHub("queue-hint", async ({ hub, open }) => {
+        const { page } = await openSignedOut(hub, open);
+        await signIn(page, ADMIN);
+        await field(page, QUEUE).waitFor();
+        const hint = await page.locator(`[id="field-${QUEUE}-hint"]`).innerText();
+        assert.match(hint, /from 0 to 1,?000/, hint);
+      }, { pictures: false });
+    },
+  );
+});

@@ -1,0 +1,174 @@
+/**
+ * The one module that talks to the hub (issue 10's console API). Everything else goes through
+ * `Api`, so adjusting a path or a header happens here only.
+ *
+ * - The session is the hub's HttpOnly `pupitre_console` cookie: no token is ever stored here or
+ *   in localStorage; every request says `credentials: "same-origin"`.
+ * - Every request that is not GET carries `X-Pupitre-CSRF` = the `pupitre_csrf` cookie (signed
+ *   double submit); the hub refuses a changing request without it (`forbidden`).
+ * - Failures are `ApiError`s with the hub's stable `code` (`{code, message, fields?}`), plus
+ *   `network` when the hub cannot be reached; the UI maps codes to sentences (errors.ts) and
+ *   never shows `message` except as a detail.
+ */
+import type { ProjectSettings } from "./settings";
+
+export type Role = "admin" | "manager" | "agent";
+
+/** `GET`/`POST /api/console/session`. */
+export interface ConsoleSession {
+  agent_id: number;
+  name: string;
+  role: Role;
+  project: string;
+}
+
+export const CSRF_COOKIE = "pupitre_csrf";
+export const CSRF_HEADER = "X-Pupitre-CSRF";
+
+/** Codes the console knows; any other string the hub sends is kept as it is. */
+export type ErrorCode =
+  | "unauthorized"
+  | "rate_limited"
+  | "forbidden"
+  | "invalid_input"
+  | "not_found"
+  | "internal"
+  | "unavailable"
+  | "network"
+  | (string & {});
+
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** `fields` of an `invalid_input`: dotted settings path → the hub's message. */
+  readonly fields: Readonly<Record<string, string>>;
+  /** From `Retry-After`, in whole seconds, when the hub says when to come back. */
+  readonly retryAfter: number | null;
+
+  constructor(code: ErrorCode, message: string, status = 0, fields: Record<string, string> = {}, retryAfter: number | null = null) {
+    super(message);
+    this.name = "ApiError";
+    this.code = code;
+    this.status = status;
+    this.fields = fields;
+    this.retryAfter = retryAfter;
+  }
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError("internal", error instanceof Error ? error.message : String(error));
+}
+
+/** The value of cookie `name` in a `document.cookie` string, or `null`. */
+export function readCookie(name: string, cookies: string): string | null {
+  for (const pair of cookies.split(";")) {
+    const at = pair.indexOf("=");
+    if (at < 0) continue;
+    if (pair.slice(0, at).trim() === name) {
+      const value = pair.slice(at + 1).trim();
+      try {
+        return decodeURIComponent(value);
+      } catch {
+        return value;
+      }
+    }
+  }
+  return null;
+}
+
+/** `Retry-After` as seconds: a number of seconds or an HTTP date (RFC 9110). */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | null {
+  if (header === null || header.trim() === "") return null;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** A code for a failure whose body is not the hub's JSON (a proxy's HTML page, say). */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 400) return "invalid_input";
+  if (status === 401) return "unauthorized";
+  if (status === 403) return "forbidden";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limited";
+  if (status === 502 || status === 503 || status === 504) return "unavailable";
+  return "internal";
+}
+
+async function failure(response: Response): Promise<ApiError> {
+  const retryAfter = retryAfterSeconds(response.headers.get("retry-after"));
+  let body: unknown = null;
+  try {
+    body = await response.json();
+  } catch {
+    // Not JSON: the status says enough.
+  }
+  if (body && typeof body === "object" && typeof (body as { code?: unknown }).code === "string") {
+    const { code, message, fields } = body as { code: string; message?: unknown; fields?: unknown };
+    const byPath: Record<string, string> = {};
+    if (fields && typeof fields === "object") {
+      for (const [path, text] of Object.entries(fields as Record<string, unknown>)) byPath[path] = String(text);
+    }
+    return new ApiError(code, typeof message === "string" ? message : "", response.status, byPath, retryAfter);
+  }
+  return new ApiError(codeForStatus(response.status), `HTTP ${response.status}`, response.status, {}, retryAfter);
+}
+
+export interface ApiOptions {
+  /** `fetch` (tests pass a fake one). */
+  fetch?: typeof fetch;
+  /** The page's cookies (`document.cookie`), read at each request. */
+  cookies?: () => string;
+}
+
+export function createApi(options: ApiOptions = {}) {
+  const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const cookies = options.cookies ?? (() => (typeof document === "undefined" ? "" : document.cookie));
+
+  async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (method !== "GET") {
+      const csrf = readCookie(CSRF_COOKIE, cookies());
+      if (csrf !== null) headers[CSRF_HEADER] = csrf;
+    }
+    let response: Response;
+    try {
+      response = await doFetch(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+      });
+    } catch (e) {
+      throw new ApiError("network", e instanceof Error ? e.message : String(e));
+    }
+    if (!response.ok) throw await failure(response);
+    if (response.status === 204) return undefined as T;
+    const text = await response.text();
+    if (text === "") return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError("internal", "the hub answered something that is not JSON", response.status);
+    }
+  }
+
+  const settingsPath = (project: string) => `/api/admin/projects/${encodeURIComponent(project)}/settings`;
+
+  return {
+    /** Who is signed in; `unauthorized` when nobody is. */
+    session: () => request<ConsoleSession>("GET", "/api/console/session"),
+    signIn: (email: string, password: string) => request<ConsoleSession>("POST", "/api/console/session", { email, password }),
+    signOut: () => request<void>("DELETE", "/api/console/session"),
+    settings: (project: string) => request<ProjectSettings>("GET", settingsPath(project)),
+    /** Stores the whole settings object; answers the stored settings. */
+    saveSettings: (project: string, settings: ProjectSettings) => request<ProjectSettings>("PUT", settingsPath(project), settings),
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;
