@@ -277,6 +277,127 @@ describe("the administration console on a real hub", () => {
     });
   });
 
+  it("optional statuses: added, renamed, moved, removed and stored exactly; repeats and bidi controls refused at their row, as the hub refuses them", async () => {
+    await withHub("statuses", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      assert.deepEqual(stored.optional_statuses, ["In training", "On the phone", "With supervisor", "No new conversation", "Looking up information"]);
+      const { page } = await openSignedOut(hub, open, "/admin/#/statuses");
+      await signIn(page, ADMIN);
+      await page.locator("#list-new").waitFor();
+      assert.match(page.url(), /#\/statuses$/);
+      assert.equal(await page.locator("main h1").innerText(), "Optional statuses");
+      assert.equal(await page.locator("nav a[aria-current=page]").innerText(), "Optional statuses");
+      assert.match(await page.locator("main header").innerText(), /counts as unavailable for routing/);
+      for (const [i, name] of stored.optional_statuses.entries()) assert.equal(await field(page, `optional_statuses.${i}`).inputValue(), name);
+      await look(page, "60-statuses", problems);
+
+      // Hostile text is a name like any other: stored as typed, shown as text.
+      const hostile = `<img src=x onerror=alert(1)> & "Lunch"`;
+      await page.locator("#list-new").fill(hostile);
+      await page.locator("#list-new").press("Enter");
+      await field(page, "optional_statuses.1").fill("On a call");
+      await page.getByRole("button", { name: "Move “No new conversation” down" }).click();
+      await page.getByRole("button", { name: "Remove “With supervisor”" }).click();
+      await page.getByRole("button", { name: "Undo" }).waitFor();
+      assert.equal(await saveState(page).innerText(), "Unsaved changes");
+      await look(page, "61-statuses-edited", problems);
+
+      const puts = recordRequests(page, "PUT", /\/api\/admin\/projects\/DEMO\/settings$/);
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(page).filter({ hasText: "Optional statuses saved. The hub applies it right away." }).waitFor();
+      const wanted = ["In training", "On a call", "Looking up information", "No new conversation", hostile];
+      const saved = await hub.settings();
+      assert.deepEqual(saved, changed(stored, (s) => (s.optional_statuses = wanted)), "exactly the new list, nothing else changed");
+      assert.equal(puts.length, 1);
+      assert.equal(await page.locator("main img").count(), 0, "the name rendered as text");
+      await look(page, "62-statuses-saved", problems);
+
+      // A reload shows what the hub stored, in its order.
+      await page.reload();
+      await page.locator("#list-new").waitFor();
+      for (const [i, name] of wanted.entries()) assert.equal(await field(page, `optional_statuses.${i}`).inputValue(), name);
+
+      // A repeat (capitals and spaces aside) and a right-to-left override: named at their rows, never sent.
+      await field(page, "optional_statuses.2").fill("  on A CALL ");
+      await field(page, "optional_statuses.3").fill("Back\u202Esoon");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await problemOf(page, "optional_statuses.2").waitFor();
+      assert.equal(await problemOf(page, "optional_statuses.2").innerText(), "Same name as row 2 (capitals and spaces aside).");
+      assert.match(await problemOf(page, "optional_statuses.3").innerText(), /^Remove the invisible character U\+202E/);
+      assert.equal(await field(page, "optional_statuses.2").getAttribute("aria-invalid"), "true");
+      assert.equal((await field(page, "optional_statuses.2").getAttribute("aria-describedby")).split(" ")[0], "field-optional_statuses.2-problem");
+      assert.equal(await page.locator('li[data-path="optional_statuses.2"] .problem').count(), 1, "the problem sits in its row");
+      assert.match(await page.locator(".summary[role=alert]").innerText(), /2 fields to correct[\s\S]*Status 3 “on A CALL” — Same name as row 2/);
+      await look(page, "63-statuses-refused", problems);
+      assert.equal(puts.length, 1, "nothing more sent");
+      assert.deepEqual(await hub.settings(), saved);
+
+      // The hub refuses the same, by index, and a 51st entry on the list itself.
+      const token = await hub.token(ADMIN);
+      const bad = await hub.request(SETTINGS_PATH, { method: "PUT", token, body: changed(saved, (s) => (s.optional_statuses = ["Lunch", " lunch", "Back\u202Esoon"])) });
+      assert.equal(bad.status, 400, bad.text);
+      assert.ok(bad.json.fields?.["optional_statuses.1"] && bad.json.fields?.["optional_statuses.2"], bad.text);
+      const many = await hub.request(SETTINGS_PATH, { method: "PUT", token, body: changed(saved, (s) => (s.optional_statuses = Array.from({ length: 51 }, (_, i) => `S${i}`))) });
+      assert.equal(many.status, 400, many.text);
+      assert.ok(many.json.fields?.optional_statuses, many.text);
+      assert.deepEqual(await hub.settings(), saved);
+
+      // Keyboard only: the first row's "Move down", then Alt+↑ in a row; focus follows the row.
+      await page.getByRole("button", { name: "Discard changes" }).click();
+      await field(page, "optional_statuses.0").focus();
+      await page.keyboard.press("Tab"); // Move up (disabled on the first row, still focusable)
+      await page.keyboard.press("Tab"); // Move down
+      await page.keyboard.press("Enter");
+      await eventually(() => page.evaluate(() => document.activeElement?.id === "field-optional_statuses.1-down"), "focus on the moved row's Move down");
+      assert.equal(await field(page, "optional_statuses.1").inputValue(), "In training");
+      await look(page, "64-statuses-keyboard", problems);
+      await field(page, "optional_statuses.1").focus();
+      await page.keyboard.press("Alt+ArrowUp");
+      await eventually(() => page.evaluate(() => document.activeElement?.id === "field-optional_statuses.0"), "focus on the moved row");
+      assert.equal(await field(page, "optional_statuses.0").inputValue(), "In training");
+      assert.equal(await saveState(page).innerText(), "Everything is saved");
+    });
+  });
+
+  it("conversation types: a French admin edits the list closing a conversation offers; only that list changes", async () => {
+    await withHub("conversation-types", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      assert.deepEqual(stored.conversation_types, ["Sale", "Information", "After-sales", "Complaint", "Other"]);
+      const { page } = await openSignedOut(hub, open, "/admin/", { locale: "fr-FR", viewport: { width: 1440, height: 860 }, reducedMotion: "reduce" });
+      await page.locator("#login-email").fill(ADMIN.email);
+      await page.locator("#login-password").fill(ADMIN.password);
+      await page.getByRole("button", { name: "Se connecter" }).click();
+      await field(page, SLOTS).waitFor();
+      await page.getByRole("navigation", { name: "Réglages" }).getByRole("link", { name: "Types de conversation" }).click();
+      await page.locator("#list-new").waitFor();
+      assert.match(page.url(), /#\/conversation_types$/);
+      assert.equal(await page.locator("main h1").innerText(), "Types de conversation");
+      await look(page, "65-conversation-types-fr", problems);
+
+      await page.getByLabel("Nouveau type de conversation").fill("Remboursement");
+      await page.getByRole("button", { name: "Ajouter" }).click();
+      await page.getByLabel("Type 1", { exact: true }).fill("Vente");
+      await page.getByRole("button", { name: /^Supprimer «.Other.»$/ }).click();
+      await page.getByRole("button", { name: /^Monter «.Remboursement.»$/ }).click();
+      // A repeat typed in "new" is refused there, not added.
+      await page.getByLabel("Nouveau type de conversation").fill("vente ");
+      await page.getByLabel("Nouveau type de conversation").press("Enter");
+      await page.locator("[id='list-new-problem']").waitFor();
+      assert.match(await page.locator("[id='list-new-problem']").innerText(), /^Déjà dans la liste, ligne 1\./);
+      await look(page, "66-conversation-types-edited-fr", problems);
+      await page.getByLabel("Nouveau type de conversation").fill("");
+
+      await page.getByRole("button", { name: "Enregistrer", exact: true }).click();
+      await toast(page).filter({ hasText: "Types de conversation : enregistré." }).waitFor();
+      assert.deepEqual(
+        await hub.settings(),
+        changed(stored, (s) => (s.conversation_types = ["Vente", "Information", "After-sales", "Remboursement", "Complaint"])),
+        "only the conversation types changed",
+      );
+      await look(page, "67-conversation-types-saved-fr", problems);
+    });
+  });
+
   it("roles: an agent is refused at sign-in; a manager signs in but can neither read nor save the project's settings", async () => {
     await withHub("roles", async ({ hub, problems, open }) => {
       const stored = await hub.settings();

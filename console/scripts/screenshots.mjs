@@ -123,6 +123,44 @@ try {
     // The page's end (the main area scrolls, not the window).
     await page.evaluate(() => document.getElementById("main")?.scrollTo(0, 1e6));
     await shot(page, "timeouts-saved-end-fr");
+
+    // Optional statuses (A4): add, rename, move, remove with its undo; then the refusals.
+    await page.getByRole("link", { name: "Statuts optionnels" }).click();
+    await page.waitForSelector("#list-new");
+    await shot(page, "statuses-fr");
+    await page.locator("#list-new").fill("Pause déjeuner");
+    await page.locator("#list-new").press("Enter");
+    await page.getByLabel("Statut 2", { exact: true }).fill("Au téléphone");
+    await page.getByRole("button", { name: /^Monter «.Pause déjeuner.»$/ }).click();
+    await page.getByRole("button", { name: /^Supprimer «.With supervisor.»$/ }).click();
+    await page.getByRole("button", { name: "Annuler la suppression" }).waitFor();
+    await shot(page, "statuses-edited-fr");
+
+    await page.getByLabel("Statut 3", { exact: true }).fill("in TRAINING");
+    await page.getByLabel("Statut 4", { exact: true }).fill("De retour\u202e vite");
+    await page.getByRole("button", { name: "Enregistrer" }).click();
+    await page.waitForSelector("[id='field-optional_statuses.2-problem']");
+    await shot(page, "statuses-invalid-fr");
+
+    await page.getByLabel("Statut 3", { exact: true }).fill("En réunion");
+    await page.getByLabel("Statut 4", { exact: true }).fill("De retour vite");
+    hub.queue({
+      method: "PUT",
+      path: "/api/admin/projects/DEMO/settings",
+      status: 400,
+      body: { code: "invalid_input", message: "1 setting(s) refused; first, optional_statuses.2: appears twice", fields: { "optional_statuses.2": "appears twice" } },
+    });
+    await page.getByRole("button", { name: "Enregistrer" }).click();
+    await page.waitForSelector("[id='field-optional_statuses.2-problem'] .detail");
+    await shot(page, "statuses-hub-refused-fr");
+
+    await page.getByRole("button", { name: "Enregistrer" }).click();
+    await page.waitForSelector(".toast");
+    await shot(page, "statuses-saved-fr");
+    const statuses = JSON.stringify(hub.settings().optional_statuses);
+    if (statuses !== JSON.stringify(["In training", "Au téléphone", "En réunion", "De retour vite", "Looking up information"])) {
+      problems.push(`optional statuses not stored as edited: ${statuses}`);
+    }
     await context.close();
   }
 
@@ -151,6 +189,28 @@ try {
     await page.waitForSelector("#field-routing\\.timeouts\\.auto_transfer_s");
     const focused = await page.evaluate(() => document.activeElement?.id);
     if (focused !== "page-title") problems.push(`after choosing a section, focus is on #${focused}, not its title`);
+
+    // Conversation types (A8, R9), from the keyboard: a row moved down with its button.
+    await page.getByRole("link", { name: "Conversation types" }).click();
+    await page.waitForSelector("#list-new");
+    await shot(page, "conversation-types-en");
+    await page.getByLabel("Type 2", { exact: true }).focus();
+    await page.keyboard.press("Tab"); // Move up
+    await page.keyboard.press("Tab"); // Move down
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.activeElement?.id === "field-conversation_types.2-down");
+    await page.locator("#list-new").fill("Refund request");
+    await page.locator("#list-new").press("Enter");
+    await page.getByLabel("Type 3", { exact: true }).focus();
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    await shot(page, "conversation-types-keyboard-en");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForSelector(".toast");
+    const types = JSON.stringify(hub.settings().conversation_types);
+    if (types !== JSON.stringify(["Sale", "After-sales", "Information", "Complaint", "Other", "Refund request"])) {
+      problems.push(`conversation types not stored as edited: ${types}`);
+    }
     await context.close();
   }
   {
@@ -162,6 +222,16 @@ try {
     await page.getByRole("button", { name: "Save" }).click();
     await page.waitForSelector("[role=alert]");
     await shot(page, "timeouts-dark-en");
+    await page.getByRole("button", { name: "Discard changes" }).click();
+    await page.getByRole("link", { name: "Optional statuses" }).click();
+    await page.waitForSelector("#list-new");
+    await page.locator("#list-new").fill("in training");
+    await page.getByRole("button", { name: "Add", exact: true }).click();
+    await page.getByRole("button", { name: /^Remove / }).nth(1).click();
+    await page.getByLabel("Status 2", { exact: true }).fill("");
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await page.waitForSelector("[role=alert]");
+    await shot(page, "statuses-dark-en");
     await context.close();
   }
   // Canary: an inline <style> must be refused and reported, or the checks above prove nothing.

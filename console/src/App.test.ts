@@ -262,8 +262,8 @@ describe("navigation", () => {
   it("lists every section of the seed page, the ones not built yet as coming soon", async () => {
     await signedInConsole();
     const nav = screen.getByRole("navigation", { name: "Settings" });
-    expect(within(nav).getAllByRole("link").map((a) => a.textContent?.trim())).toEqual(["Capacity", "Timeouts"]);
-    for (const name of ["Desk options", "Optional statuses", "Agent questionnaire", "Visitor survey", "Miscellaneous", "Opening hours", "Visitor card"]) {
+    expect(within(nav).getAllByRole("link").map((a) => a.textContent?.trim())).toEqual(["Capacity", "Timeouts", "Optional statuses", "Conversation types"]);
+    for (const name of ["Desk options", "Agent questionnaire", "Visitor survey", "Miscellaneous", "Opening hours", "Visitor card"]) {
       const entry = within(nav).getByText(name).closest("[aria-disabled]");
       expect(entry, name).toHaveAttribute("aria-disabled", "true");
       expect(entry).toHaveTextContent("Coming soon");

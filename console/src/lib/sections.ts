@@ -1,6 +1,7 @@
 /**
  * The console's sections: the seed admin page's, in its order ("Configuration générale"),
- * then the project-wide ones of issue 10. `ready` ones have a page; the others are listed,
+ * then the project-wide ones of issue 10 (A8's conversation types next to "People and
+ * content", which will hold them). `ready` ones have a page; the others are listed,
  * disabled, as coming soon.
  */
 import Gauge from "@lucide/svelte/icons/gauge";
@@ -13,6 +14,7 @@ import Shapes from "@lucide/svelte/icons/shapes";
 import Clock from "@lucide/svelte/icons/clock";
 import IdCard from "@lucide/svelte/icons/id-card";
 import Users from "@lucide/svelte/icons/users";
+import Tags from "@lucide/svelte/icons/tags";
 import ScrollText from "@lucide/svelte/icons/scroll-text";
 import ArrowDownUp from "@lucide/svelte/icons/arrow-down-up";
 import type { Key } from "./i18n/i18n";
@@ -28,6 +30,7 @@ export type SectionId =
   | "hours"
   | "visitor_card"
   | "people"
+  | "conversation_types"
   | "audit"
   | "export";
 
@@ -43,13 +46,15 @@ export const SECTIONS: readonly Section[] = [
   { id: "capacity", title: "section.capacity", group: "livechat", ready: true, icon: Gauge },
   { id: "timeouts", title: "section.timeouts", group: "livechat", ready: true, icon: Timer },
   { id: "desk_options", title: "section.desk_options", group: "livechat", ready: false, icon: SlidersHorizontal },
-  { id: "statuses", title: "section.statuses", group: "livechat", ready: false, icon: CircleDot },
+  { id: "statuses", title: "section.statuses", group: "livechat", ready: true, icon: CircleDot },
   { id: "agent_questionnaire", title: "section.agent_questionnaire", group: "livechat", ready: false, icon: ClipboardList },
   { id: "visitor_survey", title: "section.visitor_survey", group: "livechat", ready: false, icon: MessageSquareHeart },
   { id: "misc", title: "section.misc", group: "livechat", ready: false, icon: Shapes },
   { id: "hours", title: "section.hours", group: "livechat", ready: false, icon: Clock },
   { id: "visitor_card", title: "section.visitor_card", group: "livechat", ready: false, icon: IdCard },
   { id: "people", title: "section.people", group: "project", ready: false, icon: Users },
+  // A8's conversation types (R9), a page of their own until "People and content" exists.
+  { id: "conversation_types", title: "section.conversation_types", group: "project", ready: true, icon: Tags },
   { id: "audit", title: "section.audit", group: "project", ready: false, icon: ScrollText },
   { id: "export", title: "section.export", group: "project", ready: false, icon: ArrowDownUp },
 ];
