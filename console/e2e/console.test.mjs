@@ -304,7 +304,7 @@ describe("the administration console on a real hub", () => {
 
       const puts = recordRequests(page, "PUT", /\/api\/admin\/projects\/DEMO\/settings$/);
       await page.getByRole("button", { name: "Save", exact: true }).click();
-      await toast(page).filter({ hasText: "Optional statuses saved. The hub applies it right away." }).waitFor();
+      await toast(page).filter({ hasText: "Optional statuses saved. Desks already connected see it when they next connect." }).waitFor();
       const wanted = ["In training", "On a call", "Looking up information", "No new conversation", hostile];
       const saved = await hub.settings();
       assert.deepEqual(saved, changed(stored, (s) => (s.optional_statuses = wanted)), "exactly the new list, nothing else changed");

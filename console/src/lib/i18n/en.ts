@@ -135,6 +135,7 @@ export const en = {
   "form.unsaved": "Unsaved changes",
   "form.clean": "Everything is saved",
   "form.saved": "{section} saved. The hub applies it right away.",
+  "form.saved_next_connection": "{section} saved. Desks already connected see it when they next connect.",
   "form.summary.one": "{count} field to correct",
   "form.summary.other": "{count} fields to correct",
   "form.elsewhere": "The hub also refused settings of other sections:",

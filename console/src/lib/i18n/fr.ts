@@ -137,6 +137,7 @@ export const fr: Record<keyof typeof en, string> = {
   "form.unsaved": "Modifications non enregistrées",
   "form.clean": "Tout est enregistré",
   "form.saved": "{section} : enregistré. Le hub l'applique immédiatement.",
+  "form.saved_next_connection": "{section} : enregistré. Les pupitres déjà connectés le verront à leur prochaine connexion.",
   "form.summary.one": "{count} champ à corriger",
   "form.summary.other": "{count} champs à corriger",
   "form.elsewhere": "Le hub a aussi refusé des réglages d'autres sections :",
