@@ -20,6 +20,7 @@ pub mod agent;
 pub mod common;
 pub mod email;
 pub mod error;
+pub mod text;
 pub mod visitor;
 
 pub use common::*;

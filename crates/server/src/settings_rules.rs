@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use pupitre_protocol::text::is_format_control;
+
 use crate::store::{ProjectSettings, Question};
 
 /// A field's problem: `path` as in the settings JSON (`routing.timeouts.relaunch_after_min`).
@@ -75,12 +77,6 @@ impl Check {
             }
         }
     }
-}
-
-fn is_format_control(c: char) -> bool {
-    matches!(c,
-        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}')
 }
 
 fn is_language(code: &str) -> bool {

@@ -194,11 +194,6 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// Whether `addr` is this machine only (plain HTTP is allowed there).
-pub fn is_loopback(addr: SocketAddr) -> bool {
-    addr.ip().is_loopback()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

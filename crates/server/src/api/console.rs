@@ -30,6 +30,7 @@ use crate::api::caller::{Caller, caller};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::sessions::{LoginRequest, check_password};
 use crate::auth::Claims;
+use crate::store::AgentRow;
 use crate::store::StoreRead as _;
 
 pub const SESSION_COOKIE: &str = "pupitre_console";
@@ -83,18 +84,24 @@ fn set_cookies(
     ])
 }
 
-fn describe(hub: &Hub, c: &Caller) -> ApiResult<ConsoleSession> {
-    let (agent, project) = hub.with_store(|s| {
-        Ok::<_, crate::store::StoreError>((s.agent(c.agent)?, s.project(c.project)?))
-    })?;
-    let agent = agent
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "this account no longer exists"))?;
+/// Who a console session belongs to, as the page shows it.
+fn session_of(hub: &Hub, agent: &AgentRow) -> ApiResult<ConsoleSession> {
     Ok(ConsoleSession {
         agent_id: agent.id,
-        name: agent.name,
+        name: agent.name.clone(),
         role: agent.role,
-        project: project.map(|p| p.code).unwrap_or_default(),
+        project: hub
+            .with_store(|s| s.project(agent.project_id))?
+            .map(|p| p.code)
+            .unwrap_or_default(),
     })
+}
+
+fn describe(hub: &Hub, c: &Caller) -> ApiResult<ConsoleSession> {
+    let agent = hub
+        .with_store(|s| s.agent(c.agent))?
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "this account no longer exists"))?;
+    session_of(hub, &agent)
 }
 
 pub(super) async fn open(
@@ -120,15 +127,7 @@ pub(super) async fn open(
         sid: sid.clone(),
     });
     let csrf = hub.keys.csrf_for(&sid);
-    let session = ConsoleSession {
-        agent_id: agent.id,
-        name: agent.name.clone(),
-        role: agent.role,
-        project: hub
-            .with_store(|s| s.project(agent.project_id))?
-            .map(|p| p.code)
-            .unwrap_or_default(),
-    };
+    let session = session_of(&hub, &agent)?;
     Ok((
         set_cookies(&hub, &token, &csrf, SESSION_TTL / 1000),
         Json(session),
