@@ -778,12 +778,15 @@ async fn serve(
 ) -> Result<(), DeskError> {
     let (hub, account, token) = access_token(inner).await?;
     let last_seq = inner.cache.lock().expect("cache lock").last_seq(&account)?;
-    let transport = crate::tls::transport()?;
+    let transport = crate::tls::transport_for(&hub)?;
     let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(
         session::ws_url(&hub),
         None,
         false,
-        Some(tokio_tungstenite::Connector::Rustls(transport.tls)),
+        Some(match transport.tls {
+            Some(tls) => tokio_tungstenite::Connector::Rustls(tls),
+            None => tokio_tungstenite::Connector::Plain,
+        }),
     )
     .await
     .map_err(|e| crate::tls::unreachable(&hub, &e))?;

@@ -31,7 +31,7 @@ async fn post(
     path: &str,
     body: serde_json::Value,
 ) -> Result<reqwest::Response, DeskError> {
-    tls::transport()?
+    tls::transport_for(hub)?
         .http
         .post(format!("{hub}{path}"))
         .json(&body)
@@ -100,7 +100,7 @@ pub async fn get_json(
     path: &str,
     access_token: &str,
 ) -> Result<serde_json::Value, DeskError> {
-    let response = tls::transport()?
+    let response = tls::transport_for(hub)?
         .http
         .get(format!("{hub}{path}"))
         .bearer_auth(access_token)
@@ -126,7 +126,7 @@ pub async fn post_json(
     access_token: &str,
     body: serde_json::Value,
 ) -> Result<serde_json::Value, DeskError> {
-    let request = tls::transport()?
+    let request = tls::transport_for(hub)?
         .http
         .post(format!("{hub}{path}"))
         .bearer_auth(access_token)
@@ -173,7 +173,7 @@ pub async fn post_bytes(
     mime: &str,
     data: Vec<u8>,
 ) -> Result<serde_json::Value, DeskError> {
-    let request = tls::transport()?
+    let request = tls::transport_for(hub)?
         .http
         .post(format!("{hub}{path}"))
         .bearer_auth(access_token)
@@ -185,7 +185,7 @@ pub async fn post_bytes(
 
 /// GETs raw bytes (a file).
 pub async fn get_bytes(hub: &str, path: &str, access_token: &str) -> Result<Vec<u8>, DeskError> {
-    let response = tls::transport()?
+    let response = tls::transport_for(hub)?
         .http
         .get(format!("{hub}{path}"))
         .bearer_auth(access_token)

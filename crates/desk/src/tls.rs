@@ -21,7 +21,28 @@ pub const EXTRA_CA_VAR: &str = "PUPITRE_EXTRA_CA";
 #[derive(Clone)]
 pub struct Transport {
     pub http: reqwest::Client,
-    pub tls: Arc<rustls::ClientConfig>,
+    /// `None` for a plain `http://` hub on this computer.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+/// The transport for `hub`: a plain `http://` hub (on this computer: [`normalize_hub`]) needs
+/// no certificates, so the system's store is not read for it (reading and parsing it doubled
+/// the desk's cold start, P5); an `https://` one gets [`transport`].
+pub fn transport_for(hub: &str) -> Result<Transport, DeskError> {
+    if !hub.starts_with("http://") {
+        return transport();
+    }
+    static PLAIN: std::sync::OnceLock<Transport> = std::sync::OnceLock::new();
+    if let Some(t) = PLAIN.get() {
+        return Ok(t.clone());
+    }
+    let http = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))?;
+    Ok(PLAIN.get_or_init(|| Transport { http, tls: None }).clone())
 }
 
 /// The transport for the current `PUPITRE_EXTRA_CA`.
@@ -44,7 +65,10 @@ pub fn transport() -> Result<Transport, DeskError> {
         .connect_timeout(std::time::Duration::from_secs(10))
         .build()
         .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))?;
-    let transport = Transport { http, tls };
+    let transport = Transport {
+        http,
+        tls: Some(tls),
+    };
     *made = Some((extra, transport.clone()));
     Ok(transport)
 }
