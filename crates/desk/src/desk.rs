@@ -934,6 +934,9 @@ fn on_frame(
         } => {
             publish(inner, |m| m.visitor_presence(&conversation, online));
         }
+        AgentServerFrame::Profile { agent } => {
+            publish(inner, |m| m.profile_changed(agent));
+        }
         AgentServerFrame::Pong => {}
     }
 }

@@ -424,6 +424,17 @@ impl DeskModel {
         })
     }
 
+    /// The hub's `profile`: the admin changed the agent's statuses, types, options or slots
+    /// (A10); announced only if something moved.
+    pub fn profile_changed(&mut self, profile: AgentProfile) -> Changes {
+        self.step(|m, out| {
+            if m.profile.as_ref() != Some(&profile) {
+                m.profile = Some(profile.clone());
+                out.push(DeskEvent::ProfileChanged { profile });
+            }
+        })
+    }
+
     pub fn set_connection(&mut self, connection: ConnectionState) -> Changes {
         self.step(|m, out| {
             if m.connection != connection {

@@ -136,6 +136,12 @@ pub enum AgentServerFrame {
         conversation: ConversationRef,
         online: bool,
     },
+    /// Ephemeral, never replayed: the admin changed something of the agent's profile (A10:
+    /// statuses, types, desk options, groups, slots). The desk replaces its profile; a desk
+    /// that missed it gets the same in its next `welcome`.
+    Profile {
+        agent: AgentProfile,
+    },
     Error(ErrorFrame),
     Pong,
 }
@@ -171,6 +177,55 @@ pub struct AgentProfile {
     /// Admin-defined optional statuses the agent may pick (R3, A4).
     pub optional_statuses: Vec<String>,
     pub conversation_types: Vec<String>,
+    /// A3 / D16: the tools the admin leaves on; the desk hides the others and the hub refuses
+    /// their frames with `forbidden`.
+    #[serde(default)]
+    pub options: DeskOptions,
+}
+
+/// The desk options of the admin page (SPEC A3 in full, D16): each a switch. The desk hides
+/// what is off; the hub refuses it with `forbidden`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct DeskOptions {
+    /// Print the conversation.
+    pub print: bool,
+    /// E-mail the conversation to oneself.
+    pub email_to_self: bool,
+    /// Mark the conversation important.
+    pub mark_important: bool,
+    /// Ask a manager for help (M2).
+    pub ask_manager: bool,
+    /// The list of agents online.
+    pub online_agents: bool,
+    /// The knowledge-search tab (A8 articles).
+    pub knowledge_search: bool,
+    /// Canned responses, published with their themes.
+    pub canned_responses: bool,
+    /// Ask the visitor to upload a file (W4).
+    pub request_file: bool,
+    /// Send a file to the visitor.
+    pub send_file: bool,
+    /// The assistant chatbox ("opérateur livechat augmenté").
+    pub assistant: bool,
+}
+
+impl Default for DeskOptions {
+    /// Everything on: a new project's desk has every tool.
+    fn default() -> Self {
+        Self {
+            print: true,
+            email_to_self: true,
+            mark_important: true,
+            ask_manager: true,
+            online_agents: true,
+            knowledge_search: true,
+            canned_responses: true,
+            request_file: true,
+            send_file: true,
+            assistant: true,
+        }
+    }
 }
 
 /// Everything on the agent's desk, for a fresh start.

@@ -7,7 +7,10 @@ use pupitre_routing::hours::WeeklyHours;
 use serde::{Deserialize, Serialize};
 
 use crate::auth;
+
+mod audited;
 use crate::store::{CannedResponse, NewAgent, ProjectId, ProjectSettings, Store, StoreError};
+pub use audited::Audited;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -279,7 +282,18 @@ pub fn set_setting_path(
         .project(project)?
         .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
         .settings;
-    let mut doc = serde_json::to_value(&current).map_err(StoreError::from)?;
+    let settings = with_setting_path(&current, path, value)?;
+    set_settings(store, project, &settings)?;
+    Ok(settings)
+}
+
+/// `current` with one value set by its dotted path; the value is JSON, or a plain string.
+fn with_setting_path(
+    current: &ProjectSettings,
+    path: &str,
+    value: &str,
+) -> Result<ProjectSettings> {
+    let mut doc = serde_json::to_value(current).map_err(StoreError::from)?;
     let mut slot = &mut doc;
     for key in path.split('.') {
         slot = match slot.get_mut(key) {
@@ -289,8 +303,5 @@ pub fn set_setting_path(
     }
     *slot =
         serde_json::from_str(value).unwrap_or_else(|_| serde_json::Value::String(value.to_owned()));
-    let settings: ProjectSettings =
-        serde_json::from_value(doc).map_err(|e| AdminError::Invalid(format!("{path}: {e}")))?;
-    set_settings(store, project, &settings)?;
-    Ok(settings)
+    serde_json::from_value(doc).map_err(|e| AdminError::Invalid(format!("{path}: {e}")))
 }

@@ -25,6 +25,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod client;
@@ -56,6 +57,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
@@ -109,6 +111,49 @@ pub struct HubOptions {
     pub connection_limits: Option<connection_limits::ConnectionLimits>,
 }
 
+/// How often a running hub looks for configuration changed by someone else (A10).
+const CONFIGURATION_POLL: Duration = Duration::from_secs(1);
+
+/// Applies configuration changed outside this process's admin API (`pupitre admin …` on the
+/// same database): every audited change moves its project's generation; a project whose
+/// generation moved is reloaded (its desks get their new profile), a new project is started.
+async fn watch_configuration(
+    hub: std::sync::Weak<Hub>,
+    mut known: HashMap<ProjectId, i64>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(CONFIGURATION_POLL) => {}
+            _ = shutdown.changed() => return,
+        }
+        let Some(hub) = hub.upgrade() else { return };
+        let now = match hub.with_store(|s| s.config_generations()) {
+            Ok(g) => g.into_iter().collect::<HashMap<_, _>>(),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the configuration generations failed");
+                continue;
+            }
+        };
+        for (&project, &generation) in &now {
+            if known.get(&project) == Some(&generation) {
+                continue;
+            }
+            if hub.project(project).is_none() {
+                if let Err(e) = hub.start_project(project) {
+                    tracing::error!(project, error = %e, "starting a new project failed");
+                }
+                continue;
+            }
+            tracing::info!(project, generation, "configuration changed: reloading");
+            if let Some(h) = hub.project(project) {
+                h.send(hub::Command::Reload).await;
+            }
+        }
+        known = now;
+    }
+}
+
 impl Hub {
     /// Opens the database and starts a writer for every project. Call inside a tokio runtime.
     pub fn open(db_path: &Path, clock: Clock) -> anyhow::Result<Arc<Self>> {
@@ -153,6 +198,13 @@ impl Hub {
         if let Some(mailer) = hub.mailer.clone() {
             tokio::spawn(mailer.run(hub.clone(), hub.shutdown_signal()));
         }
+        // Read now: a change made while the hub starts is a change too.
+        let generations = hub.with_store(|s| s.config_generations())?;
+        tokio::spawn(watch_configuration(
+            Arc::downgrade(&hub),
+            generations.into_iter().collect(),
+            hub.shutdown_signal(),
+        ));
         Ok(hub)
     }
 

@@ -191,6 +191,17 @@ enum AdminCommand {
         /// JSON, or a plain string.
         value: String,
     },
+    /// Print the project's audit log, newest first (JSON): who changed what, when, before and
+    /// after.
+    Audit {
+        #[arg(long)]
+        project: String,
+        /// Only actions starting with this (`settings`, `agent.create`).
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -433,7 +444,7 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::ProjectList => print_json(&admin::list_projects(s)?)?,
         AdminCommand::GroupCreate { project, name } => {
             let p = project_id(s, &project)?;
-            print_json(&admin::create_group(s, p, &name, None)?)?;
+            print_json(&operator(s, p).create_group(&name, None)?)?;
         }
         AdminCommand::GroupList { project } => {
             let p = project_id(s, &project)?;
@@ -462,7 +473,7 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
                 slot_max: slots,
                 groups,
             };
-            print_json(&admin::create_agent(s, p, req)?)?;
+            print_json(&operator(s, p).create_agent(req)?)?;
         }
         AdminCommand::AgentList { project } => {
             let p = project_id(s, &project)?;
@@ -484,7 +495,7 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
                 shortcut,
                 language,
             };
-            print_json(&admin::create_canned(s, p, None, req)?)?;
+            print_json(&operator(s, p).create_canned(req)?)?;
         }
         AdminCommand::CannedList { project } => {
             let p = project_id(s, &project)?;
@@ -502,8 +513,27 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
             value,
         } => {
             let p = project_id(s, &project)?;
-            print_json(&admin::set_setting_path(s, p, &path, &value)?)?;
+            print_json(&operator(s, p).set_setting_path(&path, &value)?)?;
+        }
+        AdminCommand::Audit {
+            project,
+            action,
+            limit,
+        } => {
+            let p = project_id(s, &project)?;
+            let filter = pupitre_server::audit::Filter {
+                action,
+                limit: Some(limit),
+                ..Default::default()
+            };
+            print_json(&s.audit_log(p, &filter)?)?;
         }
     }
     Ok(())
+}
+
+/// A change made on the hub's machine: audited as the operator's; a running hub applies it
+/// within a second (A10).
+fn operator(store: &mut SqliteStore, project: i64) -> admin::Audited<'_> {
+    admin::Audited::new(store, project, pupitre_server::audit::Actor::operator())
 }

@@ -36,6 +36,7 @@ fn profile() -> AgentProfile {
         }],
         optional_statuses: vec!["Lunch".into()],
         conversation_types: vec![],
+        options: Default::default(),
     }
 }
 
@@ -507,6 +508,25 @@ fn r12_a_welcome_without_a_desk_resumes_and_announces_only_a_new_profile() {
         [DeskEvent::ProfileChanged { .. }]
     ));
     assert_eq!(m.conversations().len(), 1);
+}
+
+#[test]
+fn a10_a_pushed_profile_replaces_the_desk_options_once() {
+    let mut m = desk(&[1]);
+    let mut changed = profile();
+    changed.options.request_file = false;
+    changed.optional_statuses.push("Backoffice".into());
+    let [DeskEvent::ProfileChanged { profile }] = &m.profile_changed(changed.clone()).events[..]
+    else {
+        panic!("the change is announced");
+    };
+    assert!(!profile.options.request_file);
+    assert_eq!(m.profile(), Some(&changed));
+    assert!(
+        m.profile_changed(changed).is_empty(),
+        "the same profile again is no news"
+    );
+    assert_eq!(m.conversations().len(), 1, "the conversations stay");
 }
 
 #[test]

@@ -8,21 +8,27 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use pupitre_protocol::ErrorCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Hub;
-use crate::admin::{self, NewAgentRequest, NewCannedRequest};
+use crate::admin::{self, Audited, NewAgentRequest, NewCannedRequest};
 use crate::api::caller::admin_caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
+use crate::audit::{self, Actor};
 use crate::hub::Command;
 use crate::store::StoreRead as _;
 use crate::store::{CannedResponse, ProjectId, ProjectSettings, Store};
 
-/// The project `code`, if the caller administers it.
+/// The project `code` and who acts on it, if the caller administers it.
 fn own_project(hub: &Hub, headers: &HeaderMap, code: &str) -> ApiResult<ProjectId> {
+    Ok(acting_on(hub, headers, code)?.0)
+}
+
+/// As [`own_project`], with the caller named as the audit log names them (A10).
+fn acting_on(hub: &Hub, headers: &HeaderMap, code: &str) -> ApiResult<(ProjectId, Actor)> {
     let caller = admin_caller(hub, headers)?;
     let id = hub
         .with_store(|s| s.project_by_code(code))?
@@ -34,7 +40,17 @@ fn own_project(hub: &Hub, headers: &HeaderMap, code: &str) -> ApiResult<ProjectI
             format!("you administer your own project, not {code:?}"),
         ));
     }
-    Ok(id)
+    let name = hub.with_store(|s| s.agent(caller.agent))?.map_or_else(
+        || format!("agent {}", caller.agent),
+        |a| format!("{} <{}>", a.name, a.email),
+    );
+    Ok((
+        id,
+        Actor {
+            id: Some(caller.agent),
+            name,
+        },
+    ))
 }
 
 /// Lets the project's writer read again what an admin changed.
@@ -91,9 +107,10 @@ pub(super) async fn create_group(
     Path(code): Path<String>,
     Json(req): Json<NewGroup>,
 ) -> ApiResult<(StatusCode, Json<admin::GroupSummary>)> {
-    let project = own_project(&hub, &headers, &code)?;
-    let group =
-        hub.with_store(|s| admin::create_group(s, project, &req.name, req.hours.as_ref()))?;
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    let group = hub.with_store(|s| {
+        Audited::new(s, project, actor).create_group(&req.name, req.hours.as_ref())
+    })?;
     reload(&hub, project).await;
     Ok((StatusCode::CREATED, Json(group)))
 }
@@ -113,11 +130,12 @@ pub(super) async fn create_agent(
     Path(code): Path<String>,
     Json(req): Json<NewAgentRequest>,
 ) -> ApiResult<(StatusCode, Json<admin::AgentSummary>)> {
-    let project = own_project(&hub, &headers, &code)?;
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
     let h = hub.clone();
     // Off the async threads: the password is hashed (argon2id).
     let agent =
-        blocking(move || Ok(h.with_store(|s| admin::create_agent(s, project, req))?)).await?;
+        blocking(move || Ok(h.with_store(|s| Audited::new(s, project, actor).create_agent(req))?))
+            .await?;
     reload(&hub, project).await;
     Ok((StatusCode::CREATED, Json(agent)))
 }
@@ -129,8 +147,8 @@ pub(super) async fn create_canned(
     Path(code): Path<String>,
     Json(req): Json<NewCannedRequest>,
 ) -> ApiResult<(StatusCode, Json<CannedResponse>)> {
-    let project = own_project(&hub, &headers, &code)?;
-    let created = hub.with_store(|s| admin::create_canned(s, project, None, req))?;
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    let created = hub.with_store(|s| Audited::new(s, project, actor).create_canned(req))?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -152,8 +170,34 @@ pub(super) async fn put_settings(
     Path(code): Path<String>,
     Json(settings): Json<ProjectSettings>,
 ) -> ApiResult<Json<ProjectSettings>> {
-    let project = own_project(&hub, &headers, &code)?;
-    hub.with_store(|s| admin::set_settings(s, project, &settings))?;
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    hub.with_store(|s| Audited::new(s, project, actor).set_settings(&settings))?;
     reload(&hub, project).await;
     Ok(Json(settings))
+}
+
+/// `GET …/audit?action=&actor=&text=&before=&since=&until=&limit=`: the audit log, newest
+/// first; `before` (the last id of a page) reads the next page.
+pub(super) async fn audit_log(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(filter): Query<audit::Filter>,
+) -> ApiResult<Json<AuditPage>> {
+    let project = own_project(&hub, &headers, &code)?;
+    let entries = hub.with_store(|s| s.audit_log(project, &filter))?;
+    let next_before = (entries.len() == filter.limit() as usize)
+        .then(|| entries.last().map(|e| e.id))
+        .flatten();
+    Ok(Json(AuditPage {
+        entries,
+        next_before,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub(super) struct AuditPage {
+    entries: Vec<audit::Entry>,
+    /// Pass as `before` for the next page; `null` on the last one.
+    next_before: Option<i64>,
 }

@@ -92,6 +92,7 @@ pub fn routes() -> Router<Arc<Hub>> {
             "/api/admin/projects/{code}/settings",
             get(admin::settings).put(admin::put_settings),
         )
+        .route("/api/admin/projects/{code}/audit", get(admin::audit_log))
         .layer(RequestBodyLimitLayer::new(MAX_BODY));
     // What the widget calls from brands' pages.
     let widget = Router::new()

@@ -20,6 +20,14 @@ pub(in crate::hub) fn invalid(msg: impl Into<String>) -> ErrorFrame {
     ErrorFrame::new(ErrorCode::InvalidInput, msg)
 }
 
+/// A3: a desk option the admin switched off.
+pub(in crate::hub) fn option_off(option: &str) -> ErrorFrame {
+    ErrorFrame::new(
+        ErrorCode::Forbidden,
+        format!("{option} is switched off in this project's desk options"),
+    )
+}
+
 /// Checks a text field: trimmed non-empty (when `required`) and at most `max` characters.
 pub(in crate::hub) fn check_text(field: &str, text: &str, max: usize) -> Result<(), ErrorFrame> {
     if text.trim().is_empty() {

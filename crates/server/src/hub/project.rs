@@ -363,6 +363,14 @@ impl Project {
             self.agents.insert(a.id, a);
         }
         self.process_outputs(store, now);
+        // A10: connected desks see the change at once (statuses, types, options, slots).
+        let online: Vec<AgentId> = self.online_agents.iter().copied().collect();
+        for agent in online.into_iter().filter(|a| self.agents.contains_key(a)) {
+            let frame = AgentServerFrame::Profile {
+                agent: self.profile(agent),
+            };
+            self.outbox.push((Target::Agent(agent), frame_json(&frame)));
+        }
         Ok(())
     }
 

@@ -25,6 +25,7 @@ impl Project {
             statuses: self.statuses(agent, view.as_ref(), record.as_ref()),
             optional_statuses: self.project.settings.optional_statuses.clone(),
             conversation_types: self.project.settings.conversation_types.clone(),
+            options: self.project.settings.desk,
         }
     }
 

@@ -9,7 +9,7 @@ pub mod sqlite;
 
 use std::collections::BTreeMap;
 
-use pupitre_protocol::agent::{Role, VisitorCard};
+use pupitre_protocol::agent::{DeskOptions, Role, VisitorCard};
 use pupitre_protocol::{AgentId, Channel, ChosenStatus, ClientId, GroupId, Message, Millis, Seq};
 use pupitre_routing::hours::WeeklyHours;
 use pupitre_routing::{ConversationRecord, Settings};
@@ -171,6 +171,19 @@ pub struct ProjectSettings {
     pub sentences: Sentences,
     /// The widget's look and what it asks of visitors (W1, W4, R8, A5).
     pub widget: WidgetSettings,
+    /// A3: the desk options.
+    pub desk: DeskOptions,
+    /// A9: the seed's "Divers" not held by `routing` (its other two are
+    /// `routing.reopen_to_previous_agent` and `routing.timeouts.disconnected_transfer_s`).
+    pub misc: Miscellaneous,
+}
+
+/// A9, the seed's "Divers".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Miscellaneous {
+    /// Answers that follow a knowledge redirect are shown as the agent's.
+    pub knowledge_answers_as_agent: bool,
 }
 
 /// How a project's widget looks and what it offers (W1, W4).
@@ -232,6 +245,8 @@ impl Default for ProjectSettings {
             conversation_types: vec![],
             sentences: Sentences::default(),
             widget: WidgetSettings::default(),
+            desk: DeskOptions::default(),
+            misc: Miscellaneous::default(),
         }
     }
 }
@@ -469,6 +484,24 @@ pub trait Store: StoreRead {
         project_id: ProjectId,
         canned: &CannedResponse,
     ) -> Result<i64>;
+    /// Starts a change of configuration that [`Store::finish_audited`] ends: everything in
+    /// between is one transaction with its audit entry (A10).
+    fn begin_audited(&mut self) -> Result<()>;
+    /// With an entry: writes it, moves the project's configuration generation and makes the
+    /// change durable. Without: undoes everything since [`Store::begin_audited`].
+    fn finish_audited(
+        &mut self,
+        project_id: ProjectId,
+        entry: Option<&crate::audit::NewEntry>,
+    ) -> Result<()>;
+    /// The project's audit log, newest first.
+    fn audit_log(
+        &mut self,
+        project_id: ProjectId,
+        filter: &crate::audit::Filter,
+    ) -> Result<Vec<crate::audit::Entry>>;
+    /// Every project's configuration generation, moved by each audited change.
+    fn config_generations(&mut self) -> Result<Vec<(ProjectId, i64)>>;
     fn meta(&mut self, key: &str) -> Result<Option<String>>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
     fn insert_refresh_token(

@@ -16,6 +16,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/001_initial.sql")),
         M::up(include_str!("../../migrations/002_widget.sql")),
+        M::up(include_str!("../../migrations/003_admin.sql")),
     ])
 });
 
@@ -675,7 +676,8 @@ impl Store for SqliteStore {
         if self.agent_by_email(&agent.email)?.is_some() {
             return Err(StoreError::Conflict(format!("agent {}", agent.email)));
         }
-        let tx = self.conn.transaction()?;
+        // A savepoint: inside an audited change, or a transaction of its own.
+        let tx = self.conn.savepoint()?;
         tx.execute(
             "INSERT INTO agents (project_id, email, name, password_hash, role, slot_max, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -713,6 +715,112 @@ impl Store for SqliteStore {
             params![project_id, c.agent_id, c.theme, c.shortcut, c.language, c.title, c.body],
         )?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    fn begin_audited(&mut self) -> Result<()> {
+        self.conn.execute_batch("SAVEPOINT audited")?;
+        Ok(())
+    }
+
+    fn finish_audited(
+        &mut self,
+        project_id: ProjectId,
+        entry: Option<&crate::audit::NewEntry>,
+    ) -> Result<()> {
+        let written = match entry {
+            None => Err(None),
+            Some(e) => self.write_audit(project_id, e).map_err(Some),
+        };
+        match written {
+            Ok(()) => {
+                self.conn.execute_batch("RELEASE audited")?;
+                Ok(())
+            }
+            Err(why) => {
+                self.conn
+                    .execute_batch("ROLLBACK TO audited; RELEASE audited")?;
+                why.map_or(Ok(()), Err)
+            }
+        }
+    }
+
+    fn audit_log(
+        &mut self,
+        project_id: ProjectId,
+        filter: &crate::audit::Filter,
+    ) -> Result<Vec<crate::audit::Entry>> {
+        // The text is matched with LIKE, its own wildcards escaped.
+        let text = filter.text.as_deref().map(|t| {
+            let escaped = t
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        });
+        let action = filter.action.as_deref().map(|a| {
+            let escaped = a
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("{escaped}%")
+        });
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, at, actor_id, actor, action, target, changes FROM audit_log
+             WHERE project_id = ?1
+               AND (?2 IS NULL OR id < ?2)
+               AND (?3 IS NULL OR action LIKE ?3 ESCAPE '\\')
+               AND (?4 IS NULL OR actor_id = ?4)
+               AND (?5 IS NULL OR lower(actor || ' ' || target || ' ' || changes) LIKE ?5 ESCAPE '\\')
+               AND (?6 IS NULL OR at >= ?6)
+               AND (?7 IS NULL OR at < ?7)
+             ORDER BY id DESC LIMIT ?8",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                project_id,
+                filter.before,
+                action,
+                filter.actor,
+                text,
+                filter.since,
+                filter.until,
+                filter.limit()
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Millis>(1)?,
+                    r.get::<_, Option<AgentId>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            },
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at, actor_id, actor, action, target, changes) = row?;
+            out.push(crate::audit::Entry {
+                id,
+                at,
+                actor_id,
+                actor,
+                action,
+                target,
+                changes: serde_json::from_str(&changes)?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn config_generations(&mut self) -> Result<Vec<(ProjectId, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, config_generation FROM projects")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn meta(&mut self, key: &str) -> Result<Option<String>> {
@@ -753,6 +861,32 @@ impl Store for SqliteStore {
             )
             .optional()?;
         Ok(row.filter(|(_, exp)| *exp > now).map(|(a, _)| a))
+    }
+}
+
+impl SqliteStore {
+    fn write_audit(&mut self, project_id: ProjectId, e: &crate::audit::NewEntry) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO audit_log (project_id, at, actor_id, actor, action, target, changes)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                project_id,
+                e.at,
+                e.actor.id,
+                e.actor.name,
+                e.action,
+                e.target,
+                serde_json::to_string(&e.changes)?
+            ],
+        )?;
+        let n = self.conn.execute(
+            "UPDATE projects SET config_generation = config_generation + 1 WHERE id = ?1",
+            params![project_id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("project {project_id}")));
+        }
+        Ok(())
     }
 }
 

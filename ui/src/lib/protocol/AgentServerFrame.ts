@@ -13,4 +13,4 @@ export type AgentServerFrame = { "type": "welcome", version: number, agent: Agen
  * Safe to store at once (R12): on a resume, the hello's `last_seq`, which the missed
  * events that follow move on; with `desk`, the snapshot's.
  */
-seq: number, desk: DeskSnapshot | null, } | { "type": "event", seq: number, event: AgentEvent, } | { "type": "ack", client_id: string, } | { "type": "visitor_draft", conversation: ConversationRef, text: string, } | { "type": "visitor_presence", conversation: ConversationRef, online: boolean, } | { "type": "error" } & ErrorFrame | { "type": "pong" };
+seq: number, desk: DeskSnapshot | null, } | { "type": "event", seq: number, event: AgentEvent, } | { "type": "ack", client_id: string, } | { "type": "visitor_draft", conversation: ConversationRef, text: string, } | { "type": "visitor_presence", conversation: ConversationRef, online: boolean, } | { "type": "profile", agent: AgentProfile, } | { "type": "error" } & ErrorFrame | { "type": "pong" };

@@ -13,6 +13,7 @@ export * from "./ChosenStatus";
 export * from "./ConversationRef";
 export * from "./ConversationState";
 export * from "./ConversationView";
+export * from "./DeskOptions";
 export * from "./DeskSnapshot";
 export * from "./ErrorCode";
 export * from "./ErrorFrame";

@@ -34,6 +34,9 @@ impl Project {
                 conversation,
                 offer,
             } => self.send_offer(agent, client_id, conversation, offer, now),
+            AgentClientFrame::RequestFile { .. } if !self.project.settings.desk.request_file => {
+                Err(option_off("asking the visitor for a file"))
+            }
             AgentClientFrame::RequestFile { conversation, .. } => {
                 self.request_file(agent, conversation, now)
             }

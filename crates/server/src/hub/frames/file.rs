@@ -31,6 +31,9 @@ impl Project {
         let mime = mime.trim().to_ascii_lowercase();
         let widget = &self.project.settings.widget;
         let (n, author) = match &from {
+            FileSender::Agent(_) if !self.project.settings.desk.send_file => {
+                return Err(option_off("sending a file"));
+            }
             FileSender::Agent(agent) => {
                 let n = self.own_conversation(*agent, conversation)?;
                 if data.len() as u64 > MAX_AGENT_FILE_BYTES {

@@ -1,0 +1,20 @@
+-- Pupitre hub schema, version 3: the administration console (issue 10, SPEC A10).
+
+-- Moved by every audited change of a project's configuration, in the same transaction: a
+-- running hub reads it every second and reloads the project, so `pupitre admin …` from the
+-- command line reaches it too.
+ALTER TABLE projects ADD COLUMN config_generation INTEGER NOT NULL DEFAULT 0;
+
+-- Who changed what, when, before and after (A10). Written in the same transaction as the
+-- change itself; never a secret (no password, no token).
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER NOT NULL REFERENCES projects(id),
+    at          INTEGER NOT NULL,
+    actor_id    INTEGER,                 -- NULL: the operator, on the hub's machine
+    actor       TEXT NOT NULL,           -- as the actor was named then
+    action      TEXT NOT NULL,           -- settings.update, group.create, agent.create, ...
+    target      TEXT NOT NULL,
+    changes     TEXT NOT NULL            -- JSON: [{"path", "before", "after"}]
+);
+CREATE INDEX audit_log_by_project ON audit_log (project_id, id);

@@ -1,0 +1,131 @@
+//! Changes of a project's configuration made by someone (the console, the admin API,
+//! `pupitre admin …`): each one validated by [`crate::admin`], then stored in one transaction
+//! with its audit entry and a new configuration generation (SPEC A10), which a running hub
+//! notices within a second.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{
+    AgentSummary, GroupSummary, NewAgentRequest, NewCannedRequest, Result, create_agent,
+    create_canned, create_group, set_settings, with_setting_path,
+};
+use crate::audit::{self, Actor, Change, NewEntry};
+use crate::store::{CannedResponse, ProjectId, ProjectSettings, Store, StoreError};
+use pupitre_routing::hours::WeeklyHours;
+
+pub struct Audited<'a> {
+    store: &'a mut dyn Store,
+    project: ProjectId,
+    actor: Actor,
+}
+
+impl<'a> Audited<'a> {
+    pub fn new(store: &'a mut dyn Store, project: ProjectId, actor: Actor) -> Self {
+        Self {
+            store,
+            project,
+            actor,
+        }
+    }
+
+    /// Runs `change` and writes its entry in the same transaction; nothing of it stays if
+    /// either fails. No entry (and nothing changed) when `changes` finds none.
+    fn run<T>(
+        &mut self,
+        action: &str,
+        change: impl FnOnce(&mut dyn Store) -> Result<T>,
+        entry: impl FnOnce(&T) -> (String, Vec<Change>),
+    ) -> Result<T> {
+        self.store.begin_audited()?;
+        let done = change(&mut *self.store);
+        let value = match done {
+            Ok(v) => v,
+            Err(e) => {
+                self.store.finish_audited(self.project, None)?;
+                return Err(e);
+            }
+        };
+        let (target, changes) = entry(&value);
+        let entry = (!changes.is_empty()).then(|| NewEntry {
+            at: crate::clock::now_ms(),
+            actor: self.actor.clone(),
+            action: action.to_owned(),
+            target,
+            changes,
+        });
+        match &entry {
+            Some(e) => self.store.finish_audited(self.project, Some(e))?,
+            // Nothing changed: nothing to keep either.
+            None => self.store.finish_audited(self.project, None)?,
+        }
+        Ok(value)
+    }
+
+    pub fn create_group(
+        &mut self,
+        name: &str,
+        hours: Option<&WeeklyHours>,
+    ) -> Result<GroupSummary> {
+        let project = self.project;
+        self.run(
+            "group.create",
+            |s| create_group(s, project, name, hours),
+            |g| (g.name.clone(), audit::created(&json(g))),
+        )
+    }
+
+    pub fn create_agent(&mut self, req: NewAgentRequest) -> Result<AgentSummary> {
+        let project = self.project;
+        self.run(
+            "agent.create",
+            |s| create_agent(s, project, req),
+            // The summary has no password: the log never holds one.
+            |a| (a.email.clone(), audit::created(&json(a))),
+        )
+    }
+
+    /// A canned response shared by the project.
+    pub fn create_canned(&mut self, req: NewCannedRequest) -> Result<CannedResponse> {
+        let project = self.project;
+        self.run(
+            "canned.create",
+            |s| create_canned(s, project, None, req),
+            |c| (c.title.clone(), audit::created(&json(c))),
+        )
+    }
+
+    /// The whole settings document; the entry lists the paths that changed.
+    pub fn set_settings(&mut self, settings: &ProjectSettings) -> Result<Vec<Change>> {
+        let project = self.project;
+        let before = self
+            .store
+            .project(project)?
+            .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
+            .settings;
+        let changes = audit::diff(&json(&before), &json(settings));
+        let logged = changes.clone();
+        self.run(
+            "settings.update",
+            |s| set_settings(s, project, settings),
+            move |()| ("settings".to_owned(), logged),
+        )?;
+        Ok(changes)
+    }
+
+    /// One value of the settings by its dotted path (the CLI).
+    pub fn set_setting_path(&mut self, path: &str, value: &str) -> Result<ProjectSettings> {
+        let current = self
+            .store
+            .project(self.project)?
+            .ok_or_else(|| StoreError::NotFound(format!("project {}", self.project)))?
+            .settings;
+        let settings = with_setting_path(&current, path, value)?;
+        self.set_settings(&settings)?;
+        Ok(settings)
+    }
+}
+
+fn json(value: &impl Serialize) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
