@@ -36,18 +36,102 @@ impl Span {
     }
 }
 
-/// Open spans per weekday, Monday first. An empty day is closed.
+/// Open spans per weekday, Monday first, and dates that differ (A11). An empty day is closed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WeeklyHours {
     pub days: [Vec<Span>; 7],
+    /// Dates with hours of their own, which replace their weekday's.
+    #[serde(default)]
+    pub exceptions: Vec<Exception>,
 }
+
+/// A date with its own hours (A11): a holiday (no spans: closed all day) or special hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exception {
+    /// A local date of the project's zone, `YYYY-MM-DD`.
+    pub date: NaiveDate,
+    #[serde(default)]
+    pub spans: Vec<Span>,
+    /// What the admin calls it ("Christmas").
+    #[serde(default)]
+    pub label: String,
+}
+
+/// Most ranges in one day (split shifts).
+pub const MOST_SPANS_PER_DAY: usize = 8;
+/// Most exception dates a group keeps.
+pub const MOST_EXCEPTIONS: usize = 400;
+/// Longest exception label, in characters.
+pub const MOST_LABEL_CHARS: usize = 100;
 
 impl WeeklyHours {
     /// The same spans every day of the week.
     pub fn every_day(spans: &[Span]) -> Self {
         Self {
             days: std::array::from_fn(|_| spans.to_vec()),
+            exceptions: vec![],
         }
+    }
+
+    /// The open spans of a local date: its exception's, or its weekday's.
+    pub fn spans_on(&self, date: NaiveDate) -> &[Span] {
+        match self.exceptions.iter().find(|e| e.date == date) {
+            Some(e) => &e.spans,
+            None => &self.days[date.weekday().num_days_from_monday() as usize],
+        }
+    }
+
+    /// What is wrong with these hours, as `(path, reason)` pairs (`days.0.1`,
+    /// `exceptions.2.date`); empty when they are fine.
+    pub fn problems(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let spans = |path: String, spans: &[Span], out: &mut Vec<(String, String)>| {
+            if spans.len() > MOST_SPANS_PER_DAY {
+                out.push((
+                    path.clone(),
+                    format!("at most {MOST_SPANS_PER_DAY} ranges a day"),
+                ));
+            }
+            for (i, s) in spans.iter().enumerate() {
+                if s.start >= s.end || s.end > DAY_MINUTES {
+                    out.push((
+                        format!("{path}.{i}"),
+                        "a range starts before it ends, within the day (0:00 to 24:00)".into(),
+                    ));
+                } else if spans[..i]
+                    .iter()
+                    .any(|o| s.start < o.end && o.start < s.end)
+                {
+                    out.push((format!("{path}.{i}"), "this range overlaps another".into()));
+                }
+            }
+        };
+        for (d, day) in self.days.iter().enumerate() {
+            spans(format!("days.{d}"), day, &mut out);
+        }
+        if self.exceptions.len() > MOST_EXCEPTIONS {
+            out.push((
+                "exceptions".into(),
+                format!("at most {MOST_EXCEPTIONS} dates"),
+            ));
+        }
+        for (i, e) in self.exceptions.iter().enumerate() {
+            spans(format!("exceptions.{i}.spans"), &e.spans, &mut out);
+            if self.exceptions[..i].iter().any(|o| o.date == e.date) {
+                out.push((
+                    format!("exceptions.{i}.date"),
+                    "this date is listed twice".into(),
+                ));
+            }
+            if e.label.chars().count() > MOST_LABEL_CHARS || e.label.chars().any(|c| c.is_control())
+            {
+                out.push((
+                    format!("exceptions.{i}.label"),
+                    format!("a label is one line of at most {MOST_LABEL_CHARS} characters"),
+                ));
+            }
+        }
+        out
     }
 }
 
@@ -62,10 +146,12 @@ pub fn is_open(hours: &WeeklyHours, tz: Tz, now: Millis) -> bool {
         return false;
     };
     let local = utc.with_timezone(&tz);
-    let day = local.weekday().num_days_from_monday() as usize;
     // hour < 24 and minute < 60, so this is < 1440 and fits a u16.
     let minute = (local.hour() * 60 + local.minute()) as u16;
-    hours.days[day].iter().any(|span| span.contains(minute))
+    hours
+        .spans_on(local.date_naive())
+        .iter()
+        .any(|span| span.contains(minute))
 }
 
 /// The next instant strictly after `now` at which [`is_open`] changes, if it ever does.
@@ -73,16 +159,28 @@ pub fn next_change(hours: &WeeklyHours, tz: Tz, now: Millis) -> Option<Millis> {
     let utc = DateTime::from_timestamp_millis(now)?;
     let today = utc.with_timezone(&tz).date_naive();
     let open_now = is_open(hours, tz, now);
+    // The days around now, and each exception date with the day after it (the weekly hours
+    // come back then), however far: their midnights and their spans' ends are where the state
+    // can change.
+    let mut dates: Vec<NaiveDate> = (-1..=LOOKAHEAD_DAYS)
+        .filter_map(|offset| {
+            if offset < 0 {
+                today.checked_sub_days(Days::new(offset.unsigned_abs()))
+            } else {
+                today.checked_add_days(Days::new(offset.unsigned_abs()))
+            }
+        })
+        .collect();
+    for e in hours.exceptions.iter().filter(|e| e.date >= today) {
+        dates.push(e.date);
+        dates.extend(e.date.succ_opt());
+    }
+    dates.sort_unstable();
+    dates.dedup();
     let mut candidates = Vec::new();
-    for offset in -1..=LOOKAHEAD_DAYS {
-        let date = if offset < 0 {
-            today.checked_sub_days(Days::new(offset.unsigned_abs()))
-        } else {
-            today.checked_add_days(Days::new(offset.unsigned_abs()))
-        };
-        let Some(date) = date else { continue };
-        let day = date.weekday().num_days_from_monday() as usize;
-        for span in &hours.days[day] {
+    for date in dates {
+        local_instants(tz, date, 0, &mut candidates);
+        for span in hours.spans_on(date) {
             for minute in [span.start, span.end] {
                 local_instants(tz, date, minute, &mut candidates);
             }

@@ -5,7 +5,7 @@ mod common;
 use chrono::{TimeZone, Utc};
 use common::{Sim, T0, assigned, assignments, settings};
 use pupitre_protocol::SentenceKind;
-use pupitre_routing::hours::{current_span_end, is_open, next_change};
+use pupitre_routing::hours::{Exception, current_span_end, is_open, next_change};
 use pupitre_routing::{
     AssignCause, ConversationState, HOUR, Input, MINUTE, Millis, Output, RoutingError, Settings,
     Span, Timeouts, WeeklyHours,
@@ -33,7 +33,135 @@ fn office_hours() -> WeeklyHours {
             vec![],
             vec![],
         ],
+        exceptions: vec![],
     }
+}
+
+fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn span(start_h: u16, end_h: u16) -> Span {
+    Span {
+        start: start_h * 60,
+        end: end_h * 60,
+    }
+}
+
+#[test]
+fn a11_a_holiday_closes_its_day_and_special_hours_replace_the_weekday() {
+    let tz = chrono_tz::UTC;
+    let mut hours = office_hours();
+    hours.exceptions = vec![
+        Exception {
+            date: date(2024, 1, 1),
+            spans: vec![],
+            label: "New year".into(),
+        },
+        Exception {
+            date: date(2024, 1, 6), // a Saturday, normally closed
+            spans: vec![span(10, 12), span(14, 16)],
+            label: "Sales".into(),
+        },
+    ];
+    assert!(!is_open(&hours, tz, utc(2024, 1, 1, 10, 0)), "the holiday");
+    assert!(
+        is_open(&hours, tz, utc(2024, 1, 2, 10, 0)),
+        "the next day is as usual"
+    );
+    assert_eq!(
+        next_change(&hours, tz, utc(2024, 1, 1, 10, 0)),
+        Some(utc(2024, 1, 2, 9, 0))
+    );
+    // Split shift on the exception day: open, closed over lunch, open, closed.
+    assert!(is_open(&hours, tz, utc(2024, 1, 6, 11, 0)));
+    assert!(!is_open(&hours, tz, utc(2024, 1, 6, 13, 0)));
+    assert_eq!(
+        next_change(&hours, tz, utc(2024, 1, 6, 11, 0)),
+        Some(utc(2024, 1, 6, 12, 0))
+    );
+    assert_eq!(
+        next_change(&hours, tz, utc(2024, 1, 6, 12, 0)),
+        Some(utc(2024, 1, 6, 14, 0))
+    );
+    assert_eq!(
+        current_span_end(&hours, tz, utc(2024, 1, 6, 15, 0)),
+        Some(utc(2024, 1, 6, 16, 0))
+    );
+}
+
+#[test]
+fn a11_a_holiday_weeks_ahead_is_the_next_change_of_a_group_always_open() {
+    let tz: chrono_tz::Tz = "Europe/Paris".parse().unwrap();
+    let mut hours = WeeklyHours::every_day(&[span(0, 24)]);
+    hours.exceptions = vec![Exception {
+        date: date(2024, 12, 25),
+        spans: vec![],
+        label: "Noël".into(),
+    }];
+    // Christmas starts at midnight in Paris (UTC+1): 23:00 UTC the day before.
+    assert_eq!(
+        next_change(&hours, tz, utc(2024, 11, 1, 12, 0)),
+        Some(utc(2024, 12, 24, 23, 0))
+    );
+    assert_eq!(
+        next_change(&hours, tz, utc(2024, 12, 25, 12, 0)),
+        Some(utc(2024, 12, 25, 23, 0))
+    );
+    assert_eq!(next_change(&hours, tz, utc(2024, 12, 26, 12, 0)), None);
+}
+
+#[test]
+fn a11_hours_are_checked_range_by_range() {
+    let mut hours = office_hours();
+    assert!(hours.problems().is_empty());
+    hours.days[2] = vec![span(9, 12), span(11, 14), span(15, 15)];
+    hours.exceptions = vec![
+        Exception {
+            date: date(2024, 1, 1),
+            spans: vec![],
+            label: String::new(),
+        },
+        Exception {
+            date: date(2024, 1, 1),
+            spans: vec![],
+            label: "two\nlines".into(),
+        },
+    ];
+    let paths: Vec<String> = hours.problems().into_iter().map(|(p, _)| p).collect();
+    assert_eq!(
+        paths,
+        [
+            "days.2.1",
+            "days.2.2",
+            "exceptions.1.date",
+            "exceptions.1.label"
+        ]
+    );
+}
+
+#[test]
+fn a11_on_a_holiday_a_visitor_gets_the_out_of_hours_sentence() {
+    let mut sim = Sim::new(Settings {
+        async_messaging: false,
+        ..settings()
+    });
+    let mut hours = office_hours();
+    // T0 is Monday 1 January 2024, 9:00 UTC.
+    hours.exceptions.push(Exception {
+        date: date(2024, 1, 1),
+        spans: vec![],
+        label: "New year".into(),
+    });
+    sim.group(1, Some(hours));
+    sim.agent(1, &[1], 2);
+    assert_eq!(
+        sim.new_chat(1, 1),
+        vec![Output::Refused {
+            conversation: 1,
+            sentence: SentenceKind::OutOfHours
+        }]
+    );
 }
 
 #[test]

@@ -131,20 +131,53 @@ pub fn create_group(
 ) -> Result<GroupSummary> {
     check_name("the group name", name)?;
     if let Some(h) = hours {
-        for day in &h.days {
-            for span in day {
-                if span.start >= span.end || span.end > 1440 {
-                    return invalid(
-                        "opening hours are spans of minutes within a day, start < end ≤ 1440",
-                    );
-                }
-            }
-        }
+        check_hours(h)?;
     }
     let id = store.create_group(project, name, hours)?;
     Ok(GroupSummary {
         id,
         name: name.to_owned(),
+        hours: hours.cloned(),
+    })
+}
+
+/// A6, A11: each range within its day, no overlap, exception dates once each; the errors
+/// name their field (`hours.days.0.1`).
+fn check_hours(hours: &WeeklyHours) -> Result<()> {
+    let problems = hours.problems();
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(AdminError::Fields(
+        problems
+            .into_iter()
+            .map(|(path, message)| crate::settings_rules::FieldError {
+                path: format!("hours.{path}"),
+                message,
+            })
+            .collect(),
+    ))
+}
+
+/// A6: a group's opening hours (`None`: always open, R11).
+pub fn set_group_hours(
+    store: &mut dyn Store,
+    project: ProjectId,
+    group: GroupId,
+    hours: Option<&WeeklyHours>,
+) -> Result<GroupSummary> {
+    if let Some(h) = hours {
+        check_hours(h)?;
+    }
+    let row = store
+        .groups(project)?
+        .into_iter()
+        .find(|g| g.id == group)
+        .ok_or_else(|| StoreError::NotFound(format!("group {group}")))?;
+    store.set_group_hours(group, hours)?;
+    Ok(GroupSummary {
+        id: group,
+        name: row.name,
         hours: hours.cloned(),
     })
 }

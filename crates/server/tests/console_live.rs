@@ -367,3 +367,84 @@ async fn a10_pupitre_admin_on_the_database_reaches_a_running_hub() {
         assert_eq!(log[0].actor_id, None);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a6_a11_today_made_a_holiday_closes_the_group_for_the_next_visitor_at_once() {
+    let setup = setup(&[("alice@test", &["Sales", "Support"], 3)], |s| {
+        s.routing.timezone = "Europe/Paris".into();
+        // Live chat only: out of hours, the visitor is told so (with async messaging the
+        // conversation would wait for the opening, with the auto-reply).
+        s.routing.async_messaging = false;
+    });
+    with_admin(&setup);
+    let hub = start(&setup, false).await;
+    let root = Admin::new(&hub).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let (_, groups) = root
+        .get(&format!("/api/admin/projects/{PROJECT}/groups"))
+        .await;
+    let ids: Vec<i64> = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_i64().unwrap())
+        .collect();
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .date_naive()
+        .to_string();
+    let always = json!([[{"start": 0, "end": 1440}]]);
+    let day = always[0].clone();
+    let week = json!([day, day, day, day, day, day, day]);
+
+    // Refused field by field: a range ending before it starts, a date twice.
+    let bad = json!({"days": week, "exceptions": [
+        {"date": today, "spans": [{"start": 600, "end": 500}]},
+        {"date": today, "spans": []}]});
+    for group in &ids {
+        let (status, body) = root
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/admin/projects/{PROJECT}/groups/{group}/hours"),
+                &bad,
+            )
+            .await;
+        assert_eq!(status, 400, "{body}");
+        let fields = body["fields"].as_object().expect("errors by field");
+        assert!(fields.contains_key("hours.exceptions.0.spans.0"), "{body}");
+        assert!(fields.contains_key("hours.exceptions.1.date"), "{body}");
+    }
+    // Open every day, but today is a holiday, for every group.
+    let holiday = json!({"days": week, "exceptions": [
+        {"date": today, "spans": [], "label": "Fermeture <exceptionnelle>"}]});
+    for group in &ids {
+        let (status, body) = root
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/admin/projects/{PROJECT}/groups/{group}/hours"),
+                &holiday,
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["hours"]["exceptions"][0]["date"], today);
+    }
+    let mut v = visitor(&hub).await;
+    v.say("bonjour").await;
+    let text = v
+        .wait_event(|e| match e {
+            pupitre_protocol::visitor::VisitorEvent::Message { message } => match &message.body {
+                pupitre_protocol::Body::Sentence {
+                    sentence: pupitre_protocol::SentenceKind::OutOfHours,
+                    text,
+                } => Some(text.clone()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .await;
+    assert!(!text.is_empty());
+    let log = root.audit("?action=group.hours").await;
+    assert_eq!(log.len(), ids.len(), "one entry per group: {log:#?}");
+    assert_eq!(log[0]["changes"][0]["path"], "hours");
+}

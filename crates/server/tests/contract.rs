@@ -41,6 +41,8 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("POST", "/api/admin/projects/TEST/canned-responses", true),
     ("GET", "/api/admin/projects/TEST/settings", false),
     ("PUT", "/api/admin/projects/TEST/settings", true),
+    ("PUT", "/api/admin/projects/TEST/groups/1/hours", true),
+    ("GET", "/api/admin/projects/TEST/audit", false),
     ("GET", "/api/widget/config", false),
     ("POST", "/api/visitor/files", false),
     ("GET", "/api/files/1", false),

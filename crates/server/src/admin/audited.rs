@@ -8,10 +8,11 @@ use serde_json::Value;
 
 use super::{
     AgentSummary, GroupSummary, NewAgentRequest, NewCannedRequest, Result, create_agent,
-    create_canned, create_group, set_settings, with_setting_path,
+    create_canned, create_group, set_group_hours, set_settings, with_setting_path,
 };
 use crate::audit::{self, Actor, Change, NewEntry};
 use crate::store::{CannedResponse, ProjectId, ProjectSettings, Store, StoreError};
+use pupitre_protocol::GroupId;
 use pupitre_routing::hours::WeeklyHours;
 
 pub struct Audited<'a> {
@@ -72,6 +73,33 @@ impl<'a> Audited<'a> {
             "group.create",
             |s| create_group(s, project, name, hours),
             |g| (g.name.clone(), audit::created(&json(g))),
+        )
+    }
+
+    /// A6: a group's opening hours; the entry holds the ranges before and after.
+    pub fn set_group_hours(
+        &mut self,
+        group: GroupId,
+        hours: Option<&WeeklyHours>,
+    ) -> Result<GroupSummary> {
+        let project = self.project;
+        let before = self
+            .store
+            .groups(project)?
+            .into_iter()
+            .find(|g| g.id == group)
+            .map(|g| g.hours);
+        self.run(
+            "group.hours",
+            |s| set_group_hours(s, project, group, hours),
+            |g| {
+                let before = json(&before.flatten());
+                let changes = audit::diff(
+                    &json(&serde_json::json!({ "hours": before })),
+                    &json(&serde_json::json!({ "hours": g.hours })),
+                );
+                (g.name.clone(), changes)
+            },
         )
     }
 

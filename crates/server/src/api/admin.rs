@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use pupitre_protocol::ErrorCode;
+use pupitre_protocol::{ErrorCode, GroupId};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
@@ -113,6 +113,21 @@ pub(super) async fn create_group(
     })?;
     reload(&hub, project).await;
     Ok((StatusCode::CREATED, Json(group)))
+}
+
+/// `PUT …/groups/{id}/hours`, body: the weekly hours with their exceptions, or `null` for a
+/// group always open (A6, A11). Routing uses them at once.
+pub(super) async fn put_group_hours(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((code, group)): Path<(String, GroupId)>,
+    Json(hours): Json<Option<pupitre_routing::hours::WeeklyHours>>,
+) -> ApiResult<Json<admin::GroupSummary>> {
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    let group =
+        hub.with_store(|s| Audited::new(s, project, actor).set_group_hours(group, hours.as_ref()))?;
+    reload(&hub, project).await;
+    Ok(Json(group))
 }
 
 pub(super) async fn agents(

@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::Hub;
@@ -91,6 +91,10 @@ pub fn routes() -> Router<Arc<Hub>> {
         .route(
             "/api/admin/projects/{code}/settings",
             get(admin::settings).put(admin::put_settings),
+        )
+        .route(
+            "/api/admin/projects/{code}/groups/{group}/hours",
+            put(admin::put_group_hours),
         )
         .route("/api/admin/projects/{code}/audit", get(admin::audit_log))
         .layer(RequestBodyLimitLayer::new(MAX_BODY));
