@@ -7,9 +7,10 @@ use pupitre_routing::hours::WeeklyHours;
 use serde::{Deserialize, Serialize};
 
 use crate::auth;
+use crate::store::{CannedResponse, NewAgent, ProjectId, ProjectSettings, Store, StoreError};
 
 mod audited;
-use crate::store::{CannedResponse, NewAgent, ProjectId, ProjectSettings, Store, StoreError};
+pub mod config_file;
 pub use audited::Audited;
 
 #[derive(Debug, thiserror::Error)]

@@ -191,6 +191,23 @@ enum AdminCommand {
         /// JSON, or a plain string.
         value: String,
     },
+    /// Write the project's configuration (settings, groups and their hours, shared canned
+    /// responses) as one JSON file, to stdout or `--out`.
+    Export {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Apply a configuration file to the project, all of it or nothing; `--dry-run` says what
+    /// it would change. A running hub applies it within a second.
+    Import {
+        #[arg(long)]
+        project: String,
+        file: PathBuf,
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print the project's audit log, newest first (JSON): who changed what, when, before and
     /// after.
     Audit {
@@ -514,6 +531,28 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
         } => {
             let p = project_id(s, &project)?;
             print_json(&operator(s, p).set_setting_path(&path, &value)?)?;
+        }
+        AdminCommand::Export { project, out } => {
+            let p = project_id(s, &project)?;
+            let file = admin::config_file::export(s, p)?;
+            let text = serde_json::to_string_pretty(&file)? + "\n";
+            match out {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+        AdminCommand::Import {
+            project,
+            file,
+            dry_run,
+        } => {
+            let p = project_id(s, &project)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let parsed: admin::config_file::ConfigFile = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a configuration file", file.display()))?;
+            print_json(&operator(s, p).import(&parsed, dry_run)?)?;
         }
         AdminCommand::Audit {
             project,

@@ -200,6 +200,22 @@ async fn a3_a10_desk_options_reach_a_connected_desk_and_the_hub_refuses_what_is_
         .await
         .unwrap();
     assert_eq!(canned.status(), 403);
+    let own = http
+        .post(format!("{}/api/canned-responses", hub.http_url()))
+        .bearer_auth(&alice.token)
+        .json(&json!({"theme": "Mine", "title": "Hi", "body": "Hello"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 403, "nor a personal one");
+
+    // A change that is not the desk's (a timeout) sends no profile.
+    root.edit(|s| s["routing"]["timeouts"]["relaunch_after_min"] = 9.into())
+        .await;
+    assert!(
+        pushed_profile(&mut alice, QUIET).await.is_none(),
+        "nothing changed for the desk"
+    );
 
     // The same frame is accepted once the admin switches it back on.
     root.edit(|s| s["desk"]["request_file"] = true.into()).await;

@@ -43,6 +43,8 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("PUT", "/api/admin/projects/TEST/settings", true),
     ("PUT", "/api/admin/projects/TEST/groups/1/hours", true),
     ("GET", "/api/admin/projects/TEST/audit", false),
+    ("GET", "/api/admin/projects/TEST/configuration", false),
+    ("POST", "/api/admin/projects/TEST/configuration", true),
     ("GET", "/api/widget/config", false),
     ("POST", "/api/visitor/files", false),
     ("GET", "/api/files/1", false),

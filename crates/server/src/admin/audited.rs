@@ -141,6 +141,32 @@ impl<'a> Audited<'a> {
         Ok(changes)
     }
 
+    /// A whole configuration file (A10), in one transaction: all of it or nothing. With `dry`,
+    /// nothing is kept and nothing logged: the report says what it would do.
+    pub fn import(
+        &mut self,
+        file: &super::config_file::ConfigFile,
+        dry: bool,
+    ) -> Result<super::config_file::ImportReport> {
+        let project = self.project;
+        if dry {
+            self.store.begin_audited()?;
+            let report = super::config_file::import(&mut *self.store, project, file);
+            self.store.finish_audited(project, None)?;
+            return report;
+        }
+        self.run(
+            "config.import",
+            |s| super::config_file::import(s, project, file),
+            |r| {
+                (
+                    file.project.clone().unwrap_or_else(|| "a file".into()),
+                    r.changes(),
+                )
+            },
+        )
+    }
+
     /// One value of the settings by its dotted path (the CLI).
     pub fn set_setting_path(&mut self, path: &str, value: &str) -> Result<ProjectSettings> {
         let current = self

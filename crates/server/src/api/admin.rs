@@ -14,7 +14,7 @@ use pupitre_protocol::{ErrorCode, GroupId};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
-use crate::admin::{self, Audited, NewAgentRequest, NewCannedRequest};
+use crate::admin::{self, Audited, NewAgentRequest, NewCannedRequest, config_file};
 use crate::api::caller::admin_caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::audit::{self, Actor};
@@ -189,6 +189,45 @@ pub(super) async fn put_settings(
     hub.with_store(|s| Audited::new(s, project, actor).set_settings(&settings))?;
     reload(&hub, project).await;
     Ok(Json(settings))
+}
+
+/// `GET …/configuration`: the project's configuration as one file to download (A10).
+pub(super) async fn export_configuration(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> ApiResult<impl axum::response::IntoResponse> {
+    let project = own_project(&hub, &headers, &code)?;
+    let file = hub.with_store(|s| config_file::export(s, project))?;
+    let disposition = format!("attachment; filename=\"pupitre-{code}-configuration.json\"");
+    Ok((
+        [(axum::http::header::CONTENT_DISPOSITION, disposition)],
+        Json(file),
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ImportQuery {
+    /// Say what the import would change, and change nothing.
+    dry_run: bool,
+}
+
+/// `POST …/configuration[?dry_run=true]`, body: a configuration file. All of it is applied,
+/// or nothing (A10).
+pub(super) async fn import_configuration(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(q): Query<ImportQuery>,
+    Json(file): Json<config_file::ConfigFile>,
+) -> ApiResult<Json<config_file::ImportReport>> {
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    let report = hub.with_store(|s| Audited::new(s, project, actor).import(&file, q.dry_run))?;
+    if !q.dry_run {
+        reload(&hub, project).await;
+    }
+    Ok(Json(report))
 }
 
 /// `GET …/audit?action=&actor=&text=&before=&since=&until=&limit=`: the audit log, newest

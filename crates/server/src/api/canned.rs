@@ -1,45 +1,44 @@
 //! The caller's canned responses: the project's shared ones and their own
-//! (`GET`/`POST /api/canned-responses`).
+//! (`GET`/`POST /api/canned-responses`), both refused when the admin switched canned
+//! responses off in the desk options (A3).
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use pupitre_protocol::ErrorCode;
 
 use crate::Hub;
 use crate::admin::{self, NewCannedRequest};
-use crate::api::caller::caller;
+use crate::api::caller::{Caller, caller};
 use crate::api::error::{ApiError, ApiResult};
 use crate::store::StoreRead as _;
-use crate::store::{CannedResponse, Store, StoreError};
-use pupitre_protocol::ErrorCode;
+use crate::store::{CannedResponse, Store};
 
-pub(super) async fn list(
-    State(hub): State<Arc<Hub>>,
-    headers: HeaderMap,
-) -> ApiResult<Json<Vec<CannedResponse>>> {
-    let c = caller(&hub, &headers)?;
-    let (on, list) = hub.with_store(|s| {
-        let on = s
-            .project(c.project)?
-            .is_none_or(|p| p.settings.desk.canned_responses);
-        Ok::<_, StoreError>((
-            on,
-            if on {
-                s.canned_responses(c.project, Some(c.agent))?
-            } else {
-                vec![]
-            },
-        ))
-    })?;
+/// The caller, if the project's desk options let them use canned responses.
+fn allowed(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
+    let c = caller(hub, headers)?;
+    let on = hub
+        .with_store(|s| s.project(c.project))?
+        .is_none_or(|p| p.settings.desk.canned_responses);
     if !on {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "canned responses are switched off in this project's desk options",
         ));
     }
-    Ok(Json(list))
+    Ok(c)
+}
+
+pub(super) async fn list(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<CannedResponse>>> {
+    let c = allowed(&hub, &headers)?;
+    Ok(Json(hub.with_store(|s| {
+        s.canned_responses(c.project, Some(c.agent))
+    })?))
 }
 
 /// A personal canned response of the caller's.
@@ -48,7 +47,7 @@ pub(super) async fn create(
     headers: HeaderMap,
     Json(req): Json<NewCannedRequest>,
 ) -> ApiResult<(StatusCode, Json<CannedResponse>)> {
-    let c = caller(&hub, &headers)?;
+    let c = allowed(&hub, &headers)?;
     let created = hub.with_store(|s| admin::create_canned(s, c.project, Some(c.agent), req))?;
     Ok((StatusCode::CREATED, Json(created)))
 }

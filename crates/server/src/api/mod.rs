@@ -97,6 +97,10 @@ pub fn routes() -> Router<Arc<Hub>> {
             put(admin::put_group_hours),
         )
         .route("/api/admin/projects/{code}/audit", get(admin::audit_log))
+        .route(
+            "/api/admin/projects/{code}/configuration",
+            get(admin::export_configuration).post(admin::import_configuration),
+        )
         .layer(RequestBodyLimitLayer::new(MAX_BODY));
     // What the widget calls from brands' pages.
     let widget = Router::new()

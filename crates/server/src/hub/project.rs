@@ -342,6 +342,13 @@ impl Project {
     }
 
     fn reload(&mut self, store: &mut dyn StoreRead, now: Millis) -> Result<(), StoreError> {
+        let online: Vec<AgentId> = self
+            .online_agents
+            .iter()
+            .copied()
+            .filter(|a| self.agents.contains_key(a))
+            .collect();
+        let before: Vec<AgentProfile> = online.iter().map(|&a| self.profile(a)).collect();
         let project = store
             .project(self.project.id)?
             .ok_or_else(|| StoreError::NotFound("project".into()))?;
@@ -363,13 +370,14 @@ impl Project {
             self.agents.insert(a.id, a);
         }
         self.process_outputs(store, now);
-        // A10: connected desks see the change at once (statuses, types, options, slots).
-        let online: Vec<AgentId> = self.online_agents.iter().copied().collect();
-        for agent in online.into_iter().filter(|a| self.agents.contains_key(a)) {
-            let frame = AgentServerFrame::Profile {
-                agent: self.profile(agent),
-            };
-            self.outbox.push((Target::Agent(agent), frame_json(&frame)));
+        // A10: connected desks see what changed for them at once (statuses, types, options,
+        // slots); a change that is not theirs (a timeout, a capacity) sends nothing.
+        for (agent, before) in online.into_iter().zip(before) {
+            let profile = self.profile(agent);
+            if profile != before {
+                let frame = AgentServerFrame::Profile { agent: profile };
+                self.outbox.push((Target::Agent(agent), frame_json(&frame)));
+            }
         }
         Ok(())
     }

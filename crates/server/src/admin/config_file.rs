@@ -1,0 +1,209 @@
+//! A project's whole configuration as one file (SPEC A10): its settings, its groups with their
+//! opening hours and its shared canned responses, so a brand can keep it in version control
+//! and copy it between projects. Agents are not in it: accounts are invited, not copied (a
+//! file must never carry passwords).
+//!
+//! Importing is one audited transaction: the settings are replaced (validated as a save from
+//! the console is), groups are matched by name (created, or given the file's hours), canned
+//! responses missing from the project (by theme and title) are added. Nothing is deleted:
+//! groups and canned responses absent from the file stay, with their history.
+
+use serde::{Deserialize, Serialize};
+
+use super::{GroupSummary, NewCannedRequest, Result, check_hours, create_canned, create_group};
+use crate::audit::{self, Change};
+use crate::store::{ProjectId, ProjectSettings, Store, StoreError};
+use pupitre_routing::hours::WeeklyHours;
+
+/// The `format` of a configuration file.
+pub const FORMAT: &str = "pupitre-configuration";
+/// The version this hub writes and reads.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub format: String,
+    pub version: u32,
+    /// The project it was exported from (for the reader; an import ignores it).
+    #[serde(default)]
+    pub project: Option<String>,
+    pub settings: ProjectSettings,
+    #[serde(default)]
+    pub groups: Vec<GroupEntry>,
+    #[serde(default)]
+    pub canned_responses: Vec<CannedEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupEntry {
+    pub name: String,
+    #[serde(default)]
+    pub hours: Option<WeeklyHours>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CannedEntry {
+    pub theme: String,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub shortcut: Option<String>,
+    #[serde(default = "english")]
+    pub language: String,
+}
+
+fn english() -> String {
+    "en".into()
+}
+
+/// What an import did (or, dry, would do).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ImportReport {
+    /// The settings paths that changed.
+    pub settings: Vec<Change>,
+    pub groups_created: Vec<String>,
+    pub groups_with_new_hours: Vec<String>,
+    pub canned_added: Vec<String>,
+    /// Already in the project (same theme and title): left as they are.
+    pub canned_kept: Vec<String>,
+}
+
+impl ImportReport {
+    /// The audit entry's changes.
+    pub fn changes(&self) -> Vec<Change> {
+        let mut out: Vec<Change> = self
+            .settings
+            .iter()
+            .map(|c| Change {
+                path: format!("settings.{}", c.path),
+                ..c.clone()
+            })
+            .collect();
+        let listed = |path: &str, names: &[String]| Change {
+            path: path.to_owned(),
+            before: serde_json::Value::Null,
+            after: serde_json::json!(names),
+        };
+        for (path, names) in [
+            ("groups.created", &self.groups_created),
+            ("groups.new_hours", &self.groups_with_new_hours),
+            ("canned_responses.added", &self.canned_added),
+        ] {
+            if !names.is_empty() {
+                out.push(listed(path, names));
+            }
+        }
+        out
+    }
+}
+
+/// The project's configuration as a file.
+pub fn export(store: &mut dyn Store, project: ProjectId) -> Result<ConfigFile> {
+    let row = store
+        .project(project)?
+        .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?;
+    let groups = store
+        .groups(project)?
+        .into_iter()
+        .map(|g| GroupEntry {
+            name: g.name,
+            hours: g.hours,
+        })
+        .collect();
+    let canned_responses = store
+        .canned_responses(project, None)?
+        .into_iter()
+        .filter(|c| c.agent_id.is_none())
+        .map(|c| CannedEntry {
+            theme: c.theme,
+            title: c.title,
+            body: c.body,
+            shortcut: c.shortcut,
+            language: c.language,
+        })
+        .collect();
+    Ok(ConfigFile {
+        format: FORMAT.into(),
+        version: VERSION,
+        project: Some(row.code),
+        settings: row.settings,
+        groups,
+        canned_responses,
+    })
+}
+
+/// Applies `file` to the project (the caller wraps it in one audited transaction).
+pub(super) fn import(
+    store: &mut dyn Store,
+    project: ProjectId,
+    file: &ConfigFile,
+) -> Result<ImportReport> {
+    if file.format != FORMAT || file.version != VERSION {
+        return super::invalid(format!(
+            "this is not a configuration file this hub reads (format {FORMAT:?}, version \
+             {VERSION}; the file says {:?}, version {})",
+            file.format, file.version
+        ));
+    }
+    let before = store
+        .project(project)?
+        .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
+        .settings;
+    let mut report = ImportReport {
+        settings: audit::diff(&to_json(&before), &to_json(&file.settings)),
+        ..Default::default()
+    };
+    super::set_settings(store, project, &file.settings)?;
+
+    let groups = store.groups(project)?;
+    for entry in &file.groups {
+        match groups.iter().find(|g| g.name == entry.name) {
+            Some(g) if g.hours != entry.hours => {
+                if let Some(h) = &entry.hours {
+                    check_hours(h)?;
+                }
+                store.set_group_hours(g.id, entry.hours.as_ref())?;
+                report.groups_with_new_hours.push(entry.name.clone());
+            }
+            Some(_) => {}
+            None => {
+                let GroupSummary { name, .. } =
+                    create_group(store, project, &entry.name, entry.hours.as_ref())?;
+                report.groups_created.push(name);
+            }
+        }
+    }
+
+    let existing = store.canned_responses(project, None)?;
+    for c in &file.canned_responses {
+        let name = format!("{} / {}", c.theme, c.title);
+        let known = existing
+            .iter()
+            .any(|e| e.agent_id.is_none() && e.theme == c.theme && e.title == c.title);
+        if known {
+            report.canned_kept.push(name);
+            continue;
+        }
+        create_canned(
+            store,
+            project,
+            None,
+            NewCannedRequest {
+                theme: c.theme.clone(),
+                title: c.title.clone(),
+                body: c.body.clone(),
+                shortcut: c.shortcut.clone(),
+                language: c.language.clone(),
+            },
+        )?;
+        report.canned_added.push(name);
+    }
+    Ok(report)
+}
+
+fn to_json(v: &impl Serialize) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
