@@ -3,6 +3,11 @@
 // says it saved is read back from the hub over HTTP with a bearer token, as another client
 // would. Every page the tests stop on is checked with axe-core (WCAG 2.2 A/AA) and
 // photographed into e2e/shots/; any console error, uncaught error or CSP violation fails.
+// What reaches the agents' desks (desk options, optional statuses) is checked on a scripted desk
+// connected to /ws/agent before the change, with a scripted visitor for its conversation.
+//
+// The hub embeds console/dist when it is compiled: build the console before the hub
+// (`make console-e2e` does both), or these tests run against an older console.
 //
 // Run with `npm run e2e` (PUPITRE_BIN names the hub binary; default
 // ${CARGO_TARGET_DIR:-/var/tmp/pupitre-target}/debug/pupitre; CHROMIUM the browser).
@@ -22,6 +27,7 @@ import {
   browser,
   consoleContext,
   consoleCookies,
+  desk,
   evilServer,
   eventually,
   failed,
@@ -32,6 +38,7 @@ import {
   recordRequests,
   signIn,
   submitSignIn,
+  widget,
 } from "./helpers.mjs";
 
 let chromium;
@@ -47,6 +54,19 @@ after(async () => {
 const QUEUE = "routing.queue_per_agent";
 const SLOTS = "default_slot_max";
 const T = "routing.timeouts";
+/** The desk options (A3) in the seed's order, with their switches' names. */
+const DESK = [
+  ["print", "Print the conversation"],
+  ["email_to_self", "E-mail the conversation to oneself"],
+  ["mark_important", "Mark the conversation as “important”"],
+  ["ask_manager", "Ask a manager for help"],
+  ["online_agents", "Show the list of agents online"],
+  ["knowledge_search", "Show the “Search knowledge” tab"],
+  ["canned_responses", "Publish the canned responses with their themes"],
+  ["request_file", "Ask the visitor for a file"],
+  ["send_file", "Send a file"],
+  ["assistant", "The assistant chatbox (augmented live chat agent)"],
+];
 
 /** A deep copy of `settings` with `change` applied. */
 function changed(settings, change) {
@@ -304,7 +324,7 @@ describe("the administration console on a real hub", () => {
 
       const puts = recordRequests(page, "PUT", /\/api\/admin\/projects\/DEMO\/settings$/);
       await page.getByRole("button", { name: "Save", exact: true }).click();
-      await toast(page).filter({ hasText: "Optional statuses saved. Desks already connected see it when they next connect." }).waitFor();
+      await toast(page).filter({ hasText: "Optional statuses saved. Connected desks see the change at once." }).waitFor();
       const wanted = ["In training", "On a call", "Looking up information", "No new conversation", hostile];
       const saved = await hub.settings();
       assert.deepEqual(saved, changed(stored, (s) => (s.optional_statuses = wanted)), "exactly the new list, nothing else changed");
@@ -395,6 +415,230 @@ describe("the administration console on a real hub", () => {
         "only the conversation types changed",
       );
       await look(page, "67-conversation-types-saved-fr", problems);
+    });
+  });
+
+  it("desk options: the admin switches off sending and asking for files; a desk connected before is told at once, and the hub refuses both", async () => {
+    await withHub("desk-options", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      assert.deepEqual(stored.desk, Object.fromEntries(DESK.map(([option]) => [option, true])), "every tool on in a new project");
+      const alice = await desk(hub, ALICE);
+      const visitor = await widget(hub);
+      try {
+        assert.deepEqual(alice.welcome.agent.options, stored.desk, "the desk's welcome carries the options");
+        // A conversation of Alice's own: she is available, a visitor writes, routing gives it to her.
+        const available = await alice.change({ type: "set_status", channel: "chat", status: { kind: "available" } });
+        assert.equal(available.type, "ack", JSON.stringify(available));
+        const sent = await visitor.change({ type: "send_message", text: "Hello, is the brass lamp in stock?" });
+        assert.equal(sent.type, "ack", JSON.stringify(sent));
+        const started = await visitor.next((f) => f.type === "event" && f.event.kind === "conversation_started", "the visitor's conversation");
+        const ref = started.event.conversation;
+        await alice.next(
+          (f) => f.type === "event" && f.event.kind === "conversation_assigned" && f.event.conversation.reference === ref,
+          `${ref} on Alice's desk`,
+        );
+        const token = await hub.token(ALICE);
+        const upload = () =>
+          hub.request(`/api/conversations/${encodeURIComponent(ref)}/files?name=price-list.txt`, {
+            method: "POST",
+            token,
+            headers: { "content-type": "text/plain" },
+            raw: "Brass lamp: 120 EUR",
+          });
+        // Control: with the options on, both work on this conversation (so a refusal later is the option's).
+        const asked = await alice.change({ type: "request_file", conversation: ref });
+        assert.equal(asked.type, "ack", JSON.stringify(asked));
+        const first = await upload();
+        assert.equal(first.status, 200, first.text);
+
+        const { page } = await openSignedOut(hub, open);
+        await signIn(page, ADMIN);
+        await field(page, SLOTS).waitFor();
+        await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Desk options" }).click();
+        await field(page, "desk.print").waitFor();
+        assert.match(page.url(), /#\/desk_options$/);
+        assert.equal(await page.locator("main h1").innerText(), "Desk options");
+        assert.equal(await page.locator("nav a[aria-current=page]").innerText(), "Desk options");
+        const ids = await page.locator("main").getByRole("switch").evaluateAll((inputs) => inputs.map((i) => i.id));
+        assert.deepEqual(ids, DESK.map(([option]) => `field-desk.${option}`), "the seed's ten switches in its order");
+        for (const [option, name] of DESK) {
+          assert.equal(await page.getByRole("switch", { name, exact: true }).isChecked(), true, `${option} on`);
+          const hint = await page.locator(`[id="field-desk.${option}-hint"]`).innerText();
+          assert.match(hint, /\bOff: /, `${option}'s hint says what the agent loses: ${hint}`);
+        }
+        await look(page, "70-desk-options", problems);
+
+        await page.getByRole("switch", { name: "Send a file", exact: true }).uncheck();
+        await page.getByRole("switch", { name: "Ask the visitor for a file", exact: true }).uncheck();
+        assert.equal(await saveState(page).innerText(), "Unsaved changes");
+        await look(page, "71-desk-options-unsaved", problems);
+        assert.equal(alice.frames.filter((f) => f.type === "profile").length, 0, "no profile frame before the save");
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await toast(page).filter({ hasText: "Desk options saved. Connected desks see the change at once." }).waitFor();
+        assert.equal(await saveState(page).innerText(), "Everything is saved");
+        await look(page, "72-desk-options-saved", problems);
+        const saved = await hub.settings();
+        assert.deepEqual(saved, changed(stored, (s) => Object.assign(s.desk, { send_file: false, request_file: false })), "only the two options changed");
+
+        // Alice's desk, on the connection it had before the change, gets its new profile.
+        const profile = await alice.next((f) => f.type === "profile", "a profile frame on Alice's desk");
+        assert.equal(profile.agent.email, ALICE.email);
+        assert.deepEqual(profile.agent.options, saved.desk, "the profile says both are off, the rest on");
+        assert.equal(alice.closed, null, "still the same connection");
+        assert.equal(alice.frames.filter((f) => f.type === "welcome").length, 1, "no second welcome: the desk did not reconnect");
+
+        // The hub refuses both now, with forbidden; what stayed on still works.
+        const refused = await alice.change({ type: "request_file", conversation: ref });
+        assert.equal(refused.type, "error", JSON.stringify(refused));
+        assert.equal(refused.code, "forbidden", JSON.stringify(refused));
+        const second = await upload();
+        assert.equal(second.status, 403, second.text);
+        assert.equal(second.json.code, "forbidden");
+        const canned = await hub.request("/api/canned-responses", { token });
+        assert.equal(canned.status, 200, `canned responses are still on: ${canned.text}`);
+        const message = await alice.change({ type: "send_message", conversation: ref, text: "Yes, we have it." });
+        assert.equal(message.type, "ack", JSON.stringify(message));
+
+        // A reload reads the options back from the hub.
+        await page.reload();
+        await field(page, "desk.send_file").waitFor();
+        for (const [option] of DESK) {
+          const off = option === "send_file" || option === "request_file";
+          assert.equal(await field(page, `desk.${option}`).isChecked(), !off, option);
+        }
+      } finally {
+        alice.close();
+        visitor.close();
+      }
+    });
+  });
+
+  it("optional statuses: a status the admin adds reaches a connected desk at once, which may choose it without reconnecting", async () => {
+    await withHub("statuses-live", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      const alice = await desk(hub, ALICE);
+      try {
+        assert.deepEqual(alice.welcome.agent.optional_statuses, stored.optional_statuses);
+        const early = await alice.change({ type: "set_status", channel: "chat", status: { kind: "optional", name: "Lunch break" } });
+        assert.equal(early.type, "error", `not a status of the project yet: ${JSON.stringify(early)}`);
+
+        const { page } = await openSignedOut(hub, open, "/admin/#/statuses");
+        await signIn(page, ADMIN);
+        await page.locator("#list-new").waitFor();
+        await page.locator("#list-new").fill("Lunch break");
+        await page.locator("#list-new").press("Enter");
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await toast(page).filter({ hasText: "Optional statuses saved. Connected desks see the change at once." }).waitFor();
+        await look(page, "68-statuses-saved-live", problems);
+        const wanted = [...stored.optional_statuses, "Lunch break"];
+        assert.deepEqual((await hub.settings()).optional_statuses, wanted);
+
+        const profile = await alice.next((f) => f.type === "profile", "a profile frame on Alice's desk");
+        assert.deepEqual(profile.agent.optional_statuses, wanted, "the desk's list, with the new status last");
+        assert.equal(alice.closed, null, "still the same connection");
+        assert.equal(alice.frames.filter((f) => f.type === "welcome").length, 1, "no second welcome: the desk did not reconnect");
+        const chosen = await alice.change({ type: "set_status", channel: "chat", status: { kind: "optional", name: "Lunch break" } });
+        assert.equal(chosen.type, "ack", `the new status can be chosen at once: ${JSON.stringify(chosen)}`);
+        await alice.next(
+          (f) =>
+            f.type === "event" &&
+            f.event.kind === "status_changed" &&
+            f.event.statuses.some((s) => s.channel === "chat" && s.chosen.kind === "optional" && s.chosen.name === "Lunch break"),
+          "Alice's chat status in Lunch break",
+        );
+      } finally {
+        alice.close();
+      }
+    });
+  });
+
+  it("miscellaneous: the seed's three settings saved and read back; the transfer on disconnection is the Timeouts page's setting too", async () => {
+    await withHub("misc", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      assert.deepEqual(stored.misc, { knowledge_answers_as_agent: false });
+      assert.equal(stored.routing.reopen_to_previous_agent, false);
+      assert.equal(stored.routing.timeouts.disconnected_transfer_s, 0);
+      const TRANSFER = `${T}.disconnected_transfer_s`;
+      const knowledge = (page) => page.getByRole("switch", { name: /^Answers that follow a knowledge redirect/ });
+      const reopen = (page) => page.getByRole("switch", { name: /^Do not close the conversation at the end of the live chat/ });
+
+      const { page } = await openSignedOut(hub, open, "/admin/#/misc");
+      await signIn(page, ADMIN);
+      await field(page, TRANSFER).waitFor();
+      assert.match(page.url(), /#\/misc$/);
+      assert.equal(await page.locator("main h1").innerText(), "Miscellaneous");
+      assert.equal(await page.locator("nav a[aria-current=page]").innerText(), "Miscellaneous");
+      assert.deepEqual(
+        await page.locator("main .field").evaluateAll((blocks) => blocks.map((b) => b.dataset.path)),
+        ["misc.knowledge_answers_as_agent", "routing.reopen_to_previous_agent", TRANSFER],
+      );
+      assert.equal(await knowledge(page).isChecked(), false);
+      assert.equal(await reopen(page).isChecked(), false);
+      assert.equal(await page.getByLabel("Transfer the conversation to another agent when its agent disconnects (seconds)").inputValue(), "0");
+      assert.match(await page.locator(`[id="field-${TRANSFER}-hint"]`).innerText(), /on the Timeouts page\. 0 = off$/);
+      await look(page, "75-misc", problems);
+
+      await knowledge(page).check();
+      await reopen(page).check();
+      await field(page, TRANSFER).fill("120");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(page).filter({ hasText: "Miscellaneous saved. The hub applies it right away." }).waitFor();
+      await look(page, "76-misc-saved", problems);
+      const saved = await hub.settings();
+      assert.deepEqual(
+        saved,
+        changed(stored, (s) => {
+          s.misc.knowledge_answers_as_agent = true;
+          s.routing.reopen_to_previous_agent = true;
+          s.routing.timeouts.disconnected_transfer_s = 120;
+        }),
+        "the three settings, nothing else",
+      );
+
+      await page.reload();
+      await field(page, TRANSFER).waitFor();
+      assert.equal(await knowledge(page).isChecked(), true);
+      assert.equal(await reopen(page).isChecked(), true);
+      assert.equal(await field(page, TRANSFER).inputValue(), "120");
+
+      // Beyond the hub's day of seconds: refused at the field, as on the Timeouts page, never sent.
+      const puts = recordRequests(page, "PUT", /\/settings$/);
+      await field(page, TRANSFER).fill("90000");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await problemOf(page, TRANSFER).waitFor();
+      assert.equal(await problemOf(page, TRANSFER).innerText(), "Enter 0 to turn it off, or at most 86,400 seconds.");
+      await look(page, "77-misc-invalid", problems);
+      assert.deepEqual(puts, []);
+      await page.getByRole("button", { name: "Discard changes" }).click();
+
+      // The same setting on the Timeouts page: it shows what was saved here, and what it saves shows here.
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Timeouts" }).click();
+      await field(page, `${T}.auto_transfer_s`).waitFor();
+      assert.equal(await field(page, TRANSFER).inputValue(), "120");
+      await field(page, TRANSFER).fill("0");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(page).filter({ hasText: "Timeouts saved." }).waitFor();
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Miscellaneous" }).click();
+      await field(page, TRANSFER).waitFor();
+      assert.equal(await field(page, TRANSFER).inputValue(), "0");
+      assert.equal(await knowledge(page).isChecked(), true, "the Timeouts page left the switches alone");
+      assert.deepEqual(await hub.settings(), changed(saved, (s) => (s.routing.timeouts.disconnected_transfer_s = 0)));
+
+      // Both pages in French, with the seed's words.
+      const fr = await openSignedOut(hub, open, "/admin/#/desk_options", { locale: "fr-FR", viewport: { width: 1440, height: 860 }, reducedMotion: "reduce" });
+      await fr.page.locator("#login-email").fill(ADMIN.email);
+      await fr.page.locator("#login-password").fill(ADMIN.password);
+      await fr.page.getByRole("button", { name: "Se connecter" }).click();
+      await field(fr.page, "desk.print").waitFor();
+      assert.equal(await fr.page.locator("main h1").innerText(), "Options du pupitre");
+      await fr.page.getByRole("switch", { name: "La chatbox assistant (opérateur livechat augmenté)" }).waitFor();
+      await look(fr.page, "78-desk-options-fr", problems);
+      await fr.page.getByRole("navigation", { name: "Réglages" }).getByRole("link", { name: "Divers" }).click();
+      await field(fr.page, TRANSFER).waitFor();
+      await fr.page
+        .getByRole("switch", { name: "Ne pas clore la conversation en fin de livechat ; en cas de réescalade, rediriger vers l'opérateur précédent s'il est disponible" })
+        .waitFor();
+      await look(fr.page, "79-misc-fr", problems);
     });
   });
 

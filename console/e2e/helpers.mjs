@@ -1,6 +1,7 @@
 // Real parts for the console's end-to-end tests: a real hub (`pupitre serve --demo`, port 0,
 // its own SQLite file, the console built into it), Debian's Chromium through playwright-core
-// (no browser download), a bearer client to read back what the hub stored, and an "evil"
+// (no browser download), a bearer client to read back what the hub stored, scripted desks and
+// widgets over the hub's WebSockets (`ws`: Node 20 has no WebSocket client), and an "evil"
 // web server on another origin for the cross-site tests.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,7 +11,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { randomUUID } from "node:crypto";
 import { chromium } from "playwright-core";
+import WebSocket from "ws";
 
 export const CONSOLE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const SHOTS = join(CONSOLE_DIR, "e2e", "shots");
@@ -31,6 +34,9 @@ export function hubBinary() {
   const target = process.env.CARGO_TARGET_DIR ?? "/var/tmp/pupitre-target";
   return join(target, "debug", "pupitre");
 }
+
+/** crates/protocol's PROTOCOL_VERSION. */
+export const PROTOCOL_VERSION = 1;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,7 +95,29 @@ export class Hub {
         reject(new Error(`the hub exited (${code}) before listening\nstderr: ${hub.stderr}`));
       });
     });
+    try {
+      await hub.checkConsole();
+    } catch (e) {
+      await hub.stop();
+      throw e;
+    }
     return hub;
+  }
+
+  /**
+   * The hub embeds console/dist when it is compiled: one built before the console's last
+   * `npm run build` serves an older console, and the tests would fail far from the cause.
+   */
+  async checkConsole() {
+    const built = join(CONSOLE_DIR, "dist", "index.html");
+    if (!existsSync(built)) return;
+    const served = await this.request("/admin/");
+    if (served.text !== readFileSync(built, "utf8")) {
+      throw new Error(
+        `the hub ${this.bin} serves another console than console/dist (its assets: ${served.text.match(/assets\/index-[\w-]+\.js/)?.[0]}): ` +
+          "rebuild the hub after `npm run build` (`make console-e2e` does both)",
+      );
+    }
   }
 
   constructor(bin, dir, child) {
@@ -149,6 +177,89 @@ export class Hub {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A scripted WebSocket client of the hub: every frame it receives is kept, in order, in
+ * `frames`; `next` waits for one that matches (past or future, each frame answered once).
+ */
+export class Socket {
+  static async open(url) {
+    const ws = new WebSocket(url);
+    const socket = new Socket(ws);
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    return socket;
+  }
+
+  constructor(ws) {
+    this.ws = ws;
+    this.frames = [];
+    this.taken = new Set();
+    this.closed = null;
+    ws.on("message", (data) => this.frames.push(JSON.parse(String(data))));
+    ws.on("close", (code, reason) => (this.closed = { code, reason: String(reason) }));
+  }
+
+  send(frame) {
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /** The first frame not yet taken for which `match` is true; throws after `ms`. */
+  async next(match, what, ms = WAIT_MS) {
+    return eventually(() => {
+      const i = this.frames.findIndex((f, i) => !this.taken.has(i) && match(f));
+      if (i < 0) {
+        if (this.closed) throw new Error(`the socket closed (${this.closed.code} ${this.closed.reason})`);
+        return null;
+      }
+      this.taken.add(i);
+      return this.frames[i];
+    }, what, ms);
+  }
+
+  /** Sends a frame with a fresh `client_id`; answers its `ack` or its `error`, whichever comes. */
+  async change(frame, what = frame.type) {
+    const client_id = randomUUID();
+    this.send({ ...frame, client_id });
+    return this.next((f) => (f.type === "ack" || f.type === "error") && f.client_id === client_id, `the answer to ${what}`);
+  }
+
+  close() {
+    this.ws.close();
+  }
+}
+
+const wsUrl = (hub, path) => `${hub.url.replace(/^http/, "ws")}${path}`;
+
+/** A desk signed in as `who` (POST /api/login, then `hello` on /ws/agent); `welcome` is its first answer. */
+export async function desk(hub, who) {
+  const socket = await Socket.open(wsUrl(hub, "/ws/agent"));
+  socket.send({ type: "hello", version: PROTOCOL_VERSION, token: await hub.token(who), last_seq: null });
+  const welcome = await socket.next((f) => f.type === "welcome" || f.type === "error", `${who.email}'s welcome`);
+  if (welcome.type !== "welcome") throw new Error(`hello refused: ${JSON.stringify(welcome)}`);
+  socket.welcome = welcome;
+  return socket;
+}
+
+/** A new visitor of DEMO's widget (`hello` without a token on /ws/visitor). */
+export async function widget(hub) {
+  const socket = await Socket.open(wsUrl(hub, "/ws/visitor"));
+  socket.send({
+    type: "hello",
+    version: PROTOCOL_VERSION,
+    project: "DEMO",
+    token: null,
+    last_seq: null,
+    language: "en",
+    page: { url: "https://shop.example/lamps", title: "Lamps" },
+  });
+  const welcome = await socket.next((f) => f.type === "welcome" || f.type === "error", "the visitor's welcome");
+  if (welcome.type !== "welcome") throw new Error(`visitor hello refused: ${JSON.stringify(welcome)}`);
+  socket.welcome = welcome;
+  return socket;
 }
 
 export async function browser() {

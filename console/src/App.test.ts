@@ -3,7 +3,8 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import App from "./App.svelte";
 import { setLang } from "./lib/i18n/i18n";
-import { fakeHub, json } from "./lib/test-hub";
+import { DEMO_SETTINGS, fakeHub, json } from "./lib/test-hub";
+import { DESK_OPTIONS } from "./lib/fields";
 import type { ProjectSettings } from "./lib/settings";
 
 const T = "routing.timeouts";
@@ -192,6 +193,81 @@ describe("timeouts", () => {
   });
 });
 
+describe("desk options", () => {
+  it("shows the seed's ten switches in its order, all on, and saves the ones switched off", async () => {
+    const { hub, user } = await signedInConsole("#/desk_options");
+    expect(screen.getByRole("heading", { level: 1, name: "Desk options" })).toBeInTheDocument();
+    const switches = screen.getAllByRole("switch");
+    expect(switches.map((s) => s.getAttribute("id"))).toEqual(DESK_OPTIONS.map((o) => `field-desk.${o}`));
+    for (const s of switches) expect(s).toBeChecked();
+    expect(screen.getByRole("switch", { name: "Send a file" })).toHaveAccessibleDescription(/the hub refuses agents' files/);
+
+    await user.click(screen.getByRole("switch", { name: "Send a file" }));
+    await user.click(screen.getByRole("switch", { name: "Ask the visitor for a file" }));
+    expect(screen.getByText("Unsaved changes")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Save" }));
+
+    await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("Desk options saved. Connected desks see the change at once."));
+    const sent = hub.puts()[0].body as ProjectSettings;
+    expect(sent.desk).toEqual({ ...DEMO_SETTINGS.desk, send_file: false, request_file: false });
+    expect({ ...sent, desk: DEMO_SETTINGS.desk }).toEqual(DEMO_SETTINGS);
+    expect(screen.getByRole("switch", { name: "Send a file" })).not.toBeChecked();
+  });
+});
+
+describe("miscellaneous", () => {
+  it("edits the seed's three settings; the transfer on disconnection is the Timeouts page's setting too", async () => {
+    const { hub, user } = await signedInConsole("#/misc");
+    expect(screen.getByRole("heading", { level: 1, name: "Miscellaneous" })).toBeInTheDocument();
+    const transfer = screen.getByLabelText("Transfer the conversation to another agent when its agent disconnects (seconds)");
+    expect(transfer).toHaveValue("0");
+    expect(transfer).toHaveAccessibleDescription(/same setting as “Transfer a disconnected agent's conversations after” on the Timeouts page\. 0 = off$/);
+
+    await user.click(screen.getByRole("switch", { name: /^Answers that follow a knowledge redirect/ }));
+    await user.click(screen.getByRole("switch", { name: /^Do not close the conversation at the end of the live chat/ }));
+    await user.clear(transfer);
+    await user.type(transfer, "120");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+
+    await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("Miscellaneous saved. The hub applies it right away."));
+    const sent = hub.puts()[0].body as ProjectSettings;
+    expect(sent.misc.knowledge_answers_as_agent).toBe(true);
+    expect(sent.routing.reopen_to_previous_agent).toBe(true);
+    expect(sent.routing.timeouts).toEqual({ ...DEMO_SETTINGS.routing.timeouts, disconnected_transfer_s: 120 });
+
+    // The Timeouts page shows the value saved here, and what it saves shows here.
+    await user.click(screen.getByRole("link", { name: "Timeouts" }));
+    const onTimeouts = await screen.findByLabelText("Transfer a disconnected agent's conversations after (seconds)");
+    expect(onTimeouts).toHaveValue("120");
+    await user.clear(onTimeouts);
+    await user.type(onTimeouts, "45{Enter}");
+    await waitFor(() => expect(hub.puts()).toHaveLength(2));
+    expect((hub.puts()[1].body as ProjectSettings).routing.timeouts.disconnected_transfer_s).toBe(45);
+    await user.click(screen.getByRole("link", { name: "Miscellaneous" }));
+    expect(await screen.findByLabelText(/^Transfer the conversation to another agent/)).toHaveValue("45");
+    expect(screen.getByRole("switch", { name: /^Answers that follow a knowledge redirect/ })).toBeChecked();
+  });
+
+  it("shows the hub's refusal of the shared timeout at its field on this page", async () => {
+    const { hub, user } = await signedInConsole("#/misc");
+    hub.on("PUT", hub.settingsPath, () =>
+      json(400, {
+        code: "invalid_input",
+        message: "1 setting(s) refused",
+        fields: { "routing.timeouts.disconnected_transfer_s": "at most 86400" },
+      }),
+    );
+    const transfer = screen.getByLabelText(/^Transfer the conversation to another agent/);
+    await user.clear(transfer);
+    await user.type(transfer, "600{Enter}");
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("1 field to correct");
+    expect(alert).not.toHaveTextContent("other sections");
+    expect(transfer).toHaveAttribute("aria-invalid", "true");
+    expect(transfer).toHaveAccessibleDescription(/^The hub refused this value\.\s*at most 86400/);
+  });
+});
+
 describe("unsaved changes", () => {
   it("asks before leaving a page with changes; staying keeps them, discarding leaves", async () => {
     const { user } = await signedInConsole();
@@ -262,8 +338,15 @@ describe("navigation", () => {
   it("lists every section of the seed page, the ones not built yet as coming soon", async () => {
     await signedInConsole();
     const nav = screen.getByRole("navigation", { name: "Settings" });
-    expect(within(nav).getAllByRole("link").map((a) => a.textContent?.trim())).toEqual(["Capacity", "Timeouts", "Optional statuses", "Conversation types"]);
-    for (const name of ["Desk options", "Agent questionnaire", "Visitor survey", "Miscellaneous", "Opening hours", "Visitor card"]) {
+    expect(within(nav).getAllByRole("link").map((a) => a.textContent?.trim())).toEqual([
+      "Capacity",
+      "Timeouts",
+      "Desk options",
+      "Optional statuses",
+      "Miscellaneous",
+      "Conversation types",
+    ]);
+    for (const name of ["Agent questionnaire", "Visitor survey", "Opening hours", "Visitor card"]) {
       const entry = within(nav).getByText(name).closest("[aria-disabled]");
       expect(entry, name).toHaveAttribute("aria-disabled", "true");
       expect(entry).toHaveTextContent("Coming soon");

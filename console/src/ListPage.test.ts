@@ -71,7 +71,7 @@ describe("optional statuses", () => {
     expect(screen.getByText("Unsaved changes")).toBeInTheDocument();
 
     await user.click(screen.getByRole("button", { name: "Save" }));
-    await waitFor(() => expect(toast()).toHaveTextContent("Optional statuses saved. Desks already connected see it when they next connect."));
+    await waitFor(() => expect(toast()).toHaveTextContent("Optional statuses saved. Connected desks see the change at once."));
     expect(hub.puts()).toHaveLength(1);
     const put = hub.puts()[0];
     expect(put.headers["x-pupitre-csrf"]).toBe("csrf-1");

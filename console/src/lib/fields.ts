@@ -105,6 +105,13 @@ function mostShown(stored: Unit, shown: Unit): number {
   return Math.floor((mostStored * millis[stored]) / millis[shown]);
 }
 
+/** The input of a known timeout, in the seed's unit, under `label` and `hint`. */
+function timeoutField(field: string, label: Key, hint: Key): DurationSpec {
+  const shown = KNOWN_TIMEOUTS.find((k) => k.field === field)?.shown ?? storedUnit(field) ?? "s";
+  const stored = storedUnit(field) ?? shown;
+  return { kind: "duration", path: `${T}.${field}`, label: { key: label }, hint: { key: hint }, shown, stored, max: mostShown(stored, shown) };
+}
+
 /**
  * Every R10 timeout of `settings.routing.timeouts`: the known ones in the seed's order with
  * the auto-transfer "tell the visitor" switch after its timeout, then any number the hub added
@@ -116,16 +123,7 @@ export function timeoutsPage(settings: ProjectSettings): PageSpec {
   const fields: FieldSpec[] = [];
   for (const known of KNOWN_TIMEOUTS) {
     if (typeof timeouts[known.field] !== "number") continue;
-    const stored = storedUnit(known.field) ?? known.shown;
-    fields.push({
-      kind: "duration",
-      path: `${T}.${known.field}`,
-      label: { key: known.label },
-      hint: { key: known.hint },
-      shown: known.shown,
-      stored,
-      max: mostShown(stored, known.shown),
-    });
+    fields.push(timeoutField(known.field, known.label, known.hint));
     if (known.notify && typeof timeouts.auto_transfer_notify_visitor === "boolean") {
       fields.push({
         kind: "switch",
@@ -161,4 +159,70 @@ export function timeoutsPage(settings: ProjectSettings): PageSpec {
       return {};
     },
   };
+}
+
+const D = "desk";
+
+/** A3, the seed's "Options du pupitre", in its order. */
+export const DESK_OPTIONS = [
+  "print",
+  "email_to_self",
+  "mark_important",
+  "ask_manager",
+  "online_agents",
+  "knowledge_search",
+  "canned_responses",
+  "request_file",
+  "send_file",
+  "assistant",
+] as const;
+
+/**
+ * The desk options (A3): a switch each, the seed's ten in its order, then any switch the hub
+ * added that this console does not describe yet (under its field name), as on the Timeouts
+ * page. Connected desks get the change at once (the hub's `profile` frame).
+ */
+export function deskOptionsPage(settings: ProjectSettings): PageSpec {
+  const desk = (getPath(settings, D) ?? {}) as Record<string, unknown>;
+  const fields: FieldSpec[] = [];
+  for (const option of DESK_OPTIONS) {
+    if (typeof desk[option] !== "boolean") continue;
+    fields.push({ kind: "switch", path: `${D}.${option}`, label: { key: `desk.${option}` }, hint: { key: `desk.${option}_hint` } });
+  }
+  const described = new Set<string>(DESK_OPTIONS);
+  for (const [option, value] of Object.entries(desk)) {
+    if (described.has(option) || typeof value !== "boolean") continue;
+    fields.push({ kind: "switch", path: `${D}.${option}`, label: { raw: option }, hint: { key: "desk.other_hint", params: { field: option } } });
+  }
+  return { fields };
+}
+
+/**
+ * A9, the seed's "Divers": answers after a knowledge redirect, reopening to the previous agent,
+ * and the transfer when an agent disconnects. That last one is
+ * `routing.timeouts.disconnected_transfer_s`, the Timeouts page's too: one setting on two
+ * pages, each form reading the settings as last saved and sending only what it changed.
+ */
+export function miscPage(settings: ProjectSettings): PageSpec {
+  const fields: FieldSpec[] = [];
+  if (typeof getPath(settings, "misc.knowledge_answers_as_agent") === "boolean") {
+    fields.push({
+      kind: "switch",
+      path: "misc.knowledge_answers_as_agent",
+      label: { key: "misc.knowledge_as_agent" },
+      hint: { key: "misc.knowledge_as_agent_hint" },
+    });
+  }
+  if (typeof getPath(settings, "routing.reopen_to_previous_agent") === "boolean") {
+    fields.push({
+      kind: "switch",
+      path: "routing.reopen_to_previous_agent",
+      label: { key: "misc.reopen" },
+      hint: { key: "misc.reopen_hint" },
+    });
+  }
+  if (typeof getPath(settings, `${T}.disconnected_transfer_s`) === "number") {
+    fields.push(timeoutField("disconnected_transfer_s", "misc.disconnected_transfer", "misc.disconnected_transfer_hint"));
+  }
+  return { fields };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { capacityPage, timeoutsPage, type DurationSpec } from "./fields";
+import { DESK_OPTIONS, capacityPage, deskOptionsPage, miscPage, timeoutsPage, type DurationSpec } from "./fields";
 import { SettingsForm, fromInput, toInput } from "./form.svelte";
-import { setLang } from "./i18n/i18n";
+import { setLang, t } from "./i18n/i18n";
 import { getPath, withPath, type ProjectSettings } from "./settings";
 import { DEMO_SETTINGS, fakeHub } from "./test-hub";
 
@@ -28,6 +28,88 @@ describe("the pages' fields", () => {
       ["waiting_questionnaire_min", "min"],
       ["queue_close_before_end_min", "min"],
     ]);
+  });
+
+  it("desk options are the seed's ten switches, in its order, each with a hint", () => {
+    const page = deskOptionsPage(DEMO_SETTINGS);
+    expect(page.fields.map((f) => [f.path, f.kind])).toEqual([
+      ["desk.print", "switch"],
+      ["desk.email_to_self", "switch"],
+      ["desk.mark_important", "switch"],
+      ["desk.ask_manager", "switch"],
+      ["desk.online_agents", "switch"],
+      ["desk.knowledge_search", "switch"],
+      ["desk.canned_responses", "switch"],
+      ["desk.request_file", "switch"],
+      ["desk.send_file", "switch"],
+      ["desk.assistant", "switch"],
+    ]);
+    expect(page.rules).toBeUndefined();
+    for (const spec of page.fields) expect(spec.hint.key).toBe(`${spec.path}_hint`);
+    // The seed's French words, as admins know them.
+    setLang("fr");
+    expect(page.fields.map((f) => ("key" in f.label ? t(f.label.key) : f.label.raw))).toEqual([
+      "Imprimer la conversation",
+      "S'envoyer la conversation par mail",
+      "Noter la conversation comme «\u00a0importante\u00a0»",
+      "Solliciter l'aide du manager",
+      "Afficher la liste des opérateurs en ligne",
+      "Afficher l'onglet «\u00a0Rechercher une connaissance\u00a0»",
+      "Publier les réponses prédéfinies avec leurs thèmes",
+      "Demander un fichier au visiteur",
+      "Envoyer un fichier",
+      "La chatbox assistant (opérateur livechat augmenté)",
+    ]);
+    setLang("en");
+  });
+
+  it("a desk option the console does not know yet still gets a switch; one the hub lacks gets none", () => {
+    const settings = withPath(withPath(DEMO_SETTINGS, "desk.cobrowse", false), "desk.assistant", undefined);
+    const paths = deskOptionsPage(settings).fields.map((f) => f.path);
+    expect(paths).not.toContain("desk.assistant");
+    expect(paths.at(-1)).toBe("desk.cobrowse");
+    expect(deskOptionsPage(settings).fields.at(-1)).toMatchObject({ kind: "switch", label: { raw: "cobrowse" }, hint: { key: "desk.other_hint", params: { field: "cobrowse" } } });
+    const { desk: _, ...withoutDesk } = DEMO_SETTINGS;
+    expect(deskOptionsPage(withoutDesk as ProjectSettings).fields).toEqual([]);
+    expect(DESK_OPTIONS).toHaveLength(10);
+  });
+
+  it("miscellaneous: two switches and the disconnected transfer, the same input as on the Timeouts page", () => {
+    const page = miscPage(DEMO_SETTINGS);
+    expect(page.fields.map((f) => [f.path, f.kind])).toEqual([
+      ["misc.knowledge_answers_as_agent", "switch"],
+      ["routing.reopen_to_previous_agent", "switch"],
+      [`${T}.disconnected_transfer_s`, "duration"],
+    ]);
+    const here = page.fields[2] as DurationSpec;
+    const there = timeoutsPage(DEMO_SETTINGS).fields.find((f) => f.path === here.path) as DurationSpec;
+    // Same unit, same limit: a value one page accepts, the other does too.
+    expect({ shown: here.shown, stored: here.stored, max: here.max }).toEqual({ shown: there.shown, stored: there.stored, max: there.max });
+    expect(here).toMatchObject({ shown: "s", stored: "s", max: 86_400, label: { key: "misc.disconnected_transfer" } });
+    expect(t(here.hint.key)).toMatch(/Timeouts page/);
+    const { misc: _, ...withoutMisc } = DEMO_SETTINGS;
+    expect(miscPage(withoutMisc as ProjectSettings).fields.map((f) => f.path)).toEqual(["routing.reopen_to_previous_agent", `${T}.disconnected_transfer_s`]);
+  });
+
+  it("miscellaneous checks the transfer like the Timeouts page, and saves only its own changes", async () => {
+    const form = new SettingsForm(miscPage(DEMO_SETTINGS), DEMO_SETTINGS);
+    form.values[`${T}.disconnected_transfer_s`] = "86401";
+    expect(form.validate()).toBeNull();
+    expect(form.problems[`${T}.disconnected_transfer_s`]).toMatchObject({ key: "field.duration_max", params: { max: 86_400 } });
+    form.values[`${T}.disconnected_transfer_s`] = "1.5";
+    expect(form.validate()).toBeNull();
+    form.values[`${T}.disconnected_transfer_s`] = "300";
+    form.values["misc.knowledge_answers_as_agent"] = true;
+
+    const hub = fakeHub({ signedIn: true });
+    // Meanwhile, the Timeouts page (another tab) saved another timeout.
+    hub.state.settings = withPath(hub.state.settings, `${T}.auto_transfer_s`, 60);
+    await form.save(hub.api, "DEMO");
+    const sent = hub.puts()[0].body as ProjectSettings;
+    expect(sent.misc).toEqual({ knowledge_answers_as_agent: true });
+    expect(sent.routing.reopen_to_previous_agent).toBe(false);
+    expect(sent.routing.timeouts).toEqual({ ...DEMO_SETTINGS.routing.timeouts, auto_transfer_s: 60, disconnected_transfer_s: 300 });
+    expect(sent.desk).toEqual(DEMO_SETTINGS.desk);
   });
 
   it("a timeout the console does not know yet still gets an input, in its own unit", () => {

@@ -45,11 +45,11 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
   { id: "capacity", title: "section.capacity", group: "livechat", ready: true, icon: Gauge },
   { id: "timeouts", title: "section.timeouts", group: "livechat", ready: true, icon: Timer },
-  { id: "desk_options", title: "section.desk_options", group: "livechat", ready: false, icon: SlidersHorizontal },
+  { id: "desk_options", title: "section.desk_options", group: "livechat", ready: true, icon: SlidersHorizontal },
   { id: "statuses", title: "section.statuses", group: "livechat", ready: true, icon: CircleDot },
   { id: "agent_questionnaire", title: "section.agent_questionnaire", group: "livechat", ready: false, icon: ClipboardList },
   { id: "visitor_survey", title: "section.visitor_survey", group: "livechat", ready: false, icon: MessageSquareHeart },
-  { id: "misc", title: "section.misc", group: "livechat", ready: false, icon: Shapes },
+  { id: "misc", title: "section.misc", group: "livechat", ready: true, icon: Shapes },
   { id: "hours", title: "section.hours", group: "livechat", ready: false, icon: Clock },
   { id: "visitor_card", title: "section.visitor_card", group: "livechat", ready: false, icon: IdCard },
   { id: "people", title: "section.people", group: "project", ready: false, icon: Users },

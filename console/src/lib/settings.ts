@@ -19,6 +19,30 @@ export interface Timeouts {
   [other: string]: unknown;
 }
 
+/** A3: the tools of the agents' desk (`AgentProfile.options`); each on unless switched off. */
+export interface DeskOptions {
+  print: boolean;
+  email_to_self: boolean;
+  mark_important: boolean;
+  ask_manager: boolean;
+  online_agents: boolean;
+  knowledge_search: boolean;
+  canned_responses: boolean;
+  request_file: boolean;
+  send_file: boolean;
+  assistant: boolean;
+  [other: string]: unknown;
+}
+
+/**
+ * A9, the seed's "Divers", but for its two settings `routing` holds
+ * (`reopen_to_previous_agent`, `timeouts.disconnected_transfer_s`).
+ */
+export interface Miscellaneous {
+  knowledge_answers_as_agent: boolean;
+  [other: string]: unknown;
+}
+
 export interface ProjectSettings {
   routing: {
     queue_per_agent: number;
@@ -33,6 +57,8 @@ export interface ProjectSettings {
   conversation_types: string[];
   sentences: Record<string, Record<string, string>>;
   widget: Record<string, unknown>;
+  desk: DeskOptions;
+  misc: Miscellaneous;
   [other: string]: unknown;
 }
 
