@@ -18,3 +18,7 @@ CREATE TABLE audit_log (
     changes     TEXT NOT NULL            -- JSON: [{"path", "before", "after"}]
 );
 CREATE INDEX audit_log_by_project ON audit_log (project_id, id);
+
+-- A8: an agent deactivated keeps their history (messages, conversations, statistics) but can
+-- no longer sign in; their live conversations go back to their groups.
+ALTER TABLE agents ADD COLUMN active INTEGER NOT NULL DEFAULT 1;

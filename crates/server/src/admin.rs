@@ -11,6 +11,7 @@ use crate::store::{CannedResponse, NewAgent, ProjectId, ProjectSettings, Store, 
 
 mod audited;
 pub mod config_file;
+pub mod people;
 pub use audited::Audited;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +53,8 @@ pub struct AgentSummary {
     pub role: Role,
     pub slot_max: u32,
     pub groups: Vec<GroupId>,
+    /// A8: `false` once deactivated.
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -216,17 +219,7 @@ pub fn create_agent(
     if !(1..=50).contains(&slot_max) {
         return invalid("the slot maximum is between 1 and 50");
     }
-    let groups = store.groups(project)?;
-    let mut ids = vec![];
-    for g in &req.groups {
-        match groups
-            .iter()
-            .find(|row| row.name == *g || row.id.to_string() == *g)
-        {
-            Some(row) => ids.push(row.id),
-            None => return invalid(format!("no group {g:?} in this project")),
-        }
-    }
+    let ids = resolve_groups(store, project, &req.groups)?;
     let password_hash = auth::hash_password(&req.password);
     let id = store.create_agent(&NewAgent {
         project_id: project,
@@ -244,7 +237,29 @@ pub fn create_agent(
         role: req.role,
         slot_max,
         groups: ids,
+        active: true,
     })
+}
+
+/// Group names or ids of the project, as ids.
+fn resolve_groups(
+    store: &mut dyn Store,
+    project: ProjectId,
+    names: &[String],
+) -> Result<Vec<GroupId>> {
+    let groups = store.groups(project)?;
+    let mut ids = vec![];
+    for g in names {
+        match groups
+            .iter()
+            .find(|row| row.name == *g || row.id.to_string() == *g)
+        {
+            Some(row) if !ids.contains(&row.id) => ids.push(row.id),
+            Some(_) => {}
+            None => return invalid(format!("no group {g:?} in this project")),
+        }
+    }
+    Ok(ids)
 }
 
 pub fn list_agents(store: &mut dyn Store, project: ProjectId) -> Result<Vec<AgentSummary>> {
@@ -258,6 +273,7 @@ pub fn list_agents(store: &mut dyn Store, project: ProjectId) -> Result<Vec<Agen
             role: a.role,
             slot_max: a.slot_max,
             groups: a.groups,
+            active: a.active,
         })
         .collect())
 }
@@ -268,6 +284,13 @@ pub fn create_canned(
     agent: Option<AgentId>,
     req: NewCannedRequest,
 ) -> Result<CannedResponse> {
+    let mut canned = checked_canned(agent, req)?;
+    canned.id = store.create_canned_response(project, &canned)?;
+    Ok(canned)
+}
+
+/// A canned response as stored, once its fields are checked (id 0 until stored).
+fn checked_canned(agent: Option<AgentId>, req: NewCannedRequest) -> Result<CannedResponse> {
     check_name("the theme", &req.theme)?;
     check_name("the title", &req.title)?;
     if req.body.trim().is_empty() || req.body.chars().count() > 10_000 {
@@ -278,7 +301,7 @@ pub fn create_canned(
     {
         return invalid("a shortcut starts with / and has no spaces, e.g. /hello");
     }
-    let mut canned = CannedResponse {
+    Ok(CannedResponse {
         id: 0,
         agent_id: agent,
         theme: req.theme,
@@ -286,9 +309,7 @@ pub fn create_canned(
         language: req.language,
         title: req.title,
         body: req.body,
-    };
-    canned.id = store.create_canned_response(project, &canned)?;
-    Ok(canned)
+    })
 }
 
 /// Validates and stores the project's settings.

@@ -139,6 +139,18 @@ pub fn created(created: &Value) -> Vec<Change> {
         .collect()
 }
 
+/// The changes of a deletion: every top-level field of `deleted`, to nothing.
+pub fn deleted(deleted: &Value) -> Vec<Change> {
+    created(deleted)
+        .into_iter()
+        .map(|c| Change {
+            path: c.path,
+            before: c.after,
+            after: Value::Null,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -6,13 +6,14 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::people;
 use super::{
     AgentSummary, GroupSummary, NewAgentRequest, NewCannedRequest, Result, create_agent,
     create_canned, create_group, set_group_hours, set_settings, with_setting_path,
 };
 use crate::audit::{self, Actor, Change, NewEntry};
 use crate::store::{CannedResponse, ProjectId, ProjectSettings, Store, StoreError};
-use pupitre_protocol::GroupId;
+use pupitre_protocol::{AgentId, GroupId};
 use pupitre_routing::hours::WeeklyHours;
 
 pub struct Audited<'a> {
@@ -110,6 +111,88 @@ impl<'a> Audited<'a> {
             |s| create_agent(s, project, req),
             // The summary has no password: the log never holds one.
             |a| (a.email.clone(), audit::created(&json(a))),
+        )
+    }
+
+    /// An agent's name, role, groups, maximum, or whether they may sign in (A8).
+    pub fn update_agent(
+        &mut self,
+        id: AgentId,
+        changes: &people::AgentChanges,
+    ) -> Result<AgentSummary> {
+        let project = self.project;
+        let by = self.actor.id;
+        let before = people::summary(people::agent_of(&mut *self.store, project, id)?);
+        self.run(
+            "agent.update",
+            |s| people::update_agent(s, project, id, changes, by),
+            |after| {
+                (
+                    after.email.clone(),
+                    audit::diff(&json(&before), &json(after)),
+                )
+            },
+        )
+    }
+
+    /// A new password for an agent; the log says it changed, never what it is.
+    pub fn set_password(&mut self, id: AgentId, password: &str) -> Result<AgentSummary> {
+        let project = self.project;
+        self.run(
+            "agent.password",
+            |s| people::set_password(s, project, id, password),
+            |a| {
+                (
+                    a.email.clone(),
+                    vec![Change {
+                        path: "password".into(),
+                        before: Value::Null,
+                        after: Value::String("changed; every session ended".into()),
+                    }],
+                )
+            },
+        )
+    }
+
+    pub fn rename_group(&mut self, id: GroupId, name: &str) -> Result<GroupSummary> {
+        let project = self.project;
+        let before = self
+            .store
+            .groups(project)?
+            .into_iter()
+            .find(|g| g.id == id)
+            .map(|g| g.name);
+        self.run(
+            "group.rename",
+            |s| people::rename_group(s, project, id, name),
+            |g| {
+                let changes = audit::diff(
+                    &serde_json::json!({ "name": before }),
+                    &serde_json::json!({ "name": g.name }),
+                );
+                (g.name.clone(), changes)
+            },
+        )
+    }
+
+    pub fn update_canned(&mut self, id: i64, req: NewCannedRequest) -> Result<CannedResponse> {
+        let project = self.project;
+        let before = people::shared_canned(&mut *self.store, project)?
+            .into_iter()
+            .find(|c| c.id == id);
+        self.run(
+            "canned.update",
+            |s| people::update_canned(s, project, id, req),
+            |c| (c.title.clone(), audit::diff(&json(&before), &json(c))),
+        )
+    }
+
+    pub fn delete_canned(&mut self, id: i64) -> Result<CannedResponse> {
+        let project = self.project;
+        self.run(
+            "canned.delete",
+            |s| people::delete_canned(s, project, id),
+            |c| (c.title.clone(), audit::deleted(&json(c))),
         )
     }
 

@@ -10,11 +10,11 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use pupitre_protocol::{ErrorCode, GroupId};
+use pupitre_protocol::{AgentId, ErrorCode, GroupId};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
-use crate::admin::{self, Audited, NewAgentRequest, NewCannedRequest, config_file};
+use crate::admin::{self, Audited, NewAgentRequest, NewCannedRequest, config_file, people};
 use crate::api::caller::admin_caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::audit::{self, Actor};
@@ -153,6 +153,95 @@ pub(super) async fn create_agent(
             .await?;
     reload(&hub, project).await;
     Ok((StatusCode::CREATED, Json(agent)))
+}
+
+/// `PATCH …/agents/{id}`: name, role, groups, maximum, active (A8). Deactivated, the agent
+/// is signed out everywhere and their conversations go back to their groups.
+pub(super) async fn update_agent(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((code, id)): Path<(String, AgentId)>,
+    Json(changes): Json<people::AgentChanges>,
+) -> ApiResult<Json<admin::AgentSummary>> {
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    let agent = hub.with_store(|s| Audited::new(s, project, actor).update_agent(id, &changes))?;
+    reload(&hub, project).await;
+    Ok(Json(agent))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewPassword {
+    password: String,
+}
+
+/// `PUT …/agents/{id}/password`: the admin sets a new password (to give to the agent); every
+/// session of the agent ends.
+pub(super) async fn set_password(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((code, id)): Path<(String, AgentId)>,
+    Json(req): Json<NewPassword>,
+) -> ApiResult<Json<admin::AgentSummary>> {
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    let h = hub.clone();
+    // Off the async threads: the password is hashed (argon2id).
+    let agent = blocking(move || {
+        Ok(h.with_store(|s| Audited::new(s, project, actor).set_password(id, &req.password))?)
+    })
+    .await?;
+    Ok(Json(agent))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GroupName {
+    name: String,
+}
+
+/// `PATCH …/groups/{id}`: a new name.
+pub(super) async fn rename_group(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((code, id)): Path<(String, GroupId)>,
+    Json(req): Json<GroupName>,
+) -> ApiResult<Json<admin::GroupSummary>> {
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    let group = hub.with_store(|s| Audited::new(s, project, actor).rename_group(id, &req.name))?;
+    reload(&hub, project).await;
+    Ok(Json(group))
+}
+
+/// `GET …/canned-responses`: the project's shared ones.
+pub(super) async fn canned(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Vec<CannedResponse>>> {
+    let project = own_project(&hub, &headers, &code)?;
+    Ok(Json(hub.with_store(|s| people::shared_canned(s, project))?))
+}
+
+pub(super) async fn update_canned(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((code, id)): Path<(String, i64)>,
+    Json(req): Json<NewCannedRequest>,
+) -> ApiResult<Json<CannedResponse>> {
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    Ok(Json(hub.with_store(|s| {
+        Audited::new(s, project, actor).update_canned(id, req)
+    })?))
+}
+
+pub(super) async fn delete_canned(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((code, id)): Path<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    let (project, actor) = acting_on(&hub, &headers, &code)?;
+    hub.with_store(|s| Audited::new(s, project, actor).delete_canned(id))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A canned response shared by the project.

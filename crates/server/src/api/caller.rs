@@ -54,7 +54,9 @@ pub(crate) fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
                     .with_store(|s| s.agent(agent))
                     .ok()
                     .flatten()
-                    .is_some_and(|row| row.role == role && row.project_id == project) =>
+                    .is_some_and(|row| {
+                        row.role == role && row.project_id == project && row.active
+                    }) =>
             {
                 Ok(Caller {
                     agent,
@@ -84,11 +86,24 @@ pub(crate) fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
             project,
             role,
             exp,
-        }) if exp > hub.clock.now() => Ok(Caller {
-            agent,
-            project,
-            role,
-        }),
+        }) if exp > hub.clock.now() => {
+            // The account as it is now: one deactivated or given another role since the token
+            // was made loses it at once (A8).
+            let current = hub.with_store(|s| s.agent(agent))?;
+            match current {
+                Some(row) if row.active && row.role == role && row.project_id == project => {
+                    Ok(Caller {
+                        agent,
+                        project,
+                        role,
+                    })
+                }
+                _ => Err(ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "this account changed or was deactivated: sign in again",
+                )),
+            }
+        }
         Some(Claims::Access { .. }) => Err(ApiError::new(
             ErrorCode::Unauthorized,
             "the access token expired; refresh it",

@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use tower_http::limit::RequestBodyLimitLayer;
 
 use crate::Hub;
@@ -85,8 +85,24 @@ pub fn routes() -> Router<Arc<Hub>> {
             get(admin::agents).post(admin::create_agent),
         )
         .route(
+            "/api/admin/projects/{code}/agents/{agent}",
+            patch(admin::update_agent),
+        )
+        .route(
+            "/api/admin/projects/{code}/agents/{agent}/password",
+            put(admin::set_password),
+        )
+        .route(
+            "/api/admin/projects/{code}/groups/{group}",
+            patch(admin::rename_group),
+        )
+        .route(
             "/api/admin/projects/{code}/canned-responses",
-            post(admin::create_canned),
+            get(admin::canned).post(admin::create_canned),
+        )
+        .route(
+            "/api/admin/projects/{code}/canned-responses/{id}",
+            put(admin::update_canned).delete(admin::delete_canned),
         )
         .route(
             "/api/admin/projects/{code}/settings",

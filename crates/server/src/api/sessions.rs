@@ -135,6 +135,15 @@ pub(crate) async fn check_password(
         drop(permit);
         let mut throttle = hub.login_throttle.lock().unwrap_or_else(|e| e.into_inner());
         match agent {
+            // The right password of a deactivated account: said plainly, since only its owner
+            // knows the password (A8).
+            Some(agent) if ok && !agent.active => {
+                throttle.succeeded(ip, &account);
+                Err(ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "this account was deactivated: ask your admin",
+                ))
+            }
             Some(agent) if ok => {
                 throttle.succeeded(ip, &account);
                 Ok(agent)
@@ -203,8 +212,8 @@ pub(super) async fn refresh(
             }
         })?;
         match agent {
-            Some(agent) => Ok(Json(new_session(&hub, &agent)?)),
-            None => Err(ApiError::new(
+            Some(agent) if agent.active => Ok(Json(new_session(&hub, &agent)?)),
+            _ => Err(ApiError::new(
                 ErrorCode::Unauthorized,
                 "this session ended; log in again",
             )),

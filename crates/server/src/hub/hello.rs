@@ -12,6 +12,15 @@ impl Project {
     ) -> Option<Hello> {
         // Fresh configuration: an admin may have changed the agent since the hub started.
         match store.agent(agent) {
+            Ok(Some(row)) if row.project_id == self.project.id && !row.active => {
+                return Some(refused(
+                    ErrorFrame::new(
+                        ErrorCode::Unauthorized,
+                        "this account was deactivated by an admin",
+                    ),
+                    "account deactivated",
+                ));
+            }
             Ok(Some(row)) if row.project_id == self.project.id => {
                 let known = self.agents.contains_key(&agent);
                 let config = agent_config(&row);

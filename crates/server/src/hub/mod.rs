@@ -288,6 +288,8 @@ struct Project {
     step: Recorded,
     /// Frames of this batch to acknowledge once it is durable.
     acks: Vec<(ConnId, ClientId)>,
+    /// Agents deactivated (A8): their connections close once the batch is durable.
+    signed_out: Vec<AgentId>,
     /// Sends the answers by e-mail (R8); `None` when the hub has no SMTP settings.
     mailer: Option<Mailer>,
 }

@@ -81,6 +81,8 @@ pub(in crate::hub) struct Step {
     pub commit_first: bool,
     pub file: Option<Result<Message, ErrorFrame>>,
     pub forget_visitor: bool,
+    /// Agents whose connections close after the deliveries (deactivated, A8).
+    pub signed_out: Vec<AgentId>,
 }
 
 impl Project {
@@ -116,6 +118,7 @@ impl Project {
             desk_of,
             step: Recorded::default(),
             acks: Vec::new(),
+            signed_out: Vec::new(),
             mailer,
         })
     }
@@ -216,6 +219,7 @@ impl Project {
         step.deliveries = std::mem::take(&mut self.outbox);
         step.acks = std::mem::take(&mut self.acks);
         step.replies = std::mem::take(&mut self.replies);
+        step.signed_out = std::mem::take(&mut self.signed_out);
         step
     }
 
@@ -363,11 +367,18 @@ impl Project {
             let _ = self.engine.handle(now, Input::UpsertGroup(group_config(g)));
         }
         let agents = store.agents(self.project.id)?;
+        let mut deactivated = Vec::new();
         for a in agents {
+            if !a.active && self.agents.get(&a.id).is_some_and(|known| known.active) {
+                deactivated.push(a.id);
+            }
             let _ = self
                 .engine
                 .handle(now, Input::UpsertAgent(agent_config(&a)));
             self.agents.insert(a.id, a);
+        }
+        for agent in deactivated {
+            self.deactivated(store, agent, now);
         }
         self.process_outputs(store, now);
         // A10: connected desks see what changed for them at once (statuses, types, options,
@@ -380,6 +391,46 @@ impl Project {
             }
         }
         Ok(())
+    }
+
+    /// A8: an agent was deactivated. Their live conversations go back to their groups (as a
+    /// transfer, which the thread shows), their desks are told and disconnected.
+    fn deactivated(&mut self, store: &mut dyn StoreRead, agent: AgentId, now: Millis) {
+        let mut desk: Vec<i64> = self
+            .desk_of
+            .iter()
+            .filter(|(_, a)| **a == agent)
+            .map(|(n, _)| *n)
+            .collect();
+        desk.sort_unstable();
+        for n in desk {
+            let Some(group) = self.engine.conversation(n).map(|c| c.group) else {
+                continue;
+            };
+            let reference = self.reference(n);
+            if let Err(e) = self.transfer(
+                store,
+                agent,
+                reference,
+                TransferTarget::Group { id: group },
+                None,
+                false,
+                now,
+            ) {
+                tracing::warn!(agent, conversation = n, error = ?e, "could not send a deactivated agent's conversation back");
+            }
+        }
+        if self.online_agents.contains(&agent) {
+            let error = ErrorFrame::new(
+                ErrorCode::Unauthorized,
+                "this account was deactivated by an admin",
+            );
+            self.outbox.push((
+                Target::Agent(agent),
+                frame_json(&AgentServerFrame::Error(error)),
+            ));
+            self.signed_out.push(agent);
+        }
     }
 
     /// A commit failed: nothing of the batch is durable; memory is rebuilt from the store so
@@ -511,7 +562,8 @@ pub(in crate::hub) fn group_config(g: &GroupRow) -> GroupConfig {
 pub(in crate::hub) fn agent_config(a: &AgentRow) -> AgentConfig {
     AgentConfig {
         id: a.id,
-        groups: a.groups.clone(),
+        // A deactivated agent is in no group: routing gives them nothing (A8).
+        groups: if a.active { a.groups.clone() } else { vec![] },
         slot_max: a.slot_max,
         channels: vec![Channel::Chat],
     }

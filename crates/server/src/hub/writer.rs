@@ -7,6 +7,7 @@ use super::*;
 #[derive(Default)]
 struct Pending {
     deliveries: Vec<(Target, String)>,
+    signed_out: Vec<AgentId>,
     acks: Vec<(ConnId, ClientId)>,
     replies: Vec<(ConnId, String)>,
 }
@@ -106,6 +107,7 @@ impl Writer {
         self.pending.deliveries.append(&mut step.deliveries);
         self.pending.acks.append(&mut step.acks);
         self.pending.replies.append(&mut step.replies);
+        self.pending.signed_out.append(&mut step.signed_out);
         step
     }
 
@@ -294,6 +296,11 @@ impl Writer {
         }
         self.deliver(pending.deliveries);
         self.deliver(replies);
+        for agent in pending.signed_out {
+            for conn in self.agent_conns.get(&agent).into_iter().flatten() {
+                let _ = conn.out.try_send(Outbound::Close("account deactivated"));
+            }
+        }
         // Both kinds of connection share the shape of `ack` (and of `error`).
         let acks = pending
             .acks

@@ -288,6 +288,19 @@ pub struct AgentRow {
     pub slot_max: u32,
     pub groups: Vec<GroupId>,
     pub runtime: AgentRuntime,
+    /// A8: `false` once deactivated: no sign-in, no routing; the history stays.
+    pub active: bool,
+}
+
+/// What an admin changes of an agent (A8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentUpdate {
+    pub id: AgentId,
+    pub name: String,
+    pub role: Role,
+    pub slot_max: u32,
+    pub groups: Vec<GroupId>,
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -486,6 +499,19 @@ pub trait Store: StoreRead {
     ) -> Result<i64>;
     /// Starts a change of configuration that [`Store::finish_audited`] ends: everything in
     /// between is one transaction with its audit entry (A10).
+    /// An agent's name, role, maximum, groups and whether they may sign in; deactivating
+    /// also ends their refresh tokens.
+    fn update_agent(&mut self, update: &AgentUpdate) -> Result<()>;
+    /// A new password; every refresh token of the agent ends with the old one.
+    fn set_password_hash(&mut self, agent: AgentId, hash: &str) -> Result<()>;
+    fn rename_group(&mut self, group: GroupId, name: &str) -> Result<()>;
+    /// A shared canned response of the project (not an agent's own).
+    fn update_canned_response(
+        &mut self,
+        project_id: ProjectId,
+        canned: &CannedResponse,
+    ) -> Result<()>;
+    fn delete_canned_response(&mut self, project_id: ProjectId, id: i64) -> Result<()>;
     fn begin_audited(&mut self) -> Result<()>;
     /// With an entry: writes it, moves the project's configuration generation and makes the
     /// change durable. Without: undoes everything since [`Store::begin_audited`].

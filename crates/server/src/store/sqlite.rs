@@ -111,7 +111,7 @@ impl SqliteStore {
 
     fn agents_where(&mut self, clause: &str, param: &dyn rusqlite::ToSql) -> Result<Vec<AgentRow>> {
         let sql = format!(
-            "SELECT id, project_id, email, name, password_hash, role, slot_max, runtime FROM agents WHERE {clause} ORDER BY id"
+            "SELECT id, project_id, email, name, password_hash, role, slot_max, runtime, active FROM agents WHERE {clause} ORDER BY id"
         );
         let raw: Vec<_> = {
             let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -125,13 +125,14 @@ impl SqliteStore {
                     r.get::<_, String>(5)?,
                     r.get::<_, u32>(6)?,
                     r.get::<_, Option<String>>(7)?,
+                    r.get::<_, bool>(8)?,
                 ))
             })?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         raw.into_iter()
             .map(
-                |(id, project_id, email, name, password_hash, role, slot_max, runtime)| {
+                |(id, project_id, email, name, password_hash, role, slot_max, runtime, active)| {
                     Ok(AgentRow {
                         id,
                         project_id,
@@ -145,6 +146,7 @@ impl SqliteStore {
                             Some(json) => serde_json::from_str(&json)?,
                             None => AgentRuntime::default(),
                         },
+                        active,
                     })
                 },
             )
@@ -717,8 +719,105 @@ impl Store for SqliteStore {
         Ok(self.conn.last_insert_rowid())
     }
 
+    fn update_agent(&mut self, update: &AgentUpdate) -> Result<()> {
+        let tx = self.conn.savepoint()?;
+        let n = tx.execute(
+            "UPDATE agents SET name = ?2, role = ?3, slot_max = ?4, active = ?5 WHERE id = ?1",
+            params![
+                update.id,
+                update.name,
+                role_str(update.role),
+                update.slot_max,
+                update.active
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("agent {}", update.id)));
+        }
+        tx.execute("DELETE FROM agent_groups WHERE agent_id = ?1", [update.id])?;
+        for group in &update.groups {
+            tx.execute(
+                "INSERT INTO agent_groups (agent_id, group_id) VALUES (?1, ?2)",
+                params![update.id, group],
+            )?;
+        }
+        if !update.active {
+            // Signed out everywhere: no refresh token lives on.
+            tx.execute(
+                "DELETE FROM refresh_tokens WHERE agent_id = ?1",
+                [update.id],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn set_password_hash(&mut self, agent: AgentId, hash: &str) -> Result<()> {
+        let tx = self.conn.savepoint()?;
+        let n = tx.execute(
+            "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
+            params![agent, hash],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("agent {agent}")));
+        }
+        tx.execute("DELETE FROM refresh_tokens WHERE agent_id = ?1", [agent])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn rename_group(&mut self, group: GroupId, name: &str) -> Result<()> {
+        let project: Option<ProjectId> = self
+            .conn
+            .query_row(
+                "SELECT project_id FROM groups WHERE id = ?1",
+                [group],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let project = project.ok_or_else(|| StoreError::NotFound(format!("group {group}")))?;
+        let taken: bool = self
+            .conn
+            .prepare_cached("SELECT 1 FROM groups WHERE project_id = ? AND name = ? AND id != ?")?
+            .exists(params![project, name, group])?;
+        if taken {
+            return Err(StoreError::Conflict(format!("group {name}")));
+        }
+        self.conn.execute(
+            "UPDATE groups SET name = ?2 WHERE id = ?1",
+            params![group, name],
+        )?;
+        Ok(())
+    }
+
+    fn update_canned_response(&mut self, project_id: ProjectId, c: &CannedResponse) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE canned_responses SET theme = ?3, shortcut = ?4, language = ?5, title = ?6, body = ?7
+             WHERE id = ?1 AND project_id = ?2 AND agent_id IS NULL",
+            params![c.id, project_id, c.theme, c.shortcut, c.language, c.title, c.body],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("canned response {}", c.id)));
+        }
+        Ok(())
+    }
+
+    fn delete_canned_response(&mut self, project_id: ProjectId, id: i64) -> Result<()> {
+        let n = self.conn.execute(
+            "DELETE FROM canned_responses WHERE id = ?1 AND project_id = ?2 AND agent_id IS NULL",
+            params![id, project_id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("canned response {id}")));
+        }
+        Ok(())
+    }
+
     fn begin_audited(&mut self) -> Result<()> {
-        self.conn.execute_batch("SAVEPOINT audited")?;
+        // IMMEDIATE: the write lock from the start. A deferred transaction that read first
+        // could not write once the project's writer committed in between (SQLITE_BUSY on a
+        // stale snapshot, which no busy timeout waits out).
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(())
     }
 
@@ -733,12 +832,11 @@ impl Store for SqliteStore {
         };
         match written {
             Ok(()) => {
-                self.conn.execute_batch("RELEASE audited")?;
+                self.conn.execute_batch("COMMIT")?;
                 Ok(())
             }
             Err(why) => {
-                self.conn
-                    .execute_batch("ROLLBACK TO audited; RELEASE audited")?;
+                self.conn.execute_batch("ROLLBACK")?;
                 why.map_or(Ok(()), Err)
             }
         }
@@ -893,6 +991,61 @@ impl SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a8_an_agent_is_updated_and_deactivated_inside_an_audited_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("a8.db")).unwrap();
+        let p = store
+            .create_project("T", "T", &ProjectSettings::default())
+            .unwrap();
+        let g = store.create_group(p, "Sales", None).unwrap();
+        let id = store
+            .create_agent(&NewAgent {
+                project_id: p,
+                email: "a@t".into(),
+                name: "A".into(),
+                password_hash: "x".into(),
+                role: Role::Agent,
+                slot_max: 3,
+                groups: vec![],
+            })
+            .unwrap();
+        store.begin_audited().unwrap();
+        store
+            .update_agent(&AgentUpdate {
+                id,
+                name: "B".into(),
+                role: Role::Manager,
+                slot_max: 4,
+                groups: vec![g],
+                active: false,
+            })
+            .unwrap();
+        store.finish_audited(p, None).unwrap();
+        assert!(store.agent(id).unwrap().unwrap().active, "rolled back");
+        store
+            .update_agent(&AgentUpdate {
+                id,
+                name: "B".into(),
+                role: Role::Manager,
+                slot_max: 4,
+                groups: vec![g],
+                active: false,
+            })
+            .unwrap();
+        let row = store.agent(id).unwrap().unwrap();
+        assert_eq!(
+            (
+                row.name.as_str(),
+                row.role,
+                row.slot_max,
+                row.groups,
+                row.active
+            ),
+            ("B", Role::Manager, 4, vec![g], false)
+        );
+    }
 
     #[test]
     fn migrations_are_valid() {

@@ -112,7 +112,11 @@ pub struct Agent {
 }
 
 pub async fn agent(hub: &RunningHub, email: &str) -> Agent {
-    let session = login(&hub.http_url(), email, PASSWORD).await.unwrap();
+    agent_with_password(hub, email, PASSWORD).await
+}
+
+pub async fn agent_with_password(hub: &RunningHub, email: &str, password: &str) -> Agent {
+    let session = login(&hub.http_url(), email, password).await.unwrap();
     let (conn, welcome) = AgentConn::connect(&hub.ws_url(), &session.access_token, None)
         .await
         .unwrap();
