@@ -29,6 +29,7 @@ fn seed(db: &std::path::Path) {
         project,
         None,
         admin::NewCannedRequest {
+            group: None,
             theme: "Greetings".into(),
             title: "Hello".into(),
             body: "Hello, how can I help?".into(),

@@ -22,3 +22,7 @@ CREATE INDEX audit_log_by_project ON audit_log (project_id, id);
 -- A8: an agent deactivated keeps their history (messages, conversations, statistics) but can
 -- no longer sign in; their live conversations go back to their groups.
 ALTER TABLE agents ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+
+-- A8: canned responses of a group (set by its managers or the admin), beside the project's
+-- (group_id NULL) and the agents' own (agent_id set).
+ALTER TABLE canned_responses ADD COLUMN group_id INTEGER REFERENCES groups(id);

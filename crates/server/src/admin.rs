@@ -83,6 +83,9 @@ pub struct NewCannedRequest {
     pub shortcut: Option<String>,
     #[serde(default = "default_language")]
     pub language: String,
+    /// A8: for this group's agents only (a shared one); the project's when absent.
+    #[serde(default)]
+    pub group: Option<GroupId>,
 }
 
 fn default_language() -> String {
@@ -284,13 +287,26 @@ pub fn create_canned(
     agent: Option<AgentId>,
     req: NewCannedRequest,
 ) -> Result<CannedResponse> {
-    let mut canned = checked_canned(agent, req)?;
+    let mut canned = checked_canned(store, project, agent, req)?;
     canned.id = store.create_canned_response(project, &canned)?;
     Ok(canned)
 }
 
 /// A canned response as stored, once its fields are checked (id 0 until stored).
-fn checked_canned(agent: Option<AgentId>, req: NewCannedRequest) -> Result<CannedResponse> {
+fn checked_canned(
+    store: &mut dyn Store,
+    project: ProjectId,
+    agent: Option<AgentId>,
+    req: NewCannedRequest,
+) -> Result<CannedResponse> {
+    if let Some(g) = req.group {
+        if agent.is_some() {
+            return invalid("an agent's own canned response belongs to no group");
+        }
+        if !store.groups(project)?.iter().any(|row| row.id == g) {
+            return invalid(format!("no group {g} in this project"));
+        }
+    }
     check_name("the theme", &req.theme)?;
     check_name("the title", &req.title)?;
     if req.body.trim().is_empty() || req.body.chars().count() > 10_000 {
@@ -304,6 +320,7 @@ fn checked_canned(agent: Option<AgentId>, req: NewCannedRequest) -> Result<Canne
     Ok(CannedResponse {
         id: 0,
         agent_id: agent,
+        group_id: req.group,
         theme: req.theme,
         shortcut: req.shortcut,
         language: req.language,

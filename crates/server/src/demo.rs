@@ -161,6 +161,7 @@ pub fn seed(store: &mut dyn Store) -> anyhow::Result<bool> {
             project,
             None,
             NewCannedRequest {
+                group: None,
                 theme: (*theme).into(),
                 title: (*title).into(),
                 body: (*body).into(),

@@ -506,6 +506,7 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
         } => {
             let p = project_id(s, &project)?;
             let req = NewCannedRequest {
+                group: None,
                 theme,
                 title,
                 body,

@@ -79,6 +79,12 @@ async fn http(
     Refused(serde_json::from_value(body["code"].clone()).unwrap())
 }
 
+fn with_group(canned: &serde_json::Value, group: i64) -> serde_json::Value {
+    let mut c = canned.clone();
+    c["group"] = group.into();
+    c
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_authorization_table_over_http_and_websocket() {
     let setup = setup(
@@ -241,10 +247,105 @@ async fn the_authorization_table_over_http_and_websocket() {
             None,
             Refused(ErrorCode::NotFound),
         ),
+        // M4: a manager reads the settings and works on their own groups (Sales is 1,
+        // Support 2); everything else is the admin's.
         (
             Some("mona@test"),
             "GET",
             "/api/admin/projects/TEST/settings".into(),
+            None,
+            Allowed,
+        ),
+        (
+            Some("mona@test"),
+            "PUT",
+            "/api/admin/projects/TEST/settings".into(),
+            Some(settings_body.clone()),
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("mona@test"),
+            "PUT",
+            "/api/admin/projects/TEST/groups/1/hours".into(),
+            Some(serde_json::Value::Null),
+            Allowed,
+        ),
+        (
+            Some("mona@test"),
+            "PUT",
+            "/api/admin/projects/TEST/groups/2/hours".into(),
+            Some(serde_json::Value::Null),
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("mona@test"),
+            "PUT",
+            "/api/admin/projects/OTHER/groups/3/hours".into(),
+            Some(serde_json::Value::Null),
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("mona@test"),
+            "PATCH",
+            "/api/admin/projects/TEST/groups/1".into(),
+            Some(serde_json::json!({"name": "Mine"})),
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("mona@test"),
+            "POST",
+            "/api/admin/projects/TEST/canned-responses".into(),
+            Some(canned.clone()),
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("mona@test"),
+            "POST",
+            "/api/admin/projects/TEST/canned-responses".into(),
+            Some(with_group(&canned, 1)),
+            Allowed,
+        ),
+        (
+            Some("mona@test"),
+            "POST",
+            "/api/admin/projects/TEST/canned-responses".into(),
+            Some(with_group(&canned, 2)),
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("mona@test"),
+            "POST",
+            "/api/admin/projects/TEST/agents".into(),
+            Some(
+                serde_json::json!({"email": "m@x.test", "name": "M", "password": "long-enough-1", "groups": ["Sales"]}),
+            ),
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("mona@test"),
+            "PATCH",
+            "/api/admin/projects/TEST/agents/1".into(),
+            Some(serde_json::json!({"slot_max": 9})),
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("mona@test"),
+            "GET",
+            "/api/admin/projects/TEST/audit".into(),
+            None,
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("mona@test"),
+            "GET",
+            "/api/admin/projects/TEST/configuration".into(),
+            None,
+            Refused(ErrorCode::Forbidden),
+        ),
+        (
+            Some("bob@test"),
+            "GET",
+            "/api/admin/projects/TEST/groups".into(),
             None,
             Refused(ErrorCode::Forbidden),
         ),
@@ -343,6 +444,39 @@ async fn the_authorization_table_over_http_and_websocket() {
                 "{who:?} {method} {path}: expected {expected:?}, got {got:?}"
             ));
         }
+    }
+    // A manager lists their own groups and their agents only.
+    let names = |path: &str, key: &'static str| {
+        let client = client.clone();
+        let token = tokens["mona@test"].clone();
+        let url = format!("{base}{path}");
+        async move {
+            let v: serde_json::Value = client
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let mut out: Vec<String> = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x[key].as_str().unwrap().to_owned())
+                .collect();
+            out.sort();
+            out
+        }
+    };
+    let groups = names("/api/admin/projects/TEST/groups", "name").await;
+    if groups != ["Sales"] {
+        wrong.push(format!("mona lists the groups {groups:?}"));
+    }
+    let agents = names("/api/admin/projects/TEST/agents", "email").await;
+    if agents != ["alice@test", "bob@test", "mona@test"] {
+        wrong.push(format!("mona lists the agents {agents:?}"));
     }
     // The list of projects an admin sees is their own.
     let listed: serde_json::Value = client

@@ -61,6 +61,7 @@ async fn a10_a_configuration_copies_to_another_project_all_or_nothing() {
             test,
             None,
             admin::NewCannedRequest {
+                group: None,
                 theme: "Livraison".into(),
                 title: "Délais".into(),
                 body: "Sous 48 h <b>ouvrées</b>".into(),

@@ -213,11 +213,22 @@ async fn the_console_session_is_a_cookie_and_changes_need_its_csrf_token() {
     assert_eq!(r.status(), 403);
     let (status, body) = sign_in(&base, "alice@test").await.unwrap_err();
     assert_eq!((status, code(&body).as_str()), (403, "forbidden"));
-    // A manager signs in, but the project's settings are the admin's.
-    let (manager, _, _) = sign_in(&base, "mona@test").await.unwrap();
+    // A manager signs in and reads the settings (M4), but changing them is the admin's.
+    let (manager, manager_csrf, _) = sign_in(&base, "mona@test").await.unwrap();
     let r = http
         .get(&url)
         .header("cookie", &manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let settings: serde_json::Value = r.json().await.unwrap();
+    let r = http
+        .put(&url)
+        .header("cookie", &manager)
+        .header("x-pupitre-csrf", &manager_csrf)
+        .header("origin", &base)
+        .json(&settings)
         .send()
         .await
         .unwrap();

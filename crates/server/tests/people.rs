@@ -329,6 +329,7 @@ async fn a8_the_project_never_loses_its_last_admin_and_groups_and_canned_are_edi
             p,
             None,
             admin::NewCannedRequest {
+                group: None,
                 theme: "Hello".into(),
                 title: "Greeting".into(),
                 body: "Hello!".into(),
@@ -449,6 +450,63 @@ async fn a8_the_project_never_loses_its_last_admin_and_groups_and_canned_are_edi
         .call(M::DELETE, &format!("/canned-responses/{}", own["id"]), None)
         .await;
     assert_eq!(status, 404, "an agent's own canned response is theirs");
+    // A group's canned response reaches its agents only.
+    let support = groups
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "Support")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for (group, title) in [(support, "For Support"), (sales, "For Sales")] {
+        let (status, body) = root
+            .call(
+                M::POST,
+                "/canned-responses",
+                Some(json!({"theme": "Team", "title": title, "body": "…", "group": group})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = root
+        .call(
+            M::POST,
+            "/canned-responses",
+            Some(json!({"theme": "Team", "title": "Nowhere", "body": "…", "group": 999})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let seen: Value = reqwest::Client::new()
+        .get(format!("{}/api/canned-responses", hub.http_url()))
+        .bearer_auth(&bob_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let titles: Vec<&str> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert!(
+        titles.contains(&"For Sales") && titles.contains(&"Mine"),
+        "{titles:?}"
+    );
+    assert!(!titles.contains(&"For Support"), "{titles:?}");
+    let (_, shared) = root.call(M::GET, "/canned-responses", None).await;
+    for c in shared.as_array().unwrap() {
+        if c["theme"] == "Team" {
+            let (status, _) = root
+                .call(M::DELETE, &format!("/canned-responses/{}", c["id"]), None)
+                .await;
+            assert_eq!(status, 204);
+        }
+    }
+
     let (status, _) = root
         .call(M::DELETE, &format!("/canned-responses/{id}"), None)
         .await;
@@ -466,6 +524,10 @@ async fn a8_the_project_never_loses_its_last_admin_and_groups_and_canned_are_edi
         actions,
         [
             "canned.delete",
+            "canned.delete",
+            "canned.delete",
+            "canned.create",
+            "canned.create",
             "canned.update",
             "group.rename",
             "agent.update"

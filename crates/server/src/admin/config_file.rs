@@ -53,6 +53,10 @@ pub struct CannedEntry {
     pub shortcut: Option<String>,
     #[serde(default = "english")]
     pub language: String,
+    /// The group it is shared with, by name (one of the file's or the project's groups);
+    /// the whole project's when absent.
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
 fn english() -> String {
@@ -113,11 +117,17 @@ pub fn export(store: &mut dyn Store, project: ProjectId) -> Result<ConfigFile> {
             hours: g.hours,
         })
         .collect();
+    let names: std::collections::HashMap<_, _> = store
+        .groups(project)?
+        .into_iter()
+        .map(|g| (g.id, g.name))
+        .collect();
     let canned_responses = store
         .canned_responses(project, None)?
         .into_iter()
         .filter(|c| c.agent_id.is_none())
         .map(|c| CannedEntry {
+            group: c.group_id.and_then(|g| names.get(&g).cloned()),
             theme: c.theme,
             title: c.title,
             body: c.body,
@@ -178,7 +188,21 @@ pub(super) fn import(
     }
 
     let existing = store.canned_responses(project, None)?;
+    let groups = store.groups(project)?;
     for c in &file.canned_responses {
+        let group = match &c.group {
+            None => None,
+            Some(name) => match groups.iter().find(|g| &g.name == name) {
+                Some(g) => Some(g.id),
+                None => {
+                    return super::invalid(format!(
+                        "the canned response {:?} is for a group {name:?} that is neither in \
+                         the file nor in the project",
+                        c.title
+                    ));
+                }
+            },
+        };
         let name = format!("{} / {}", c.theme, c.title);
         let known = existing
             .iter()
@@ -197,6 +221,7 @@ pub(super) fn import(
                 body: c.body.clone(),
                 shortcut: c.shortcut.clone(),
                 language: c.language.clone(),
+                group,
             },
         )?;
         report.canned_added.push(name);

@@ -158,7 +158,7 @@ pub fn update_canned(
     if !shared_canned(store, project)?.iter().any(|c| c.id == id) {
         return Err(StoreError::NotFound(format!("canned response {id}")).into());
     }
-    let mut canned = super::checked_canned(None, req)?;
+    let mut canned = super::checked_canned(store, project, None, req)?;
     canned.id = id;
     store.update_canned_response(project, &canned)?;
     Ok(canned)

@@ -26,7 +26,9 @@ pub mod conversations;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod people;
 pub mod sessions;
+pub mod staff;
 pub mod stats;
 pub mod team;
 pub mod visitors;
@@ -78,31 +80,31 @@ pub fn routes() -> Router<Arc<Hub>> {
         )
         .route(
             "/api/admin/projects/{code}/groups",
-            get(admin::groups).post(admin::create_group),
+            get(people::groups).post(people::create_group),
         )
         .route(
             "/api/admin/projects/{code}/agents",
-            get(admin::agents).post(admin::create_agent),
+            get(people::agents).post(people::create_agent),
         )
         .route(
             "/api/admin/projects/{code}/agents/{agent}",
-            patch(admin::update_agent),
+            patch(people::update_agent),
         )
         .route(
             "/api/admin/projects/{code}/agents/{agent}/password",
-            put(admin::set_password),
+            put(people::set_password),
         )
         .route(
             "/api/admin/projects/{code}/groups/{group}",
-            patch(admin::rename_group),
+            patch(people::rename_group),
         )
         .route(
             "/api/admin/projects/{code}/canned-responses",
-            get(admin::canned).post(admin::create_canned),
+            get(people::canned).post(people::create_canned),
         )
         .route(
             "/api/admin/projects/{code}/canned-responses/{id}",
-            put(admin::update_canned).delete(admin::delete_canned),
+            put(people::update_canned).delete(people::delete_canned),
         )
         .route(
             "/api/admin/projects/{code}/settings",
@@ -110,7 +112,7 @@ pub fn routes() -> Router<Arc<Hub>> {
         )
         .route(
             "/api/admin/projects/{code}/groups/{group}/hours",
-            put(admin::put_group_hours),
+            put(people::put_group_hours),
         )
         .route("/api/admin/projects/{code}/audit", get(admin::audit_log))
         .route(

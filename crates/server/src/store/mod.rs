@@ -366,6 +366,9 @@ pub struct CannedResponse {
     pub id: i64,
     /// `None`: the admin's, shared by the project; `Some`: an agent's personal one.
     pub agent_id: Option<AgentId>,
+    /// A8: shared with one group only (its agents see it); `None`: the whole project.
+    #[serde(default)]
+    pub group_id: Option<GroupId>,
     pub theme: String,
     pub shortcut: Option<String>,
     pub language: String,

@@ -589,9 +589,14 @@ impl Store for SqliteStore {
         project_id: ProjectId,
         agent_id: Option<AgentId>,
     ) -> Result<Vec<CannedResponse>> {
+        // An agent: the project's, their groups', their own. Without one: every shared one.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, agent_id, theme, shortcut, language, title, body FROM canned_responses
-             WHERE project_id = ?1 AND (agent_id IS NULL OR agent_id = ?2) ORDER BY theme, title",
+            "SELECT id, agent_id, theme, shortcut, language, title, body, group_id FROM canned_responses
+             WHERE project_id = ?1 AND (
+                 (agent_id IS NULL AND (?2 IS NULL OR group_id IS NULL
+                     OR group_id IN (SELECT group_id FROM agent_groups WHERE agent_id = ?2)))
+                 OR agent_id = ?2)
+             ORDER BY theme, title",
         )?;
         let rows = stmt.query_map(params![project_id, agent_id], |r| {
             Ok(CannedResponse {
@@ -602,6 +607,7 @@ impl Store for SqliteStore {
                 language: r.get(4)?,
                 title: r.get(5)?,
                 body: r.get(6)?,
+                group_id: r.get(7)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -712,9 +718,9 @@ impl Store for SqliteStore {
 
     fn create_canned_response(&mut self, project_id: ProjectId, c: &CannedResponse) -> Result<i64> {
         self.conn.execute(
-            "INSERT INTO canned_responses (project_id, agent_id, theme, shortcut, language, title, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![project_id, c.agent_id, c.theme, c.shortcut, c.language, c.title, c.body],
+            "INSERT INTO canned_responses (project_id, agent_id, theme, shortcut, language, title, body, group_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![project_id, c.agent_id, c.theme, c.shortcut, c.language, c.title, c.body, c.group_id],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -792,9 +798,9 @@ impl Store for SqliteStore {
 
     fn update_canned_response(&mut self, project_id: ProjectId, c: &CannedResponse) -> Result<()> {
         let n = self.conn.execute(
-            "UPDATE canned_responses SET theme = ?3, shortcut = ?4, language = ?5, title = ?6, body = ?7
+            "UPDATE canned_responses SET theme = ?3, shortcut = ?4, language = ?5, title = ?6, body = ?7, group_id = ?8
              WHERE id = ?1 AND project_id = ?2 AND agent_id IS NULL",
-            params![c.id, project_id, c.theme, c.shortcut, c.language, c.title, c.body],
+            params![c.id, project_id, c.theme, c.shortcut, c.language, c.title, c.body, c.group_id],
         )?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("canned response {}", c.id)));
