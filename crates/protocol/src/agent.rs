@@ -247,6 +247,10 @@ pub struct VisitorCard {
     /// Answers to the waiting questionnaire (R10, W4) and other custom fields (A7).
     #[serde(default)]
     pub fields: Vec<CardField>,
+    /// A7: what the brand's site passed (`Pupitre.set({cart: "129,90 €"})`), by key, as the
+    /// hub keeps it. A desk never gets these: it gets the fields the admin chose, in `fields`.
+    #[serde(default)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 /// One custom line of the visitor card (D6, A7).

@@ -35,5 +35,9 @@ pub const SUPPORTED_VERSIONS: &[u32] = &[1];
 /// Largest text frame a client may send, in bytes. A message body is bounded by
 /// [`MAX_MESSAGE_CHARS`]; this leaves room for the envelope.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// A7: the most custom fields a visitor card keeps.
+pub const MAX_CARD_FIELDS: usize = 30;
+/// A7: the longest value of a custom field, in characters.
+pub const MAX_CARD_VALUE_CHARS: usize = 500;
 /// Longest message text, in characters (not bytes).
 pub const MAX_MESSAGE_CHARS: usize = 10_000;

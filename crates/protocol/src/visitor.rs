@@ -57,6 +57,13 @@ pub enum VisitorClientFrame {
         client_id: ClientId,
         answers: Vec<String>,
     },
+    /// A7: custom fields the brand's site passes (`Pupitre.set({cart: "129,90 €"})`): keys of
+    /// 1 to 40 lowercase letters, digits or `_` (a letter first), values of at most
+    /// [`crate::MAX_CARD_VALUE_CHARS`] characters; an empty value removes the key.
+    SetFields {
+        client_id: ClientId,
+        fields: std::collections::BTreeMap<String, String>,
+    },
     Ping,
 }
 
@@ -67,7 +74,8 @@ impl VisitorClientFrame {
             | Self::Navigate { client_id, .. }
             | Self::SetProfile { client_id, .. }
             | Self::AnswerSurvey { client_id, .. }
-            | Self::AnswerQuestionnaire { client_id, .. } => Some(*client_id),
+            | Self::AnswerQuestionnaire { client_id, .. }
+            | Self::SetFields { client_id, .. } => Some(*client_id),
             Self::Hello { .. } | Self::Draft { .. } | Self::Seen { .. } | Self::Ping => None,
         }
     }

@@ -444,6 +444,7 @@ async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Opt
         language: clip(language, 35),
         user_agent,
         fields: vec![],
+        custom: Default::default(),
     };
     let conn = hub.next_conn_id();
     let (out_tx, out_rx) = mpsc::channel(OUTBOUND_QUEUE);

@@ -44,6 +44,7 @@ pub mod stats;
 pub mod store;
 pub mod tls;
 pub mod torture;
+pub mod visitor_card;
 pub mod web;
 
 /// Where the HTTP API's types lived before [`api`]; `crate::http::Session` still names the

@@ -241,6 +241,9 @@ pub fn check(settings: &ProjectSettings) -> Vec<FieldError> {
             );
         }
     }
+    for (path, message) in crate::visitor_card::problems(&settings.visitor_card) {
+        c.fail(path, message);
+    }
     c.0
 }
 

@@ -464,3 +464,99 @@ async fn a6_a11_today_made_a_holiday_closes_the_group_for_the_next_visitor_at_on
     assert_eq!(log.len(), ids.len(), "one entry per group: {log:#?}");
     assert_eq!(log[0]["changes"][0]["path"], "hours");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a7_the_card_shows_the_fields_the_admin_chose_from_what_the_site_passed() {
+    use pupitre_protocol::visitor::VisitorClientFrame;
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
+    with_admin(&setup);
+    let hub = start(&setup, false).await;
+    let root = Admin::new(&hub).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let mut v = visitor(&hub).await;
+    v.request(VisitorClientFrame::SetProfile {
+        client_id: cid(),
+        name: Some("Ana".into()),
+        email: Some("ana@example.com".into()),
+    })
+    .await;
+    let fields = |pairs: &[(&str, &str)]| VisitorClientFrame::SetFields {
+        client_id: cid(),
+        fields: pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    };
+    v.request(fields(&[("cart", "129,90 €"), ("internal_score", "7")]))
+        .await;
+    let e = v.refused(fields(&[("Cart", "x")])).await;
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
+    let e = v.refused(fields(&[("cart", "a\u{202e}b")])).await;
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
+    v.say("bonjour").await;
+    let card = alice
+        .wait_event(|e| match e {
+            AgentEvent::ConversationAssigned { conversation, .. } => {
+                Some(conversation.visitor.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(card.email.as_deref(), Some("ana@example.com"));
+    assert!(
+        card.fields.is_empty(),
+        "no custom field until the admin lists it"
+    );
+    assert!(card.custom.is_empty(), "raw values never reach a desk");
+
+    // The admin shows the cart (labelled), hides the e-mail: the desk's card follows at once.
+    root.edit(|s| {
+        let list = s["visitor_card"]["fields"].as_array_mut().unwrap();
+        for f in list.iter_mut() {
+            if f["key"] == "email" {
+                f["shown"] = false.into();
+            }
+        }
+        list.push(json!({"key": "cart", "label": {"en": "Cart <total>", "fr": "Panier"}}));
+    })
+    .await;
+    let card = alice
+        .wait_event(|e| match e {
+            AgentEvent::VisitorUpdated { visitor, .. } => Some(visitor.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(card.email, None);
+    assert_eq!(card.name.as_deref(), Some("Ana"));
+    assert_eq!(card.fields.len(), 1, "{card:?}");
+    assert_eq!(
+        (card.fields[0].label.as_str(), card.fields[0].value.as_str()),
+        ("Cart <total>", "129,90 €")
+    );
+    // A new value from the site reaches the desk as it is.
+    v.request(fields(&[("cart", "12,00 €")])).await;
+    let card = alice
+        .wait_event(|e| match e {
+            AgentEvent::VisitorUpdated { visitor, .. } => Some(visitor.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(card.fields[0].value, "12,00 €");
+    // Bad settings are refused by field.
+    let mut bad = root.settings().await;
+    bad["visitor_card"]["fields"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"key": "Bad Key"}));
+    let (status, body) = root.put_settings(&bad).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("visitor_card.fields.")),
+        "{body}"
+    );
+}

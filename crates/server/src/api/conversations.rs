@@ -52,9 +52,14 @@ fn doc(
     row: ConversationRow,
     messages: Vec<Message>,
 ) -> ApiResult<ConversationDoc> {
+    let card_settings = store
+        .project_by_code(code)?
+        .map(|p| p.settings.visitor_card)
+        .unwrap_or_default();
+    // A7: as a desk sees it; what the admin hides never leaves the hub.
     let visitor = store
         .visitor(&row.visitor_id)?
-        .map(|v| v.card)
+        .map(|v| crate::visitor_card::for_desk(&v.card, &card_settings, "en"))
         .unwrap_or_else(|| VisitorCard {
             id: row.visitor_id.clone(),
             ..Default::default()

@@ -361,7 +361,11 @@ impl Project {
                 .engine
                 .handle(now, Input::SetSettings(project.settings.routing.clone()));
         }
+        let card_changed = project.settings.visitor_card != self.project.settings.visitor_card;
         self.project = project;
+        if card_changed {
+            self.cards_to_desks();
+        }
         self.groups = store.groups(self.project.id)?;
         for g in &self.groups {
             let _ = self.engine.handle(now, Input::UpsertGroup(group_config(g)));
@@ -391,6 +395,31 @@ impl Project {
             }
         }
         Ok(())
+    }
+
+    /// A7: the admin changed what desks see of visitors: each live conversation's card again.
+    fn cards_to_desks(&mut self) {
+        let mut desks: Vec<(i64, AgentId)> = self.desk_of.iter().map(|(n, a)| (*n, *a)).collect();
+        desks.sort_unstable();
+        for (n, agent) in desks {
+            let Some(card) = self
+                .conversation_visitor
+                .get(&n)
+                .and_then(|v| self.visitors.get(v))
+                .map(|v| v.card.clone())
+            else {
+                continue;
+            };
+            let visitor = self.card_for_desk(&card);
+            let conversation = self.reference(n);
+            self.emit_agent(
+                agent,
+                AgentEvent::VisitorUpdated {
+                    conversation,
+                    visitor,
+                },
+            );
+        }
     }
 
     /// A8: an agent was deactivated. Their live conversations go back to their groups (as a

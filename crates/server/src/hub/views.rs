@@ -1,6 +1,11 @@
 use super::*;
 
 impl Project {
+    /// A7: the card as the admin lets desks see it.
+    pub(in crate::hub) fn card_for_desk(&self, card: &VisitorCard) -> VisitorCard {
+        crate::visitor_card::for_desk(card, &self.project.settings.visitor_card, "en")
+    }
+
     pub(in crate::hub) fn profile(&self, agent: AgentId) -> AgentProfile {
         let row = &self.agents[&agent];
         let view = self.engine.agent(agent);
@@ -97,7 +102,10 @@ impl Project {
         let record = self.engine.conversation(number)?.clone();
         let visitor_id = self.conversation_visitor.get(&number)?.clone();
         let (card, online) = match self.visitors.get(&visitor_id) {
-            Some(v) => (v.card.clone(), self.online_visitors.contains(&visitor_id)),
+            Some(v) => (
+                self.card_for_desk(&v.card),
+                self.online_visitors.contains(&visitor_id),
+            ),
             None => (
                 VisitorCard {
                     id: visitor_id.clone(),

@@ -173,6 +173,8 @@ pub struct ProjectSettings {
     pub widget: WidgetSettings,
     /// A3: the desk options.
     pub desk: DeskOptions,
+    /// A7: the visitor card's fields.
+    pub visitor_card: crate::visitor_card::CardSettings,
     /// A9: the seed's "Divers" not held by `routing` (its other two are
     /// `routing.reopen_to_previous_agent` and `routing.timeouts.disconnected_transfer_s`).
     pub misc: Miscellaneous,
@@ -246,6 +248,7 @@ impl Default for ProjectSettings {
             sentences: Sentences::default(),
             widget: WidgetSettings::default(),
             desk: DeskOptions::default(),
+            visitor_card: Default::default(),
             misc: Miscellaneous::default(),
         }
     }

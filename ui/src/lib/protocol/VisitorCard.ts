@@ -8,4 +8,9 @@ export type VisitorCard = { id: string, name: string | null, email: string | nul
 /**
  * Answers to the waiting questionnaire (R10, W4) and other custom fields (A7).
  */
-fields: Array<CardField>, };
+fields: Array<CardField>, 
+/**
+ * A7: what the brand's site passed (`Pupitre.set({cart: "129,90 €"})`), by key, as the
+ * hub keeps it. A desk never gets these: it gets the fields the admin chose, in `fields`.
+ */
+custom: { [key in string]: string }, };

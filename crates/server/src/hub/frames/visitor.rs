@@ -32,6 +32,7 @@ impl Project {
             VisitorClientFrame::AnswerQuestionnaire { answers, .. } => {
                 self.answer_questionnaire(visitor, answers)
             }
+            VisitorClientFrame::SetFields { fields, .. } => self.set_fields(visitor, &fields),
         }
     }
 
@@ -325,6 +326,27 @@ impl Project {
         Ok(())
     }
 
+    /// A7: custom fields from the brand's site, onto the card (the desk sees those the admin
+    /// chose).
+    pub(in crate::hub) fn set_fields(
+        &mut self,
+        visitor: &str,
+        fields: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), ErrorFrame> {
+        let current = self
+            .visitors
+            .get(visitor)
+            .map(|v| v.card.custom.clone())
+            .unwrap_or_default();
+        let merged = crate::visitor_card::merge(&current, fields).map_err(invalid)?;
+        if merged == current {
+            return Ok(());
+        }
+        self.ensure_visitor_stored(visitor);
+        self.update_card(visitor, |card| card.custom = merged);
+        Ok(())
+    }
+
     /// Whether conversation `n` is `visitor`'s and closed; `not_found` when it is not theirs.
     pub(in crate::hub) fn visitor_owns_closed(
         &mut self,
@@ -403,8 +425,8 @@ impl Project {
             return;
         };
         f(&mut v.card);
-        let card = v.card.clone();
-        let open = v.open;
+        let (card, open) = (v.card.clone(), v.open);
+        let card = self.card_for_desk(&card);
         self.store_visitor(visitor);
         if let Some(n) = open
             && let Some(agent) = self.engine.conversation(n).and_then(|c| c.agent())
