@@ -32,8 +32,10 @@ ui: ui/node_modules/.package-lock.json
 ui/node_modules/.package-lock.json: ui/package-lock.json
 	cd ui && npm ci --no-audit --no-fund
 
+## The desk's UI: types, unit tests, and axe-core (WCAG 2.2 AA) on 24 views in both themes in
+## Debian's Chromium.
 ui-test: ui/node_modules/.package-lock.json
-	cd ui && npm run check && npm test
+	cd ui && npm run check && npm test && npm run axe
 
 ## The visitor's widget (TypeScript, no framework), built into widget/dist/widget.js — the hub
 ## embeds it (and the /demo pages) at compile time.

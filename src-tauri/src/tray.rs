@@ -157,7 +157,7 @@ pub fn create(app: &AppHandle, desk: Desk) -> tauri::Result<()> {
     tauri::async_runtime::spawn(async move {
         let mut events = desk.subscribe();
         let mut view = TrayView::of(&desk.snapshot());
-        let mut optional_names: Vec<String> = vec![];
+        let mut optional_names: Vec<(String, String)> = vec![];
         loop {
             refresh(&app, &tray, &items, &view, &mut optional_names);
             loop {
@@ -186,7 +186,7 @@ fn refresh(
     tray: &tauri::tray::TrayIcon,
     items: &Items,
     view: &TrayView,
-    optional_names: &mut Vec<String>,
+    optional_names: &mut Vec<(String, String)>,
 ) {
     let fr = french();
     let availability = view.availability();
@@ -221,23 +221,24 @@ fn refresh(
     };
     let _ = items.waiting.set_text(text);
     // Optional statuses come with the profile (A4); the submenu is filled once they are known.
-    if view.profile.is_some() && view.optional_statuses() != optional_names.as_slice() {
-        for name in optional_names.iter() {
+    let optional = view.optional_statuses_in(if french() { "fr" } else { "en" });
+    if view.profile.is_some() && optional != *optional_names {
+        for (name, _) in optional_names.iter() {
             if let Some(item) = items.optional.get(&format!("status:optional:{name}")) {
                 let _ = items.optional.remove(&item);
             }
         }
-        for name in view.optional_statuses() {
+        for (name, label) in &optional {
             if let Ok(item) = MenuItem::with_id(
                 app,
                 format!("status:optional:{name}"),
-                name,
+                label,
                 true,
                 None::<&str>,
             ) {
                 let _ = items.optional.append(&item);
             }
         }
-        *optional_names = view.optional_statuses().to_vec();
+        *optional_names = optional;
     }
 }

@@ -4,7 +4,9 @@
  * `?panes=1|2|4`, `?dialog=snooze|transfer|close|logout|canned|offer|link`, `?screen=login`,
  * `?offline=1`, `?drawer=snoozed|history|canned`, `?still=1` (no animation), `?long=1` (a
  * fourth conversation, DEMO-9999, with 10,000 messages to scroll, P5), `?history=DEMO-0877`
- * (re-reads a closed conversation); `?dialog=` also takes `offer|link` (composer tools).
+ * (re-reads a closed conversation); `?dialog=` also takes `offer|link` (composer tools);
+ * `?off=canned_responses,send_file,…` switches desk options off (A3, the names of
+ * `DeskOptions`).
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -38,6 +40,9 @@ async function main() {
   const data = demoData(Date.now());
   const photo = await drawDemoPhoto().catch(() => null);
   if (photo) data.files = { ...data.files, [DEMO_PHOTO.id]: { info: { ...DEMO_PHOTO, size: photo.length }, bytes: photo } };
+  for (const name of (params.get("off") ?? "").split(",")) {
+    if (name in data.profile.options) data.profile.options[name as keyof typeof data.profile.options] = false;
+  }
   const long = params.get("long") === "1";
   if (long) data.conversations.push(longConversation(Date.now()));
   const backend = new FakeBackend(data, {

@@ -1,11 +1,13 @@
 /**
  * The widget's styles, injected into its Shadow DOM root (no CSS file, nothing leaks into or
- * out of the page). Brand colour and font are custom properties set from the project's config.
+ * out of the page). Brand colour and font are custom properties set from the project's config;
+ * the colours drawn on it or in it (--on, --on-soft, --avatar, --c-ink) are derived from it to
+ * read at WCAG AA (contrast.ts). The defaults here are those of the default brand colour.
  */
 export const CSS = `
 :host{all:initial}
 *{box-sizing:border-box}
-.pw{--c:#4f46e5;--on:#fff;--f:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;--ink:#1c1d21;--mute:#6b6f7b;--line:#e6e7eb;--soft:#f4f5f7;--bad:#c62828;
+.pw{--c:#4f46e5;--on:#fff;--on-soft:#dcdafa;--avatar:#3e37b3;--c-ink:#4f46e5;--f:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;--ink:#1c1d21;--mute:#6b6f7b;--line:#e6e7eb;--soft:#f4f5f7;--bad:#c62828;
 font:15px/1.45 var(--f);color:var(--ink);position:fixed;right:20px;bottom:20px;z-index:2147483000;-webkit-font-smoothing:antialiased}
 button,input,textarea{font:inherit;color:inherit}
 button{cursor:pointer}
@@ -13,17 +15,17 @@ button{cursor:pointer}
 .launcher{width:60px;height:60px;border-radius:50%;border:0;background:var(--c);color:var(--on);display:grid;place-items:center;box-shadow:0 6px 20px rgba(0,0,0,.22);transition:transform .15s ease;position:relative;margin-left:auto}
 .launcher:hover{transform:scale(1.06)}
 .launcher:focus-visible{outline-color:var(--ink)}
-.badge{position:absolute;top:-3px;right:-3px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#e53935;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;box-shadow:0 0 0 2px #fff}
+.badge{position:absolute;top:-3px;right:-3px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#d32f2f;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center;box-shadow:0 0 0 2px #fff}
 .panel{position:absolute;right:0;bottom:76px;width:380px;height:min(620px,calc(100vh - 120px));background:#fff;border-radius:18px;box-shadow:0 12px 48px rgba(0,0,0,.24);display:flex;flex-direction:column;overflow:hidden;animation:pw-in .18s ease-out}
 .panel[hidden]{display:none}
 .panel.still{animation:none}
 @keyframes pw-in{from{opacity:0;transform:translateY(12px)}}
 @media (prefers-reduced-motion:reduce){.panel,.launcher{animation:none;transition:none}}
 header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:flex;align-items:center;gap:12px;flex:none}
-.avatar{width:40px;height:40px;border-radius:50%;background:rgba(255,255,255,.22);color:var(--on);display:grid;place-items:center;font-weight:700;font-size:14px;flex:none;letter-spacing:.5px}
+.avatar{width:40px;height:40px;border-radius:50%;background:var(--avatar);color:var(--on);display:grid;place-items:center;font-weight:700;font-size:14px;flex:none;letter-spacing:.5px}
 .who{flex:1;min-width:0}
 .who h2{margin:0;font-size:16px;font-weight:700;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-.who p{margin:2px 0 0;font-size:13px;opacity:.88;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+.who p{margin:2px 0 0;font-size:13px;color:var(--on-soft);white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .x{width:44px;height:44px;border:0;border-radius:50%;background:transparent;color:var(--on);display:grid;place-items:center;flex:none}
 .x:hover{background:rgba(255,255,255,.16)}
 .x:focus-visible{outline-color:var(--on);outline-offset:-3px}
@@ -51,9 +53,9 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .failed .bubble{background:#fff;color:var(--ink);border:1px dashed var(--bad)}
 .note{font-size:12px;color:var(--mute);margin:3px 6px 0;display:flex;align-items:center;gap:6px;flex-wrap:wrap;justify-content:flex-end}
 .note.bad{color:var(--bad)}
-.link{border:0;background:none;padding:6px 6px;font-size:13px;font-weight:600;color:var(--c);text-decoration:underline;min-height:40px}
+.link{border:0;background:none;padding:6px 6px;font-size:13px;font-weight:600;color:var(--c-ink);text-decoration:underline;min-height:40px}
 .sys{align-self:center;max-width:88%;margin:12px 0 4px;padding:8px 14px;border-radius:12px;background:#fff;border:1px solid var(--line);color:#3d404a;font-size:13.5px;text-align:center;white-space:pre-wrap;overflow-wrap:anywhere}
-.sys a{color:var(--c)}
+.sys a{color:var(--c-ink)}
 .sep{display:flex;align-items:center;gap:10px;color:var(--mute);font-size:12px;margin:14px 0 6px}
 .sep::before,.sep::after{content:"";flex:1;height:1px;background:var(--line)}
 .card{background:#fff;border:1px solid var(--line);border-radius:14px;overflow:hidden;width:240px;max-width:100%}
@@ -63,7 +65,7 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .card p{margin:0 0 10px;color:#3d404a;font-size:13.5px;white-space:pre-wrap;overflow-wrap:anywhere}
 .btn{display:inline-flex;align-items:center;justify-content:center;gap:6px;min-height:40px;padding:8px 16px;border-radius:10px;border:0;background:var(--c);color:var(--on);font-weight:600;font-size:14px;text-decoration:none}
 .btn[disabled]{opacity:.5;cursor:default}
-.btn.ghost{background:#fff;color:var(--c);border:1px solid var(--c)}
+.btn.ghost{background:#fff;color:var(--c-ink);border:1px solid var(--c)}
 .file{display:flex;align-items:center;gap:10px;min-width:0}
 .file .meta{min-width:0;flex:1}
 .file .fn{font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;display:block}

@@ -13,6 +13,8 @@
  */
 import type { ConnState, ConnectionDeps } from "./connection";
 import { Connection } from "./connection";
+import { brandColors, parseColor } from "./contrast";
+import type { Rgb } from "./contrast";
 import { bdi, h, icon, initials } from "./dom";
 import { oneLine } from "./text";
 import type { Lang, T } from "./i18n";
@@ -551,9 +553,16 @@ export class Widget {
   private applyConfig(): void {
     const c = this.config;
     const style = this.box.style;
-    const color = this.cssColor(c.color) ?? DEFAULT_COLOR;
+    let color = this.cssColor(c.color) ?? DEFAULT_COLOR;
+    let rgb = this.measure(color);
+    // A colour that cannot be measured cannot be given readable text: the default one instead.
+    if (!rgb) rgb = parseColor((color = DEFAULT_COLOR))!;
+    const derived = brandColors(rgb);
     style.setProperty("--c", color);
-    style.setProperty("--on", this.textOn(color));
+    style.setProperty("--on", derived.on);
+    style.setProperty("--on-soft", derived.onSoft);
+    style.setProperty("--avatar", derived.avatar);
+    style.setProperty("--c-ink", derived.ink);
     if (typeof c.font === "string" && /^[\w\s,"'.-]{1,200}$/.test(c.font)) style.setProperty("--f", c.font);
     this.panel.setAttribute("aria-label", this.t("dialog", { name: oneLine(c.name) }));
   }
@@ -566,20 +575,26 @@ export class Widget {
     return value;
   }
 
-  /** White or near-black text, whichever reads better on the brand colour. */
-  private textOn(color: string): string {
+  /** The colour's sRGB as the browser paints it: its computed value, else (a syntax the
+   * computed value keeps, such as `oklch()`) one pixel of a canvas; null when neither says. */
+  private measure(color: string): Rgb | null {
     const probe = this.env.document.createElement("span");
     probe.style.color = color;
     this.root.appendChild(probe);
-    const rgb = this.env.window.getComputedStyle(probe).color.match(/\d+(\.\d+)?/g);
+    const computed = this.env.window.getComputedStyle(probe).color;
     probe.remove();
-    if (!rgb || rgb.length < 3) return "#fff";
-    const [r, g, b] = rgb.slice(0, 3).map((x) => {
-      const v = Number(x) / 255;
-      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-    });
-    const luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-    return luminance > 0.45 ? "#16171a" : "#fff";
+    const rgb = parseColor(computed);
+    if (rgb) return rgb;
+    try {
+      const ctx = this.env.document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+      if (!ctx) return null;
+      ctx.fillStyle = color;
+      ctx.fillRect(0, 0, 1, 1);
+      const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+      return parseColor(`rgba(${r}, ${g}, ${b}, ${a / 255})`);
+    } catch {
+      return null;
+    }
   }
 
   // ---- rendering ----

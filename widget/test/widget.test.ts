@@ -483,7 +483,15 @@ describe("panel (W1, accessibility)", () => {
     const s = setup();
     const box = $(s.shadow, ".pw");
     expect(box.style.getPropertyValue("--c")).toBe("#b4532a");
+    // Text drawn on it and in it, derived to read at WCAG AA (contrast.ts).
+    expect(box.style.getPropertyValue("--on")).toBe("#ffffff");
+    expect(box.style.getPropertyValue("--on-soft")).toBe("#fbf6f4");
+    expect(box.style.getPropertyValue("--avatar")).toBe("#8c4121");
+    expect(box.style.getPropertyValue("--c-ink")).toBe("#b4532a");
     expect(box.style.getPropertyValue("--f")).toBe("Georgia, serif");
+    const light = $(setup({ config: { color: "#ffd600" } }).shadow, ".pw");
+    expect(light.style.getPropertyValue("--on")).toBe("#16171a");
+    expect(light.style.getPropertyValue("--c-ink")).toBe("#806b00");
     const bad = setup({ config: { color: "red;background:url(https://evil.test/x)", font: "x;}</style><script>" } });
     const badBox = $(bad.shadow, ".pw");
     expect(badBox.style.getPropertyValue("--c")).toBe("#4f46e5");

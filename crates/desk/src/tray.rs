@@ -82,6 +82,26 @@ impl TrayView {
             .as_ref()
             .map_or(&[], |p| p.optional_statuses.as_slice())
     }
+
+    /// The optional statuses as `(name, label)`: the label in `language` (`fr`) when the admin
+    /// gave one, else the name (A4).
+    pub fn optional_statuses_in(&self, language: &str) -> Vec<(String, String)> {
+        let Some(p) = &self.profile else {
+            return vec![];
+        };
+        p.optional_statuses
+            .iter()
+            .map(|name| {
+                let label = p
+                    .optional_status_labels
+                    .get(name)
+                    .and_then(|l| l.get(language))
+                    .filter(|l| !l.trim().is_empty())
+                    .unwrap_or(name);
+                (name.clone(), label.clone())
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -99,5 +119,29 @@ mod tests {
         }
         assert!(tray.online());
         assert_eq!(tray.waiting, model.waiting());
+    }
+
+    #[test]
+    fn a4_the_optional_statuses_show_in_the_desks_language_or_by_name() {
+        let profile: pupitre_protocol::agent::AgentProfile =
+            serde_json::from_value(serde_json::json!({
+                "id": 1, "name": "A", "email": "a@t", "project": "T", "role": "agent", "groups": [],
+                "slot_limit": 3, "slot_max": 3, "statuses": [], "conversation_types": [],
+                "optional_statuses": ["In training", "Lunch"],
+                "optional_status_labels": {"In training": {"fr": "En formation"}}
+            }))
+            .unwrap();
+        let tray = TrayView {
+            profile: Some(profile),
+            ..TrayView::of(&DeskModel::new().state())
+        };
+        assert_eq!(
+            tray.optional_statuses_in("fr"),
+            [
+                ("In training".to_owned(), "En formation".to_owned()),
+                ("Lunch".to_owned(), "Lunch".to_owned())
+            ]
+        );
+        assert_eq!(tray.optional_statuses_in("en")[0].1, "In training");
     }
 }

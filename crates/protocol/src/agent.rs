@@ -176,6 +176,11 @@ pub struct AgentProfile {
     pub statuses: Vec<ChannelStatus>,
     /// Admin-defined optional statuses the agent may pick (R3, A4).
     pub optional_statuses: Vec<String>,
+    /// A4: their names in other languages, by name then language (`fr`); the desk shows the
+    /// one of its language, or the name.
+    #[serde(default)]
+    pub optional_status_labels:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     pub conversation_types: Vec<String>,
     /// A3 / D16: the tools the admin leaves on; the desk hides the others and the hub refuses
     /// their frames with `forbidden`.

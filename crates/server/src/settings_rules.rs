@@ -172,6 +172,21 @@ pub fn check(settings: &ProjectSettings) -> Vec<FieldError> {
         c.fail("default_slot_max", format!("between 1 and {MOST_SLOTS}"));
     }
     c.names("optional_statuses", &settings.optional_statuses);
+    for (name, labels) in &settings.optional_status_labels {
+        let at = format!("optional_status_labels.{name}");
+        if !settings.optional_statuses.contains(name) {
+            c.fail(&at, "labels for a status that is not in the list");
+        }
+        for (language, label) in labels {
+            if !is_language(language) {
+                c.fail(
+                    format!("{at}.{language}"),
+                    "a language is a code such as en, fr or pt-BR",
+                );
+            }
+            c.name(&format!("{at}.{language}"), label, MOST_NAME_CHARS);
+        }
+    }
     c.names("conversation_types", &settings.conversation_types);
     let s = &settings.sentences;
     for (field, map) in [

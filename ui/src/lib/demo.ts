@@ -6,6 +6,7 @@
  */
 import type { ConversationView, FileInfo, Message } from "./protocol";
 import { FakeBackend, type FakeData } from "./fake-backend";
+import { ALL_ON } from "./options";
 
 const S = 1000;
 const MIN = 60 * S;
@@ -39,6 +40,7 @@ export function demoData(now: number): FakeData {
       page_title: "Casque X200 — Boutique",
       language: "fr-FR",
       user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+      custom: {},
       fields: [
         { label: "Sujet", value: "Question produit" },
         { label: "Panier", value: "129,90 €" },
@@ -84,6 +86,7 @@ export function demoData(now: number): FakeData {
       page_title: "Warranty & returns",
       language: "en-GB",
       user_agent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+      custom: {},
       fields: [
         { label: "Topic", value: "Warranty / return" },
         { label: "Order number", value: "55120" },
@@ -120,6 +123,7 @@ export function demoData(now: number): FakeData {
       page_title: "Mes commandes",
       language: "fr-FR",
       user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+      custom: {},
       fields: [],
     },
     visitor_online: false,
@@ -167,7 +171,16 @@ export function demoData(now: number): FakeData {
         { channel: "call", chosen: { kind: "unavailable" }, availability: "unavailable" },
       ],
       optional_statuses: ["In training", "On the phone", "With supervisor", "No new conversation", "Looking up information"],
+      optional_status_labels: {
+        "In training": { fr: "En formation" },
+        "On the phone": { fr: "Téléphone" },
+        "With supervisor": { fr: "Échange avec le superviseur" },
+        "No new conversation": { fr: "Pas de nouvelle conversation" },
+        "Looking up information": { fr: "En recherche d'information" },
+      },
       conversation_types: ["Order tracking", "Product question", "Return / warranty", "Billing", "Other"],
+      // A3: every tool on, as a new project has them (`?off=canned_responses,send_file` in the demo).
+      options: { ...ALL_ON },
     },
     conversations: [lea, tom, anon],
     snoozed: [
@@ -326,6 +339,7 @@ export function longConversation(now: number, count = 10_000): ConversationView 
       page_title: "Mon compte",
       language: "fr-FR",
       user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+      custom: {},
       fields: [{ label: "Messages", value: String(count) }],
     },
     visitor_online: true,

@@ -8,7 +8,11 @@
  *
  * Scriptable: `emit` pushes any `DeskEvent`, `failNext` makes the next call of a command
  * reject with a `DeskError`, `setConnection` goes offline/online (the outbox then waits and
- * flushes once), and `calls` records every call with its arguments.
+ * flushes once), `setOptions` switches the admin's desk options (A3) as the hub pushes them
+ * (`profile_changed`), and `calls` records every call with its arguments.
+ *
+ * Like the hub, it refuses what an option switched off with `forbidden`: the canned responses'
+ * list, asking for a file, sending a file.
  */
 import type {
   AgentProfile,
@@ -18,6 +22,7 @@ import type {
   ChosenStatus,
   ConversationRef,
   ConversationView,
+  DeskOptions,
   FileInfo,
   GroupInfo,
   Message,
@@ -46,6 +51,7 @@ import {
   type Unsubscribe,
 } from "./backend";
 import { lastVisitorText } from "./state/desk.svelte";
+import { deskOptions } from "./options";
 import { download } from "./files";
 
 export type FakeData = {
@@ -125,6 +131,12 @@ export class FakeBackend implements Backend {
   /** A message from the visitor, as the hub would relay it. */
   visitorWrites(conversation: ConversationRef, text: string): void {
     this.#deliver(conversation, { kind: "visitor" }, { kind: "text", text }, null);
+  }
+
+  /** The admin changed the desk options (A3, A10): applied to the profile and pushed live. */
+  setOptions(patch: Partial<DeskOptions>): void {
+    this.data.profile.options = { ...deskOptions(this.data.profile), ...patch };
+    this.emit({ kind: "profile_changed", profile: structuredClone(this.data.profile) });
   }
 
   setConnection(connection: Connection): void {
@@ -293,6 +305,7 @@ export class FakeBackend implements Backend {
 
   async cannedResponses(): Promise<CannedResponse[]> {
     await this.#enter("cannedResponses", []);
+    this.#allowed("canned_responses");
     return structuredClone(this.data.canned);
   }
 
@@ -372,6 +385,7 @@ export class FakeBackend implements Backend {
   async requestFile(conversation: ConversationRef): Promise<void> {
     await this.#enter("requestFile", [conversation]);
     this.#online();
+    this.#allowed("request_file");
     this.#view(conversation);
     this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "file_requested", agent: this.data.profile.name } }, null);
   }
@@ -379,6 +393,7 @@ export class FakeBackend implements Backend {
   async sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null> {
     await this.#enter("sendFile", [conversation, name, mime, data]);
     this.#online();
+    this.#allowed("send_file");
     this.#view(conversation);
     if (name.trim() === "" || data.length === 0 || data.length > MAX_FILE_BYTES)
       throw { code: "invalid_input", message: `a file of 1 byte to ${MAX_FILE_BYTES} bytes, with a name` };
@@ -436,6 +451,11 @@ export class FakeBackend implements Backend {
 
   #online(): void {
     if (this.connection.state !== "online") throw { code: "offline", message: "the hub is not reachable" };
+  }
+
+  /** The hub refuses a tool the admin switched off (A3). */
+  #allowed(option: keyof DeskOptions): void {
+    if (!deskOptions(this.data.profile)[option]) throw { code: "forbidden", message: `${option} is switched off in this project's desk options` };
   }
 
   #me(): Author {

@@ -10,7 +10,11 @@ import type { AgentProfile, Message } from "./protocol";
 import type { Backend, CannedResponse, DeskEvent, DeskState, LoginResult, TodayStats, Unsubscribe } from "./backend";
 
 /** `restore_session`'s answer for Alice on the demo hub. */
-export const REAL_PROFILE_JSON = `{"id":1,"name":"Alice Martin","email":"alice@demo.pupitre.test","project":"DEMO","role":"agent","groups":[{"id":1,"name":"Support"},{"id":2,"name":"Sales"}],"slot_limit":3,"slot_max":5,"statuses":[{"channel":"chat","chosen":{"kind":"available"},"availability":"available"}],"optional_statuses":["Lunch","Meeting"],"conversation_types":["Order","Delivery","Other"]}`;
+export const REAL_PROFILE_JSON = `{"id":1,"name":"Alice Martin","email":"alice@demo.pupitre.test","project":"DEMO","role":"agent","groups":[{"id":1,"name":"Support"},{"id":2,"name":"Sales"}],"slot_limit":3,"slot_max":5,"statuses":[{"channel":"chat","chosen":{"kind":"available"},"availability":"available"}],"optional_statuses":["Lunch","Meeting"],"optional_status_labels":{"Lunch":{"fr":"Déjeuner"}},"conversation_types":["Order","Delivery","Other"],"options":{"print":true,"email_to_self":true,"mark_important":true,"ask_manager":true,"online_agents":true,"knowledge_search":true,"canned_responses":true,"request_file":true,"send_file":true,"assistant":true}}`;
+
+/** The same profile as the hub pushes it live (`profile` frame → `profile_changed`) after the
+ * admin switched canned responses and sending files off (A3, A10). */
+export const REAL_PROFILE_CHANGED_JSON = `{"kind":"profile_changed","profile":${REAL_PROFILE_JSON.replace('"canned_responses":true', '"canned_responses":false').replace('"send_file":true', '"send_file":false')}}`;
 
 /** `snapshot`'s answer right after login: an empty desk, online, no keyring warning. */
 export const REAL_SNAPSHOT_JSON = `{"profile":${REAL_PROFILE_JSON},"connection":{"state":"online"},"conversations":[],"snoozed":[],"outbox":[],"waiting":0,"visitor_drafts":{},"timeout_reminders":{},"keyring_warning":null}`;

@@ -11,7 +11,7 @@ export function view(reference: string, patch: Partial<ConversationView> = {}): 
     state: "assigned",
     group: 1,
     channel: "chat",
-    visitor: { id: `v-${reference}`, name: null, email: null, page_url: null, page_title: null, language: null, user_agent: null, fields: [] },
+    visitor: { id: `v-${reference}`, name: null, email: null, page_url: null, page_title: null, language: null, user_agent: null, fields: [], custom: {} },
     visitor_online: true,
     created_at: T0 - 600_000,
     assigned_agent: 1042,

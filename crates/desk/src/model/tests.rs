@@ -35,6 +35,7 @@ fn profile() -> AgentProfile {
             availability: Availability::Available,
         }],
         optional_statuses: vec!["Lunch".into()],
+        optional_status_labels: Default::default(),
         conversation_types: vec![],
         options: Default::default(),
     }

@@ -29,6 +29,7 @@ impl Project {
             slot_max: row.slot_max,
             statuses: self.statuses(agent, view.as_ref(), record.as_ref()),
             optional_statuses: self.project.settings.optional_statuses.clone(),
+            optional_status_labels: self.project.settings.optional_status_labels.clone(),
             conversation_types: self.project.settings.conversation_types.clone(),
             options: self.project.settings.desk,
         }

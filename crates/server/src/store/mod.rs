@@ -163,8 +163,12 @@ pub struct ProjectSettings {
     pub routing: Settings,
     /// A1: slots per agent for agents created without an explicit maximum.
     pub default_slot_max: u32,
-    /// A4: optional statuses agents may pick.
+    /// A4: optional statuses agents may pick, by name (the name is what an agent's chosen
+    /// status holds).
     pub optional_statuses: Vec<String>,
+    /// A4: each optional status in other languages, by name then language
+    /// (`{"In training": {"fr": "En formation"}}`); the name itself where none is given.
+    pub optional_status_labels: BTreeMap<String, BTreeMap<String, String>>,
     /// A8: conversation types for R9.
     pub conversation_types: Vec<String>,
     /// R2, R8, R10 sentences.
@@ -244,6 +248,21 @@ impl Default for ProjectSettings {
                 "No new conversation".into(),
                 "Looking up information".into(),
             ],
+            optional_status_labels: [
+                ("In training", "En formation"),
+                ("On the phone", "Téléphone"),
+                ("With supervisor", "Échange avec le superviseur"),
+                ("No new conversation", "Pas de nouvelle conversation"),
+                ("Looking up information", "En recherche d'information"),
+            ]
+            .into_iter()
+            .map(|(name, fr)| {
+                (
+                    name.to_owned(),
+                    BTreeMap::from([("fr".to_owned(), fr.to_owned())]),
+                )
+            })
+            .collect(),
             conversation_types: vec![],
             sentences: Sentences::default(),
             widget: WidgetSettings::default(),

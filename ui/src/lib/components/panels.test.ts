@@ -107,8 +107,15 @@ describe("today's figures (D15)", () => {
     const user = userEvent.setup();
     render(TodayStats, { context: f.context });
     const strip = screen.getByTestId("today");
-    const text = () => strip.textContent!.replace(/\s+/g, "");
+    // What it shows (its name adds what it is, for screen readers: WCAG 2.5.3).
+    const text = () =>
+      [...strip.children]
+        .filter((e) => !e.classList.contains("sr-only"))
+        .map((e) => e.textContent)
+        .join("")
+        .replace(/\s+/g, "");
     await waitFor(() => expect(text()).toBe("Reactivity18s·Satisfaction4.7/5·Closed11"));
+    expect(strip).toHaveAccessibleName(/^Today's performance: Reactivity ?18 s/);
     await user.click(strip);
     const details = screen.getByRole("dialog", { name: "Today's performance" });
     expect(within(details).getByText("42 s")).toBeInTheDocument();

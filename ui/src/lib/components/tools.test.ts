@@ -103,7 +103,7 @@ describe("ask the visitor for a file (D16)", () => {
     const f = await deskFixture();
     const user = userEvent.setup();
     render(Composer, { props: { reference: "DEMO-1042" }, context: f.context });
-    await user.click(screen.getByRole("button", { name: "Ask the visitor for a file" }));
+    await user.click(screen.getByRole("button", { name: "Ask for a file from the visitor" }));
     await waitFor(() => expect(f.backend.calls.find((c) => c.name === "requestFile")?.args).toEqual(["DEMO-1042"]));
     await waitFor(() => expect(f.overlay.toast).toBe("File requested: the visitor can now upload one."));
     const last = f.backend.data.conversations.find((c) => c.reference === "DEMO-1042")!.messages.at(-1)!;
@@ -114,7 +114,7 @@ describe("ask the visitor for a file (D16)", () => {
     const f = await deskFixture();
     f.desk.apply({ kind: "connection", connection: { state: "offline", retry_at: null, reason: "test" } });
     render(Composer, { props: { reference: "DEMO-1042" }, context: f.context });
-    for (const name of ["Share an offer", "Ask the visitor for a file", "Attach a file (10 MB max)"])
+    for (const name of ["Share an offer", "Ask for a file from the visitor", "Attach a file (10 MB max)"])
       expect(screen.getByRole("button", { name })).toBeDisabled();
     for (const name of ["Emoji", "Share a link", "Canned responses (/)"]) expect(screen.getByRole("button", { name })).toBeEnabled();
   });

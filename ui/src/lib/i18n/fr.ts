@@ -150,6 +150,7 @@ export const fr: Record<keyof typeof en, string> = {
 
   "composer.placeholder": "Votre message… (Entrée pour envoyer, / pour les réponses)",
   "composer.placeholder_short": "Votre message…",
+  "composer.placeholder_plain": "Votre message… (Entrée pour envoyer)",
   "composer.send": "Envoyer",
   "composer.canned": "Réponses pré-enregistrées (/)",
   "composer.queued_offline": "Hors ligne : envoi à la reconnexion",
@@ -240,6 +241,7 @@ export const fr: Record<keyof typeof en, string> = {
   "file.empty": "{name} est vide : rien à envoyer.",
   "file.requested": "Fichier demandé : le visiteur peut maintenant en envoyer un.",
   "file.sending": "Envoi de {name}…",
+  "file.send_off": "L'envoi de fichiers est désactivé sur ce pupitre.",
   "size.b": "o",
   "size.kb": "Ko",
   "size.mb": "Mo",

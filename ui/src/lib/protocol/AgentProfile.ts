@@ -11,7 +11,12 @@ export type AgentProfile = { id: number, name: string, email: string, project: s
 /**
  * Admin-defined optional statuses the agent may pick (R3, A4).
  */
-optional_statuses: Array<string>, conversation_types: Array<string>, 
+optional_statuses: Array<string>, 
+/**
+ * A4: their names in other languages, by name then language (`fr`); the desk shows the
+ * one of its language, or the name.
+ */
+optional_status_labels: { [key in string]: { [key in string]: string } }, conversation_types: Array<string>, 
 /**
  * A3 / D16: the tools the admin leaves on; the desk hides the others and the hub refuses
  * their frames with `forbidden`.

@@ -1,6 +1,7 @@
 /**
- * Canned responses (D12): loaded once per session, filtered by `/shortcut` in the composer,
- * and suggested from the visitor's last message ("smart responses").
+ * Canned responses (D12): loaded once per session (again when the admin switches them back on,
+ * A3), filtered by `/shortcut` in the composer, and suggested from the visitor's last message
+ * ("smart responses").
  */
 import type { Backend, CannedResponse, CannedResponseDraft } from "../backend";
 
@@ -84,9 +85,23 @@ export class CannedResponses {
     return [...groups.entries()].sort(([a], [b]) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)));
   });
 
+  /** Bumped by each `load` and `clear`: an answer that comes after a newer one, or after the
+   * option was switched off, is dropped. */
+  #generation = 0;
+
   async load(backend: Backend): Promise<void> {
-    this.list = await backend.cannedResponses();
+    const generation = ++this.#generation;
+    const list = await backend.cannedResponses();
+    if (generation !== this.#generation) return;
+    this.list = list;
     this.loaded = true;
+  }
+
+  /** The admin switched canned responses off (A3): none anywhere, not even suggested. */
+  clear(): void {
+    this.#generation++;
+    this.list = [];
+    this.loaded = false;
   }
 
   async create(backend: Backend, draft: CannedResponseDraft): Promise<CannedResponse> {

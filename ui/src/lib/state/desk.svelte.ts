@@ -22,6 +22,7 @@ import type {
   SnoozedItem,
   Unsubscribe,
 } from "../backend";
+import { deskOptions } from "../options";
 
 export type Layout = 1 | 2 | 4;
 
@@ -63,6 +64,10 @@ export class Desk {
   /** The rail's badge: conversations waiting for the agent's reply. Their `waiting_since` is
    * the Rust side's, so this is the tray's count too. */
   waitingCount = $derived(this.conversations.filter((c) => c.waiting_since !== null).length);
+
+  /** A3 / D16: the tools the admin leaves on (all before the profile is known). The hub pushes
+   * a changed profile live (`profile_changed`): what reads these follows at once. */
+  options = $derived(deskOptions(this.profile));
 
   get online(): boolean {
     return this.connection.state === "online";

@@ -1,0 +1,37 @@
+/**
+ * The admin's desk options (SPEC A3, D16): each a switch. The desk hides what is off (not
+ * disabled: gone), and the hub refuses it with `forbidden` anyway.
+ *
+ * Of the ten, the desk has today: canned responses (composer button and `/` picker, the `/`
+ * shortcut, the rail's drawer, the "…" menu's "My canned responses", the suggestions), ask the
+ * visitor for a file, and send a file (attach, drop, paste). Print, e-mail to self, mark
+ * important, ask a manager, the agents online, knowledge search and the assistant are not in
+ * the UI yet: each must read its switch here when it comes.
+ */
+import type { AgentProfile, DeskOptions } from "./protocol";
+
+/** A new project's desk has every tool (the Rust side's `DeskOptions::default`). */
+export const ALL_ON: DeskOptions = {
+  print: true,
+  email_to_self: true,
+  mark_important: true,
+  ask_manager: true,
+  online_agents: true,
+  knowledge_search: true,
+  canned_responses: true,
+  request_file: true,
+  send_file: true,
+  assistant: true,
+};
+
+/**
+ * The options of a profile. Only an explicit `false` turns a tool off: a profile without
+ * `options` (a desk cache written before they existed) or without one of them has it on, as
+ * serde's `#[serde(default)]` reads it on the Rust side.
+ */
+export function deskOptions(profile: Pick<AgentProfile, "options"> | null | undefined): DeskOptions {
+  const given: Partial<DeskOptions> = profile?.options ?? {};
+  const out = { ...ALL_ON };
+  for (const key of Object.keys(ALL_ON) as (keyof DeskOptions)[]) out[key] = given[key] !== false;
+  return out;
+}
