@@ -39,6 +39,7 @@ pub mod hub_child;
 pub mod login_throttle;
 pub mod mail;
 pub mod password_gate;
+pub mod questionnaires;
 pub mod settings_rules;
 pub mod stats;
 pub mod store;

@@ -256,7 +256,10 @@ pub fn check(settings: &ProjectSettings) -> Vec<FieldError> {
             );
         }
     }
-    for (path, message) in crate::visitor_card::problems(&settings.visitor_card) {
+    for (path, message) in crate::visitor_card::problems(&settings.visitor_card)
+        .into_iter()
+        .chain(crate::questionnaires::problems(&settings.questionnaires))
+    {
         c.fail(path, message);
     }
     c.0

@@ -179,6 +179,8 @@ pub struct ProjectSettings {
     pub desk: DeskOptions,
     /// A7: the visitor card's fields.
     pub visitor_card: crate::visitor_card::CardSettings,
+    /// A5: the agent's questionnaire at close and the visitor's survey.
+    pub questionnaires: crate::questionnaires::Questionnaires,
     /// A9: the seed's "Divers" not held by `routing` (its other two are
     /// `routing.reopen_to_previous_agent` and `routing.timeouts.disconnected_transfer_s`).
     pub misc: Miscellaneous,
@@ -268,6 +270,7 @@ impl Default for ProjectSettings {
             widget: WidgetSettings::default(),
             desk: DeskOptions::default(),
             visitor_card: Default::default(),
+            questionnaires: Default::default(),
             misc: Miscellaneous::default(),
         }
     }
