@@ -12,7 +12,7 @@
 // Run with `npm run e2e` (PUPITRE_BIN names the hub binary; default
 // ${CARGO_TARGET_DIR:-/var/tmp/pupitre-target}/debug/pupitre; CHROMIUM the browser).
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -110,6 +110,19 @@ async function openSignedOut(hub, open, path = "/admin/", options) {
   await page.locator("#login-email").waitFor();
   return { context, page };
 }
+
+/** Signs in from the sign-in page in French. */
+async function signInFr(page, who = ADMIN) {
+  await page.locator("#login-email").fill(who.email);
+  await page.locator("#login-password").fill(who.password);
+  await page.getByRole("button", { name: "Se connecter" }).click();
+  await page.locator("[data-testid=person]", { hasText: who.name }).waitFor();
+}
+
+const FRENCH = { locale: "fr-FR", viewport: { width: 1440, height: 860 }, reducedMotion: "reduce" };
+
+/** Today's date in a time zone, `YYYY-MM-DD`. */
+const todayIn = (zone) => new Intl.DateTimeFormat("en-CA", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date());
 
 const problemOf = (page, path) => page.locator(`[id="field-${path}-problem"]`);
 const toast = (page) => page.locator(".toasts .toast");
@@ -327,7 +340,17 @@ describe("the administration console on a real hub", () => {
       await toast(page).filter({ hasText: "Optional statuses saved. Connected desks see the change at once." }).waitFor();
       const wanted = ["In training", "On a call", "Looking up information", "No new conversation", hostile];
       const saved = await hub.settings();
-      assert.deepEqual(saved, changed(stored, (s) => (s.optional_statuses = wanted)), "exactly the new list, nothing else changed");
+      // The hub keeps an optional status's labels only while it is listed (a rename or a
+      // removal takes them along).
+      const labelsKept = (labels) => Object.fromEntries(Object.entries(labels).filter(([name]) => wanted.includes(name)));
+      assert.deepEqual(
+        saved,
+        changed(stored, (s) => {
+          s.optional_statuses = wanted;
+          s.optional_status_labels = labelsKept(s.optional_status_labels ?? {});
+        }),
+        "exactly the new list, nothing else changed",
+      );
       assert.equal(puts.length, 1);
       assert.equal(await page.locator("main img").count(), 0, "the name rendered as text");
       await look(page, "62-statuses-saved", problems);
@@ -642,7 +665,249 @@ describe("the administration console on a real hub", () => {
     });
   });
 
-  it("roles: an agent is refused at sign-in; a manager signs in but can neither read nor save the project's settings", async () => {
+  it("opening hours: the admin makes today a holiday for every group on the page; a visitor is told the out-of-hours sentence set there; the audit log shows each change with the admin's name", async () => {
+    await withHub("hours-audit", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      assert.equal(stored.routing.timezone, "Europe/Paris");
+      const token = await hub.token(ADMIN);
+      // Live chat only: out of hours, the visitor is told so instead of being queued.
+      const live = await hub.request(SETTINGS_PATH, { method: "PUT", token, body: changed(stored, (s) => (s.routing.async_messaging = false)) });
+      assert.equal(live.status, 200, live.text);
+      const groups = await hub.request("/api/admin/projects/DEMO/groups", { token });
+      assert.deepEqual(groups.json.map((g) => [g.name, g.hours]), [["Sales", null], ["Support", null]], "the demo's groups, always open");
+
+      const { page } = await openSignedOut(hub, open, "/admin/#/hours");
+      await signIn(page, ADMIN);
+      await page.locator("#hours-group").waitFor();
+      assert.equal(await page.locator("main h1").innerText(), "Opening hours");
+      assert.equal(await page.locator("nav a[aria-current=page]").innerText(), "Opening hours");
+      const status = page.getByTestId("hours-status");
+      assert.match(await status.innerText(), /Always open[\s\S]*Visitors reach the agents of Sales at any hour\./);
+      await look(page, "80-hours", problems);
+
+      // The sentence a closed group's visitor reads: markup in it stays text.
+      const sentence = `Closed today <b>for inventory</b> & back tomorrow — "see you"`;
+      await page.locator("#sentence-out_of_hours-en").fill(sentence);
+      assert.equal(await page.getByTestId("preview-sentence").innerText(), sentence, "the preview shows the text as typed");
+      assert.equal(await page.locator("main figure b").count(), 0, "rendered as text, never HTML");
+      await page.getByTestId("preview-sentence").scrollIntoViewIfNeeded();
+      await look(page, "81-hours-preview", problems);
+
+      const today = todayIn("Europe/Paris");
+      for (const [i, name] of ["Sales", "Support"].entries()) {
+        if (i > 0) await page.getByLabel("Group", { exact: true }).selectOption({ label: name });
+        await page.getByRole("radio", { name: /^Open on set hours/ }).check();
+        // Open all day every day (so only the holiday closes it), typed on Monday and copied.
+        await page.getByLabel("Monday, range 1: opens at").fill("00:00");
+        await page.getByLabel("Monday, range 1: closes at").fill("24:00");
+        await page.getByRole("button", { name: "Copy Monday to Tuesday–Friday" }).click();
+        for (const day of ["Saturday", "Sunday"]) {
+          await page.getByRole("button", { name: `Add a range: ${day}` }).click();
+          await page.getByLabel(`${day}, range 1: opens at`).fill("0:00");
+          await page.getByLabel(`${day}, range 1: closes at`).fill("24:00");
+        }
+        assert.match(await status.innerText(), /Open now[\s\S]*These hours never close\./);
+        await page.getByRole("button", { name: "Add a date" }).click();
+        assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("type")), "date", "focus on the new date");
+        await page.getByLabel("Date 1", { exact: true }).fill(today);
+        await page.getByLabel("Label (Date 1)").fill("Inventory");
+        assert.equal(await page.getByRole("radio", { name: "Closed all day" }).isChecked(), true);
+        await status.filter({ hasText: "Closed now" }).waitFor();
+        assert.match(await status.innerText(), /Closed now[\s\S]*Today is closed all day: Inventory\.[\s\S]*Opens tomorrow at 00:00\./);
+        if (i === 0) {
+          await page.locator("main").evaluate((main) => main.scrollTo(0, 0));
+          await look(page, "82-hours-holiday-unsaved", problems);
+        }
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await toast(page).filter({ hasText: "Opening hours saved. Routing uses them at once." }).waitFor();
+        assert.equal(await saveState(page).innerText(), "Everything is saved");
+        await page.locator(".toasts button").click();
+      }
+      await page.locator("main").evaluate((main) => main.scrollTo(0, 0));
+      await look(page, "83-hours-saved", problems);
+
+      // What the hub stored: every day open, today closed, for both groups; the sentence.
+      const week = Array.from({ length: 7 }, () => [{ start: 0, end: 1440 }]);
+      const after = await hub.request("/api/admin/projects/DEMO/groups", { token });
+      for (const g of after.json) {
+        assert.deepEqual(g.hours, { days: week, exceptions: [{ date: today, spans: [], label: "Inventory" }] }, g.name);
+      }
+      const settings = await hub.settings();
+      assert.equal(settings.sentences.out_of_hours.en, sentence);
+      assert.deepEqual(
+        settings,
+        changed(stored, (s) => {
+          s.routing.async_messaging = false;
+          s.sentences.out_of_hours.en = sentence;
+        }),
+        "only the sentence changed from the page",
+      );
+
+      // A visitor now: out of hours, told so with the sentence set on the page.
+      const visitor = await widget(hub);
+      try {
+        const sent = await visitor.change({ type: "send_message", text: "Hello, is anyone there?" });
+        assert.equal(sent.type, "ack", JSON.stringify(sent));
+        const told = await visitor.next(
+          (f) => f.type === "event" && f.event.kind === "message" && f.event.message.body.kind === "sentence",
+          "the hub's sentence to the visitor",
+        );
+        assert.deepEqual(told.event.message.body, { kind: "sentence", sentence: "out_of_hours", text: sentence });
+        assert.deepEqual(told.event.message.author, { kind: "system" });
+      } finally {
+        visitor.close();
+      }
+
+      // The same page in French.
+      const fr = await openSignedOut(hub, open, "/admin/#/hours", FRENCH);
+      await signInFr(fr.page);
+      await fr.page.locator("#hours-group").waitFor();
+      assert.equal(await fr.page.locator("main h1").innerText(), "Horaires d'ouverture");
+      assert.match(await fr.page.getByTestId("hours-status").innerText(), /Fermé en ce moment[\s\S]*Aujourd'hui est fermé toute la journée : Inventory\./);
+      await fr.page.locator("#sentence-out_of_hours-fr").focus();
+      assert.equal(await fr.page.getByTestId("preview-sentence").innerText(), stored.sentences.out_of_hours.fr);
+      await look(fr.page, "84-hours-fr", problems);
+
+      // The audit log: every change of this test, newest first, with the admin's name.
+      const log = (await hub.request("/api/admin/projects/DEMO/audit", { token })).json.entries;
+      assert.deepEqual(
+        log.map((e) => [e.action, e.target]),
+        [
+          ["group.hours", "Support"],
+          ["settings.update", "settings"],
+          ["group.hours", "Sales"],
+          ["settings.update", "settings"],
+        ],
+        "the hub's log: the API's settings, then Sales's hours and the sentence saved with them, then Support's hours",
+      );
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Audit log" }).click();
+      const rows = page.locator("main tbody tr");
+      await rows.first().waitFor();
+      assert.match(page.url(), /#\/audit$/);
+      assert.equal(await page.locator("main h1").innerText(), "Audit log");
+      assert.equal(await rows.count(), log.length, "one row per entry");
+      const texts = await rows.allInnerTexts();
+      for (const [i, entry] of log.entries()) {
+        assert.match(texts[i], new RegExp(ADMIN.name), `row ${i + 1} names the admin`);
+        assert.match(texts[i], entry.action === "group.hours" ? /Opening hours changed/ : /Settings changed/);
+        assert.match(texts[i], /ago|Just now/, "today: relative");
+      }
+      assert.match(texts[0], /Support/);
+      assert.match(texts[2], /Sales[\s\S]*Opening hours[\s\S]*hours/);
+      assert.match(texts[1], /Project settings[\s\S]*Out of hours[\s\S]*sentences\.out_of_hours\.en/);
+      assert.ok(texts[1].includes(JSON.stringify(sentence)), "the sentence as JSON text");
+      assert.match(texts[3], /Asynchronous messaging[\s\S]*routing\.async_messaging[\s\S]*true[\s\S]*false/);
+      assert.equal(await page.locator("main tbody b").count(), 0, "the sentence's markup stays text");
+      await look(page, "85-audit", problems);
+
+      const calls = recordRequests(page, "GET", /\/api\/admin\/projects\/DEMO\/audit$/);
+      await page.getByLabel("Action").selectOption({ label: "Opening hours changed" });
+      await page.getByRole("button", { name: "Search" }).click();
+      await eventually(async () => (await rows.count()) === 2, "two rows: the hours only");
+      assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.action)), ["group.hours", "group.hours"]);
+      assert.match(calls.at(-1), /action=group\.hours/);
+      await look(page, "86-audit-filtered", problems);
+      await page.getByLabel("Contains").fill("inventory");
+      await page.getByLabel("Contains").press("Enter");
+      await eventually(async () => (await rows.count()) === 2, "the text search keeps both");
+      await page.getByLabel("Contains").fill("no such text anywhere");
+      await page.getByLabel("Contains").press("Enter");
+      await page.getByText("No entry matches these filters.").waitFor();
+
+      await fr.page.getByRole("navigation", { name: "Réglages" }).getByRole("link", { name: "Journal des modifications" }).click();
+      await fr.page.locator("main tbody tr").first().waitFor();
+      assert.match(await fr.page.locator("main tbody").innerText(), /Horaires d'ouverture modifiés[\s\S]*Réglages modifiés/);
+      await look(fr.page, "87-audit-fr", problems);
+    });
+  });
+
+  it("export and import: the configuration downloads as a file; imported back with another queue size it shows the dry run, then applies; a broken file changes nothing", async () => {
+    await withHub("export-import", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      const { page } = await openSignedOut(hub, open, "/admin/#/export");
+      await signIn(page, ADMIN);
+      await page.getByRole("button", { name: "Download the configuration" }).waitFor();
+      assert.equal(await page.locator("main h1").innerText(), "Export and import");
+      await look(page, "90-export", problems);
+
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download the configuration" }).click()]);
+      assert.equal(download.suggestedFilename(), "pupitre-DEMO-configuration.json", "the hub's file name");
+      const file = JSON.parse(readFileSync(await download.path(), "utf8"));
+      assert.equal(file.format, "pupitre-configuration");
+      assert.equal(file.version, 1);
+      assert.equal(file.project, "DEMO");
+      assert.deepEqual(file.settings, stored);
+      assert.deepEqual(file.groups.map((g) => g.name), ["Sales", "Support"]);
+      await page.getByText("pupitre-DEMO-configuration.json downloaded.").waitFor();
+
+      // Back in with 7 queue places per agent: the dry run first, nothing changed yet.
+      const input = page.getByLabel("Configuration file (.json)");
+      const edited = changed(file, (f) => (f.settings.routing.queue_per_agent = 7));
+      await input.setInputFiles({ name: "pupitre-DEMO-configuration.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(edited, null, 2)) });
+      const report = page.locator(".report");
+      await report.getByRole("heading", { name: "What importing pupitre-DEMO-configuration.json would change" }).waitFor();
+      assert.match(await report.innerText(), /1 setting changes:[\s\S]*Queue places per connected agent[\s\S]*routing\.queue_per_agent[\s\S]*2[\s\S]*7/);
+      assert.equal((await hub.settings()).routing.queue_per_agent, 2, "a dry run changes nothing");
+      await look(page, "91-import-dry-run", problems);
+
+      await report.getByRole("button", { name: "Apply the import" }).click();
+      await page.getByRole("heading", { name: "Configuration imported" }).waitFor();
+      assert.match(
+        await page.locator(".report.applied").innerText(),
+        /pupitre-DEMO-configuration\.json is applied: the hub uses it at once, and the import is in the audit log\./,
+      );
+      await look(page, "92-import-applied", problems);
+      assert.deepEqual(await hub.settings(), changed(stored, (s) => (s.routing.queue_per_agent = 7)), "only the queue places changed");
+      const log = (await hub.request("/api/admin/projects/DEMO/audit?action=config.import", { token: await hub.token(ADMIN) })).json.entries;
+      assert.equal(log.length, 1);
+      assert.deepEqual(log[0].changes, [{ path: "settings.routing.queue_per_agent", before: 2, after: 7 }]);
+
+      // The Capacity page shows the imported value (the console read the settings again).
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Capacity" }).click();
+      await field(page, QUEUE).waitFor();
+      assert.equal(await field(page, QUEUE).inputValue(), "7");
+
+      // A broken file: said at once, nothing sent, nothing changed.
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Export and import" }).click();
+      const posts = recordRequests(page, "POST", /\/configuration$/);
+      await page.getByLabel("Configuration file (.json)").setInputFiles({ name: "broken.json", mimeType: "application/json", buffer: Buffer.from('{"format": "pupitre-configuration", ') });
+      const error = page.locator("#import-file-problem");
+      await error.waitFor();
+      assert.equal(await error.innerText(), "This file is not JSON, so it cannot be a Pupitre configuration file.");
+      assert.equal(await page.getByLabel("Configuration file (.json)").getAttribute("aria-invalid"), "true");
+      assert.deepEqual(posts, [], "never sent");
+      // A file the hub refuses (an unknown time zone): its words, nothing changed.
+      const mars = changed(file, (f) => (f.settings.routing.timezone = "Mars/Olympus"));
+      await page.getByLabel("Configuration file (.json)").setInputFiles({ name: "mars.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(mars)) });
+      await error.filter({ hasText: "The hub refused this file; nothing was changed." }).waitFor();
+      assert.match(await error.innerText(), /routing\.timezone/);
+      await look(page, "93-import-refused", problems);
+      assert.equal((await hub.settings()).routing.queue_per_agent, 7);
+      assert.equal((await hub.settings()).routing.timezone, "Europe/Paris");
+
+      const fr = await openSignedOut(hub, open, "/admin/#/export", FRENCH);
+      await signInFr(fr.page);
+      await fr.page.getByRole("button", { name: "Télécharger la configuration" }).waitFor();
+      assert.equal(await fr.page.locator("main h1").innerText(), "Export et import");
+      await fr.page.getByLabel("Fichier de configuration (.json)").setInputFiles({ name: "config.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(changed(file, (f) => (f.settings.default_slot_max = 4)))) });
+      await fr.page.getByRole("heading", { name: "Ce que changerait l'import de config.json" }).waitFor();
+      await look(fr.page, "94-import-dry-run-fr", problems);
+
+      // The dark theme: the audit log with the import in it, and the opening hours.
+      const dark = await openSignedOut(hub, open, "/admin/#/audit", { locale: "en-GB", colorScheme: "dark", viewport: { width: 1440, height: 860 }, reducedMotion: "reduce" });
+      await signIn(dark.page, ADMIN);
+      await dark.page.locator("main tbody tr[data-action='config.import']").waitFor();
+      await look(dark.page, "95-audit-dark", problems);
+      await dark.page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Opening hours" }).click();
+      await dark.page.getByRole("radio", { name: /^Open on set hours/ }).check();
+      await dark.page.getByLabel("Monday, range 1: opens at").fill("25:00");
+      await dark.page.getByRole("button", { name: "Save", exact: true }).click();
+      await dark.page.locator(".summary[role=alert]").waitFor();
+      await look(dark.page, "96-hours-invalid-dark", problems);
+    });
+  });
+
+  it("roles: an agent is refused at sign-in; a manager reads the project's settings but cannot save them, sets her groups' hours, and is refused the audit log", async () => {
     await withHub("roles", async ({ hub, problems, open }) => {
       const stored = await hub.settings();
 
@@ -670,32 +935,46 @@ describe("the administration console on a real hub", () => {
       assert.equal(await alice.page.locator("#login-password").inputValue(), "");
       await look(alice.page, "21-wrong-password", problems);
 
-      // Chloé, a manager: in the console, but the settings are not hers to see or change.
+      // Chloé, a manager (M4): she reads the settings, but saving them is the admin's.
       const chloe = await openSignedOut(hub, open);
       await signIn(chloe.page, MANAGER);
       assert.equal(await chloe.page.locator(".person .role").innerText(), "Manager");
+      await field(chloe.page, QUEUE).waitFor();
+      assert.equal(await field(chloe.page, QUEUE).inputValue(), "2", "the settings are hers to read");
+      await field(chloe.page, QUEUE).fill("9");
+      await chloe.page.getByRole("button", { name: "Save", exact: true }).click();
       const refusal = chloe.page.locator("main [role=alert]");
       await refusal.waitFor();
-      assert.match(
-        await refusal.innerText(),
-        /The settings could not be loaded\. Your account is not allowed to do this\. Ask an administrator of the project\./,
-      );
-      assert.equal(await chloe.page.locator("main input").count(), 0, "no field to edit");
-      assert.equal(await chloe.page.getByRole("button", { name: "Save", exact: true }).count(), 0, "no save button");
+      assert.match(await refusal.innerText(), /Your account is not allowed to do this\. Ask an administrator of the project\./);
       assert.ok(chloe.page.refusals.includes("403 /api/admin/projects/DEMO/settings"), chloe.page.refusals.join(", "));
-      await look(chloe.page, "22-manager-capacity", problems);
-      await chloe.page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Timeouts" }).click();
-      await chloe.page.locator("main h1", { hasText: "Timeouts" }).waitFor();
-      await chloe.page.locator("main [role=alert]").waitFor();
-      assert.equal(await chloe.page.locator("main input").count(), 0);
-      await look(chloe.page, "23-manager-timeouts", problems);
+      await look(chloe.page, "22-manager-capacity-refused", problems);
+      await chloe.page.getByRole("button", { name: "Discard changes" }).click();
+
+      // Her groups' opening hours are hers to set; the project's zone and sentences are read only.
+      await chloe.page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Opening hours" }).click();
+      await chloe.page.locator("#hours-group").waitFor();
+      const mine = await chloe.page.locator("#hours-group option").allInnerTexts();
+      assert.deepEqual([...mine].sort(), ["Sales", "Support"], "the groups she manages");
+      assert.equal(await chloe.page.getByLabel("Time zone of the project").getAttribute("readonly"), "");
+      assert.equal(await chloe.page.locator("#sentence-out_of_hours-en").getAttribute("readonly"), "");
+      await chloe.page.getByLabel("Group", { exact: true }).selectOption({ label: "Support" });
+      await chloe.page.getByRole("radio", { name: /^Open on set hours/ }).check();
+      await chloe.page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(chloe.page).filter({ hasText: "Opening hours saved." }).waitFor();
+      await look(chloe.page, "23-manager-hours", problems);
+      const support = (await hub.request("/api/admin/projects/DEMO/groups", { token: await hub.token(ADMIN) })).json.find((g) => g.name === "Support");
+      assert.equal(support.hours.days[0][0].start, 540, "Support's hours stored: Monday from 09:00");
+
+      // The audit log is the admin's: said so, in a sentence.
+      await chloe.page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Audit log" }).click();
+      await chloe.page.locator("main [role=alert]", { hasText: "The audit log could not be loaded." }).waitFor();
+      assert.match(await chloe.page.locator("main [role=alert]").innerText(), /Your account is not allowed to do this\./);
 
       // The hub says the same, by bearer token and by the console's own session (with its CSRF
       // token, from the right origin: refused for the role, not as a forgery).
       const token = await hub.token(MANAGER);
       const read = await hub.request(SETTINGS_PATH, { token });
-      assert.equal(read.status, 403, read.text);
-      assert.equal(read.json.code, "forbidden");
+      assert.equal(read.status, 200, `a manager reads the settings (M4): ${read.text}`);
       const write = await hub.request(SETTINGS_PATH, { method: "PUT", token, body: changed(stored, (s) => (s.routing.queue_per_agent = 9)) });
       assert.equal(write.status, 403, write.text);
       const cookies = await consoleCookies(chloe.context, hub);

@@ -344,9 +344,12 @@ describe("navigation", () => {
       "Desk options",
       "Optional statuses",
       "Miscellaneous",
+      "Opening hours",
       "Conversation types",
+      "Audit log",
+      "Export and import",
     ]);
-    for (const name of ["Agent questionnaire", "Visitor survey", "Opening hours", "Visitor card"]) {
+    for (const name of ["Agent questionnaire", "Visitor survey", "Visitor card", "People and content"]) {
       const entry = within(nav).getByText(name).closest("[aria-disabled]");
       expect(entry, name).toHaveAttribute("aria-disabled", "true");
       expect(entry).toHaveTextContent("Coming soon");

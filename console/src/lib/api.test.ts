@@ -68,3 +68,31 @@ describe("the fetch layer", () => {
     expect(retryAfterSeconds("soon")).toBeNull();
   });
 });
+
+describe("the admin routes beyond the settings", () => {
+  it("groups, hours (null for always open), the audit log's query, the configuration and its file name", async () => {
+    const hub = fakeHub({ signedIn: true });
+    expect((await hub.api.groups("DEMO")).map((g) => g.name)).toEqual(["Sales", "Support"]);
+    await hub.api.saveGroupHours("DEMO", 2, null);
+    expect(hub.calls.at(-1)).toMatchObject({ method: "PUT", url: "/api/admin/projects/DEMO/groups/2/hours", body: null });
+    expect(hub.calls.at(-1)!.headers["content-type"]).toBe("application/json");
+    await hub.api.audit("DEMO", { action: "group.", text: "a b&c", before: 12, since: undefined, limit: 50 });
+    expect(hub.calls.at(-1)!.url).toBe("/api/admin/projects/DEMO/audit?action=group.&text=a+b%26c&before=12&limit=50");
+    const exported = await hub.api.exportConfiguration("DEMO");
+    expect(exported.filename).toBe("pupitre-DEMO-configuration.json");
+    expect(JSON.parse(exported.text).format).toBe("pupitre-configuration");
+    await hub.api.importConfiguration("DEMO", JSON.parse(exported.text), true);
+    expect(hub.calls.at(-1)).toMatchObject({ method: "POST", url: "/api/admin/projects/DEMO/configuration?dry_run=true" });
+    expect(hub.calls.at(-1)!.headers["x-pupitre-csrf"]).toBe("csrf-1");
+  });
+
+  it("reads a file name from Content-Disposition, never a path", async () => {
+    const { dispositionFilename } = await import("./api");
+    expect(dispositionFilename('attachment; filename="pupitre-DEMO-configuration.json"')).toBe("pupitre-DEMO-configuration.json");
+    expect(dispositionFilename("attachment; filename=plain.json")).toBe("plain.json");
+    expect(dispositionFilename("attachment; filename*=UTF-8''caf%C3%A9.json; filename=\"cafe.json\"")).toBe("café.json");
+    expect(dispositionFilename('attachment; filename="../../etc/passwd"')).toBe("passwd");
+    expect(dispositionFilename("attachment")).toBeNull();
+    expect(dispositionFilename(null)).toBeNull();
+  });
+});

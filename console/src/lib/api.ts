@@ -10,6 +10,7 @@
  *   `network` when the hub cannot be reached; the UI maps codes to sentences (errors.ts) and
  *   never shows `message` except as a detail.
  */
+import type { WeeklyHours } from "./hours";
 import type { ProjectSettings } from "./settings";
 
 export type Role = "admin" | "manager" | "agent";
@@ -20,6 +21,86 @@ export interface ConsoleSession {
   name: string;
   role: Role;
   project: string;
+}
+
+/** A group of the project (`GET …/groups`), with its opening hours (`null`: always open). */
+export interface Group {
+  id: number;
+  name: string;
+  hours: WeeklyHours | null;
+}
+
+/** One value that changed, at a dotted path; `null` when it did not exist (or no longer does). */
+export interface Change {
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+/** An entry of the audit log (A10). */
+export interface AuditEntry {
+  id: number;
+  /** Epoch milliseconds. */
+  at: number;
+  /** `null`: the hub's operator, on its machine (`pupitre admin`). */
+  actor_id: number | null;
+  /** "Name <email>". */
+  actor: string;
+  action: string;
+  target: string;
+  changes: Change[];
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** Pass as `before` for the next page; `null` on the last one. */
+  next_before: number | null;
+}
+
+export interface AuditQuery {
+  action?: string;
+  text?: string;
+  before?: number;
+  since?: number;
+  until?: number;
+  limit?: number;
+}
+
+/** What an import did, or (dry run) would do. */
+export interface ImportReport {
+  settings: Change[];
+  groups_created: string[];
+  groups_with_new_hours: string[];
+  /** "Theme / Title". */
+  canned_added: string[];
+  canned_kept: string[];
+}
+
+/** A downloaded file: its text and the name the hub gives it. */
+export interface Download {
+  text: string;
+  filename: string | null;
+}
+
+/** The file name of a `Content-Disposition` header (`attachment; filename="x.json"`), or `null`. */
+export function dispositionFilename(header: string | null): string | null {
+  if (!header) return null;
+  let name: string | null = null;
+  const star = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(header);
+  if (star) {
+    try {
+      name = decodeURIComponent(star[1].trim());
+    } catch {
+      // Fall back to the plain parameter.
+    }
+  }
+  if (name === null) {
+    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(header);
+    if (plain) name = (plain[1] ?? plain[2]).replace(/\\(.)/g, "$1");
+  }
+  // Only a name, never a path.
+  const base = name?.replace(/^.*[\\/]/, "").trim() ?? "";
+  return base === "" ? null : base;
 }
 
 export const CSRF_COOKIE = "pupitre_csrf";
@@ -128,7 +209,7 @@ export function createApi(options: ApiOptions = {}) {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const cookies = options.cookies ?? (() => (typeof document === "undefined" ? "" : document.cookie));
 
-  async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+  async function send(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (method !== "GET") {
@@ -148,6 +229,11 @@ export function createApi(options: ApiOptions = {}) {
       throw new ApiError("network", e instanceof Error ? e.message : String(e));
     }
     if (!response.ok) throw await failure(response);
+    return response;
+  }
+
+  async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+    const response = await send(method, path, body);
     if (response.status === 204) return undefined as T;
     const text = await response.text();
     if (text === "") return undefined as T;
@@ -158,7 +244,17 @@ export function createApi(options: ApiOptions = {}) {
     }
   }
 
-  const settingsPath = (project: string) => `/api/admin/projects/${encodeURIComponent(project)}/settings`;
+  const projectPath = (project: string) => `/api/admin/projects/${encodeURIComponent(project)}`;
+  const settingsPath = (project: string) => `${projectPath(project)}/settings`;
+
+  function auditPath(project: string, query: AuditQuery): string {
+    const params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined && value !== "") params.set(name, String(value));
+    }
+    const text = params.toString();
+    return `${projectPath(project)}/audit${text ? `?${text}` : ""}`;
+  }
 
   return {
     /** Who is signed in; `unauthorized` when nobody is. */
@@ -168,6 +264,19 @@ export function createApi(options: ApiOptions = {}) {
     settings: (project: string) => request<ProjectSettings>("GET", settingsPath(project)),
     /** Stores the whole settings object; answers the stored settings. */
     saveSettings: (project: string, settings: ProjectSettings) => request<ProjectSettings>("PUT", settingsPath(project), settings),
+    groups: (project: string) => request<Group[]>("GET", `${projectPath(project)}/groups`),
+    /** A group's opening hours (`null`: always open); answers the group as stored. */
+    saveGroupHours: (project: string, group: number, hours: WeeklyHours | null) =>
+      request<Group>("PUT", `${projectPath(project)}/groups/${encodeURIComponent(String(group))}/hours`, hours),
+    audit: (project: string, query: AuditQuery = {}) => request<AuditPage>("GET", auditPath(project, query)),
+    /** The configuration file as the hub writes it, with the name it gives it. */
+    async exportConfiguration(project: string): Promise<Download> {
+      const response = await send("GET", `${projectPath(project)}/configuration`);
+      return { text: await response.text(), filename: dispositionFilename(response.headers.get("content-disposition")) };
+    },
+    /** Imports a configuration file (parsed JSON); with `dryRun`, only says what it would change. */
+    importConfiguration: (project: string, file: unknown, dryRun: boolean) =>
+      request<ImportReport>("POST", `${projectPath(project)}/configuration${dryRun ? "?dry_run=true" : ""}`, file),
   };
 }
 

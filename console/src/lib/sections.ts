@@ -50,13 +50,13 @@ export const SECTIONS: readonly Section[] = [
   { id: "agent_questionnaire", title: "section.agent_questionnaire", group: "livechat", ready: false, icon: ClipboardList },
   { id: "visitor_survey", title: "section.visitor_survey", group: "livechat", ready: false, icon: MessageSquareHeart },
   { id: "misc", title: "section.misc", group: "livechat", ready: true, icon: Shapes },
-  { id: "hours", title: "section.hours", group: "livechat", ready: false, icon: Clock },
+  { id: "hours", title: "section.hours", group: "livechat", ready: true, icon: Clock },
   { id: "visitor_card", title: "section.visitor_card", group: "livechat", ready: false, icon: IdCard },
   { id: "people", title: "section.people", group: "project", ready: false, icon: Users },
   // A8's conversation types (R9), a page of their own until "People and content" exists.
   { id: "conversation_types", title: "section.conversation_types", group: "project", ready: true, icon: Tags },
-  { id: "audit", title: "section.audit", group: "project", ready: false, icon: ScrollText },
-  { id: "export", title: "section.export", group: "project", ready: false, icon: ArrowDownUp },
+  { id: "audit", title: "section.audit", group: "project", ready: true, icon: ScrollText },
+  { id: "export", title: "section.export", group: "project", ready: true, icon: ArrowDownUp },
 ];
 
 export const FIRST_SECTION: SectionId = "capacity";

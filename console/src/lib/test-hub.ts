@@ -5,7 +5,8 @@
  * fixture. `on` overrides one route; `calls` records every request.
  */
 import fixture from "../fixtures/settings.demo.json";
-import { createApi, type ConsoleSession } from "./api";
+import { createApi, type AuditEntry, type Change, type ConsoleSession, type Group, type ImportReport } from "./api";
+import { hoursProblems, type WeeklyHours } from "./hours";
 import type { ProjectSettings } from "./settings";
 
 export const DEMO_SETTINGS = fixture as unknown as ProjectSettings;
@@ -29,8 +30,29 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   });
 }
 
-export function fakeHub(options: { signedIn?: boolean; session?: ConsoleSession; settings?: ProjectSettings } = {}) {
+/** The demo's groups: always open (crates/server/src/demo.rs). */
+export const DEMO_GROUPS: Group[] = [
+  { id: 1, name: "Sales", hours: null },
+  { id: 2, name: "Support", hours: null },
+];
+
+/** Every path whose value differs, objects walked into, lists whole (crates/server/src/audit.rs). */
+export function diff(before: unknown, after: unknown, path = ""): Change[] {
+  if (JSON.stringify(before) === JSON.stringify(after)) return [];
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (isObject(before) && isObject(after)) {
+    const join = (key: string) => (path ? `${path}.${key}` : key);
+    const keys = [...Object.keys(before).sort(), ...Object.keys(after).filter((k) => !(k in before))];
+    return keys.flatMap((k) => diff(before[k] ?? null, after[k] ?? null, join(k)));
+  }
+  return [{ path, before: before ?? null, after: after ?? null }];
+}
+
+export function fakeHub(options: { signedIn?: boolean; session?: ConsoleSession; settings?: ProjectSettings; groups?: Group[]; audit?: AuditEntry[] } = {}) {
   const state = {
+    groups: structuredClone(options.groups ?? DEMO_GROUPS),
+    /** Newest first, as the hub answers. */
+    audit: structuredClone(options.audit ?? []) as AuditEntry[],
     signedIn: options.signedIn ?? false,
     session: options.session ?? ADMIN,
     settings: structuredClone(options.settings ?? DEMO_SETTINGS),
@@ -40,9 +62,90 @@ export function fakeHub(options: { signedIn?: boolean; session?: ConsoleSession;
   const calls: Call[] = [];
   const overrides = new Map<string, Handler[]>();
 
-  const settingsPath = `/api/admin/projects/${state.session.project}/settings`;
+  const projectPath = `/api/admin/projects/${state.session.project}`;
+  const settingsPath = `${projectPath}/settings`;
+  let nextAudit = 100;
+
+  function audit(action: string, target: string, changes: Change[]) {
+    if (changes.length === 0) return;
+    const actor = `${state.session.name} <admin@demo.pupitre.test>`;
+    state.audit.unshift({ id: nextAudit++, at: Date.now(), actor_id: state.session.agent_id, actor, action, target, changes });
+  }
+
+  /** The admin routes beyond the settings: groups, hours, the audit log, the configuration. */
+  function admin(call: Call, url: URL): Response | null {
+    const path = url.pathname;
+    if (call.method === "GET" && path === `${projectPath}/groups`) return json(200, state.groups);
+    const hours = new RegExp(`^${projectPath}/groups/(\\d+)/hours$`).exec(path);
+    if (call.method === "PUT" && hours) {
+      const group = state.groups.find((g) => g.id === Number(hours[1]));
+      if (!group) return json(404, { code: "not_found", message: `group ${hours[1]}` });
+      const body = call.body as WeeklyHours | null;
+      if (body) {
+        const problems = hoursProblems(body);
+        if (Object.keys(problems).length > 0) {
+          const fields = Object.fromEntries(Object.entries(problems).map(([p, v]) => [`hours.${p}`, v.key]));
+          return json(400, { code: "invalid_input", message: `${Object.keys(fields).length} setting(s) refused`, fields });
+        }
+      }
+      audit("group.hours", group.name, diff({ hours: group.hours }, { hours: body }));
+      group.hours = body;
+      return json(200, group);
+    }
+    if (call.method === "GET" && path === `${projectPath}/audit`) {
+      const q = url.searchParams;
+      const limit = Math.min(Number(q.get("limit") ?? 50), 200);
+      const text = q.get("text")?.toLowerCase();
+      const found = state.audit.filter(
+        (e) =>
+          (!q.get("action") || e.action.startsWith(q.get("action")!)) &&
+          (!q.get("before") || e.id < Number(q.get("before"))) &&
+          (!q.get("since") || e.at >= Number(q.get("since"))) &&
+          (!q.get("until") || e.at < Number(q.get("until"))) &&
+          (!text || `${e.actor} ${e.target} ${JSON.stringify(e.changes)}`.toLowerCase().includes(text)),
+      );
+      const entries = found.slice(0, limit);
+      return json(200, { entries, next_before: entries.length === limit ? entries[entries.length - 1].id : null });
+    }
+    if (call.method === "GET" && path === `${projectPath}/configuration`) {
+      const file = {
+        format: "pupitre-configuration",
+        version: 1,
+        project: state.session.project,
+        settings: state.settings,
+        groups: state.groups.map((g) => ({ name: g.name, hours: g.hours })),
+        canned_responses: [],
+      };
+      return json(200, file, { "content-disposition": `attachment; filename="pupitre-${state.session.project}-configuration.json"` });
+    }
+    if (call.method === "POST" && path === `${projectPath}/configuration`) {
+      const file = call.body as { format?: string; version?: number; project?: string; settings?: ProjectSettings; groups?: { name: string; hours: WeeklyHours | null }[] };
+      if (file?.format !== "pupitre-configuration" || file.version !== 1) {
+        return json(400, { code: "invalid_input", message: "this is not a configuration file this hub reads" });
+      }
+      if (!file.settings) return json(422, { code: "invalid_input", message: "missing field `settings`" });
+      const report: ImportReport = { settings: diff(state.settings, file.settings), groups_created: [], groups_with_new_hours: [], canned_added: [], canned_kept: [] };
+      for (const entry of file.groups ?? []) {
+        const group = state.groups.find((g) => g.name === entry.name);
+        if (!group) report.groups_created.push(entry.name);
+        else if (JSON.stringify(group.hours) !== JSON.stringify(entry.hours)) report.groups_with_new_hours.push(entry.name);
+      }
+      if (url.searchParams.get("dry_run") !== "true") {
+        state.settings = structuredClone(file.settings);
+        for (const entry of file.groups ?? []) {
+          const group = state.groups.find((g) => g.name === entry.name);
+          if (group) group.hours = entry.hours;
+          else state.groups.push({ id: state.groups.length + 1, name: entry.name, hours: entry.hours });
+        }
+        audit("config.import", file.project ?? "a file", report.settings.map((c) => ({ ...c, path: `settings.${c.path}` })));
+      }
+      return json(200, report);
+    }
+    return null;
+  }
 
   function defaults(call: Call): Response {
+    const url = new URL(call.url, "http://hub.test");
     const route = `${call.method} ${call.url}`;
     if (call.method !== "GET" && call.url !== "/api/console/session" && call.headers["x-pupitre-csrf"] !== state.csrf) {
       return json(403, { code: "forbidden", message: "this request did not come from the console's own page" });
@@ -68,10 +171,17 @@ export function fakeHub(options: { signedIn?: boolean; session?: ConsoleSession;
         return state.signedIn ? json(200, state.settings) : json(401, { code: "unauthorized", message: "no session" });
       case `PUT ${settingsPath}`:
         if (!state.signedIn) return json(401, { code: "unauthorized", message: "no session" });
+        audit("settings.update", "settings", diff(state.settings, call.body));
         state.settings = structuredClone(call.body as ProjectSettings);
         return json(200, state.settings);
-      default:
+      default: {
+        if (url.pathname.startsWith(projectPath)) {
+          if (!state.signedIn) return json(401, { code: "unauthorized", message: "no session" });
+          const answer = admin(call, url);
+          if (answer) return answer;
+        }
         return json(404, { code: "not_found", message: `no route ${route}` });
+      }
     }
   }
 
@@ -86,7 +196,7 @@ export function fakeHub(options: { signedIn?: boolean; session?: ConsoleSession;
       credentials: init.credentials,
     };
     calls.push(call);
-    const queue = overrides.get(`${call.method} ${call.url}`);
+    const queue = overrides.get(`${call.method} ${call.url}`) ?? overrides.get(`${call.method} ${call.url.split("?")[0]}`);
     const handler = queue?.shift();
     return handler ? handler(call) : defaults(call);
   };
@@ -95,6 +205,7 @@ export function fakeHub(options: { signedIn?: boolean; session?: ConsoleSession;
     state,
     calls,
     settingsPath,
+    projectPath,
     api: createApi({ fetch: fetch as typeof globalThis.fetch, cookies: () => state.cookie }),
     /** The next request to `method path` answers with `handler` (once per call of `on`). */
     on(method: string, path: string, handler: Handler) {

@@ -335,6 +335,7 @@ pub fn set_settings(
     project: ProjectId,
     settings: &ProjectSettings,
 ) -> Result<()> {
+    let settings = &crate::settings_rules::normalized(settings);
     let problems = crate::settings_rules::check(settings);
     if !problems.is_empty() {
         return Err(AdminError::Fields(problems));

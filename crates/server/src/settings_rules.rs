@@ -117,6 +117,21 @@ fn is_mime_type(text: &str) -> bool {
 }
 
 /// Every problem of `settings`, in the order of the settings document (empty: acceptable).
+/// The settings as they are stored: an optional status's labels go with it when it is renamed
+/// or removed (a console that knows nothing of labels still saves), empty labels are no
+/// labels.
+pub fn normalized(settings: &ProjectSettings) -> ProjectSettings {
+    let mut out = settings.clone();
+    out.optional_status_labels
+        .retain(|name, _| settings.optional_statuses.contains(name));
+    for labels in out.optional_status_labels.values_mut() {
+        labels.retain(|_, label| !label.trim().is_empty());
+    }
+    out.optional_status_labels
+        .retain(|_, labels| !labels.is_empty());
+    out
+}
+
 pub fn check(settings: &ProjectSettings) -> Vec<FieldError> {
     let mut c = Check(vec![]);
     let r = &settings.routing;
@@ -276,6 +291,32 @@ mod tests {
     #[test]
     fn the_defaults_pass() {
         assert_eq!(check(&ProjectSettings::default()), vec![]);
+    }
+
+    #[test]
+    fn a4_labels_follow_their_status_and_bad_ones_are_named() {
+        let mut s = ProjectSettings::default();
+        // Renamed by a console that knows nothing of labels: the old name's labels go.
+        s.optional_statuses[0] = "Training".into();
+        s.optional_status_labels
+            .entry("On the phone".into())
+            .or_default()
+            .insert("de".into(), "  ".into());
+        let n = normalized(&s);
+        assert!(!n.optional_status_labels.contains_key("In training"));
+        assert!(!n.optional_status_labels["On the phone"].contains_key("de"));
+        assert_eq!(check(&n), vec![]);
+        s.optional_status_labels
+            .entry("On the phone".into())
+            .or_default()
+            .insert("FR!".into(), "two\nlines".into());
+        assert_eq!(
+            paths(&normalized(&s)),
+            [
+                "optional_status_labels.On the phone.FR!",
+                "optional_status_labels.On the phone.FR!"
+            ]
+        );
     }
 
     #[test]

@@ -208,6 +208,7 @@ impl<'a> Audited<'a> {
 
     /// The whole settings document; the entry lists the paths that changed.
     pub fn set_settings(&mut self, settings: &ProjectSettings) -> Result<Vec<Change>> {
+        let settings = &crate::settings_rules::normalized(settings);
         let project = self.project;
         let before = self
             .store

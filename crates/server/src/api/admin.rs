@@ -68,6 +68,7 @@ pub(super) async fn put_settings(
     Json(settings): Json<ProjectSettings>,
 ) -> ApiResult<Json<ProjectSettings>> {
     let Acting { project, actor, .. } = admin_of(&hub, &headers, &code)?;
+    let settings = crate::settings_rules::normalized(&settings);
     hub.with_store(|s| Audited::new(s, project, actor).set_settings(&settings))?;
     reload(&hub, project).await;
     Ok(Json(settings))
