@@ -82,6 +82,12 @@ impl Filter {
     pub fn limit(&self) -> u32 {
         self.limit.unwrap_or(50).clamp(1, MOST_PER_PAGE)
     }
+
+    /// What a store reads: one more than a page may hold, so the caller knows whether another
+    /// page follows.
+    pub fn fetch_limit(&self) -> u32 {
+        self.limit.unwrap_or(50).clamp(1, MOST_PER_PAGE + 1)
+    }
 }
 
 /// What changed from `before` to `after`: every path whose value differs, objects walked

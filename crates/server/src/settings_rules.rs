@@ -129,6 +129,20 @@ pub fn normalized(settings: &ProjectSettings) -> ProjectSettings {
     }
     out.optional_status_labels
         .retain(|_, labels| !labels.is_empty());
+    // A sentence left empty in a language is no sentence there: those visitors read another
+    // language's rather than an empty message.
+    let s = &mut out.sentences;
+    for map in [
+        &mut s.auto_reply,
+        &mut s.no_agent,
+        &mut s.out_of_hours,
+        &mut s.relaunch,
+        &mut s.reengagement,
+        &mut s.agent_disconnected,
+        &mut s.transferred,
+    ] {
+        map.retain(|_, text| !text.trim().is_empty());
+    }
     out
 }
 
@@ -305,6 +319,9 @@ mod tests {
         let n = normalized(&s);
         assert!(!n.optional_status_labels.contains_key("In training"));
         assert!(!n.optional_status_labels["On the phone"].contains_key("de"));
+        s.sentences.out_of_hours.insert("fr".into(), " ".into());
+        assert!(!normalized(&s).sentences.out_of_hours.contains_key("fr"));
+        assert!(normalized(&s).sentences.out_of_hours.contains_key("en"));
         assert_eq!(check(&n), vec![]);
         s.optional_status_labels
             .entry("On the phone".into())

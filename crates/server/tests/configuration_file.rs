@@ -134,7 +134,7 @@ async fn a10_a_configuration_copies_to_another_project_all_or_nothing() {
     assert!(
         body["fields"]
             .as_object()
-            .is_some_and(|f| f.contains_key("hours.days.0.0")),
+            .is_some_and(|f| f.contains_key("groups.2.hours.days.0.0")),
         "{body}"
     );
     let (_, settings) = call(
@@ -212,6 +212,23 @@ async fn a10_a_configuration_copies_to_another_project_all_or_nothing() {
             .iter()
             .any(|c| c["path"] == "settings.routing.queue_per_agent" && c["after"] == 6)
     );
+    // A file larger than other requests may be (many canned responses) still comes back.
+    let mut big = file.clone();
+    big["canned_responses"] = (0..400)
+        .map(|i| json!({"theme": "Bulk", "title": format!("Answer {i}"), "body": "x".repeat(1000)}))
+        .collect();
+    assert!(big.to_string().len() > 256 * 1024);
+    let (status, report) = call(
+        &hub,
+        &other,
+        reqwest::Method::POST,
+        &format!("{path}?dry_run=true"),
+        Some(&big),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["canned_added"].as_array().unwrap().len(), 400);
+
     // The running hub uses the imported capacity at once.
     let queue = hub
         .hub

@@ -311,6 +311,14 @@ async fn a10_every_change_is_audited_with_who_before_and_after_and_refused_ones_
     );
     assert_eq!(root.audit("?text=zoe%40test").await.len(), 1);
     assert_eq!(root.audit("?text=%25").await.len(), 0, "a % is a %");
+    let (_, whole) = root
+        .get(&format!("/api/admin/projects/{PROJECT}/audit?limit=3"))
+        .await;
+    assert_eq!(whole["entries"].as_array().unwrap().len(), 3);
+    assert!(
+        whole["next_before"].is_null(),
+        "a full last page offers no next one"
+    );
     let page = root.audit("?limit=2").await;
     assert_eq!(page.len(), 2);
     let rest = root

@@ -169,12 +169,24 @@ pub(super) fn import(
     super::set_settings(store, project, &file.settings)?;
 
     let groups = store.groups(project)?;
-    for entry in &file.groups {
+    for (i, entry) in file.groups.iter().enumerate() {
+        // Errors name the file's group: `groups.2.hours.days.0.1`.
+        let in_file = |e: super::AdminError| match e {
+            super::AdminError::Fields(list) => super::AdminError::Fields(
+                list.into_iter()
+                    .map(|mut f| {
+                        f.path = format!("groups.{i}.{}", f.path);
+                        f
+                    })
+                    .collect(),
+            ),
+            other => other,
+        };
+        if let Some(h) = &entry.hours {
+            check_hours(h).map_err(in_file)?;
+        }
         match groups.iter().find(|g| g.name == entry.name) {
             Some(g) if g.hours != entry.hours => {
-                if let Some(h) = &entry.hours {
-                    check_hours(h)?;
-                }
                 store.set_group_hours(g.id, entry.hours.as_ref())?;
                 report.groups_with_new_hours.push(entry.name.clone());
             }

@@ -122,10 +122,16 @@ pub(super) async fn audit_log(
     Query(filter): Query<audit::Filter>,
 ) -> ApiResult<Json<AuditPage>> {
     let project = admin_of(&hub, &headers, &code)?.project;
-    let entries = hub.with_store(|s| s.audit_log(project, &filter))?;
-    let next_before = (entries.len() == filter.limit() as usize)
-        .then(|| entries.last().map(|e| e.id))
-        .flatten();
+    // One more than the page: a next page is offered only when there is one.
+    let limit = filter.limit();
+    let ask = audit::Filter {
+        limit: Some(limit + 1),
+        ..filter
+    };
+    let mut entries = hub.with_store(|s| s.audit_log(project, &ask))?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    let next_before = more.then(|| entries.last().map(|e| e.id)).flatten();
     Ok(Json(AuditPage {
         entries,
         next_before,

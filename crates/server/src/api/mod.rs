@@ -45,6 +45,8 @@ use crate::Hub;
 
 /// Largest body of an API request but an upload (JSON documents are small).
 pub const MAX_BODY: usize = 256 * 1024;
+/// The largest configuration file an import takes (A10).
+pub const MAX_CONFIGURATION_BODY: usize = 8 * 1024 * 1024;
 
 /// Every route of the API, with its bounds and, for what the widget calls, CORS.
 pub fn routes() -> Router<Arc<Hub>> {
@@ -115,11 +117,17 @@ pub fn routes() -> Router<Arc<Hub>> {
             put(people::put_group_hours),
         )
         .route("/api/admin/projects/{code}/audit", get(admin::audit_log))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY));
+    // A configuration file the hub exported comes back whole, however many canned responses
+    // and exception dates it holds.
+    let configuration = Router::new()
         .route(
             "/api/admin/projects/{code}/configuration",
             get(admin::export_configuration).post(admin::import_configuration),
         )
-        .layer(RequestBodyLimitLayer::new(MAX_BODY));
+        .layer(DefaultBodyLimit::max(MAX_CONFIGURATION_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_CONFIGURATION_BODY));
+    let json = json.merge(configuration);
     // What the widget calls from brands' pages.
     let widget = Router::new()
         .route("/api/widget/config", get(widget::config))

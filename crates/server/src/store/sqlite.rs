@@ -889,7 +889,7 @@ impl Store for SqliteStore {
                 text,
                 filter.since,
                 filter.until,
-                filter.limit()
+                filter.fetch_limit()
             ],
             |r| {
                 Ok((
