@@ -20,6 +20,7 @@ fn main() {
         "create_canned_response",
         "search_history",
         "open_external",
+        "open_console",
         "set_focused_conversation",
         "thread",
         "send_offer",

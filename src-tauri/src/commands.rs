@@ -428,6 +428,16 @@ pub async fn today_stats(state: State<'_, AppState>) -> Result<serde_json::Value
     state.desk.today_stats().await
 }
 
+/// The administration console, in the system browser, for admins and managers (issue 10).
+#[tauri::command]
+pub async fn open_console(app: AppHandle, state: State<'_, AppState>) -> Result<()> {
+    let url = state.desk.console_url()?;
+    use tauri_plugin_opener::OpenerExt as _;
+    app.opener()
+        .open_url(url, None::<&str>)
+        .map_err(|e| DeskError::new(DeskErrorCode::Internal, e.to_string()))
+}
+
 /// Links from visitors open in the system browser, and only http, https and mailto (§8). A
 /// mailto opens the bare address: headers a visitor added (`?cc=…&bcc=…&body=…`) would fill
 /// the agent's mail for them.

@@ -100,6 +100,7 @@ fn main() {
             commands::create_canned_response,
             commands::search_history,
             commands::open_external,
+            commands::open_console,
             commands::set_focused_conversation,
             commands::thread,
             commands::send_offer,

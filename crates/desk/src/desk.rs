@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
-use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame};
+use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame, Role};
 use pupitre_protocol::{ClientId, ConversationRef, ErrorCode, Millis, PROTOCOL_VERSION};
 use rand::Rng as _;
 use serde::{Deserialize, Serialize};
@@ -440,6 +440,26 @@ impl Desk {
     }
 
     /// The agent's figures of the day (D15).
+    /// The hub's administration console for an admin or a manager (issue 10): the address to
+    /// open in the system browser, where they sign in with the same account.
+    pub fn console_url(&self) -> Result<String, DeskError> {
+        let state = self.inner.state.lock().expect("state lock");
+        let hub = state
+            .account
+            .as_ref()
+            .map(|a| a.hub.clone())
+            .ok_or_else(|| DeskError::new(DeskErrorCode::LoggedOut, "log in first"))?;
+        match state.model.profile().map(|p| p.role) {
+            Some(Role::Admin | Role::Manager) => {
+                Ok(format!("{}/admin/", hub.trim_end_matches('/')))
+            }
+            _ => Err(DeskError::new(
+                DeskErrorCode::Hub(ErrorCode::Forbidden),
+                "the console is for admins and managers",
+            )),
+        }
+    }
+
     pub async fn today_stats(&self) -> Result<serde_json::Value, DeskError> {
         self.get("/api/stats/today").await
     }
@@ -643,16 +663,27 @@ impl Desk {
                 state.tokens.as_ref().map(|t| t.access_token.clone()),
             )
         };
-        if let (Some(hub), Some(token)) = (hub, token)
-            && let Ok(serde_json::Value::Array(items)) =
-                session::get_json(&hub, "/api/canned-responses", &token).await
-        {
-            self.inner
-                .cache
-                .lock()
-                .expect("cache lock")
-                .set_canned(&account, &items)?;
-            return Ok(items);
+        if let (Some(hub), Some(token)) = (hub, token) {
+            match session::get_json(&hub, "/api/canned-responses", &token).await {
+                Ok(serde_json::Value::Array(items)) => {
+                    self.inner
+                        .cache
+                        .lock()
+                        .expect("cache lock")
+                        .set_canned(&account, &items)?;
+                    return Ok(items);
+                }
+                // A3: switched off by the admin: none, and none kept for offline use either.
+                Err(e) if e.code == DeskErrorCode::Hub(ErrorCode::Forbidden) => {
+                    self.inner
+                        .cache
+                        .lock()
+                        .expect("cache lock")
+                        .set_canned(&account, &[])?;
+                    return Ok(vec![]);
+                }
+                _ => {}
+            }
         }
         Ok(self
             .inner

@@ -109,8 +109,13 @@ pub async fn get_json(
         .await
         .map_err(|e| tls::unreachable(hub, &e))?;
     if !response.status().is_success() {
+        let code = if response.status() == reqwest::StatusCode::FORBIDDEN {
+            ErrorCode::Forbidden
+        } else {
+            ErrorCode::Unauthorized
+        };
         return Err(DeskError::new(
-            DeskErrorCode::Hub(ErrorCode::Unauthorized),
+            DeskErrorCode::Hub(code),
             format!("{path}: {}", response.status()),
         ));
     }

@@ -611,3 +611,84 @@ async fn d12_d14_d15_files_offers_history_figures_and_the_cached_thread_in_pages
 
     hub.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a3_a10_a_tool_switched_off_leaves_the_desk_at_once_and_admins_reach_the_console() {
+    use pupitre_server::store::Store as _;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    seed(&db);
+    {
+        let mut store = SqliteStore::open(&db).unwrap();
+        let project = store.project_by_code("TEST").unwrap().unwrap().id;
+        admin::create_agent(
+            &mut store,
+            project,
+            NewAgentRequest {
+                email: "root@test".into(),
+                name: "Root".into(),
+                password: PASSWORD.into(),
+                role: Role::Admin,
+                slot_max: None,
+                groups: vec![],
+            },
+        )
+        .unwrap();
+    }
+    let hub = RunningHub::start(&db, Clock::system()).await.unwrap();
+    let desk = Desk::open(DeskOptions {
+        data_dir: dir.path().join("desk"),
+        credentials: Arc::new(NoKeyring),
+    })
+    .unwrap();
+    let mut events = desk.subscribe();
+    desk.login(&hub.http_url(), "alice@test", PASSWORD, false)
+        .await
+        .unwrap();
+    online(&mut events).await;
+    assert_eq!(desk.canned_responses().await.unwrap().len(), 1);
+    let e = desk.console_url().unwrap_err();
+    assert_eq!(
+        e.code,
+        pupitre_desk::DeskErrorCode::Hub(pupitre_protocol::ErrorCode::Forbidden),
+        "an agent has no console"
+    );
+
+    // The operator switches canned responses off on the hub's machine: the desk hears it.
+    {
+        let mut store = SqliteStore::open(&db).unwrap();
+        let project = store.project_by_code("TEST").unwrap().unwrap().id;
+        admin::Audited::new(
+            &mut store,
+            project,
+            pupitre_server::audit::Actor::operator(),
+        )
+        .set_setting_path("desk.canned_responses", "false")
+        .unwrap();
+    }
+    wait_for(&mut events, |e| match e {
+        DeskEvent::ProfileChanged { profile } if !profile.options.canned_responses => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(
+        desk.canned_responses().await.unwrap().is_empty(),
+        "none, and none kept for offline use"
+    );
+
+    let admin_desk = Desk::open(DeskOptions {
+        data_dir: dir.path().join("admin-desk"),
+        credentials: Arc::new(NoKeyring),
+    })
+    .unwrap();
+    let mut admin_events = admin_desk.subscribe();
+    admin_desk
+        .login(&hub.http_url(), "root@test", PASSWORD, false)
+        .await
+        .unwrap();
+    online(&mut admin_events).await;
+    assert_eq!(
+        admin_desk.console_url().unwrap(),
+        format!("{}/admin/", hub.http_url())
+    );
+}

@@ -142,6 +142,9 @@ export interface Backend {
   /** Opens an http, https or mailto URL in the OS (a mailto as its bare address, see
    * `externalUrl`); anything else rejects with `invalid_input`. */
   openExternal(url: string): Promise<void>;
+  /** Issue 10: the hub's administration console in the system browser (admins and managers;
+   * an agent gets `forbidden`). */
+  openConsole(): Promise<void>;
   /** What is on screen, so notifications skip it (D17). */
   setFocusedConversation(conversation: ConversationRef | null): Promise<void>;
   /**

@@ -334,6 +334,12 @@ export class FakeBackend implements Backend {
     return hits.map(({ visitor: _visitor, ...hit }) => structuredClone(hit));
   }
 
+  async openConsole(): Promise<void> {
+    await this.#enter("openConsole", []);
+    if (this.data.profile.role === "agent") throw { code: "forbidden", message: "the console is for admins and managers" };
+    this.opened.push("hub:/admin/");
+  }
+
   async openExternal(url: string): Promise<void> {
     await this.#enter("openExternal", [url]);
     const safe = externalUrl(url);

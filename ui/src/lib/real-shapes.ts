@@ -92,6 +92,7 @@ export class RealShapesBackend implements Backend {
     return [];
   }
   async openExternal(): Promise<void> {}
+  async openConsole(): Promise<void> {}
   async setFocusedConversation(): Promise<void> {}
   /** The cache holds nothing older than what the snapshot and the events brought. */
   async thread(): Promise<Message[]> {

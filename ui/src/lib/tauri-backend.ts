@@ -117,6 +117,9 @@ export class TauriBackend implements Backend {
     if (safe === null) throw { code: "invalid_input", message: "only http, https and mailto (one address) links open" };
     return call("open_external", { url: safe });
   }
+  openConsole(): Promise<void> {
+    return call("open_console");
+  }
   setFocusedConversation(conversation: ConversationRef | null): Promise<void> {
     return call("set_focused_conversation", { conversation });
   }

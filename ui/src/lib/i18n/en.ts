@@ -56,6 +56,7 @@ export const en = {
   "menu.copied": "Agent id copied",
   "menu.canned": "My canned responses…",
   "menu.logout": "Log out",
+  "menu.console": "Administration console",
   "logout.title": "Log out?",
   "logout.open.one": "You still have {count} conversation open. It stays assigned to you and may be reassigned to a colleague.",
   "logout.open.other": "You still have {count} conversations open. They stay assigned to you and may be reassigned to a colleague.",
