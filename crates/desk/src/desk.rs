@@ -439,7 +439,6 @@ impl Desk {
         self.get("/api/groups").await
     }
 
-    /// The agent's figures of the day (D15).
     /// The hub's administration console for an admin or a manager (issue 10): the address to
     /// open in the system browser, where they sign in with the same account.
     pub fn console_url(&self) -> Result<String, DeskError> {
@@ -460,6 +459,7 @@ impl Desk {
         }
     }
 
+    /// The agent's figures of the day (D15).
     pub async fn today_stats(&self) -> Result<serde_json::Value, DeskError> {
         self.get("/api/stats/today").await
     }

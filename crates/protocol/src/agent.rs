@@ -189,7 +189,9 @@ pub struct AgentProfile {
 }
 
 /// The desk options of the admin page (SPEC A3 in full, D16): each a switch. The desk hides
-/// what is off; the hub refuses it with `forbidden`.
+/// what is off, and the hub refuses with `forbidden` what it serves of it (asking for and
+/// sending files, canned responses); the other tools are still to come (issue 12) and will
+/// obey theirs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct DeskOptions {

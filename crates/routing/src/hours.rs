@@ -159,39 +159,43 @@ pub fn next_change(hours: &WeeklyHours, tz: Tz, now: Millis) -> Option<Millis> {
     let utc = DateTime::from_timestamp_millis(now)?;
     let today = utc.with_timezone(&tz).date_naive();
     let open_now = is_open(hours, tz, now);
-    // The days around now, and each exception date with the day after it (the weekly hours
-    // come back then), however far: their midnights and their spans' ends are where the state
-    // can change.
-    let mut dates: Vec<NaiveDate> = (-1..=LOOKAHEAD_DAYS)
-        .filter_map(|offset| {
-            if offset < 0 {
-                today.checked_sub_days(Days::new(offset.unsigned_abs()))
-            } else {
-                today.checked_add_days(Days::new(offset.unsigned_abs()))
-            }
-        })
-        .collect();
-    for e in hours.exceptions.iter().filter(|e| e.date >= today) {
-        dates.push(e.date);
-        dates.extend(e.date.succ_opt());
-    }
-    dates.sort_unstable();
-    dates.dedup();
+    // Day by day, from yesterday (a span of yesterday may end after now) to a week past the
+    // last exception still to come (weekly hours repeat; an exception may close the only open
+    // day of several weeks): each day's midnight and its spans' ends are where the state can
+    // change; the first that changes it is the answer.
+    let last_exception = hours
+        .exceptions
+        .iter()
+        .map(|e| e.date)
+        .filter(|d| *d >= today)
+        .max()
+        .unwrap_or(today);
+    let horizon = last_exception
+        .checked_add_days(Days::new(LOOKAHEAD_DAYS.unsigned_abs()))
+        .unwrap_or(last_exception);
+    let mut date = today.checked_sub_days(Days::new(1)).unwrap_or(today);
     let mut candidates = Vec::new();
-    for date in dates {
+    while date <= horizon {
+        candidates.clear();
         local_instants(tz, date, 0, &mut candidates);
         for span in hours.spans_on(date) {
             for minute in [span.start, span.end] {
                 local_instants(tz, date, minute, &mut candidates);
             }
         }
+        candidates.sort_unstable();
+        candidates.dedup();
+        if let Some(t) = candidates
+            .iter()
+            .copied()
+            .filter(|&t| t > now)
+            .find(|&t| is_open(hours, tz, t) != open_now)
+        {
+            return Some(t);
+        }
+        date = date.succ_opt()?;
     }
-    candidates.retain(|&t| t > now);
-    candidates.sort_unstable();
-    candidates.dedup();
-    candidates
-        .into_iter()
-        .find(|&t| is_open(hours, tz, t) != open_now)
+    None
 }
 
 /// When open at `now`: the instant the current open period ends (spans that touch, such as

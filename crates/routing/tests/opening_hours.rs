@@ -112,6 +112,40 @@ fn a11_a_holiday_weeks_ahead_is_the_next_change_of_a_group_always_open() {
 }
 
 #[test]
+fn a11_a_week_of_holidays_leads_to_the_first_open_day_after_it() {
+    let tz = chrono_tz::UTC;
+    let mut hours = office_hours();
+    // Monday 23 to Friday 27 December 2024 closed: from Saturday 21, the next opening is
+    // Monday 30 at 9:00, more than a week of days without any.
+    hours.exceptions = (23..=27)
+        .map(|d| Exception {
+            date: date(2024, 12, d),
+            spans: vec![],
+            label: "Holidays".into(),
+        })
+        .collect();
+    assert_eq!(
+        next_change(&hours, tz, utc(2024, 12, 21, 12, 0)),
+        Some(utc(2024, 12, 30, 9, 0))
+    );
+    // Open only on Wednesdays, and the next three are holidays.
+    let mut wednesdays = WeeklyHours::default();
+    wednesdays.days[2] = vec![span(9, 12)];
+    wednesdays.exceptions = [3, 10, 17]
+        .into_iter()
+        .map(|d| Exception {
+            date: date(2024, 7, d),
+            spans: vec![],
+            label: String::new(),
+        })
+        .collect();
+    assert_eq!(
+        next_change(&wednesdays, tz, utc(2024, 7, 1, 0, 0)),
+        Some(utc(2024, 7, 24, 9, 0))
+    );
+}
+
+#[test]
 fn a11_hours_are_checked_range_by_range() {
     let mut hours = office_hours();
     assert!(hours.problems().is_empty());

@@ -26,3 +26,7 @@ ALTER TABLE agents ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
 -- A8: canned responses of a group (set by its managers or the admin), beside the project's
 -- (group_id NULL) and the agents' own (agent_id set).
 ALTER TABLE canned_responses ADD COLUMN group_id INTEGER REFERENCES groups(id);
+
+-- A8: when an admin last set the agent's password; access tokens and console sessions made
+-- before it are void (every session ends with the old password).
+ALTER TABLE agents ADD COLUMN credentials_at INTEGER NOT NULL DEFAULT 0;

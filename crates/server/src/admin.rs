@@ -18,6 +18,9 @@ pub use audited::Audited;
 pub enum AdminError {
     #[error("{0}")]
     Invalid(String),
+    /// Outside what the caller may change (a manager's groups).
+    #[error("{0}")]
+    Forbidden(String),
     /// Settings refused field by field (`path: message`, one per line).
     #[error("{}", .0.iter().map(|e| format!("{}: {}", e.path, e.message)).collect::<Vec<_>>().join("\n"))]
     Fields(Vec<crate::settings_rules::FieldError>),

@@ -83,8 +83,8 @@ impl Filter {
         self.limit.unwrap_or(50).clamp(1, MOST_PER_PAGE)
     }
 
-    /// What a store reads: one more than a page may hold, so the caller knows whether another
-    /// page follows.
+    /// What a store reads: `limit` as asked, up to one more than a page holds (the API asks
+    /// one more to know whether another page follows).
     pub fn fetch_limit(&self) -> u32 {
         self.limit.unwrap_or(50).clamp(1, MOST_PER_PAGE + 1)
     }

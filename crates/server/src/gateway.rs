@@ -302,7 +302,15 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
             project,
             exp,
             ..
-        }) if exp > now => (agent, project),
+        }) if exp > now
+            && !crate::api::caller::made_before_credentials(
+                &hub,
+                agent,
+                exp - crate::auth::ACCESS_TTL,
+            ) =>
+        {
+            (agent, project)
+        }
         Some(Claims::Access { .. }) => {
             send_text(
                 socket,

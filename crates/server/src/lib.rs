@@ -142,17 +142,21 @@ async fn watch_configuration(
                 continue;
             }
             if hub.project(project).is_none() {
-                if let Err(e) = hub.start_project(project) {
-                    tracing::error!(project, error = %e, "starting a new project failed");
+                match hub.start_project(project) {
+                    Ok(_) => {
+                        known.insert(project, generation);
+                    }
+                    // Not recorded: tried again at the next look.
+                    Err(e) => tracing::error!(project, error = %e, "starting a new project failed"),
                 }
                 continue;
             }
             tracing::info!(project, generation, "configuration changed: reloading");
             if let Some(h) = hub.project(project) {
                 h.send(hub::Command::Reload).await;
+                known.insert(project, generation);
             }
         }
-        known = now;
     }
 }
 
@@ -194,14 +198,14 @@ impl Hub {
             ),
             options,
         });
+        // Read before the writers load: a change made meanwhile is seen as one.
+        let generations = hub.with_store(|s| s.config_generations())?;
         for project in projects {
             hub.start_project(project.id)?;
         }
         if let Some(mailer) = hub.mailer.clone() {
             tokio::spawn(mailer.run(hub.clone(), hub.shutdown_signal()));
         }
-        // Read now: a change made while the hub starts is a change too.
-        let generations = hub.with_store(|s| s.config_generations())?;
         tokio::spawn(watch_configuration(
             Arc::downgrade(&hub),
             generations.into_iter().collect(),

@@ -566,7 +566,9 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
                 limit: Some(limit),
                 ..Default::default()
             };
-            print_json(&s.audit_log(p, &filter)?)?;
+            let mut entries = s.audit_log(p, &filter)?;
+            entries.truncate(filter.limit() as usize);
+            print_json(&entries)?;
         }
     }
     Ok(())

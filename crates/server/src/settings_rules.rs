@@ -116,7 +116,6 @@ fn is_mime_type(text: &str) -> bool {
     text.split_once('/').is_some_and(|(t, s)| ok(t) && ok(s))
 }
 
-/// Every problem of `settings`, in the order of the settings document (empty: acceptable).
 /// The settings as they are stored: an optional status's labels go with it when it is renamed
 /// or removed (a console that knows nothing of labels still saves), empty labels are no
 /// labels.
@@ -146,6 +145,7 @@ pub fn normalized(settings: &ProjectSettings) -> ProjectSettings {
     out
 }
 
+/// Every problem of `settings`, in the order of the settings document (empty: acceptable).
 pub fn check(settings: &ProjectSettings) -> Vec<FieldError> {
     let mut c = Check(vec![]);
     let r = &settings.routing;

@@ -75,6 +75,9 @@ impl CardSettings {
 
 /// Whether `key` can name a custom field: a lowercase letter, then letters, digits or `_`.
 pub fn is_custom_key(key: &str) -> bool {
+    if BUILT_IN.contains(&key) {
+        return false;
+    }
     let mut chars = key.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
         && key.len() <= MOST_KEY_CHARS
@@ -93,10 +96,11 @@ pub fn check_custom(key: &str, value: &str) -> Result<(), String> {
             "{key}: a value has at most {MAX_CARD_VALUE_CHARS} characters"
         ));
     }
-    if value
-        .chars()
-        .any(|c| c.is_control() || pupitre_protocol::text::is_format_control(c))
-    {
+    if value.chars().any(|c| {
+        c.is_control()
+            || pupitre_protocol::text::is_format_control(c)
+            || matches!(c, '\u{2028}' | '\u{2029}')
+    }) {
         return Err(format!("{key}: a value is one line of text"));
     }
     Ok(())
@@ -313,6 +317,8 @@ mod tests {
             ("", "x"),
             ("cart", "two\nlines"),
             ("cart", "\u{202e}evil"),
+            ("cart", "line\u{2028}separator"),
+            ("name", "a built-in field's name"),
         ] {
             let bad = BTreeMap::from([(key.to_owned(), value.to_owned())]);
             assert!(merge(&none, &bad).is_err(), "{key:?} = {value:?}");

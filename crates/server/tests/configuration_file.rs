@@ -212,6 +212,42 @@ async fn a10_a_configuration_copies_to_another_project_all_or_nothing() {
             .iter()
             .any(|c| c["path"] == "settings.routing.queue_per_agent" && c["after"] == 6)
     );
+    // A group twice in a file is named; a canned response twice is added once.
+    let mut twice = file.clone();
+    let first = twice["groups"][0].clone();
+    twice["groups"].as_array_mut().unwrap().push(first);
+    let (status, body) = call(&hub, &other, reqwest::Method::POST, path, Some(&twice)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["fields"]
+            .as_object()
+            .is_some_and(|f| f.contains_key("groups.2.name")),
+        "{body}"
+    );
+    let mut again_canned = file.clone();
+    let c = again_canned["canned_responses"][0].clone();
+    again_canned["canned_responses"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+        "theme": "New", "title": "Once", "body": "…"}));
+    again_canned["canned_responses"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({
+        "theme": "New", "title": "Once", "body": "… again"}));
+    let _ = c;
+    let (status, report) = call(
+        &hub,
+        &other,
+        reqwest::Method::POST,
+        &format!("{path}?dry_run=true"),
+        Some(&again_canned),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["canned_added"], json!(["New / Once"]), "{report}");
+
     // A file larger than other requests may be (many canned responses) still comes back.
     let mut big = file.clone();
     big["canned_responses"] = (0..400)

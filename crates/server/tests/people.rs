@@ -170,6 +170,30 @@ async fn a8_an_agent_invited_changed_reset_and_deactivated_keeps_the_history_and
             .is_err(),
         "her old refresh token died with the old password"
     );
+    assert_eq!(
+        me(&hub, &session.access_token).await,
+        401,
+        "and her access token with it"
+    );
+    let told = loop {
+        match tokio::time::timeout(WAIT, conn.recv()).await.unwrap() {
+            Ok(AgentServerFrame::Error(e)) => break e,
+            Ok(_) => continue,
+            Err(e) => panic!("closed before being told: {e}"),
+        }
+    };
+    assert_eq!(
+        told.code,
+        ErrorCode::Unauthorized,
+        "her open desk is told, then closed"
+    );
+    assert!(
+        matches!(
+            AgentConn::connect(&hub.ws_url(), &session.access_token, None).await,
+            Err(_) | Ok((_, AgentServerFrame::Error(_)))
+        ),
+        "the old token opens no desk"
+    );
     let session = login(&hub.http_url(), "zoe@test", "second-pass-2")
         .await
         .unwrap();

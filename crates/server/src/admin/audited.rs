@@ -1,7 +1,8 @@
 //! Changes of a project's configuration made by someone (the console, the admin API,
 //! `pupitre admin …`): each one validated by [`crate::admin`], then stored in one transaction
 //! with its audit entry and a new configuration generation (SPEC A10), which a running hub
-//! notices within a second.
+//! notices within a second. What a change is compared with is read inside that transaction:
+//! a change made meanwhile by someone else is never hidden by a stale "before".
 
 use serde::Serialize;
 use serde_json::Value;
@@ -22,6 +23,13 @@ pub struct Audited<'a> {
     actor: Actor,
 }
 
+/// What a change did: its result, what it was done to, what changed.
+struct Done<T> {
+    value: T,
+    target: String,
+    changes: Vec<Change>,
+}
+
 impl<'a> Audited<'a> {
     pub fn new(store: &'a mut dyn Store, project: ProjectId, actor: Actor) -> Self {
         Self {
@@ -31,37 +39,34 @@ impl<'a> Audited<'a> {
         }
     }
 
-    /// Runs `change` and writes its entry in the same transaction; nothing of it stays if
-    /// either fails. No entry (and nothing changed) when `changes` finds none.
+    /// Runs `change` inside one transaction with its entry; nothing of it stays if either
+    /// fails. No entry (and nothing kept) when it changed nothing.
     fn run<T>(
         &mut self,
         action: &str,
-        change: impl FnOnce(&mut dyn Store) -> Result<T>,
-        entry: impl FnOnce(&T) -> (String, Vec<Change>),
+        change: impl FnOnce(&mut dyn Store) -> Result<Done<T>>,
     ) -> Result<T> {
         self.store.begin_audited()?;
-        let done = change(&mut *self.store);
-        let value = match done {
-            Ok(v) => v,
+        let done = match change(&mut *self.store) {
+            Ok(done) => done,
             Err(e) => {
-                self.store.finish_audited(self.project, None)?;
+                // The change's own error is the one to tell, even if undoing it failed too.
+                if let Err(undo) = self.store.finish_audited(self.project, None) {
+                    tracing::error!(error = %undo, "undoing a refused change failed");
+                }
                 return Err(e);
             }
         };
-        let (target, changes) = entry(&value);
-        let entry = (!changes.is_empty()).then(|| NewEntry {
+        let entry = (!done.changes.is_empty()).then(|| NewEntry {
             at: crate::clock::now_ms(),
             actor: self.actor.clone(),
             action: action.to_owned(),
-            target,
-            changes,
+            target: done.target,
+            changes: done.changes,
         });
-        match &entry {
-            Some(e) => self.store.finish_audited(self.project, Some(e))?,
-            // Nothing changed: nothing to keep either.
-            None => self.store.finish_audited(self.project, None)?,
-        }
-        Ok(value)
+        // Without an entry nothing changed: nothing to keep either.
+        self.store.finish_audited(self.project, entry.as_ref())?;
+        Ok(done.value)
     }
 
     pub fn create_group(
@@ -70,11 +75,14 @@ impl<'a> Audited<'a> {
         hours: Option<&WeeklyHours>,
     ) -> Result<GroupSummary> {
         let project = self.project;
-        self.run(
-            "group.create",
-            |s| create_group(s, project, name, hours),
-            |g| (g.name.clone(), audit::created(&json(g))),
-        )
+        self.run("group.create", |s| {
+            let g = create_group(s, project, name, hours)?;
+            Ok(Done {
+                target: g.name.clone(),
+                changes: audit::created(&json(&g)),
+                value: g,
+            })
+        })
     }
 
     /// A6: a group's opening hours; the entry holds the ranges before and after.
@@ -84,34 +92,35 @@ impl<'a> Audited<'a> {
         hours: Option<&WeeklyHours>,
     ) -> Result<GroupSummary> {
         let project = self.project;
-        let before = self
-            .store
-            .groups(project)?
-            .into_iter()
-            .find(|g| g.id == group)
-            .map(|g| g.hours);
-        self.run(
-            "group.hours",
-            |s| set_group_hours(s, project, group, hours),
-            |g| {
-                let before = json(&before.flatten());
-                let changes = audit::diff(
-                    &json(&serde_json::json!({ "hours": before })),
-                    &json(&serde_json::json!({ "hours": g.hours })),
-                );
-                (g.name.clone(), changes)
-            },
-        )
+        self.run("group.hours", |s| {
+            let before = s
+                .groups(project)?
+                .into_iter()
+                .find(|g| g.id == group)
+                .and_then(|g| g.hours);
+            let g = set_group_hours(s, project, group, hours)?;
+            Ok(Done {
+                target: g.name.clone(),
+                changes: audit::diff(
+                    &serde_json::json!({ "hours": before }),
+                    &serde_json::json!({ "hours": g.hours }),
+                ),
+                value: g,
+            })
+        })
     }
 
     pub fn create_agent(&mut self, req: NewAgentRequest) -> Result<AgentSummary> {
         let project = self.project;
-        self.run(
-            "agent.create",
-            |s| create_agent(s, project, req),
-            // The summary has no password: the log never holds one.
-            |a| (a.email.clone(), audit::created(&json(a))),
-        )
+        self.run("agent.create", |s| {
+            let a = create_agent(s, project, req)?;
+            Ok(Done {
+                target: a.email.clone(),
+                // The summary has no password: the log never holds one.
+                changes: audit::created(&json(&a)),
+                value: a,
+            })
+        })
     }
 
     /// An agent's name, role, groups, maximum, or whether they may sign in (A8).
@@ -122,107 +131,133 @@ impl<'a> Audited<'a> {
     ) -> Result<AgentSummary> {
         let project = self.project;
         let by = self.actor.id;
-        let before = people::summary(people::agent_of(&mut *self.store, project, id)?);
-        self.run(
-            "agent.update",
-            |s| people::update_agent(s, project, id, changes, by),
-            |after| {
-                (
-                    after.email.clone(),
-                    audit::diff(&json(&before), &json(after)),
-                )
-            },
-        )
+        self.run("agent.update", |s| {
+            let before = people::summary(people::agent_of(s, project, id)?);
+            let after = people::update_agent(s, project, id, changes, by)?;
+            Ok(Done {
+                target: after.email.clone(),
+                changes: audit::diff(&json(&before), &json(&after)),
+                value: after,
+            })
+        })
     }
 
     /// A new password for an agent; the log says it changed, never what it is.
     pub fn set_password(&mut self, id: AgentId, password: &str) -> Result<AgentSummary> {
         let project = self.project;
-        self.run(
-            "agent.password",
-            |s| people::set_password(s, project, id, password),
-            |a| {
-                (
-                    a.email.clone(),
-                    vec![Change {
-                        path: "password".into(),
-                        before: Value::Null,
-                        after: Value::String("changed; every session ended".into()),
-                    }],
-                )
-            },
-        )
+        self.run("agent.password", |s| {
+            let a = people::set_password(s, project, id, password)?;
+            Ok(Done {
+                target: a.email.clone(),
+                changes: vec![Change {
+                    path: "password".into(),
+                    before: Value::Null,
+                    after: Value::String("changed; every session ended".into()),
+                }],
+                value: a,
+            })
+        })
     }
 
     pub fn rename_group(&mut self, id: GroupId, name: &str) -> Result<GroupSummary> {
         let project = self.project;
-        let before = self
-            .store
-            .groups(project)?
-            .into_iter()
-            .find(|g| g.id == id)
-            .map(|g| g.name);
-        self.run(
-            "group.rename",
-            |s| people::rename_group(s, project, id, name),
-            |g| {
-                let changes = audit::diff(
+        self.run("group.rename", |s| {
+            let before = s
+                .groups(project)?
+                .into_iter()
+                .find(|g| g.id == id)
+                .map(|g| g.name);
+            let g = people::rename_group(s, project, id, name)?;
+            Ok(Done {
+                target: g.name.clone(),
+                changes: audit::diff(
                     &serde_json::json!({ "name": before }),
                     &serde_json::json!({ "name": g.name }),
-                );
-                (g.name.clone(), changes)
-            },
-        )
+                ),
+                value: g,
+            })
+        })
     }
 
-    pub fn update_canned(&mut self, id: i64, req: NewCannedRequest) -> Result<CannedResponse> {
+    /// A shared canned response changed; `allowed` sees it as it is first (a manager's scope,
+    /// checked in the same transaction as the change).
+    pub fn update_canned(
+        &mut self,
+        id: i64,
+        req: NewCannedRequest,
+        allowed: impl FnOnce(&CannedResponse) -> Result<()>,
+    ) -> Result<CannedResponse> {
         let project = self.project;
-        let before = people::shared_canned(&mut *self.store, project)?
-            .into_iter()
-            .find(|c| c.id == id);
-        self.run(
-            "canned.update",
-            |s| people::update_canned(s, project, id, req),
-            |c| (c.title.clone(), audit::diff(&json(&before), &json(c))),
-        )
+        self.run("canned.update", |s| {
+            let before = people::shared_canned(s, project)?
+                .into_iter()
+                .find(|c| c.id == id)
+                .ok_or_else(|| StoreError::NotFound(format!("canned response {id}")))?;
+            allowed(&before)?;
+            let c = people::update_canned(s, project, id, req)?;
+            Ok(Done {
+                target: c.title.clone(),
+                changes: audit::diff(&json(&before), &json(&c)),
+                value: c,
+            })
+        })
     }
 
-    pub fn delete_canned(&mut self, id: i64) -> Result<CannedResponse> {
+    /// A shared canned response removed; `allowed` as for [`Self::update_canned`].
+    pub fn delete_canned(
+        &mut self,
+        id: i64,
+        allowed: impl FnOnce(&CannedResponse) -> Result<()>,
+    ) -> Result<CannedResponse> {
         let project = self.project;
-        self.run(
-            "canned.delete",
-            |s| people::delete_canned(s, project, id),
-            |c| (c.title.clone(), audit::deleted(&json(c))),
-        )
+        self.run("canned.delete", |s| {
+            if let Some(c) = people::shared_canned(s, project)?
+                .iter()
+                .find(|c| c.id == id)
+            {
+                allowed(c)?;
+            }
+            let c = people::delete_canned(s, project, id)?;
+            Ok(Done {
+                target: c.title.clone(),
+                changes: audit::deleted(&json(&c)),
+                value: c,
+            })
+        })
     }
 
-    /// A canned response shared by the project.
+    /// A canned response shared by the project (or one group).
     pub fn create_canned(&mut self, req: NewCannedRequest) -> Result<CannedResponse> {
         let project = self.project;
-        self.run(
-            "canned.create",
-            |s| create_canned(s, project, None, req),
-            |c| (c.title.clone(), audit::created(&json(c))),
-        )
+        self.run("canned.create", |s| {
+            let c = create_canned(s, project, None, req)?;
+            Ok(Done {
+                target: c.title.clone(),
+                changes: audit::created(&json(&c)),
+                value: c,
+            })
+        })
     }
 
     /// The whole settings document; the entry lists the paths that changed.
     pub fn set_settings(&mut self, settings: &ProjectSettings) -> Result<Vec<Change>> {
         let settings = &crate::settings_rules::normalized(settings);
         let project = self.project;
-        let before = self
-            .store
-            .project(project)?
-            .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
-            .settings;
-        let changes = audit::diff(&json(&before), &json(settings));
-        let logged = changes.clone();
-        self.run(
-            "settings.update",
-            |s| set_settings(s, project, settings),
-            move |()| ("settings".to_owned(), logged),
-        )?;
-        Ok(changes)
+        self.run("settings.update", |s| {
+            let before = s
+                .project(project)?
+                .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
+                .settings;
+            let changes = audit::diff(&json(&before), &json(settings));
+            if !changes.is_empty() {
+                set_settings(s, project, settings)?;
+            }
+            Ok(Done {
+                value: changes.clone(),
+                target: "settings".to_owned(),
+                changes,
+            })
+        })
     }
 
     /// A whole configuration file (A10), in one transaction: all of it or nothing. With `dry`,
@@ -239,16 +274,14 @@ impl<'a> Audited<'a> {
             self.store.finish_audited(project, None)?;
             return report;
         }
-        self.run(
-            "config.import",
-            |s| super::config_file::import(s, project, file),
-            |r| {
-                (
-                    file.project.clone().unwrap_or_else(|| "a file".into()),
-                    r.changes(),
-                )
-            },
-        )
+        self.run("config.import", |s| {
+            let report = super::config_file::import(s, project, file)?;
+            Ok(Done {
+                target: file.project.clone().unwrap_or_else(|| "a file".into()),
+                changes: report.changes(),
+                value: report,
+            })
+        })
     }
 
     /// One value of the settings by its dotted path (the CLI).

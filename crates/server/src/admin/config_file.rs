@@ -162,11 +162,24 @@ pub(super) fn import(
         .project(project)?
         .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
         .settings;
+    let settings = crate::settings_rules::normalized(&file.settings);
     let mut report = ImportReport {
-        settings: audit::diff(&to_json(&before), &to_json(&file.settings)),
+        settings: audit::diff(&to_json(&before), &to_json(&settings)),
         ..Default::default()
     };
-    super::set_settings(store, project, &file.settings)?;
+    if !report.settings.is_empty() {
+        super::set_settings(store, project, &settings)?;
+    }
+    for (i, g) in file.groups.iter().enumerate() {
+        if file.groups[..i].iter().any(|o| o.name == g.name) {
+            return Err(super::AdminError::Fields(vec![
+                crate::settings_rules::FieldError {
+                    path: format!("groups.{i}.name"),
+                    message: format!("the group {:?} is in the file twice", g.name),
+                },
+            ]));
+        }
+    }
 
     let groups = store.groups(project)?;
     for (i, entry) in file.groups.iter().enumerate() {
@@ -199,7 +212,7 @@ pub(super) fn import(
         }
     }
 
-    let existing = store.canned_responses(project, None)?;
+    let mut existing = store.canned_responses(project, None)?;
     let groups = store.groups(project)?;
     for c in &file.canned_responses {
         let group = match &c.group {
@@ -223,7 +236,7 @@ pub(super) fn import(
             report.canned_kept.push(name);
             continue;
         }
-        create_canned(
+        let created = create_canned(
             store,
             project,
             None,
@@ -236,6 +249,8 @@ pub(super) fn import(
                 group,
             },
         )?;
+        // A second response of the same theme and title in the file is kept, not added.
+        existing.push(created);
         report.canned_added.push(name);
     }
     Ok(report)

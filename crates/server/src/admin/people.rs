@@ -116,7 +116,7 @@ pub fn set_password(
     if password.len() > 1024 {
         return invalid("a password has at most 1,024 characters");
     }
-    store.set_password_hash(id, &auth::hash_password(password))?;
+    store.set_password_hash(id, &auth::hash_password(password), crate::clock::now_ms())?;
     Ok(summary(row))
 }
 

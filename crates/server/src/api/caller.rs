@@ -8,7 +8,7 @@
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderName, Method};
 use pupitre_protocol::agent::Role;
-use pupitre_protocol::{AgentId, ErrorCode};
+use pupitre_protocol::{AgentId, ErrorCode, Millis};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::Hub;
@@ -45,6 +45,7 @@ pub(crate) fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
                 exp,
                 sid,
             }) if exp > hub.clock.now()
+                && !made_before_credentials(hub, agent, exp - crate::api::console::SESSION_TTL)
                 && !hub
                     .signed_out
                     .lock()
@@ -91,7 +92,12 @@ pub(crate) fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
             // was made loses it at once (A8).
             let current = hub.with_store(|s| s.agent(agent))?;
             match current {
-                Some(row) if row.active && row.role == role && row.project_id == project => {
+                Some(row)
+                    if row.active
+                        && row.role == role
+                        && row.project_id == project
+                        && exp - crate::auth::ACCESS_TTL >= row.credentials_at =>
+                {
                     Ok(Caller {
                         agent,
                         project,
@@ -116,6 +122,16 @@ pub(crate) fn caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
 }
 
 /// As [`caller`], for an admin only (`forbidden` otherwise).
+/// A8: whether a token of `agent` made at `issued` predates their last new password (every
+/// session ends with the old password); an agent that is gone counts as such.
+pub(crate) fn made_before_credentials(hub: &Hub, agent: AgentId, issued: Millis) -> bool {
+    match hub.with_store(|s| s.agent(agent)) {
+        Ok(Some(row)) => issued < row.credentials_at,
+        Ok(None) => true,
+        Err(_) => false,
+    }
+}
+
 pub(crate) fn admin_caller(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {
     let c = caller(hub, headers)?;
     if c.role != Role::Admin {

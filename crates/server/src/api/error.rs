@@ -84,6 +84,7 @@ impl From<AdminError> for ApiError {
     fn from(e: AdminError) -> Self {
         match e {
             AdminError::Invalid(m) => ApiError::new(ErrorCode::InvalidInput, m),
+            AdminError::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
             AdminError::Fields(problems) => {
                 let first = problems
                     .first()

@@ -163,6 +163,8 @@ pub(super) async fn set_password(
         Ok(h.with_store(|s| Audited::new(s, project, a.actor).set_password(id, &req.password))?)
     })
     .await?;
+    // Desks still connected with the old password close.
+    reload(&hub, project).await;
     Ok(Json(agent))
 }
 
@@ -206,14 +208,16 @@ pub(super) async fn create_canned(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-/// The group of shared canned response `id`, if the caller may edit it.
-fn editable_canned(hub: &Hub, a: &crate::api::staff::Acting, id: i64) -> ApiResult<()> {
-    let found = hub
-        .with_store(|s| people::shared_canned(s, a.project))?
-        .into_iter()
-        .find(|c| c.id == id)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no canned response {id}")))?;
-    check_canned_scope(&a.scope, found.group_id)
+/// A manager edits only their groups' canned responses: checked on the response as it is,
+/// in the change's own transaction.
+fn scope_of(scope: &Scope) -> impl FnOnce(&CannedResponse) -> Result<(), admin::AdminError> + '_ {
+    move |c| {
+        check_canned_scope(scope, c.group_id).map_err(|_| {
+            admin::AdminError::Forbidden(
+                "you manage your own groups' canned responses; this one is not among them".into(),
+            )
+        })
+    }
 }
 
 pub(super) async fn update_canned(
@@ -223,10 +227,10 @@ pub(super) async fn update_canned(
     Json(req): Json<NewCannedRequest>,
 ) -> ApiResult<Json<CannedResponse>> {
     let a = staff_of(&hub, &headers, &code)?;
-    editable_canned(&hub, &a, id)?;
     check_canned_scope(&a.scope, req.group)?;
+    let scope = a.scope.clone();
     Ok(Json(hub.with_store(|s| {
-        Audited::new(s, a.project, a.actor).update_canned(id, req)
+        Audited::new(s, a.project, a.actor).update_canned(id, req, scope_of(&scope))
     })?))
 }
 
@@ -236,7 +240,7 @@ pub(super) async fn delete_canned(
     Path((code, id)): Path<(String, i64)>,
 ) -> ApiResult<StatusCode> {
     let a = staff_of(&hub, &headers, &code)?;
-    editable_canned(&hub, &a, id)?;
-    hub.with_store(|s| Audited::new(s, a.project, a.actor).delete_canned(id))?;
+    let scope = a.scope.clone();
+    hub.with_store(|s| Audited::new(s, a.project, a.actor).delete_canned(id, scope_of(&scope)))?;
     Ok(StatusCode::NO_CONTENT)
 }

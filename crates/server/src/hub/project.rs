@@ -371,18 +371,23 @@ impl Project {
             let _ = self.engine.handle(now, Input::UpsertGroup(group_config(g)));
         }
         let agents = store.agents(self.project.id)?;
-        let mut deactivated = Vec::new();
+        let mut new_credentials = Vec::new();
         for a in agents {
-            if !a.active && self.agents.get(&a.id).is_some_and(|known| known.active) {
-                deactivated.push(a.id);
+            if self
+                .agents
+                .get(&a.id)
+                .is_some_and(|known| known.credentials_at != a.credentials_at)
+            {
+                new_credentials.push(a.id);
             }
             let _ = self
                 .engine
                 .handle(now, Input::UpsertAgent(agent_config(&a)));
             self.agents.insert(a.id, a);
         }
-        for agent in deactivated {
-            self.deactivated(store, agent, now);
+        self.apply_deactivations(store, now);
+        for agent in new_credentials {
+            self.sign_out(agent, "your password was changed: sign in again");
         }
         self.process_outputs(store, now);
         // A10: connected desks see what changed for them at once (statuses, types, options,
@@ -422,6 +427,35 @@ impl Project {
         }
     }
 
+    /// A8, decided on state, not on a change seen (a reload after a failed commit sees no
+    /// change): every deactivated agent still online or holding conversations is dealt with.
+    fn apply_deactivations(&mut self, store: &mut dyn StoreRead, now: Millis) {
+        let holding: BTreeSet<AgentId> = self.desk_of.values().copied().collect();
+        let inactive: Vec<AgentId> = self
+            .agents
+            .values()
+            .filter(|a| {
+                !a.active && (self.online_agents.contains(&a.id) || holding.contains(&a.id))
+            })
+            .map(|a| a.id)
+            .collect();
+        for agent in inactive {
+            self.deactivated(store, agent, now);
+        }
+    }
+
+    /// Tells an agent's desks why, then closes them once the batch is durable.
+    fn sign_out(&mut self, agent: AgentId, why: &str) {
+        if self.online_agents.contains(&agent) {
+            let error = ErrorFrame::new(ErrorCode::Unauthorized, why);
+            self.outbox.push((
+                Target::Agent(agent),
+                frame_json(&AgentServerFrame::Error(error)),
+            ));
+            self.signed_out.push(agent);
+        }
+    }
+
     /// A8: an agent was deactivated. Their live conversations go back to their groups (as a
     /// transfer, which the thread shows), their desks are told and disconnected.
     fn deactivated(&mut self, store: &mut dyn StoreRead, agent: AgentId, now: Millis) {
@@ -449,17 +483,7 @@ impl Project {
                 tracing::warn!(agent, conversation = n, error = ?e, "could not send a deactivated agent's conversation back");
             }
         }
-        if self.online_agents.contains(&agent) {
-            let error = ErrorFrame::new(
-                ErrorCode::Unauthorized,
-                "this account was deactivated by an admin",
-            );
-            self.outbox.push((
-                Target::Agent(agent),
-                frame_json(&AgentServerFrame::Error(error)),
-            ));
-            self.signed_out.push(agent);
-        }
+        self.sign_out(agent, "this account was deactivated by an admin");
     }
 
     /// A commit failed: nothing of the batch is durable; memory is rebuilt from the store so
@@ -503,6 +527,7 @@ impl Project {
                 for agent in agents {
                     let _ = self.engine.handle(now, Input::AgentConnected { agent });
                 }
+                self.apply_deactivations(store, now);
                 self.process_outputs(store, now);
             }
             Err(e) => {

@@ -315,6 +315,9 @@ pub struct AgentRow {
     pub runtime: AgentRuntime,
     /// A8: `false` once deactivated: no sign-in, no routing; the history stays.
     pub active: bool,
+    /// A8: when the password was last set by an admin; tokens and sessions made before are
+    /// void.
+    pub credentials_at: Millis,
 }
 
 /// What an admin changes of an agent (A8).
@@ -525,13 +528,11 @@ pub trait Store: StoreRead {
         project_id: ProjectId,
         canned: &CannedResponse,
     ) -> Result<i64>;
-    /// Starts a change of configuration that [`Store::finish_audited`] ends: everything in
-    /// between is one transaction with its audit entry (A10).
     /// An agent's name, role, maximum, groups and whether they may sign in; deactivating
     /// also ends their refresh tokens.
     fn update_agent(&mut self, update: &AgentUpdate) -> Result<()>;
     /// A new password; every refresh token of the agent ends with the old one.
-    fn set_password_hash(&mut self, agent: AgentId, hash: &str) -> Result<()>;
+    fn set_password_hash(&mut self, agent: AgentId, hash: &str, at: Millis) -> Result<()>;
     fn rename_group(&mut self, group: GroupId, name: &str) -> Result<()>;
     /// A shared canned response of the project (not an agent's own).
     fn update_canned_response(
@@ -540,6 +541,8 @@ pub trait Store: StoreRead {
         canned: &CannedResponse,
     ) -> Result<()>;
     fn delete_canned_response(&mut self, project_id: ProjectId, id: i64) -> Result<()>;
+    /// Starts a change of configuration that [`Store::finish_audited`] ends: everything in
+    /// between is one transaction with its audit entry (A10).
     fn begin_audited(&mut self) -> Result<()>;
     /// With an entry: writes it, moves the project's configuration generation and makes the
     /// change durable. Without: undoes everything since [`Store::begin_audited`].

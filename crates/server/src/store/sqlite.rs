@@ -111,7 +111,7 @@ impl SqliteStore {
 
     fn agents_where(&mut self, clause: &str, param: &dyn rusqlite::ToSql) -> Result<Vec<AgentRow>> {
         let sql = format!(
-            "SELECT id, project_id, email, name, password_hash, role, slot_max, runtime, active FROM agents WHERE {clause} ORDER BY id"
+            "SELECT id, project_id, email, name, password_hash, role, slot_max, runtime, active, credentials_at FROM agents WHERE {clause} ORDER BY id"
         );
         let raw: Vec<_> = {
             let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -126,13 +126,25 @@ impl SqliteStore {
                     r.get::<_, u32>(6)?,
                     r.get::<_, Option<String>>(7)?,
                     r.get::<_, bool>(8)?,
+                    r.get::<_, Millis>(9)?,
                 ))
             })?;
             rows.collect::<rusqlite::Result<_>>()?
         };
         raw.into_iter()
             .map(
-                |(id, project_id, email, name, password_hash, role, slot_max, runtime, active)| {
+                |(
+                    id,
+                    project_id,
+                    email,
+                    name,
+                    password_hash,
+                    role,
+                    slot_max,
+                    runtime,
+                    active,
+                    credentials_at,
+                )| {
                     Ok(AgentRow {
                         id,
                         project_id,
@@ -147,6 +159,7 @@ impl SqliteStore {
                             None => AgentRuntime::default(),
                         },
                         active,
+                        credentials_at,
                     })
                 },
             )
@@ -758,11 +771,11 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn set_password_hash(&mut self, agent: AgentId, hash: &str) -> Result<()> {
+    fn set_password_hash(&mut self, agent: AgentId, hash: &str, at: Millis) -> Result<()> {
         let tx = self.conn.savepoint()?;
         let n = tx.execute(
-            "UPDATE agents SET password_hash = ?2 WHERE id = ?1",
-            params![agent, hash],
+            "UPDATE agents SET password_hash = ?2, credentials_at = ?3 WHERE id = ?1",
+            params![agent, hash, at],
         )?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("agent {agent}")));
@@ -823,6 +836,12 @@ impl Store for SqliteStore {
         // IMMEDIATE: the write lock from the start. A deferred transaction that read first
         // could not write once the project's writer committed in between (SQLITE_BUSY on a
         // stale snapshot, which no busy timeout waits out).
+        if !self.conn.is_autocommit() {
+            // A transaction left open by a failure (a panic inside a change): it ends here
+            // rather than holding the write lock for ever.
+            tracing::error!("an audited change found a transaction still open; rolling it back");
+            self.conn.execute_batch("ROLLBACK")?;
+        }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
         Ok(())
     }
@@ -834,16 +853,26 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let written = match entry {
             None => Err(None),
-            Some(e) => self.write_audit(project_id, e).map_err(Some),
+            Some(e) => self
+                .write_audit(project_id, e)
+                .and_then(|()| Ok(self.conn.execute_batch("COMMIT")?))
+                .map_err(Some),
         };
         match written {
-            Ok(()) => {
-                self.conn.execute_batch("COMMIT")?;
-                Ok(())
-            }
+            Ok(()) => Ok(()),
             Err(why) => {
-                self.conn.execute_batch("ROLLBACK")?;
-                why.map_or(Ok(()), Err)
+                // Undone whatever failed (a COMMIT may fail and leave the transaction open):
+                // the connection never stays inside it, and the first error is the one told.
+                let undone = if self.conn.is_autocommit() {
+                    Ok(())
+                } else {
+                    self.conn.execute_batch("ROLLBACK")
+                };
+                match (why, undone) {
+                    (Some(e), _) => Err(e),
+                    (None, Err(e)) => Err(e.into()),
+                    (None, Ok(())) => Ok(()),
+                }
             }
         }
     }

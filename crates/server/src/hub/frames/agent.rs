@@ -8,6 +8,13 @@ impl Project {
         frame: AgentClientFrame,
         now: Millis,
     ) -> Result<(), ErrorFrame> {
+        // A8: a desk still connected after its agent's deactivation changes nothing.
+        if self.agents.get(&agent).is_some_and(|a| !a.active) {
+            return Err(ErrorFrame::new(
+                ErrorCode::Unauthorized,
+                "this account was deactivated by an admin",
+            ));
+        }
         match frame {
             AgentClientFrame::Hello { .. } => Err(ErrorFrame::new(
                 ErrorCode::InvalidState,
