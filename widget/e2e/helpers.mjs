@@ -3,7 +3,8 @@
 // through playwright-core (no browser download).
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
@@ -335,6 +336,50 @@ export function guard(page, problems) {
 export async function shot(page, name) {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
+
+/** axe-core's source, evaluated in the page (through the DevTools protocol: the page's CSP,
+ * `script-src 'self'`, does not apply to it). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+/** WCAG 2.0, 2.1 and 2.2, levels A and AA. */
+export const WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+/**
+ * Runs axe-core on the whole page (the widget's open shadow root included) and fails with
+ * every WCAG A/AA violation, each with its elements and axe's summary. `what` names the state.
+ * With `into` (an array), the report goes there instead, and the test goes on to the next state.
+ */
+export async function axe(page, what, into) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
+  // Colours are measured as painted: the panel's entrance (a fade) must be over.
+  await page.evaluate(async () => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const roots = [document, ...Array.from(document.querySelectorAll("*"), (el) => el.shadowRoot).filter(Boolean)];
+    await Promise.all(
+      roots
+        .flatMap((r) => r.getAnimations())
+        .filter((a) => a.effect?.getComputedTiming().endTime !== Infinity)
+        .map((a) => a.finished.catch(() => {})),
+    );
+  });
+  const violations = await page.evaluate(
+    async (tags) =>
+      (await window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] })).violations.map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target.flat().join(" >>> "), summary: n.failureSummary })),
+      })),
+    WCAG_TAGS,
+  );
+  if (violations.length) {
+    const text = violations
+      .map((v) => `- ${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target}\n      ${(n.summary ?? "").replace(/\n/g, "\n      ")}`).join("\n")}`)
+      .join("\n");
+    const report = `axe: ${violations.length} WCAG A/AA violation(s) on ${what}:\n${text}`;
+    if (!into) throw new Error(report);
+    into.push(report);
+  }
 }
 
 /** The widget's parts (Playwright's CSS engine goes through its open shadow root). */

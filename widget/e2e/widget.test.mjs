@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ALICE, Hub, SHOTS, W, browser, failed, gradientPng, decodeHeader, eventually, guard, mimeParts, shot, sleep, smtpSink, visitorContext } from "./helpers.mjs";
+import { ALICE, Hub, SHOTS, W, axe, browser, failed, gradientPng, decodeHeader, eventually, guard, mimeParts, shot, sleep, smtpSink, visitorContext } from "./helpers.mjs";
 
 let chromium;
 before(async () => {
@@ -576,6 +576,206 @@ describe("the widget on the demo page", () => {
       await hub.stop();
     }
   });
+
+  it("the site's custom fields (A7): Pupitre.set before the script loads reaches the agent's card as the admin labelled it, later changes as visitor_updated; unlisted keys never reach the desk; a hostile value stays text", async () => {
+    const hub = await Hub.start();
+    const problems = [];
+    const context = await visitorContext(chromium);
+    let ok = false;
+    try {
+      // The admin lists two custom fields on the visitor card; `secret_internal` is not listed.
+      await hub.settings((s) => {
+        s.visitor_card.fields.push(
+          { key: "cart", label: { en: "Cart", fr: "Panier" }, shown: true },
+          { key: "note", label: { en: "Note from the site" }, shown: true },
+        );
+      });
+      const alice = await hub.agent(ALICE);
+      const page = await context.newPage();
+      guard(page, problems);
+      const warnings = [];
+      page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+      const sent = []; // the set_fields frames the page writes
+      page.on("websocket", (ws) =>
+        ws.on("framesent", ({ payload }) => {
+          const f = JSON.parse(String(payload));
+          if (f.type === "set_fields") sent.push(f.fields);
+        }),
+      );
+      const hostile = `<img src=x onerror=alert(1)>`;
+      // The brand's loader snippet (README), run before the page's own scripts as the site's
+      // inline script or first script file would: calls made before widget.js has loaded.
+      await page.addInitScript((hostile) => {
+        window.Pupitre = window.Pupitre || { q: [], set: function (f) { Pupitre.q.push(["set", f]); } };
+        Pupitre.set({ cart: "129,90 €", secret_internal: "x" });
+        Pupitre.set({ note: hostile, "Bad Key": "y", lines: "one\ntwo" });
+      }, hostile);
+      await page.goto(`${hub.url}/demo`);
+      await page.locator(W.launcher).waitFor();
+      await eventually(() => sent.length === 1, "the fields sent once connected");
+      assert.deepEqual(sent, [{ cart: "129,90 €", secret_internal: "x", note: hostile }], "one frame, the bad ones left out");
+      assert.ok(warnings.some((w) => w.includes('"Bad Key"')), warnings.join("\n"));
+      assert.ok(warnings.some((w) => w.includes('"lines"')), warnings.join("\n"));
+      assert.equal(await page.evaluate(() => typeof window.Pupitre.set), "function");
+
+      await openPanel(page);
+      await write(page, "Hello, a question about my cart.");
+      const { event: assigned } = await alice.event("conversation_assigned");
+      const ref = assigned.conversation.reference;
+      assert.deepEqual(
+        assigned.conversation.visitor.fields.map((f) => [f.label, f.value]),
+        [
+          ["Cart", "129,90 €"],
+          ["Note from the site", hostile],
+        ],
+      );
+      assert.ok(!JSON.stringify(alice.frames).includes("secret_internal"), "an unlisted key never reaches the desk");
+      assert.ok(!assigned.conversation.visitor.fields.some((f) => f.value === "x"));
+      // Stored as typed (the admin API reads the card as a desk does).
+      const doc = await hub.conversation(ref);
+      assert.deepEqual(doc.visitor.fields.find((f) => f.label === "Note from the site")?.value, hostile);
+
+      // A later call on the live page reaches the agent's card at once.
+      const from = alice.frames.length;
+      await page.evaluate(() => window.Pupitre.set({ cart: "12,00 €" }));
+      const { event: updated } = await alice.event(
+        "visitor_updated",
+        (e) => e.visitor.fields?.some((f) => f.label === "Cart" && f.value === "12,00 €"),
+        from,
+      );
+      assert.equal(updated.conversation, ref);
+      assert.deepEqual(updated.visitor.fields.map((f) => f.label), ["Cart", "Note from the site"]);
+      assert.deepEqual(sent.slice(1), [{ cart: "12,00 €" }], "only the change is sent");
+
+      // The next page sets its cart again: only what differs from the hub's card goes.
+      const before = sent.length;
+      await page.goto(`${hub.url}/demo/pricing`);
+      await alice.event("visitor_updated", (e) => e.visitor.fields?.some((f) => f.label === "Cart" && f.value === "129,90 €"), from);
+      await sleep(500);
+      assert.deepEqual(sent.slice(before), [{ cart: "129,90 €" }]);
+
+      // The widget never shows the fields; the hostile value ran nowhere.
+      const shown = await page.evaluate(() => ({
+        text: document.querySelector("#pupitre-widget").shadowRoot.textContent,
+        imgs: document.querySelectorAll("img").length,
+      }));
+      assert.ok(!shown.text.includes("onerror") && !shown.text.includes("129,90"), "fields are not shown to the visitor");
+      assert.equal(shown.imgs, 0);
+      await shot(page, "16-fields-set");
+      assert.deepEqual(problems, []);
+      ok = true;
+    } finally {
+      if (!ok) await failed(context, hub);
+      await context.close();
+      await hub.stop();
+    }
+  });
+
+  for (const color of ["#f5c518", "#1f2a44"]) {
+    it(`accessibility (axe-core, WCAG 2.2 A/AA) with the brand colour ${color}: the demo pages, the panel empty, the e-mail offer, the questionnaire, a live conversation, the survey, offline`, async () => {
+      const hub = await Hub.start();
+      const problems = [];
+      const context = await visitorContext(chromium);
+      const name = color.slice(1);
+      const findings = []; // every state is checked; the test fails at the end with all of them
+      let ok = false;
+      try {
+        await hub.settings((s) => {
+          s.widget.color = color;
+          s.widget.questionnaire = ["Your order number?"];
+        });
+        const page = await context.newPage();
+        guard(page, problems);
+        for (const path of ["/demo", "/demo/pricing", "/demo/contact"]) {
+          await page.goto(`${hub.url}${path}`);
+          await page.locator(W.launcher).waitFor();
+          await axe(page, `${path}, widget closed, ${color}`, findings);
+        }
+        await page.goto(`${hub.url}/demo`);
+        await openPanel(page);
+        await axe(page, `panel open, empty, ${color}`, findings);
+
+        // Nobody online: the automatic reply and the e-mail offer, refused then left.
+        await write(page, "Do you ship to Belgium?");
+        const email = page.locator("#pupitre-widget form.email");
+        await email.waitFor();
+        await axe(page, `e-mail offer, ${color}`, findings);
+        await email.getByLabel("E-mail address").fill("zoe@");
+        await email.getByRole("button", { name: "Send" }).click();
+        await email.getByText("Please enter a valid e-mail address.").waitFor();
+        await axe(page, `e-mail offer with its error, ${color}`, findings);
+        await email.getByLabel("E-mail address").fill("zoe@example.test");
+        await email.getByRole("button", { name: "Send" }).click();
+        const questionnaire = page.locator("#pupitre-widget form.questionnaire");
+        await questionnaire.waitFor();
+        await axe(page, `waiting questionnaire, ${color}`, findings);
+        await shot(page, `17-axe-${name}-forms`);
+        await questionnaire.getByLabel("Your order number?").fill("ML-2048");
+        await questionnaire.getByRole("button", { name: "Send" }).click();
+        await page.locator("#pupitre-widget .box", { hasText: "will read your answers" }).waitFor();
+
+        // An agent takes it: messages both ways, a link, an offer, a file request.
+        const alice = await hub.agent(ALICE);
+        const { event: assigned } = await alice.event("conversation_assigned");
+        const ref = assigned.conversation.reference;
+        await alice.request({ type: "send_message", conversation: ref, text: "Yes, in 3 to 5 days: https://lumiere.example/shipping" });
+        await page.locator("#pupitre-widget .row.them .bubble", { hasText: "3 to 5 days" }).waitFor();
+        await write(page, "Great, and the price?");
+        await page.locator("#pupitre-widget .row.me .bubble", { hasText: "the price?" }).waitFor();
+        await alice.request({
+          type: "send_offer",
+          conversation: ref,
+          offer: { title: "Aurore, free delivery", text: "This week only.", link: "https://lumiere.example/aurore", image: null },
+        });
+        await alice.request({ type: "request_file", conversation: ref });
+        await page.locator("#pupitre-widget .box", { hasText: "asks you for a file" }).waitFor();
+        await page.locator("#pupitre-widget .card").waitFor();
+        await eventually(async () => (await page.locator("#pupitre-widget [data-client-id]").count()) === 0, "no pending message");
+        await axe(page, `live conversation, ${color}`, findings);
+        await shot(page, `18-axe-${name}-conversation`);
+
+        // The agent closes: the survey.
+        await alice.request({ type: "close", conversation: ref, conversation_type: "Information" });
+        const survey = page.locator("#pupitre-widget form.survey");
+        await survey.waitFor();
+        await survey.getByRole("button", { name: "4 out of 5" }).click();
+        await axe(page, `survey, ${color}`, findings);
+        await shot(page, `19-axe-${name}-survey`);
+
+        // Offline: the status line.
+        await context.setOffline(true);
+        await page.locator("#pupitre-widget .status", { hasText: "offline" }).waitFor();
+        await axe(page, `offline, ${color}`, findings);
+        await context.setOffline(false);
+
+        // A phone: the full-screen panel, closed and open.
+        const phone = await visitorContext(chromium, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+        try {
+          const mobile = await phone.newPage();
+          guard(mobile, problems);
+          await mobile.goto(`${hub.url}/demo/contact`);
+          await mobile.locator(W.launcher).waitFor();
+          await axe(mobile, `phone, closed, ${color}`, findings);
+          await mobile.locator(W.launcher).tap();
+          await write(mobile, "Bonjour from my phone.");
+          const { event: other } = await alice.event("conversation_assigned", (e) => e.conversation.reference !== ref);
+          await alice.request({ type: "send_message", conversation: other.conversation.reference, text: "Bonjour! How can I help?" });
+          await mobile.locator("#pupitre-widget .row.them .bubble", { hasText: "How can I help?" }).waitFor();
+          await axe(mobile, `phone, conversation, ${color}`, findings);
+          await shot(mobile, `20-axe-${name}-phone`);
+        } finally {
+          await phone.close();
+        }
+        if (findings.length) assert.fail(findings.join("\n\n"));
+        assert.deepEqual(problems, []);
+        ok = true;
+      } finally {
+        if (!ok) await failed(context, hub);
+        await context.close();
+        await hub.stop();
+      }
+    });
+  }
 });
 
 function parseSubject(raw) {

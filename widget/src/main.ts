@@ -2,7 +2,15 @@
  * Entry point: `<script src="https://HUB/widget.js" data-project="DEMO" async></script>`.
  * The hub is where this script came from; the project is the tag's `data-project`. The
  * project's config (name, colour, font, e-mail capture, file limits) is read before connecting.
+ *
+ * The page's API is `window.Pupitre` (this module's exports: `set`, `open`, `close`). A page
+ * may call it before this script has loaded through the loader snippet's queue,
+ * `window.Pupitre = window.Pupitre || {q: [], set: function (f) { Pupitre.q.push(["set", f]); }}`:
+ * the calls queued in `q` are played here, before the build's `var Pupitre = …` replaces the
+ * stub with the real API.
  */
+import type { Fields } from "./fields";
+import { checkFields } from "./fields";
 import type { WidgetConfig } from "./protocol";
 import type { KV } from "./storage";
 import { browserStorage, readJson } from "./storage";
@@ -10,14 +18,54 @@ import type { Env } from "./widget";
 import { Widget } from "./widget";
 
 let widget: Widget | null = null;
+/** Before the widget is up: the fields set so far, and whether the page asked to open it. */
+const early: Fields = {};
+let openEarly = false;
+
+interface Api {
+  set(fields: unknown): void;
+  open(): void;
+  close(): void;
+}
+
+const api: Api = {
+  set(fields) {
+    const good = checkFields(fields);
+    if (widget) widget.fields.set(good);
+    else Object.assign(early, good);
+  },
+  open() {
+    if (widget) widget.open();
+    else openEarly = true;
+  },
+  close() {
+    if (widget) widget.close();
+    else openEarly = false;
+  },
+};
+
+const marker = "__pupitreWidget";
+const w = window as unknown as Record<string, unknown>;
+/** The API of the copy of this script that runs the widget (a page may load it twice). */
+const live = (): Api => (typeof w[marker] === "object" ? (w[marker] as Api) : api);
+
+/**
+ * A7: custom fields for the agent's visitor card, merged with those set before:
+ * `Pupitre.set({cart: "129,90 €", items: 3, member: true})`; `null` removes one. Names are 1 to
+ * 40 lowercase letters, digits or `_` (a letter first); values one line of at most 500
+ * characters; at most 30 fields. A bad one is left out with a console warning.
+ */
+export function set(fields: unknown): void {
+  live().set(fields);
+}
 
 /** Opens the chat panel (for a page's own "Chat with us" button). */
 export function open(): void {
-  widget?.open();
+  live().open();
 }
 
 export function close(): void {
-  widget?.close();
+  live().close();
 }
 
 export function defaultConfig(project: string): WidgetConfig {
@@ -83,15 +131,25 @@ async function boot(script: HTMLScriptElement): Promise<void> {
     setTimeout: (f, ms) => window.setTimeout(f, ms),
     clearTimeout: (t) => window.clearTimeout(t as number),
   };
-  widget = new Widget({ hub, project, config, env, language: navigator.language || "en" });
-  widget.mount();
-  widget.start();
+  const wd = new Widget({ hub, project, config, env, language: navigator.language || "en" });
+  wd.fields.set(early);
+  wd.mount();
+  if (openEarly) wd.open();
+  widget = wd;
+  wd.start();
 }
 
-const marker = "__pupitreWidget";
 const script = findScript();
-const w = window as unknown as Record<string, unknown>;
 if (script && !w[marker]) {
-  w[marker] = true;
+  w[marker] = api;
   boot(script).catch((e) => console.error("Pupitre widget:", e));
+}
+// Calls the page queued before this script ran (the loader snippet): `[method, ...args]`.
+const stub = w.Pupitre as { q?: unknown } | undefined;
+if (stub && Array.isArray(stub.q)) {
+  for (const call of stub.q) {
+    if (Array.isArray(call) && (call[0] === "set" || call[0] === "open" || call[0] === "close")) {
+      (live()[call[0] as keyof Api] as (f?: unknown) => void)(call[1]);
+    }
+  }
 }

@@ -10,12 +10,14 @@
  * - `connection.ts`: the socket, backoff and liveness.
  * - `render.ts`, `linkify.ts`, `dom.ts`: DOM made from text nodes only (DESIGN §8).
  * - `throttle.ts`: typing drafts (W3). `i18n.ts`: strings. `storage.ts`: localStorage.
+ * - `fields.ts`: the site's custom fields for the visitor card (A7, `Pupitre.set`).
  */
 import type { ConnState, ConnectionDeps } from "./connection";
 import { Connection } from "./connection";
 import { brandColors, parseColor } from "./contrast";
 import type { Rgb } from "./contrast";
 import { bdi, h, icon, initials } from "./dom";
+import { FieldSync } from "./fields";
 import { oneLine } from "./text";
 import type { Lang, T } from "./i18n";
 import { pickLang, translator } from "./i18n";
@@ -92,6 +94,8 @@ export class Widget {
   readonly model: Model;
   readonly outbox: Outbox;
   readonly conn: Connection;
+  /** A7: the site's custom fields for the visitor card (`Pupitre.set`). */
+  readonly fields: FieldSync;
   private drafts: DraftThrottle;
   private key: string;
   private env: Env;
@@ -161,6 +165,13 @@ export class Widget {
       (s) => this.onConnState(s),
       deps,
     );
+    this.fields = new FieldSync({
+      kv: this.env.storage,
+      key: `${this.key}:fields`,
+      send: (f) => this.conn.send(f),
+      id: uuidv7,
+      setTimeout: this.env.setTimeout,
+    });
     this.drafts = new DraftThrottle(
       (text) => {
         if (this.model.open()) this.conn.send({ type: "draft", text });
@@ -243,6 +254,8 @@ export class Widget {
         this.forgetDelivered();
         this.welcomed = this.everWelcomed = true;
         this.conn.welcomed();
+        // The site's fields first: a conversation the queued message starts has them on its card.
+        this.fields.welcome(f.token);
         if (this.model.seen > hubSeen) this.conn.send({ type: "seen", up_to: this.model.seen });
         if (!this.navigated) {
           this.navigated = true;
@@ -261,6 +274,7 @@ export class Widget {
         break;
       }
       case "ack": {
+        if (this.fields.answer(f.client_id)) return;
         const e = this.outbox.ack(f.client_id);
         if (e) this.answered(e.frame, null);
         this.forgetDelivered();
@@ -268,6 +282,7 @@ export class Widget {
       }
       case "error": {
         if (f.client_id) {
+          if (this.fields.answer(f.client_id, f)) return;
           const e = this.outbox.fail(f.client_id, f.code, f.message);
           if (!e) break;
           if (f.code === "rate_limited") this.retrySoon();
@@ -356,6 +371,7 @@ export class Widget {
     if (s !== "open") {
       this.welcomed = false;
       this.outbox.disconnected();
+      this.fields.down();
     }
     this.renderNow();
   }
@@ -469,7 +485,7 @@ export class Widget {
     this.subtitle = h("p", null);
     const closeButton = h("button", { type: "button", class: "x", "aria-label": t("closeShort") }, icon("close", 22));
     this.status = h("div", { class: "status", role: "status", hidden: true });
-    this.thread = h("div", { class: "thread", tabindex: "0", "aria-label": t("messages") });
+    this.thread = h("div", { class: "thread", role: "region", tabindex: "0", "aria-label": t("messages") });
     this.input = h("textarea", { rows: "1", "aria-label": t("placeholder"), maxlength: "10000", enterkeyhint: "send" });
     this.sendButton = h("button", { type: "submit", class: "sendb", "aria-label": t("send"), disabled: true }, icon("send", 20));
     const composer = h("form", { class: "composer" }, this.input, this.sendButton);
