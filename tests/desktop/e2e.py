@@ -7,7 +7,8 @@ tauri-driver/WebKitWebDriver against a real hub, with a scripted visitor
 Story: log in through the form → the tray menu switches to available (D3) → a visitor writes:
 the box turns red (D7) and a desktop notification is captured (D17) → the agent replies with
 Enter and the visitor receives it → the hub is killed: the desk goes offline, what the agent types
-waits pending and is delivered once after the restart (R12, D18) → pause (R5) → the visitor's reply wakes it back → close with a
+waits pending and is delivered once after the restart (R12, D18) → the operator switches a desk
+option off and on with `pupitre admin` and the desk follows live (A3, A10) → pause (R5) → the visitor's reply wakes it back → close with a
 type (R9) → a new conversation is transferred to a group with a comment (R7) → the tray sets
 unavailable and the hub stops assigning (R3).
 """
@@ -212,6 +213,20 @@ def story(d):
     wait("the visitor gets the reply", lambda: "Votre colis part aujourd'hui." in v.texts("agent"))
     wait("the box turns white", lambda: boxes(d) and "waiting" not in boxes(d)[0].get_attribute("class"))
     shot("04-replied")
+
+    # Issue 10: the operator switches "send a file" off on the running hub's database with
+    # `pupitre admin`; within seconds the desk's attach button is gone, without reconnecting,
+    # and it comes back when switched on again (A3, A10).
+    attach = lambda: [e for e in d.find_elements(By.CSS_SELECTOR, "button[aria-label^='Attach a file']") if e.is_displayed()]
+    assert attach(), "the attach button is there to begin with"
+    def desk_option(value):
+        subprocess.run([f"{BIN}/pupitre", "admin", "--db", DB, "settings-set", "--project", "DEMO",
+                        "desk.send_file", value], check=True, stdout=subprocess.DEVNULL)
+    desk_option("false")
+    wait("the attach button gone", lambda: not attach(), timeout=10)
+    shot("04a-send-file-switched-off")
+    desk_option("true")
+    wait("the attach button back", attach, timeout=10)
 
     # R12 + D18: the hub dies (SIGKILL); the desk says it is offline and keeps what the agent
     # types, pending; the hub comes back; it is delivered once and marked sent.
