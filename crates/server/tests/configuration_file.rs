@@ -5,26 +5,10 @@ mod common;
 
 use common::*;
 use pupitre_protocol::agent::Role;
-use pupitre_server::admin::{self, NewAgentRequest};
+use pupitre_server::admin;
 use pupitre_server::store::SqliteStore;
 use pupitre_server::store::Store as _;
 use serde_json::{Value, json};
-
-fn admin_of(store: &mut SqliteStore, project: i64, email: &str) {
-    admin::create_agent(
-        store,
-        project,
-        NewAgentRequest {
-            email: email.into(),
-            name: "Root".into(),
-            password: PASSWORD.into(),
-            role: Role::Admin,
-            slot_max: None,
-            groups: vec![],
-        },
-    )
-    .unwrap();
-}
 
 async fn call(
     hub: &pupitre_server::RunningHub,
@@ -52,9 +36,7 @@ async fn a10_a_configuration_copies_to_another_project_all_or_nothing() {
     {
         let mut store = SqliteStore::open(&setup.db).unwrap();
         let test = store.project_by_code(PROJECT).unwrap().unwrap().id;
-        admin_of(&mut store, test, "root@test");
         let other = admin::create_project(&mut store, "OTHER", "Other shop").unwrap();
-        admin_of(&mut store, other, "root@other");
         admin::create_group(&mut store, other, "Sales", None).unwrap();
         admin::create_canned(
             &mut store,
@@ -71,6 +53,8 @@ async fn a10_a_configuration_copies_to_another_project_all_or_nothing() {
         )
         .unwrap();
     }
+    add_account(&setup.db, PROJECT, "root@test", Role::Admin, &[]);
+    add_account(&setup.db, "OTHER", "root@other", Role::Admin, &[]);
     let hub = start(&setup, false).await;
     let base = hub.http_url();
     let root = pupitre_server::client::login(&base, "root@test", PASSWORD)

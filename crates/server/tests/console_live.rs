@@ -9,27 +9,13 @@ use std::time::Duration;
 use common::*;
 use pupitre_protocol::ErrorCode;
 use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentProfile, AgentServerFrame, Role};
-use pupitre_server::admin::{self, Audited, NewAgentRequest};
+use pupitre_server::admin::Audited;
 use pupitre_server::audit::Actor;
 use pupitre_server::store::{SqliteStore, Store as _};
 use serde_json::{Value, json};
 
 fn with_admin(setup: &Setup) {
-    let mut store = SqliteStore::open(&setup.db).unwrap();
-    let p = store.project_by_code(PROJECT).unwrap().unwrap().id;
-    admin::create_agent(
-        &mut store,
-        p,
-        NewAgentRequest {
-            email: "root@test".into(),
-            name: "Root".into(),
-            password: PASSWORD.into(),
-            role: Role::Admin,
-            slot_max: None,
-            groups: vec![],
-        },
-    )
-    .unwrap();
+    add_account(&setup.db, PROJECT, "root@test", Role::Admin, &[]);
 }
 
 struct Admin {
@@ -282,7 +268,7 @@ async fn a10_every_change_is_audited_with_who_before_and_after_and_refused_ones_
         "newest first, one per change: {all:#?}"
     );
     let settings = &all[2];
-    assert_eq!(settings["actor"], "Root <root@test>");
+    assert_eq!(settings["actor"], "root <root@test>");
     assert!(settings["actor_id"].is_i64());
     assert_eq!(
         settings["changes"],

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use pupitre_protocol::ErrorCode;
 use pupitre_protocol::agent::{AgentEvent, AgentServerFrame, AssignCause, Role};
-use pupitre_server::admin::{self, NewAgentRequest};
+use pupitre_server::admin;
 use pupitre_server::client::{AgentConn, login};
 use pupitre_server::store::SqliteStore;
 use pupitre_server::store::{Store as _, StoreRead as _};
@@ -48,23 +48,7 @@ async fn me(hub: &pupitre_server::RunningHub, token: &str) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a8_an_agent_invited_changed_reset_and_deactivated_keeps_the_history_and_loses_access() {
     let setup = setup(&[("bob@test", &["Sales"], 3)], |_| {});
-    {
-        let mut store = SqliteStore::open(&setup.db).unwrap();
-        let p = store.project_by_code(PROJECT).unwrap().unwrap().id;
-        admin::create_agent(
-            &mut store,
-            p,
-            NewAgentRequest {
-                email: "root@test".into(),
-                name: "Root".into(),
-                password: PASSWORD.into(),
-                role: Role::Admin,
-                slot_max: None,
-                groups: vec![],
-            },
-        )
-        .unwrap();
-    }
+    add_account(&setup.db, PROJECT, "root@test", Role::Admin, &[]);
     let hub = start(&setup, false).await;
     let root = Root {
         base: hub.http_url(),
@@ -333,21 +317,9 @@ async fn a8_an_agent_invited_changed_reset_and_deactivated_keeps_the_history_and
 async fn a8_the_project_never_loses_its_last_admin_and_groups_and_canned_are_edited() {
     let setup = setup(&[("bob@test", &["Sales"], 3)], |_| {});
     {
+        add_account(&setup.db, PROJECT, "root@test", Role::Admin, &[]);
         let mut store = SqliteStore::open(&setup.db).unwrap();
         let p = store.project_by_code(PROJECT).unwrap().unwrap().id;
-        admin::create_agent(
-            &mut store,
-            p,
-            NewAgentRequest {
-                email: "root@test".into(),
-                name: "Root".into(),
-                password: PASSWORD.into(),
-                role: Role::Admin,
-                slot_max: None,
-                groups: vec![],
-            },
-        )
-        .unwrap();
         admin::create_canned(
             &mut store,
             p,

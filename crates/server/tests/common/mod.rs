@@ -10,7 +10,7 @@ use pupitre_server::RunningHub;
 use pupitre_server::admin::{self, NewAgentRequest};
 use pupitre_server::client::{AgentConn, VisitorConn, login};
 use pupitre_server::clock::{Clock, now_ms};
-use pupitre_server::store::{SqliteStore, StoreRead as _};
+use pupitre_server::store::{SqliteStore, Store as _, StoreRead as _};
 
 pub const PROJECT: &str = "TEST";
 pub const PASSWORD: &str = "password-123";
@@ -56,6 +56,25 @@ pub fn setup(
         .unwrap();
     }
     Setup { dir, db }
+}
+
+/// Adds an account to project `code` of the hub's database (`groups` by name).
+pub fn add_account(db: &std::path::Path, code: &str, email: &str, role: Role, groups: &[&str]) {
+    let mut store = SqliteStore::open(db).unwrap();
+    let project = store.project_by_code(code).unwrap().unwrap().id;
+    admin::create_agent(
+        &mut store,
+        project,
+        NewAgentRequest {
+            email: email.into(),
+            name: email.split('@').next().unwrap().into(),
+            password: PASSWORD.into(),
+            role,
+            slot_max: None,
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        },
+    )
+    .unwrap();
 }
 
 pub async fn start(setup: &Setup, manual_clock: bool) -> RunningHub {
