@@ -304,7 +304,7 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
             ..
         }) if exp > now
             && !crate::api::caller::made_before_credentials(
-                &hub,
+                hub,
                 agent,
                 exp - crate::auth::ACCESS_TTL,
             ) =>
