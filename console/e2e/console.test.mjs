@@ -322,6 +322,9 @@ describe("the administration console on a real hub", () => {
       assert.equal(await page.locator("nav a[aria-current=page]").innerText(), "Optional statuses");
       assert.match(await page.locator("main header").innerText(), /counts as unavailable for routing/);
       for (const [i, name] of stored.optional_statuses.entries()) assert.equal(await field(page, `optional_statuses.${i}`).inputValue(), name);
+      // Each status's French name beside it.
+      assert.equal(await page.getByLabel("French name of Status 2").inputValue(), "Téléphone");
+      assert.equal(await page.getByLabel("French name of Status 1").getAttribute("lang"), "fr");
       await look(page, "60-statuses", problems);
 
       // Hostile text is a name like any other: stored as typed, shown as text.
@@ -329,6 +332,7 @@ describe("the administration console on a real hub", () => {
       await page.locator("#list-new").fill(hostile);
       await page.locator("#list-new").press("Enter");
       await field(page, "optional_statuses.1").fill("On a call");
+      await page.getByLabel("French name of Status 1").fill("En formation interne");
       await page.getByRole("button", { name: "Move “No new conversation” down" }).click();
       await page.getByRole("button", { name: "Remove “With supervisor”" }).click();
       await page.getByRole("button", { name: "Undo" }).waitFor();
@@ -340,16 +344,20 @@ describe("the administration console on a real hub", () => {
       await toast(page).filter({ hasText: "Optional statuses saved. Connected desks see the change at once." }).waitFor();
       const wanted = ["In training", "On a call", "Looking up information", "No new conversation", hostile];
       const saved = await hub.settings();
-      // The hub keeps an optional status's labels only while it is listed (a rename or a
-      // removal takes them along).
-      const labelsKept = (labels) => Object.fromEntries(Object.entries(labels).filter(([name]) => wanted.includes(name)));
+      // The hub keeps an optional status's labels only while it is listed (a removal
+      // takes them along); the console moves a renamed status's to its new name.
       assert.deepEqual(
         saved,
         changed(stored, (s) => {
           s.optional_statuses = wanted;
-          s.optional_status_labels = labelsKept(s.optional_status_labels ?? {});
+          s.optional_status_labels = {
+            "In training": { fr: "En formation interne" },
+            "Looking up information": { fr: "En recherche d'information" },
+            "No new conversation": { fr: "Pas de nouvelle conversation" },
+            "On a call": { fr: "Téléphone" },
+          };
         }),
-        "exactly the new list, nothing else changed",
+        "exactly the new list, its French names kept on rename, nothing else changed",
       );
       assert.equal(puts.length, 1);
       assert.equal(await page.locator("main img").count(), 0, "the name rendered as text");
@@ -388,6 +396,7 @@ describe("the administration console on a real hub", () => {
       // Keyboard only: the first row's "Move down", then Alt+↑ in a row; focus follows the row.
       await page.getByRole("button", { name: "Discard changes" }).click();
       await field(page, "optional_statuses.0").focus();
+      await page.keyboard.press("Tab"); // its French name
       await page.keyboard.press("Tab"); // Move up (disabled on the first row, still focusable)
       await page.keyboard.press("Tab"); // Move down
       await page.keyboard.press("Enter");
@@ -907,7 +916,7 @@ describe("the administration console on a real hub", () => {
     });
   });
 
-  it("roles: an agent is refused at sign-in; a manager reads the project's settings but cannot save them, sets her groups' hours, and is refused the audit log", async () => {
+  it("roles: an agent is refused at sign-in; a manager reads the project's settings read only, sees only her groups' agents and shares canned responses with her groups, sets her groups' hours, and is not offered the audit log", async () => {
     await withHub("roles", async ({ hub, problems, open }) => {
       const stored = await hub.settings();
 
@@ -935,20 +944,55 @@ describe("the administration console on a real hub", () => {
       assert.equal(await alice.page.locator("#login-password").inputValue(), "");
       await look(alice.page, "21-wrong-password", problems);
 
-      // Chloé, a manager (M4): she reads the settings, but saving them is the admin's.
+      // A group that is not Chloé's, with an agent of its own: she never sees either.
+      const adminToken = await hub.token(ADMIN);
+      const billing = await hub.request("/api/admin/projects/DEMO/groups", { method: "POST", token: adminToken, body: { name: "Billing" } });
+      assert.equal(billing.status, 201, billing.text);
+      const dan = await hub.request("/api/admin/projects/DEMO/agents", {
+        method: "POST",
+        token: adminToken,
+        body: { email: "dan@demo.pupitre.test", name: "Dan Billing", password: "dan-billing-5", role: "agent", groups: ["Billing"] },
+      });
+      assert.equal(dan.status, 201, dan.text);
+
+      // Chloé, a manager (M4): she reads the settings, read only, without a Save the hub would refuse.
       const chloe = await openSignedOut(hub, open);
       await signIn(chloe.page, MANAGER);
       assert.equal(await chloe.page.locator(".person .role").innerText(), "Manager");
       await field(chloe.page, QUEUE).waitFor();
       assert.equal(await field(chloe.page, QUEUE).inputValue(), "2", "the settings are hers to read");
-      await field(chloe.page, QUEUE).fill("9");
-      await chloe.page.getByRole("button", { name: "Save", exact: true }).click();
-      const refusal = chloe.page.locator("main [role=alert]");
-      await refusal.waitFor();
-      assert.match(await refusal.innerText(), /Your account is not allowed to do this\. Ask an administrator of the project\./);
-      assert.ok(chloe.page.refusals.includes("403 /api/admin/projects/DEMO/settings"), chloe.page.refusals.join(", "));
-      await look(chloe.page, "22-manager-capacity-refused", problems);
-      await chloe.page.getByRole("button", { name: "Discard changes" }).click();
+      assert.equal(await field(chloe.page, QUEUE).getAttribute("readonly"), "", "read only");
+      await chloe.page.getByText("Only an administrator of the project changes these settings: you can read them here.").waitFor();
+      assert.equal(await chloe.page.getByRole("button", { name: "Save", exact: true }).count(), 0, "no Save");
+      const links = await chloe.page.getByRole("navigation", { name: "Settings" }).getByRole("link").allInnerTexts();
+      assert.ok(links.includes("Opening hours") && links.includes("People and content"), links.join(", "));
+      assert.ok(!links.includes("Audit log") && !links.includes("Export and import"), `the admin's pages are not offered: ${links.join(", ")}`);
+      await look(chloe.page, "22-manager-capacity-read-only", problems);
+
+      // People and content: her groups' agents, read only; canned responses for her groups only.
+      await chloe.page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "People and content" }).click();
+      const agents = chloe.page.getByRole("table", { name: "Agents" });
+      await agents.waitFor();
+      const names = await agents.locator("tbody th[scope=row] bdi").allInnerTexts();
+      assert.deepEqual(names, ["Admin Pupitre", "Alice Martin", "Bruno Petit", "Chloé Durand"], "her groups' agents, not Dan");
+      assert.equal(await chloe.page.getByRole("button", { name: "Invite an agent" }).count(), 0);
+      assert.equal(await chloe.page.getByRole("button", { name: /^Edit / }).count(), 0);
+      await look(chloe.page, "M1-manager-people", problems);
+      await chloe.page.getByRole("tab", { name: /^Groups/ }).click();
+      assert.deepEqual((await chloe.page.locator(".group-name").allInnerTexts()).sort(), ["Sales", "Support"]);
+      assert.equal(await chloe.page.getByLabel("New group").count(), 0);
+      await chloe.page.getByRole("tab", { name: /^Canned responses/ }).click();
+      await chloe.page.getByRole("button", { name: "Add a canned response" }).click();
+      const shared = chloe.page.getByRole("dialog").getByLabel("Shared with");
+      assert.deepEqual(await shared.locator("option").allInnerTexts(), ["Group Sales", "Group Support"], "her groups, not the whole project");
+      await chloe.page.getByRole("dialog").getByLabel("Theme").fill("Sales");
+      await chloe.page.getByRole("dialog").getByLabel("Title").fill("Discount");
+      await chloe.page.getByRole("dialog").getByLabel("Text").fill("Here is 10 % off your next order.");
+      await look(chloe.page, "M2-manager-canned", problems);
+      await chloe.page.getByRole("dialog").getByRole("button", { name: "Add", exact: true }).click();
+      await chloe.page.getByRole("dialog").waitFor({ state: "detached" });
+      const mineCanned = (await hub.request("/api/admin/projects/DEMO/canned-responses", { token: adminToken })).json.find((c) => c.title === "Discount");
+      assert.equal(mineCanned.group_id, 1, "shared with Sales");
 
       // Her groups' opening hours are hers to set; the project's zone and sentences are read only.
       await chloe.page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Opening hours" }).click();
@@ -965,10 +1009,12 @@ describe("the administration console on a real hub", () => {
       const support = (await hub.request("/api/admin/projects/DEMO/groups", { token: await hub.token(ADMIN) })).json.find((g) => g.name === "Support");
       assert.equal(support.hours.days[0][0].start, 540, "Support's hours stored: Monday from 09:00");
 
-      // The audit log is the admin's: said so, in a sentence.
-      await chloe.page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Audit log" }).click();
-      await chloe.page.locator("main [role=alert]", { hasText: "The audit log could not be loaded." }).waitFor();
-      assert.match(await chloe.page.locator("main [role=alert]").innerText(), /Your account is not allowed to do this\./);
+      // The audit log is the admin's: its address opens her first page, and the hub refuses it.
+      await chloe.page.goto(`${hub.url}/admin/#/audit`);
+      await chloe.page.getByRole("heading", { level: 1, name: "Capacity" }).waitFor();
+      assert.match(chloe.page.url(), /#\/capacity$/);
+      const audit = await hub.request("/api/admin/projects/DEMO/audit", { token: await hub.token(MANAGER) });
+      assert.equal(audit.status, 403, audit.text);
 
       // The hub says the same, by bearer token and by the console's own session (with its CSRF
       // token, from the right origin: refused for the role, not as a forgery).
@@ -990,6 +1036,288 @@ describe("the administration console on a real hub", () => {
       assert.match(bySession.json.message, /admin role/, "refused for the role");
       assert.equal(await hub.csrfRefusals(), refusalsBefore, "not counted as a forgery");
       assert.deepEqual(await hub.settings(), stored, "nothing was stored");
+    });
+  });
+
+  it("people and content: the admin invites an agent with a generated password, who then signs in; her hostile name stays text; deactivated, she is refused; groups and canned responses too; the audit log lists every change", async () => {
+    await withHub("people", async ({ hub, problems, open }) => {
+      const HOSTILE = "<img src=x onerror=alert(1)>Zoé";
+      const { page } = await openSignedOut(hub, open);
+      await signIn(page, ADMIN);
+      const nav = page.getByRole("navigation", { name: "Settings" });
+      await nav.getByRole("link", { name: "People and content" }).click();
+      await page.getByRole("heading", { level: 1, name: "People and content" }).waitFor();
+      assert.match(page.url(), /#\/people$/);
+      const table = page.getByRole("table", { name: "Agents" });
+      await table.waitFor();
+      const names = await table.locator("tbody th[scope=row] bdi").allInnerTexts();
+      assert.deepEqual(names, ["Admin Pupitre", "Alice Martin", "Bruno Petit", "Chloé Durand"], "the demo's agents, by name");
+      await look(page, "P1-people-agents", problems);
+
+      // Invite: a first password generated on the page, shown once to copy.
+      await page.getByRole("button", { name: "Invite an agent" }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByLabel("Name").fill(HOSTILE);
+      await dialog.getByLabel("E-mail").fill("zoe@shop.example");
+      await dialog.getByRole("checkbox", { name: "Support" }).check();
+      await dialog.getByRole("button", { name: "Generate" }).click();
+      const generated = await dialog.getByLabel("First password").inputValue();
+      assert.match(generated, /^[a-km-zA-HJ-NP-Z2-9]{5}(-[a-km-zA-HJ-NP-Z2-9]{5}){3}$/);
+      await look(page, "P2-people-invite", problems);
+      await dialog.getByRole("button", { name: "Create the account" }).click();
+      await page.getByRole("heading", { name: `${HOSTILE} can sign in` }).waitFor();
+      const shown = await page.locator("#agent-given-password").inputValue();
+      assert.equal(shown, generated, "the password shown is the one sent");
+      await look(page, "P3-people-invited", problems);
+      await page.getByRole("button", { name: "Done" }).click();
+      await page.getByRole("dialog").waitFor({ state: "detached" });
+
+      // Her name, hostile, is text in the table: no image, no script ran (a dialog would be a problem).
+      const zoe = table.locator("tbody tr", { hasText: "zoe@shop.example" });
+      assert.equal(await zoe.locator("th[scope=row] bdi").innerText(), HOSTILE);
+      assert.equal(await page.locator("main img").count(), 0, "no element made of her name");
+      assert.equal(await zoe.locator("td").nth(2).innerText(), "Support");
+
+      // She signs in with the password read from the page, as the desk does.
+      const login = await hub.request("/api/login", { method: "POST", body: { email: "zoe@shop.example", password: shown } });
+      assert.equal(login.status, 200, login.text);
+      const stored = (await hub.request("/api/admin/projects/DEMO/agents", { token: await hub.token(ADMIN) })).json.find((a) => a.email === "zoe@shop.example");
+      assert.equal(stored.name, HOSTILE);
+      assert.equal(stored.role, "agent");
+      assert.equal(stored.active, true);
+
+      // Deactivated after the page says what happens: her desk is signed out at once, her sign-in refused.
+      const zoeDesk = await desk(hub, { email: "zoe@shop.example", password: shown });
+      await page.getByRole("button", { name: `Deactivate ${HOSTILE}` }).click();
+      await dialog.getByText("They are signed out everywhere at once, and can no longer sign in.").waitFor();
+      await look(page, "P4-people-deactivate", problems);
+      await dialog.getByRole("button", { name: "Deactivate", exact: true }).click();
+      await page.getByRole("dialog").waitFor({ state: "detached" });
+      await zoe.getByText("Deactivated").waitFor();
+      await toast(page).filter({ hasText: `${HOSTILE} is deactivated.` }).waitFor();
+      const refused = await hub.request("/api/login", { method: "POST", body: { email: "zoe@shop.example", password: shown } });
+      assert.notEqual(refused.status, 200, `a deactivated agent signs in: ${refused.text}`);
+      await eventually(() => zoeDesk.closed, "her desk's connection closed by the hub");
+      zoeDesk.close();
+      await look(page, "P5-people-deactivated", problems);
+
+      // Groups: add one, rename it.
+      await page.getByRole("tab", { name: /^Groups/ }).click();
+      await page.getByLabel("New group").fill("After sales");
+      await page.getByLabel("New group").press("Enter");
+      await page.getByRole("button", { name: "Rename After sales" }).click();
+      await page.getByLabel("New name for After sales").fill("Returns");
+      await page.getByLabel("New name for After sales").press("Enter");
+      await page.getByRole("button", { name: "Rename Returns" }).waitFor();
+      await page.getByLabel("New group").fill("Sales");
+      await page.getByLabel("New group").press("Enter");
+      await page.locator("#group-new-problem", { hasText: "Another group already has this name." }).waitFor();
+      await look(page, "P6-people-groups", problems);
+      const groups = (await hub.request("/api/admin/projects/DEMO/groups", { token: await hub.token(ADMIN) })).json.map((g) => g.name);
+      assert.deepEqual(groups.sort(), ["Returns", "Sales", "Support"]);
+
+      // Canned responses: by theme, one added for a group, as text.
+      await page.getByRole("tab", { name: /^Canned responses/ }).click();
+      await page.getByRole("button", { name: "Add a canned response" }).click();
+      await dialog.getByLabel("Theme").fill("Returns");
+      await dialog.getByLabel("Title").fill("Return label");
+      await dialog.getByLabel("Text").fill("Print the label <b>attached</b>, then drop the parcel.");
+      await dialog.getByLabel("Shortcut").fill("/label");
+      await dialog.getByLabel("Shared with").selectOption({ label: "Group Returns" });
+      await dialog.getByRole("button", { name: "Add", exact: true }).click();
+      await page.getByRole("dialog").waitFor({ state: "detached" });
+      await page.getByText("Print the label <b>attached</b>, then drop the parcel.").waitFor();
+      await look(page, "P7-people-canned", problems);
+      const canned = (await hub.request("/api/admin/projects/DEMO/canned-responses", { token: await hub.token(ADMIN) })).json;
+      const added = canned.find((c) => c.title === "Return label");
+      assert.equal(added.shortcut, "/label");
+      assert.equal(added.theme, "Returns");
+      assert.ok(added.group_id !== null, "shared with the group");
+      await page.getByLabel("Filter").fill("label");
+      assert.equal(await page.locator(".canned").count(), 1);
+
+      // The audit log lists each change, the hostile name as text.
+      await nav.getByRole("link", { name: "Audit log" }).click();
+      await page.locator("tbody tr").first().waitFor();
+      const actions = await page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-action")));
+      for (const action of ["agent.create", "agent.update", "group.create", "group.rename", "canned.create"]) {
+        assert.ok(actions.includes(action), `${action} in the audit log: ${actions.join(", ")}`);
+      }
+      assert.equal(await page.locator("main img").count(), 0);
+      await look(page, "P8-audit-people", problems);
+
+      // French and dark: the same page passes axe.
+      const fr = await openSignedOut(hub, open, "/admin/#/people", { ...FRENCH, colorScheme: "dark" });
+      await signInFr(fr.page);
+      await fr.page.getByRole("table", { name: "Conseillers" }).waitFor();
+      await fr.page.getByRole("button", { name: "Inviter un conseiller" }).click();
+      await fr.page.getByRole("dialog").getByRole("button", { name: "Créer le compte" }).click();
+      await fr.page.locator("#agent-name-problem", { hasText: "Saisissez un nom." }).waitFor();
+      await look(fr.page, "P9-people-invite-invalid-fr-dark", problems);
+      await fr.page.keyboard.press("Escape");
+      await fr.page.getByRole("dialog").waitFor({ state: "detached" });
+      assert.equal(await fr.page.evaluate(() => document.activeElement?.textContent?.trim()), "Inviter un conseiller", "focus back on the button that opened it");
+      await fr.page.getByRole("tab", { name: /^Réponses prédéfinies/ }).click();
+      await look(fr.page, "P10-people-canned-fr-dark", problems);
+    });
+  });
+
+  it("visitor card: the admin hides a built-in field, adds the site's cart with labels in both languages and moves it first; the hub stores exactly that; a bad key is refused at its row", async () => {
+    await withHub("visitor-card", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      const { page } = await openSignedOut(hub, open, "/admin/#/visitor_card");
+      await signIn(page, ADMIN);
+      await page.getByRole("switch", { name: "Browser" }).waitFor();
+      assert.equal(await page.locator("main h1").innerText(), "Visitor card");
+      await look(page, "C1-visitor-card", problems);
+
+      await page.getByRole("switch", { name: "Browser" }).uncheck();
+      const key = page.getByLabel("New field from your site");
+      await key.fill("Cart");
+      await key.press("Enter");
+      await page.locator("#card-new-problem", { hasText: "Lowercase letters, digits and _ only" }).waitFor();
+      await key.fill("loyalty");
+      await key.press("Enter");
+      await key.fill("cart");
+      await key.press("Enter");
+      await page.getByLabel("English label of cart").fill("Cart");
+      await page.getByLabel("French label of cart").fill("Panier");
+      // Keyboard: Alt+↑ in the row moves cart above loyalty.
+      await page.getByLabel("French label of cart").press("Alt+ArrowUp");
+      await eventually(async () => (await page.locator("ol.rows li").first().getAttribute("data-key")) === "cart", "cart moved first");
+      await page.getByLabel("English label of loyalty").fill("Loyalty <b>level</b>");
+      const preview = page.getByRole("complementary", { name: "Preview" });
+      await preview.getByRole("radio", { name: "French" }).check();
+      await preview.getByText("Panier").waitFor();
+      await preview.getByText("Loyalty <b>level</b>").waitFor();
+      assert.equal(await preview.getByText("Firefox 133 · Windows").count(), 0, "the hidden browser is left out");
+      assert.match(await page.locator("#card-snippet").innerText(), /Pupitre\.set\(\{\s*cart: "129,90 €",\s*loyalty: /);
+      await look(page, "C2-visitor-card-edited", problems);
+
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(page).filter({ hasText: "Visitor card saved." }).waitFor();
+      const saved = await hub.settings();
+      assert.deepEqual(
+        saved,
+        changed(stored, (s) => {
+          s.visitor_card.fields.find((f) => f.key === "browser").shown = false;
+          s.visitor_card.fields.push({ key: "cart", label: { en: "Cart", fr: "Panier" }, shown: true });
+          s.visitor_card.fields.push({ key: "loyalty", label: { en: "Loyalty <b>level</b>" }, shown: true });
+        }),
+        "exactly the new card, nothing else changed",
+      );
+      assert.equal(await page.locator("main b").count(), 0, "labels are text");
+      await look(page, "C3-visitor-card-saved", problems);
+
+      // The hub names a bad key by its place; the same rule the page applies.
+      const token = await hub.token(ADMIN);
+      const bad = await hub.request(SETTINGS_PATH, {
+        method: "PUT",
+        token,
+        body: changed(saved, (s) => s.visitor_card.fields.push({ key: "Bad key", label: {}, shown: true })),
+      });
+      assert.equal(bad.status, 400, bad.text);
+      assert.ok(bad.json.fields?.["visitor_card.fields.8.key"], bad.text);
+    });
+  });
+
+  it("questionnaires: the admin writes one with a yes/no, a score and choices in both languages, has agents fill it in at close without a cancel button, and sends it to visitors; the hub stores exactly that; a French admin reads it back", async () => {
+    await withHub("questionnaires", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      const { page } = await openSignedOut(hub, open, "/admin/#/agent_questionnaire");
+      await signIn(page, ADMIN);
+      await page.getByRole("heading", { level: 2, name: "Questionnaires" }).waitFor();
+      assert.equal(await page.locator("main h1").innerText(), "Agent questionnaire");
+      await look(page, "Q1-agent-questionnaire-empty", problems);
+
+      await page.getByLabel("New questionnaire").fill("After sales");
+      await page.getByLabel("New questionnaire").press("Enter");
+      await page.getByLabel("Question 1 in English").fill("Was the problem solved?");
+      await page.getByLabel("Question 1 in French").fill("Le problème est-il résolu ?");
+      await page.getByLabel("Answer to question 1").selectOption({ label: "Yes or no" });
+      await page.getByRole("button", { name: "Add a question" }).click();
+      await page.getByLabel("Question 2 in English").fill("How easy was it?");
+      await page.getByLabel("Question 2 in French").fill("Était-ce simple ?");
+      await page.getByLabel("Answer to question 2").selectOption({ label: "A score" });
+      await page.getByLabel("Highest score").fill("11");
+      await page.getByRole("button", { name: "Add a question" }).click();
+      await page.getByLabel("Question 3 in English").fill("What was it about?");
+      await page.getByLabel("Answer to question 3").selectOption({ label: "Choices" });
+      await page.getByLabel("Choice 1 of question 3 in English").fill("Delivery");
+      await page.getByLabel("Choice 1 of question 3 in French").fill("Livraison");
+      await page.getByLabel("Choice 2 of question 3 in English").fill("Refund");
+      await page.getByLabel("Choice 2 of question 3 in French").fill("Remboursement");
+      await page.getByLabel("Questionnaire the agent fills in").selectOption({ label: "After sales" });
+      await page.getByRole("switch", { name: "A “Cancel” button on the questionnaire" }).uncheck();
+
+      // A scale of 11: refused at its input, nothing sent.
+      const puts = recordRequests(page, "PUT", /\/api\/admin\/projects\/DEMO\/settings$/);
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await page.locator(".summary[role=alert]", { hasText: "Highest score of question 2 of After sales — Enter a number from 3 to 10." }).waitFor();
+      assert.equal(await page.getByLabel("Highest score").getAttribute("aria-invalid"), "true");
+      await look(page, "Q2-agent-questionnaire-refused", problems);
+      assert.equal(puts.length, 0);
+      await page.getByLabel("Highest score").fill("10");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(page).filter({ hasText: "Agent questionnaire saved." }).waitFor();
+      await look(page, "Q3-agent-questionnaire-saved", problems);
+      await page.getByRole("button", { name: "Add a choice" }).scrollIntoViewIfNeeded();
+      await look(page, "Q3b-agent-questionnaire-choices", problems);
+
+      const expectedList = [
+        {
+          id: "after-sales",
+          name: "After sales",
+          questions: [
+            { id: "question-1", text: { en: "Was the problem solved?", fr: "Le problème est-il résolu ?" }, answer: { kind: "yes_no" }, required: false },
+            { id: "question-2", text: { en: "How easy was it?", fr: "Était-ce simple ?" }, answer: { kind: "rating", max: 10 }, required: false },
+            {
+              id: "question-3",
+              text: { en: "What was it about?" },
+              answer: { kind: "choice", choices: [{ en: "Delivery", fr: "Livraison" }, { en: "Refund", fr: "Remboursement" }], multiple: false },
+              required: false,
+            },
+          ],
+        },
+      ];
+      let saved = await hub.settings();
+      assert.deepEqual(
+        saved,
+        changed(stored, (s) => {
+          s.questionnaires.list = expectedList;
+          s.questionnaires.agent = { questionnaire: "after-sales", complete_button: true, cancel_button: false, closable_without_answer: true };
+        }),
+        "exactly the questionnaire and the agent's options",
+      );
+
+      // The visitor's survey: this one instead of the built-in, and not sent by agents.
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Visitor survey" }).click();
+      await page.getByLabel("Survey sent at close").waitFor();
+      assert.equal(await page.locator(`#q-visitor-questionnaire option:checked`).innerText(), "Built-in satisfaction survey (a score from 1 to 5 and a comment)");
+      await page.getByLabel("Survey sent at close").selectOption({ label: "After sales" });
+      await page.getByRole("switch", { name: "The agent may send the survey during the conversation" }).uncheck();
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(page).filter({ hasText: "Visitor survey saved." }).waitFor();
+      await look(page, "Q4-visitor-survey-saved", problems);
+      saved = await hub.settings();
+      assert.deepEqual(saved.questionnaires.visitor, { questionnaire: "after-sales", agent_may_send: false });
+      assert.deepEqual(saved.questionnaires.list, expectedList);
+
+      // The hub names a bad scale by its path; the page would have refused it.
+      const bad = await hub.request(SETTINGS_PATH, {
+        method: "PUT",
+        token: await hub.token(ADMIN),
+        body: changed(saved, (s) => (s.questionnaires.list[0].questions[1].answer.max = 2)),
+      });
+      assert.equal(bad.status, 400, bad.text);
+      assert.ok(bad.json.fields?.["questionnaires.list.0.questions.1.answer.max"], bad.text);
+
+      // In French.
+      const fr = await openSignedOut(hub, open, "/admin/#/agent_questionnaire", FRENCH);
+      await signInFr(fr.page);
+      await fr.page.getByLabel("Question 1 en français").waitFor();
+      assert.equal(await fr.page.getByLabel("Question 1 en français").inputValue(), "Le problème est-il résolu ?");
+      await look(fr.page, "Q5-agent-questionnaire-fr", problems);
     });
   });
 

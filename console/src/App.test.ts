@@ -332,10 +332,45 @@ describe("roles", () => {
     expect(alert).toHaveTextContent("Details from the hub: the project's settings are for its admins");
     expect(screen.getByText("Manager")).toBeInTheDocument();
   });
+
+  it("shows a manager what they may use: the settings read only, without Save; no audit log nor export", async () => {
+    const hub = fakeHub({ signedIn: true, session: { agent_id: 3, name: "Chloé Durand", role: "manager", project: "DEMO" } });
+    render(App, { api: hub.api });
+    await screen.findByRole("heading", { level: 1, name: "Capacity" });
+    expect(await screen.findByText(/Only an administrator of the project changes these settings/)).toBeInTheDocument();
+    expect(screen.getByLabelText("Conversations per agent")).toHaveAttribute("readonly");
+    expect(screen.queryByRole("button", { name: "Save" })).not.toBeInTheDocument();
+    const nav = screen.getByRole("navigation", { name: "Settings" });
+    const links = within(nav).getAllByRole("link").map((a) => a.textContent?.trim());
+    expect(links).toContain("Opening hours");
+    expect(links).toContain("People and content");
+    expect(links).not.toContain("Audit log");
+    expect(links).not.toContain("Export and import");
+  });
+
+  it("sends a manager who opens the audit log's address to the first page instead", async () => {
+    history.replaceState(null, "", "/admin/#/audit");
+    const hub = fakeHub({ signedIn: true, session: { agent_id: 3, name: "Chloé Durand", role: "manager", project: "DEMO" } });
+    render(App, { api: hub.api });
+    await screen.findByRole("heading", { level: 1, name: "Capacity" });
+    expect(hub.calls.some((c) => c.url.includes("/audit"))).toBe(false);
+  });
+
+  it("shows a manager the optional statuses as a list to read", async () => {
+    history.replaceState(null, "", "/admin/#/statuses");
+    const hub = fakeHub({ signedIn: true, session: { agent_id: 3, name: "Chloé Durand", role: "manager", project: "DEMO" } });
+    render(App, { api: hub.api });
+    await screen.findByRole("heading", { level: 1, name: "Optional statuses" });
+    const list = await screen.findByRole("list", { name: "Statuses" });
+    expect(within(list).getAllByRole("listitem").map((li) => li.querySelector("bdi")?.textContent)).toEqual(DEMO_SETTINGS.optional_statuses);
+    expect(within(list).getAllByRole("listitem")[1]).toHaveTextContent("French name: Téléphone");
+    expect(screen.queryByRole("textbox")).not.toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Save" })).not.toBeInTheDocument();
+  });
 });
 
 describe("navigation", () => {
-  it("lists every section of the seed page, the ones not built yet as coming soon", async () => {
+  it("lists every section of the seed page, each a link", async () => {
     await signedInConsole();
     const nav = screen.getByRole("navigation", { name: "Settings" });
     expect(within(nav).getAllByRole("link").map((a) => a.textContent?.trim())).toEqual([
@@ -343,17 +378,17 @@ describe("navigation", () => {
       "Timeouts",
       "Desk options",
       "Optional statuses",
+      "Agent questionnaire",
+      "Visitor survey",
       "Miscellaneous",
       "Opening hours",
+      "Visitor card",
+      "People and content",
       "Conversation types",
       "Audit log",
       "Export and import",
     ]);
-    for (const name of ["Agent questionnaire", "Visitor survey", "Visitor card", "People and content"]) {
-      const entry = within(nav).getByText(name).closest("[aria-disabled]");
-      expect(entry, name).toHaveAttribute("aria-disabled", "true");
-      expect(entry).toHaveTextContent("Coming soon");
-    }
+    expect(within(nav).queryByText("Coming soon")).not.toBeInTheDocument();
     expect(within(nav).getByRole("link", { name: "Capacity" })).toHaveAttribute("aria-current", "page");
     expect(screen.getByRole("main")).toBeInTheDocument();
   });

@@ -25,13 +25,15 @@ async function listPage(hash = "#/statuses", settings?: ProjectSettings) {
 }
 
 /** The rows' inputs, in order, as the page shows them. */
-const rowValues = () => within(screen.getByRole("list", { name: /^(Statuses|Conversation types|Statuts|Types de conversation)$/ })).getAllByRole("textbox").map((i) => (i as HTMLInputElement).value);
+const rowValues = () => within(screen.getByRole("list", { name: /^(Statuses|Conversation types|Statuts|Types de conversation)$/ })).getAllByRole("textbox").filter((i) => !i.classList.contains("fr")).map((i) => (i as HTMLInputElement).value);
 const row = (n: number) => screen.getByLabelText(`Status ${n}`) as HTMLInputElement;
 const toast = () => document.querySelector(".toasts") as HTMLElement;
 
 /** Everything but `path` is as in `before`. */
 function onlyChanged(sent: ProjectSettings, before: ProjectSettings, path: "optional_statuses" | "conversation_types") {
-  expect({ ...sent, [path]: null }).toEqual({ ...before, [path]: null });
+  // A status's French name follows it (renamed, removed): the statuses page puts both.
+  const also = path === "optional_statuses" ? { optional_status_labels: null } : {};
+  expect({ ...sent, [path]: null, ...also }).toEqual({ ...before, [path]: null, ...also });
 }
 
 describe("optional statuses", () => {
@@ -40,7 +42,7 @@ describe("optional statuses", () => {
     expect(screen.getByRole("heading", { level: 1, name: "Optional statuses" })).toBeInTheDocument();
     expect(screen.getByText(/counts as unavailable for routing: no new conversation is given to them/)).toBeInTheDocument();
     expect(screen.getByText(/status menu/)).toBeInTheDocument();
-    expect(screen.getByText(/whatever the language of their desk/)).toBeInTheDocument();
+    expect(screen.getByText(/may have a French name, shown instead to agents whose desk is in French/)).toBeInTheDocument();
     expect(rowValues()).toEqual(STATUSES);
     expect(screen.getByText("5 of 50")).toBeInTheDocument();
     expect(screen.getByRole("button", { name: "Move “In training” up" })).toHaveAttribute("aria-disabled", "true");
@@ -171,6 +173,7 @@ describe("optional statuses", () => {
   it("reorders from the keyboard: the move buttons with Enter and Space, Alt+↑ / Alt+↓ in a row; focus follows the row", async () => {
     const { hub, user } = await listPage();
     await user.click(row(1));
+    await user.tab(); // its French name
     await user.tab();
     const up = screen.getByRole("button", { name: "Move “In training” up" });
     expect(up).toHaveFocus();
@@ -235,7 +238,7 @@ describe("optional statuses", () => {
     await first.user.type(input, "One more{Enter}");
     expect(input).toHaveAccessibleDescription(/^The list is full \(50 entries\): remove one first\./);
     expect(screen.getByText("50 of 50")).toHaveClass("full");
-    expect(document.querySelectorAll("ol input")).toHaveLength(50);
+    expect(document.querySelectorAll("ol input:not(.fr)")).toHaveLength(50);
   }, 20_000);
 
   it("asks before leaving with unsaved changes", async () => {
@@ -334,5 +337,64 @@ describe("in French", () => {
     await user.type(screen.getByLabelText("Statut 2"), "Au téléphone");
     await user.click(screen.getByRole("button", { name: "Enregistrer" }));
     await waitFor(() => expect(toast()).toHaveTextContent("Statuts optionnels : enregistré."));
+  });
+});
+
+describe("optional statuses in French", () => {
+  it("shows each status's French name beside it; a rename keeps it, an edit and a removal are sent", async () => {
+    const { hub, user } = await listPage();
+    const fr = (n: number) => screen.getByLabelText(`French name of Status ${n}`) as HTMLInputElement;
+    expect(fr(1).value).toBe("En formation");
+    expect(fr(2).value).toBe("Téléphone");
+    expect(fr(1)).toHaveAttribute("lang", "fr");
+
+    await user.clear(row(1));
+    await user.type(row(1), "Training");
+    await user.clear(fr(2));
+    await user.type(fr(2), "Au téléphone");
+    await user.click(screen.getByRole("button", { name: "Remove “With supervisor”" }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(hub.puts()).toHaveLength(1));
+    const sent = hub.puts()[0].body as ProjectSettings;
+    expect(sent.optional_statuses).toEqual(["Training", "On the phone", "No new conversation", "Looking up information"]);
+    expect(sent.optional_status_labels).toEqual({
+      Training: { fr: "En formation" },
+      "On the phone": { fr: "Au téléphone" },
+      "No new conversation": { fr: "Pas de nouvelle conversation" },
+      "Looking up information": { fr: "En recherche d'information" },
+    });
+  });
+
+  it("an emptied French name is none; a French name too long is refused at its input", async () => {
+    const { hub, user } = await listPage();
+    const fr = (n: number) => screen.getByLabelText(`French name of Status ${n}`) as HTMLInputElement;
+    await user.clear(fr(1));
+    await user.type(fr(2), "x".repeat(60));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    expect(fr(2)).toHaveAttribute("aria-invalid", "true");
+    expect(fr(2)).toHaveAccessibleDescription(/^French name: At most 60 characters/);
+    expect(hub.puts()).toHaveLength(0);
+    await user.clear(fr(2));
+    await user.type(fr(2), "Au téléphone");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(hub.puts()).toHaveLength(1));
+    const labels = (hub.puts()[0].body as ProjectSettings).optional_status_labels as Record<string, unknown>;
+    expect(labels["In training"]).toBeUndefined();
+    expect(labels["On the phone"]).toEqual({ fr: "Au téléphone" });
+  });
+
+  it("keeps labels in other languages the console does not edit", async () => {
+    const settings = withPath(DEMO_SETTINGS, "optional_status_labels", { "In training": { fr: "En formation", de: "In Schulung" } });
+    const { hub, user } = await listPage("#/statuses", settings);
+    await user.clear(row(1));
+    await user.type(row(1), "Training");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(hub.puts()).toHaveLength(1));
+    expect((hub.puts()[0].body as ProjectSettings).optional_status_labels).toEqual({ Training: { fr: "En formation", de: "In Schulung" } });
+  });
+
+  it("conversation types have no French column", async () => {
+    await listPage("#/conversation_types");
+    expect(screen.queryByLabelText(/^French name of/)).not.toBeInTheDocument();
   });
 });

@@ -30,6 +30,60 @@ export interface Group {
   hours: WeeklyHours | null;
 }
 
+/** An agent of the project (`GET …/agents`); `groups` are group ids. */
+export interface Agent {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  slot_max: number;
+  groups: number[];
+  /** `false` once deactivated: history kept, sign-in refused. */
+  active: boolean;
+}
+
+/** `POST …/agents`: the admin gives the first password to the person. */
+export interface NewAgent {
+  email: string;
+  name: string;
+  password: string;
+  role: Role;
+  slot_max?: number;
+  /** Group ids, as strings (the hub takes names or ids). */
+  groups: string[];
+}
+
+/** `PATCH …/agents/{id}`: only what changes. */
+export interface AgentChanges {
+  name?: string;
+  role?: Role;
+  slot_max?: number;
+  groups?: string[];
+  active?: boolean;
+}
+
+/** A shared canned response (`GET …/canned-responses`): the project's (`group_id` null) or a group's. */
+export interface CannedResponse {
+  id: number;
+  agent_id: number | null;
+  group_id: number | null;
+  theme: string;
+  shortcut: string | null;
+  language: string;
+  title: string;
+  body: string;
+}
+
+/** `POST`/`PUT …/canned-responses`; `group` null: the whole project. */
+export interface CannedInput {
+  theme: string;
+  title: string;
+  body: string;
+  shortcut: string | null;
+  language: string;
+  group: number | null;
+}
+
 /** One value that changed, at a dotted path; `null` when it did not exist (or no longer does). */
 export interface Change {
   path: string;
@@ -205,11 +259,13 @@ export interface ApiOptions {
   cookies?: () => string;
 }
 
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
 export function createApi(options: ApiOptions = {}) {
   const doFetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const cookies = options.cookies ?? (() => (typeof document === "undefined" ? "" : document.cookie));
 
-  async function send(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<Response> {
+  async function send(method: Method, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = { accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (method !== "GET") {
@@ -232,7 +288,7 @@ export function createApi(options: ApiOptions = {}) {
     return response;
   }
 
-  async function request<T>(method: "GET" | "POST" | "PUT" | "DELETE", path: string, body?: unknown): Promise<T> {
+  async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
     const response = await send(method, path, body);
     if (response.status === 204) return undefined as T;
     const text = await response.text();
@@ -268,6 +324,22 @@ export function createApi(options: ApiOptions = {}) {
     /** A group's opening hours (`null`: always open); answers the group as stored. */
     saveGroupHours: (project: string, group: number, hours: WeeklyHours | null) =>
       request<Group>("PUT", `${projectPath(project)}/groups/${encodeURIComponent(String(group))}/hours`, hours),
+    agents: (project: string) => request<Agent[]>("GET", `${projectPath(project)}/agents`),
+    createAgent: (project: string, agent: NewAgent) => request<Agent>("POST", `${projectPath(project)}/agents`, agent),
+    updateAgent: (project: string, id: number, changes: AgentChanges) =>
+      request<Agent>("PATCH", `${projectPath(project)}/agents/${encodeURIComponent(String(id))}`, changes),
+    /** A new password for agent `id`: every session of theirs ends. */
+    setPassword: (project: string, id: number, password: string) =>
+      request<Agent>("PUT", `${projectPath(project)}/agents/${encodeURIComponent(String(id))}/password`, { password }),
+    createGroup: (project: string, name: string) => request<Group>("POST", `${projectPath(project)}/groups`, { name }),
+    renameGroup: (project: string, id: number, name: string) =>
+      request<Group>("PATCH", `${projectPath(project)}/groups/${encodeURIComponent(String(id))}`, { name }),
+    canned: (project: string) => request<CannedResponse[]>("GET", `${projectPath(project)}/canned-responses`),
+    createCanned: (project: string, canned: CannedInput) => request<CannedResponse>("POST", `${projectPath(project)}/canned-responses`, canned),
+    updateCanned: (project: string, id: number, canned: CannedInput) =>
+      request<CannedResponse>("PUT", `${projectPath(project)}/canned-responses/${encodeURIComponent(String(id))}`, canned),
+    deleteCanned: (project: string, id: number) =>
+      request<void>("DELETE", `${projectPath(project)}/canned-responses/${encodeURIComponent(String(id))}`),
     audit: (project: string, query: AuditQuery = {}) => request<AuditPage>("GET", auditPath(project, query)),
     /** The configuration file as the hub writes it, with the name it gives it. */
     async exportConfiguration(project: string): Promise<Download> {

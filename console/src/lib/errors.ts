@@ -23,6 +23,8 @@ export function errorText(error: ApiError, context: Context = "console"): string
       return t("error.invalid_input");
     case "not_found":
       return t("error.not_found");
+    case "conflict":
+      return t("error.conflict");
     case "internal":
       return t("error.internal");
     case "unavailable":

@@ -10,7 +10,7 @@
 import { toApiError, type Api, type ApiError } from "./api";
 import type { Problem } from "./fields";
 import type { Elsewhere } from "./form.svelte";
-import { MOST_LIST_ITEMS, listProblems, nameProblem, sameNameKey, type ListSpec } from "./lists";
+import { MOST_LIST_ITEMS, labelProblem, listProblems, nameProblem, sameNameKey, type ListSpec } from "./lists";
 import { getPath, withPath, type ProjectSettings } from "./settings";
 
 export interface Row {
@@ -18,7 +18,14 @@ export interface Row {
   text: string;
   /** The text as loaded; `null` for a row added on this page. */
   readonly original: string | null;
+  /** Its French name (lists with `labels`); "" for none. */
+  fr: string;
+  /** Its names in every language as loaded (kept when the row is renamed). */
+  readonly labels: Readonly<Record<string, string>>;
 }
+
+/** Language → text, by name. */
+export type Labels = Record<string, Record<string, string>>;
 
 export interface Removal {
   row: Row;
@@ -27,7 +34,19 @@ export interface Removal {
 }
 
 let nextId = 1;
-const row = (text: string, original: string | null): Row => ({ id: nextId++, text, original });
+const row = (text: string, original: string | null, labels: Record<string, string> = {}): Row => ({
+  id: nextId++,
+  text,
+  original,
+  fr: labels.fr ?? "",
+  labels,
+});
+
+/** The labels object at `path`, or `{}`. */
+export function labelsAt(settings: ProjectSettings, path: string | undefined): Labels {
+  const value = path ? getPath(settings, path) : undefined;
+  return value && typeof value === "object" && !Array.isArray(value) ? (value as Labels) : {};
+}
 
 /** The array at `path`, or `[]` when the hub sent none (or not an array of strings). */
 export function listAt(settings: ProjectSettings, path: string): string[] {
@@ -39,8 +58,13 @@ export class ListForm {
   readonly spec: ListSpec;
   rows: Row[] = $state([]);
   baseline: string[] = $state([]);
+  /** The French names as loaded, by row position (lists with labels). */
+  baselineFr: string[] = $state([]);
+  loadedLabels: Labels = {};
   /** By row id. */
   problems: Record<number, Problem> = $state({});
+  /** The French name's problem, by row id. */
+  labelProblems: Record<number, Problem> = $state({});
   /** The whole list's problem (too many entries; the hub's `fields[path]`). */
   listProblem: Problem | null = $state(null);
   elsewhere: Elsewhere[] = $state([]);
@@ -55,7 +79,9 @@ export class ListForm {
   draftProblem: Problem | null = $state(null);
 
   readonly dirty = $derived(
-    this.draft.trim() !== "" || this.rows.length !== this.baseline.length || this.rows.some((r, i) => r.text !== this.baseline[i]),
+    this.draft.trim() !== "" ||
+      this.rows.length !== this.baseline.length ||
+      this.rows.some((r, i) => r.text !== this.baseline[i] || r.fr !== (this.baselineFr[i] ?? "")),
   );
 
   constructor(spec: ListSpec, settings: ProjectSettings) {
@@ -70,8 +96,10 @@ export class ListForm {
   /** Shows `settings` as saved: the rows, the baseline, no problems, nothing to undo. */
   load(settings: ProjectSettings): void {
     const list = listAt(settings, this.spec.path);
+    this.loadedLabels = labelsAt(settings, this.spec.labels);
     this.baseline = list;
-    this.rows = list.map((text) => row(text, text));
+    this.rows = list.map((text) => row(text, text, this.loadedLabels[text] ?? {}));
+    this.baselineFr = this.rows.map((r) => r.fr);
     this.removed = [];
     this.draft = "";
     this.clearProblems();
@@ -79,7 +107,7 @@ export class ListForm {
 
   /** Back to what was loaded. */
   discard(): void {
-    this.rows = this.baseline.map((text) => row(text, text));
+    this.rows = this.baseline.map((text) => row(text, text, this.loadedLabels[text] ?? {}));
     this.removed = [];
     this.draft = "";
     this.clearProblems();
@@ -87,6 +115,7 @@ export class ListForm {
 
   clearProblems(): void {
     this.problems = {};
+    this.labelProblems = {};
     this.listProblem = null;
     this.draftProblem = null;
     this.elsewhere = [];
@@ -96,6 +125,22 @@ export class ListForm {
   /** What would be sent: a name typed here is trimmed; one left as loaded is sent as it was. */
   outgoing(): string[] {
     return this.rows.map((r) => (r.text === r.original ? r.text : r.text.trim()));
+  }
+
+  /**
+   * The labels to send: each row's as loaded, under its name as sent (a rename carries them
+   * over), with its French name as typed (trimmed; empty: none). Rows without any are left out.
+   */
+  outgoingLabels(names: readonly string[] = this.outgoing()): Labels {
+    const out: Labels = {};
+    this.rows.forEach((r, i) => {
+      const labels: Record<string, string> = { ...r.labels };
+      const fr = r.fr.trim();
+      if (fr === "") delete labels.fr;
+      else labels.fr = r.fr === (r.labels.fr ?? "") ? r.fr : fr;
+      if (Object.keys(labels).length > 0) out[names[i]] = labels;
+    });
+    return out;
   }
 
   /**
@@ -157,17 +202,28 @@ export class ListForm {
       if (problem) problems[this.rows[i].id] = problem;
     });
     this.problems = problems;
+    const labelProblems: Record<number, Problem> = {};
+    if (this.spec.labels) {
+      for (const r of this.rows) {
+        const problem = r.fr === (r.labels.fr ?? "") ? null : labelProblem(r.fr);
+        if (problem) labelProblems[r.id] = problem;
+      }
+    }
+    this.labelProblems = labelProblems;
     this.listProblem = found.list;
     // A name typed in "new" but not added: saving without it would lose it unseen.
     this.draftProblem = this.draft.trim() === "" ? null : { key: "list.draft_pending" };
     this.elsewhere = [];
     this.failure = null;
-    return Object.keys(problems).length === 0 && !found.list && !this.draftProblem ? list : null;
+    return Object.keys(problems).length === 0 && Object.keys(labelProblems).length === 0 && !found.list && !this.draftProblem ? list : null;
   }
 
-  /** The rows' problems in the rows' order, for the error summary. */
-  problemList(): { index: number; row: Row; problem: Problem }[] {
-    return this.rows.flatMap((r, index) => (this.problems[r.id] ? [{ index, row: r, problem: this.problems[r.id] }] : []));
+  /** The rows' problems in the rows' order (a name's, then its French name's), for the error summary. */
+  problemList(): { index: number; row: Row; problem: Problem; label?: boolean }[] {
+    return this.rows.flatMap((r, index) => [
+      ...(this.problems[r.id] ? [{ index, row: r, problem: this.problems[r.id] }] : []),
+      ...(this.labelProblems[r.id] ? [{ index, row: r, problem: this.labelProblems[r.id], label: true }] : []),
+    ]);
   }
 
   /**
@@ -185,23 +241,37 @@ export class ListForm {
     this.saving = true;
     try {
       const now = await api.settings(project);
-      const saved = await api.saveSettings(project, withPath(now, this.spec.path, list));
+      let next = withPath(now, this.spec.path, list);
+      if (this.spec.labels) next = withPath(next, this.spec.labels, this.outgoingLabels(list));
+      const saved = await api.saveSettings(project, next);
       this.load(saved);
       return saved;
     } catch (e) {
       const error = toApiError(e);
       const problems: Record<number, Problem> = {};
+      const labelProblems: Record<number, Problem> = {};
       const elsewhere: Elsewhere[] = [];
       let listProblem: Problem | null = null;
       const prefix = `${this.spec.path}.`;
+      const labelsPrefix = this.spec.labels ? `${this.spec.labels}.` : null;
       for (const [path, message] of Object.entries(error.fields)) {
         const hub: Problem = { key: "field.hub", detail: message };
+        if (labelsPrefix && path.startsWith(labelsPrefix)) {
+          // `optional_status_labels.{name}.{language}`: the row sent under that name.
+          const rest = path.slice(labelsPrefix.length);
+          const at = list.findIndex((name) => rest === name || rest.startsWith(`${name}.`));
+          if (at >= 0 && at < sent.length) {
+            labelProblems[sent[at]] = hub;
+            continue;
+          }
+        }
         const index = path.startsWith(prefix) && /^\d+$/.test(path.slice(prefix.length)) ? Number(path.slice(prefix.length)) : null;
         if (index !== null && index < sent.length) problems[sent[index]] = hub;
         else if (path === this.spec.path || index !== null) listProblem = hub;
         else elsewhere.push({ path, message });
       }
       this.problems = problems;
+      this.labelProblems = labelProblems;
       this.listProblem = listProblem;
       this.elsewhere = elsewhere;
       this.failure = error;

@@ -34,17 +34,23 @@ export interface ListSpec {
   add: Key;
   /** Shown when the list is empty. */
   empty: Key;
+  /**
+   * Where each entry's names in other languages live (`optional_status_labels`: name →
+   * language → text); the page edits the French one beside each entry.
+   */
+  labels?: "optional_status_labels";
 }
 
 export const STATUSES: ListSpec = {
   path: "optional_statuses",
   title: "section.statuses",
   intro: "statuses.intro",
-  details: ["statuses.routing", "statuses.current", "list.one_text"],
+  details: ["statuses.routing", "statuses.current", "statuses.languages"],
   heading: "statuses.heading",
   row: "statuses.row",
   add: "statuses.add",
   empty: "statuses.empty",
+  labels: "optional_status_labels",
 };
 
 export const CONVERSATION_TYPES: ListSpec = {
@@ -82,6 +88,11 @@ export function nameProblem(text: string): Problem | null {
   const bad = forbiddenCharacter(text);
   if (bad !== null) return { key: "list.control", params: { code: codePoint(bad) } };
   return null;
+}
+
+/** A name in another language: empty (none: the desk shows the name), else a name's rules. */
+export function labelProblem(text: string): Problem | null {
+  return text.trim() === "" ? null : nameProblem(text.trim());
 }
 
 /**

@@ -17,6 +17,7 @@ import Users from "@lucide/svelte/icons/users";
 import Tags from "@lucide/svelte/icons/tags";
 import ScrollText from "@lucide/svelte/icons/scroll-text";
 import ArrowDownUp from "@lucide/svelte/icons/arrow-down-up";
+import type { Role } from "./api";
 import type { Key } from "./i18n/i18n";
 
 export type SectionId =
@@ -40,31 +41,47 @@ export interface Section {
   group: "livechat" | "project";
   ready: boolean;
   icon: typeof Gauge;
+  /**
+   * What a manager does there (M4): `edit` (their groups' hours, agents and canned
+   * responses), `read` (the project's settings: shown read only, no Save the hub would
+   * refuse), `hidden` (the admin's: not in their navigation).
+   */
+  manager: "edit" | "read" | "hidden";
 }
 
 export const SECTIONS: readonly Section[] = [
-  { id: "capacity", title: "section.capacity", group: "livechat", ready: true, icon: Gauge },
-  { id: "timeouts", title: "section.timeouts", group: "livechat", ready: true, icon: Timer },
-  { id: "desk_options", title: "section.desk_options", group: "livechat", ready: true, icon: SlidersHorizontal },
-  { id: "statuses", title: "section.statuses", group: "livechat", ready: true, icon: CircleDot },
-  { id: "agent_questionnaire", title: "section.agent_questionnaire", group: "livechat", ready: false, icon: ClipboardList },
-  { id: "visitor_survey", title: "section.visitor_survey", group: "livechat", ready: false, icon: MessageSquareHeart },
-  { id: "misc", title: "section.misc", group: "livechat", ready: true, icon: Shapes },
-  { id: "hours", title: "section.hours", group: "livechat", ready: true, icon: Clock },
-  { id: "visitor_card", title: "section.visitor_card", group: "livechat", ready: false, icon: IdCard },
-  { id: "people", title: "section.people", group: "project", ready: false, icon: Users },
+  { id: "capacity", title: "section.capacity", group: "livechat", ready: true, icon: Gauge, manager: "read" },
+  { id: "timeouts", title: "section.timeouts", group: "livechat", ready: true, icon: Timer, manager: "read" },
+  { id: "desk_options", title: "section.desk_options", group: "livechat", ready: true, icon: SlidersHorizontal, manager: "read" },
+  { id: "statuses", title: "section.statuses", group: "livechat", ready: true, icon: CircleDot, manager: "read" },
+  { id: "agent_questionnaire", title: "section.agent_questionnaire", group: "livechat", ready: true, icon: ClipboardList, manager: "read" },
+  { id: "visitor_survey", title: "section.visitor_survey", group: "livechat", ready: true, icon: MessageSquareHeart, manager: "read" },
+  { id: "misc", title: "section.misc", group: "livechat", ready: true, icon: Shapes, manager: "read" },
+  { id: "hours", title: "section.hours", group: "livechat", ready: true, icon: Clock, manager: "edit" },
+  { id: "visitor_card", title: "section.visitor_card", group: "livechat", ready: true, icon: IdCard, manager: "read" },
+  { id: "people", title: "section.people", group: "project", ready: true, icon: Users, manager: "edit" },
   // A8's conversation types (R9), a page of their own until "People and content" exists.
-  { id: "conversation_types", title: "section.conversation_types", group: "project", ready: true, icon: Tags },
-  { id: "audit", title: "section.audit", group: "project", ready: true, icon: ScrollText },
-  { id: "export", title: "section.export", group: "project", ready: true, icon: ArrowDownUp },
+  { id: "conversation_types", title: "section.conversation_types", group: "project", ready: true, icon: Tags, manager: "read" },
+  { id: "audit", title: "section.audit", group: "project", ready: true, icon: ScrollText, manager: "hidden" },
+  { id: "export", title: "section.export", group: "project", ready: true, icon: ArrowDownUp, manager: "hidden" },
 ];
 
 export const FIRST_SECTION: SectionId = "capacity";
 
-/** The ready section a `location.hash` names (`#/timeouts`), or the first one. */
-export function sectionFromHash(hash: string): SectionId {
+/** Whether `role` sees `section` in the navigation (a manager not the admin's own). */
+export function visibleTo(section: Section, role: Role): boolean {
+  return role !== "manager" || section.manager !== "hidden";
+}
+
+/** Whether `role` only reads `section` (a manager on the project's settings). */
+export function readOnlyFor(id: SectionId, role: Role): boolean {
+  return role === "manager" && sectionById(id).manager === "read";
+}
+
+/** The ready section a `location.hash` names (`#/timeouts`) that `role` may open, or the first one. */
+export function sectionFromHash(hash: string, role: Role = "admin"): SectionId {
   const id = hash.replace(/^#\/?/, "");
-  const found = SECTIONS.find((s) => s.id === id && s.ready);
+  const found = SECTIONS.find((s) => s.id === id && s.ready && visibleTo(s, role));
   return found ? found.id : FIRST_SECTION;
 }
 

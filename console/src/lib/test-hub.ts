@@ -5,7 +5,17 @@
  * fixture. `on` overrides one route; `calls` records every request.
  */
 import fixture from "../fixtures/settings.demo.json";
-import { createApi, type AuditEntry, type Change, type ConsoleSession, type Group, type ImportReport } from "./api";
+import {
+  createApi,
+  type Agent,
+  type AuditEntry,
+  type CannedInput,
+  type CannedResponse,
+  type Change,
+  type ConsoleSession,
+  type Group,
+  type ImportReport,
+} from "./api";
 import { hoursProblems, type WeeklyHours } from "./hours";
 import type { ProjectSettings } from "./settings";
 
@@ -36,6 +46,20 @@ export const DEMO_GROUPS: Group[] = [
   { id: 2, name: "Support", hours: null },
 ];
 
+/** The demo's agents (crates/server/src/demo.rs), ids as the hub gives them. */
+export const DEMO_AGENTS: Agent[] = [
+  { id: 1, email: "alice@demo.pupitre.test", name: "Alice Martin", role: "agent", slot_max: 3, groups: [1, 2], active: true },
+  { id: 2, email: "bruno@demo.pupitre.test", name: "Bruno Petit", role: "agent", slot_max: 3, groups: [1], active: true },
+  { id: 3, email: "chloe@demo.pupitre.test", name: "Chloé Durand", role: "manager", slot_max: 3, groups: [2, 1], active: true },
+  { id: 4, email: "admin@demo.pupitre.test", name: "Camille Martin", role: "admin", slot_max: 3, groups: [2], active: true },
+];
+
+export const DEMO_CANNED: CannedResponse[] = [
+  { id: 1, agent_id: null, group_id: null, theme: "Greetings", shortcut: "/hello", language: "en", title: "Hello", body: "Hello, how can I help you?" },
+  { id: 2, agent_id: null, group_id: null, theme: "Salutations", shortcut: "/bonjour", language: "fr", title: "Bonjour", body: "Bonjour, que puis-je pour vous ?" },
+  { id: 3, agent_id: null, group_id: 2, theme: "Delivery", shortcut: null, language: "en", title: "Tracking", body: "Your parcel's tracking number is in your confirmation e-mail." },
+];
+
 /** Every path whose value differs, objects walked into, lists whole (crates/server/src/audit.rs). */
 export function diff(before: unknown, after: unknown, path = ""): Change[] {
   if (JSON.stringify(before) === JSON.stringify(after)) return [];
@@ -48,9 +72,23 @@ export function diff(before: unknown, after: unknown, path = ""): Change[] {
   return [{ path, before: before ?? null, after: after ?? null }];
 }
 
-export function fakeHub(options: { signedIn?: boolean; session?: ConsoleSession; settings?: ProjectSettings; groups?: Group[]; audit?: AuditEntry[] } = {}) {
+export function fakeHub(
+  options: {
+    signedIn?: boolean;
+    session?: ConsoleSession;
+    settings?: ProjectSettings;
+    groups?: Group[];
+    audit?: AuditEntry[];
+    agents?: Agent[];
+    canned?: CannedResponse[];
+  } = {},
+) {
   const state = {
     groups: structuredClone(options.groups ?? DEMO_GROUPS),
+    agents: structuredClone(options.agents ?? DEMO_AGENTS),
+    canned: structuredClone(options.canned ?? DEMO_CANNED),
+    /** Passwords set through the API, by agent id. */
+    passwords: new Map<number, string>(),
     /** Newest first, as the hub answers. */
     audit: structuredClone(options.audit ?? []) as AuditEntry[],
     signedIn: options.signedIn ?? false,
@@ -72,10 +110,138 @@ export function fakeHub(options: { signedIn?: boolean; session?: ConsoleSession;
     state.audit.unshift({ id: nextAudit++, at: Date.now(), actor_id: state.session.agent_id, actor, action, target, changes });
   }
 
+  const forbidden = () => json(403, { code: "forbidden", message: "this is the admin role's" });
+  const invalid = (message: string) => json(400, { code: "invalid_input", message });
+  const isAdmin = () => state.session.role === "admin";
+  /** A manager's groups: those the fake hub's agent of the session belongs to. */
+  const myGroups = () => state.agents.find((a) => a.id === state.session.agent_id)?.groups ?? [];
+  const covers = (group: number | null) => isAdmin() || (group !== null && myGroups().includes(group));
+  const resolve = (names: string[]): number[] | null => {
+    const ids: number[] = [];
+    for (const n of names) {
+      const g = state.groups.find((row) => row.name === n || String(row.id) === n);
+      if (!g) return null;
+      if (!ids.includes(g.id)) ids.push(g.id);
+    }
+    return ids;
+  };
+
+  /** Groups, agents and canned responses (crates/server/src/api/people.rs). */
+  function people(call: Call, path: string): Response | null {
+    const p = projectPath;
+    if (call.method === "GET" && path === `${p}/groups`) return json(200, state.groups.filter((g) => covers(g.id)));
+    if (call.method === "POST" && path === `${p}/groups`) {
+      if (!isAdmin()) return forbidden();
+      const { name } = call.body as { name: string };
+      if (!name?.trim()) return invalid("the group name must be 1 to 200 characters");
+      if (state.groups.some((g) => g.name === name)) return json(409, { code: "conflict", message: `group ${name} already exists` });
+      const group: Group = { id: Math.max(0, ...state.groups.map((g) => g.id)) + 1, name, hours: null };
+      state.groups.push(group);
+      audit("group.create", name, [{ path: "name", before: null, after: name }]);
+      return json(201, group);
+    }
+    const groupId = new RegExp(`^${p}/groups/(\\d+)$`).exec(path);
+    if (call.method === "PATCH" && groupId) {
+      if (!isAdmin()) return forbidden();
+      const group = state.groups.find((g) => g.id === Number(groupId[1]));
+      if (!group) return json(404, { code: "not_found", message: "group not found" });
+      const { name } = call.body as { name: string };
+      if (state.groups.some((g) => g.name === name && g.id !== group.id)) return json(409, { code: "conflict", message: `group ${name} already exists` });
+      audit("group.rename", group.name, [{ path: "name", before: group.name, after: name }]);
+      group.name = name;
+      return json(200, group);
+    }
+    if (call.method === "GET" && path === `${p}/agents`) {
+      return json(200, state.agents.filter((a) => isAdmin() || a.groups.some((g) => covers(g))));
+    }
+    if (call.method === "POST" && path === `${p}/agents`) {
+      if (!isAdmin()) return forbidden();
+      const body = call.body as { email: string; name: string; password: string; role?: Agent["role"]; slot_max?: number; groups?: string[] };
+      if (!body.email.includes("@")) return invalid("the e-mail address is not valid");
+      if (!body.name.trim()) return invalid("the agent name must be 1 to 200 characters");
+      if ([...body.password].length < 8) return invalid("a password has at least 8 characters");
+      if (state.agents.some((a) => a.email === body.email.trim())) return json(409, { code: "conflict", message: `agent ${body.email} already exists` });
+      const groups = resolve(body.groups ?? []);
+      if (!groups) return invalid("no group in this project");
+      const agent: Agent = {
+        id: Math.max(0, ...state.agents.map((a) => a.id)) + 1,
+        email: body.email.trim(),
+        name: body.name,
+        role: body.role ?? "agent",
+        slot_max: body.slot_max ?? state.settings.default_slot_max,
+        groups,
+        active: true,
+      };
+      state.agents.push(agent);
+      state.passwords.set(agent.id, body.password);
+      audit("agent.create", `${agent.name} <${agent.email}>`, [{ path: "role", before: null, after: agent.role }]);
+      return json(201, agent);
+    }
+    const agentId = new RegExp(`^${p}/agents/(\\d+)(/password)?$`).exec(path);
+    if (agentId) {
+      if (!isAdmin()) return forbidden();
+      const agent = state.agents.find((a) => a.id === Number(agentId[1]));
+      if (!agent) return json(404, { code: "not_found", message: "agent not found" });
+      if (call.method === "PUT" && agentId[2]) {
+        const { password } = call.body as { password: string };
+        if ([...password].length < 8) return invalid("a password has at least 8 characters");
+        state.passwords.set(agent.id, password);
+        audit("agent.password", agent.name, [{ path: "password", before: "…", after: "…" }]);
+        return json(200, agent);
+      }
+      if (call.method === "PATCH" && !agentId[2]) {
+        const changes = call.body as { name?: string; role?: Agent["role"]; slot_max?: number; groups?: string[]; active?: boolean };
+        if (changes.slot_max !== undefined && (changes.slot_max < 1 || changes.slot_max > 50)) return invalid("the slot maximum is between 1 and 50");
+        const losesAdmin = agent.role === "admin" && agent.active && ((changes.role ?? "admin") !== "admin" || changes.active === false);
+        if (losesAdmin && agent.id === state.session.agent_id) return invalid("you cannot deactivate your own account or give up your own admin role");
+        const next = { ...agent };
+        if (changes.name !== undefined) next.name = changes.name;
+        if (changes.role !== undefined) next.role = changes.role;
+        if (changes.slot_max !== undefined) next.slot_max = changes.slot_max;
+        if (changes.active !== undefined) next.active = changes.active;
+        if (changes.groups !== undefined) {
+          const ids = resolve(changes.groups);
+          if (!ids) return invalid("no group in this project");
+          next.groups = ids;
+        }
+        audit("agent.update", next.name, diff(agent, next));
+        Object.assign(agent, next);
+        return json(200, agent);
+      }
+    }
+    if (call.method === "GET" && path === `${p}/canned-responses`) return json(200, state.canned.filter((c) => covers(c.group_id)));
+    const cannedId = new RegExp(`^${p}/canned-responses(?:/(\\d+))?$`).exec(path);
+    if (cannedId && (call.method === "POST" || call.method === "PUT" || call.method === "DELETE")) {
+      const existing = cannedId[1] ? state.canned.find((c) => c.id === Number(cannedId[1])) : undefined;
+      if (cannedId[1] && !existing) return json(404, { code: "not_found", message: "no canned response" });
+      if (existing && !covers(existing.group_id)) return forbidden();
+      if (call.method === "DELETE" && existing) {
+        state.canned = state.canned.filter((c) => c !== existing);
+        audit("canned.delete", `${existing.theme} / ${existing.title}`, []);
+        return new Response(null, { status: 204 });
+      }
+      const body = call.body as CannedInput;
+      if (!covers(body.group)) return forbidden();
+      if (body.shortcut !== null && (!body.shortcut.startsWith("/") || /\s/.test(body.shortcut))) return invalid("a shortcut starts with / and has no spaces, e.g. /hello");
+      const fields = { theme: body.theme, title: body.title, body: body.body, shortcut: body.shortcut, language: body.language, group_id: body.group };
+      if (existing) {
+        Object.assign(existing, fields);
+        audit("canned.update", `${existing.theme} / ${existing.title}`, []);
+        return json(200, existing);
+      }
+      const created: CannedResponse = { id: Math.max(0, ...state.canned.map((c) => c.id)) + 1, agent_id: null, ...fields };
+      state.canned.push(created);
+      audit("canned.create", `${created.theme} / ${created.title}`, []);
+      return json(201, created);
+    }
+    return null;
+  }
+
   /** The admin routes beyond the settings: groups, hours, the audit log, the configuration. */
   function admin(call: Call, url: URL): Response | null {
     const path = url.pathname;
-    if (call.method === "GET" && path === `${projectPath}/groups`) return json(200, state.groups);
+    const found = people(call, path);
+    if (found) return found;
     const hours = new RegExp(`^${projectPath}/groups/(\\d+)/hours$`).exec(path);
     if (call.method === "PUT" && hours) {
       const group = state.groups.find((g) => g.id === Number(hours[1]));
