@@ -265,6 +265,11 @@ pub struct VisitorCard {
 pub struct CardField {
     pub label: String,
     pub value: String,
+    /// A7: the admin's label in each language (`{"fr": "Panier"}`); the desk shows the one of
+    /// its language, else `label`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[ts(optional, as = "Option<std::collections::BTreeMap<String, String>>")]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// One conversation as the desk shows it.

@@ -178,6 +178,12 @@ pub fn for_desk(card: &VisitorCard, settings: &CardSettings, language: &str) -> 
             out.fields.push(CardField {
                 label: label(setting, language),
                 value: value.clone(),
+                labels: setting
+                    .label
+                    .iter()
+                    .filter(|(_, l)| !l.trim().is_empty())
+                    .map(|(k, l)| (k.clone(), l.clone()))
+                    .collect(),
             });
         }
     }
@@ -234,6 +240,7 @@ mod tests {
             fields: vec![CardField {
                 label: "Order number?".into(),
                 value: "42".into(),
+                labels: Default::default(),
             }],
             custom: BTreeMap::from([
                 ("cart".into(), "129,90 €".into()),
@@ -267,6 +274,10 @@ mod tests {
             .push(custom("loyalty", "Loyalty", "Fidélité"));
         settings.fields.push(custom("cart", "Cart", "Panier"));
         let desk = for_desk(&card(), &settings, "fr");
+        assert_eq!(
+            desk.fields[2].labels["en"], "Cart",
+            "each language goes to the desk"
+        );
         let shown: Vec<(&str, &str)> = desk
             .fields
             .iter()

@@ -292,6 +292,23 @@ describe("bidi and zero-width controls (issue 9)", () => {
     expect(pane.querySelector("section")!.getAttribute("aria-label")).toBe("DEMO-1042 — Léa invoicegpj.exe");
   });
 
+  it("A7: a card field reads in the desk's language when the admin named it so, as text", async () => {
+    const f = await deskFixture();
+    const lea = f.desk.conversation("DEMO-1042")!;
+    lea.visitor = {
+      ...lea.visitor,
+      fields: [{ label: "Cart", value: "129,90 €", labels: { en: "Cart", fr: "Panier <b>total</b>" } }],
+    };
+    setLang("fr");
+    try {
+      render(VisitorPanel, { context: f.context });
+      expect(screen.getByText("Panier <b>total</b>").tagName).toBe("BDI");
+      expect(screen.getByText("129,90 €")).toBeInTheDocument();
+    } finally {
+      setLang("en");
+    }
+  });
+
   it("the visitor card: name, page title and fields on one line, each isolated", async () => {
     const f = await deskFixture();
     const lea = f.desk.conversation("DEMO-1042")!;

@@ -3,4 +3,9 @@
 /**
  * One custom line of the visitor card (D6, A7).
  */
-export type CardField = { label: string, value: string, };
+export type CardField = { label: string, value: string, 
+/**
+ * A7: the admin's label in each language (`{"fr": "Panier"}`); the desk shows the one of
+ * its language, else `label`.
+ */
+labels?: { [key in string]: string }, };

@@ -319,6 +319,7 @@ impl Project {
                     card.fields.push(CardField {
                         label: question.clone(),
                         value: answer,
+                        labels: Default::default(),
                     });
                 }
             }
