@@ -30,3 +30,15 @@ ALTER TABLE canned_responses ADD COLUMN group_id INTEGER REFERENCES groups(id);
 -- A8: when an admin last set the agent's password; access tokens and console sessions made
 -- before it are void (every session ends with the old password).
 ALTER TABLE agents ADD COLUMN credentials_at INTEGER NOT NULL DEFAULT 0;
+
+-- A8: knowledge articles, searched by agents (the desk's knowledge tab, the assistant).
+CREATE TABLE knowledge_articles (
+    id          INTEGER PRIMARY KEY,
+    project_id  INTEGER NOT NULL REFERENCES projects(id),
+    title       TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    tags        TEXT NOT NULL,           -- JSON array of lowercase tags
+    language    TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE INDEX knowledge_by_project ON knowledge_articles (project_id, updated_at);

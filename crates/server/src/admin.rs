@@ -11,6 +11,7 @@ use crate::store::{CannedResponse, NewAgent, ProjectId, ProjectSettings, Store, 
 
 mod audited;
 pub mod config_file;
+pub mod knowledge;
 pub mod people;
 pub use audited::Audited;
 

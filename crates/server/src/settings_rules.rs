@@ -79,7 +79,7 @@ impl Check {
     }
 }
 
-fn is_language(code: &str) -> bool {
+pub(crate) fn is_language(code: &str) -> bool {
     let mut parts = code.split('-');
     let first = parts.next().unwrap_or_default();
     (2..=3).contains(&first.len())

@@ -530,3 +530,137 @@ async fn a8_the_project_never_loses_its_last_admin_and_groups_and_canned_are_edi
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a8_knowledge_articles_are_written_searched_and_audited() {
+    let setup = setup(&[("bob@test", &["Sales"], 3)], |_| {});
+    add_account(&setup.db, PROJECT, "root@test", Role::Admin, &[]);
+    add_account(&setup.db, PROJECT, "mia@test", Role::Manager, &["Sales"]);
+    let hub = start(&setup, false).await;
+    let root = Root {
+        base: hub.http_url(),
+        token: login(&hub.http_url(), "root@test", PASSWORD)
+            .await
+            .unwrap()
+            .access_token,
+    };
+    use reqwest::Method as M;
+    let article = |title: &str, body: &str, tags: &[&str], language: &str| json!({"title": title, "body": body, "tags": tags, "language": language});
+    let (status, delivery) = root
+        .call(
+            M::POST,
+            "/knowledge",
+            Some(article(
+                "Délais de livraison",
+                "Sous 48 h <b>ouvrées</b>; 100% suivi.",
+                &["Livraison", "colis"],
+                "fr",
+            )),
+        )
+        .await;
+    assert_eq!(status, 201, "{delivery}");
+    assert_eq!(delivery["tags"], json!(["livraison", "colis"]));
+    let (status, _) = root
+        .call(
+            M::POST,
+            "/knowledge",
+            Some(article("Returns", "Within 30 days.", &["returns"], "en")),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // Refused field by field.
+    let (status, body) = root
+        .call(
+            M::POST,
+            "/knowledge",
+            Some(article("", "x", &["no spaces"], "French")),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let fields = body["fields"].as_object().unwrap();
+    for path in ["title", "tags.0", "language"] {
+        assert!(fields.contains_key(path), "{path}: {body}");
+    }
+
+    // Searched: by words of the title, body or tags, any case; by language; % is literal.
+    let titles = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, found) = root.call(M::GET, "/knowledge?q=LIVRAISON", None).await;
+    assert_eq!(titles(&found), ["Délais de livraison"]);
+    let (_, found) = root.call(M::GET, "/knowledge?q=30%20days", None).await;
+    assert_eq!(titles(&found), ["Returns"]);
+    let (_, found) = root.call(M::GET, "/knowledge?language=fr", None).await;
+    assert_eq!(titles(&found), ["Délais de livraison"]);
+    let (_, found) = root.call(M::GET, "/knowledge?q=100%25", None).await;
+    assert_eq!(titles(&found), ["Délais de livraison"], "a % is a %");
+    let (_, found) = root.call(M::GET, "/knowledge?q=%25%25", None).await;
+    assert_eq!(titles(&found), Vec::<String>::new());
+    let (_, all) = root.call(M::GET, "/knowledge", None).await;
+    assert_eq!(
+        titles(&all),
+        ["Returns", "Délais de livraison"],
+        "newest first"
+    );
+
+    // Edited and removed, each in the log; a manager reads but does not write.
+    let id = delivery["id"].as_i64().unwrap();
+    let (status, edited) = root
+        .call(
+            M::PUT,
+            &format!("/knowledge/{id}"),
+            Some(article(
+                "Délais de livraison",
+                "Sous 24 h.",
+                &["livraison"],
+                "fr",
+            )),
+        )
+        .await;
+    assert_eq!(status, 200, "{edited}");
+    let mia = Root {
+        base: hub.http_url(),
+        token: login(&hub.http_url(), "mia@test", PASSWORD)
+            .await
+            .unwrap()
+            .access_token,
+    };
+    let (status, read) = mia.call(M::GET, "/knowledge", None).await;
+    assert_eq!((status, titles(&read).len()), (200, 2));
+    let (status, _) = mia.call(M::DELETE, &format!("/knowledge/{id}"), None).await;
+    assert_eq!(status, 403);
+    let (status, _) = root
+        .call(M::DELETE, &format!("/knowledge/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = root
+        .call(M::DELETE, &format!("/knowledge/{id}"), None)
+        .await;
+    assert_eq!(status, 404);
+    let (_, log) = root.call(M::GET, "/audit?action=knowledge", None).await;
+    let entries = log["entries"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "knowledge.delete",
+            "knowledge.update",
+            "knowledge.create",
+            "knowledge.create"
+        ]
+    );
+    assert_eq!(
+        entries[1]["changes"],
+        json!([
+            {"path": "body", "before": "Sous 48 h <b>ouvrées</b>; 100% suivi.", "after": "Sous 24 h."},
+            {"path": "tags", "before": ["livraison", "colis"], "after": ["livraison"]}
+        ])
+    );
+}

@@ -7,11 +7,11 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::people;
 use super::{
     AgentSummary, GroupSummary, NewAgentRequest, NewCannedRequest, Result, create_agent,
     create_canned, create_group, set_group_hours, set_settings, with_setting_path,
 };
+use super::{knowledge, people};
 use crate::audit::{self, Actor, Change, NewEntry};
 use crate::store::{CannedResponse, ProjectId, ProjectSettings, Store, StoreError};
 use pupitre_protocol::{AgentId, GroupId};
@@ -239,6 +239,48 @@ impl<'a> Audited<'a> {
         })
     }
 
+    /// A8: a knowledge article written.
+    pub fn create_article(&mut self, req: knowledge::ArticleRequest) -> Result<knowledge::Article> {
+        let project = self.project;
+        self.run("knowledge.create", |s| {
+            let a = knowledge::create(s, project, req)?;
+            Ok(Done {
+                target: a.title.clone(),
+                changes: audit::created(&json(&without_time(&a))),
+                value: a,
+            })
+        })
+    }
+
+    pub fn update_article(
+        &mut self,
+        id: i64,
+        req: knowledge::ArticleRequest,
+    ) -> Result<knowledge::Article> {
+        let project = self.project;
+        self.run("knowledge.update", |s| {
+            let before = knowledge::article(s, project, id)?;
+            let after = knowledge::update(s, project, id, req)?;
+            Ok(Done {
+                target: after.title.clone(),
+                changes: audit::diff(&json(&without_time(&before)), &json(&without_time(&after))),
+                value: after,
+            })
+        })
+    }
+
+    pub fn delete_article(&mut self, id: i64) -> Result<knowledge::Article> {
+        let project = self.project;
+        self.run("knowledge.delete", |s| {
+            let a = knowledge::delete(s, project, id)?;
+            Ok(Done {
+                target: a.title.clone(),
+                changes: audit::deleted(&json(&without_time(&a))),
+                value: a,
+            })
+        })
+    }
+
     /// The whole settings document; the entry lists the paths that changed.
     pub fn set_settings(&mut self, settings: &ProjectSettings) -> Result<Vec<Change>> {
         let settings = &crate::settings_rules::normalized(settings);
@@ -295,6 +337,15 @@ impl<'a> Audited<'a> {
         self.set_settings(&settings)?;
         Ok(settings)
     }
+}
+
+/// An article as the log shows it: its content, not when it was saved (the entry says when).
+fn without_time(a: &knowledge::Article) -> Value {
+    let mut v = json(a);
+    if let Value::Object(map) = &mut v {
+        map.remove("updated_at");
+    }
+    v
 }
 
 fn json(value: &impl Serialize) -> Value {

@@ -116,6 +116,14 @@ pub fn routes() -> Router<Arc<Hub>> {
             "/api/admin/projects/{code}/groups/{group}/hours",
             put(people::put_group_hours),
         )
+        .route(
+            "/api/admin/projects/{code}/knowledge",
+            get(people::knowledge).post(people::create_article),
+        )
+        .route(
+            "/api/admin/projects/{code}/knowledge/{id}",
+            put(people::update_article).delete(people::delete_article),
+        )
         .route("/api/admin/projects/{code}/audit", get(admin::audit_log))
         .layer(RequestBodyLimitLayer::new(MAX_BODY));
     // A configuration file the hub exported comes back whole, however many canned responses

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use pupitre_protocol::{AgentId, ErrorCode, GroupId};
 use serde::Deserialize;
@@ -242,5 +242,52 @@ pub(super) async fn delete_canned(
     let a = staff_of(&hub, &headers, &code)?;
     let scope = a.scope.clone();
     hub.with_store(|s| Audited::new(s, a.project, a.actor).delete_canned(id, scope_of(&scope)))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET …/knowledge?q=&language=`: the project's knowledge articles, newest first (A8); a
+/// manager reads them too.
+pub(super) async fn knowledge(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(search): Query<admin::knowledge::Search>,
+) -> ApiResult<Json<Vec<admin::knowledge::Article>>> {
+    let a = staff_of(&hub, &headers, &code)?;
+    Ok(Json(hub.with_store(|s| {
+        admin::knowledge::search(s, a.project, &search)
+    })?))
+}
+
+pub(super) async fn create_article(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Json(req): Json<admin::knowledge::ArticleRequest>,
+) -> ApiResult<(StatusCode, Json<admin::knowledge::Article>)> {
+    let a = admin_of(&hub, &headers, &code)?;
+    let created = hub.with_store(|s| Audited::new(s, a.project, a.actor).create_article(req))?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub(super) async fn update_article(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((code, id)): Path<(String, i64)>,
+    Json(req): Json<admin::knowledge::ArticleRequest>,
+) -> ApiResult<Json<admin::knowledge::Article>> {
+    let a = admin_of(&hub, &headers, &code)?;
+    Ok(Json(hub.with_store(|s| {
+        Audited::new(s, a.project, a.actor).update_article(id, req)
+    })?))
+}
+
+pub(super) async fn delete_article(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path((code, id)): Path<(String, i64)>,
+) -> ApiResult<StatusCode> {
+    let a = admin_of(&hub, &headers, &code)?;
+    hub.with_store(|s| Audited::new(s, a.project, a.actor).delete_article(id))?;
     Ok(StatusCode::NO_CONTENT)
 }

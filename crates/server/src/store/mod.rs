@@ -544,6 +544,24 @@ pub trait Store: StoreRead {
     /// Starts a change of configuration that [`Store::finish_audited`] ends: everything in
     /// between is one transaction with its audit entry (A10).
     fn begin_audited(&mut self) -> Result<()>;
+    /// A8: the project's knowledge articles matching `search`, newest first.
+    fn knowledge(
+        &mut self,
+        project_id: ProjectId,
+        search: &crate::admin::knowledge::Search,
+    ) -> Result<Vec<crate::admin::knowledge::Article>>;
+    fn article(
+        &mut self,
+        project_id: ProjectId,
+        id: i64,
+    ) -> Result<Option<crate::admin::knowledge::Article>>;
+    /// Creates the article (id 0) or replaces it; its id.
+    fn put_article(
+        &mut self,
+        project_id: ProjectId,
+        article: &crate::admin::knowledge::Article,
+    ) -> Result<i64>;
+    fn delete_article(&mut self, project_id: ProjectId, id: i64) -> Result<()>;
     /// With an entry: writes it, moves the project's configuration generation and makes the
     /// change durable. Without: undoes everything since [`Store::begin_audited`].
     fn finish_audited(

@@ -832,6 +832,100 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn knowledge(
+        &mut self,
+        project_id: ProjectId,
+        search: &crate::admin::knowledge::Search,
+    ) -> Result<Vec<crate::admin::knowledge::Article>> {
+        let q = search
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(|q| {
+                let escaped = q
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                format!("%{escaped}%")
+            });
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, title, body, tags, language, updated_at FROM knowledge_articles
+             WHERE project_id = ?1
+               AND (?2 IS NULL OR language = ?2)
+               AND (?3 IS NULL OR lower(title || ' ' || body || ' ' || tags) LIKE ?3 ESCAPE '\\')
+             ORDER BY updated_at DESC, id DESC LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![
+                project_id,
+                search.language,
+                q,
+                crate::admin::knowledge::MOST_FOUND as i64
+            ],
+            article_row,
+        )?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row??);
+        }
+        Ok(out)
+    }
+
+    fn article(
+        &mut self,
+        project_id: ProjectId,
+        id: i64,
+    ) -> Result<Option<crate::admin::knowledge::Article>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id, title, body, tags, language, updated_at FROM knowledge_articles
+                 WHERE project_id = ?1 AND id = ?2",
+                params![project_id, id],
+                article_row,
+            )
+            .optional()?
+            .transpose()?)
+    }
+
+    fn put_article(
+        &mut self,
+        project_id: ProjectId,
+        a: &crate::admin::knowledge::Article,
+    ) -> Result<i64> {
+        let tags = serde_json::to_string(&a.tags)?;
+        if a.id == 0 {
+            self.conn.execute(
+                "INSERT INTO knowledge_articles (project_id, title, body, tags, language, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![project_id, a.title, a.body, tags, a.language, a.updated_at],
+            )?;
+            return Ok(self.conn.last_insert_rowid());
+        }
+        let n = self.conn.execute(
+            "UPDATE knowledge_articles SET title = ?3, body = ?4, tags = ?5, language = ?6, updated_at = ?7
+             WHERE project_id = ?1 AND id = ?2",
+            params![project_id, a.id, a.title, a.body, tags, a.language, a.updated_at],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("article {}", a.id)));
+        }
+        Ok(a.id)
+    }
+
+    fn delete_article(&mut self, project_id: ProjectId, id: i64) -> Result<()> {
+        let n = self.conn.execute(
+            "DELETE FROM knowledge_articles WHERE project_id = ?1 AND id = ?2",
+            params![project_id, id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("article {id}")));
+        }
+        Ok(())
+    }
+
     fn begin_audited(&mut self) -> Result<()> {
         // IMMEDIATE: the write lock from the start. A deferred transaction that read first
         // could not write once the project's writer committed in between (SQLITE_BUSY on a
@@ -995,6 +1089,24 @@ impl Store for SqliteStore {
             .optional()?;
         Ok(row.filter(|(_, exp)| *exp > now).map(|(a, _)| a))
     }
+}
+
+/// An article row; its tags are JSON (a broken row is an error, not a panic).
+fn article_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<Result<crate::admin::knowledge::Article>> {
+    let tags: String = r.get(3)?;
+    Ok(match serde_json::from_str(&tags) {
+        Ok(tags) => Ok(crate::admin::knowledge::Article {
+            id: r.get(0)?,
+            title: r.get(1)?,
+            body: r.get(2)?,
+            tags,
+            language: r.get(4)?,
+            updated_at: r.get(5)?,
+        }),
+        Err(e) => Err(e.into()),
+    })
 }
 
 impl SqliteStore {
