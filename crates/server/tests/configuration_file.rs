@@ -196,6 +196,38 @@ async fn a10_a_configuration_copies_to_another_project_all_or_nothing() {
             .iter()
             .any(|c| c["path"] == "settings.routing.queue_per_agent" && c["after"] == 6)
     );
+    // Knowledge articles travel too: added once, kept after.
+    let mut with_articles = file.clone();
+    with_articles["knowledge"] =
+        json!([{"title": "Délais", "body": "48 h", "tags": ["livraison"], "language": "fr"}]);
+    let (status, report) = call(
+        &hub,
+        &other,
+        reqwest::Method::POST,
+        &format!("{path}?dry_run=true"),
+        Some(&with_articles),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["articles_added"], json!(["Délais (fr)"]));
+    let mut bad_article = file.clone();
+    bad_article["knowledge"] = json!([{"title": "", "body": "x", "language": "fr"}]);
+    let (status, body) = call(
+        &hub,
+        &other,
+        reqwest::Method::POST,
+        path,
+        Some(&bad_article),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["fields"]
+            .as_object()
+            .is_some_and(|f| f.contains_key("knowledge.0.title")),
+        "{body}"
+    );
+
     // A group twice in a file is named; a canned response twice is added once.
     let mut twice = file.clone();
     let first = twice["groups"][0].clone();

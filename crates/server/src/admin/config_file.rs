@@ -33,6 +33,10 @@ pub struct ConfigFile {
     pub groups: Vec<GroupEntry>,
     #[serde(default)]
     pub canned_responses: Vec<CannedEntry>,
+    /// A8: knowledge articles (added when the project has none of the same title and
+    /// language).
+    #[serde(default)]
+    pub knowledge: Vec<super::knowledge::ArticleRequest>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +77,9 @@ pub struct ImportReport {
     pub canned_added: Vec<String>,
     /// Already in the project (same theme and title): left as they are.
     pub canned_kept: Vec<String>,
+    pub articles_added: Vec<String>,
+    /// Already in the project (same title and language): left as they are.
+    pub articles_kept: Vec<String>,
 }
 
 impl ImportReport {
@@ -95,6 +102,7 @@ impl ImportReport {
             ("groups.created", &self.groups_created),
             ("groups.new_hours", &self.groups_with_new_hours),
             ("canned_responses.added", &self.canned_added),
+            ("knowledge.added", &self.articles_added),
         ] {
             if !names.is_empty() {
                 out.push(listed(path, names));
@@ -135,6 +143,17 @@ pub fn export(store: &mut dyn Store, project: ProjectId) -> Result<ConfigFile> {
             language: c.language,
         })
         .collect();
+    let knowledge = store
+        .knowledge(project, &Default::default())?
+        .into_iter()
+        .rev()
+        .map(|a| super::knowledge::ArticleRequest {
+            title: a.title,
+            body: a.body,
+            tags: a.tags,
+            language: a.language,
+        })
+        .collect();
     Ok(ConfigFile {
         format: FORMAT.into(),
         version: VERSION,
@@ -142,6 +161,7 @@ pub fn export(store: &mut dyn Store, project: ProjectId) -> Result<ConfigFile> {
         settings: row.settings,
         groups,
         canned_responses,
+        knowledge,
     })
 }
 
@@ -252,6 +272,32 @@ pub(super) fn import(
         // A second response of the same theme and title in the file is kept, not added.
         existing.push(created);
         report.canned_added.push(name);
+    }
+    let mut known: Vec<(String, String)> = store
+        .knowledge(project, &Default::default())?
+        .into_iter()
+        .map(|a| (a.language, a.title))
+        .collect();
+    for (i, article) in file.knowledge.iter().enumerate() {
+        let key = (article.language.clone(), article.title.trim().to_owned());
+        let name = format!("{} ({})", key.1, key.0);
+        if known.contains(&key) {
+            report.articles_kept.push(name);
+            continue;
+        }
+        super::knowledge::create(store, project, article.clone()).map_err(|e| match e {
+            super::AdminError::Fields(list) => super::AdminError::Fields(
+                list.into_iter()
+                    .map(|mut f| {
+                        f.path = format!("knowledge.{i}.{}", f.path);
+                        f
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+        known.push(key);
+        report.articles_added.push(name);
     }
     Ok(report)
 }

@@ -25,7 +25,7 @@ pub struct Article {
     pub updated_at: Millis,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleRequest {
     pub title: String,
