@@ -35,6 +35,17 @@ fn invalid<T>(msg: impl Into<String>) -> Result<T> {
     Err(AdminError::Invalid(msg.into()))
 }
 
+/// Refused for one field, named by its path in the request (`email`, `slot_max`): the API
+/// answers it under `fields`, as for settings.
+fn invalid_field<T>(path: &str, msg: impl Into<String>) -> Result<T> {
+    Err(AdminError::Fields(vec![
+        crate::settings_rules::FieldError {
+            path: path.to_owned(),
+            message: msg.into(),
+        },
+    ]))
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProjectSummary {
     pub id: ProjectId,
@@ -109,16 +120,17 @@ pub fn check_code(code: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_name(what: &str, name: &str) -> Result<()> {
+/// A name of 1 to 200 characters, refused under the field `path`.
+fn check_name(path: &str, what: &str, name: &str) -> Result<()> {
     if name.trim().is_empty() || name.chars().count() > 200 {
-        return invalid(format!("{what} must be 1 to 200 characters"));
+        return invalid_field(path, format!("{what} must be 1 to 200 characters"));
     }
     Ok(())
 }
 
 pub fn create_project(store: &mut dyn Store, code: &str, name: &str) -> Result<ProjectId> {
     check_code(code)?;
-    check_name("the project name", name)?;
+    check_name("name", "the project name", name)?;
     Ok(store.create_project(code, name, &ProjectSettings::default())?)
 }
 
@@ -140,7 +152,7 @@ pub fn create_group(
     name: &str,
     hours: Option<&WeeklyHours>,
 ) -> Result<GroupSummary> {
-    check_name("the group name", name)?;
+    check_name("name", "the group name", name)?;
     if let Some(h) = hours {
         check_hours(h)?;
     }
@@ -212,11 +224,11 @@ pub fn create_agent(
 ) -> Result<AgentSummary> {
     let email = req.email.trim().to_owned();
     if !email.contains('@') || email.len() > 254 {
-        return invalid("the e-mail address is not valid");
+        return invalid_field("email", "the e-mail address is not valid");
     }
-    check_name("the agent name", &req.name)?;
+    check_name("name", "the agent name", &req.name)?;
     if req.password.chars().count() < 8 {
-        return invalid("a password has at least 8 characters");
+        return invalid_field("password", "a password has at least 8 characters");
     }
     let settings = store
         .project(project)?
@@ -224,7 +236,7 @@ pub fn create_agent(
         .settings;
     let slot_max = req.slot_max.unwrap_or(settings.default_slot_max);
     if !(1..=50).contains(&slot_max) {
-        return invalid("the slot maximum is between 1 and 50");
+        return invalid_field("slot_max", "the slot maximum is between 1 and 50");
     }
     let ids = resolve_groups(store, project, &req.groups)?;
     let password_hash = auth::hash_password(&req.password);
@@ -263,7 +275,7 @@ fn resolve_groups(
         {
             Some(row) if !ids.contains(&row.id) => ids.push(row.id),
             Some(_) => {}
-            None => return invalid(format!("no group {g:?} in this project")),
+            None => return invalid_field("groups", format!("no group {g:?} in this project")),
         }
     }
     Ok(ids)
@@ -305,21 +317,27 @@ fn checked_canned(
 ) -> Result<CannedResponse> {
     if let Some(g) = req.group {
         if agent.is_some() {
-            return invalid("an agent's own canned response belongs to no group");
+            return invalid_field(
+                "group",
+                "an agent's own canned response belongs to no group",
+            );
         }
         if !store.groups(project)?.iter().any(|row| row.id == g) {
-            return invalid(format!("no group {g} in this project"));
+            return invalid_field("group", format!("no group {g} in this project"));
         }
     }
-    check_name("the theme", &req.theme)?;
-    check_name("the title", &req.title)?;
+    check_name("theme", "the theme", &req.theme)?;
+    check_name("title", "the title", &req.title)?;
     if req.body.trim().is_empty() || req.body.chars().count() > 10_000 {
-        return invalid("the body must be 1 to 10,000 characters");
+        return invalid_field("body", "the body must be 1 to 10,000 characters");
     }
     if let Some(s) = &req.shortcut
         && (!s.starts_with('/') || s.len() < 2 || s.chars().any(char::is_whitespace))
     {
-        return invalid("a shortcut starts with / and has no spaces, e.g. /hello");
+        return invalid_field(
+            "shortcut",
+            "a shortcut starts with / and has no spaces, e.g. /hello",
+        );
     }
     Ok(CannedResponse {
         id: 0,

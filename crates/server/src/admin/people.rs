@@ -10,7 +10,8 @@ use pupitre_protocol::{AgentId, GroupId};
 use serde::Deserialize;
 
 use super::{
-    AgentSummary, GroupSummary, NewCannedRequest, Result, check_name, invalid, resolve_groups,
+    AgentSummary, GroupSummary, NewCannedRequest, Result, check_name, invalid, invalid_field,
+    resolve_groups,
 };
 use crate::auth;
 use crate::store::{AgentRow, AgentUpdate, CannedResponse, ProjectId, Store, StoreError};
@@ -59,14 +60,17 @@ pub fn update_agent(
 ) -> Result<AgentSummary> {
     let row = agent_of(store, project, id)?;
     if let Some(name) = &changes.name {
-        check_name("the agent name", name)?;
+        check_name("name", "the agent name", name)?;
     }
     let slot_max = changes.slot_max.unwrap_or(row.slot_max);
     if !(1..=crate::settings_rules::MOST_SLOTS).contains(&slot_max) {
-        return invalid(format!(
-            "the slot maximum is between 1 and {}",
-            crate::settings_rules::MOST_SLOTS
-        ));
+        return invalid_field(
+            "slot_max",
+            format!(
+                "the slot maximum is between 1 and {}",
+                crate::settings_rules::MOST_SLOTS
+            ),
+        );
     }
     let role = changes.role.unwrap_or(row.role);
     let active = changes.active.unwrap_or(row.active);
@@ -111,10 +115,10 @@ pub fn set_password(
 ) -> Result<AgentSummary> {
     let row = agent_of(store, project, id)?;
     if password.chars().count() < 8 {
-        return invalid("a password has at least 8 characters");
+        return invalid_field("password", "a password has at least 8 characters");
     }
     if password.len() > 1024 {
-        return invalid("a password has at most 1,024 characters");
+        return invalid_field("password", "a password has at most 1,024 characters");
     }
     store.set_password_hash(id, &auth::hash_password(password), crate::clock::now_ms())?;
     Ok(summary(row))
@@ -126,7 +130,7 @@ pub fn rename_group(
     id: GroupId,
     name: &str,
 ) -> Result<GroupSummary> {
-    check_name("the group name", name)?;
+    check_name("name", "the group name", name)?;
     let row = store
         .groups(project)?
         .into_iter()

@@ -92,7 +92,7 @@ impl From<AdminError> for ApiError {
                     .unwrap_or_default();
                 let mut e = ApiError::new(
                     ErrorCode::InvalidInput,
-                    format!("{} setting(s) refused; first, {first}", problems.len()),
+                    format!("{} value(s) refused; first, {first}", problems.len()),
                 );
                 e.2 = problems.into_iter().map(|p| (p.path, p.message)).collect();
                 e
