@@ -554,3 +554,82 @@ async fn a7_the_card_shows_the_fields_the_admin_chose_from_what_the_site_passed(
         "{body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a1_raising_the_capacity_gives_a_connected_agent_more_conversations_at_once() {
+    // Alice is at the project's capacity (3); Bob was given 2 of his own.
+    let setup = setup(
+        &[("alice@test", &["Sales"], 3), ("bob@test", &["Support"], 2)],
+        |s| {
+            s.routing.queue_per_agent = 10;
+        },
+    );
+    with_admin(&setup);
+    let hub = start(&setup, false).await;
+    let root = Admin::new(&hub).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let mut visitors = Vec::new();
+    for i in 0..5 {
+        let mut v = visitor(&hub).await;
+        v.say(&format!("hello {i}")).await;
+        visitors.push(v);
+    }
+    let mut on_desk = 0;
+    while on_desk < 3 {
+        alice
+            .wait_event(|e| matches!(e, AgentEvent::ConversationAssigned { .. }).then_some(()))
+            .await;
+        on_desk += 1;
+    }
+    assert!(
+        alice.drain().await.iter().all(|f| !matches!(
+            f,
+            AgentServerFrame::Event {
+                event: AgentEvent::ConversationAssigned { .. },
+                ..
+            }
+        )),
+        "three at most, the others wait"
+    );
+
+    root.edit(|s| s["default_slot_max"] = 5.into()).await;
+    for _ in 0..2 {
+        alice
+            .wait_event(|e| matches!(e, AgentEvent::ConversationAssigned { .. }).then_some(()))
+            .await;
+    }
+    let agents = root
+        .get(&format!("/api/admin/projects/{PROJECT}/agents"))
+        .await
+        .1;
+    let max = |email: &str| {
+        agents
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["email"] == email)
+            .unwrap()["slot_max"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(
+        (max("alice@test"), max("bob@test")),
+        (5, 2),
+        "Bob keeps his own"
+    );
+    let log = root.audit("?action=settings").await;
+    assert!(
+        log[0]["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["path"] == "default_slot_max.agents"
+                && c["after"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("alice@test"))
+                && !c["after"].as_array().unwrap().contains(&json!("bob@test"))),
+        "{log:#?}"
+    );
+}

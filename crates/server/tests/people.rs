@@ -115,7 +115,10 @@ async fn a8_an_agent_invited_changed_reset_and_deactivated_keeps_the_history_and
         (400, Some("invalid_input")),
         "{body}"
     );
-    assert!(body["fields"]["slot_max"].is_string(), "named by its field: {body}");
+    assert!(
+        body["fields"]["slot_max"].is_string(),
+        "named by its field: {body}"
+    );
     let (status, _) = root
         .call(
             M::PATCH,

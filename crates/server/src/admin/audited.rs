@@ -290,9 +290,34 @@ impl<'a> Audited<'a> {
                 .project(project)?
                 .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
                 .settings;
-            let changes = audit::diff(&json(&before), &json(settings));
+            let mut changes = audit::diff(&json(&before), &json(settings));
             if !changes.is_empty() {
                 set_settings(s, project, settings)?;
+            }
+            // A1: agents at the project's capacity follow it; one the admin gave a maximum of
+            // their own keeps it.
+            if before.default_slot_max != settings.default_slot_max {
+                let mut moved = Vec::new();
+                for a in s.agents(project)? {
+                    if a.slot_max == before.default_slot_max {
+                        s.update_agent(&crate::store::AgentUpdate {
+                            id: a.id,
+                            name: a.name.clone(),
+                            role: a.role,
+                            slot_max: settings.default_slot_max,
+                            groups: a.groups.clone(),
+                            active: a.active,
+                        })?;
+                        moved.push(a.email);
+                    }
+                }
+                if !moved.is_empty() {
+                    changes.push(Change {
+                        path: "default_slot_max.agents".into(),
+                        before: Value::Null,
+                        after: serde_json::json!(moved),
+                    });
+                }
             }
             Ok(Done {
                 value: changes.clone(),

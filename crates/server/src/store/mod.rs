@@ -161,7 +161,8 @@ impl From<&str> for Question {
 pub struct ProjectSettings {
     /// A1, A2, R8, R9, R11 time zone.
     pub routing: Settings,
-    /// A1: slots per agent for agents created without an explicit maximum.
+    /// A1: conversations per agent: new agents get it, and agents at the project's value
+    /// follow it when it changes (one given a maximum of their own keeps it).
     pub default_slot_max: u32,
     /// A4: optional statuses agents may pick, by name (the name is what an agent's chosen
     /// status holds).
