@@ -144,6 +144,7 @@ fuzz: widget console
 bindings:
 	UPDATE_BINDINGS=1 $(CARGO) test -p pupitre-protocol --test bindings
 	UPDATE_BINDINGS=1 $(CARGO) test -p pupitre-desk --test bindings
+	UPDATE_BINDINGS=1 $(CARGO) test -p pupitre-server --test bindings
 
 fmt:
 	$(CARGO) fmt --all

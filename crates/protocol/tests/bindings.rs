@@ -3,86 +3,13 @@
 //! when they drift from the Rust types; `UPDATE_BINDINGS=1 cargo test -p pupitre-protocol
 //! --test bindings` (or `make bindings`) rewrites them.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+#[path = "support/ts.rs"]
+mod ts;
 
 use pupitre_protocol::agent::{AgentClientFrame, AgentServerFrame};
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame, WidgetConfig};
-use ts_rs::{Config, TS};
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Every `.ts` file under `dir`, by name.
-fn read_dir(dir: &Path) -> BTreeMap<String, String> {
-    let mut files = BTreeMap::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".ts") {
-                files.insert(name, std::fs::read_to_string(entry.path()).unwrap());
-            }
-        }
-    }
-    files
-}
-
-fn generate(
-    out: &Path,
-    export: impl Fn(&Config) -> Result<(), ts_rs::ExportError>,
-) -> BTreeMap<String, String> {
-    let _ = std::fs::remove_dir_all(out);
-    std::fs::create_dir_all(out).unwrap();
-    // Sequence numbers, ids and times fit in 2^53: plain `number` on the TypeScript side.
-    let cfg = Config::new().with_large_int("number").with_out_dir(out);
-    export(&cfg).unwrap();
-    let mut files = read_dir(out);
-    let names: Vec<String> = files
-        .keys()
-        .map(|n| n.trim_end_matches(".ts").to_owned())
-        .collect();
-    let index: String = names
-        .iter()
-        .map(|n| format!("export * from \"./{n}\";\n"))
-        .collect();
-    files.insert("index.ts".into(), index);
-    files
-}
-
-fn check(target: &str, export: impl Fn(&Config) -> Result<(), ts_rs::ExportError>) {
-    let tmp = std::env::temp_dir().join(format!(
-        "pupitre-bindings-{}-{}",
-        std::process::id(),
-        target.replace('/', "_")
-    ));
-    let fresh = generate(&tmp, export);
-    let _ = std::fs::remove_dir_all(&tmp);
-    let dir = repo_root().join(target);
-    if std::env::var_os("UPDATE_BINDINGS").is_some() {
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        for (name, text) in &fresh {
-            std::fs::write(dir.join(name), text).unwrap();
-        }
-        return;
-    }
-    let committed = read_dir(&dir);
-    assert!(
-        committed == fresh,
-        "the TypeScript bindings in {target} drifted from crates/protocol; run `make bindings` and commit.\n\
-         missing or changed: {:?}\nextra: {:?}",
-        fresh
-            .iter()
-            .filter(|(n, t)| committed.get(*n) != Some(t))
-            .map(|(n, _)| n)
-            .collect::<Vec<_>>(),
-        committed
-            .keys()
-            .filter(|n| !fresh.contains_key(*n))
-            .collect::<Vec<_>>(),
-    );
-}
+use ts::check;
+use ts_rs::TS;
 
 #[test]
 fn desk_bindings_are_current() {

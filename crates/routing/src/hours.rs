@@ -10,6 +10,7 @@
 use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::Millis;
 
@@ -24,7 +25,7 @@ const LOOKAHEAD_DAYS: i64 = 8;
 const DST_GAP_SEARCH_MIN: i64 = 180;
 
 /// Minutes since local midnight, `[start, end)`; `end` may be 1440 (midnight).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Span {
     pub start: u16,
     pub end: u16,
@@ -37,7 +38,7 @@ impl Span {
 }
 
 /// Open spans per weekday, Monday first, and dates that differ (A11). An empty day is closed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct WeeklyHours {
     pub days: [Vec<Span>; 7],
     /// Dates with hours of their own, which replace their weekday's.
@@ -46,9 +47,10 @@ pub struct WeeklyHours {
 }
 
 /// A date with its own hours (A11): a holiday (no spans: closed all day) or special hours.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Exception {
     /// A local date of the project's zone, `YYYY-MM-DD`.
+    #[ts(type = "string")]
     pub date: NaiveDate,
     #[serde(default)]
     pub spans: Vec<Span>,

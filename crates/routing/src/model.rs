@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::hours::WeeklyHours;
 use crate::{AgentId, Channel, ChosenStatus, ConversationId, GroupId, Millis};
 
 /// Project settings the engine needs (SPEC A1, A2, R8, R9). Durations of 0 switch a rule off.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Settings {
     /// A1/R2: each connected agent of a group adds this many places to its queue.
@@ -37,7 +38,7 @@ impl Default for Settings {
 }
 
 /// R10 timeouts. 0 = off.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Timeouts {
     /// Close an assigned conversation after this many minutes of visitor silence following

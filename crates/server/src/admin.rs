@@ -5,6 +5,7 @@ use pupitre_protocol::agent::Role;
 use pupitre_protocol::{AgentId, GroupId};
 use pupitre_routing::hours::WeeklyHours;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::auth;
 use crate::store::{CannedResponse, NewAgent, ProjectId, ProjectSettings, Store, StoreError};
@@ -53,14 +54,14 @@ pub struct ProjectSummary {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct GroupSummary {
     pub id: GroupId,
     pub name: String,
     pub hours: Option<WeeklyHours>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
 pub struct AgentSummary {
     pub id: AgentId,
     pub email: String,

@@ -5,15 +5,19 @@
 use pupitre_protocol::{AgentId, Millis};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use ts_rs::TS;
 
 /// One value that changed, at a dotted path of the document (`routing.queue_per_agent`).
 /// Lists are compared whole: a list is one value (`optional_statuses`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(rename = "AuditChange")]
 pub struct Change {
     pub path: String,
     /// `null` when the value did not exist (a creation).
+    #[ts(type = "unknown")]
     pub before: Value,
     /// `null` when the value is gone.
+    #[ts(type = "unknown")]
     pub after: Value,
 }
 
@@ -45,7 +49,8 @@ pub struct NewEntry {
 }
 
 /// An entry as the console reads it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(rename = "AuditEntry")]
 pub struct Entry {
     pub id: i64,
     pub at: Millis,

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 pub const MOST_QUESTIONNAIRES: usize = 20;
 pub const MOST_QUESTIONS: usize = 30;
@@ -13,7 +14,7 @@ pub const MOST_CHOICES: usize = 20;
 pub const MOST_TEXT_CHARS: usize = 300;
 pub const MOST_ID_CHARS: usize = 40;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Questionnaires {
     /// Every questionnaire of the project.
@@ -23,7 +24,8 @@ pub struct Questionnaires {
 }
 
 /// The seed's "Questionnaire opérateur".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "AgentQuestionnaireOptions")]
 #[serde(default)]
 pub struct AgentOptions {
     /// The questionnaire the agent fills in at close (its id in `list`); none: no
@@ -49,7 +51,8 @@ impl Default for AgentOptions {
 }
 
 /// The seed's "Questionnaire utilisateur".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "VisitorSurveyOptions")]
 #[serde(default)]
 pub struct VisitorOptions {
     /// The survey sent at close (its id in `list`); none: the built-in satisfaction survey
@@ -68,7 +71,7 @@ impl Default for VisitorOptions {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Questionnaire {
     /// Stable: answers keep it (`after-sales`).
     pub id: String,
@@ -77,7 +80,8 @@ pub struct Questionnaire {
     pub questions: Vec<Question>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(rename = "QuestionnaireQuestion")]
 pub struct Question {
     /// Stable within its questionnaire (`resolved`).
     pub id: String,
@@ -89,7 +93,7 @@ pub struct Question {
 }
 
 /// How a question is answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Answer {
     Text,

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use pupitre_protocol::agent::{CardField, VisitorCard};
 use pupitre_protocol::{MAX_CARD_FIELDS, MAX_CARD_VALUE_CHARS};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// The fields every card has, by key: name, e-mail, current page (URL and title), language,
 /// browser, and the waiting questionnaire's answers.
@@ -23,7 +24,7 @@ pub const BUILT_IN: [&str; 6] = [
 /// The longest custom key.
 pub const MOST_KEY_CHARS: usize = 40;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct CardSettings {
     /// In the order the agent reads them. Built-in fields keep their place on the desk (name
@@ -32,7 +33,7 @@ pub struct CardSettings {
     pub fields: Vec<CardFieldSetting>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct CardFieldSetting {
     /// A built-in key ([`BUILT_IN`]) or a custom one.
     pub key: String,

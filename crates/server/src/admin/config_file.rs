@@ -9,6 +9,7 @@
 //! groups and canned responses absent from the file stay, with their history.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::{GroupSummary, NewCannedRequest, Result, check_hours, create_canned, create_group};
 use crate::audit::{self, Change};
@@ -20,7 +21,7 @@ pub const FORMAT: &str = "pupitre-configuration";
 /// The version this hub writes and reads.
 pub const VERSION: u32 = 1;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub format: String,
@@ -39,7 +40,7 @@ pub struct ConfigFile {
     pub knowledge: Vec<super::knowledge::ArticleRequest>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct GroupEntry {
     pub name: String,
@@ -47,7 +48,7 @@ pub struct GroupEntry {
     pub hours: Option<WeeklyHours>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct CannedEntry {
     pub theme: String,
@@ -68,7 +69,7 @@ fn english() -> String {
 }
 
 /// What an import did (or, dry, would do).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
 pub struct ImportReport {
     /// The settings paths that changed.
     pub settings: Vec<Change>,

@@ -3,6 +3,7 @@
 
 use pupitre_protocol::Millis;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use super::{AdminError, Result};
 use crate::settings_rules::FieldError;
@@ -15,7 +16,7 @@ pub const MOST_TAG_CHARS: usize = 40;
 /// The most articles a search returns.
 pub const MOST_FOUND: usize = 200;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Article {
     pub id: i64,
     pub title: String,
@@ -25,7 +26,7 @@ pub struct Article {
     pub updated_at: Millis,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleRequest {
     pub title: String,

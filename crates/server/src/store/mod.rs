@@ -14,6 +14,7 @@ use pupitre_protocol::{AgentId, Channel, ChosenStatus, ClientId, GroupId, Messag
 use pupitre_routing::hours::WeeklyHours;
 use pupitre_routing::{ConversationRecord, Settings};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 pub use sqlite::SqliteStore;
 
@@ -40,7 +41,7 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Sentences the hub sends on the project's behalf, per language (`en`, `fr`…).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Sentences {
     pub auto_reply: BTreeMap<String, String>,
@@ -127,7 +128,7 @@ fn in_language(map: &BTreeMap<String, String>, language: Option<&str>) -> String
 
 /// A question of the waiting questionnaire (R10, A5): one text, or one per language
 /// (`{"en": "…", "fr": "…"}`) for visitors of each language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(untagged)]
 pub enum Question {
     Plain(String),
@@ -156,7 +157,7 @@ impl From<&str> for Question {
 }
 
 /// Everything an admin sets on a project (SPEC A1–A6), stored as one JSON document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct ProjectSettings {
     /// A1, A2, R8, R9, R11 time zone.
@@ -188,7 +189,7 @@ pub struct ProjectSettings {
 }
 
 /// A9, the seed's "Divers".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Miscellaneous {
     /// Answers that follow a knowledge redirect are shown as the agent's.
@@ -196,7 +197,7 @@ pub struct Miscellaneous {
 }
 
 /// How a project's widget looks and what it offers (W1, W4).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct WidgetSettings {
     /// CSS colour of the launcher and the visitor's bubbles.
@@ -390,7 +391,7 @@ pub struct StoredMessage {
     pub for_visitor: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct CannedResponse {
     pub id: i64,
     /// `None`: the admin's, shared by the project; `Some`: an agent's personal one.
