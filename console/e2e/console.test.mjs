@@ -1566,4 +1566,133 @@ describe("the administration console on a real hub", () => {
       }, { pictures: false });
     },
   );
+
+  it("widget look: the preview follows an unsaved colour; once saved, the demo page's real widget uses it; a hostile question stays text", async () => {
+    await withHub("widget-look", async ({ hub, problems, open }) => {
+      const HOSTILE = "<img src=x onerror=alert(1)>";
+      const before = (await hub.settings()).widget;
+      const { page } = await openSignedOut(hub, open);
+      await signIn(page, ADMIN);
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Widget" }).click();
+      await page.getByRole("heading", { level: 1, name: "Widget" }).waitFor();
+      assert.match(page.url(), /#\/widget$/);
+      const preview = page.getByRole("complementary", { name: "Preview" });
+      const launcher = preview.getByTestId("preview-launcher");
+      const background = () => launcher.evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.equal(await page.getByLabel("Colour", { exact: true }).inputValue(), before.color);
+      assert.equal(await background(), "rgb(180, 83, 42)", "the demo's colour, #b4532a");
+      await look(page, "W1-widget", problems);
+
+      // The colour typed: the preview's launcher follows at once, nothing is stored yet.
+      await page.getByLabel("Colour", { exact: true }).fill("#0a7d3b");
+      await eventually(async () => (await background()) === "rgb(10, 125, 59)", "the preview's launcher in the new colour");
+      assert.equal((await hub.settings()).widget.color, before.color, "nothing saved before Save");
+
+      // A hostile question: text in the preview, no element made of it.
+      await page.getByRole("button", { name: "Add a question" }).click();
+      await page.getByLabel("Question 2 in English").fill(HOSTILE);
+      await page.getByLabel("Question 2 in French").fill("Votre ville ?");
+      const questions = preview.getByTestId("preview-question");
+      await eventually(async () => (await questions.count()) === 2, "two questions in the preview");
+      assert.equal(await questions.nth(1).innerText(), HOSTILE);
+      assert.equal(await preview.locator("img").count(), 0, "no img element from the question");
+      await look(page, "W2-widget-unsaved", problems);
+
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await toast(page).filter({ hasText: "Widget saved" }).waitFor();
+      const after = (await hub.settings()).widget;
+      assert.equal(after.color, "#0a7d3b");
+      assert.deepEqual(after.questionnaire.at(-1), { en: HOSTILE, fr: "Votre ville ?" });
+      assert.deepEqual({ ...after, color: null, questionnaire: null }, { ...before, color: null, questionnaire: null }, "nothing else changed");
+
+      // The real widget on the demo page, in a visitor's own browser.
+      const visitor = await open();
+      await visitor.page.goto(`${hub.url}/demo`);
+      const real = visitor.page.locator("#pupitre-widget .launcher");
+      await real.waitFor();
+      await eventually(
+        async () => (await real.evaluate((el) => getComputedStyle(el).backgroundColor)) === "rgb(10, 125, 59)",
+        "the demo page's launcher in the saved colour",
+      );
+      mkdirSync(SHOTS, { recursive: true });
+      await visitor.page.screenshot({ path: join(SHOTS, "W3-demo-widget.png") });
+    });
+  });
+
+  it("knowledge: the admin adds, searches, filters, edits and removes articles; a hostile title stays text; the audit log names each change; a manager may not write", async () => {
+    await withHub("knowledge", async ({ hub, problems, open }) => {
+      const HOSTILE = "<img src=x onerror=alert(1)>Returns";
+      const base = "/api/admin/projects/DEMO/knowledge";
+      const probe = await hub.request(base, { token: await hub.token(ADMIN) });
+      assert.equal(probe.status, 200, `the hub has the knowledge API: ${probe.status}`);
+      const { page } = await openSignedOut(hub, open);
+      await signIn(page, ADMIN);
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "People and content" }).click();
+      await page.getByRole("tab", { name: /^Knowledge/ }).click();
+      const panel = page.getByRole("tabpanel", { name: /^Knowledge/ });
+      await panel.getByText("No knowledge article yet.").waitFor();
+
+      const add = async (title, body, tags, language) => {
+        await panel.getByRole("button", { name: "Add an article" }).click();
+        const dialog = page.getByRole("dialog");
+        await dialog.getByLabel("Title").fill(title);
+        await dialog.getByLabel("Text").fill(body);
+        await dialog.getByLabel("Tags").fill(tags);
+        await dialog.getByLabel("Language").fill(language);
+        await dialog.getByRole("button", { name: "Add", exact: true }).click();
+        await dialog.waitFor({ state: "detached" });
+      };
+      await add(HOSTILE, "Within 30 days.\nUse the prepaid label.", "Returns, Refund", "en");
+      await add("Délais de livraison", "2 à 4 jours ouvrés.", "livraison express", "fr");
+      const titles = panel.locator("li[data-article] .canned-title");
+      await eventually(async () => (await titles.count()) === 2, "two articles listed");
+      assert.deepEqual(await titles.allInnerTexts(), ["Délais de livraison", HOSTILE], "newest first");
+      assert.equal(await panel.locator("img").count(), 0, "the hostile title is text");
+      const stored = (await hub.request(base, { token: await hub.token(ADMIN) })).json;
+      assert.deepEqual(stored.find((a) => a.language === "en").tags, ["returns", "refund"], "tags lower-cased");
+      await look(page, "K1-knowledge", problems);
+
+      // Searched by the hub (title, text, tags), then filtered by language.
+      await panel.getByRole("searchbox", { name: "Search" }).fill("EXPRESS");
+      await eventually(async () => (await titles.allInnerTexts()).join("|") === "Délais de livraison", "the search by tag");
+      await panel.getByRole("searchbox", { name: "Search" }).fill("");
+      await panel.getByLabel("Language", { exact: true }).selectOption("en");
+      await eventually(async () => (await titles.allInnerTexts()).join("|") === HOSTILE, "the language filter");
+      await panel.getByLabel("Language", { exact: true }).selectOption("");
+      await eventually(async () => (await titles.count()) === 2, "both again");
+
+      // A tag the hub would refuse is said at its input; then an edit.
+      await panel.getByRole("button", { name: `Edit ${HOSTILE}` }).click();
+      const dialog = page.getByRole("dialog");
+      await dialog.getByLabel("Tags").fill("returns, bad tag!");
+      await dialog.getByRole("button", { name: "Save", exact: true }).click();
+      await dialog.getByText("The tag tag! may only have lowercase letters, digits, - and _.").waitFor();
+      await look(page, "K2-knowledge-edit-invalid", problems);
+      await dialog.getByLabel("Tags").fill("returns");
+      await dialog.getByLabel("Language").fill("pt-BR");
+      await dialog.getByRole("button", { name: "Save", exact: true }).click();
+      await dialog.waitFor({ state: "detached" });
+      await eventually(async () => (await titles.allInnerTexts())[0] === HOSTILE, "the edited article first");
+
+      // Removed after a confirmation.
+      await panel.getByRole("button", { name: "Remove Délais de livraison" }).click();
+      await page.getByRole("dialog").getByRole("button", { name: "Remove", exact: true }).click();
+      await eventually(async () => (await titles.count()) === 1, "one article left");
+      const left = (await hub.request(base, { token: await hub.token(ADMIN) })).json;
+      assert.deepEqual(left.map((a) => [a.title, a.language, a.tags]), [[HOSTILE, "pt-BR", ["returns"]]]);
+
+      // A manager reads, may not write (403).
+      const manager = await hub.token(MANAGER);
+      assert.equal((await hub.request(base, { token: manager })).status, 200);
+      const refused = await hub.request(base, { method: "POST", token: manager, body: { title: "x", body: "y", tags: [], language: "en" } });
+      assert.equal(refused.status, 403, refused.text);
+
+      // The audit log names the changes.
+      await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Audit log" }).click();
+      for (const words of ["Knowledge article created", "Knowledge article changed", "Knowledge article removed"]) {
+        await page.locator("td .action", { hasText: words }).first().waitFor();
+      }
+      await look(page, "K3-knowledge-audit", problems);
+    });
+  });
 });

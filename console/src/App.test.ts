@@ -384,6 +384,7 @@ describe("navigation", () => {
       "Opening hours",
       "Visitor card",
       "People and content",
+      "Widget",
       "Conversation types",
       "Audit log",
       "Export and import",

@@ -182,8 +182,10 @@ describe("people and content: groups", () => {
     await user.keyboard("{ArrowRight}");
     expect(document.activeElement).toBe(screen.getByRole("tab", { name: /^Groups/ }));
     await user.keyboard("{End}");
+    expect(screen.getByRole("tab", { name: /^Knowledge/ })).toHaveAttribute("aria-selected", "true");
+    expect(screen.getByRole("tabpanel")).toHaveAccessibleName(/^Knowledge/);
+    await user.keyboard("{ArrowLeft}");
     expect(screen.getByRole("tab", { name: /^Canned responses/ })).toHaveAttribute("aria-selected", "true");
-    expect(screen.getByRole("tabpanel")).toHaveAccessibleName(/^Canned responses/);
   });
 });
 

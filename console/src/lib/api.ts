@@ -10,7 +10,9 @@
  *   `network` when the hub cannot be reached; the UI maps codes to sentences (errors.ts) and
  *   never shows `message` except as a detail.
  */
+import type * as Hub from "./hub";
 import type { WeeklyHours } from "./hours";
+import type { KnowledgeArticle, KnowledgeInput } from "./knowledge";
 import type { ProjectSettings } from "./settings";
 
 export type Role = "admin" | "manager" | "agent";
@@ -63,16 +65,7 @@ export interface AgentChanges {
 }
 
 /** A shared canned response (`GET …/canned-responses`): the project's (`group_id` null) or a group's. */
-export interface CannedResponse {
-  id: number;
-  agent_id: number | null;
-  group_id: number | null;
-  theme: string;
-  shortcut: string | null;
-  language: string;
-  title: string;
-  body: string;
-}
+export type CannedResponse = Hub.CannedResponse;
 
 /** `POST`/`PUT …/canned-responses`; `group` null: the whole project. */
 export interface CannedInput {
@@ -85,25 +78,10 @@ export interface CannedInput {
 }
 
 /** One value that changed, at a dotted path; `null` when it did not exist (or no longer does). */
-export interface Change {
-  path: string;
-  before: unknown;
-  after: unknown;
-}
+export type Change = Hub.AuditChange;
 
-/** An entry of the audit log (A10). */
-export interface AuditEntry {
-  id: number;
-  /** Epoch milliseconds. */
-  at: number;
-  /** `null`: the hub's operator, on its machine (`pupitre admin`). */
-  actor_id: number | null;
-  /** "Name <email>". */
-  actor: string;
-  action: string;
-  target: string;
-  changes: Change[];
-}
+/** An entry of the audit log (A10); `actor_id` null: the hub's operator (`pupitre admin`). */
+export type AuditEntry = Hub.AuditEntry;
 
 export interface AuditPage {
   entries: AuditEntry[];
@@ -121,14 +99,7 @@ export interface AuditQuery {
 }
 
 /** What an import did, or (dry run) would do. */
-export interface ImportReport {
-  settings: Change[];
-  groups_created: string[];
-  groups_with_new_hours: string[];
-  /** "Theme / Title". */
-  canned_added: string[];
-  canned_kept: string[];
-}
+export type ImportReport = Hub.ImportReport;
 
 /** A downloaded file: its text and the name the hub gives it. */
 export interface Download {
@@ -340,6 +311,18 @@ export function createApi(options: ApiOptions = {}) {
       request<CannedResponse>("PUT", `${projectPath(project)}/canned-responses/${encodeURIComponent(String(id))}`, canned),
     deleteCanned: (project: string, id: number) =>
       request<void>("DELETE", `${projectPath(project)}/canned-responses/${encodeURIComponent(String(id))}`),
+    /** Knowledge articles, newest first; `q` searches title, body and tags. */
+    knowledge: (project: string, query: { q?: string; language?: string } = {}) => {
+      const params = new URLSearchParams();
+      if (query.q) params.set("q", query.q);
+      if (query.language) params.set("language", query.language);
+      const text = params.toString();
+      return request<KnowledgeArticle[]>("GET", `${projectPath(project)}/knowledge${text ? `?${text}` : ""}`);
+    },
+    createArticle: (project: string, article: KnowledgeInput) => request<KnowledgeArticle>("POST", `${projectPath(project)}/knowledge`, article),
+    updateArticle: (project: string, id: number, article: KnowledgeInput) =>
+      request<KnowledgeArticle>("PUT", `${projectPath(project)}/knowledge/${encodeURIComponent(String(id))}`, article),
+    deleteArticle: (project: string, id: number) => request<void>("DELETE", `${projectPath(project)}/knowledge/${encodeURIComponent(String(id))}`),
     audit: (project: string, query: AuditQuery = {}) => request<AuditPage>("GET", auditPath(project, query)),
     /** The configuration file as the hub writes it, with the name it gives it. */
     async exportConfiguration(project: string): Promise<Download> {

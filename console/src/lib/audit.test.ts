@@ -77,8 +77,8 @@ describe("configuration files", () => {
     expect(checkConfiguration("{", 1)).toEqual({ problem: { key: "export.not_json" } });
     expect(checkConfiguration("[]", 2)).toEqual({ problem: { key: "export.wrong_format" } });
     expect(checkConfiguration('{"format":"pupitre-configuration","version":"1"}', 10)).toEqual({ problem: { key: "export.wrong_version", params: { version: "1" } } });
-    expect(checkConfiguration(good, 300 * 1024)).toEqual({ problem: { key: "export.too_large", params: { max: 256 } } });
-    const report = { settings: [], groups_created: [], groups_with_new_hours: [], canned_added: [], canned_kept: ["A / B"] };
+    expect(checkConfiguration(good, 9 * 1024 * 1024)).toEqual({ problem: { key: "export.too_large", params: { max: 8192 } } });
+    const report = { settings: [], groups_created: [], groups_with_new_hours: [], canned_added: [], canned_kept: ["A / B"], articles_added: [], articles_kept: [] };
     expect(changesNothing(report)).toBe(true);
     expect(changesNothing({ ...report, groups_created: ["Night"] })).toBe(false);
     expect(downloadName(null, "DE MO")).toBe("pupitre-DE_MO-configuration.json");

@@ -19,6 +19,9 @@ export const AUDIT_ACTIONS = [
   "canned.create",
   "canned.update",
   "canned.delete",
+  "knowledge.create",
+  "knowledge.update",
+  "knowledge.delete",
   "config.import",
 ] as const;
 
@@ -59,6 +62,7 @@ const PATHS: Record<string, Key> = {
   "groups.created": "audit.path.groups_created",
   "groups.new_hours": "audit.path.groups_new_hours",
   "canned_responses.added": "audit.path.canned_added",
+  "knowledge.added": "audit.path.articles_added",
 };
 
 /**

@@ -8,8 +8,9 @@ import type { Problem } from "./fields";
 
 export const CONFIG_FORMAT = "pupitre-configuration";
 export const CONFIG_VERSION = 1;
-/** The hub's body limit on its JSON routes (`MAX_BODY`, crates/server/src/api/mod.rs). */
-export const MOST_IMPORT_BYTES = 256 * 1024;
+/** The hub's body limit for a configuration file (`MAX_CONFIGURATION_BODY`,
+ * crates/server/src/api/mod.rs). */
+export const MOST_IMPORT_BYTES = 8 * 1024 * 1024;
 
 export type FileCheck = { file: Record<string, unknown>; project: string | null } | { problem: Problem };
 
@@ -30,13 +31,14 @@ export function checkConfiguration(text: string, bytes: number): FileCheck {
   return { file, project: typeof file.project === "string" ? file.project : null };
 }
 
-/** Whether an import changes nothing (canned responses kept are no change). */
+/** Whether an import changes nothing (canned responses and articles kept are no change). */
 export function changesNothing(report: ImportReport): boolean {
   return (
     report.settings.length === 0 &&
     report.groups_created.length === 0 &&
     report.groups_with_new_hours.length === 0 &&
-    report.canned_added.length === 0
+    report.canned_added.length === 0 &&
+    report.articles_added.length === 0
   );
 }
 

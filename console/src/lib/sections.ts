@@ -14,6 +14,7 @@ import Shapes from "@lucide/svelte/icons/shapes";
 import Clock from "@lucide/svelte/icons/clock";
 import IdCard from "@lucide/svelte/icons/id-card";
 import Users from "@lucide/svelte/icons/users";
+import Palette from "@lucide/svelte/icons/palette";
 import Tags from "@lucide/svelte/icons/tags";
 import ScrollText from "@lucide/svelte/icons/scroll-text";
 import ArrowDownUp from "@lucide/svelte/icons/arrow-down-up";
@@ -31,6 +32,7 @@ export type SectionId =
   | "hours"
   | "visitor_card"
   | "people"
+  | "widget"
   | "conversation_types"
   | "audit"
   | "export";
@@ -60,6 +62,8 @@ export const SECTIONS: readonly Section[] = [
   { id: "hours", title: "section.hours", group: "livechat", ready: true, icon: Clock, manager: "edit" },
   { id: "visitor_card", title: "section.visitor_card", group: "livechat", ready: true, icon: IdCard, manager: "read" },
   { id: "people", title: "section.people", group: "project", ready: true, icon: Users, manager: "edit" },
+  // A8's widget look (colour, font, e-mail capture, survey, questionnaire, files).
+  { id: "widget", title: "section.widget", group: "project", ready: true, icon: Palette, manager: "read" },
   // A8's conversation types (R9), a page of their own until "People and content" exists.
   { id: "conversation_types", title: "section.conversation_types", group: "project", ready: true, icon: Tags, manager: "read" },
   { id: "audit", title: "section.audit", group: "project", ready: true, icon: ScrollText, manager: "hidden" },

@@ -17,6 +17,7 @@ import {
   type ImportReport,
 } from "./api";
 import { hoursProblems, type WeeklyHours } from "./hours";
+import type { KnowledgeArticle, KnowledgeInput } from "./knowledge";
 import type { ProjectSettings } from "./settings";
 
 export const DEMO_SETTINGS = fixture as unknown as ProjectSettings;
@@ -54,6 +55,12 @@ export const DEMO_AGENTS: Agent[] = [
   { id: 4, email: "admin@demo.pupitre.test", name: "Camille Martin", role: "admin", slot_max: 3, groups: [2], active: true },
 ];
 
+/** Knowledge articles, newest first as the hub answers them. */
+export const DEMO_KNOWLEDGE: KnowledgeArticle[] = [
+  { id: 2, title: "Délais de livraison", body: "Livraison en 2 à 4 jours ouvrés en France métropolitaine.", tags: ["livraison"], language: "fr", updated_at: 1_765_000_000_000 },
+  { id: 1, title: "Returns within 30 days", body: "Items can be returned within 30 days.\nUse the prepaid label in the parcel.", tags: ["returns", "refund"], language: "en", updated_at: 1_764_000_000_000 },
+];
+
 export const DEMO_CANNED: CannedResponse[] = [
   { id: 1, agent_id: null, group_id: null, theme: "Greetings", shortcut: "/hello", language: "en", title: "Hello", body: "Hello, how can I help you?" },
   { id: 2, agent_id: null, group_id: null, theme: "Salutations", shortcut: "/bonjour", language: "fr", title: "Bonjour", body: "Bonjour, que puis-je pour vous ?" },
@@ -81,12 +88,14 @@ export function fakeHub(
     audit?: AuditEntry[];
     agents?: Agent[];
     canned?: CannedResponse[];
+    knowledge?: KnowledgeArticle[];
   } = {},
 ) {
   const state = {
     groups: structuredClone(options.groups ?? DEMO_GROUPS),
     agents: structuredClone(options.agents ?? DEMO_AGENTS),
     canned: structuredClone(options.canned ?? DEMO_CANNED),
+    knowledge: structuredClone(options.knowledge ?? DEMO_KNOWLEDGE),
     /** Passwords set through the API, by agent id. */
     passwords: new Map<number, string>(),
     /** Newest first, as the hub answers. */
@@ -237,10 +246,57 @@ export function fakeHub(
     return null;
   }
 
+  /** Knowledge articles (the hub's …/knowledge): searched, written by admins only, audited. */
+  function knowledge(call: Call, url: URL): Response | null {
+    const base = `${projectPath}/knowledge`;
+    const m = new RegExp(`^${base}(?:/(\\d+))?$`).exec(url.pathname);
+    if (!m) return null;
+    if (call.method === "GET" && !m[1]) {
+      const q = (url.searchParams.get("q") ?? "").trim().toLowerCase();
+      const language = url.searchParams.get("language") ?? "";
+      const found = state.knowledge
+        .filter((a) => language === "" || a.language === language)
+        .filter((a) => q === "" || [a.title, a.body, ...a.tags].some((x) => x.toLowerCase().includes(q)))
+        .sort((a, b) => b.updated_at - a.updated_at);
+      return json(200, found);
+    }
+    if (!isAdmin()) return forbidden();
+    const existing = m[1] ? state.knowledge.find((a) => a.id === Number(m[1])) : undefined;
+    if (m[1] && !existing) return json(404, { code: "not_found", message: "no article" });
+    if (call.method === "DELETE" && existing) {
+      state.knowledge = state.knowledge.filter((a) => a !== existing);
+      audit("knowledge.delete", existing.title, [{ path: "title", before: existing.title, after: null }]);
+      return new Response(null, { status: 204 });
+    }
+    if ((call.method === "POST" && !m[1]) || (call.method === "PUT" && existing)) {
+      const body = call.body as KnowledgeInput;
+      const fields: Record<string, string> = {};
+      if (!body.title?.trim() || body.title.length > 200 || /[\n\r]/.test(body.title)) fields.title = "1 to 200 characters on one line";
+      if (!body.body?.trim() || body.body.length > 20_000) fields.body = "1 to 20000 characters";
+      const tags = (body.tags ?? []).map((x) => x.trim().toLowerCase());
+      tags.forEach((tag, i) => {
+        if (!/^[a-z0-9_-]{1,40}$/.test(tag)) fields[`tags.${i}`] = "lowercase letters, digits, - and _ (1 to 40)";
+      });
+      if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(body.language ?? "")) fields.language = "a language code such as en, fr or pt-BR";
+      if (Object.keys(fields).length > 0) return json(400, { code: "invalid_input", message: "the article is not valid", fields });
+      const updated_at = Math.max(Date.now(), ...state.knowledge.map((a) => a.updated_at + 1));
+      if (existing) {
+        audit("knowledge.update", body.title, [{ path: "title", before: existing.title, after: body.title }]);
+        Object.assign(existing, { title: body.title.trim(), body: body.body, tags, language: body.language, updated_at });
+        return json(200, existing);
+      }
+      const created: KnowledgeArticle = { id: Math.max(0, ...state.knowledge.map((a) => a.id)) + 1, title: body.title.trim(), body: body.body, tags, language: body.language, updated_at };
+      state.knowledge.unshift(created);
+      audit("knowledge.create", created.title, [{ path: "title", before: null, after: created.title }]);
+      return json(201, created);
+    }
+    return json(405, { code: "method_not_allowed", message: "no such method" });
+  }
+
   /** The admin routes beyond the settings: groups, hours, the audit log, the configuration. */
   function admin(call: Call, url: URL): Response | null {
     const path = url.pathname;
-    const found = people(call, path);
+    const found = people(call, path) ?? knowledge(call, url);
     if (found) return found;
     const hours = new RegExp(`^${projectPath}/groups/(\\d+)/hours$`).exec(path);
     if (call.method === "PUT" && hours) {
@@ -290,7 +346,7 @@ export function fakeHub(
         return json(400, { code: "invalid_input", message: "this is not a configuration file this hub reads" });
       }
       if (!file.settings) return json(422, { code: "invalid_input", message: "missing field `settings`" });
-      const report: ImportReport = { settings: diff(state.settings, file.settings), groups_created: [], groups_with_new_hours: [], canned_added: [], canned_kept: [] };
+      const report: ImportReport = { settings: diff(state.settings, file.settings), groups_created: [], groups_with_new_hours: [], canned_added: [], canned_kept: [], articles_added: [], articles_kept: [] };
       for (const entry of file.groups ?? []) {
         const group = state.groups.find((g) => g.name === entry.name);
         if (!group) report.groups_created.push(entry.name);

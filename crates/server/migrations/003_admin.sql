@@ -42,3 +42,6 @@ CREATE TABLE knowledge_articles (
     updated_at  INTEGER NOT NULL
 );
 CREATE INDEX knowledge_by_project ON knowledge_articles (project_id, updated_at);
+
+-- A8: the channels an agent works on (statuses exist per channel, R3).
+ALTER TABLE agents ADD COLUMN channels TEXT NOT NULL DEFAULT '["chat"]';

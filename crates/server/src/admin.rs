@@ -71,6 +71,8 @@ pub struct AgentSummary {
     pub groups: Vec<GroupId>,
     /// A8: `false` once deactivated.
     pub active: bool,
+    /// A8: the channels the agent works on.
+    pub channels: Vec<pupitre_protocol::Channel>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -258,6 +260,39 @@ pub fn create_agent(
         slot_max,
         groups: ids,
         active: true,
+        channels: vec![pupitre_protocol::Channel::Chat],
+    })
+}
+
+/// A8: the channels of an agent: at least one, each once.
+fn checked_channels(list: &[pupitre_protocol::Channel]) -> Result<Vec<pupitre_protocol::Channel>> {
+    let mut out = Vec::new();
+    for c in list {
+        if !out.contains(c) {
+            out.push(*c);
+        }
+    }
+    if out.is_empty() {
+        return invalid_field("channels", "an agent works on at least one channel");
+    }
+    Ok(out)
+}
+
+/// A8: a project's name, as an admin sets it.
+pub fn rename_project(
+    store: &mut dyn Store,
+    project: ProjectId,
+    name: &str,
+) -> Result<ProjectSummary> {
+    check_name("name", "the project name", name)?;
+    let row = store
+        .project(project)?
+        .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?;
+    store.rename_project(project, name.trim())?;
+    Ok(ProjectSummary {
+        id: project,
+        code: row.code,
+        name: name.trim().to_owned(),
     })
 }
 
@@ -294,6 +329,7 @@ pub fn list_agents(store: &mut dyn Store, project: ProjectId) -> Result<Vec<Agen
             slot_max: a.slot_max,
             groups: a.groups,
             active: a.active,
+            channels: a.channels,
         })
         .collect())
 }

@@ -50,6 +50,7 @@ const ROUTES: &[(&str, &str, bool)] = &[
     ("PUT", "/api/admin/projects/TEST/agents/1/password", true),
     ("PATCH", "/api/admin/projects/TEST/groups/1", true),
     ("GET", "/api/admin/projects/TEST/settings", false),
+    ("PATCH", "/api/admin/projects/TEST", true),
     ("PUT", "/api/admin/projects/TEST/settings", true),
     ("PUT", "/api/admin/projects/TEST/groups/1/hours", true),
     ("GET", "/api/admin/projects/TEST/audit", false),

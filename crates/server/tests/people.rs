@@ -389,6 +389,47 @@ async fn a8_the_project_never_loses_its_last_admin_and_groups_and_canned_are_edi
         200
     );
 
+    // The project renamed (its code stays); an agent works on a second channel.
+    let (status, body) = root
+        .call(M::PATCH, "", Some(json!({"name": "Boutique <Test>"})))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["code"].as_str(), body["name"].as_str()),
+        (Some(PROJECT), Some("Boutique <Test>"))
+    );
+    let (status, body) = root
+        .call(
+            M::PATCH,
+            &format!("/agents/{bob_id}"),
+            Some(json!({"channels": []})),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["fields"]["channels"].is_string(), "{body}");
+    let (status, body) = root
+        .call(
+            M::PATCH,
+            &format!("/agents/{bob_id}"),
+            Some(json!({"channels": ["chat", "messaging", "chat"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["channels"], json!(["chat", "messaging"]));
+    let bob = agent(&hub, "bob@test").await;
+    let AgentServerFrame::Welcome { agent: profile, .. } = &bob.welcome else {
+        panic!()
+    };
+    let channels: Vec<_> = profile.statuses.iter().map(|s| s.channel).collect();
+    assert_eq!(
+        channels,
+        [
+            pupitre_protocol::Channel::Chat,
+            pupitre_protocol::Channel::Messaging
+        ],
+        "a status per channel"
+    );
+
     // Groups: renamed, not onto another's name.
     let (_, groups) = root.call(M::GET, "/groups", None).await;
     let sales = groups
@@ -530,6 +571,8 @@ async fn a8_the_project_never_loses_its_last_admin_and_groups_and_canned_are_edi
             "canned.create",
             "canned.update",
             "group.rename",
+            "agent.update",
+            "project.rename",
             "agent.update"
         ]
     );

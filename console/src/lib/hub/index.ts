@@ -9,6 +9,7 @@ export * from "./CannedEntry";
 export * from "./CannedResponse";
 export * from "./CardFieldSetting";
 export * from "./CardSettings";
+export * from "./Channel";
 export * from "./ConfigFile";
 export * from "./DeskOptions";
 export * from "./Exception";

@@ -159,6 +159,26 @@ impl<'a> Audited<'a> {
         })
     }
 
+    /// A8: the project's name (its code, which prefixes conversation numbers, never changes).
+    pub fn rename_project(&mut self, name: &str) -> Result<super::ProjectSummary> {
+        let project = self.project;
+        self.run("project.rename", |s| {
+            let before = s
+                .project(project)?
+                .ok_or_else(|| StoreError::NotFound(format!("project {project}")))?
+                .name;
+            let p = super::rename_project(s, project, name)?;
+            Ok(Done {
+                target: p.code.clone(),
+                changes: audit::diff(
+                    &serde_json::json!({ "name": before }),
+                    &serde_json::json!({ "name": p.name }),
+                ),
+                value: p,
+            })
+        })
+    }
+
     pub fn rename_group(&mut self, id: GroupId, name: &str) -> Result<GroupSummary> {
         let project = self.project;
         self.run("group.rename", |s| {
@@ -307,6 +327,7 @@ impl<'a> Audited<'a> {
                             slot_max: settings.default_slot_max,
                             groups: a.groups.clone(),
                             active: a.active,
+                            channels: a.channels.clone(),
                         })?;
                         moved.push(a.email);
                     }

@@ -28,6 +28,8 @@ pub struct AgentChanges {
     /// `false`: deactivate (history kept, sign-in refused, conversations sent back to their
     /// groups); `true`: activate again.
     pub active: Option<bool>,
+    /// The channels the agent works on (at least one, each once).
+    pub channels: Option<Vec<pupitre_protocol::Channel>>,
 }
 
 /// The project's agent `id`.
@@ -47,6 +49,7 @@ pub(super) fn summary(a: AgentRow) -> AgentSummary {
         slot_max: a.slot_max,
         groups: a.groups,
         active: a.active,
+        channels: a.channels,
     }
 }
 
@@ -94,6 +97,10 @@ pub fn update_agent(
         Some(names) => resolve_groups(store, project, names)?,
         None => row.groups.clone(),
     };
+    let channels = match &changes.channels {
+        Some(list) => super::checked_channels(list)?,
+        None => row.channels.clone(),
+    };
     store.update_agent(&AgentUpdate {
         id,
         name: changes.name.clone().unwrap_or(row.name),
@@ -101,6 +108,7 @@ pub fn update_agent(
         slot_max,
         groups,
         active,
+        channels,
     })?;
     Ok(summary(agent_of(store, project, id)?))
 }

@@ -35,6 +35,25 @@ pub(super) async fn projects(
     ))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ProjectName {
+    name: String,
+}
+
+/// `PATCH /api/admin/projects/{code}`: the project's name (A8); its code stays.
+pub(super) async fn rename_project(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Json(req): Json<ProjectName>,
+) -> ApiResult<Json<admin::ProjectSummary>> {
+    let Acting { project, actor, .. } = admin_of(&hub, &headers, &code)?;
+    let renamed = hub.with_store(|s| Audited::new(s, project, actor).rename_project(&req.name))?;
+    reload(&hub, project).await;
+    Ok(Json(renamed))
+}
+
 /// Refused: see the module's words on the operator.
 pub(super) async fn create_project(
     State(hub): State<Arc<Hub>>,

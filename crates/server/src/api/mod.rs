@@ -80,6 +80,7 @@ pub fn routes() -> Router<Arc<Hub>> {
             "/api/admin/projects",
             get(admin::projects).post(admin::create_project),
         )
+        .route("/api/admin/projects/{code}", patch(admin::rename_project))
         .route(
             "/api/admin/projects/{code}/groups",
             get(people::groups).post(people::create_group),

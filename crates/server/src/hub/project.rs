@@ -619,7 +619,7 @@ pub(in crate::hub) fn agent_config(a: &AgentRow) -> AgentConfig {
         // A deactivated agent is in no group: routing gives them nothing (A8).
         groups: if a.active { a.groups.clone() } else { vec![] },
         slot_max: a.slot_max,
-        channels: vec![Channel::Chat],
+        channels: a.channels.clone(),
     }
 }
 

@@ -320,6 +320,8 @@ pub struct AgentRow {
     /// A8: when the password was last set by an admin; tokens and sessions made before are
     /// void.
     pub credentials_at: Millis,
+    /// A8: the channels the agent works on (R3: a status per channel).
+    pub channels: Vec<Channel>,
 }
 
 /// What an admin changes of an agent (A8).
@@ -331,6 +333,7 @@ pub struct AgentUpdate {
     pub slot_max: u32,
     pub groups: Vec<GroupId>,
     pub active: bool,
+    pub channels: Vec<Channel>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -536,6 +539,7 @@ pub trait Store: StoreRead {
     /// A new password; every refresh token of the agent ends with the old one.
     fn set_password_hash(&mut self, agent: AgentId, hash: &str, at: Millis) -> Result<()>;
     fn rename_group(&mut self, group: GroupId, name: &str) -> Result<()>;
+    fn rename_project(&mut self, project_id: ProjectId, name: &str) -> Result<()>;
     /// A shared canned response of the project (not an agent's own).
     fn update_canned_response(
         &mut self,

@@ -111,7 +111,7 @@ impl SqliteStore {
 
     fn agents_where(&mut self, clause: &str, param: &dyn rusqlite::ToSql) -> Result<Vec<AgentRow>> {
         let sql = format!(
-            "SELECT id, project_id, email, name, password_hash, role, slot_max, runtime, active, credentials_at FROM agents WHERE {clause} ORDER BY id"
+            "SELECT id, project_id, email, name, password_hash, role, slot_max, runtime, active, credentials_at, channels FROM agents WHERE {clause} ORDER BY id"
         );
         let raw: Vec<_> = {
             let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -127,6 +127,7 @@ impl SqliteStore {
                     r.get::<_, Option<String>>(7)?,
                     r.get::<_, bool>(8)?,
                     r.get::<_, Millis>(9)?,
+                    r.get::<_, String>(10)?,
                 ))
             })?;
             rows.collect::<rusqlite::Result<_>>()?
@@ -144,6 +145,7 @@ impl SqliteStore {
                     runtime,
                     active,
                     credentials_at,
+                    channels,
                 )| {
                     Ok(AgentRow {
                         id,
@@ -160,6 +162,7 @@ impl SqliteStore {
                         },
                         active,
                         credentials_at,
+                        channels: serde_json::from_str(&channels)?,
                     })
                 },
             )
@@ -741,13 +744,14 @@ impl Store for SqliteStore {
     fn update_agent(&mut self, update: &AgentUpdate) -> Result<()> {
         let tx = self.conn.savepoint()?;
         let n = tx.execute(
-            "UPDATE agents SET name = ?2, role = ?3, slot_max = ?4, active = ?5 WHERE id = ?1",
+            "UPDATE agents SET name = ?2, role = ?3, slot_max = ?4, active = ?5, channels = ?6 WHERE id = ?1",
             params![
                 update.id,
                 update.name,
                 role_str(update.role),
                 update.slot_max,
-                update.active
+                update.active,
+                serde_json::to_string(&update.channels)?
             ],
         )?;
         if n == 0 {
@@ -782,6 +786,17 @@ impl Store for SqliteStore {
         }
         tx.execute("DELETE FROM refresh_tokens WHERE agent_id = ?1", [agent])?;
         tx.commit()?;
+        Ok(())
+    }
+
+    fn rename_project(&mut self, project_id: ProjectId, name: &str) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE projects SET name = ?2 WHERE id = ?1",
+            params![project_id, name],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("project {project_id}")));
+        }
         Ok(())
     }
 
@@ -1167,6 +1182,7 @@ mod tests {
                 slot_max: 4,
                 groups: vec![g],
                 active: false,
+                channels: vec![Channel::Chat],
             })
             .unwrap();
         store.finish_audited(p, None).unwrap();
@@ -1179,6 +1195,7 @@ mod tests {
                 slot_max: 4,
                 groups: vec![g],
                 active: false,
+                channels: vec![Channel::Chat],
             })
             .unwrap();
         let row = store.agent(id).unwrap().unwrap();
