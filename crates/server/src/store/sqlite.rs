@@ -893,8 +893,7 @@ impl Store for SqliteStore {
         project_id: ProjectId,
         id: i64,
     ) -> Result<Option<crate::admin::knowledge::Article>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 "SELECT id, title, body, tags, language, updated_at FROM knowledge_articles
                  WHERE project_id = ?1 AND id = ?2",
@@ -902,7 +901,7 @@ impl Store for SqliteStore {
                 article_row,
             )
             .optional()?
-            .transpose()?)
+            .transpose()
     }
 
     fn put_article(
