@@ -30,6 +30,24 @@ pub enum AdminError {
     Store(#[from] StoreError),
 }
 
+impl AdminError {
+    /// The same refusal, its fields named under `prefix` (`groups.2` + `hours.days.0.1`): for
+    /// a part of a larger document, such as an entry of a configuration file.
+    pub fn under(self, prefix: &str) -> Self {
+        match self {
+            AdminError::Fields(list) => AdminError::Fields(
+                list.into_iter()
+                    .map(|mut f| {
+                        f.path = format!("{prefix}.{}", f.path);
+                        f
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
 type Result<T> = std::result::Result<T, AdminError>;
 
 fn invalid<T>(msg: impl Into<String>) -> Result<T> {
@@ -177,12 +195,10 @@ fn check_hours(hours: &WeeklyHours) -> Result<()> {
     Err(AdminError::Fields(
         problems
             .into_iter()
-            .map(|(path, message)| crate::settings_rules::FieldError {
-                path: format!("hours.{path}"),
-                message,
-            })
+            .map(|(path, message)| crate::settings_rules::FieldError { path, message })
             .collect(),
-    ))
+    )
+    .under("hours"))
 }
 
 /// A6: a group's opening hours (`None`: always open, R11).

@@ -138,15 +138,16 @@ pub fn created(created: &Value) -> Vec<Change> {
         .flat_map(|c| match c.after {
             Value::Object(map) => map
                 .into_iter()
-                .map(|(k, v)| Change {
-                    path: k,
+                .filter(|(_, v)| !v.is_null())
+                .map(|(path, after)| Change {
+                    path,
                     before: Value::Null,
-                    after: v,
+                    after,
                 })
                 .collect(),
+            Value::Null => vec![],
             _ => vec![c],
         })
-        .filter(|c| !c.after.is_null())
         .collect()
 }
 

@@ -134,14 +134,12 @@ pub fn merge(
 
 /// The label of a setting in `language`, English, any, or the key.
 fn label(setting: &CardFieldSetting, language: &str) -> String {
-    setting
-        .label
-        .get(language)
-        .or_else(|| setting.label.get("en"))
-        .or_else(|| setting.label.values().next())
-        .filter(|l| !l.trim().is_empty())
-        .cloned()
-        .unwrap_or_else(|| setting.key.clone())
+    let label = crate::store::in_language(&setting.label, Some(language));
+    if label.trim().is_empty() {
+        setting.key.clone()
+    } else {
+        label
+    }
 }
 
 /// The card as an agent's desk shows it: hidden built-in fields left out, the questionnaire's

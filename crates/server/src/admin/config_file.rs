@@ -205,19 +205,8 @@ pub(super) fn import(
     let groups = store.groups(project)?;
     for (i, entry) in file.groups.iter().enumerate() {
         // Errors name the file's group: `groups.2.hours.days.0.1`.
-        let in_file = |e: super::AdminError| match e {
-            super::AdminError::Fields(list) => super::AdminError::Fields(
-                list.into_iter()
-                    .map(|mut f| {
-                        f.path = format!("groups.{i}.{}", f.path);
-                        f
-                    })
-                    .collect(),
-            ),
-            other => other,
-        };
         if let Some(h) = &entry.hours {
-            check_hours(h).map_err(in_file)?;
+            check_hours(h).map_err(|e| e.under(&format!("groups.{i}")))?;
         }
         match groups.iter().find(|g| g.name == entry.name) {
             Some(g) if g.hours != entry.hours => {
@@ -286,17 +275,8 @@ pub(super) fn import(
             report.articles_kept.push(name);
             continue;
         }
-        super::knowledge::create(store, project, article.clone()).map_err(|e| match e {
-            super::AdminError::Fields(list) => super::AdminError::Fields(
-                list.into_iter()
-                    .map(|mut f| {
-                        f.path = format!("knowledge.{i}.{}", f.path);
-                        f
-                    })
-                    .collect(),
-            ),
-            other => other,
-        })?;
+        super::knowledge::create(store, project, article.clone())
+            .map_err(|e| e.under(&format!("knowledge.{i}")))?;
         known.push(key);
         report.articles_added.push(name);
     }

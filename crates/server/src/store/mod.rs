@@ -114,7 +114,7 @@ impl Sentences {
 
 /// The text of `map` in `language` (its first two letters), falling back to English, then to
 /// any.
-fn in_language(map: &BTreeMap<String, String>, language: Option<&str>) -> String {
+pub(crate) fn in_language(map: &BTreeMap<String, String>, language: Option<&str>) -> String {
     let lang = language
         .and_then(|l| l.get(..2))
         .unwrap_or("en")

@@ -857,14 +857,7 @@ impl Store for SqliteStore {
             .as_deref()
             .map(str::trim)
             .filter(|q| !q.is_empty())
-            .map(|q| {
-                let escaped = q
-                    .to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                format!("%{escaped}%")
-            });
+            .map(|q| format!("%{}%", like_escaped(&q.to_lowercase())));
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, title, body, tags, language, updated_at FROM knowledge_articles
              WHERE project_id = ?1
@@ -991,21 +984,14 @@ impl Store for SqliteStore {
         filter: &crate::audit::Filter,
     ) -> Result<Vec<crate::audit::Entry>> {
         // The text is matched with LIKE, its own wildcards escaped.
-        let text = filter.text.as_deref().map(|t| {
-            let escaped = t
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        });
-        let action = filter.action.as_deref().map(|a| {
-            let escaped = a
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("{escaped}%")
-        });
+        let text = filter
+            .text
+            .as_deref()
+            .map(|t| format!("%{}%", like_escaped(&t.to_lowercase())));
+        let action = filter
+            .action
+            .as_deref()
+            .map(|a| format!("{}%", like_escaped(a)));
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, at, actor_id, actor, action, target, changes FROM audit_log
              WHERE project_id = ?1
@@ -1103,6 +1089,14 @@ impl Store for SqliteStore {
             .optional()?;
         Ok(row.filter(|(_, exp)| *exp > now).map(|(a, _)| a))
     }
+}
+
+/// `text` with LIKE's own wildcards (and the escape character) escaped by `\`, to be matched
+/// as it is with `ESCAPE '\'`.
+fn like_escaped(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// An article row; its tags are JSON (a broken row is an error, not a panic).
