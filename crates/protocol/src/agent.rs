@@ -63,6 +63,11 @@ pub enum AgentClientFrame {
         client_id: ClientId,
         conversation: ConversationRef,
     },
+    /// A5: send the visitor the survey now, during the conversation (when the admin allows it).
+    SendSurvey {
+        client_id: ClientId,
+        conversation: ConversationRef,
+    },
     /// R9: close, with a conversation type from the project's list.
     Close {
         client_id: ClientId,
@@ -83,6 +88,7 @@ impl AgentClientFrame {
             | Self::Transfer { client_id, .. }
             | Self::SendOffer { client_id, .. }
             | Self::RequestFile { client_id, .. }
+            | Self::SendSurvey { client_id, .. }
             | Self::Close { client_id, .. } => Some(*client_id),
             Self::Hello { .. } | Self::Ping => None,
         }
@@ -186,6 +192,9 @@ pub struct AgentProfile {
     /// their frames with `forbidden`.
     #[serde(default)]
     pub options: DeskOptions,
+    /// A5: the agent may send the visitor the survey during the conversation (`send_survey`).
+    #[serde(default)]
+    pub may_send_survey: bool,
 }
 
 /// The desk options of the admin page (SPEC A3 in full, D16): each a switch. The desk hides
@@ -254,6 +263,20 @@ pub struct VisitorCard {
     /// Answers to the waiting questionnaire (R10, W4) and other custom fields (A7).
     #[serde(default)]
     pub fields: Vec<CardField>,
+    /// A7: the order the admin gave the card's lines, by key: built-in ones (`name`, `email`,
+    /// `page`, `language`, `browser`, `questionnaire`) and custom ones (the `key` of a line of
+    /// `fields`). Empty: the desk's own order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<String>>")]
+    pub order: Vec<String>,
+    /// A7: the admin's names for built-in lines, by key then language
+    /// (`{"email": {"fr": "Courriel"}}`); the desk names the others itself.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[ts(
+        optional,
+        as = "Option<std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>>"
+    )]
+    pub names: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     /// A7: what the brand's site passed (`Pupitre.set({cart: "129,90 €"})`), by key, as the
     /// hub keeps it. A desk never gets these: it gets the fields the admin chose, in `fields`.
     #[serde(default)]
@@ -265,6 +288,10 @@ pub struct VisitorCard {
 pub struct CardField {
     pub label: String,
     pub value: String,
+    /// A7: the custom field's key (`cart`); none for the waiting questionnaire's answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub key: Option<String>,
     /// A7: the admin's label in each language (`{"fr": "Panier"}`); the desk shows the one of
     /// its language, else `label`.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]

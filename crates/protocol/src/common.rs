@@ -169,10 +169,19 @@ pub enum ThreadEvent {
     FileRequested {
         agent: String,
     },
-    /// The visitor's satisfaction survey at close (R9, W4): agents only.
+    /// The agent sent the visitor the survey during the conversation (A5).
+    SurveySent {
+        agent: String,
+    },
+    /// The visitor's survey (R9, W4): agents only. `score`: the built-in survey's, or the
+    /// questionnaire's first rating brought to a scale of 5; `answers`: the questionnaire's,
+    /// as the visitor read them.
     SurveyAnswered {
-        score: u8,
+        score: Option<u8>,
         comment: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[ts(optional, as = "Option<Vec<crate::questionnaire::AnswerLine>>")]
+        answers: Vec<crate::questionnaire::AnswerLine>,
     },
 }
 

@@ -8,6 +8,7 @@
 //! - [`common`]: vocabulary shared by both sides (ids, channels, statuses, messages, sentences).
 //! - [`agent`]: frames of an agent (desk) connection.
 //! - [`visitor`]: frames of a visitor (widget) connection.
+//! - [`questionnaire`]: the admin's questionnaires and their answers (A5, R9).
 //! - [`error`]: the stable list of error codes, each `{code, message}` on the wire.
 //!
 //! Delivery contract (SPEC R12): every client frame that changes something carries a
@@ -20,6 +21,7 @@ pub mod agent;
 pub mod common;
 pub mod email;
 pub mod error;
+pub mod questionnaire;
 pub mod text;
 pub mod visitor;
 

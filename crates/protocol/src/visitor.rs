@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::questionnaire::{AnswerValue, Question};
 use crate::{ClientId, ConversationRef, ConversationState, ErrorFrame, Message, Seq};
 
 /// What the widget sends.
@@ -45,12 +46,19 @@ pub enum VisitorClientFrame {
         #[ts(type = "number")]
         up_to: i64,
     },
-    /// The satisfaction survey (R9, W4): a score from 1 to 5 and an optional comment.
+    /// The survey (R9, W4, A5): the built-in one is a score from 1 to 5 and an optional
+    /// comment; the project's questionnaire (the `questions` of `survey_requested`) is answered
+    /// in `answers`, by question id.
     AnswerSurvey {
         client_id: ClientId,
         conversation: ConversationRef,
-        score: u8,
+        #[serde(default)]
+        score: Option<u8>,
+        #[serde(default)]
         comment: Option<String>,
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        #[ts(optional, as = "Option<std::collections::BTreeMap<String, AnswerValue>>")]
+        answers: std::collections::BTreeMap<String, AnswerValue>,
     },
     /// The waiting questionnaire (R10, W4): one answer per question, in order.
     AnswerQuestionnaire {
@@ -151,9 +159,14 @@ pub enum VisitorEvent {
     ConversationClosed {
         conversation: ConversationRef,
     },
-    /// The project asks for the satisfaction survey of this closed conversation (R9, W4).
+    /// The project asks for the survey of this conversation (R9, W4): at close, or when the
+    /// agent sends it (A5). `questions`: the project's questionnaire; none: the built-in
+    /// satisfaction survey (a score from 1 to 5 and a comment).
     SurveyRequested {
         conversation: ConversationRef,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        questions: Option<Vec<Question>>,
     },
     /// The survey was answered (in this tab or another): hide it.
     SurveyAnswered {

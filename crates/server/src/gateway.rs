@@ -452,6 +452,8 @@ async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Opt
         language: clip(language, 35),
         user_agent,
         fields: vec![],
+        order: vec![],
+        names: Default::default(),
         custom: Default::default(),
     };
     let conn = hub.next_conn_id();

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+pub use pupitre_protocol::questionnaire::{Answer, AnswerLine, AnswerValue, Question, Questionnaire};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -69,45 +70,6 @@ impl Default for VisitorOptions {
             agent_may_send: true,
         }
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct Questionnaire {
-    /// Stable: answers keep it (`after-sales`).
-    pub id: String,
-    /// As the admin names it in the console.
-    pub name: String,
-    pub questions: Vec<Question>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(rename = "QuestionnaireQuestion")]
-pub struct Question {
-    /// Stable within its questionnaire (`resolved`).
-    pub id: String,
-    /// The question per language (`{"en": "…", "fr": "…"}`).
-    pub text: BTreeMap<String, String>,
-    pub answer: Answer,
-    #[serde(default)]
-    pub required: bool,
-}
-
-/// How a question is answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Answer {
-    Text,
-    YesNo,
-    /// A score from 1 to `max`.
-    Rating {
-        max: u8,
-    },
-    /// One of the choices (several with `multiple`), each per language.
-    Choice {
-        choices: Vec<BTreeMap<String, String>>,
-        #[serde(default)]
-        multiple: bool,
-    },
 }
 
 fn is_id(id: &str) -> bool {
@@ -214,6 +176,99 @@ pub fn problems(q: &Questionnaires) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The longest text answer, in characters.
+pub const MOST_ANSWER_CHARS: usize = 2_000;
+
+/// What a visitor answered to `questionnaire`, checked: each answer of the kind its question
+/// wants (a known id, a score within the scale, existing choices, one unless `multiple`, one
+/// line… of text), every required question answered. Gives the answers as readable lines in
+/// `language` (the visitor's), in the questionnaire's order, and the satisfaction score the
+/// statistics count: the first rating question's, brought to a scale of 5.
+pub fn read_answers(
+    questionnaire: &Questionnaire,
+    answers: &BTreeMap<String, AnswerValue>,
+    language: Option<&str>,
+) -> Result<(Vec<AnswerLine>, Option<u8>), (String, String)> {
+    if let Some(id) = answers
+        .keys()
+        .find(|id| !questionnaire.questions.iter().any(|q| &q.id == *id))
+    {
+        return Err((format!("answers.{id}"), "no such question".into()));
+    }
+    let yes_no = |yes: bool| -> String {
+        let fr = language.is_some_and(|l| l.to_ascii_lowercase().starts_with("fr"));
+        match (yes, fr) {
+            (true, true) => "Oui",
+            (false, true) => "Non",
+            (true, false) => "Yes",
+            (false, false) => "No",
+        }
+        .to_owned()
+    };
+    let mut lines = Vec::new();
+    let mut score = None;
+    for q in &questionnaire.questions {
+        let at = format!("answers.{}", q.id);
+        let blank = |v: &&AnswerValue| match v {
+            AnswerValue::Text(t) => t.trim().is_empty(),
+            AnswerValue::Choices(c) => c.is_empty(),
+            _ => false,
+        };
+        let Some(value) = answers.get(&q.id).filter(|v| !blank(v)) else {
+            if q.required {
+                return Err((at, "this question must be answered".into()));
+            }
+            continue;
+        };
+        let answer = match (&q.answer, value) {
+            (Answer::Text, AnswerValue::Text(t)) => {
+                let t = t.trim();
+                if t.chars().count() > MOST_ANSWER_CHARS
+                    || t.chars().any(|c| {
+                        (c.is_control() && c != '\n') || pupitre_protocol::text::is_format_control(c)
+                    })
+                {
+                    return Err((at, format!("text of at most {MOST_ANSWER_CHARS} characters")));
+                }
+                t.to_owned()
+            }
+            (Answer::YesNo, AnswerValue::YesNo(yes)) => yes_no(*yes),
+            (Answer::Rating { max }, AnswerValue::Score(n)) => {
+                if !(1..=*max).contains(n) {
+                    return Err((at, format!("a score from 1 to {max}")));
+                }
+                if score.is_none() {
+                    let scaled = (u16::from(*n) * 5).div_ceil(u16::from(*max)).clamp(1, 5);
+                    score = Some(scaled as u8);
+                }
+                format!("{n}/{max}")
+            }
+            (Answer::Choice { choices, multiple }, AnswerValue::Choices(picked)) => {
+                if picked.len() > 1 && !multiple {
+                    return Err((at, "one choice".into()));
+                }
+                let mut seen = std::collections::BTreeSet::new();
+                let mut texts = Vec::new();
+                for &i in picked {
+                    let Some(choice) = choices.get(usize::from(i)) else {
+                        return Err((at, format!("no choice {i}")));
+                    };
+                    if seen.insert(i) {
+                        texts.push(crate::store::in_language(choice, language));
+                    }
+                }
+                texts.join(", ")
+            }
+            _ => return Err((at, "not the kind of answer this question wants".into())),
+        };
+        lines.push(AnswerLine {
+            question: crate::store::in_language(&q.text, language),
+            answer,
+        });
+    }
+    Ok((lines, score))
 }
 
 #[cfg(test)]

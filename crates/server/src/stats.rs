@@ -88,7 +88,10 @@ pub fn today(agent: AgentId, agent_name: &str, messages: &[StoredMessage]) -> To
                 (
                     _,
                     Body::Event {
-                        event: ThreadEvent::SurveyAnswered { score, .. },
+                        event:
+                            ThreadEvent::SurveyAnswered {
+                                score: Some(score), ..
+                            },
                     },
                 ) => surveys.push(f64::from(*score)),
                 _ => {}
@@ -179,7 +182,8 @@ mod tests {
                 "DEMO-1",
                 Author::Visitor,
                 event(ThreadEvent::SurveyAnswered {
-                    score: 4,
+                    score: Some(4),
+                    answers: vec![],
                     comment: None,
                 }),
                 26_000,
@@ -193,7 +197,8 @@ mod tests {
                 "DEMO-2",
                 Author::Visitor,
                 event(ThreadEvent::SurveyAnswered {
-                    score: 2,
+                    score: Some(2),
+                    answers: vec![],
                     comment: None,
                 }),
                 33_000,

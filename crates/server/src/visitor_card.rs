@@ -27,9 +27,9 @@ pub const MOST_KEY_CHARS: usize = 40;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct CardSettings {
-    /// In the order the agent reads them. Built-in fields keep their place on the desk (name
-    /// and e-mail on top…); custom fields follow in this order, after the questionnaire's
-    /// answers. A custom key the site sends but that is not listed here is not shown.
+    /// In the order the agent reads them, built-in and custom alike; a built-in field not
+    /// listed (settings older than it) comes after, where the desk puts it. A custom key the
+    /// site sends but that is not listed here is not shown.
     pub fields: Vec<CardFieldSetting>,
 }
 
@@ -38,7 +38,7 @@ pub struct CardFieldSetting {
     /// A built-in key ([`BUILT_IN`]) or a custom one.
     pub key: String,
     /// The label per language (`{"en": "Cart", "fr": "Panier"}`); the desk names built-in
-    /// fields itself when empty.
+    /// fields itself where this has no label.
     #[serde(default)]
     pub label: BTreeMap<String, String>,
     #[serde(default = "shown")]
@@ -143,8 +143,9 @@ fn label(setting: &CardFieldSetting, language: &str) -> String {
 }
 
 /// The card as an agent's desk shows it: hidden built-in fields left out, the questionnaire's
-/// answers if shown, then the custom fields the admin listed and shows, in their order, with
-/// their labels in `language`. Custom values themselves never go to a desk.
+/// answers if shown, then the custom fields the admin listed and shows, with their labels in
+/// `language`; `order` says the admin's order of every shown line, built-in or custom, and
+/// `names` the admin's names of built-in lines. Custom values themselves never go to a desk.
 pub fn for_desk(card: &VisitorCard, settings: &CardSettings, language: &str) -> VisitorCard {
     let mut out = VisitorCard {
         id: card.id.clone(),
@@ -170,19 +171,25 @@ pub fn for_desk(card: &VisitorCard, settings: &CardSettings, language: &str) -> 
         out.fields = card.fields.clone();
     }
     for setting in settings.fields.iter().filter(|f| f.shown) {
+        let labels: BTreeMap<String, String> = setting
+            .label
+            .iter()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(k, l)| (k.clone(), l.clone()))
+            .collect();
+        out.order.push(setting.key.clone());
         if BUILT_IN.contains(&setting.key.as_str()) {
+            if !labels.is_empty() {
+                out.names.insert(setting.key.clone(), labels);
+            }
             continue;
         }
         if let Some(value) = card.custom.get(&setting.key) {
             out.fields.push(CardField {
                 label: label(setting, language),
                 value: value.clone(),
-                labels: setting
-                    .label
-                    .iter()
-                    .filter(|(_, l)| !l.trim().is_empty())
-                    .map(|(k, l)| (k.clone(), l.clone()))
-                    .collect(),
+                key: Some(setting.key.clone()),
+                labels,
             });
         }
     }
@@ -240,12 +247,14 @@ mod tests {
                 label: "Order number?".into(),
                 value: "42".into(),
                 labels: Default::default(),
+                key: None,
             }],
             custom: BTreeMap::from([
                 ("cart".into(), "129,90 €".into()),
                 ("loyalty".into(), "gold".into()),
                 ("secret".into(), "not for agents".into()),
             ]),
+            ..Default::default()
         }
     }
 
@@ -289,6 +298,32 @@ mod tests {
                 ("Fidélité", "gold"),
                 ("Panier", "129,90 €")
             ]
+        );
+    }
+
+    #[test]
+    fn a7_built_in_and_custom_lines_keep_the_admins_order_and_names() {
+        let mut settings = CardSettings::default();
+        settings.fields.insert(0, custom("cart", "Cart", "Panier"));
+        let email = settings.fields.iter().position(|f| f.key == "email").unwrap();
+        let mut email = settings.fields.remove(email);
+        email.label = BTreeMap::from([("fr".into(), "Courriel".into())]);
+        settings.fields.push(email);
+        settings.fields.retain(|f| f.key != "browser");
+        let desk = for_desk(&card(), &settings, "fr");
+        assert_eq!(
+            desk.order,
+            ["cart", "name", "page", "language", "questionnaire", "email"],
+            "every shown line, in the admin's order"
+        );
+        assert_eq!(desk.names["email"]["fr"], "Courriel");
+        assert!(!desk.names.contains_key("name"), "no name given: the desk's own");
+        assert_eq!(desk.fields[1].key.as_deref(), Some("cart"));
+        assert_eq!(desk.fields[0].key, None, "the questionnaire's answers have no key");
+        assert_eq!(
+            desk.user_agent.as_deref(),
+            Some("Firefox"),
+            "a built-in field missing from older settings still shows"
         );
     }
 

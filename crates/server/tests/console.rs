@@ -116,6 +116,23 @@ async fn the_console_session_is_a_cookie_and_changes_need_its_csrf_token() {
             .starts_with("text/javascript")
     );
 
+    // The widget preview the Widget page frames: framed by the console's origin only, and
+    // it connects nowhere.
+    let r = http
+        .get(format!("{base}/admin/widget-preview"))
+        .send()
+        .await
+        .unwrap();
+    let header = |name: &str| r.headers()[name].to_str().unwrap().to_owned();
+    assert_eq!(header("x-frame-options"), "SAMEORIGIN");
+    let policy = header("content-security-policy");
+    assert!(
+        policy.contains("frame-ancestors 'self'") && policy.contains("connect-src 'none'"),
+        "{policy}"
+    );
+    assert!(r.text().await.unwrap().contains("data-preview"));
+    assert!(csp.contains("frame-src 'self'"), "{csp}");
+
     let (cookie, csrf, set) = sign_in(&base, "adam@test").await.unwrap();
     let session = set
         .iter()

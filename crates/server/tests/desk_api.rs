@@ -140,8 +140,9 @@ async fn d15_todays_figures_count_answers_closes_and_the_survey() {
     v.request(VisitorClientFrame::AnswerSurvey {
         client_id: cid(),
         conversation: reference.clone(),
-        score: 5,
+        score: Some(5),
         comment: None,
+        answers: Default::default(),
     })
     .await;
 

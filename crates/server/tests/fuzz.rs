@@ -225,6 +225,10 @@ fn agent_seeds() -> Vec<Value> {
                 image: None,
             },
         },
+        AgentClientFrame::SendSurvey {
+            client_id: id(),
+            conversation: c.clone(),
+        },
         AgentClientFrame::RequestFile {
             client_id: id(),
             conversation: c.clone(),
@@ -267,8 +271,9 @@ fn visitor_seeds() -> Vec<Value> {
         VisitorClientFrame::AnswerSurvey {
             client_id: id(),
             conversation: c.clone(),
-            score: 4,
+            score: Some(4),
             comment: None,
+            answers: Default::default(),
         },
         VisitorClientFrame::AnswerQuestionnaire {
             client_id: id(),

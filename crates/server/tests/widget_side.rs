@@ -174,8 +174,9 @@ async fn r9_w4_the_survey_is_requested_at_close_answered_once_and_stored_for_age
         .refused(VisitorClientFrame::AnswerSurvey {
             client_id: cid(),
             conversation: reference.clone(),
-            score: 5,
+            score: Some(5),
             comment: None,
+            answers: Default::default(),
         })
         .await;
     assert_eq!(early.code, ErrorCode::InvalidState);
@@ -188,7 +189,7 @@ async fn r9_w4_the_survey_is_requested_at_close_answered_once_and_stored_for_age
         .await;
     let asked = v
         .wait_event(|e| match e {
-            VisitorEvent::SurveyRequested { conversation } => Some(conversation.clone()),
+            VisitorEvent::SurveyRequested { conversation, .. } => Some(conversation.clone()),
             _ => None,
         })
         .await;
@@ -197,16 +198,18 @@ async fn r9_w4_the_survey_is_requested_at_close_answered_once_and_stored_for_age
         .refused(VisitorClientFrame::AnswerSurvey {
             client_id: cid(),
             conversation: reference.clone(),
-            score: 9,
+            score: Some(9),
             comment: None,
+            answers: Default::default(),
         })
         .await;
     assert_eq!(bad.code, ErrorCode::InvalidInput);
     v.request(VisitorClientFrame::AnswerSurvey {
         client_id: cid(),
         conversation: reference.clone(),
-        score: 4,
+        score: Some(4),
         comment: Some("Quick <b>and</b> kind".into()),
+        answers: Default::default(),
     })
     .await;
     v.wait_event(|e| matches!(e, VisitorEvent::SurveyAnswered { .. }).then_some(()))
@@ -215,8 +218,9 @@ async fn r9_w4_the_survey_is_requested_at_close_answered_once_and_stored_for_age
         .refused(VisitorClientFrame::AnswerSurvey {
             client_id: cid(),
             conversation: reference.clone(),
-            score: 1,
+            score: Some(1),
             comment: None,
+            answers: Default::default(),
         })
         .await;
     assert_eq!(twice.code, ErrorCode::Conflict);
@@ -226,8 +230,9 @@ async fn r9_w4_the_survey_is_requested_at_close_answered_once_and_stored_for_age
         .refused(VisitorClientFrame::AnswerSurvey {
             client_id: cid(),
             conversation: reference.clone(),
-            score: 1,
+            score: Some(1),
             comment: None,
+            answers: Default::default(),
         })
         .await;
     assert_eq!(theirs.code, ErrorCode::NotFound);
@@ -238,12 +243,12 @@ async fn r9_w4_the_survey_is_requested_at_close_answered_once_and_stored_for_age
         .iter()
         .filter_map(|m| match &m.body {
             Body::Event {
-                event: ThreadEvent::SurveyAnswered { score, comment },
+                event: ThreadEvent::SurveyAnswered { score, comment, .. },
             } => Some((*score, comment.clone())),
             _ => None,
         })
         .collect();
-    assert_eq!(answers, vec![(4, Some("Quick <b>and</b> kind".into()))]);
+    assert_eq!(answers, vec![(Some(4), Some("Quick <b>and</b> kind".into()))]);
     hub.stop().await.unwrap();
 }
 

@@ -2,5 +2,6 @@
 import type { AgentCard } from "./AgentCard";
 import type { ConversationRef } from "./ConversationRef";
 import type { Message } from "./Message";
+import type { QuestionnaireQuestion } from "./QuestionnaireQuestion";
 
-export type VisitorEvent = { "kind": "conversation_started", conversation: ConversationRef, } | { "kind": "message", message: Message, } | { "kind": "agent_joined", conversation: ConversationRef, agent: AgentCard, } | { "kind": "conversation_closed", conversation: ConversationRef, } | { "kind": "survey_requested", conversation: ConversationRef, } | { "kind": "survey_answered", conversation: ConversationRef, } | { "kind": "questionnaire_requested", conversation: ConversationRef, questions: Array<string>, display_seconds: number, } | { "kind": "seen", up_to: number, };
+export type VisitorEvent = { "kind": "conversation_started", conversation: ConversationRef, } | { "kind": "message", message: Message, } | { "kind": "agent_joined", conversation: ConversationRef, agent: AgentCard, } | { "kind": "conversation_closed", conversation: ConversationRef, } | { "kind": "survey_requested", conversation: ConversationRef, questions?: Array<QuestionnaireQuestion>, } | { "kind": "survey_answered", conversation: ConversationRef, } | { "kind": "questionnaire_requested", conversation: ConversationRef, questions: Array<string>, display_seconds: number, } | { "kind": "seen", up_to: number, };

@@ -1,4 +1,7 @@
 export * from "./AgentCard";
+export * from "./Answer";
+export * from "./AnswerLine";
+export * from "./AnswerValue";
 export * from "./Author";
 export * from "./Body";
 export * from "./ConversationRef";
@@ -9,6 +12,7 @@ export * from "./FileInfo";
 export * from "./Message";
 export * from "./Offer";
 export * from "./Page";
+export * from "./QuestionnaireQuestion";
 export * from "./SentenceKind";
 export * from "./ThreadEvent";
 export * from "./VisitorClientFrame";

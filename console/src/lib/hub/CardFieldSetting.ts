@@ -7,6 +7,6 @@ export type CardFieldSetting = {
 key: string, 
 /**
  * The label per language (`{"en": "Cart", "fr": "Panier"}`); the desk names built-in
- * fields itself when empty.
+ * fields itself where this has no label.
  */
 label: { [key in string]: string }, shown: boolean, };

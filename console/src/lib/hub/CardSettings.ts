@@ -3,8 +3,8 @@ import type { CardFieldSetting } from "./CardFieldSetting";
 
 export type CardSettings = { 
 /**
- * In the order the agent reads them. Built-in fields keep their place on the desk (name
- * and e-mail on top…); custom fields follow in this order, after the questionnaire's
- * answers. A custom key the site sends but that is not listed here is not shown.
+ * In the order the agent reads them, built-in and custom alike; a built-in field not
+ * listed (settings older than it) comes after, where the desk puts it. A custom key the
+ * site sends but that is not listed here is not shown.
  */
 fields: Array<CardFieldSetting>, };

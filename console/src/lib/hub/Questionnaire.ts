@@ -7,6 +7,6 @@ export type Questionnaire = {
  */
 id: string, 
 /**
- * As the admin names it in the console.
+ * As the admin names it in the console (never shown to a visitor).
  */
 name: string, questions: Array<QuestionnaireQuestion>, };

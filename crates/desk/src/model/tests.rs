@@ -38,6 +38,7 @@ fn profile() -> AgentProfile {
         optional_status_labels: Default::default(),
         conversation_types: vec![],
         options: Default::default(),
+        may_send_survey: true,
     }
 }
 

@@ -186,6 +186,7 @@ impl Project {
                                 &visitor,
                                 VisitorEvent::SurveyRequested {
                                     conversation: self.reference(n),
+                                    questions: self.visitor_survey().map(|q| q.questions),
                                 },
                             );
                         }

@@ -32,6 +32,7 @@ impl Project {
             optional_status_labels: self.project.settings.optional_status_labels.clone(),
             conversation_types: self.project.settings.conversation_types.clone(),
             options: self.project.settings.desk,
+            may_send_survey: self.project.settings.questionnaires.visitor.agent_may_send,
         }
     }
 

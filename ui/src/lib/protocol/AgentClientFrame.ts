@@ -16,4 +16,4 @@ token: string, last_seq: number | null, } | { "type": "send_message", client_id:
 /**
  * Transfer to an agent who cannot take it now (R7, then R6 applies).
  */
-anyway: boolean, } | { "type": "send_offer", client_id: string, conversation: ConversationRef, offer: Offer, } | { "type": "request_file", client_id: string, conversation: ConversationRef, } | { "type": "close", client_id: string, conversation: ConversationRef, conversation_type: string | null, } | { "type": "ping" };
+anyway: boolean, } | { "type": "send_offer", client_id: string, conversation: ConversationRef, offer: Offer, } | { "type": "request_file", client_id: string, conversation: ConversationRef, } | { "type": "send_survey", client_id: string, conversation: ConversationRef, } | { "type": "close", client_id: string, conversation: ConversationRef, conversation_type: string | null, } | { "type": "ping" };

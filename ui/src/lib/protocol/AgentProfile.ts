@@ -21,4 +21,8 @@ optional_status_labels: { [key in string]: { [key in string]: string } }, conver
  * A3 / D16: the tools the admin leaves on; the desk hides the others and the hub refuses
  * their frames with `forbidden`.
  */
-options: DeskOptions, };
+options: DeskOptions, 
+/**
+ * A5: the agent may send the visitor the survey during the conversation (`send_survey`).
+ */
+may_send_survey: boolean, };

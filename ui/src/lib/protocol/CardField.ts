@@ -5,6 +5,10 @@
  */
 export type CardField = { label: string, value: string, 
 /**
+ * A7: the custom field's key (`cart`); none for the waiting questionnaire's answers.
+ */
+key?: string, 
+/**
  * A7: the admin's label in each language (`{"fr": "Panier"}`); the desk shows the one of
  * its language, else `label`.
  */

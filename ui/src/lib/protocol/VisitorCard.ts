@@ -10,6 +10,17 @@ export type VisitorCard = { id: string, name: string | null, email: string | nul
  */
 fields: Array<CardField>, 
 /**
+ * A7: the order the admin gave the card's lines, by key: built-in ones (`name`, `email`,
+ * `page`, `language`, `browser`, `questionnaire`) and custom ones (the `key` of a line of
+ * `fields`). Empty: the desk's own order.
+ */
+order?: Array<string>, 
+/**
+ * A7: the admin's names for built-in lines, by key then language
+ * (`{"email": {"fr": "Courriel"}}`); the desk names the others itself.
+ */
+names?: { [key in string]: { [key in string]: string } }, 
+/**
  * A7: what the brand's site passed (`Pupitre.set({cart: "129,90 €"})`), by key, as the
  * hub keeps it. A desk never gets these: it gets the fields the admin chose, in `fields`.
  */

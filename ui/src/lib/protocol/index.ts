@@ -2,6 +2,7 @@ export * from "./AgentClientFrame";
 export * from "./AgentEvent";
 export * from "./AgentProfile";
 export * from "./AgentServerFrame";
+export * from "./AnswerLine";
 export * from "./AssignCause";
 export * from "./Author";
 export * from "./Availability";

@@ -47,6 +47,17 @@ impl Project {
             AgentClientFrame::RequestFile { conversation, .. } => {
                 self.request_file(agent, conversation, now)
             }
+            AgentClientFrame::SendSurvey { .. }
+                if !self.project.settings.questionnaires.visitor.agent_may_send =>
+            {
+                Err(ErrorFrame::new(
+                    ErrorCode::Forbidden,
+                    "this project's admin does not let agents send the survey",
+                ))
+            }
+            AgentClientFrame::SendSurvey { conversation, .. } => {
+                self.send_survey(store, agent, conversation, now)
+            }
             AgentClientFrame::Transfer {
                 conversation,
                 to,
@@ -180,6 +191,46 @@ impl Project {
             agent: self.agent_name(agent),
         };
         self.record_message(n, None, Author::System, Body::Event { event }, true, now);
+        Ok(())
+    }
+
+    /// A5: the survey to the visitor now, during the conversation; once.
+    pub(in crate::hub) fn send_survey(
+        &mut self,
+        store: &mut dyn StoreRead,
+        agent: AgentId,
+        conversation: ConversationRef,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = self.own_conversation(agent, &conversation)?;
+        let done = self.messages_of(store, n).iter().any(|m| {
+            matches!(
+                m.message.body,
+                Body::Event {
+                    event: ThreadEvent::SurveySent { .. } | ThreadEvent::SurveyAnswered { .. }
+                }
+            )
+        });
+        if done {
+            return Err(ErrorFrame::new(
+                ErrorCode::Conflict,
+                "the survey was already sent in this conversation",
+            ));
+        }
+        let event = ThreadEvent::SurveySent {
+            agent: self.agent_name(agent),
+        };
+        self.record_message(n, None, Author::System, Body::Event { event }, false, now);
+        if let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
+            let questions = self.visitor_survey().map(|q| q.questions);
+            self.emit_visitor(
+                &visitor,
+                VisitorEvent::SurveyRequested {
+                    conversation,
+                    questions,
+                },
+            );
+        }
         Ok(())
     }
 

@@ -27,8 +27,16 @@ impl Project {
                 conversation,
                 score,
                 comment,
+                answers,
                 ..
-            } => self.answer_survey(store, visitor, conversation, score, comment, now),
+            } => {
+                let answer = SurveyAnswer {
+                    score,
+                    comment,
+                    answers,
+                };
+                self.answer_survey(store, visitor, conversation, answer, now)
+            }
             VisitorClientFrame::AnswerQuestionnaire { answers, .. } => {
                 self.answer_questionnaire(visitor, answers)
             }
@@ -232,45 +240,65 @@ impl Project {
         Ok(())
     }
 
-    /// R9, W4: the satisfaction survey of a closed conversation, once.
+    /// R9, W4, A5: the survey of a closed conversation, or of one whose agent sent it, once:
+    /// the project's questionnaire when it chose one, else the built-in score and comment.
     pub(in crate::hub) fn answer_survey(
         &mut self,
         store: &mut dyn StoreRead,
         visitor: &str,
         conversation: ConversationRef,
-        score: u8,
-        comment: Option<String>,
+        answer: SurveyAnswer,
         now: Millis,
     ) -> Result<(), ErrorFrame> {
-        if !(1..=5).contains(&score) {
-            return Err(invalid("the score is from 1 to 5"));
-        }
-        let comment = comment.filter(|c| !c.trim().is_empty());
+        let comment = answer.comment.filter(|c| !c.trim().is_empty());
         if let Some(c) = &comment {
             check_text("comment", c, MAX_FIELD_CHARS)?;
         }
+        let (score, answers) = match self.visitor_survey() {
+            Some(questionnaire) => {
+                let language = self
+                    .visitors
+                    .get(visitor)
+                    .and_then(|v| v.card.language.clone());
+                let (lines, score) = crate::questionnaires::read_answers(
+                    &questionnaire,
+                    &answer.answers,
+                    language.as_deref(),
+                )
+                .map_err(|(field, reason)| invalid(format!("{field}: {reason}")))?;
+                (score, lines)
+            }
+            None => match answer.score {
+                Some(score @ 1..=5) if answer.answers.is_empty() => (Some(score), vec![]),
+                _ => return Err(invalid("the score is from 1 to 5")),
+            },
+        };
         let n = self.number(&conversation)?;
-        if !self.visitor_owns_closed(store, visitor, n)? {
+        let closed = self.visitor_owns_closed(store, visitor, n)?;
+        let thread = self.messages_of(store, n);
+        let has = |pick: fn(&ThreadEvent) -> bool| {
+            thread.iter().any(|m| match &m.message.body {
+                Body::Event { event } => pick(event),
+                _ => false,
+            })
+        };
+        if !closed && !has(|e| matches!(e, ThreadEvent::SurveySent { .. })) {
             return Err(ErrorFrame::new(
                 ErrorCode::InvalidState,
                 format!("{conversation} is not closed yet"),
             ));
         }
-        let answered = self.messages_of(store, n).iter().any(|m| {
-            matches!(
-                m.message.body,
-                Body::Event {
-                    event: ThreadEvent::SurveyAnswered { .. }
-                }
-            )
-        });
-        if answered {
+        if has(|e| matches!(e, ThreadEvent::SurveyAnswered { .. })) {
             return Err(ErrorFrame::new(
                 ErrorCode::Conflict,
                 "this survey was already answered",
             ));
         }
-        let event = ThreadEvent::SurveyAnswered { score, comment };
+        let event = ThreadEvent::SurveyAnswered {
+            score,
+            comment,
+            answers,
+        };
         self.record_message(n, None, Author::Visitor, Body::Event { event }, false, now);
         self.emit_visitor(visitor, VisitorEvent::SurveyAnswered { conversation });
         Ok(())
@@ -320,6 +348,7 @@ impl Project {
                         label: question.clone(),
                         value: answer,
                         labels: Default::default(),
+                        key: None,
                     });
                 }
             }
@@ -441,5 +470,22 @@ impl Project {
                 },
             );
         }
+    }
+}
+
+/// What a visitor sent for a survey: the built-in one's score and comment, or the project's
+/// questionnaire's answers by question id.
+pub(in crate::hub) struct SurveyAnswer {
+    score: Option<u8>,
+    comment: Option<String>,
+    answers: std::collections::BTreeMap<String, crate::questionnaires::AnswerValue>,
+}
+
+impl Project {
+    /// A5: the questionnaire the project sends visitors as their survey, if it chose one.
+    pub(in crate::hub) fn visitor_survey(&self) -> Option<crate::questionnaires::Questionnaire> {
+        let q = &self.project.settings.questionnaires;
+        let id = q.visitor.questionnaire.as_ref()?;
+        q.list.iter().find(|x| &x.id == id).cloned()
     }
 }
