@@ -25,6 +25,7 @@ fn main() {
         "thread",
         "send_offer",
         "request_file",
+        "send_survey",
         "send_file",
         "file",
         "today_stats",

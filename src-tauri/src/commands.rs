@@ -386,6 +386,18 @@ pub async fn request_file(state: State<'_, AppState>, conversation: Conversation
         .await
 }
 
+/// A5: the survey to the visitor now (when the admin lets agents send it).
+#[tauri::command]
+pub async fn send_survey(state: State<'_, AppState>, conversation: ConversationRef) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::SendSurvey {
+            client_id: id(),
+            conversation,
+        })
+        .await
+}
+
 /// D12: `data` is the file's bytes in base64.
 #[tauri::command]
 pub async fn send_file(

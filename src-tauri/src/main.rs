@@ -105,6 +105,7 @@ fn main() {
             commands::thread,
             commands::send_offer,
             commands::request_file,
+            commands::send_survey,
             commands::send_file,
             commands::file,
             commands::today_stats,

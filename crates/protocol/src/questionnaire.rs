@@ -36,7 +36,9 @@ pub enum Answer {
     Text,
     YesNo,
     /// A score from 1 to `max`.
-    Rating { max: u8 },
+    Rating {
+        max: u8,
+    },
     /// One of the choices (several with `multiple`), each per language.
     Choice {
         choices: Vec<BTreeMap<String, String>>,

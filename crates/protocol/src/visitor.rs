@@ -57,7 +57,10 @@ pub enum VisitorClientFrame {
         #[serde(default)]
         comment: Option<String>,
         #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-        #[ts(optional, as = "Option<std::collections::BTreeMap<String, AnswerValue>>")]
+        #[ts(
+            optional,
+            as = "Option<std::collections::BTreeMap<String, AnswerValue>>"
+        )]
         answers: std::collections::BTreeMap<String, AnswerValue>,
     },
     /// The waiting questionnaire (R10, W4): one answer per question, in order.

@@ -223,8 +223,15 @@ impl VisitorConn {
             language: None,
             page: None,
         };
-        let (conn, welcome) = Self::open(&format!("{}/ws/visitor", ws_base(hub)), &hello).await?;
-        Ok((conn, welcome))
+        Self::connect_hello(hub, &hello).await
+    }
+
+    /// With a hello of one's own (a language, a page).
+    pub async fn connect_hello(
+        hub: &str,
+        hello: &VisitorClientFrame,
+    ) -> anyhow::Result<(Self, VisitorServerFrame)> {
+        Self::open(&format!("{}/ws/visitor", ws_base(hub)), hello).await
     }
 }
 

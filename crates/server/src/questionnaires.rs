@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-pub use pupitre_protocol::questionnaire::{Answer, AnswerLine, AnswerValue, Question, Questionnaire};
+pub use pupitre_protocol::questionnaire::{
+    Answer, AnswerLine, AnswerValue, Question, Questionnaire,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -227,10 +229,14 @@ pub fn read_answers(
                 let t = t.trim();
                 if t.chars().count() > MOST_ANSWER_CHARS
                     || t.chars().any(|c| {
-                        (c.is_control() && c != '\n') || pupitre_protocol::text::is_format_control(c)
+                        (c.is_control() && c != '\n')
+                            || pupitre_protocol::text::is_format_control(c)
                     })
                 {
-                    return Err((at, format!("text of at most {MOST_ANSWER_CHARS} characters")));
+                    return Err((
+                        at,
+                        format!("text of at most {MOST_ANSWER_CHARS} characters"),
+                    ));
                 }
                 t.to_owned()
             }

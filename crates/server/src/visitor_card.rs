@@ -305,7 +305,11 @@ mod tests {
     fn a7_built_in_and_custom_lines_keep_the_admins_order_and_names() {
         let mut settings = CardSettings::default();
         settings.fields.insert(0, custom("cart", "Cart", "Panier"));
-        let email = settings.fields.iter().position(|f| f.key == "email").unwrap();
+        let email = settings
+            .fields
+            .iter()
+            .position(|f| f.key == "email")
+            .unwrap();
         let mut email = settings.fields.remove(email);
         email.label = BTreeMap::from([("fr".into(), "Courriel".into())]);
         settings.fields.push(email);
@@ -317,9 +321,15 @@ mod tests {
             "every shown line, in the admin's order"
         );
         assert_eq!(desk.names["email"]["fr"], "Courriel");
-        assert!(!desk.names.contains_key("name"), "no name given: the desk's own");
+        assert!(
+            !desk.names.contains_key("name"),
+            "no name given: the desk's own"
+        );
         assert_eq!(desk.fields[1].key.as_deref(), Some("cart"));
-        assert_eq!(desk.fields[0].key, None, "the questionnaire's answers have no key");
+        assert_eq!(
+            desk.fields[0].key, None,
+            "the questionnaire's answers have no key"
+        );
         assert_eq!(
             desk.user_agent.as_deref(),
             Some("Firefox"),

@@ -248,7 +248,245 @@ async fn r9_w4_the_survey_is_requested_at_close_answered_once_and_stored_for_age
             _ => None,
         })
         .collect();
-    assert_eq!(answers, vec![(Some(4), Some("Quick <b>and</b> kind".into()))]);
+    assert_eq!(
+        answers,
+        vec![(Some(4), Some("Quick <b>and</b> kind".into()))]
+    );
+    hub.stop().await.unwrap();
+}
+
+/// A5: the project's own survey, two questions in two languages.
+fn after_sales() -> pupitre_server::questionnaires::Questionnaire {
+    use pupitre_server::questionnaires::{Answer, Question, Questionnaire};
+    let text = |en: &str, fr: &str| {
+        [("en", en), ("fr", fr)]
+            .into_iter()
+            .map(|(l, t)| (l.to_owned(), t.to_owned()))
+            .collect()
+    };
+    Questionnaire {
+        id: "after-sales".into(),
+        name: "After sales (internal)".into(),
+        questions: vec![
+            Question {
+                id: "resolved".into(),
+                text: text("Was it solved?", "Est-ce résolu ?"),
+                answer: Answer::YesNo,
+                required: true,
+            },
+            Question {
+                id: "mark".into(),
+                text: text("Your mark", "Votre note"),
+                answer: Answer::Rating { max: 10 },
+                required: false,
+            },
+            Question {
+                id: "why".into(),
+                text: text("Why?", "Pourquoi ?"),
+                answer: Answer::Choice {
+                    choices: vec![text("Fast", "Rapide"), text("Kind", "Aimable")],
+                    multiple: true,
+                },
+                required: false,
+            },
+        ],
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a5_the_agent_sends_the_projects_survey_during_the_conversation_and_reads_the_answers() {
+    use pupitre_server::questionnaires::AnswerValue;
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |s| {
+        s.questionnaires.list = vec![after_sales()];
+        s.questionnaires.visitor.questionnaire = Some("after-sales".into());
+        s.questionnaires.visitor.agent_may_send = true;
+    });
+    let hub = start(&setup, false).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let hello = VisitorClientFrame::Hello {
+        version: pupitre_protocol::PROTOCOL_VERSION,
+        project: PROJECT.into(),
+        token: None,
+        last_seq: None,
+        language: Some("fr-FR".into()),
+        page: None,
+    };
+    let (conn, welcome) = pupitre_server::client::VisitorConn::connect_hello(&hub.ws_url(), &hello)
+        .await
+        .unwrap();
+    let VisitorServerFrame::Welcome { token, .. } = &welcome else {
+        panic!("{welcome:?}")
+    };
+    let mut v = Visitor {
+        token: token.clone(),
+        conn,
+        pending: Default::default(),
+        welcome,
+    };
+    let reference = conversation(&hub, &mut alice, &mut v).await;
+    let send = || AgentClientFrame::SendSurvey {
+        client_id: cid(),
+        conversation: reference.clone(),
+    };
+    // Not answerable before it is sent (nor closed).
+    let early = v
+        .refused(VisitorClientFrame::AnswerSurvey {
+            client_id: cid(),
+            conversation: reference.clone(),
+            score: None,
+            comment: None,
+            answers: [("resolved".to_owned(), AnswerValue::YesNo(true))].into(),
+        })
+        .await;
+    assert_eq!(early.code, ErrorCode::InvalidState);
+    alice.request(send()).await;
+    let questions = v
+        .wait_event(|e| match e {
+            VisitorEvent::SurveyRequested {
+                conversation,
+                questions,
+            } if conversation == &reference => Some(questions.clone()),
+            _ => None,
+        })
+        .await
+        .expect("the project's questionnaire travels with the request");
+    assert_eq!(
+        questions,
+        after_sales().questions,
+        "the questions, not the name"
+    );
+    assert_eq!(
+        alice.refused(send()).await.code,
+        ErrorCode::Conflict,
+        "once"
+    );
+    // Wrong answers are refused by name; nothing is stored.
+    for (answers, field) in [
+        (vec![("mark", AnswerValue::Score(7))], "answers.resolved"),
+        (
+            vec![
+                ("resolved", AnswerValue::YesNo(true)),
+                ("mark", AnswerValue::Score(11)),
+            ],
+            "answers.mark",
+        ),
+        (
+            vec![
+                ("resolved", AnswerValue::YesNo(true)),
+                ("why", AnswerValue::Choices(vec![5])),
+            ],
+            "answers.why",
+        ),
+        (
+            vec![("resolved", AnswerValue::Text("yes".into()))],
+            "answers.resolved",
+        ),
+        (
+            vec![
+                ("resolved", AnswerValue::YesNo(true)),
+                ("nope", AnswerValue::YesNo(true)),
+            ],
+            "answers.nope",
+        ),
+    ] {
+        let refused = v
+            .refused(VisitorClientFrame::AnswerSurvey {
+                client_id: cid(),
+                conversation: reference.clone(),
+                score: None,
+                comment: None,
+                answers: answers
+                    .into_iter()
+                    .map(|(k, a)| (k.to_owned(), a))
+                    .collect(),
+            })
+            .await;
+        assert_eq!(refused.code, ErrorCode::InvalidInput);
+        assert!(
+            refused.message.starts_with(field),
+            "{field}: {}",
+            refused.message
+        );
+    }
+    v.request(VisitorClientFrame::AnswerSurvey {
+        client_id: cid(),
+        conversation: reference.clone(),
+        score: None,
+        comment: Some("Merci <script>".into()),
+        answers: [
+            ("resolved".to_owned(), AnswerValue::YesNo(true)),
+            ("mark".to_owned(), AnswerValue::Score(9)),
+            ("why".to_owned(), AnswerValue::Choices(vec![1, 0])),
+        ]
+        .into(),
+    })
+    .await;
+    v.wait_event(|e| matches!(e, VisitorEvent::SurveyAnswered { .. }).then_some(()))
+        .await;
+    let token = login_token(&hub, "alice@test").await;
+    let events: Vec<ThreadEvent> = thread(&hub, &token, &reference)
+        .await
+        .into_iter()
+        .filter_map(|m| match m.body {
+            Body::Event { event } => Some(event),
+            _ => None,
+        })
+        .collect();
+    assert!(events.contains(&ThreadEvent::SurveySent {
+        agent: "alice".into()
+    }));
+    let answered = events
+        .iter()
+        .find_map(|e| match e {
+            ThreadEvent::SurveyAnswered {
+                score,
+                comment,
+                answers,
+            } => Some((*score, comment.clone(), answers.clone())),
+            _ => None,
+        })
+        .expect("stored");
+    let lines: Vec<(String, String)> = answered
+        .2
+        .into_iter()
+        .map(|l| (l.question, l.answer))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("Est-ce résolu ?".to_owned(), "Oui".to_owned()),
+            ("Votre note".into(), "9/10".into()),
+            ("Pourquoi ?".into(), "Aimable, Rapide".into()),
+        ],
+        "in the visitor's language, in the questionnaire's order"
+    );
+    assert_eq!(
+        answered.0,
+        Some(5),
+        "9/10 counts as 5 of 5 in the statistics"
+    );
+    assert_eq!(answered.1.as_deref(), Some("Merci <script>"));
+    hub.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a5_agents_cannot_send_the_survey_when_the_admin_says_no() {
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |s| {
+        s.questionnaires.visitor.agent_may_send = false;
+    });
+    let hub = start(&setup, false).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let mut v = visitor(&hub).await;
+    let reference = conversation(&hub, &mut alice, &mut v).await;
+    let refused = alice
+        .refused(AgentClientFrame::SendSurvey {
+            client_id: cid(),
+            conversation: reference.clone(),
+        })
+        .await;
+    assert_eq!(refused.code, ErrorCode::Forbidden);
     hub.stop().await.unwrap();
 }
 
