@@ -956,6 +956,7 @@ fn on_frame(
             settle(inner, client_id);
             publish(inner, |m| m.refused(client_id, e.into()));
         }
+        AgentServerFrame::Cobrowse(state) => publish(inner, |m| m.cobrowse(state)),
         AgentServerFrame::VisitorDraft { conversation, text } => {
             publish(inner, |m| m.visitor_draft(&conversation, &text));
         }

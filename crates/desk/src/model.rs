@@ -35,6 +35,7 @@ use std::collections::BTreeMap;
 use pupitre_protocol::agent::{
     AgentEvent, AgentProfile, AssignCause, ConversationView, DeskSnapshot, RemoveCause, VisitorCard,
 };
+use pupitre_protocol::cobrowse::{CobrowsePhase, CobrowseState};
 use pupitre_protocol::{Author, Body, ChannelStatus, ClientId, ConversationRef, Message, Millis};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -112,6 +113,8 @@ pub struct DeskState {
     pub visitor_drafts: BTreeMap<ConversationRef, String>,
     /// R10: when the visitor-inactivity timeout will close a conversation.
     pub timeout_reminders: BTreeMap<ConversationRef, Millis>,
+    /// D5: co-browsing sessions asked or under way, per conversation.
+    pub cobrowse: BTreeMap<ConversationRef, CobrowseState>,
     /// Set when "remember me" could not use a keyring: say it, keep working.
     pub keyring_warning: Option<String>,
 }
@@ -181,6 +184,10 @@ pub enum DeskEvent {
     TimeoutReminder {
         conversation: ConversationRef,
         closes_at: Option<Millis>,
+    },
+    /// Ephemeral: a co-browsing session changed (D5); an ended one leaves the desk's list.
+    Cobrowse {
+        state: CobrowseState,
     },
     /// Ephemeral: the visitor's live draft (D11); empty text: none.
     VisitorDraft {
@@ -280,6 +287,7 @@ pub struct DeskModel {
     outbox: Vec<OutboxItem>,
     drafts: BTreeMap<ConversationRef, String>,
     reminders: BTreeMap<ConversationRef, Millis>,
+    cobrowse: BTreeMap<ConversationRef, CobrowseState>,
     keyring_warning: Option<String>,
 }
 
@@ -300,6 +308,7 @@ impl DeskModel {
             outbox: Vec::new(),
             drafts: BTreeMap::new(),
             reminders: BTreeMap::new(),
+            cobrowse: BTreeMap::new(),
             keyring_warning: None,
         }
     }
@@ -317,6 +326,7 @@ impl DeskModel {
             waiting: self.waiting(),
             visitor_drafts: self.drafts.clone(),
             timeout_reminders: self.reminders.clone(),
+            cobrowse: self.cobrowse.clone(),
             keyring_warning: self.keyring_warning.clone(),
         }
     }
@@ -402,6 +412,8 @@ impl DeskModel {
                         |r: &ConversationRef| m.conversations.iter().any(|c| c.reference == *r);
                     m.drafts.retain(|r, _| on_desk(r));
                     m.reminders.retain(|r, _| on_desk(r));
+                    // The hub tells the sessions under way again after its welcome.
+                    m.cobrowse.clear();
                     for c in &m.conversations {
                         m.snoozed.remove(&c.reference);
                     }
@@ -541,6 +553,25 @@ impl DeskModel {
         })
     }
 
+    /// D5: a co-browsing session of a conversation on the desk; kept while asked or running.
+    pub fn cobrowse(&mut self, state: CobrowseState) -> Changes {
+        self.step(|m, out| {
+            if m.conversation(&state.conversation).is_none() {
+                return;
+            }
+            let before = m.cobrowse.get(&state.conversation);
+            if before == Some(&state) {
+                return;
+            }
+            if state.phase == CobrowsePhase::Ended {
+                m.cobrowse.remove(&state.conversation);
+            } else {
+                m.cobrowse.insert(state.conversation.clone(), state.clone());
+            }
+            out.push(DeskEvent::Cobrowse { state });
+        })
+    }
+
     /// The visitor's presence dot (R8), ephemeral.
     pub fn visitor_presence(&mut self, conversation: &ConversationRef, online: bool) -> Changes {
         self.step(|m, out| m.update(conversation, out, |c| c.visitor_online = online))
@@ -628,6 +659,7 @@ impl DeskModel {
         let view = self.conversations.remove(at);
         self.drafts.remove(reference);
         self.reminders.remove(reference);
+        self.cobrowse.remove(reference);
         out.push(DeskEvent::ConversationRemoved {
             conversation: reference.clone(),
             cause: cause.clone(),

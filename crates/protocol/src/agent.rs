@@ -63,6 +63,12 @@ pub enum AgentClientFrame {
         client_id: ClientId,
         conversation: ConversationRef,
     },
+    /// D5, C1: co-browsing: ask, ask to guide, guide, stop. Ephemeral: answered by
+    /// `cobrowse` state frames, or an error.
+    Cobrowse {
+        conversation: ConversationRef,
+        action: crate::cobrowse::AgentCobrowse,
+    },
     /// A5: send the visitor the survey now, during the conversation (when the admin allows it).
     SendSurvey {
         client_id: ClientId,
@@ -90,7 +96,7 @@ impl AgentClientFrame {
             | Self::RequestFile { client_id, .. }
             | Self::SendSurvey { client_id, .. }
             | Self::Close { client_id, .. } => Some(*client_id),
-            Self::Hello { .. } | Self::Ping => None,
+            Self::Hello { .. } | Self::Cobrowse { .. } | Self::Ping => None,
         }
     }
 }
@@ -132,6 +138,9 @@ pub enum AgentServerFrame {
     Ack {
         client_id: ClientId,
     },
+    /// Ephemeral, never replayed: a co-browsing session of one of the agent's conversations
+    /// (D5); also sent after the welcome for each session under way.
+    Cobrowse(crate::cobrowse::CobrowseState),
     /// Ephemeral, never replayed: the visitor's live draft (D11).
     VisitorDraft {
         conversation: ConversationRef,
@@ -224,6 +233,8 @@ pub struct DeskOptions {
     pub send_file: bool,
     /// The assistant chatbox ("opérateur livechat augmenté").
     pub assistant: bool,
+    /// Co-browsing: the agent may ask to see the visitor's page (D5, C1).
+    pub cobrowse: bool,
 }
 
 impl Default for DeskOptions {
@@ -240,6 +251,7 @@ impl Default for DeskOptions {
             request_file: true,
             send_file: true,
             assistant: true,
+            cobrowse: true,
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - [`agent`]: frames of an agent (desk) connection.
 //! - [`visitor`]: frames of a visitor (widget) connection.
 //! - [`questionnaire`]: the admin's questionnaires and their answers (A5, R9).
+//! - [`cobrowse`]: co-browsing's control frames and its relay socket (D5, W3, C1–C4).
 //! - [`error`]: the stable list of error codes, each `{code, message}` on the wire.
 //!
 //! Delivery contract (SPEC R12): every client frame that changes something carries a
@@ -18,6 +19,7 @@
 //! presence) are ephemeral: they are not replayed.
 
 pub mod agent;
+pub mod cobrowse;
 pub mod common;
 pub mod email;
 pub mod error;

@@ -75,6 +75,11 @@ pub enum VisitorClientFrame {
         client_id: ClientId,
         fields: std::collections::BTreeMap<String, String>,
     },
+    /// D5, C1: the visitor's answer to co-browsing, or Stop. Ephemeral.
+    Cobrowse {
+        conversation: ConversationRef,
+        action: crate::cobrowse::VisitorCobrowse,
+    },
     Ping,
 }
 
@@ -87,7 +92,11 @@ impl VisitorClientFrame {
             | Self::AnswerSurvey { client_id, .. }
             | Self::AnswerQuestionnaire { client_id, .. }
             | Self::SetFields { client_id, .. } => Some(*client_id),
-            Self::Hello { .. } | Self::Draft { .. } | Self::Seen { .. } | Self::Ping => None,
+            Self::Hello { .. }
+            | Self::Draft { .. }
+            | Self::Seen { .. }
+            | Self::Cobrowse { .. }
+            | Self::Ping => None,
         }
     }
 }
@@ -124,6 +133,14 @@ pub enum VisitorServerFrame {
     },
     Ack {
         client_id: ClientId,
+    },
+    /// Ephemeral: a co-browsing session of the visitor's conversation (D5, C1); also sent after
+    /// the welcome while one is asked or runs.
+    Cobrowse(crate::cobrowse::CobrowseState),
+    /// Ephemeral: the agent guides (after the second consent).
+    CobrowseGuide {
+        conversation: ConversationRef,
+        guide: crate::cobrowse::Guide,
     },
     Error(ErrorFrame),
     Pong,
@@ -206,4 +223,18 @@ pub struct WidgetConfig {
     pub max_file_bytes: u64,
     /// MIME types a visitor may upload (`image/png`, `application/pdf`…).
     pub file_types: Vec<String>,
+    /// Co-browsing, when the project offers it (A3): what the recorder masks or shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cobrowse: Option<CobrowseConfig>,
+}
+
+/// How the widget's recorder treats the brand's page (C2). Every input, select, textarea and
+/// contenteditable is masked anyway; password, hidden, e-mail, tel and payment fields always.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CobrowseConfig {
+    /// CSS selectors of fields shown as typed (never one of the always-masked kinds).
+    pub unmask: Vec<String>,
+    /// CSS selectors of whole elements left out (a placeholder of their size instead).
+    pub mask: Vec<String>,
 }

@@ -30,6 +30,7 @@ pub mod auth;
 pub mod bench;
 pub mod client;
 pub mod clock;
+pub mod cobrowse_settings;
 pub mod connection_limits;
 pub mod console_pages;
 pub mod demo;
@@ -40,6 +41,7 @@ pub mod login_throttle;
 pub mod mail;
 pub mod password_gate;
 pub mod questionnaires;
+pub mod relay;
 pub mod settings_rules;
 pub mod stats;
 pub mod store;
@@ -93,6 +95,8 @@ pub struct Hub {
     pub signed_out: Mutex<HashMap<String, pupitre_protocol::Millis>>,
     /// Desk and widget connections, bounded.
     pub connections: Arc<connection_limits::Connections>,
+    /// Co-browsing's relays (D5, C3): in memory only.
+    pub relays: Arc<relay::Relays>,
     pub options: HubOptions,
 }
 
@@ -189,6 +193,7 @@ impl Hub {
             metrics: metrics_handle(),
             mailer: options.mail.clone().map(mail::Mailer::new),
             password_gate: password_gate::PasswordGate::for_this_machine(),
+            relays: Arc::default(),
             login_throttle: Mutex::default(),
             signed_out: Mutex::default(),
             connections: connection_limits::Connections::new(
@@ -229,6 +234,7 @@ impl Hub {
             self.clock.clone(),
             self.runtime.clone(),
             self.mailer.clone(),
+            self.relays.clone(),
         )?;
         self.projects
             .write()
@@ -324,6 +330,7 @@ pub fn app(hub: Arc<Hub>) -> axum::Router {
     axum::Router::new()
         .route("/ws/agent", get(gateway::agent_ws))
         .route("/ws/visitor", get(gateway::visitor_ws))
+        .route("/ws/cobrowse", get(relay::relay_ws))
         .merge(api::routes())
         .merge(web::routes())
         .merge(console_pages::routes())

@@ -288,6 +288,7 @@ pub fn check(settings: &ProjectSettings) -> Vec<FieldError> {
     for (path, message) in crate::visitor_card::problems(&settings.visitor_card)
         .into_iter()
         .chain(crate::questionnaires::problems(&settings.questionnaires))
+        .chain(crate::cobrowse_settings::problems(&settings.cobrowse))
     {
         c.fail(path, message);
     }

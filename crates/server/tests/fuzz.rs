@@ -225,6 +225,14 @@ fn agent_seeds() -> Vec<Value> {
                 image: None,
             },
         },
+        AgentClientFrame::Cobrowse {
+            conversation: c.clone(),
+            action: pupitre_protocol::cobrowse::AgentCobrowse::Ask,
+        },
+        AgentClientFrame::Cobrowse {
+            conversation: c.clone(),
+            action: pupitre_protocol::cobrowse::AgentCobrowse::Point { x: 1e300, y: -1.0 },
+        },
         AgentClientFrame::SendSurvey {
             client_id: id(),
             conversation: c.clone(),
@@ -274,6 +282,10 @@ fn visitor_seeds() -> Vec<Value> {
             score: Some(4),
             comment: None,
             answers: Default::default(),
+        },
+        VisitorClientFrame::Cobrowse {
+            conversation: c.clone(),
+            action: pupitre_protocol::cobrowse::VisitorCobrowse::Accept,
         },
         VisitorClientFrame::AnswerQuestionnaire {
             client_id: id(),

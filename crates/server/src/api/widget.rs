@@ -38,5 +38,10 @@ pub(super) async fn config(
         email_capture: w.email_capture,
         max_file_bytes: w.max_file_bytes,
         file_types: w.file_types,
+        cobrowse: project
+            .settings
+            .desk
+            .cobrowse
+            .then(|| project.settings.cobrowse.for_widget()),
     }))
 }

@@ -106,6 +106,7 @@ impl Project {
                 .iter()
                 .map(|(seq, payload)| event_frame(*seq, payload)),
         );
+        frames.extend(self.cobrowse_of_agent(agent));
         Some(Hello::Welcome(frames))
     }
 
@@ -251,6 +252,7 @@ impl Project {
                 .iter()
                 .map(|(seq, payload)| event_frame(*seq, payload)),
         );
+        frames.extend(self.cobrowse_of_visitor(&visitor));
         Some(Hello::Welcome(frames))
     }
 

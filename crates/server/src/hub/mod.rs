@@ -24,7 +24,7 @@
 //!   builds, recovery after a failed commit) and its [`Order`] and [`Step`];
 //! - `writer`: the shell: the loop, the group commit, the delivery to connections;
 //! - `hello`: connections arriving (welcome, replay or snapshot) and leaving (presence);
-//! - `frames`: one function per client frame (`agent`, `visitor`, `file`);
+//! - `frames`: one function per client frame (`agent`, `visitor`, `file`, `cobrowse`);
 //! - `outputs`: the routing engine's decisions turned into records and events;
 //! - `events`: messages and events of a step, and the deliveries derived from them when the
 //!   step ends (DESIGN §12);
@@ -209,6 +209,7 @@ pub fn spawn_project(
     clock: Clock,
     runtime: tokio::runtime::Handle,
     mailer: Option<Mailer>,
+    relays: std::sync::Arc<crate::relay::Relays>,
 ) -> Result<(ProjectHandle, std::thread::JoinHandle<()>), StoreError> {
     let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
     let handle = ProjectHandle {
@@ -216,7 +217,7 @@ pub fn spawn_project(
         code: project.code.clone(),
         tx,
     };
-    let writer = Writer::load(project, store, clock, mailer)?;
+    let writer = Writer::load(project, store, clock, mailer, relays)?;
     let thread = std::thread::Builder::new()
         .name(format!("writer-{}", handle.code))
         .spawn(move || {
@@ -292,6 +293,13 @@ struct Project {
     signed_out: Vec<AgentId>,
     /// Sends the answers by e-mail (R8); `None` when the hub has no SMTP settings.
     mailer: Option<Mailer>,
+    /// D5: co-browsing sessions by conversation number (ephemeral, never stored).
+    cobrowse: HashMap<i64, frames::CobrowseSession>,
+    /// Relay keys are drawn from this secret (the shell's, at start) and a counter.
+    relay_secret: [u8; 32],
+    relay_count: u64,
+    /// Relays to open or close once the step is durable.
+    relay_changes: Vec<frames::RelayChange>,
 }
 
 /// What the writer reads from the store at start-up and after a failed commit.

@@ -83,6 +83,8 @@ pub(in crate::hub) struct Step {
     pub forget_visitor: bool,
     /// Agents whose connections close after the deliveries (deactivated, A8).
     pub signed_out: Vec<AgentId>,
+    /// Co-browsing relays to open or close with the deliveries (D5).
+    pub relays: Vec<frames::RelayChange>,
 }
 
 impl Project {
@@ -91,6 +93,7 @@ impl Project {
         project_id: ProjectId,
         now: Millis,
         mailer: Option<Mailer>,
+        relay_secret: [u8; 32],
     ) -> Result<Self, StoreError> {
         let loaded = load_state(store, project_id, now)?;
         let desk_of = desks_of(&loaded.engine, &loaded.conversation_visitor);
@@ -120,6 +123,10 @@ impl Project {
             acks: Vec::new(),
             signed_out: Vec::new(),
             mailer,
+            cobrowse: HashMap::new(),
+            relay_secret,
+            relay_count: 0,
+            relay_changes: Vec::new(),
         })
     }
 
@@ -216,6 +223,8 @@ impl Project {
             }
             Order::Recover => self.recover(store, now),
         }
+        self.settle_cobrowse();
+        step.relays = self.take_relay_changes();
         step.deliveries = std::mem::take(&mut self.outbox);
         step.acks = std::mem::take(&mut self.acks);
         step.replies = std::mem::take(&mut self.replies);

@@ -10,6 +10,7 @@ struct Pending {
     signed_out: Vec<AgentId>,
     acks: Vec<(ConnId, ClientId)>,
     replies: Vec<(ConnId, String)>,
+    relays: Vec<frames::RelayChange>,
 }
 
 pub(in crate::hub) struct Writer {
@@ -22,6 +23,8 @@ pub(in crate::hub) struct Writer {
     visitor_conns: HashMap<String, Vec<Conn>>,
     all_conns: HashMap<ConnId, OutboundTx>,
     pending: Pending,
+    /// Co-browsing's relays (D5), opened and closed as the core decides.
+    relays: std::sync::Arc<crate::relay::Relays>,
 }
 
 impl Writer {
@@ -30,8 +33,15 @@ impl Writer {
         mut store: Box<dyn Store>,
         clock: Clock,
         mailer: Option<Mailer>,
+        relays: std::sync::Arc<crate::relay::Relays>,
     ) -> Result<Self, StoreError> {
-        let core = Project::load(store.as_mut(), project.id, clock.now(), mailer.clone())?;
+        let core = Project::load(
+            store.as_mut(),
+            project.id,
+            clock.now(),
+            mailer.clone(),
+            rand::random(),
+        )?;
         Ok(Self {
             core,
             store,
@@ -41,6 +51,7 @@ impl Writer {
             visitor_conns: HashMap::new(),
             all_conns: HashMap::new(),
             pending: Pending::default(),
+            relays,
         })
     }
 
@@ -108,6 +119,7 @@ impl Writer {
         self.pending.acks.append(&mut step.acks);
         self.pending.replies.append(&mut step.replies);
         self.pending.signed_out.append(&mut step.signed_out);
+        self.pending.relays.append(&mut step.relays);
         step
     }
 
@@ -276,6 +288,17 @@ impl Writer {
             .into_iter()
             .map(|(conn, text)| (Target::Conn(conn), text))
             .collect();
+        // Relays hold nothing durable: they follow the sessions whether or not this commits
+        // (a session's frames are never stored, C3).
+        for change in pending.relays {
+            match change {
+                frames::RelayChange::Open {
+                    relay,
+                    conversation,
+                } => self.relays.open(&relay, conversation),
+                frames::RelayChange::Close { relay, reason } => self.relays.close(&relay, reason),
+            }
+        }
         if !batch.is_empty() {
             let started = std::time::Instant::now();
             if let Err(e) = self.store.commit(self.core.project_id(), &batch) {

@@ -183,6 +183,8 @@ pub struct ProjectSettings {
     pub visitor_card: crate::visitor_card::CardSettings,
     /// A5: the agent's questionnaire at close and the visitor's survey.
     pub questionnaires: crate::questionnaires::Questionnaires,
+    /// A3, C2, C4: co-browsing's masks and the brand's site origins.
+    pub cobrowse: crate::cobrowse_settings::Settings,
     /// A9: the seed's "Divers" not held by `routing` (its other two are
     /// `routing.reopen_to_previous_agent` and `routing.timeouts.disconnected_transfer_s`).
     pub misc: Miscellaneous,
@@ -273,6 +275,7 @@ impl Default for ProjectSettings {
             desk: DeskOptions::default(),
             visitor_card: Default::default(),
             questionnaires: Default::default(),
+            cobrowse: Default::default(),
             misc: Miscellaneous::default(),
         }
     }

@@ -222,6 +222,20 @@ impl Agent {
         }
     }
 
+    /// Waits for the first frame matching `f`, skipping others.
+    pub async fn wait_frame<T>(&mut self, mut f: impl FnMut(&AgentServerFrame) -> Option<T>) -> T {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let frame = self
+                .next(deadline)
+                .await
+                .expect("the expected frame did not come");
+            if let Some(t) = f(&frame) {
+                return t;
+            }
+        }
+    }
+
     /// Every frame that arrives within `QUIET`.
     pub async fn drain(&mut self) -> Vec<AgentServerFrame> {
         let mut frames: Vec<_> = self.pending.drain(..).collect();
@@ -326,6 +340,23 @@ impl Visitor {
             text: text.into(),
         })
         .await
+    }
+
+    /// Waits for the first frame matching `f`, skipping others.
+    pub async fn wait_frame<T>(
+        &mut self,
+        mut f: impl FnMut(&VisitorServerFrame) -> Option<T>,
+    ) -> T {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let frame = self
+                .next(deadline)
+                .await
+                .expect("the expected frame did not come");
+            if let Some(t) = f(&frame) {
+                return t;
+            }
+        }
     }
 
     pub async fn wait_event<T>(&mut self, mut f: impl FnMut(&VisitorEvent) -> Option<T>) -> T {

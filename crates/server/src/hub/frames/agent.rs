@@ -47,6 +47,10 @@ impl Project {
             AgentClientFrame::RequestFile { conversation, .. } => {
                 self.request_file(agent, conversation, now)
             }
+            AgentClientFrame::Cobrowse {
+                conversation,
+                action,
+            } => self.agent_cobrowse(agent, conversation, action),
             AgentClientFrame::SendSurvey { .. }
                 if !self.project.settings.questionnaires.visitor.agent_may_send =>
             {

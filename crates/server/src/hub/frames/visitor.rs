@@ -41,6 +41,10 @@ impl Project {
                 self.answer_questionnaire(visitor, answers)
             }
             VisitorClientFrame::SetFields { fields, .. } => self.set_fields(visitor, &fields),
+            VisitorClientFrame::Cobrowse {
+                conversation,
+                action,
+            } => self.visitor_cobrowse(visitor, conversation, action),
         }
     }
 
