@@ -671,6 +671,211 @@ describe("the widget on the demo page", () => {
     }
   });
 
+  it("the project's own survey (A5): the agent sends it during the live conversation; a required question left blank is named; the answers reach the desk and the stored thread as lines; not asked again at close", async () => {
+    const hub = await Hub.start();
+    const problems = [];
+    const context = await visitorContext(chromium);
+    let ok = false;
+    try {
+      await hub.settings((s) => {
+        s.questionnaires.list.push({
+          id: "after-chat",
+          name: "After the chat",
+          questions: [
+            { id: "resolved", text: { en: "Was your question answered?", fr: "Avez-vous eu votre réponse ?" }, answer: { kind: "yes_no" }, required: true },
+            { id: "recommend", text: { en: "How likely are you to recommend us?", fr: "Nous recommanderiez-vous ?" }, answer: { kind: "rating", max: 10 }, required: true },
+            {
+              id: "topics",
+              text: { en: "What was it about?", fr: "C'était à propos de quoi ?" },
+              answer: { kind: "choice", choices: [{ en: "Delivery", fr: "Livraison" }, { en: "Product", fr: "Produit" }, { en: "Price", fr: "Prix" }], multiple: true },
+              required: false,
+            },
+            { id: "comment", text: { en: "Anything else?", fr: "Autre chose ?" }, answer: { kind: "text" }, required: false },
+          ],
+        });
+        s.questionnaires.visitor = { questionnaire: "after-chat", agent_may_send: true };
+      });
+      const alice = await hub.agent(ALICE);
+      const page = await context.newPage();
+      guard(page, problems);
+      await page.goto(`${hub.url}/demo`);
+      await openPanel(page);
+      await write(page, "Where is my Aurore lamp?");
+      const { event: assigned } = await alice.event("conversation_assigned");
+      const ref = assigned.conversation.reference;
+      await alice.request({ type: "send_message", conversation: ref, text: "It ships tomorrow morning." });
+      await page.locator("#pupitre-widget .row.them .bubble", { hasText: "ships tomorrow" }).waitFor();
+
+      // The agent sends the survey while the conversation goes on.
+      await alice.request({ type: "send_survey", conversation: ref });
+      const form = page.locator("#pupitre-widget form.survey.questions");
+      await form.waitFor();
+      assert.equal(await page.locator("#pupitre-widget .sep").count(), 0, "the conversation is still open");
+      assert.match(await form.locator("legend").first().innerText(), /Was your question answered\? \(required\)/);
+      await form.getByRole("radio", { name: "Yes" }).check();
+      await form.getByRole("checkbox", { name: "Delivery" }).check();
+      await form.getByRole("checkbox", { name: "Price" }).check();
+      await form.getByRole("button", { name: "Send" }).click();
+      // The rating was left blank: said under it, and the focus goes there; nothing sent.
+      const recommend = form.locator("fieldset", { hasText: "recommend us" });
+      await recommend.getByText("Please answer this question.").waitFor();
+      const focused = await page.evaluate(() => document.querySelector("#pupitre-widget").shadowRoot.activeElement?.getAttribute("aria-label"));
+      assert.equal(focused, "1 out of 10");
+      await axe(page, "the project's survey with a required question left blank");
+      await shot(page, "survey-questionnaire");
+      await recommend.getByRole("radio", { name: "9 out of 10" }).check();
+      assert.equal(await recommend.getByText("Please answer this question.").count(), 0);
+      await form.getByLabel("Anything else?").fill("Quick and clear, thanks!");
+      await shot(page, "survey-questionnaire-filled");
+      const from = alice.frames.length;
+      await form.getByRole("button", { name: "Send" }).click();
+      await page.locator("#pupitre-widget .box", { hasText: "Thank you for your feedback!" }).waitFor();
+      assert.equal(await form.count(), 0);
+
+      // The desk gets the answers as lines, in the visitor's language; the thread keeps them.
+      const expected = [
+        { question: "Was your question answered?", answer: "Yes" },
+        { question: "How likely are you to recommend us?", answer: "9/10" },
+        { question: "What was it about?", answer: "Delivery, Price" },
+        { question: "Anything else?", answer: "Quick and clear, thanks!" },
+      ];
+      const { event: answered } = await alice.event(
+        "message",
+        (e) => e.message.body.kind === "event" && e.message.body.event.kind === "survey_answered",
+        from,
+      );
+      assert.deepEqual(answered.message.body.event.answers, expected);
+      const doc = await hub.conversation(ref);
+      const stored = doc.messages.find((m) => m.body.kind === "event" && m.body.event.kind === "survey_answered").body.event;
+      assert.deepEqual(stored.answers, expected);
+
+      // The chat goes on; at close the hub asks again, but this survey was answered.
+      await write(page, "Thanks, bye!");
+      await alice.event("message", (e) => e.message.body.text === "Thanks, bye!", from);
+      await alice.request({ type: "close", conversation: ref, conversation_type: "Information" });
+      await page.locator("#pupitre-widget .sep", { hasText: "Conversation closed" }).waitFor();
+      await sleep(500);
+      assert.equal(await page.locator("#pupitre-widget form.survey").count(), 0, "not asked twice");
+      await shot(page, "survey-questionnaire-closed");
+      assert.deepEqual(problems, []);
+      ok = true;
+    } finally {
+      if (!ok) await failed(context, hub);
+      await context.close();
+      await hub.stop();
+    }
+  });
+
+  it("the console's live preview (/admin/widget-preview): framed by a same-origin page, it says it is ready, draws the posted look and forms in both languages, ignores other origins and wrong shapes, and makes no request of its own", async () => {
+    const hub = await Hub.start();
+    const problems = [];
+    const context = await visitorContext(chromium);
+    let ok = false;
+    try {
+      const page = await context.newPage();
+      guard(page, problems);
+      await page.goto(`${hub.url}/admin/`);
+      const requests = [];
+      const sockets = [];
+      const warnings = [];
+      page.on("request", (r) => r.frame() !== page.mainFrame() && requests.push(new URL(r.url()).pathname));
+      page.on("websocket", (ws) => sockets.push(ws.url()));
+      page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+      // The console's Widget page frames the preview and waits for its ready message.
+      await page.evaluate(
+        () =>
+          new Promise((resolve, reject) => {
+            const frame = document.createElement("iframe");
+            frame.id = "pupitre-preview";
+            frame.title = "Widget preview";
+            frame.src = "/admin/widget-preview";
+            Object.assign(frame.style, { position: "fixed", top: "0", left: "0", width: "520px", height: "760px", border: "0", zIndex: "9", background: "#fff" });
+            addEventListener("message", (e) => {
+              if (e.source === frame.contentWindow && e.origin === location.origin && e.data?.type === "pupitre-preview-ready") resolve();
+            });
+            setTimeout(() => reject(new Error("the preview never said it was ready")), 10_000);
+            document.body.append(frame);
+          }),
+      );
+      const frame = page.frame({ url: /\/admin\/widget-preview$/ });
+      assert.ok(frame, "the preview frame");
+      const config = {
+        project: "DEMO",
+        name: "Maison Lumière",
+        color: "#1f2a44",
+        font: 'Georgia, "Times New Roman", serif',
+        email_capture: true,
+        max_file_bytes: 5 * 1024 * 1024,
+        file_types: ["image/png", "application/pdf"],
+      };
+      const state = { type: "pupitre-preview", language: "en", config, survey: true, questionnaire: ["Your order number?"] };
+      const post = (data) => page.evaluate((data) => document.getElementById("pupitre-preview").contentWindow.postMessage(data, location.origin), data);
+      const title = frame.locator("#pupitre-widget #pw-title");
+
+      await post(state);
+      await frame.locator("#pupitre-widget [role=dialog]").waitFor({ state: "visible" });
+      await eventually(async () => (await title.innerText()) === "Maison Lumière", "the posted name in the header");
+      const header = await frame.locator("#pupitre-widget header").evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.equal(header, "rgb(31, 42, 68)");
+      await frame.locator("#pupitre-widget .row.me .bubble", { hasText: "Hello, where is my order?" }).waitFor();
+      await frame.locator("#pupitre-widget .row.them .bubble", { hasText: "It left our warehouse this morning." }).waitFor();
+      await frame.locator("#pupitre-widget form.email").waitFor();
+      await frame.locator("#pupitre-widget form.questionnaire").getByText("Your order number?").waitFor();
+      await frame.locator("#pupitre-widget .box", { hasText: "Marie asks you for a file" }).getByRole("button", { name: "Choose a file" }).waitFor();
+      await frame.locator("#pupitre-widget form.survey").waitFor();
+      await sleep(300);
+      mkdirSync(SHOTS, { recursive: true });
+      await page.locator("#pupitre-preview").screenshot({ path: join(SHOTS, "preview-en.png") });
+
+      // The e-mail offer goes with e-mail capture; the look and the language follow each message.
+      await post({ ...state, config: { ...config, email_capture: false } });
+      await frame.locator("#pupitre-widget form.email").waitFor({ state: "detached" });
+      const frState = {
+        ...state,
+        language: "fr",
+        config: { ...config, color: "#f5c518", email_capture: true },
+        survey_questions: [
+          { id: "resolved", text: { en: "Was your question answered?", fr: "Avez-vous eu votre réponse ?" }, answer: { kind: "yes_no" }, required: true },
+          { id: "recommend", text: { en: "How likely are you to recommend us?", fr: "Nous recommanderiez-vous ?" }, answer: { kind: "rating", max: 5 }, required: false },
+        ],
+        questionnaire: ["Votre numéro de commande ?"],
+      };
+      await post(frState);
+      await frame.locator("#pupitre-widget .row.me .bubble", { hasText: "Bonjour, où en est ma commande ?" }).waitFor();
+      await frame.locator("#pupitre-widget form.email").waitFor();
+      await frame.locator("#pupitre-widget form.questions").getByText("Avez-vous eu votre réponse ?").waitFor();
+      assert.equal(await frame.locator("#pupitre-widget header").evaluate((el) => getComputedStyle(el).backgroundColor), "rgb(245, 197, 24)");
+      assert.equal(await frame.locator("#pupitre-widget .who p").innerText(), "Marie · Votre conseiller");
+      await sleep(300);
+      await page.locator("#pupitre-preview").screenshot({ path: join(SHOTS, "preview-fr.png") });
+
+      // Ignored: another origin, another window than the parent, a wrong shape (with a warning).
+      const evil = { ...frState, config: { ...frState.config, name: "Evil" } };
+      await frame.evaluate((data) => window.dispatchEvent(new MessageEvent("message", { data, origin: "https://evil.example", source: window.parent })), evil);
+      await frame.evaluate((data) => window.postMessage(data, location.origin), evil);
+      await post({ ...evil, config: { ...evil.config, max_file_bytes: "big" } });
+      await eventually(() => warnings.some((w) => /wrong shape/.test(w)), "a warning for the wrong shape");
+      await sleep(300);
+      assert.equal(await title.innerText(), "Maison Lumière");
+
+      // The visitor's side can be tried: nothing leaves the frame.
+      const input = frame.locator("#pupitre-widget .composer textarea");
+      await input.fill("Merci !");
+      await input.press("Enter");
+      await frame.locator("#pupitre-widget .row.me .bubble", { hasText: "Merci !" }).waitFor();
+      await sleep(500);
+      assert.deepEqual([...new Set(requests)].sort(), ["/admin/widget-preview", "/widget.js"]);
+      assert.deepEqual(sockets, []);
+      assert.equal(await frame.evaluate(() => localStorage.length + sessionStorage.length), 0);
+      assert.deepEqual(problems, []);
+      ok = true;
+    } finally {
+      if (!ok) await failed(context, hub);
+      await context.close();
+      await hub.stop();
+    }
+  });
+
   for (const color of ["#f5c518", "#1f2a44"]) {
     it(`accessibility (axe-core, WCAG 2.2 A/AA) with the brand colour ${color}: the demo pages, the panel empty, the e-mail offer, the questionnaire, a live conversation, the survey, offline`, async () => {
       const hub = await Hub.start();

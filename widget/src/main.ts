@@ -8,10 +8,14 @@
  * `window.Pupitre = window.Pupitre || {q: [], set: function (f) { Pupitre.q.push(["set", f]); }}`:
  * the calls queued in `q` are played here, before the build's `var Pupitre = …` replaces the
  * stub with the real API.
+ *
+ * With `data-preview` (the console's `/admin/widget-preview` page), the widget is the console's
+ * live preview instead (`preview.ts`): no config to fetch, no connection, no storage.
  */
 import type { Fields } from "./fields";
 import { checkFields } from "./fields";
 import type { WidgetConfig } from "./protocol";
+import { previewEnv, startPreview } from "./preview";
 import type { KV } from "./storage";
 import { browserStorage, readJson } from "./storage";
 import type { Env } from "./widget";
@@ -110,16 +114,24 @@ function findScript(): HTMLScriptElement | null {
   return document.querySelector<HTMLScriptElement>("script[data-project][src]");
 }
 
+const domReady = () =>
+  document.readyState === "loading"
+    ? new Promise((r) => document.addEventListener("DOMContentLoaded", r, { once: true }))
+    : null;
+
 async function boot(script: HTMLScriptElement): Promise<void> {
   const project = (script.dataset.project ?? "").trim();
   if (!project) return;
+  if ("preview" in script.dataset) {
+    await domReady();
+    startPreview(previewEnv(window));
+    return;
+  }
   const hub = new URL(script.src, location.href).origin;
   const storage = browserStorage();
   const config = await loadConfig(hub, project, storage, window.fetch.bind(window));
   if (!config) return;
-  if (document.readyState === "loading") {
-    await new Promise((r) => document.addEventListener("DOMContentLoaded", r, { once: true }));
-  }
+  await domReady();
   const env: Env = {
     window,
     document,

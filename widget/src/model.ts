@@ -7,10 +7,12 @@ import type {
   AgentCard,
   ConversationState,
   Message,
+  QuestionnaireQuestion,
   VisitorConversation,
   VisitorEvent,
   VisitorServerFrame,
 } from "./protocol";
+import { readQuestion } from "./questions";
 
 export interface Conversation {
   reference: string;
@@ -35,6 +37,10 @@ export interface Snapshot {
   seen: number;
   conversations: Conversation[];
   survey: string | null;
+  /** The project's own survey for `survey` (A5); none: the built-in score and comment. */
+  surveyQuestions?: QuestionnaireQuestion[] | null;
+  /** Conversations whose survey was answered (the last few): not asked again. */
+  surveyed?: string[];
   questionnaire: Questionnaire | null;
   emailLeft: string | null;
   emailDismissed?: string | null;
@@ -50,8 +56,12 @@ export class Model {
   seq: number | null = null;
   seen = 0;
   conversations: Conversation[] = [];
-  /** The closed conversation whose survey is on offer. */
+  /** The conversation whose survey is on offer: closed, or open when the agent sent it (A5). */
   survey: string | null = null;
+  /** Its questions when the project chose its own survey; null: the built-in one. */
+  surveyQuestions: QuestionnaireQuestion[] | null = null;
+  /** The conversations whose survey was answered (the hub may ask again at close): the last 20. */
+  surveyed: string[] = [];
   questionnaire: Questionnaire | null = null;
   /** The e-mail address the visitor left (R8), once acknowledged. */
   emailLeft: string | null = null;
@@ -66,6 +76,8 @@ export class Model {
       m.seen = typeof s.seen === "number" ? s.seen : 0;
       m.conversations = Array.isArray(s.conversations) ? s.conversations : [];
       m.survey = s.survey ?? null;
+      m.surveyQuestions = m.survey ? questions(s.surveyQuestions) : null;
+      m.surveyed = Array.isArray(s.surveyed) ? s.surveyed.filter((x) => typeof x === "string") : [];
       m.questionnaire = s.questionnaire ?? null;
       m.emailLeft = s.emailLeft ?? null;
       m.emailDismissed = s.emailDismissed ?? null;
@@ -81,6 +93,8 @@ export class Model {
       seen: this.seen,
       conversations: this.conversations,
       survey: this.survey,
+      surveyQuestions: this.surveyQuestions,
+      surveyed: this.surveyed,
       questionnaire: this.questionnaire,
       emailLeft: this.emailLeft,
       emailDismissed: this.emailDismissed,
@@ -131,10 +145,12 @@ export class Model {
         if (this.questionnaire?.conversation === e.conversation) this.questionnaire = null;
         break;
       case "survey_requested":
+        if (this.surveyed.includes(e.conversation)) break;
         this.survey = e.conversation;
+        this.surveyQuestions = questions(e.questions);
         break;
       case "survey_answered":
-        if (this.survey === e.conversation) this.survey = null;
+        this.surveyDone(e.conversation);
         break;
       case "questionnaire_requested":
         this.questionnaire = {
@@ -151,6 +167,15 @@ export class Model {
         // A kind this widget does not know yet: ignored, never fatal.
         break;
     }
+  }
+
+  /** The survey of this conversation was answered (here or in another tab). */
+  surveyDone(reference: string): void {
+    if (this.survey === reference) {
+      this.survey = null;
+      this.surveyQuestions = null;
+    }
+    if (!this.surveyed.includes(reference)) this.surveyed = [...this.surveyed, reference].slice(-20);
   }
 
   /** The conversation, made (queued) if we did not know it. */
@@ -254,6 +279,13 @@ export function isShown(m: Message): boolean {
     default:
       return false;
   }
+}
+
+/** The survey's questions the widget can show (a kind it does not know is left out); null for
+ * none: the built-in survey. */
+function questions(x: unknown): QuestionnaireQuestion[] | null {
+  const qs = Array.isArray(x) ? x.map(readQuestion).filter((q): q is QuestionnaireQuestion => q !== null) : [];
+  return qs.length ? qs : null;
 }
 
 function fromWire(c: VisitorConversation): Conversation {

@@ -325,7 +325,7 @@ export function surveyForm(t: T, submit: (score: number, comment: string | null)
   const btn = h("button", { type: "submit", class: "btn", disabled: true }, t("send"));
   const scores = h("div", { class: "scores", role: "group", "aria-label": t("surveyTitle") });
   const buttons = [1, 2, 3, 4, 5].map((n) => {
-    const b = h("button", { type: "button", "aria-pressed": "false", "aria-label": t("score", { n }) }, String(n));
+    const b = h("button", { type: "button", "aria-pressed": "false", "aria-label": t("score", { n, max: 5 }) }, String(n));
     b.addEventListener("click", () => {
       score = n;
       buttons.forEach((x, i) => x.setAttribute("aria-pressed", String(i + 1 === n)));

@@ -53,3 +53,13 @@ export function readJson<T>(kv: KV, key: string): T | null {
     return null;
   }
 }
+
+/** A store that forgets with the page (the console's preview writes nothing to the browser). */
+export function memoryStorage(): KV {
+  const m = new Map<string, string>();
+  return {
+    get: (k) => m.get(k) ?? null,
+    set: (k, v) => (m.set(k, v), true),
+    remove: (k) => void m.delete(k),
+  };
+}

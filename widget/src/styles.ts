@@ -90,6 +90,18 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .scores{display:flex;gap:6px}
 .scores button{flex:1;min-height:44px;border-radius:10px;border:1px solid #cfd2d9;background:#fff;font-weight:700;font-size:16px}
 .scores button[aria-pressed=true]{background:var(--c);color:var(--on);border-color:var(--c)}
+.q{border:0;margin:12px 0 0;padding:0;min-width:0}
+.q legend,.box .q>label{display:block;padding:0;margin:0 0 5px;font-size:13.5px;font-weight:600;color:var(--ink)}
+.req{font-weight:400;color:var(--mute)}
+.picks{display:grid;grid-template-columns:repeat(var(--n),1fr);gap:6px}
+.box .pick,.box .opt{margin:0;position:relative;color:var(--ink)}
+.box .pick input{position:absolute;inset:0;width:100%;height:100%;min-height:0;margin:0;opacity:0;cursor:pointer}
+.pick span{display:grid;place-items:center;min-height:44px;border:1px solid #cfd2d9;border-radius:10px;background:#fff;font-weight:700;font-size:15px}
+.pick input:checked+span{background:var(--c);color:var(--on);border-color:var(--c)}
+.pick input:focus-visible+span{outline:3px solid var(--c);outline-offset:2px}
+.box .opt{display:flex;align-items:center;gap:10px;min-height:40px;font-size:14px;cursor:pointer}
+.box .opt input{width:20px;height:20px;min-height:0;margin:0;flex:none;accent-color:var(--c)}
+.q .err{margin:4px 0 0}
 .composer{display:flex;align-items:flex-end;gap:8px;padding:10px 10px 12px 14px;border-top:1px solid var(--line);background:#fff;flex:none}
 .composer textarea{flex:1;border:0;resize:none;max-height:140px;min-height:44px;padding:11px 4px;line-height:1.4;background:transparent;outline:0}
 .composer:focus-within{box-shadow:inset 0 2px 0 var(--c)}

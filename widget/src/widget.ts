@@ -11,6 +11,8 @@
  * - `render.ts`, `linkify.ts`, `dom.ts`: DOM made from text nodes only (DESIGN §8).
  * - `throttle.ts`: typing drafts (W3). `i18n.ts`: strings. `storage.ts`: localStorage.
  * - `fields.ts`: the site's custom fields for the visitor card (A7, `Pupitre.set`).
+ * - `questions.ts`, `survey.ts`: the project's own survey (A5).
+ * - `preview.ts`: the console's live preview (a sample conversation, nothing leaves).
  */
 import type { ConnState, ConnectionDeps } from "./connection";
 import { Connection } from "./connection";
@@ -25,7 +27,7 @@ import type { Conversation, Snapshot } from "./model";
 import { ASYNC_SENTENCES, Model, isShown } from "./model";
 import { ADOPT_GRACE_MS, Outbox } from "./outbox";
 import type { ChangeFrame } from "./outbox";
-import type { FileInfo, Message, Page, VisitorClientFrame, VisitorServerFrame, WidgetConfig } from "./protocol";
+import type { AnswerValue, Body, FileInfo, Message, Page, VisitorClientFrame, VisitorServerFrame, WidgetConfig } from "./protocol";
 import type { Form, Position, RenderCtx } from "./render";
 import {
   authorName,
@@ -40,6 +42,7 @@ import {
 import type { KV } from "./storage";
 import { readJson } from "./storage";
 import { CSS } from "./styles";
+import { questionsForm } from "./survey";
 import { DraftThrottle } from "./throttle";
 import { uuidv7 } from "./uuid";
 
@@ -73,6 +76,9 @@ export interface Options {
   env: Env;
   /** The browser's language (hello, sentences, e-mail); the UI speaks fr or en. */
   language: string;
+  /** The console's preview (`preview.ts`): mounted open, no listeners, no session, and nothing
+   * leaves: a message is shown as sent, a form as answered. */
+  preview?: boolean;
 }
 
 interface Item {
@@ -190,6 +196,14 @@ export class Widget {
     this.buildView();
     doc.body.appendChild(this.host);
     this.applyConfig();
+    if (this.opts.preview) {
+      this.panel.classList.add("still");
+      this.open(false);
+      // The sample conversation in view first; the forms follow below it.
+      this.thread.scrollTop = 0;
+      this.stickToBottom = false;
+      return;
+    }
     const win = this.env.window;
     win.addEventListener("online", () => this.conn.wakeUp());
     win.addEventListener("offline", () => this.conn.wentOffline());
@@ -347,7 +361,7 @@ export class Widget {
         if (formKey) this.thank(formKey, this.t("emailThanks", { email: frame.email ?? "" }));
         break;
       case "answer_survey":
-        if (this.model.survey === frame.conversation) this.model.survey = null;
+        this.model.surveyDone(frame.conversation);
         this.thank(`survey:${frame.conversation}`, this.t("surveyThanks"));
         break;
       case "answer_questionnaire":
@@ -361,10 +375,14 @@ export class Widget {
     }
   }
 
+  /** The thanks go after the conversation's last message; a closed one's survey thanks, after
+   * the "closed" line. */
   private thank(key: string, text: string): void {
     const ref = key.slice(key.indexOf(":") + 1);
-    const shown = this.model.conversations.find((c) => c.reference === ref)?.messages.filter(isShown) ?? [];
-    this.thanked.set(key, { text, after: key.startsWith("survey:") ? -1 : (shown[shown.length - 1]?.id ?? -1) });
+    const c = this.model.conversations.find((x) => x.reference === ref);
+    const shown = c?.messages.filter(isShown) ?? [];
+    const closedSurvey = key.startsWith("survey:") && c?.state === "closed";
+    this.thanked.set(key, { text, after: closedSurvey ? -1 : (shown[shown.length - 1]?.id ?? -1) });
   }
 
   private onConnState(s: ConnState): void {
@@ -381,6 +399,12 @@ export class Widget {
   /** Queues a change (R12) and writes it now if the connection is up. */
   change(frame: ChangeFrame, form?: string): void {
     if (form) this.formOf.set(frame.client_id, form);
+    if (this.opts.preview) {
+      if (frame.type === "send_message") this.echo({ kind: "text", text: frame.text });
+      else this.answered(frame, null);
+      this.changed();
+      return;
+    }
     this.outbox.add(frame, this.env.now());
     this.flush();
   }
@@ -412,6 +436,15 @@ export class Widget {
       this.flush();
       this.changed();
     }, RATE_RETRY_MS);
+  }
+
+  /** Preview: the visitor's message as if the hub had it. */
+  private echo(body: Body): void {
+    const c = this.model.open();
+    if (!c) return;
+    let id = 0;
+    for (const m of this.model.visible()) id = Math.max(id, m.id);
+    this.model.addMessage({ id: id + 1, conversation: c.reference, client_id: null, author: { kind: "visitor" }, body, at: this.env.now() });
   }
 
   send(text: string): boolean {
@@ -716,8 +749,17 @@ export class Widget {
     const items: Item[] = [];
     const now = this.env.now();
     // One form at a time: the e-mail offer (R8) first, then the waiting questionnaire (R10).
-    const email = this.config.email_capture ? model.emailOffer() : null;
-    const questionnaire = model.questionnaireShown(now, email !== null);
+    // The preview shows each form the project has, under its sample conversation.
+    const preview = this.opts.preview;
+    const openConv = model.open();
+    const email = !this.config.email_capture
+      ? null
+      : !preview
+        ? model.emailOffer()
+        : openConv && !model.emailLeft && model.emailDismissed !== openConv.reference
+          ? { conversation: openConv.reference }
+          : null;
+    const questionnaire = preview ? model.questionnaire : model.questionnaireShown(now, email !== null);
     const pending = this.outbox.messages();
     const online = this.conn.state === "open";
     this.anchorKey = null;
@@ -752,7 +794,7 @@ export class Widget {
           sig: `${pos.first}${pos.last}${asking}${JSON.stringify(m.body).length}`,
           make: () => renderMessage(m, pos, ctx, asking) ?? h("div", { hidden: true }),
         });
-        for (const key of [`email:${c.reference}`, `q:${c.reference}`]) {
+        for (const key of [`email:${c.reference}`, `q:${c.reference}`, `survey:${c.reference}`]) {
           if (this.thanked.get(key)?.after === m.id) this.thanksItem(items, key);
         }
       });
@@ -799,18 +841,19 @@ export class Widget {
       if (!isOpenConv && shown.length) {
         items.push({ key: `sep:${c.reference}`, sig: "", make: () => separator(t("closed")) });
       }
-      if (model.survey === c.reference && !isOpenConv) {
+      // The survey: at close, or during the conversation when the agent sent it (A5).
+      if (model.survey === c.reference) {
         const key = `survey:${c.reference}`;
+        const questions = model.surveyQuestions;
+        const answer = (score: number | null, comment: string | null, answers?: Record<string, AnswerValue>) =>
+          this.change({ type: "answer_survey", client_id: uuidv7(), conversation: c.reference, score, comment, answers }, key);
         items.push(this.formItem(key, () =>
-          surveyForm(t, (score, comment) =>
-            this.change(
-              { type: "answer_survey", client_id: uuidv7(), conversation: c.reference, score, comment },
-              key,
-            ),
-          ),
+          questions
+            ? questionsForm(t, this.opts.language, questions, (answers) => answer(null, null, answers))
+            : surveyForm(t, (score, comment) => answer(score, comment)),
         ));
       }
-      this.thanksItem(items, `survey:${c.reference}`);
+      this.thanksItem(items, `survey:${c.reference}`, shown);
     });
 
     const lastShown = [...model.visible()].pop();
@@ -917,6 +960,7 @@ export class Widget {
   }
 
   fileUrl(file: FileInfo): Promise<string> {
+    if (this.opts.preview) return Promise.reject(new Error("preview"));
     let p = this.files.get(file.id);
     if (!p) {
       p = this.env
@@ -933,6 +977,11 @@ export class Widget {
   }
 
   async upload(conversation: string, file: File): Promise<string | null> {
+    if (this.opts.preview) {
+      this.echo({ kind: "file", file: { id: "preview", name: file.name, size: file.size, mime: file.type } });
+      this.changed();
+      return null;
+    }
     const url =
       `${this.opts.hub}/api/visitor/files?conversation=${encodeURIComponent(conversation)}` +
       `&name=${encodeURIComponent(file.name)}`;
@@ -973,6 +1022,7 @@ export class Widget {
 
   /** Per-tab memory (the panel stays open from page to page). */
   private session(name: string, value?: string): string | null {
+    if (this.opts.preview) return null;
     try {
       const s = this.env.window.sessionStorage;
       if (value === undefined) return s.getItem(`${this.key}:${name}`);

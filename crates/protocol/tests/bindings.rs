@@ -7,6 +7,7 @@
 mod ts;
 
 use pupitre_protocol::agent::{AgentClientFrame, AgentServerFrame};
+use pupitre_protocol::cobrowse::{RelayHello, RelayNotice};
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame, WidgetConfig};
 use ts::check;
 use ts_rs::TS;
@@ -15,7 +16,9 @@ use ts_rs::TS;
 fn desk_bindings_are_current() {
     check("ui/src/lib/protocol", |cfg| {
         AgentClientFrame::export_all(cfg)?;
-        AgentServerFrame::export_all(cfg)
+        AgentServerFrame::export_all(cfg)?;
+        RelayHello::export_all(cfg)?;
+        RelayNotice::export_all(cfg)
     });
 }
 
@@ -24,6 +27,8 @@ fn widget_bindings_are_current() {
     check("widget/src/protocol", |cfg| {
         VisitorClientFrame::export_all(cfg)?;
         VisitorServerFrame::export_all(cfg)?;
+        RelayHello::export_all(cfg)?;
+        RelayNotice::export_all(cfg)?;
         WidgetConfig::export_all(cfg)
     });
 }

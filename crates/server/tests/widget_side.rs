@@ -467,6 +467,27 @@ async fn a5_the_agent_sends_the_projects_survey_during_the_conversation_and_read
         "9/10 counts as 5 of 5 in the statistics"
     );
     assert_eq!(answered.1.as_deref(), Some("Merci <script>"));
+    // Answered already: the close does not ask again.
+    alice
+        .request(AgentClientFrame::Close {
+            client_id: cid(),
+            conversation: reference.clone(),
+            conversation_type: None,
+        })
+        .await;
+    v.wait_event(|e| matches!(e, VisitorEvent::ConversationClosed { .. }).then_some(()))
+        .await;
+    let after: Vec<_> = v.drain().await;
+    assert!(
+        !after.iter().any(|f| matches!(
+            f,
+            VisitorServerFrame::Event {
+                event: VisitorEvent::SurveyRequested { .. },
+                ..
+            }
+        )),
+        "{after:?}"
+    );
     hub.stop().await.unwrap();
 }
 

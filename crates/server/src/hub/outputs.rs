@@ -181,7 +181,17 @@ impl Project {
                             .engine
                             .conversation(n)
                             .is_some_and(|c| c.previous_agent.is_some());
-                        if self.project.settings.widget.survey && had_agent {
+                        // Not again when the agent sent it during the conversation and
+                        // the visitor answered it already (A5).
+                        let answered = self.messages_of(store, n).iter().any(|m| {
+                            matches!(
+                                m.message.body,
+                                Body::Event {
+                                    event: ThreadEvent::SurveyAnswered { .. }
+                                }
+                            )
+                        });
+                        if self.project.settings.widget.survey && had_agent && !answered {
                             self.emit_visitor(
                                 &visitor,
                                 VisitorEvent::SurveyRequested {
