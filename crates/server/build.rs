@@ -1,4 +1,5 @@
-//! Embeds the widget (`widget/dist/widget.js`, built by `make widget`), the demo pages
+//! Embeds the widget (`widget/dist/widget.js` and its co-browsing recorder `cobrowse.js`, built
+//! by `make widget`), the demo pages
 //! (`widget/demo/*.html`) and the administration console (`console/dist/`, built by `make
 //! console`) in the hub binary. A missing file is replaced by a notice so the hub still
 //! builds; `make` always builds the widget and the console first.
@@ -10,6 +11,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "dist/widget.js",
         "widget.js",
         "console.error('Pupitre: this hub was built without its widget (run `make widget`, then rebuild the hub).');\n",
+    ),
+    (
+        "dist/cobrowse.js",
+        "cobrowse.js",
+        "console.error('Pupitre: this hub was built without the co-browsing recorder (run `make widget`, then rebuild the hub).');\n",
     ),
     ("demo/index.html", "demo-index.html", MISSING_PAGE),
     ("demo/pricing.html", "demo-pricing.html", MISSING_PAGE),

@@ -1,5 +1,6 @@
 //! What browsers load from the hub that is not the API: the widget script (`/widget.js`,
-//! served with CORS to any origin since it runs on brands' sites) and the demo brand pages
+//! served with CORS to any origin since it runs on brands' sites) and its co-browsing recorder
+//! (`/cobrowse.js`, loaded on consent only) and the demo brand pages
 //! (`/demo`). The widget's own API calls (config, files) are in [`crate::api`].
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use crate::Hub;
 use crate::api::caller::widget_cors;
 
 const WIDGET_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/widget.js"));
+const COBROWSE_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/cobrowse.js"));
 const DEMO_INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo-index.html"));
 const DEMO_PRICING: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo-pricing.html"));
 const DEMO_CONTACT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo-contact.html"));
@@ -54,6 +56,7 @@ pub async fn security_headers(State(tls): State<bool>, mut response: Response) -
 pub fn routes() -> Router<Arc<Hub>> {
     let widget = Router::new()
         .route("/widget.js", get(widget_js))
+        .route("/cobrowse.js", get(cobrowse_js))
         .layer(widget_cors());
     Router::new()
         .route("/demo", get(demo_page))
@@ -76,6 +79,20 @@ fn widget_file(hub: &Hub, relative: &str, embedded: &'static [u8]) -> Vec<u8> {
 
 async fn widget_js(State(hub): State<Arc<Hub>>) -> Response {
     let body = widget_file(&hub, "dist/widget.js", WIDGET_JS);
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// W3: the co-browsing recorder, which the widget loads only when a visitor accepts (so the
+/// widget itself stays small).
+async fn cobrowse_js(State(hub): State<Arc<Hub>>) -> Response {
+    let body = widget_file(&hub, "dist/cobrowse.js", COBROWSE_JS);
     (
         [
             (CONTENT_TYPE, "text/javascript; charset=utf-8"),
