@@ -1,6 +1,6 @@
 // Accessibility check of the built desk (ui/dist) with axe-core, in the system's Chromium (no
 // browser download): WCAG 2.0/2.1/2.2 A and AA rules, light and dark themes, on the login, the
-// desk with conversations (1, 2 and 4 panes, offline, desk options off), every drawer and
+// desk with conversations (1, 2 and 4 panes, offline, desk options off, a survey answered), every drawer and
 // dialog, the menus and the emoji palette. Prints every violation with its elements and exits
 // 1 if there is any. `npm run axe` builds first; CHROMIUM=/path/to/chromium to override.
 //
@@ -25,6 +25,7 @@ const VIEWS = [
   { name: "desk, offline, message pending", query: "offline=1&panes=2", ready: ".box" },
   { name: "desk, options off (A3)", query: "off=canned_responses,request_file,send_file", ready: ".box" },
   { name: "desk in French", query: "lang=fr&panes=2", ready: ".box" },
+  { name: "desk, survey sent and answered, send-survey action (A5)", query: "survey=1&panes=2", ready: ".event.survey dl" },
   { name: "drawer: snoozed", query: "drawer=snoozed", ready: ".drawer" },
   { name: "drawer: history", query: "drawer=history", ready: ".drawer li" },
   { name: "drawer: canned responses", query: "drawer=canned", ready: ".drawer .resp" },

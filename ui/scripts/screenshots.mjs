@@ -47,6 +47,12 @@ await page.locator('section[aria-label^="DEMO-1042"]').getByRole("button", { nam
 await page.keyboard.press("ArrowRight");
 await shot("desk-tools");
 
+// A5, R9: Léa was sent the survey and answered it (score, comment, the questionnaire's
+// answers); her pane's "Survey" is off, saying why, Tom's is on.
+await page.goto(`${base}?lang=en&still=1&panes=2&survey=1`);
+await page.waitForSelector(".event.survey dl");
+await shot("desk-survey");
+
 // D12: the offer dialog with the card's live preview.
 await page.goto(`${base}?lang=fr&still=1&dialog=offer`);
 await page.waitForSelector('[role="dialog"]');

@@ -6,7 +6,8 @@
  * fourth conversation, DEMO-9999, with 10,000 messages to scroll, P5), `?history=DEMO-0877`
  * (re-reads a closed conversation); `?dialog=` also takes `offer|link` (composer tools);
  * `?off=canned_responses,send_file,…` switches desk options off (A3, the names of
- * `DeskOptions`).
+ * `DeskOptions`); `?survey=1`: Léa (DEMO-1042) was sent the satisfaction survey and answered it
+ * (A5, R9).
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -33,7 +34,7 @@ async function main() {
   const params = new URLSearchParams(location.search);
   const langParam = params.get("lang");
   if (langParam === "fr" || langParam === "en") setLang(langParam);
-  const [{ FakeBackend }, { demoData, animateDemo, longConversation, drawDemoPhoto, DEMO_PHOTO }] = await Promise.all([
+  const [{ FakeBackend }, { demoData, animateDemo, longConversation, drawDemoPhoto, withSurvey, DEMO_PHOTO }] = await Promise.all([
     import("./lib/fake-backend"),
     import("./lib/demo"),
   ]);
@@ -43,6 +44,7 @@ async function main() {
   for (const name of (params.get("off") ?? "").split(",")) {
     if (name in data.profile.options) data.profile.options[name as keyof typeof data.profile.options] = false;
   }
+  if (params.get("survey") === "1") withSurvey(data, Date.now());
   const long = params.get("long") === "1";
   if (long) data.conversations.push(longConversation(Date.now()));
   const backend = new FakeBackend(data, {

@@ -164,6 +164,10 @@ export interface Backend {
   sendOffer(conversation: ConversationRef, offer: Offer): Promise<void>;
   /** D16: asks the visitor for a file (the widget shows an upload button). */
   requestFile(conversation: ConversationRef): Promise<void>;
+  /** A5: sends the visitor the satisfaction survey now (the widget shows it); once per
+   * conversation. Rejects with `forbidden` when the admin does not let agents send it
+   * (`AgentProfile.may_send_survey`), `conflict` when it was already sent or answered. */
+  sendSurvey(conversation: ConversationRef): Promise<void>;
   /** D12, D16: sends a file (at most `MAX_FILE_BYTES`) to the visitor; resolves with its
    * message once the hub has it (the same message also comes on the stream). */
   sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null>;

@@ -181,6 +181,8 @@ export function demoData(now: number): FakeData {
       conversation_types: ["Order tracking", "Product question", "Return / warranty", "Billing", "Other"],
       // A3: every tool on, as a new project has them (`?off=canned_responses,send_file` in the demo).
       options: { ...ALL_ON },
+      // A5: the admin lets agents send the survey during a conversation.
+      may_send_survey: true,
     },
     conversations: [lea, tom, anon],
     snoozed: [
@@ -288,6 +290,33 @@ export async function drawDemoPhoto(): Promise<Uint8Array | null> {
   g.stroke();
   const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 });
   return new Uint8Array(await blob.arrayBuffer());
+}
+
+/**
+ * A5: Camille sent Léa (DEMO-1042) the satisfaction survey during the conversation, and Léa
+ * answered it: a score, a comment and the questionnaire's answers (the demo's `?survey=1`).
+ */
+export function withSurvey(data: FakeData, now: number): void {
+  const lea = data.conversations.find((c) => c.reference === "DEMO-1042");
+  if (!lea) return;
+  let id = Math.max(0, ...lea.messages.map((m) => m.id)) + 1;
+  // As the hub records them: the sending by the system, the answer by the visitor.
+  const event = (at: number, author: Message["author"], body: Message["body"]): Message => ({ id: id++, conversation: lea.reference, client_id: null, author, body, at });
+  lea.messages.push(
+    event(now - 40 * S, { kind: "system" }, { kind: "event", event: { kind: "survey_sent", agent: "Camille" } }),
+    event(now - 12 * S, { kind: "visitor" }, {
+      kind: "event",
+      event: {
+        kind: "survey_answered",
+        score: 4,
+        comment: "Réponse rapide et claire, merci ! Je commande ce soir.",
+        answers: [
+          { question: "Avez-vous obtenu une réponse à votre question ?", answer: "Oui" },
+          { question: "Recommanderiez-vous notre boutique ?", answer: "Probablement" },
+        ],
+      },
+    }),
+  );
 }
 
 /**

@@ -12,7 +12,7 @@
  * (`profile_changed`), and `calls` records every call with its arguments.
  *
  * Like the hub, it refuses what an option switched off with `forbidden`: the canned responses'
- * list, asking for a file, sending a file.
+ * list, asking for a file, sending a file, and sending the survey when the profile may not.
  */
 import type {
   AgentProfile,
@@ -177,6 +177,7 @@ export class FakeBackend implements Backend {
       waiting: this.#waiting(),
       visitor_drafts: {},
       timeout_reminders: {},
+      cobrowse: {},
       keyring_warning: null,
     });
   }
@@ -394,6 +395,17 @@ export class FakeBackend implements Backend {
     this.#allowed("request_file");
     this.#view(conversation);
     this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "file_requested", agent: this.data.profile.name } }, null);
+  }
+
+  /** Like the hub: refused when the admin does not let agents send it, and once per conversation. */
+  async sendSurvey(conversation: ConversationRef): Promise<void> {
+    await this.#enter("sendSurvey", [conversation]);
+    this.#online();
+    if (!this.data.profile.may_send_survey) throw { code: "forbidden", message: "this project's admin does not let agents send the survey" };
+    const view = this.#view(conversation);
+    const done = view.messages.some((m) => m.body.kind === "event" && (m.body.event.kind === "survey_sent" || m.body.event.kind === "survey_answered"));
+    if (done) throw { code: "conflict", message: "the survey was already sent in this conversation" };
+    this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "survey_sent", agent: this.data.profile.name } }, null);
   }
 
   async sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null> {

@@ -22,6 +22,7 @@ export const ALL_ON: DeskOptions = {
   request_file: true,
   send_file: true,
   assistant: true,
+  cobrowse: true,
 };
 
 /**

@@ -10,7 +10,7 @@ import type { AgentProfile, Message } from "./protocol";
 import type { Backend, CannedResponse, DeskEvent, DeskState, LoginResult, TodayStats, Unsubscribe } from "./backend";
 
 /** `restore_session`'s answer for Alice on the demo hub. */
-export const REAL_PROFILE_JSON = `{"id":1,"name":"Alice Martin","email":"alice@demo.pupitre.test","project":"DEMO","role":"agent","groups":[{"id":1,"name":"Support"},{"id":2,"name":"Sales"}],"slot_limit":3,"slot_max":5,"statuses":[{"channel":"chat","chosen":{"kind":"available"},"availability":"available"}],"optional_statuses":["Lunch","Meeting"],"optional_status_labels":{"Lunch":{"fr":"Déjeuner"}},"conversation_types":["Order","Delivery","Other"],"options":{"print":true,"email_to_self":true,"mark_important":true,"ask_manager":true,"online_agents":true,"knowledge_search":true,"canned_responses":true,"request_file":true,"send_file":true,"assistant":true}}`;
+export const REAL_PROFILE_JSON = `{"id":1,"name":"Alice Martin","email":"alice@demo.pupitre.test","project":"DEMO","role":"agent","groups":[{"id":1,"name":"Support"},{"id":2,"name":"Sales"}],"slot_limit":3,"slot_max":5,"statuses":[{"channel":"chat","chosen":{"kind":"available"},"availability":"available"}],"optional_statuses":["Lunch","Meeting"],"optional_status_labels":{"Lunch":{"fr":"Déjeuner"}},"conversation_types":["Order","Delivery","Other"],"options":{"print":true,"email_to_self":true,"mark_important":true,"ask_manager":true,"online_agents":true,"knowledge_search":true,"canned_responses":true,"request_file":true,"send_file":true,"assistant":true},"may_send_survey":true}`;
 
 /** The same profile as the hub pushes it live (`profile` frame → `profile_changed`) after the
  * admin switched canned responses and sending files off (A3, A10). */
@@ -103,6 +103,7 @@ export class RealShapesBackend implements Backend {
   }
   async sendOffer(): Promise<void> {}
   async requestFile(): Promise<void> {}
+  async sendSurvey(): Promise<void> {}
   async sendFile(): Promise<Message | null> {
     return null;
   }

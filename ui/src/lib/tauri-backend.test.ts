@@ -31,6 +31,11 @@ describe("TauriBackend → Tauri commands", () => {
     expect(invoke).toHaveBeenLastCalledWith("request_file", { conversation: "DEMO-1" });
   });
 
+  it("send_survey {conversation}", async () => {
+    await new TauriBackend().sendSurvey("DEMO-1");
+    expect(invoke).toHaveBeenCalledWith("send_survey", { conversation: "DEMO-1" });
+  });
+
   it("send_file {conversation, name, mime, data: base64 without prefix}", async () => {
     await new TauriBackend().sendFile("DEMO-1", "a.txt", "text/plain", new TextEncoder().encode("hello"));
     expect(invoke).toHaveBeenCalledWith("send_file", { conversation: "DEMO-1", name: "a.txt", mime: "text/plain", data: "aGVsbG8=" });

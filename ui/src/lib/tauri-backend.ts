@@ -135,6 +135,9 @@ export class TauriBackend implements Backend {
   requestFile(conversation: ConversationRef): Promise<void> {
     return call("request_file", { conversation });
   }
+  sendSurvey(conversation: ConversationRef): Promise<void> {
+    return call("send_survey", { conversation });
+  }
   sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null> {
     // JSON IPC: the bytes travel as standard base64, without a `data:` prefix.
     return call("send_file", { conversation, name, mime, data: toBase64(data) });

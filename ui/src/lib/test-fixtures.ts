@@ -45,6 +45,7 @@ export function state(conversations: ConversationView[], patch: Partial<DeskStat
     waiting: conversations.filter((c) => c.waiting_since !== null).length,
     visitor_drafts: {},
     timeout_reminders: {},
+    cobrowse: {},
     keyring_warning: null,
     ...patch,
   };

@@ -13,7 +13,11 @@ export function inFilter(message: Message, filter: ThreadFilter): boolean {
     case "all":
       return true;
     case "visitor":
-      return author.kind === "visitor" && (body.kind === "text" || body.kind === "file");
+      // The survey's answer is the visitor's words too (its comment, its answers).
+      return (
+        (author.kind === "visitor" && (body.kind === "text" || body.kind === "file")) ||
+        (body.kind === "event" && body.event.kind === "survey_answered")
+      );
     case "agent":
       return (author.kind === "agent" && body.kind !== "event" && body.kind !== "sentence") || body.kind === "comment";
     case "actions":
@@ -55,13 +59,63 @@ export function eventParts(event: ThreadEvent): PhrasePart[] {
       return tParts("event.email_left", {});
     case "file_requested":
       return tParts("event.file_requested", { agent: event.agent });
+    case "survey_sent":
+      return tParts("event.survey_sent", { agent: event.agent });
     case "survey_answered": {
-      const score = numberFormat({ maximumFractionDigits: 1 }).format(event.score);
-      return event.comment === null || event.comment.trim() === ""
-        ? tParts("event.survey", { score })
-        : tParts("event.survey_comment", { score, comment: event.comment });
+      // On one line (the score and the comment); the thread shows the whole answer with
+      // `surveyAnswer`. A questionnaire without a rating has no score: no "0/5".
+      const comment = surveyComment(event);
+      if (event.score === null)
+        return comment === null ? tParts("event.survey_answered", {}) : tParts("event.survey_answered_comment", { comment });
+      const score = scoreText(event.score);
+      return comment === null ? tParts("event.survey", { score }) : tParts("event.survey_comment", { score, comment });
     }
   }
+}
+
+type SurveyAnswered = Extract<ThreadEvent, { kind: "survey_answered" }>;
+
+function scoreText(score: number): string {
+  return numberFormat({ maximumFractionDigits: 1 }).format(score);
+}
+
+/** The visitor's comment, or `null` when there is nothing visible in it. */
+function surveyComment(event: SurveyAnswered): string | null {
+  return event.comment !== null && oneLine(event.comment) !== "" ? event.comment : null;
+}
+
+/**
+ * The visitor's answer to the survey as the thread shows it (R9, A5): the score line
+ * ("Satisfaction: 4/5", or "The visitor answered the survey" without a score), the comment,
+ * quoted, and the questionnaire's answers. All of it is the visitor's or the admin's text: on
+ * one line, each param isolated where shown (`Phrase.svelte`).
+ */
+export function surveyAnswer(event: SurveyAnswered): {
+  headline: PhrasePart[];
+  comment: PhrasePart[] | null;
+  answers: { question: string; answer: string }[];
+} {
+  const comment = surveyComment(event);
+  return {
+    headline: event.score === null ? tParts("event.survey_answered", {}) : tParts("event.survey", { score: scoreText(event.score) }),
+    comment: comment === null ? null : tParts("survey.comment", { comment }),
+    answers: (event.answers ?? [])
+      .map((line) => ({ question: oneLine(line.question), answer: oneLine(line.answer) }))
+      .filter((line) => line.question !== "" || line.answer !== ""),
+  };
+}
+
+/** A5: where the survey stands in a conversation: not sent yet, sent, or answered. */
+export type SurveyStatus = "open" | "sent" | "answered";
+
+export function surveyStatus(messages: readonly Message[]): SurveyStatus {
+  let status: SurveyStatus = "open";
+  for (const { body } of messages) {
+    if (body.kind !== "event") continue;
+    if (body.event.kind === "survey_answered") return "answered";
+    if (body.event.kind === "survey_sent") status = "sent";
+  }
+  return status;
 }
 
 /** The text of `eventParts`. */

@@ -4,7 +4,7 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import ThreadItem from "./ThreadItem.svelte";
 import type { Message } from "../protocol";
-import { eventText, inFilter } from "../thread";
+import { eventText, inFilter, surveyStatus } from "../thread";
 import { clearPreviews, safeName } from "../files";
 import { fileSize, previewable, toBase64 } from "../bytes";
 import { setLang } from "../i18n/i18n";
@@ -144,8 +144,78 @@ describe("thread events and filters (D13, D16, R9)", () => {
       props: { message: at({ kind: "event", event: { kind: "survey_answered", score: 2, comment: "<img src=x onerror=alert(1)>" } }, { kind: "system" }), visitorName: "Léa", me: 1042, now: T0 },
       context: f.context,
     });
-    expect(container.querySelector(".event")).toHaveTextContent("Satisfaction: 2/5 — “<img src=x onerror=alert(1)>”");
+    expect(container.querySelector(".event")).toHaveTextContent("Satisfaction: 2/5 “<img src=x onerror=alert(1)>”");
+    expect(container.querySelector(".event .comment")).toHaveTextContent(/^“<img src=x onerror=alert\(1\)>”$/);
     expect(container.querySelector("img")).toBeNull();
+  });
+
+  it("A5: “sent the satisfaction survey”, and an answer without a score (no “0/5”), in both languages", () => {
+    setLang("en");
+    expect(eventText({ kind: "survey_sent", agent: "Alice" })).toBe("Alice sent the satisfaction survey");
+    expect(eventText({ kind: "survey_answered", score: null, comment: null, answers: [{ question: "Q", answer: "A" }] })).toBe("The visitor answered the survey");
+    expect(eventText({ kind: "survey_answered", score: null, comment: "Top" })).toBe("Survey answered — “Top”");
+    expect(eventText({ kind: "survey_answered", score: 4, comment: " \u200B " })).toBe("Satisfaction: 4/5");
+    setLang("fr");
+    expect(eventText({ kind: "survey_sent", agent: "Alice" })).toBe("Alice a envoyé le questionnaire de satisfaction");
+    expect(eventText({ kind: "survey_answered", score: null, comment: null })).toBe("Le visiteur a répondu au questionnaire de satisfaction");
+    expect(eventText({ kind: "survey_answered", score: null, comment: "Top" })).toBe("Questionnaire de satisfaction rempli — « Top »");
+  });
+
+  it("R9, A5: the survey's answer shows the score, the comment quoted, and each answer as “question — answer”", async () => {
+    setLang("en");
+    const f = await deskFixture();
+    const event = {
+      kind: "survey_answered" as const,
+      score: 4,
+      comment: "Quick and kind",
+      answers: [
+        { question: "Was your question answered?", answer: "Yes" },
+        { question: "Anything to add?", answer: "The delivery was late" },
+      ],
+    };
+    // The hub records the answer as the visitor's.
+    const { container } = render(ThreadItem, { props: { message: at({ kind: "event", event }, { kind: "visitor" }), visitorName: "Léa", me: 1042, now: T0 }, context: f.context });
+    const block = container.querySelector(".event")!;
+    expect(block.firstElementChild).toHaveTextContent(/^Satisfaction: 4\/5$/);
+    expect(block.querySelector(".comment")).toHaveTextContent(/^“Quick and kind”$/);
+    const pairs = [...block.querySelectorAll("dl > div")].map((d) => [d.querySelector("dt")!.textContent, d.querySelector("dd")!.textContent]);
+    expect(pairs).toEqual([
+      ["Was your question answered?", "Yes"],
+      ["Anything to add?", "The delivery was late"],
+    ]);
+  });
+
+  it("R9: an answer without a score or a comment says the visitor answered, and shows the answers", async () => {
+    setLang("fr");
+    const f = await deskFixture();
+    const event = { kind: "survey_answered" as const, score: null, comment: null, answers: [{ question: "Recommanderiez-vous ?", answer: "Oui" }] };
+    const { container } = render(ThreadItem, { props: { message: at({ kind: "event", event }, { kind: "system" }), visitorName: "Léa", me: 1042, now: T0 }, context: f.context });
+    const block = container.querySelector(".event")!;
+    expect(block.firstElementChild).toHaveTextContent(/^Le visiteur a répondu au questionnaire de satisfaction$/);
+    expect(block.querySelector(".comment")).toBeNull();
+    expect(block.querySelector("dl")).toHaveTextContent("Recommanderiez-vous ?Oui");
+    expect(block.textContent).not.toMatch(/\/5/);
+  });
+
+  it("the survey's answer is the visitor's (Visitor filter) and an action; its sending is an action", () => {
+    const answered = at({ kind: "event", event: { kind: "survey_answered", score: 5, comment: "ok" } }, { kind: "visitor" });
+    const sent = at({ kind: "event", event: { kind: "survey_sent", agent: "A" } }, { kind: "system" });
+    expect(inFilter(answered, "visitor") && inFilter(answered, "actions")).toBe(true);
+    expect(inFilter(answered, "agent") || inFilter(answered, "navigation")).toBe(false);
+    expect(inFilter(sent, "actions")).toBe(true);
+    expect(inFilter(sent, "visitor") || inFilter(sent, "agent")).toBe(false);
+  });
+
+  it("A5: where the survey stands in a thread: open, sent, answered", () => {
+    const text = at({ kind: "text", text: "hi" }, { kind: "visitor" });
+    const sent = at({ kind: "event", event: { kind: "survey_sent", agent: "A" } }, { kind: "system" });
+    const answered = at({ kind: "event", event: { kind: "survey_answered", score: 5, comment: null } }, { kind: "system" });
+    expect(surveyStatus([])).toBe("open");
+    expect(surveyStatus([text])).toBe("open");
+    expect(surveyStatus([text, sent, text])).toBe("sent");
+    expect(surveyStatus([sent, answered])).toBe("answered");
+    // Answered at close, without being sent during the conversation (R9): answered too.
+    expect(surveyStatus([answered, text])).toBe("answered");
   });
 
   it("offers and files are actions; a visitor's file is the visitor's, an agent's offer the agent's", () => {

@@ -324,4 +324,44 @@ describe("bidi and zero-width controls (issue 9)", () => {
     expect(screen.getByText("A-42").tagName).toBe("BDI");
     expect(container.querySelector("dl")!.innerHTML).not.toMatch(CONTROLS);
   });
+
+  it("A7: the admin's names for built-in lines are text, on one line, isolated", async () => {
+    const f = await deskFixture();
+    const lea = f.desk.conversation("DEMO-1042")!;
+    lea.visitor = { ...lea.visitor, names: { email: { en: `<img src=x onerror=alert(1)>Mail${RLO}\nbox` } }, order: ["email", "name"] };
+    const { container } = render(VisitorPanel, { context: f.context });
+    const label = screen.getByText("<img src=x onerror=alert(1)>Mail box");
+    expect(label.tagName).toBe("BDI");
+    expect(label.closest("dt")).toHaveAttribute("title", "<img src=x onerror=alert(1)>Mail box");
+    expect(container.querySelector("dl img")).toBeNull();
+    expect(container.querySelector("dl")!.innerHTML).not.toMatch(CONTROLS);
+  });
+
+  it("R9, A5: the survey's comment and answers are text, on one line, each isolated", async () => {
+    const f = await deskFixture();
+    const evil = "<img src=x onerror=alert(1)>";
+    const answer: Message = {
+      ...message("DEMO-1042", "system", ""),
+      body: {
+        kind: "event",
+        event: {
+          kind: "survey_answered",
+          score: 4,
+          comment: `Bien${RLO}\n${evil}`,
+          answers: [
+            { question: `<b>Q</b>${RLO}1`, answer: `${evil}\u200Boui` },
+            { question: "  ", answer: "" },
+          ],
+        },
+      },
+    };
+    const { container } = render(ThreadItem, { props: { message: answer, visitorName: "Léa", me: 1042, now: T0 }, context: f.context });
+    const block = container.querySelector(".event")!;
+    expect(block.querySelector("img, b, script")).toBeNull();
+    expect(block.innerHTML).not.toMatch(CONTROLS);
+    expect(block.querySelector(".comment bdi")!.textContent).toBe(`Bien ${evil}`);
+    // A blank answer line is left out.
+    expect([...block.querySelectorAll("dt")].map((e) => e.textContent)).toEqual(["<b>Q</b>1"]);
+    expect([...block.querySelectorAll("dd bdi")].map((e) => e.textContent)).toEqual([`${evil}oui`]);
+  });
 });

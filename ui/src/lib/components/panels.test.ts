@@ -30,6 +30,31 @@ describe("visitor card and earlier conversations (D6, D14)", () => {
     expect(container.querySelector("img, b")).toBeNull();
   });
 
+  it("A7: the card's lines in the admin's order and names; what it does not name follows; the visitor id last", async () => {
+    const f = await deskFixture();
+    const lea = f.desk.conversation("DEMO-1042")!;
+    lea.visitor = {
+      ...lea.visitor,
+      fields: [
+        { label: "Sujet", value: "Question produit" },
+        { label: "Panier", value: "129,90 €", key: "cart", labels: { en: "Cart" } },
+      ],
+      order: ["cart", "email", "questionnaire", "name"],
+      names: { email: { en: "Contact", fr: "Courriel" } },
+    };
+    f.desk.open("DEMO-1042");
+    const { container } = render(VisitorPanel, { context: f.context });
+    const terms = () => [...container.querySelectorAll("dl:first-of-type > dt")].map((e) => e.textContent);
+    expect(terms()).toEqual(["Cart", "Contact", "Sujet", "Name", "Page", "Language", "Browser", "Visitor id"]);
+    // The e-mail line is still the e-mail line: a link to write to the visitor.
+    expect(container.querySelector("dt:nth-of-type(2) + dd a")).toHaveTextContent("lea.m@example.org");
+    expect(container.querySelector("dt:nth-of-type(1) + dd")).toHaveTextContent("129,90 €");
+
+    // Without an order, today's card.
+    lea.visitor = { ...lea.visitor, order: undefined, names: undefined };
+    await waitFor(() => expect(terms()).toEqual(["Name", "E-mail", "Page", "Language", "Browser", "Sujet", "Cart", "Visitor id"]));
+  });
+
   it("lists the visitor's earlier conversations with the agent on the avatar, folds, and opens one read-only", async () => {
     const f = await deskFixture();
     const user = userEvent.setup();
@@ -77,8 +102,11 @@ describe("visitor card and earlier conversations (D6, D14)", () => {
     expect(screen.getByRole("dialog", { name: "DEMO-0877 · Return / warranty" })).toBeInTheDocument();
     await waitFor(() => expect(f.backend.calls.find((c) => c.name === "thread")?.args).toEqual(["DEMO-0877", null, 50]));
     expect(await screen.findByText(/je voudrais retourner mon casque X100/)).toBeInTheDocument();
-    // The visitor's comment is isolated (<bdi>) inside the event's sentence (issue 9).
-    expect(screen.getByText("Très rapide, merci Hugo !").closest(".event")).toHaveTextContent("Satisfaction: 5/5 — “Très rapide, merci Hugo !”");
+    // The visitor's comment is isolated (<bdi>), quoted on its own line under the score (issue 9, R9).
+    const comment = screen.getByText("Très rapide, merci Hugo !");
+    expect(comment.tagName).toBe("BDI");
+    expect(comment.closest(".comment")).toHaveTextContent(/^“Très rapide, merci Hugo !”$/);
+    expect(comment.closest(".event")).toHaveTextContent("Satisfaction: 5/5 “Très rapide, merci Hugo !”");
     expect(screen.queryByRole("textbox")).toBeNull();
     await user.click(screen.getByRole("button", { name: "Actions" }));
     await waitFor(() => expect(screen.queryByText(/je voudrais retourner/)).toBeNull());

@@ -1,4 +1,4 @@
-/** The composer's tools (D12, D16): emoji, attach a file, share a link, share an offer, ask for a file. */
+/** The composer's tools (D12, D16, A5): emoji, attach a file, share a link, share an offer, ask for a file, send the survey. */
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
@@ -194,5 +194,94 @@ describe("LinkDialog (D12)", () => {
     expect(onclose).toHaveBeenCalled();
     expect(f.drafts.get("DEMO-1042")).toBe("Here it is: Specs: https://shop.example.com/x200/specs");
     expect(f.backend.calls.some((c) => c.name === "sendMessage")).toBe(false);
+  });
+});
+
+describe("send the satisfaction survey (A5)", () => {
+  beforeEach(() => setLang("en"));
+  const survey = () => screen.queryByRole("button", { name: "Send the survey" });
+  const answered = {
+    id: 9001,
+    conversation: "DEMO-1042",
+    client_id: null,
+    author: { kind: "system" as const },
+    body: { kind: "event" as const, event: { kind: "survey_answered" as const, score: 5, comment: null } },
+    at: 0,
+  };
+
+  it("sends it through the door and says so; the thread gets the event, and the button turns off, saying why", async () => {
+    const f = await deskFixture();
+    const stop = await attach(f.desk, f.backend);
+    const user = userEvent.setup();
+    render(Composer, { props: { reference: "DEMO-1042" }, context: f.context });
+    expect(survey()).toBeEnabled();
+    expect(survey()).toHaveAttribute("title", "Send the survey");
+    expect(survey()).toHaveTextContent("Survey");
+    await user.click(survey()!);
+    await waitFor(() => expect(f.backend.calls.find((c) => c.name === "sendSurvey")?.args).toEqual(["DEMO-1042"]));
+    await waitFor(() => expect(f.overlay.toast).toBe("Survey sent: the visitor sees it in the chat."));
+    const last = f.backend.data.conversations.find((c) => c.reference === "DEMO-1042")!.messages.at(-1)!;
+    expect(last.body).toEqual({ kind: "event", event: { kind: "survey_sent", agent: "Camille Laurent" } });
+    await waitFor(() => expect(survey()).toBeDisabled());
+    expect(survey()).toHaveAttribute("title", "The survey was already sent in this conversation.");
+    // Like the hub, once per conversation.
+    await expect(f.backend.sendSurvey("DEMO-1042")).rejects.toMatchObject({ code: "conflict" });
+    stop();
+  });
+
+  it("once the visitor answered, it is off and says so; the hub would refuse it", async () => {
+    const f = await deskFixture();
+    f.desk.apply({ kind: "message_added", message: answered });
+    f.backend.data.conversations.find((c) => c.reference === "DEMO-1042")!.messages.push(answered);
+    render(Composer, { props: { reference: "DEMO-1042" }, context: f.context });
+    expect(survey()).toBeDisabled();
+    expect(survey()).toHaveAttribute("title", "The visitor already answered the survey in this conversation.");
+    await expect(f.backend.sendSurvey("DEMO-1042")).rejects.toMatchObject({ code: "conflict" });
+    // Another conversation has its own.
+    render(Composer, { props: { reference: "DEMO-1044" }, context: f.context });
+    expect(screen.getAllByRole("button", { name: "Send the survey" })[1]).toBeEnabled();
+  });
+
+  it("is not there when the admin does not let agents send it, and the fake hub refuses it", async () => {
+    const f = await deskFixture();
+    f.backend.data.profile.may_send_survey = false;
+    f.desk.apply({ kind: "profile_changed", profile: structuredClone(f.backend.data.profile) });
+    render(Composer, { props: { reference: "DEMO-1042" }, context: f.context });
+    expect(survey()).toBeNull();
+    await expect(f.backend.sendSurvey("DEMO-1042")).rejects.toMatchObject({ code: "forbidden" });
+    // A profile from before the switch (a desk cache) has none either.
+    const { may_send_survey: _, ...older } = f.backend.data.profile;
+    f.desk.apply({ kind: "profile_changed", profile: older as typeof f.backend.data.profile });
+    expect(survey()).toBeNull();
+  });
+
+  it("is off while offline, like the other tools that need the hub", async () => {
+    const f = await deskFixture();
+    f.desk.apply({ kind: "connection", connection: { state: "offline", retry_at: null, reason: "test" } });
+    render(Composer, { props: { reference: "DEMO-1042" }, context: f.context });
+    expect(survey()).toBeDisabled();
+    expect(survey()).toHaveAttribute("title", "Not available offline");
+  });
+
+  it("sent before what the desk holds of the thread (the hub's conflict): says so, and stays off", async () => {
+    const f = await deskFixture();
+    const user = userEvent.setup();
+    render(Composer, { props: { reference: "DEMO-1042" }, context: f.context });
+    f.backend.failNext("sendSurvey", { code: "conflict", message: "already sent" });
+    await user.click(survey()!);
+    await waitFor(() => expect(f.overlay.toast).toBe("The survey was already sent in this conversation."));
+    expect(survey()).toBeDisabled();
+    expect(survey()).toHaveAttribute("title", "The survey was already sent in this conversation.");
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+
+  it("shows another refusal in the composer, and can be tried again", async () => {
+    const f = await deskFixture();
+    const user = userEvent.setup();
+    render(Composer, { props: { reference: "DEMO-1042" }, context: f.context });
+    f.backend.failNext("sendSurvey", { code: "forbidden", message: "switched off" });
+    await user.click(survey()!);
+    expect(await screen.findByRole("alert")).toHaveTextContent("You are not allowed to do this.");
+    expect(survey()).toBeEnabled();
   });
 });
