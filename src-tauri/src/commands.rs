@@ -20,6 +20,8 @@ pub struct AppState {
     pub notifier: Notifier,
     /// The task forwarding desk events to the page; a new `subscribe` replaces it.
     pub forwarder: Mutex<Option<tauri::async_runtime::JoinHandle<()>>>,
+    /// D5: the co-browsing views open in the page, by conversation.
+    pub views: Mutex<std::collections::HashMap<ConversationRef, pupitre_desk::cobrowse::View>>,
 }
 
 type Result<T> = std::result::Result<T, DeskError>;
@@ -384,6 +386,63 @@ pub async fn request_file(state: State<'_, AppState>, conversation: Conversation
             conversation,
         })
         .await
+}
+
+/// D5, C1: co-browsing: ask, ask to guide, guide (send to a page, point), stop.
+#[tauri::command]
+pub async fn cobrowse(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    action: pupitre_protocol::cobrowse::AgentCobrowse,
+) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::Cobrowse {
+            conversation,
+            action,
+        })
+        .await
+}
+
+/// D5: shows a running session's page: `on_message` gets the recorder's events as they come
+/// (a view already open for the conversation is replaced).
+#[tauri::command]
+pub fn cobrowse_view(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    relay: String,
+    on_message: IpcChannel<pupitre_desk::cobrowse::ViewMessage>,
+) -> Result<()> {
+    let view = state.desk.cobrowse_view(relay, move |m| {
+        let _ = on_message.send(m);
+    })?;
+    state
+        .views
+        .lock()
+        .expect("views lock")
+        .insert(conversation, view);
+    Ok(())
+}
+
+/// D5: the panel was hidden or the session ended.
+#[tauri::command]
+pub fn cobrowse_view_close(state: State<'_, AppState>, conversation: ConversationRef) {
+    if let Some(view) = state
+        .views
+        .lock()
+        .expect("views lock")
+        .remove(&conversation)
+    {
+        view.close();
+    }
+}
+
+/// D5: the replay lost track: ask the visitor's page for a fresh full snapshot.
+#[tauri::command]
+pub fn cobrowse_checkout(state: State<'_, AppState>, conversation: ConversationRef) {
+    if let Some(view) = state.views.lock().expect("views lock").get(&conversation) {
+        view.checkout();
+    }
 }
 
 /// A5: the survey to the visitor now (when the admin lets agents send it).

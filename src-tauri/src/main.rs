@@ -61,6 +61,7 @@ fn main() {
             desk: desk.clone(),
             notifier: notifier.clone(),
             forwarder: Default::default(),
+            views: Default::default(),
         })
         .setup(move |app| {
             tray::create(app.handle(), desk.clone())?;
@@ -106,6 +107,10 @@ fn main() {
             commands::send_offer,
             commands::request_file,
             commands::send_survey,
+            commands::cobrowse,
+            commands::cobrowse_view,
+            commands::cobrowse_view_close,
+            commands::cobrowse_checkout,
             commands::send_file,
             commands::file,
             commands::today_stats,

@@ -484,6 +484,16 @@ impl Desk {
         }
     }
 
+    /// D5: opens the view of a co-browsing session's relay; `on` gets what the page sends.
+    pub fn cobrowse_view(
+        &self,
+        relay: String,
+        on: impl Fn(crate::cobrowse::ViewMessage) + Send + Sync + 'static,
+    ) -> Result<crate::cobrowse::View, DeskError> {
+        let (hub, _) = self.hub_and_token()?;
+        Ok(crate::cobrowse::open(hub, relay, on))
+    }
+
     /// Sends a file in a conversation (D12); answers its message.
     pub async fn send_file(
         &self,
@@ -892,10 +902,18 @@ async fn serve(
                         }
                         continue;
                     }
-                    if let (Some(id), Some(reply)) = (client_id, reply) {
-                        waiting.insert(id, reply);
-                    }
                     ws.send(WsMessage::text(text)).await.map_err(drop_err)?;
+                    match (client_id, reply) {
+                        (Some(id), Some(reply)) => {
+                            waiting.insert(id, reply);
+                        }
+                        // An ephemeral frame (co-browsing) has no ack: sent is done; a refusal
+                        // comes back as state or as an error without a client id.
+                        (None, Some(reply)) => {
+                            let _ = reply.send(Ok(()));
+                        }
+                        _ => {}
+                    }
                 }
             },
         }

@@ -21,6 +21,7 @@
 //! generated as TypeScript into `ui/src/lib/desk/` (tests/bindings.rs checks it, DESIGN.md §11).
 
 pub mod cache;
+pub mod cobrowse;
 pub mod credentials;
 pub mod desk;
 pub mod door;

@@ -54,6 +54,7 @@ fn generate() -> BTreeMap<String, String> {
     CannedResponseDraft::export_all(&cfg).unwrap();
     HistoryQuery::export_all(&cfg).unwrap();
     HistoryHit::export_all(&cfg).unwrap();
+    pupitre_desk::cobrowse::ViewMessage::export_all(&cfg).unwrap();
     let desk = out.join(DESK_DIR);
     let protocol_types: Vec<String> = read_dir(&out)
         .keys()

@@ -40,7 +40,7 @@ impl Settings {
         let Some(origin) = origin_of(url) else {
             return false;
         };
-        self.site_origins.is_empty() || self.site_origins.iter().any(|o| *o == origin)
+        self.site_origins.is_empty() || self.site_origins.contains(&origin)
     }
 }
 

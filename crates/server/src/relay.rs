@@ -204,7 +204,7 @@ impl Relays {
     pub fn from_page(&self, relay: &str, id: u64, frame: Bytes) -> Result<(), Refused> {
         let mut sessions = self.lock();
         let s = sessions.get_mut(relay).ok_or(Refused::Gone)?;
-        if !s.page.as_ref().is_some_and(|p| p.id == id) {
+        if s.page.as_ref().is_none_or(|p| p.id != id) {
             return Err(Refused::Gone);
         }
         let Some(&flags) = frame.first() else {

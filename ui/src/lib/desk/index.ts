@@ -13,3 +13,4 @@ export * from "./LoginResult";
 export * from "./OutboxItem";
 export * from "./OutboxState";
 export * from "./SnoozedItem";
+export * from "./ViewMessage";
