@@ -204,6 +204,10 @@ pub struct AgentProfile {
     /// A5: the agent may send the visitor the survey during the conversation (`send_survey`).
     #[serde(default)]
     pub may_send_survey: bool,
+    /// C4: the brand's site origins: the only hosts a co-browsing replay may show images and
+    /// styles from (fetched by the desk's Rust side), and where guiding may send the visitor.
+    #[serde(default)]
+    pub site_origins: Vec<String>,
 }
 
 /// The desk options of the admin page (SPEC A3 in full, D16): each a switch. The desk hides

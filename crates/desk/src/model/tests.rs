@@ -39,6 +39,7 @@ fn profile() -> AgentProfile {
         conversation_types: vec![],
         options: Default::default(),
         may_send_survey: true,
+        site_origins: vec![],
     }
 }
 

@@ -25,4 +25,9 @@ options: DeskOptions,
 /**
  * A5: the agent may send the visitor the survey during the conversation (`send_survey`).
  */
-may_send_survey: boolean, };
+may_send_survey: boolean, 
+/**
+ * C4: the brand's site origins: the only hosts a co-browsing replay may show images and
+ * styles from (fetched by the desk's Rust side), and where guiding may send the visitor.
+ */
+site_origins: Array<string>, };
