@@ -183,6 +183,7 @@ export function demoData(now: number): FakeData {
       options: { ...ALL_ON },
       // A5: the admin lets agents send the survey during a conversation.
       may_send_survey: true,
+      site_origins: ["https://shop.example.com"],
     },
     conversations: [lea, tom, anon],
     snoozed: [
