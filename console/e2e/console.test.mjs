@@ -1101,6 +1101,48 @@ describe("the administration console on a real hub", () => {
       zoeDesk.close();
       await look(page, "P5-people-deactivated", problems);
 
+      // Channels: Alice works on calls and video too; the hub stores the list.
+      await page.getByRole("button", { name: "Edit Alice Martin" }).click();
+      const channels = dialog.getByRole("group", { name: "Channels" });
+      assert.equal(await channels.getByRole("checkbox", { name: "Chat" }).isChecked(), true, "chat: every agent's first channel");
+      await channels.getByRole("checkbox", { name: "Chat" }).uncheck();
+      await dialog.getByRole("button", { name: "Save", exact: true }).click();
+      await dialog.locator("#agent-channels-problem", { hasText: "Tick at least one channel." }).waitFor();
+      await channels.getByRole("checkbox", { name: "Chat" }).check();
+      await channels.getByRole("checkbox", { name: "Call" }).check();
+      await channels.getByRole("checkbox", { name: "Video" }).check();
+      await look(page, "P4b-people-agent-channels", problems);
+      await dialog.getByRole("button", { name: "Save", exact: true }).click();
+      await page.getByRole("dialog").waitFor({ state: "detached" });
+      await toast(page).filter({ hasText: "Alice Martin saved." }).waitFor();
+      const alice = table.locator("tbody tr", { hasText: "alice@demo.pupitre.test" });
+      assert.equal(await alice.getByTestId("channels").innerText(), "Chat\nCall\nVideo");
+      const storedAlice = (await hub.request("/api/admin/projects/DEMO/agents", { token: await hub.token(ADMIN) })).json.find((a) => a.email === ALICE.email);
+      assert.deepEqual(storedAlice.channels, ["chat", "call", "video"]);
+
+      // The project's name: renamed at the top of the page, shown in the header, read by the widget.
+      const projectName = page.getByLabel("Project name");
+      assert.equal(await projectName.inputValue(), "Maison Lumière");
+      assert.equal(await page.locator("header.top [data-testid=project-name]").innerText(), "Maison Lumière");
+      await projectName.fill("   ");
+      await page.getByRole("button", { name: "Save the name" }).click();
+      await page.locator("#project-name-problem", { hasText: "Enter the project's name." }).waitFor();
+      await projectName.fill("Maison Lumière & <b>Fils</b>");
+      await page.getByRole("button", { name: "Save the name" }).click();
+      await toast(page).filter({ hasText: "The project is now called Maison Lumière & <b>Fils</b>." }).waitFor();
+      await page.locator("header.top [data-testid=project-name]", { hasText: "Maison Lumière & <b>Fils</b>" }).waitFor();
+      assert.equal(await page.locator("header.top [data-testid=project]").innerText(), "DEMO", "the code stays");
+      assert.equal(await page.locator("b").count(), 0, "the name is text");
+      await look(page, "P4c-people-project-renamed", problems);
+      const projects = (await hub.request("/api/admin/projects", { token: await hub.token(ADMIN) })).json;
+      assert.deepEqual(projects.map((p) => [p.code, p.name]), [["DEMO", "Maison Lumière & <b>Fils</b>"]]);
+      assert.equal((await hub.request("/api/widget/config?project=DEMO")).json.name, "Maison Lumière & <b>Fils</b>", "what the widget reads");
+      // The Widget page's preview names it too.
+      await nav.getByRole("link", { name: "Widget" }).click();
+      await page.frameLocator('iframe[title="Widget preview"]').locator("#pupitre-widget header h2", { hasText: "Maison Lumière & <b>Fils</b>" }).waitFor();
+      await nav.getByRole("link", { name: "People and content" }).click();
+      await table.waitFor();
+
       // Groups: add one, rename it.
       await page.getByRole("tab", { name: /^Groups/ }).click();
       await page.getByLabel("New group").fill("After sales");
@@ -1140,7 +1182,7 @@ describe("the administration console on a real hub", () => {
       await nav.getByRole("link", { name: "Audit log" }).click();
       await page.locator("tbody tr").first().waitFor();
       const actions = await page.locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-action")));
-      for (const action of ["agent.create", "agent.update", "group.create", "group.rename", "canned.create"]) {
+      for (const action of ["agent.create", "agent.update", "project.rename", "group.create", "group.rename", "canned.create"]) {
         assert.ok(actions.includes(action), `${action} in the audit log: ${actions.join(", ")}`);
       }
       assert.equal(await page.locator("main img").count(), 0);
@@ -1162,59 +1204,110 @@ describe("the administration console on a real hub", () => {
     });
   });
 
-  it("visitor card: the admin hides a built-in field, adds the site's cart with labels in both languages and moves it first; the hub stores exactly that; a bad key is refused at its row", async () => {
+  it("visitor card: one ordered list — the admin hides a built-in line, labels one, adds the site's cart with labels in both languages and moves it first; the hub stores exactly that, and a connected desk gets the card in that order; a bad key is refused at its row", async () => {
     await withHub("visitor-card", async ({ hub, problems, open }) => {
       const stored = await hub.settings();
-      const { page } = await openSignedOut(hub, open, "/admin/#/visitor_card");
-      await signIn(page, ADMIN);
-      await page.getByRole("switch", { name: "Browser" }).waitFor();
-      assert.equal(await page.locator("main h1").innerText(), "Visitor card");
-      await look(page, "C1-visitor-card", problems);
+      // A desk with a conversation open before the change: its visitor card follows the admin's order.
+      const alice = await desk(hub, ALICE);
+      const visitor = await widget(hub);
+      try {
+        const available = await alice.change({ type: "set_status", channel: "chat", status: { kind: "available" } });
+        assert.equal(available.type, "ack", JSON.stringify(available));
+        assert.equal((await visitor.change({ type: "send_message", text: "Hello, about my order" })).type, "ack");
+        const started = await visitor.next((f) => f.type === "event" && f.event.kind === "conversation_started", "the visitor's conversation");
+        const ref = started.event.conversation;
+        const assigned = await alice.next(
+          (f) => f.type === "event" && f.event.kind === "conversation_assigned" && f.event.conversation.reference === ref,
+          `${ref} on Alice's desk`,
+        );
+        assert.deepEqual(assigned.event.conversation.visitor.order, ["name", "email", "page", "language", "browser", "questionnaire"], "the default order");
 
-      await page.getByRole("switch", { name: "Browser" }).uncheck();
-      const key = page.getByLabel("New field from your site");
-      await key.fill("Cart");
-      await key.press("Enter");
-      await page.locator("#card-new-problem", { hasText: "Lowercase letters, digits and _ only" }).waitFor();
-      await key.fill("loyalty");
-      await key.press("Enter");
-      await key.fill("cart");
-      await key.press("Enter");
-      await page.getByLabel("English label of cart").fill("Cart");
-      await page.getByLabel("French label of cart").fill("Panier");
-      // Keyboard: Alt+↑ in the row moves cart above loyalty.
-      await page.getByLabel("French label of cart").press("Alt+ArrowUp");
-      await eventually(async () => (await page.locator("ol.rows li").first().getAttribute("data-key")) === "cart", "cart moved first");
-      await page.getByLabel("English label of loyalty").fill("Loyalty <b>level</b>");
-      const preview = page.getByRole("complementary", { name: "Preview" });
-      await preview.getByRole("radio", { name: "French" }).check();
-      await preview.getByText("Panier").waitFor();
-      await preview.getByText("Loyalty <b>level</b>").waitFor();
-      assert.equal(await preview.getByText("Firefox 133 · Windows").count(), 0, "the hidden browser is left out");
-      assert.match(await page.locator("#card-snippet").innerText(), /Pupitre\.set\(\{\s*cart: "129,90 €",\s*loyalty: /);
-      await look(page, "C2-visitor-card-edited", problems);
+        const { page } = await openSignedOut(hub, open, "/admin/#/visitor_card");
+        await signIn(page, ADMIN);
+        await page.getByRole("switch", { name: "Show Browser to agents" }).waitFor();
+        assert.equal(await page.locator("main h1").innerText(), "Visitor card");
+        const order = () => page.locator("ol.rows > li").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-key")));
+        assert.deepEqual(await order(), ["name", "email", "page", "language", "browser", "questionnaire"]);
+        assert.equal(await page.getByLabel("French label of Name").getAttribute("placeholder"), "Nom", "a built-in line's placeholder: the desk's own name");
+        assert.equal(await page.getByRole("button", { name: "Remove Name" }).count(), 0, "a built-in line cannot be removed");
+        await look(page, "C1-visitor-card", problems);
 
-      await page.getByRole("button", { name: "Save", exact: true }).click();
-      await toast(page).filter({ hasText: "Visitor card saved." }).waitFor();
-      const saved = await hub.settings();
-      assert.deepEqual(
-        saved,
-        changed(stored, (s) => {
-          s.visitor_card.fields.find((f) => f.key === "browser").shown = false;
-          s.visitor_card.fields.push({ key: "cart", label: { en: "Cart", fr: "Panier" }, shown: true });
-          s.visitor_card.fields.push({ key: "loyalty", label: { en: "Loyalty <b>level</b>" }, shown: true });
-        }),
-        "exactly the new card, nothing else changed",
-      );
-      assert.equal(await page.locator("main b").count(), 0, "labels are text");
-      await look(page, "C3-visitor-card-saved", problems);
+        await page.getByRole("switch", { name: "Show Browser to agents" }).uncheck();
+        await page.getByLabel("English label of E-mail").fill("Customer e-mail");
+        await page.getByLabel("French label of E-mail").fill("Courriel du client");
+        const key = page.getByLabel("New field from your site");
+        await key.fill("Cart");
+        await key.press("Enter");
+        await page.locator("#card-new-problem", { hasText: "Lowercase letters, digits and _ only" }).waitFor();
+        await key.fill("loyalty");
+        await key.press("Enter");
+        await key.fill("cart");
+        await key.press("Enter");
+        await page.getByLabel("English label of cart").fill("Cart");
+        await page.getByLabel("French label of cart").fill("Panier");
+        // Keyboard: Alt+↑ in the row moves cart above loyalty, then above every built-in line.
+        for (let i = 0; i < 7; i++) await page.getByLabel("French label of cart").press("Alt+ArrowUp");
+        await eventually(async () => (await order())[0] === "cart", "cart moved first");
+        // The buttons: the questionnaire's answers go last.
+        await page.getByRole("button", { name: "Move Waiting questionnaire answers down" }).click();
+        assert.deepEqual(await order(), ["cart", "name", "email", "page", "language", "browser", "loyalty", "questionnaire"]);
+        await page.getByLabel("English label of loyalty").fill("Loyalty <b>level</b>");
+        const preview = page.getByRole("complementary", { name: "Preview" });
+        await preview.getByRole("radio", { name: "French" }).check();
+        await preview.getByText("Panier").waitFor();
+        await preview.getByText("Courriel du client").waitFor();
+        await preview.getByText("Loyalty <b>level</b>").waitFor();
+        assert.deepEqual(
+          await preview.locator("dt").evaluateAll((dts) => dts.map((dt) => dt.getAttribute("data-key"))),
+          ["cart", "name", "email", "page", "language", "loyalty", "questionnaire"],
+          "the preview in the card's order, the hidden browser left out",
+        );
+        assert.match(await page.locator("#card-snippet").innerText(), /Pupitre\.set\(\{\s*cart: "129,90 €",\s*loyalty: /);
+        await look(page, "C2-visitor-card-edited", problems);
+
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await toast(page).filter({ hasText: "Visitor card saved." }).waitFor();
+        const saved = await hub.settings();
+        const field = (key) => stored.visitor_card.fields.find((f) => f.key === key);
+        assert.deepEqual(
+          saved,
+          changed(stored, (s) => {
+            s.visitor_card.fields = [
+              { key: "cart", label: { en: "Cart", fr: "Panier" }, shown: true },
+              field("name"),
+              { key: "email", label: { en: "Customer e-mail", fr: "Courriel du client" }, shown: true },
+              field("page"),
+              field("language"),
+              { ...field("browser"), shown: false },
+              { key: "loyalty", label: { en: "Loyalty <b>level</b>" }, shown: true },
+              field("questionnaire"),
+            ];
+          }),
+          "exactly the new card, nothing else changed",
+        );
+        assert.equal(await page.locator("main b").count(), 0, "labels are text");
+        await look(page, "C3-visitor-card-saved", problems);
+
+        // Alice's desk, on the connection it had, gets the card in the admin's order, with the admin's names.
+        const updated = await alice.next(
+          (f) => f.type === "event" && f.event.kind === "visitor_updated" && f.event.conversation === ref && Array.isArray(f.event.visitor.order) && f.event.visitor.order[0] === "cart",
+          "the visitor card in the new order on Alice's desk",
+        );
+        assert.deepEqual(updated.event.visitor.order, ["cart", "name", "email", "page", "language", "loyalty", "questionnaire"]);
+        assert.deepEqual(updated.event.visitor.names, { email: { en: "Customer e-mail", fr: "Courriel du client" } });
+        assert.equal(updated.event.visitor.user_agent ?? null, null, "the hidden browser never reaches the desk");
+        assert.equal(alice.closed, null, "still the same connection");
+      } finally {
+        alice.close();
+        visitor.close();
+      }
 
       // The hub names a bad key by its place; the same rule the page applies.
       const token = await hub.token(ADMIN);
       const bad = await hub.request(SETTINGS_PATH, {
         method: "PUT",
         token,
-        body: changed(saved, (s) => s.visitor_card.fields.push({ key: "Bad key", label: {}, shown: true })),
+        body: changed(await hub.settings(), (s) => s.visitor_card.fields.push({ key: "Bad key", label: {}, shown: true })),
       });
       assert.equal(bad.status, 400, bad.text);
       assert.ok(bad.json.fields?.["visitor_card.fields.8.key"], bad.text);
@@ -1567,7 +1660,7 @@ describe("the administration console on a real hub", () => {
     },
   );
 
-  it("widget look: the preview follows an unsaved colour; once saved, the demo page's real widget uses it; a hostile question stays text", async () => {
+  it("widget look: the preview is the real widget, told the unsaved colour and questions as they are typed; once saved, the demo page's widget uses the colour; a hostile question stays text", async () => {
     await withHub("widget-look", async ({ hub, problems, open }) => {
       const HOSTILE = "<img src=x onerror=alert(1)>";
       const before = (await hub.settings()).widget;
@@ -1576,27 +1669,38 @@ describe("the administration console on a real hub", () => {
       await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Widget" }).click();
       await page.getByRole("heading", { level: 1, name: "Widget" }).waitFor();
       assert.match(page.url(), /#\/widget$/);
-      const preview = page.getByRole("complementary", { name: "Preview" });
-      const launcher = preview.getByTestId("preview-launcher");
-      const background = () => launcher.evaluate((el) => getComputedStyle(el).backgroundColor);
+      // The real widget (the hub's /widget.js in preview mode) in a frame of the hub's own.
+      const iframe = page.locator('iframe[title="Widget preview"]');
+      assert.equal(await iframe.getAttribute("src"), "/admin/widget-preview");
+      const frame = page.frameLocator('iframe[title="Widget preview"]');
+      const header = frame.locator("#pupitre-widget header");
+      const background = (locator) => locator.evaluate((el) => getComputedStyle(el).backgroundColor);
+      await frame.locator("#pupitre-widget header h2", { hasText: "Maison Lumière" }).waitFor();
       assert.equal(await page.getByLabel("Colour", { exact: true }).inputValue(), before.color);
-      assert.equal(await background(), "rgb(180, 83, 42)", "the demo's colour, #b4532a");
+      await eventually(async () => (await background(header)) === "rgb(180, 83, 42)", "the widget's header in the demo's colour, #b4532a");
       await look(page, "W1-widget", problems);
 
-      // The colour typed: the preview's launcher follows at once, nothing is stored yet.
+      // The colour typed: the real widget follows, nothing is stored yet.
       await page.getByLabel("Colour", { exact: true }).fill("#0a7d3b");
-      await eventually(async () => (await background()) === "rgb(10, 125, 59)", "the preview's launcher in the new colour");
+      await eventually(async () => (await background(header)) === "rgb(10, 125, 59)", "the widget's header in the new colour");
+      await eventually(async () => (await background(frame.locator("#pupitre-widget .me .bubble").first())) === "rgb(10, 125, 59)", "the visitor's bubble in the new colour");
       assert.equal((await hub.settings()).widget.color, before.color, "nothing saved before Save");
 
-      // A hostile question: text in the preview, no element made of it.
+      // A hostile question: the widget shows it as text, no element made of it.
       await page.getByRole("button", { name: "Add a question" }).click();
       await page.getByLabel("Question 2 in English").fill(HOSTILE);
       await page.getByLabel("Question 2 in French").fill("Votre ville ?");
-      const questions = preview.getByTestId("preview-question");
-      await eventually(async () => (await questions.count()) === 2, "two questions in the preview");
-      assert.equal(await questions.nth(1).innerText(), HOSTILE);
-      assert.equal(await preview.locator("img").count(), 0, "no img element from the question");
+      await frame.getByText(HOSTILE, { exact: true }).waitFor({ state: "attached" });
+      assert.equal(await frame.locator("img").count(), 0, "no img element from the question");
+      assert.equal(await page.locator("main img").count(), 0);
+      await frame.getByText(HOSTILE, { exact: true }).scrollIntoViewIfNeeded();
       await look(page, "W2-widget-unsaved", problems);
+
+      // The visitor's language: the widget's own words and the French questions.
+      await page.getByRole("complementary", { name: "Preview" }).getByRole("radio", { name: "French" }).check();
+      await frame.getByText("Votre ville ?", { exact: true }).waitFor({ state: "attached" });
+      await frame.getByText("Votre numéro de commande, si vous en avez un", { exact: true }).waitFor({ state: "attached" });
+      await look(page, "W2b-widget-unsaved-fr", problems);
 
       await page.getByRole("button", { name: "Save", exact: true }).click();
       await toast(page).filter({ hasText: "Widget saved" }).waitFor();

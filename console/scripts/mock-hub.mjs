@@ -88,6 +88,12 @@ export async function startMockHub(port = 0) {
         });
       }
     }
+    // The project's name, for the console's header (an admin's list; what the widget reads otherwise).
+    if (path === "/api/admin/projects" && req.method === "GET") {
+      if (!current) return send(res, 401, { code: "unauthorized", message: "no console session" });
+      return send(res, 200, [{ id: 1, code: current.session.project, name: "Maison Lumière" }]);
+    }
+    if (path === "/api/widget/config" && req.method === "GET") return send(res, 200, { project: "DEMO", name: "Maison Lumière", ...settings.widget });
     const match = /^\/api\/admin\/projects\/([^/]+)\/settings$/.exec(path);
     if (match) {
       if (!current) return send(res, 401, { code: "unauthorized", message: "no console session" });

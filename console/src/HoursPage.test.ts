@@ -113,7 +113,7 @@ describe("opening hours", () => {
   });
 
   it("special hours replace the day's ranges; always open again sends null", async () => {
-    const week = [[{ start: 540, end: 1080 }], [], [], [], [], [], []];
+    const week: WeeklyHours["days"] = [[{ start: 540, end: 1080 }], [], [], [], [], [], []];
     const { hub, user } = await hoursPage({
       groups: [{ id: 7, name: "Sales", hours: { days: week, exceptions: [{ date: "2026-12-07", label: "Inventory", spans: [{ start: 540, end: 570 }] }] } }],
     });

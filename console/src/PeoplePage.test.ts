@@ -36,7 +36,7 @@ describe("people and content: agents", () => {
     const alice = rowOf("Alice Martin");
     expect(alice).toHaveTextContent("alice@demo.pupitre.test");
     expect(alice).toHaveTextContent("Agent");
-    expect(within(alice).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["Sales", "Support"]);
+    expect(within(alice).getAllByRole("listitem").map((li) => li.textContent)).toEqual(["Sales", "Support", "Chat"]);
     expect(alice).toHaveTextContent("Active");
     // No deactivating oneself: the hub refuses it, the page does not offer it.
     expect(within(rowOf("Camille Martin")).queryByRole("button", { name: /^Deactivate/ })).not.toBeInTheDocument();
@@ -111,6 +111,28 @@ describe("people and content: agents", () => {
     expect(patch.body).toEqual({ role: "manager", slot_max: 5, groups: ["1", "2"] });
     expect(rowOf("Bruno Petit")).toHaveTextContent("Manager");
     expect(document.querySelector(".toasts")).toHaveTextContent("Bruno Petit saved.");
+  });
+
+  it("edits the channels an agent works on: at least one, sent as the whole list", async () => {
+    const { hub, user } = await peoplePage();
+    await user.click(screen.getByRole("button", { name: "Edit Bruno Petit" }));
+    const d = dialog();
+    const channels = within(d).getByRole("group", { name: "Channels" });
+    expect(within(channels).getByRole("checkbox", { name: "Chat" })).toBeChecked();
+    await user.click(within(channels).getByRole("checkbox", { name: "Chat" }));
+    await user.click(within(d).getByRole("button", { name: "Save" }));
+    expect(channels).toHaveAccessibleDescription(/^Tick at least one channel\./);
+    expect(within(channels).getByRole("checkbox", { name: "Chat" })).toHaveFocus();
+    expect(hub.calls.filter((c) => c.method === "PATCH")).toHaveLength(0);
+    await user.click(within(channels).getByRole("checkbox", { name: "Messaging" }));
+    await user.click(within(channels).getByRole("checkbox", { name: "Call" }));
+    await user.click(within(d).getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.queryByRole("dialog")).not.toBeInTheDocument());
+    const patch = hub.calls.find((c) => c.method === "PATCH")!;
+    expect(patch.url).toBe("/api/admin/projects/DEMO/agents/2");
+    expect(patch.body).toEqual({ channels: ["call", "messaging"] });
+    expect(hub.state.agents.find((a) => a.id === 2)!.channels).toEqual(["call", "messaging"]);
+    expect(within(rowOf("Bruno Petit")).getByTestId("channels")).toHaveTextContent("CallMessaging");
   });
 
   it("deactivates after saying what happens, and activates again", async () => {
@@ -258,12 +280,54 @@ describe("people and content: a manager", () => {
         { id: 7, name: "Billing", hours: null },
       ],
       agents: [
-        { id: 3, email: "chloe@demo.pupitre.test", name: "Chloé Durand", role: "manager", slot_max: 3, groups: [1], active: true },
-        { id: 9, email: "x@demo.pupitre.test", name: "Xavier", role: "agent", slot_max: 3, groups: [7], active: true },
-        { id: 1, email: "alice@demo.pupitre.test", name: "Alice Martin", role: "agent", slot_max: 3, groups: [1, 7], active: true },
+        { id: 3, email: "chloe@demo.pupitre.test", name: "Chloé Durand", role: "manager", slot_max: 3, groups: [1], active: true, channels: ["chat"] },
+        { id: 9, email: "x@demo.pupitre.test", name: "Xavier", role: "agent", slot_max: 3, groups: [7], active: true, channels: ["chat"] },
+        { id: 1, email: "alice@demo.pupitre.test", name: "Alice Martin", role: "agent", slot_max: 3, groups: [1, 7], active: true, channels: ["chat"] },
       ],
     });
     expect(within(table()).getAllByRole("rowheader").map((r) => r.textContent)).toEqual(["Alice Martin", "Chloé Durand(you)"]);
+  });
+});
+
+describe("people and content: the project's name", () => {
+  it("an admin renames the project: checked first, saved on its own, shown in the header", async () => {
+    const { hub, user } = await peoplePage();
+    const name = await screen.findByDisplayValue("Maison Lumière");
+    expect(name).toHaveAccessibleName("Project name");
+    const header = document.querySelector("header.top") as HTMLElement;
+    await waitFor(() => expect(within(header).getByTestId("project-name")).toHaveTextContent("Maison Lumière"));
+    expect(within(header).getByTestId("project")).toHaveTextContent("DEMO");
+    await user.clear(name);
+    await user.click(screen.getByRole("button", { name: "Save the name" }));
+    expect(name).toHaveAccessibleDescription(/^Enter the project's name\./);
+    expect(name).toHaveFocus();
+    expect(hub.calls.filter((c) => c.method === "PATCH")).toHaveLength(0);
+    await user.type(name, "  <b>Lumière</b> & Fils ");
+    await user.click(screen.getByRole("button", { name: "Save the name" }));
+    await waitFor(() => expect(within(header).getByTestId("project-name")).toHaveTextContent("<b>Lumière</b> & Fils"));
+    const patch = hub.calls.find((c) => c.method === "PATCH")!;
+    expect(patch.url).toBe("/api/admin/projects/DEMO");
+    expect(patch.body).toEqual({ name: "<b>Lumière</b> & Fils" });
+    expect(patch.headers["x-pupitre-csrf"]).toBe("csrf-1");
+    expect(document.querySelector("b")).toBeNull();
+    expect(document.querySelector(".toasts")).toHaveTextContent("The project is now called <b>Lumière</b> & Fils.");
+  });
+
+  it("the hub's refusal lands on the name", async () => {
+    const { hub, user } = await peoplePage();
+    const name = await screen.findByDisplayValue("Maison Lumière");
+    hub.on("PATCH", hub.projectPath, () =>
+      json(400, { code: "invalid_input", message: "the project name must be 1 to 200 characters", fields: { name: "the project name must be 1 to 200 characters" } }),
+    );
+    await user.type(name, " II");
+    await user.click(screen.getByRole("button", { name: "Save the name" }));
+    await waitFor(() => expect(name).toHaveAccessibleDescription(/the project name must be 1 to 200 characters/));
+  });
+
+  it("is not offered to a manager, whose header still names the project", async () => {
+    await peoplePage({ session: { ...MANAGER } });
+    expect(screen.queryByLabelText("Project name")).not.toBeInTheDocument();
+    await waitFor(() => expect(within(document.querySelector("header.top") as HTMLElement).getByTestId("project-name")).toHaveTextContent("Maison Lumière"));
   });
 });
 

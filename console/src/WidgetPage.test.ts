@@ -6,6 +6,7 @@ import { setLang } from "./lib/i18n/i18n";
 import { DEMO_SETTINGS, fakeHub, json } from "./lib/test-hub";
 import type { ProjectSettings } from "./lib/settings";
 import type { ConsoleSession } from "./lib/api";
+import type { PreviewMessage } from "./lib/widget-preview";
 
 const HOSTILE = "<img src=x onerror=alert(1)>";
 
@@ -25,21 +26,50 @@ async function widgetPage(settings?: ProjectSettings, session?: ConsoleSession) 
 }
 
 const preview = () => screen.getByRole("complementary", { name: "Preview" });
-const launcher = () => within(preview()).getByTestId("preview-launcher");
+const frameOf = (title = "Widget preview") => screen.getByTitle(title) as HTMLIFrameElement;
 const sentWidget = (hub: ReturnType<typeof fakeHub>) => (hub.puts().at(-1)!.body as ProjectSettings).widget as Record<string, unknown>;
 
+/**
+ * The frame's side of the contract: what the page posts to it is kept; `ready()` says it is
+ * ready, as the widget in preview mode does (this origin, from the frame's window).
+ */
+function widgetFrame(title?: string) {
+  const frame = frameOf(title);
+  const posted: { data: PreviewMessage; origin: string }[] = [];
+  const win = frame.contentWindow!;
+  win.postMessage = ((data: PreviewMessage, origin: string) => posted.push({ data, origin })) as typeof win.postMessage;
+  return {
+    frame,
+    posted,
+    last: () => posted.at(-1)!.data,
+    ready: (from: { origin?: string; source?: Window } = {}) =>
+      window.dispatchEvent(new MessageEvent("message", { data: { type: "pupitre-preview-ready" }, origin: from.origin ?? location.origin, source: from.source ?? win })),
+  };
+}
+
 describe("widget look", () => {
-  it("shows the stored look, and the preview follows an unsaved colour before saving", async () => {
+  it("frames the real widget; once it is ready, tells it the stored look, then the unsaved colour, before saving", async () => {
     const { hub, user } = await widgetPage();
+    const w = widgetFrame();
+    expect(w.frame).toHaveAttribute("src", "/admin/widget-preview");
+    expect(w.posted).toHaveLength(0);
+    w.ready();
+    expect(w.posted).toHaveLength(1);
+    expect(w.posted[0].origin).toBe(location.origin);
+    expect(w.last()).toMatchObject({
+      type: "pupitre-preview",
+      language: "en",
+      config: { project: "DEMO", name: "Maison Lumière", color: "#b4532a", email_capture: DEMO_SETTINGS.widget.email_capture },
+      survey: DEMO_SETTINGS.widget.survey,
+      questionnaire: ["Your order number, if you have one"],
+    });
     const hex = screen.getByLabelText("Colour");
     expect(hex).toHaveValue("#b4532a");
-    expect(within(preview()).getByTestId("widget-preview").style.getPropertyValue("--c")).toBe("#b4532a");
-    expect(launcher()).toHaveAccessibleName("Chat launcher");
     await user.clear(hex);
     await user.type(hex, "#0a7d3b");
-    expect(within(preview()).getByTestId("widget-preview").style.getPropertyValue("--c")).toBe("#0a7d3b");
-    // The widget's own contrast rules: white text on this green.
-    expect(within(preview()).getByTestId("widget-preview").style.getPropertyValue("--on")).toBe("#ffffff");
+    await waitFor(() => expect(w.last().config.color).toBe("#0a7d3b"));
+    // Typing posts once it pauses, not at every key.
+    expect(w.posted.length).toBeLessThan(5);
     expect(hub.puts()).toHaveLength(0);
     await user.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(hub.puts()).toHaveLength(1));
@@ -48,41 +78,65 @@ describe("widget look", () => {
     expect({ ...sent, widget: null }).toEqual({ ...DEMO_SETTINGS, widget: null });
   });
 
-  it("refuses a colour and a font the hub would refuse, at their inputs", async () => {
+  it("ignores a ready message from another origin or another window", async () => {
+    await widgetPage();
+    const w = widgetFrame();
+    w.ready({ origin: "https://evil.test" });
+    w.ready({ source: window });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(w.posted).toHaveLength(0);
+  });
+
+  it("refuses a colour and a font the hub would refuse, at their inputs; the preview keeps the last good ones", async () => {
     const { hub, user } = await widgetPage();
+    const w = widgetFrame();
+    w.ready();
     const hex = screen.getByLabelText("Colour");
     await user.clear(hex);
     await user.type(hex, "red");
     const font = screen.getByRole("textbox", { name: "Font" });
     await user.clear(font);
     await user.type(font, "Inter; }");
-    // The preview keeps the last good colour meanwhile.
-    expect(within(preview()).getByTestId("widget-preview").style.getPropertyValue("--c")).toBe("#b4532a");
+    await new Promise((r) => setTimeout(r, 250));
+    expect(w.last().config.color).toBe("#b4532a");
+    expect(w.last().config.font).toBe(DEMO_SETTINGS.widget.font);
     await user.click(screen.getByRole("button", { name: "Save" }));
     expect(hex).toHaveAccessibleDescription(/^Enter a colour such as #1f6feb\./);
     expect(font).toHaveAccessibleDescription(/^Font names separated by commas/);
     expect(hub.puts()).toHaveLength(0);
   });
 
-  it("edits the questionnaire in both languages; a hostile question is shown as text in the preview", async () => {
+  it("edits the questionnaire in both languages; the preview gets the questions in its language, a hostile one as a string", async () => {
     const { hub, user } = await widgetPage();
+    const w = widgetFrame();
+    w.ready();
     expect(screen.getByLabelText("Question 1 in English")).toHaveValue("Your order number, if you have one");
     await user.click(screen.getByRole("button", { name: "Add a question" }));
     const en = screen.getByLabelText("Question 2 in English");
     await waitFor(() => expect(en).toHaveFocus());
     await user.type(en, HOSTILE);
     await user.type(screen.getByLabelText("Question 2 in French"), "Votre ville");
-    const questions = within(preview()).getAllByTestId("preview-question");
-    expect(questions.map((q) => q.textContent)).toEqual(["Your order number, if you have one", HOSTILE]);
-    expect(preview().querySelector("img")).toBeNull();
+    await waitFor(() => expect(w.last().questionnaire).toEqual(["Your order number, if you have one", HOSTILE]));
+    expect(document.querySelector("main img")).toBeNull();
     await user.click(within(preview()).getByRole("radio", { name: "French" }));
-    expect(within(preview()).getAllByTestId("preview-question").map((q) => q.textContent)).toEqual(["Votre numéro de commande, si vous en avez un", "Votre ville"]);
+    await waitFor(() => expect(w.last().language).toBe("fr"));
+    expect(w.last().questionnaire).toEqual(["Votre numéro de commande, si vous en avez un", "Votre ville"]);
     await user.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(hub.puts()).toHaveLength(1));
     expect(sentWidget(hub).questionnaire).toEqual([
       { en: "Your order number, if you have one", fr: "Votre numéro de commande, si vous en avez un" },
       { en: HOSTILE, fr: "Votre ville" },
     ]);
+  });
+
+  it("shows the visitor survey chosen in the settings", async () => {
+    const settings = structuredClone(DEMO_SETTINGS);
+    const questions = [{ id: "score", text: { en: "How was it?", fr: "Comment était-ce ?" }, answer: { kind: "rating" as const, max: 5 }, required: true }];
+    settings.questionnaires = { ...settings.questionnaires, list: [{ id: "after", name: "After the chat", questions }], visitor: { questionnaire: "after", agent_may_send: true } };
+    await widgetPage(settings);
+    const w = widgetFrame();
+    w.ready();
+    expect(w.last().survey_questions).toEqual(questions);
   });
 
   it("keeps a plain question plain while untouched; an empty question is refused", async () => {
@@ -122,7 +176,9 @@ describe("widget look", () => {
     await user.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(hub.state.settings.widget.max_file_bytes).toBe(2.5 * 1024 * 1024));
     expect(hub.state.settings.widget.file_types).toEqual(["image/png", "image/jpeg", "application/pdf", "text/plain", "application/zip"]);
-    expect(within(preview()).getByTestId("preview-files")).toHaveTextContent("PNG, JPEG, PDF, PLAIN, ZIP, up to 2.5 MB");
+    const w = widgetFrame();
+    w.ready();
+    expect(w.last().config).toMatchObject({ max_file_bytes: 2.5 * 1024 * 1024, file_types: ["image/png", "image/jpeg", "application/pdf", "text/plain", "application/zip"] });
   });
 
   it("is read only for a manager", async () => {
@@ -138,6 +194,8 @@ describe("widget look", () => {
     render(App, { api: hub.api });
     await screen.findByRole("complementary", { name: "Aperçu" });
     expect(screen.getByLabelText("Couleur")).toHaveValue("#b4532a");
-    expect(screen.getByRole("complementary", { name: "Aperçu" })).toHaveTextContent("En attendant…");
+    const w = widgetFrame("Aperçu du widget");
+    w.ready();
+    expect(w.last().language).toBe("fr");
   });
 });

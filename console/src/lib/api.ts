@@ -15,7 +15,9 @@ import type { WeeklyHours } from "./hours";
 import type { KnowledgeArticle, KnowledgeInput } from "./knowledge";
 import type { ProjectSettings } from "./settings";
 
-export type Role = "admin" | "manager" | "agent";
+export type Role = Hub.Role;
+/** A way of talking an agent works on (A8): chat, call, video, messaging. */
+export type Channel = Hub.Channel;
 
 /** `GET`/`POST /api/console/session`. */
 export interface ConsoleSession {
@@ -26,22 +28,16 @@ export interface ConsoleSession {
 }
 
 /** A group of the project (`GET …/groups`), with its opening hours (`null`: always open). */
-export interface Group {
-  id: number;
-  name: string;
-  hours: WeeklyHours | null;
-}
+export type Group = Hub.GroupSummary;
 
-/** An agent of the project (`GET …/agents`); `groups` are group ids. */
-export interface Agent {
+/** An agent of the project (`GET …/agents`); `groups` are group ids; `active` false once deactivated. */
+export type Agent = Hub.AgentSummary;
+
+/** A project as the hub names it (`GET /api/admin/projects`): its code never changes, its name does. */
+export interface ProjectSummary {
   id: number;
-  email: string;
+  code: string;
   name: string;
-  role: Role;
-  slot_max: number;
-  groups: number[];
-  /** `false` once deactivated: history kept, sign-in refused. */
-  active: boolean;
 }
 
 /** `POST …/agents`: the admin gives the first password to the person. */
@@ -62,6 +58,8 @@ export interface AgentChanges {
   slot_max?: number;
   groups?: string[];
   active?: boolean;
+  /** The agent's whole list: at least one, each once. */
+  channels?: Channel[];
 }
 
 /** A shared canned response (`GET …/canned-responses`): the project's (`group_id` null) or a group's. */
@@ -288,6 +286,12 @@ export function createApi(options: ApiOptions = {}) {
     session: () => request<ConsoleSession>("GET", "/api/console/session"),
     signIn: (email: string, password: string) => request<ConsoleSession>("POST", "/api/console/session", { email, password }),
     signOut: () => request<void>("DELETE", "/api/console/session"),
+    /** The projects the signed-in admin administers (theirs): code and name. */
+    projects: () => request<ProjectSummary[]>("GET", "/api/admin/projects"),
+    /** A new name for the project (its code stays); answers the project as stored. */
+    renameProject: (project: string, name: string) => request<ProjectSummary>("PATCH", projectPath(project), { name }),
+    /** What the widget reads on a brand's page (public): the project's name, among others. */
+    widgetConfig: (project: string) => request<{ project: string; name: string }>("GET", `/api/widget/config?project=${encodeURIComponent(project)}`),
     settings: (project: string) => request<ProjectSettings>("GET", settingsPath(project)),
     /** Stores the whole settings object; answers the stored settings. */
     saveSettings: (project: string, settings: ProjectSettings) => request<ProjectSettings>("PUT", settingsPath(project), settings),

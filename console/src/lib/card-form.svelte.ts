@@ -1,25 +1,22 @@
 /**
- * The Visitor card page's form (A7): the built-in fields shown or hidden, the custom fields
- * (key, labels in English and French, shown, order), saving like the other pages (re-read the
- * settings, put `visitor_card` on them, PUT the whole document). The hub's problems
- * (`visitor_card.fields.7.label.fr`) are mapped onto the inputs of the row sent at that place.
+ * The Visitor card page's form (A7): one ordered list of the card's lines, built-in and custom
+ * alike (the desk shows them in this order), each shown or hidden, with English and French
+ * labels (optional for a built-in line); custom fields added by key and removed, built-in ones
+ * never removed. Saving like the other pages (re-read the settings, put `visitor_card` on them,
+ * PUT the whole document). The hub's problems (`visitor_card.fields.7.label.fr`) land on the
+ * inputs of the row sent at that place.
  */
 import { toApiError, type Api, type ApiError } from "./api";
-import { BUILT_IN, CARD_LANGUAGES, MOST_CUSTOM_FIELDS, cardOf, isBuiltIn, keyProblem, labelProblem, type CardFieldSetting } from "./card";
+import { CARD_LANGUAGES, MOST_CUSTOM_FIELDS, cardOf, hasLabel, isBuiltIn, keyProblem, labelProblem, type CardFieldSetting } from "./card";
 import type { Problem } from "./fields";
 import type { Elsewhere } from "./form.svelte";
 import { withPath, type ProjectSettings } from "./settings";
 
-export interface BuiltInRow {
-  key: string;
-  shown: boolean;
-  /** Kept as stored: the page does not edit built-in labels (the desk names them). */
-  label: Record<string, string>;
-}
-
-export interface CustomRow {
+export interface CardRow {
   readonly id: number;
   readonly key: string;
+  /** One of the card's own lines: never removed; its label is optional (the desk names it). */
+  readonly builtIn: boolean;
   en: string;
   fr: string;
   shown: boolean;
@@ -29,13 +26,18 @@ export interface CustomRow {
 
 let nextId = 1;
 
-/** An input's id on the page: `card-3-en`, `card-3-fr`, `card-new`. */
+/** An input's id on the page: `card-3-en`, `card-3-fr`, `card-3-shown`; `card-new` adds a field. */
 export const cardInputId = (row: number, part: "en" | "fr" | "shown") => `card-${row}-${part}`;
 export const NEW_KEY_ID = "card-new";
 
+function rowOf(f: CardFieldSetting): CardRow {
+  const { en = "", fr = "", ...other } = f.label;
+  return { id: nextId++, key: f.key, builtIn: isBuiltIn(f.key), en, fr, shown: f.shown, other };
+}
+
 export class CardForm {
-  builtIns: BuiltInRow[] = $state([]);
-  rows: CustomRow[] = $state([]);
+  /** Every line of the card, in the order agents read them. */
+  rows: CardRow[] = $state([]);
   baseline = $state("");
   draft = $state("");
   draftProblem: Problem | null = $state(null);
@@ -53,17 +55,7 @@ export class CardForm {
   }
 
   load(settings: ProjectSettings): void {
-    const card = cardOf(settings.visitor_card);
-    this.builtIns = BUILT_IN.map((key) => {
-      const f = card.fields.find((x) => x.key === key)!;
-      return { key, shown: f.shown, label: { ...f.label } };
-    });
-    this.rows = card.fields
-      .filter((f) => !isBuiltIn(f.key))
-      .map((f) => {
-        const { en = "", fr = "", ...other } = f.label;
-        return { id: nextId++, key: f.key, en, fr, shown: f.shown, other };
-      });
+    this.rows = cardOf(settings.visitor_card).fields.map(rowOf);
     this.baseline = JSON.stringify(this.outgoing());
     this.draft = "";
     this.clearProblems();
@@ -81,33 +73,39 @@ export class CardForm {
     this.load({ visitor_card: { fields } } as unknown as ProjectSettings);
   }
 
-  /** The `visitor_card` to send: built-in fields first, then the custom ones in their order. */
+  /** A row as stored: its labels (empty ones left out) and whether it is shown. */
+  static field(r: CardRow): CardFieldSetting {
+    const label: Record<string, string> = { ...r.other };
+    for (const lang of CARD_LANGUAGES) {
+      const text = r[lang].trim();
+      if (text !== "") label[lang] = text;
+    }
+    return { key: r.key, label, shown: r.shown };
+  }
+
+  /** The `visitor_card.fields` to send: every row, in order. */
   outgoing(): CardFieldSetting[] {
-    const builtIns = this.builtIns.map((b) => ({ key: b.key, label: { ...b.label }, shown: b.shown }));
-    const customs = this.rows.map((r) => {
-      const label: Record<string, string> = { ...r.other };
-      for (const lang of CARD_LANGUAGES) {
-        const text = r[lang].trim();
-        if (text !== "") label[lang] = text;
-      }
-      return { key: r.key, label, shown: r.shown };
-    });
-    return [...builtIns, ...customs];
+    return this.rows.map((r) => CardForm.field(r));
   }
 
-  /** The custom keys listed and shown, in order (for the snippet and the preview). */
+  /** The custom fields listed. */
+  customCount(): number {
+    return this.rows.filter((r) => !r.builtIn).length;
+  }
+
+  /** The custom keys shown, in order (for the developer's snippet). */
   shownKeys(): string[] {
-    return this.rows.filter((r) => r.shown).map((r) => r.key);
+    return this.rows.filter((r) => !r.builtIn && r.shown).map((r) => r.key);
   }
 
-  /** Adds the draft key; answers the new row's index, or `null` with `draftProblem`. */
+  /** Adds the draft key at the end; answers the new row's index, or `null` with `draftProblem`. */
   addDraft(): number | null {
     const key = this.draft.trim();
     this.draftProblem =
       keyProblem(key, this.rows.map((r) => r.key)) ??
-      (this.rows.length >= MOST_CUSTOM_FIELDS ? { key: "card.full", params: { max: MOST_CUSTOM_FIELDS } } : null);
+      (this.customCount() >= MOST_CUSTOM_FIELDS ? { key: "card.full", params: { max: MOST_CUSTOM_FIELDS } } : null);
     if (this.draftProblem) return null;
-    this.rows.push({ id: nextId++, key, en: "", fr: "", shown: true, other: {} });
+    this.rows.push({ id: nextId++, key, builtIn: false, en: "", fr: "", shown: true, other: {} });
     this.draft = "";
     return this.rows.length - 1;
   }
@@ -121,7 +119,9 @@ export class CardForm {
     return to;
   }
 
-  remove(index: number): CustomRow | null {
+  /** Removes a custom field (a built-in line stays: `null`). */
+  remove(index: number): CardRow | null {
+    if (this.rows[index]?.builtIn !== false) return null;
     const [gone] = this.rows.splice(index, 1);
     return gone ?? null;
   }
@@ -129,6 +129,7 @@ export class CardForm {
   validate(): CardFieldSetting[] | null {
     const problems: Record<string, Problem> = {};
     for (const r of this.rows) {
+      if (!hasLabel(r.key)) continue;
       for (const lang of CARD_LANGUAGES) {
         const problem = labelProblem(r[lang].trim());
         if (problem) problems[cardInputId(r.id, lang)] = problem;
@@ -142,13 +143,24 @@ export class CardForm {
   }
 
   /** The problems in the page's order, for the error summary. */
-  problemList(): { id: string; row: CustomRow; lang: "en" | "fr"; problem: Problem }[] {
+  problemList(): { id: string; row: CardRow; part: "en" | "fr" | "shown"; problem: Problem }[] {
     return this.rows.flatMap((r) =>
-      CARD_LANGUAGES.flatMap((lang) => {
-        const problem = this.problems[cardInputId(r.id, lang)];
-        return problem ? [{ id: cardInputId(r.id, lang), row: r, lang, problem }] : [];
+      (["en", "fr", "shown"] as const).flatMap((part) => {
+        const problem = this.problems[cardInputId(r.id, part)];
+        return problem ? [{ id: cardInputId(r.id, part), row: r, part, problem }] : [];
       }),
     );
+  }
+
+  /** Where a hub path lands: an input id, or `null` (listed as elsewhere). `sent`: the row ids in the order sent. */
+  static inputFor(path: string, sent: readonly { id: number; key: string }[]): string | null {
+    const m = /^visitor_card\.fields\.(\d+)\.(key|label\.(\w[\w-]*))$/.exec(path);
+    const row = m ? sent[Number(m[1])] : undefined;
+    if (!m || !row) return null;
+    const lang = m[3];
+    if (!hasLabel(row.key)) return cardInputId(row.id, "shown");
+    // The key itself (or a label in another language): on the row's English label.
+    return cardInputId(row.id, lang === "fr" ? "fr" : "en");
   }
 
   async save(api: Api, project: string): Promise<ProjectSettings | null> {
@@ -158,8 +170,7 @@ export class CardForm {
       this.refusals++;
       return null;
     }
-    const sent = this.rows.map((r) => r.id);
-    const builtIns = this.builtIns.length;
+    const sent = this.rows.map((r) => ({ id: r.id, key: r.key }));
     this.saving = true;
     try {
       const now = await api.settings(project);
@@ -171,17 +182,10 @@ export class CardForm {
       const problems: Record<string, Problem> = {};
       const elsewhere: Elsewhere[] = [];
       for (const [path, message] of Object.entries(error.fields)) {
-        const m = /^visitor_card\.fields\.(\d+)\.(key|label\.(\w[\w-]*))$/.exec(path);
-        const at = m ? Number(m[1]) - builtIns : -1;
-        const lang = m?.[3];
-        if (m && at >= 0 && at < sent.length && (lang === "en" || lang === "fr")) {
-          problems[cardInputId(sent[at], lang)] = { key: "field.hub", detail: message };
-        } else if (m && at >= 0 && at < sent.length) {
-          // The key itself (or a label in another language): on the row's English label.
-          problems[cardInputId(sent[at], "en")] = { key: "field.hub", detail: `${path}: ${message}` };
-        } else {
-          elsewhere.push({ path, message });
-        }
+        const id = CardForm.inputFor(path, sent);
+        const exact = /\.label\.(en|fr)$/.test(path);
+        if (id && !problems[id]) problems[id] = { key: "field.hub", detail: exact ? message : `${path}: ${message}` };
+        else if (!id) elsewhere.push({ path, message });
       }
       this.problems = problems;
       this.elsewhere = elsewhere;

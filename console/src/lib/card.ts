@@ -1,14 +1,18 @@
 /**
- * The visitor card (A7, D6): which fields an agent's desk shows. Built-in fields keep their
- * place on the desk (only shown or hidden matters); custom fields are what the brand's site
- * passes to the widget (`Pupitre.set({cart: "129,90 €"})`), shown after the waiting
- * questionnaire's answers, in the order listed here, with a label per language.
+ * The visitor card (A7, D6): which lines an agent's desk shows, in which order, with which
+ * labels. The built-in lines (name, e-mail, page, language, browser, the waiting
+ * questionnaire's answers) and the custom fields the brand's site passes to the widget
+ * (`Pupitre.set({cart: "129,90 €"})`) form one list: the desk shows them in its order. A label
+ * per language: a built-in line's is optional (the desk's own name otherwise), a custom
+ * field's falls back to English, then any, then its key.
  *
  * The hub's rules (crates/server/src/visitor_card.rs), mirrored: a custom key is 1 to 40
  * lowercase letters, digits or `_`, starting with a letter, and not a built-in key; each key
  * once; at most 30 custom fields; a label is one line of at most 60 characters. Pure.
  */
+import type * as Hub from "./hub";
 import type { Problem } from "./fields";
+import type { Key } from "./i18n/i18n";
 import { forbiddenCharacter, codePoint } from "./lists";
 
 export const BUILT_IN = ["name", "email", "page", "language", "browser", "questionnaire"] as const;
@@ -19,15 +23,21 @@ export const MOST_LABEL_CHARS = 60;
 export const MOST_VALUE_CHARS = 500;
 export const CARD_LANGUAGES = ["en", "fr"] as const;
 
-export interface CardFieldSetting {
-  key: string;
-  label: Record<string, string>;
-  shown: boolean;
-}
+export type CardFieldSetting = Hub.CardFieldSetting;
+export type CardSettings = Hub.CardSettings;
 
-export interface CardSettings {
-  fields: CardFieldSetting[];
-}
+/** A built-in line's name as the desk shows it without a label of the admin's (ui's `card.*`), per language. */
+export const DESK_NAMES: Record<BuiltIn, Key> = {
+  name: "card.line_name",
+  email: "card.line_email",
+  page: "card.line_page",
+  language: "card.line_language",
+  browser: "card.line_browser",
+  questionnaire: "card.line_questionnaire",
+};
+
+/** Built-in lines labelled by the admin: all but the questionnaire's answers, each labelled by its question. */
+export const hasLabel = (key: string): boolean => key !== "questionnaire";
 
 export const isBuiltIn = (key: string): key is BuiltIn => (BUILT_IN as readonly string[]).includes(key);
 
@@ -67,10 +77,19 @@ export function labelProblem(text: string): Problem | null {
   return null;
 }
 
-/** The label an agent reads in `language`: that language's, else English, else any, else the key (as the hub does). */
+/** A custom field's label an agent reads in `language`: that language's, else English, else any, else the key (as the hub does). */
 export function labelFor(field: CardFieldSetting, language: string): string {
   const found = [field.label[language], field.label.en, ...Object.values(field.label)].find((l) => l !== undefined && l.trim() !== "");
   return found ?? field.key;
+}
+
+/**
+ * A built-in line's label an agent reads in `language`: the admin's in that language, else
+ * `deskName` (the desk's own name in that language), as the desk does.
+ */
+export function builtInLabel(field: CardFieldSetting, language: string, deskName: string): string {
+  const own = field.label[language]?.trim();
+  return own ? own : deskName;
 }
 
 /** Sample values for the preview: a few a shop would pass, else a neutral one. */

@@ -19,6 +19,7 @@ import {
   formatTime,
   hoursProblems,
   parseTime,
+  week,
   zoneProblem,
   type Span,
   type WeeklyHours,
@@ -137,7 +138,7 @@ export function buildHours(draft: HoursDraft): { hours: WeeklyHours | null } | {
       return start === null || end === null ? [] : [{ start, end }];
     });
   const hours: WeeklyHours = {
-    days: draft.days.map((rows) => spans(rows)),
+    days: week((day) => spans(draft.days[day] ?? [])),
     exceptions: draft.exceptions.map((e) => ({ date: e.date, label: e.label, spans: e.closed ? [] : spans(e.ranges) })),
   };
   if (Object.keys(problems).length > 0) return { problems };

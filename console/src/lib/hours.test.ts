@@ -15,6 +15,7 @@ import {
   todayIn,
   weekdayNames,
   weekdayOf,
+  week,
   zoneProblem,
   type Span,
   type WeeklyHours,
@@ -178,12 +179,12 @@ describe("open now, and until when", () => {
     expect(openState(null, PARIS, Date.now())).toEqual({ kind: "always" });
     const never: WeeklyHours = { days: [[], [], [], [], [], [], []], exceptions: [] };
     expect(openState(never, PARIS, at("2026-12-07T21:00:00Z"))).toEqual({ kind: "closed", until: null, exception: null });
-    const always: WeeklyHours = { days: Array.from({ length: 7 }, () => [span("0:00", "24:00")]), exceptions: [] };
+    const always: WeeklyHours = { days: week(() => [span("0:00", "24:00")]), exceptions: [] };
     expect(openState(always, PARIS, at("2026-12-07T21:00:00Z"))).toEqual({ kind: "open", until: null, exception: null });
   });
 
   it("an exception far ahead is still found, and a change is named relative to today", () => {
-    const always: WeeklyHours = { days: Array.from({ length: 7 }, () => [span("0:00", "24:00")]), exceptions: [] };
+    const always: WeeklyHours = { days: week(() => [span("0:00", "24:00")]), exceptions: [] };
     always.exceptions = [{ date: "2027-05-01", spans: [], label: "Labour Day" }];
     const now = at("2026-12-07T12:00:00Z");
     const until = nextChange(always, PARIS, now)!;

@@ -9,25 +9,21 @@
  * "24:00"). Days are Monday first. An exception date replaces its weekday's ranges: none is a
  * holiday (closed all day), some are special hours.
  */
+import type * as Hub from "./hub";
 import type { Key, Params } from "./i18n/i18n";
 
-export interface Span {
-  start: number;
-  end: number;
-}
+/** Minutes since local midnight, `[start, end)`. */
+export type Span = Hub.Span;
 
-export interface HoursException {
-  /** A local date of the project's zone, `YYYY-MM-DD`. */
-  date: string;
-  /** Empty: closed all day. */
-  spans: Span[];
-  label: string;
-}
+/** A date of the project's zone (`YYYY-MM-DD`) with its own spans (none: closed all day). */
+export type HoursException = Hub.Exception;
 
-export interface WeeklyHours {
-  /** Seven lists of ranges, Monday first. */
-  days: Span[][];
-  exceptions: HoursException[];
+/** Seven lists of ranges, Monday first, and the dates that differ. */
+export type WeeklyHours = Hub.WeeklyHours;
+
+/** Seven days' values, Monday first, as `WeeklyHours.days` holds them: `make(0)` … `make(6)`. */
+export function week<T>(make: (day: number) => T): [T, T, T, T, T, T, T] {
+  return [make(0), make(1), make(2), make(3), make(4), make(5), make(6)];
 }
 
 /** The hub's limits (crates/routing/src/hours.rs). */

@@ -3,6 +3,10 @@ import {
   bodyProblem,
   byTheme,
   cannedMatches,
+  channelsProblem,
+  projectNameProblem,
+  sameChannels,
+  withChannel,
   emailProblem,
   generatePassword,
   groupNameProblem,
@@ -97,5 +101,23 @@ describe("lists", () => {
     expect(DEMO_CANNED.filter((c) => cannedMatches(c, "/hel")).map((c) => c.id)).toEqual([1]);
     expect(DEMO_CANNED.filter((c) => cannedMatches(c, "parcel")).map((c) => c.id)).toEqual([3]);
     expect(DEMO_CANNED.filter((c) => cannedMatches(c, "")).length).toBe(3);
+  });
+});
+
+describe("an agent's channels and the project's name", () => {
+  it("channels: at least one, ticked in the console's order, compared whatever the order", () => {
+    expect(channelsProblem([])?.key).toBe("agents.channels_required");
+    expect(channelsProblem(["chat"])).toBeNull();
+    expect(withChannel(["chat"], "messaging", true)).toEqual(["chat", "messaging"]);
+    expect(withChannel(["messaging", "chat"], "call", true)).toEqual(["chat", "call", "messaging"]);
+    expect(withChannel(["chat", "call"], "chat", false)).toEqual(["call"]);
+    expect(sameChannels(["call", "chat"], ["chat", "call"])).toBe(true);
+    expect(sameChannels(["chat"], ["chat", "call"])).toBe(false);
+  });
+
+  it("the project's name: 1 to 200 characters, not blank", () => {
+    expect(projectNameProblem("  ")?.key).toBe("project.name_required");
+    expect(projectNameProblem("Maison Lumière")).toBeNull();
+    expect(projectNameProblem("x".repeat(201))?.key).toBe("people.too_long");
   });
 });

@@ -4,7 +4,7 @@
  * the round trip, a strong first password, canned responses sorted by theme and filtered.
  * Pure: no component, no request.
  */
-import type { Agent, CannedResponse, Role } from "./api";
+import type { Agent, CannedResponse, Channel, Role } from "./api";
 import type { Problem } from "./fields";
 
 export const PASSWORD_MIN = 8;
@@ -14,6 +14,8 @@ export const BODY_MAX = 10_000;
 export const SLOT_MIN = 1;
 export const SLOT_MAX = 50;
 export const ROLES: readonly Role[] = ["agent", "manager", "admin"];
+/** The channels an agent may work on, in the order the console lists them (the hub's `Channel`). */
+export const CHANNELS: readonly Channel[] = ["chat", "call", "video", "messaging"];
 /** The languages a canned response is offered in (the desk's). */
 export const CANNED_LANGUAGES = ["en", "fr"] as const;
 
@@ -56,6 +58,11 @@ export function nameProblem(name: string, required: Problem["key"] = "people.nam
   return null;
 }
 
+/** The project's name: the hub's rule for names (1 to 200 characters, not blank). */
+export function projectNameProblem(name: string): Problem | null {
+  return nameProblem(name, "project.name_required");
+}
+
 export function passwordProblem(password: string): Problem | null {
   const count = [...password].length;
   if (count === 0) return { key: "people.password_required" };
@@ -87,6 +94,21 @@ export function bodyProblem(text: string): Problem | null {
   const count = [...text].length;
   if (count > BODY_MAX) return { key: "people.too_long", params: { max: BODY_MAX, count } };
   return null;
+}
+
+/** An agent's channels: at least one (the hub's rule). */
+export function channelsProblem(channels: readonly Channel[]): Problem | null {
+  return channels.length === 0 ? { key: "agents.channels_required" } : null;
+}
+
+/** `channels` with `channel` ticked or not, in the console's order, each once. */
+export function withChannel(channels: readonly Channel[], channel: Channel, on: boolean): Channel[] {
+  return CHANNELS.filter((c) => (c === channel ? on : channels.includes(c)));
+}
+
+/** Whether two lists hold the same channels, whatever their order. */
+export function sameChannels(a: readonly Channel[], b: readonly Channel[]): boolean {
+  return a.length === b.length && a.every((c) => b.includes(c));
 }
 
 /** A new group's name, or a rename: the hub's rule, and not another group's name. */

@@ -49,10 +49,10 @@ export const DEMO_GROUPS: Group[] = [
 
 /** The demo's agents (crates/server/src/demo.rs), ids as the hub gives them. */
 export const DEMO_AGENTS: Agent[] = [
-  { id: 1, email: "alice@demo.pupitre.test", name: "Alice Martin", role: "agent", slot_max: 3, groups: [1, 2], active: true },
-  { id: 2, email: "bruno@demo.pupitre.test", name: "Bruno Petit", role: "agent", slot_max: 3, groups: [1], active: true },
-  { id: 3, email: "chloe@demo.pupitre.test", name: "Chloé Durand", role: "manager", slot_max: 3, groups: [2, 1], active: true },
-  { id: 4, email: "admin@demo.pupitre.test", name: "Camille Martin", role: "admin", slot_max: 3, groups: [2], active: true },
+  { id: 1, email: "alice@demo.pupitre.test", name: "Alice Martin", role: "agent", slot_max: 3, groups: [1, 2], active: true, channels: ["chat"] },
+  { id: 2, email: "bruno@demo.pupitre.test", name: "Bruno Petit", role: "agent", slot_max: 3, groups: [1], active: true, channels: ["chat"] },
+  { id: 3, email: "chloe@demo.pupitre.test", name: "Chloé Durand", role: "manager", slot_max: 3, groups: [2, 1], active: true, channels: ["chat"] },
+  { id: 4, email: "admin@demo.pupitre.test", name: "Camille Martin", role: "admin", slot_max: 3, groups: [2], active: true, channels: ["chat"] },
 ];
 
 /** Knowledge articles, newest first as the hub answers them. */
@@ -89,6 +89,7 @@ export function fakeHub(
     agents?: Agent[];
     canned?: CannedResponse[];
     knowledge?: KnowledgeArticle[];
+    projectName?: string;
   } = {},
 ) {
   const state = {
@@ -102,6 +103,8 @@ export function fakeHub(
     audit: structuredClone(options.audit ?? []) as AuditEntry[],
     signedIn: options.signedIn ?? false,
     session: options.session ?? ADMIN,
+    /** The project's name (its code is the session's). */
+    projectName: options.projectName ?? "Maison Lumière",
     settings: structuredClone(options.settings ?? DEMO_SETTINGS),
     cookie: options.signedIn ? "theme=dark; pupitre_csrf=csrf-1" : "theme=dark",
     csrf: options.signedIn ? "csrf-1" : null as string | null,
@@ -180,6 +183,7 @@ export function fakeHub(
         slot_max: body.slot_max ?? state.settings.default_slot_max,
         groups,
         active: true,
+        channels: ["chat"],
       };
       state.agents.push(agent);
       state.passwords.set(agent.id, body.password);
@@ -199,7 +203,7 @@ export function fakeHub(
         return json(200, agent);
       }
       if (call.method === "PATCH" && !agentId[2]) {
-        const changes = call.body as { name?: string; role?: Agent["role"]; slot_max?: number; groups?: string[]; active?: boolean };
+        const changes = call.body as { name?: string; role?: Agent["role"]; slot_max?: number; groups?: string[]; active?: boolean; channels?: Agent["channels"] };
         if (changes.slot_max !== undefined && (changes.slot_max < 1 || changes.slot_max > 50)) return invalid("the slot maximum is between 1 and 50");
         const losesAdmin = agent.role === "admin" && agent.active && ((changes.role ?? "admin") !== "admin" || changes.active === false);
         if (losesAdmin && agent.id === state.session.agent_id) return invalid("you cannot deactivate your own account or give up your own admin role");
@@ -208,6 +212,10 @@ export function fakeHub(
         if (changes.role !== undefined) next.role = changes.role;
         if (changes.slot_max !== undefined) next.slot_max = changes.slot_max;
         if (changes.active !== undefined) next.active = changes.active;
+        if (changes.channels !== undefined) {
+          if (changes.channels.length === 0) return json(400, { code: "invalid_input", message: "an agent works on at least one channel", fields: { channels: "an agent works on at least one channel" } });
+          next.channels = [...new Set(changes.channels)];
+        }
         if (changes.groups !== undefined) {
           const ids = resolve(changes.groups);
           if (!ids) return invalid("no group in this project");
@@ -372,7 +380,26 @@ export function fakeHub(
     if (call.method !== "GET" && call.url !== "/api/console/session" && call.headers["x-pupitre-csrf"] !== state.csrf) {
       return json(403, { code: "forbidden", message: "this request did not come from the console's own page" });
     }
+    if (call.method === "GET" && url.pathname === "/api/widget/config") {
+      return url.searchParams.get("project") === state.session.project
+        ? json(200, { project: state.session.project, name: state.projectName, ...state.settings.widget })
+        : json(404, { code: "not_found", message: "no project" });
+    }
     switch (route) {
+      case "GET /api/admin/projects":
+        if (!state.signedIn) return json(401, { code: "unauthorized", message: "no session" });
+        return isAdmin() ? json(200, [{ id: 1, code: state.session.project, name: state.projectName }]) : forbidden();
+      case `PATCH ${projectPath}`: {
+        if (!state.signedIn) return json(401, { code: "unauthorized", message: "no session" });
+        if (!isAdmin()) return forbidden();
+        const { name } = call.body as { name: string };
+        if (!name?.trim() || [...name].length > 200) {
+          return json(400, { code: "invalid_input", message: "the project name must be 1 to 200 characters", fields: { name: "the project name must be 1 to 200 characters" } });
+        }
+        audit("project.rename", state.session.project, [{ path: "name", before: state.projectName, after: name.trim() }]);
+        state.projectName = name.trim();
+        return json(200, { id: 1, code: state.session.project, name: state.projectName });
+      }
       case "GET /api/console/session":
         return state.signedIn ? json(200, state.session) : json(401, { code: "unauthorized", message: "no console session" });
       case "POST /api/console/session": {

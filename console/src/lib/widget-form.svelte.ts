@@ -1,7 +1,7 @@
 /**
  * The Widget page's form (A8): the settings' `widget` object as inputs (colour, font, the two
  * switches, the questionnaire's questions in English and French, seconds, the largest file in
- * MB, the file types), what the preview draws (`preview()`, the unsaved values), and saving
+ * MB, the file types), the look the preview shows (`preview()`, the unsaved values), and saving
  * like the other pages (re-read the settings, put `widget` on them, PUT the whole document).
  * The hub's problems (`widget.questionnaire.2.fr`, `widget.file_types.3`) land on the inputs.
  */
@@ -149,7 +149,7 @@ export class WidgetForm {
     return out;
   }
 
-  /** What the preview draws: the unsaved values, the last good colour and font while one is being typed. */
+  /** The look the preview shows: the unsaved values, the last good colour, font and size while one is being typed. */
   preview(): { color: string; font: string; emailCapture: boolean; survey: boolean; questions: Question[]; maxFileBytes: number; types: string[] } {
     return {
       color: isHexColour(this.color.trim()) ? this.color.trim() : this.#stored.color,

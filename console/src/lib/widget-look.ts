@@ -6,6 +6,7 @@
  * digits, spaces, `-`, `_`, `,`, quotes; at most 200 bytes), at most 20 questions of at most
  * 300 characters on one line, 0–3600 seconds, 1 byte–100 MiB, at most 50 MIME types. Pure.
  */
+import type * as Hub from "./hub";
 import type { Problem } from "./fields";
 import { codePoint, forbiddenCharacter } from "./lists";
 
@@ -35,19 +36,10 @@ export const FONT_STACKS = [
 ] as const;
 
 /** A question as stored: one text for every language, or one per language. */
-export type Question = string | Record<string, string>;
+export type Question = Hub.Question;
 
-export interface WidgetSettings {
-  color: string;
-  font: string;
-  email_capture: boolean;
-  survey: boolean;
-  questionnaire: Question[];
-  questionnaire_seconds: number;
-  max_file_bytes: number;
-  file_types: string[];
-  [other: string]: unknown;
-}
+/** The settings' `widget` object, with the fields a newer hub may add (sent back untouched). */
+export type WidgetSettings = Hub.WidgetSettings & { [other: string]: unknown };
 
 export function isHexColour(text: string): boolean {
   return /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(text);

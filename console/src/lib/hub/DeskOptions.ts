@@ -46,4 +46,8 @@ send_file: boolean,
 /**
  * The assistant chatbox ("opérateur livechat augmenté").
  */
-assistant: boolean, };
+assistant: boolean, 
+/**
+ * Co-browsing: the agent may ask to see the visitor's page (D5, C1).
+ */
+cobrowse: boolean, };

@@ -10,6 +10,7 @@ export * from "./CannedResponse";
 export * from "./CardFieldSetting";
 export * from "./CardSettings";
 export * from "./Channel";
+export * from "./CobrowseSettings";
 export * from "./ConfigFile";
 export * from "./DeskOptions";
 export * from "./Exception";

@@ -76,7 +76,12 @@ export function initLang(nav: NavigatorLike | undefined = typeof navigator === "
 initLang();
 
 export function t(key: Key, params?: Params): string {
-  const text = dictionaries[current][key] ?? en[key];
+  return tIn(current, key, params);
+}
+
+/** `key` in `language`, whatever the console's (a text shown as agents or visitors of that language read it). */
+export function tIn(language: Lang, key: Key, params?: Params): string {
+  const text = dictionaries[language][key] ?? en[key];
   if (!params) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
