@@ -86,19 +86,22 @@ class Lines {
 }
 
 export class Hub {
-  static async start({ smtpPort, args = [] } = {}) {
+  /** `logLevel`: the hub's RUST_LOG (default `warn`, or the environment's). Everything the hub
+   * writes is kept: `stdout` (its lines) and `stderr`. */
+  static async start({ smtpPort, args = [], logLevel } = {}) {
     const bin = hubBinary();
     if (!existsSync(bin)) throw new Error(`no hub binary at ${bin} (set PUPITRE_BIN or build it)`);
     const dir = mkdtempSync(join(tmpdir(), "pupitre-e2e-"));
     const argv = ["serve", "--demo", "--db", join(dir, "hub.db"), "--listen", "127.0.0.1:0", ...args];
     if (smtpPort) argv.push("--smtp", `smtp://127.0.0.1:${smtpPort}`);
     const child = spawn(bin, argv, {
-      env: { ...process.env, PUPITRE_WIDGET_DIR: WIDGET_DIR, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+      env: { ...process.env, PUPITRE_WIDGET_DIR: WIDGET_DIR, RUST_LOG: logLevel ?? process.env.RUST_LOG ?? "warn" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const hub = new Hub(bin, dir, child);
     child.stderr.on("data", (d) => (hub.stderr += d));
     const lines = new Lines(child.stdout, (l) => l);
+    hub.stdoutLines = lines.items;
     const { item } = await lines
       .wait((l) => /listening on http:\/\/\S+/.test(l), "the hub's address")
       .catch((e) => {
@@ -114,6 +117,14 @@ export class Hub {
     this.child = child;
     this.stderr = "";
     this.agents = [];
+    this.stdoutLines = [];
+    /** The hub's SQLite file (and its `-wal` beside it) while it runs, and after `halt`. */
+    this.db = join(dir, "hub.db");
+  }
+
+  /** What the hub printed on stdout. */
+  get stdout() {
+    return this.stdoutLines.join("\n");
   }
 
   async agent({ email, password } = ALICE, { available = true } = {}) {
@@ -161,14 +172,19 @@ export class Hub {
     return this.api("/api/admin/projects/DEMO/settings", { method: "PUT", body: settings, token });
   }
 
-  async stop() {
+  /** Stops the hub and its agents; its files stay until `stop`. */
+  async halt() {
     for (const a of this.agents) a.stop();
-    if (this.child.exitCode === null) {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
       const exited = new Promise((r) => this.child.once("exit", r));
       this.child.kill("SIGTERM");
       await Promise.race([exited, sleep(5000)]);
-      if (this.child.exitCode === null) this.child.kill("SIGKILL");
+      if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
     }
+  }
+
+  async stop() {
+    await this.halt();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

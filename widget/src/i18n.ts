@@ -51,6 +51,18 @@ const en = {
   offer: "See the offer",
   error: "Something went wrong. Please try again.",
   units: "B KB MB GB",
+  cbAsk: "{agent} would like to see this page with you",
+  cbHint: "What you type in forms stays hidden. You can stop at any time.",
+  cbHintSome: "Passwords and card numbers stay hidden. You can stop at any time.",
+  cbShare: "Share this page",
+  cbNo: "No thanks",
+  cbGuide: "{agent} would like to guide you: open pages of this site and point at things",
+  cbAllow: "Allow",
+  cbSees: "{agent} sees this page",
+  cbStop: "Stop",
+  cbStopLabel: "Stop sharing this page",
+  cbStopped: "Sharing stopped",
+  cbTooLarge: "This page is too large to share",
 };
 
 export type Strings = typeof en;
@@ -107,6 +119,18 @@ const fr: Strings = {
   offer: "Voir l'offre",
   error: "Une erreur est survenue. Merci de réessayer.",
   units: "o Ko Mo Go",
+  cbAsk: "{agent} souhaite voir cette page avec vous",
+  cbHint: "Ce que vous saisissez dans les formulaires reste masqué. Vous pouvez arrêter à tout moment.",
+  cbHintSome: "Les mots de passe et numéros de carte restent masqués. Vous pouvez arrêter à tout moment.",
+  cbShare: "Partager cette page",
+  cbNo: "Non merci",
+  cbGuide: "{agent} souhaite vous guider : ouvrir des pages de ce site et vous montrer des éléments",
+  cbAllow: "Autoriser",
+  cbSees: "{agent} voit cette page",
+  cbStop: "Arrêter",
+  cbStopLabel: "Arrêter le partage de cette page",
+  cbStopped: "Partage arrêté",
+  cbTooLarge: "Cette page est trop volumineuse pour être partagée",
 };
 
 export type Lang = "fr" | "en";

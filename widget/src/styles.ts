@@ -20,7 +20,7 @@ button{cursor:pointer}
 .panel[hidden]{display:none}
 .panel.still{animation:none}
 @keyframes pw-in{from{opacity:0;transform:translateY(12px)}}
-@media (prefers-reduced-motion:reduce){.panel,.launcher{animation:none;transition:none}}
+@media (prefers-reduced-motion:reduce){.panel,.launcher,.dot{animation:none;transition:none}}
 header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:flex;align-items:center;gap:12px;flex:none}
 .avatar{width:40px;height:40px;border-radius:50%;background:var(--avatar);color:var(--on);display:grid;place-items:center;font-weight:700;font-size:14px;flex:none;letter-spacing:.5px}
 .who{flex:1;min-width:0}
@@ -108,6 +108,17 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .composer textarea::placeholder{color:#8b8f99}
 .sendb{width:44px;height:44px;border-radius:50%;border:0;background:var(--c);color:var(--on);display:grid;place-items:center;flex:none}
 .sendb[disabled]{opacity:.4;cursor:default}
+.cbs{flex:none;background:var(--soft);padding:0 12px 10px}
+.cbs:empty{display:none}
+.cbp{box-shadow:0 2px 10px rgba(0,0,0,.1)}
+.hint{margin:4px 0 0;font-size:13px;color:var(--mute)}
+.cbb{position:fixed;top:10px;left:50%;transform:translateX(-50%);display:flex;align-items:center;gap:8px;padding:6px 6px 6px 14px;border-radius:22px;background:#1c1d21;color:#fff;font-size:14px;box-shadow:0 0 0 2px #fff,0 6px 20px rgba(0,0,0,.3)}
+.cbb[hidden]{display:none}
+.dot{width:10px;height:10px;border-radius:50%;background:#ff5a4f;flex:none;animation:pw-blink .8s infinite alternate}
+@keyframes pw-blink{to{opacity:.45}}
+.cbb button{border:0;border-radius:16px;background:#fff;color:#1c1d21;font-weight:700;font-size:13px;min-height:32px;padding:4px 14px}
+.cbb :focus-visible{outline-color:#fff}
+.pw.cb .panel{height:min(620px,calc(100vh - 180px))}
 .sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 @media (max-width:480px){
 .pw{right:14px;bottom:14px}
@@ -116,5 +127,7 @@ header{background:var(--c);color:var(--on);padding:14px 12px 14px 16px;display:f
 .col{max-width:84%}
 .composer{padding-bottom:max(12px,env(safe-area-inset-bottom))}
 .pw input,.pw textarea{font-size:16px}
+.cbb{top:0;left:0;right:0;transform:none;min-height:48px;border-radius:0;justify-content:center}
+.pw.cb .panel{top:48px;height:auto}
 }
 `;

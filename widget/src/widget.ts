@@ -13,21 +13,27 @@
  * - `fields.ts`: the site's custom fields for the visitor card (A7, `Pupitre.set`).
  * - `questions.ts`, `survey.ts`: the project's own survey (A5).
  * - `preview.ts`: the console's live preview (a sample conversation, nothing leaves).
+ * - `cobrowse.ts`: co-browsing consent (C1); the recorder is `cobrowse.js`, loaded from the
+ *   hub only once the visitor accepted (`src/recorder/`).
  */
 import type { ConnState, ConnectionDeps } from "./connection";
 import { Connection } from "./connection";
 import { brandColors, parseColor } from "./contrast";
 import type { Rgb } from "./contrast";
-import { bdi, h, icon, initials } from "./dom";
+import { bdi, h, icon, initials, phrase } from "./dom";
 import { FieldSync } from "./fields";
 import { oneLine } from "./text";
 import type { Lang, T } from "./i18n";
 import { pickLang, translator } from "./i18n";
+import type { Prompt } from "./cobrowse";
+import { Consent } from "./cobrowse";
 import type { Conversation, Snapshot } from "./model";
 import { ASYNC_SENTENCES, Model, isShown } from "./model";
 import { ADOPT_GRACE_MS, Outbox } from "./outbox";
 import type { ChangeFrame } from "./outbox";
-import type { AnswerValue, Body, FileInfo, Message, Page, VisitorClientFrame, VisitorServerFrame, WidgetConfig } from "./protocol";
+import type { AnswerValue, Body, FileInfo, Guide, Message, Page, VisitorClientFrame, VisitorServerFrame, WidgetConfig } from "./protocol";
+import type { RecorderApi, Recording } from "./recorder/api";
+import { RECORDER_GLOBAL } from "./recorder/api";
 import type { Form, Position, RenderCtx } from "./render";
 import {
   authorName,
@@ -102,6 +108,10 @@ export class Widget {
   readonly conn: Connection;
   /** A7: the site's custom fields for the visitor card (`Pupitre.set`). */
   readonly fields: FieldSync;
+  /** C1: co-browsing consent; the recorder once this tab records. */
+  readonly cobrowse: Consent;
+  private recorder: Recording | null = null;
+  private recorderLoad: Promise<RecorderApi> | null = null;
   private drafts: DraftThrottle;
   private key: string;
   private env: Env;
@@ -121,6 +131,12 @@ export class Widget {
   private input!: HTMLTextAreaElement;
   private sendButton!: HTMLButtonElement;
   private live!: HTMLElement;
+  /** Co-browsing: the prompt's place (above the composer), the banner. */
+  private cbSlot!: HTMLElement;
+  private cbShown = "";
+  private cbBanner = "";
+  private banner!: HTMLElement;
+  private bannerText!: HTMLElement;
 
   private isOpen = false;
   private welcomed = false;
@@ -178,6 +194,21 @@ export class Widget {
       id: uuidv7,
       setTimeout: this.env.setTimeout,
     });
+    this.cobrowse = new Consent(
+      {
+        get: () => this.session("cobrowse"),
+        set: (relay) => void this.session("cobrowse", relay),
+        remove: () => void this.session("cobrowse", null),
+      },
+      {
+        record: (relay) => this.record(relay),
+        stop: () => {
+          this.recorder?.stop();
+          this.recorder = null;
+        },
+        send: (conversation, action) => this.conn.send({ type: "cobrowse", conversation, action }),
+      },
+    );
     this.drafts = new DraftThrottle(
       (text) => {
         if (this.model.open()) this.conn.send({ type: "draft", text });
@@ -314,6 +345,12 @@ export class Widget {
         }
         break;
       }
+      case "cobrowse":
+        this.cobrowse.update(f);
+        break;
+      case "cobrowse_guide":
+        if (this.cobrowse.recording && this.cobrowse.state?.conversation === f.conversation) this.guide(f.guide);
+        return;
       default:
         return; // pong, or a frame this version does not know
     }
@@ -523,15 +560,32 @@ export class Widget {
     this.sendButton = h("button", { type: "submit", class: "sendb", "aria-label": t("send"), disabled: true }, icon("send", 20));
     const composer = h("form", { class: "composer" }, this.input, this.sendButton);
     this.live = h("div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
+    this.cbSlot = h("div", { class: "cbs" });
+    this.bannerText = h("span", null);
+    const stop = h("button", { type: "button", "aria-label": t("cbStopLabel") }, t("cbStop"));
+    this.banner = h(
+      "div",
+      { class: "cbb", hidden: true },
+      h("span", { class: "dot", "aria-hidden": "true" }),
+      this.bannerText,
+      h("span", { "aria-hidden": "true" }, "·"),
+      stop,
+    );
+    stop.addEventListener("click", () => {
+      this.cobrowse.stop();
+      this.changed();
+    });
+    this.banner.addEventListener("keydown", (ev) => this.isOpen && this.onPanelKey(ev));
     this.panel = h(
       "div",
       { class: "panel", id: "pw-panel", role: "dialog", "aria-modal": "true", "aria-labelledby": "pw-title", hidden: true },
       h("header", null, this.avatar, h("div", { class: "who" }, h("h2", { id: "pw-title" }, bdi(this.config.name)), this.subtitle), closeButton),
       this.status,
       this.thread,
+      this.cbSlot,
       composer,
     );
-    this.box = h("div", { class: "pw", lang: this.lang }, this.panel, this.launcher, this.live);
+    this.box = h("div", { class: "pw", lang: this.lang }, this.banner, this.panel, this.launcher, this.live);
     this.root.appendChild(this.box);
 
     this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
@@ -581,19 +635,21 @@ export class Widget {
       return;
     }
     if (ev.key !== "Tab") return;
+    // The co-browsing banner's Stop (above the panel) is in the loop too.
     const focusable = Array.from(
-      this.panel.querySelectorAll<HTMLElement>(
-        'button:not([disabled]),a[href],input:not([type=file]):not([disabled]),textarea:not([disabled]),[tabindex="0"]',
+      this.box.querySelectorAll<HTMLElement>(
+        '.cbb button,.panel :is(button:not([disabled]),a[href],input:not([type=file]):not([disabled]),textarea:not([disabled]),[tabindex="0"])',
       ),
     ).filter((el) => !el.closest("[hidden]"));
     if (!focusable.length) return;
     const first = focusable[0];
     const last = focusable[focusable.length - 1];
     const active = this.root.activeElement;
-    if (ev.shiftKey && (active === first || !this.panel.contains(active))) {
+    const outside = !focusable.includes(active as HTMLElement);
+    if (ev.shiftKey && (active === first || outside)) {
       ev.preventDefault();
       last.focus();
-    } else if (!ev.shiftKey && (active === last || !this.panel.contains(active))) {
+    } else if (!ev.shiftKey && (active === last || outside)) {
       ev.preventDefault();
       first.focus();
     }
@@ -687,6 +743,7 @@ export class Widget {
       (this.isOpen ? t("close") : t("open")) + (showBadge ? ` (${t("unread", { n: unread })})` : ""),
     );
 
+    this.renderCobrowse();
     const made = this.reconcile(this.items());
     this.follow(made || this.scrollWanted);
     if (this.isOpen) this.scrollWanted = false;
@@ -794,7 +851,7 @@ export class Widget {
           sig: `${pos.first}${pos.last}${asking}${JSON.stringify(m.body).length}`,
           make: () => renderMessage(m, pos, ctx, asking) ?? h("div", { hidden: true }),
         });
-        for (const key of [`email:${c.reference}`, `q:${c.reference}`, `survey:${c.reference}`]) {
+        for (const key of [`email:${c.reference}`, `q:${c.reference}`, `survey:${c.reference}`, `cb:${c.reference}`]) {
           if (this.thanked.get(key)?.after === m.id) this.thanksItem(items, key);
         }
       });
@@ -854,6 +911,7 @@ export class Widget {
         ));
       }
       this.thanksItem(items, `survey:${c.reference}`, shown);
+      this.thanksItem(items, `cb:${c.reference}`, shown);
     });
 
     const lastShown = [...model.visible()].pop();
@@ -890,7 +948,9 @@ export class Widget {
   private thanksItem(items: Item[], key: string, shown?: Message[]): void {
     const th = this.thanked.get(key);
     if (!th || shown?.some((m) => m.id === th.after)) return;
-    items.push({ key: `ok:${key}`, sig: th.text, make: () => thanks(th.text) });
+    // A co-browsing note is the widget's own line, not a form's thanks.
+    const note = key.startsWith("cb:");
+    items.push({ key: `ok:${key}`, sig: th.text, make: () => (note ? h("p", { class: "sys", role: "status" }, th.text) : thanks(th.text)) });
   }
 
   /** Returns whether any element was made (something new or changed to show). */
@@ -925,6 +985,133 @@ export class Widget {
     // A form answered or put off goes: the focus goes to the composer, not to the page.
     if (lostFocus && this.isOpen) this.input.focus();
     return made;
+  }
+
+  // ---- co-browsing (C1, W3) ----
+
+  /** The prompt above the composer, the banner at the top of the page, the notes. */
+  private renderCobrowse(): void {
+    const cb = this.cobrowse;
+    const { t } = this;
+    if (cb.note) {
+      this.thank(`cb:${cb.note.conversation}`, t(cb.note.kind === "tooLarge" ? "cbTooLarge" : "cbStopped"));
+      cb.note = null;
+    }
+    const agent = oneLine(cb.agent());
+    const prompt = cb.prompt();
+    const key = prompt ? `${prompt}:${cb.state?.conversation}:${agent}` : "";
+    if (key !== this.cbShown) {
+      this.cbShown = key;
+      const hadFocus = this.cbSlot.contains(this.root.activeElement);
+      this.cbSlot.replaceChildren();
+      if (prompt) {
+        const card = this.promptCard(prompt, agent);
+        this.cbSlot.appendChild(card);
+        this.live.textContent = card.firstChild?.textContent ?? "";
+        if (!this.isOpen) this.open(false);
+        // Never in the middle of what the visitor is typing (an Enter would answer).
+        if (!(this.root.activeElement === this.input && this.input.value)) card.focus();
+      } else if (hadFocus && this.isOpen) this.input.focus();
+    }
+    const banner = cb.recording ? `:${agent}` : "";
+    if (banner !== this.cbBanner) {
+      this.cbBanner = banner;
+      this.banner.hidden = !banner;
+      this.box.classList.toggle("cb", !!banner);
+      this.bannerText.replaceChildren(...phrase(t, "cbSees", { agent }));
+      if (banner) this.live.textContent = this.bannerText.textContent;
+    }
+  }
+
+  /** C1: "Alice would like to see this page with you" (or to guide): yes or no. */
+  private promptCard(prompt: Prompt, agent: string): HTMLElement {
+    const { t } = this;
+    const share = prompt === "share";
+    const yes = h("button", { type: "button", class: "btn" }, t(share ? "cbShare" : "cbAllow"));
+    const no = h("button", { type: "button", class: "link" }, t(share ? "cbNo" : "no"));
+    for (const [b, v] of [[yes, true], [no, false]] as const) {
+      b.addEventListener("click", () => {
+        this.cobrowse.answer(v);
+        this.changed();
+      });
+    }
+    return h(
+      "div",
+      { class: "box cbp", role: "group", tabindex: "-1", "aria-labelledby": "pw-cb-t" },
+      h("h3", { id: "pw-cb-t" }, ...phrase(t, share ? "cbAsk" : "cbGuide", { agent })),
+      // Truthful: fields the admin shows as typed are not hidden.
+      share && h("p", { class: "hint" }, t(this.config.cobrowse?.unmask?.length ? "cbHintSome" : "cbHint")),
+      h("div", { class: "acts" }, yes, no),
+    );
+  }
+
+  /** Loads the recorder (once) and records to `relay`, if this tab still should. */
+  private record(relay: string): void {
+    if (this.opts.preview) return;
+    this.loadRecorder()
+      .then((api) => {
+        if (this.cobrowse.recording !== relay || this.recorder) return;
+        const c = this.config.cobrowse;
+        this.recorder = api.start({
+          hub: this.opts.hub,
+          relay,
+          unmask: c?.unmask ?? [],
+          mask: c?.mask ?? [],
+          host: `#${this.host.id}`,
+          onEnd: (why) => {
+            this.recorder = null;
+            this.cobrowse.recorderEnded(why);
+            this.changed();
+          },
+        });
+      })
+      .catch((e) => {
+        console.warn("Pupitre: no co-browsing recorder", e);
+        this.cobrowse.stop();
+        this.changed();
+      });
+  }
+
+  /** `${hub}/cobrowse.js`, injected once; it sets `window.__pupitreCobrowse`. */
+  private loadRecorder(): Promise<RecorderApi> {
+    const win = this.env.window as unknown as Record<string, RecorderApi | undefined>;
+    const doc = this.env.document;
+    this.recorderLoad ||= new Promise<RecorderApi>((resolve, reject) => {
+      const done = () => {
+        const api = win[RECORDER_GLOBAL];
+        if (api?.version === 1) resolve(api);
+        else reject(new Error(script.src));
+      };
+      const script = doc.createElement("script");
+      if (win[RECORDER_GLOBAL]) return done();
+      script.src = `${this.opts.hub}/cobrowse.js`;
+      script.onload = done;
+      script.onerror = done;
+      doc.head.appendChild(script);
+    }).catch((e) => {
+      this.recorderLoad = null;
+      throw e;
+    });
+    return this.recorderLoad;
+  }
+
+  /** The agent guides (after the second consent): a page of this site, or a point on this one
+   * (drawn by the recorder, in the widget's shadow root). */
+  private guide(g: Guide): void {
+    const win = this.env.window;
+    if (g.kind === "navigate") {
+      let url: URL | null = null;
+      try {
+        url = new URL(g.url);
+      } catch {
+        /* below */
+      }
+      // The hub checks the admin's site origins; the widget never leaves its own.
+      if (url && url.origin === win.location.origin) win.location.assign(url.href);
+      else console.warn("Pupitre: not this site, not opened:", g.url);
+    } else if (g.kind === "point") {
+      this.recorder?.point(g.x, g.y, this.box);
+    }
   }
 
   // ---- seen, files, persistence ----
@@ -1020,13 +1207,15 @@ export class Widget {
     this.env.storage.set(this.key, text);
   }
 
-  /** Per-tab memory (the panel stays open from page to page). */
-  private session(name: string, value?: string): string | null {
+  /** Per-tab memory (the panel stays open from page to page; the co-browsing relay this tab
+   * records). `null` forgets. */
+  private session(name: string, value?: string | null): string | null {
     if (this.opts.preview) return null;
     try {
       const s = this.env.window.sessionStorage;
       if (value === undefined) return s.getItem(`${this.key}:${name}`);
-      s.setItem(`${this.key}:${name}`, value);
+      if (value === null) s.removeItem(`${this.key}:${name}`);
+      else s.setItem(`${this.key}:${name}`, value);
     } catch {
       /* no session storage: the panel starts closed */
     }

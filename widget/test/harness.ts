@@ -99,7 +99,9 @@ export interface Setup {
 
 /** `tab`: another widget in the same window (a second tab sharing the storage); the first
  * one's page and sockets stay. */
-export function setup(opts: { kv?: ReturnType<typeof memoryKV>; language?: string; config?: Partial<WidgetConfig>; fetch?: typeof fetch; tab?: boolean } = {}): Setup {
+/** `win`: the window the widget sees (a stand-in for jsdom's, whose `location` cannot be
+ * watched). */
+export function setup(opts: { kv?: ReturnType<typeof memoryKV>; language?: string; config?: Partial<WidgetConfig>; fetch?: typeof fetch; tab?: boolean; win?: Window } = {}): Setup {
   if (!opts.tab) {
     document.body.replaceChildren();
     FakeSocket.all = [];
@@ -121,7 +123,7 @@ export function setup(opts: { kv?: ReturnType<typeof memoryKV>; language?: strin
       return new Response(JSON.stringify({ code: "not_found", message: "no" }), { status: 404 });
     }) as unknown as typeof fetch);
   const env: Env = {
-    window,
+    window: opts.win ?? window,
     document,
     fetch: ((url: string, init?: RequestInit) => {
       fetches.push({ url, init });

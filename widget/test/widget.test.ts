@@ -388,8 +388,9 @@ describe("hostile content is text (DESIGN §8)", () => {
     const { readdirSync, readFileSync } = await import("node:fs");
     const { join } = await import("node:path");
     const dir = join(process.cwd(), "src");
-    const names = readdirSync(dir).filter((n) => n.endsWith(".ts"));
+    const names = (readdirSync(dir, { recursive: true }) as string[]).filter((n) => n.endsWith(".ts"));
     expect(names).toContain("render.ts");
+    expect(names).toContain(join("recorder", "scrub.ts")); // the co-browsing recorder too
     for (const name of names) {
       const text = readFileSync(join(dir, name), "utf8");
       expect(text, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);

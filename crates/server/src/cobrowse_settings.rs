@@ -63,6 +63,32 @@ pub fn origin_of(url: &str) -> Option<String> {
     Some(format!("{scheme}://{}", authority.to_ascii_lowercase()))
 }
 
+/// Whether a selector's brackets, parentheses and quotes close: one that does not (`a[href`)
+/// swallows the selectors joined after it, and the browser's recorder would then mask
+/// nothing of the list.
+fn balanced(selector: &str) -> bool {
+    let mut open = Vec::new();
+    let mut quote = None;
+    let mut escaped = false;
+    for c in selector.chars() {
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (quote, c) {
+            (_, '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '(') => open.push(c),
+            (None, ']') if open.pop() != Some('[') => return false,
+            (None, ')') if open.pop() != Some('(') => return false,
+            _ => {}
+        }
+    }
+    open.is_empty() && quote.is_none() && !escaped
+}
+
 /// What is wrong, as `(path, reason)` under `cobrowse`.
 pub fn problems(s: &Settings) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -79,6 +105,7 @@ pub fn problems(s: &Settings) -> Vec<(String, String)> {
                 || t.chars().count() > MOST_SELECTOR_CHARS
                 || t.chars().any(char::is_control)
                 || t.contains(['{', '}', ';'])
+                || !balanced(t)
             {
                 out.push((
                     format!("cobrowse.{name}.{i}"),
@@ -126,11 +153,27 @@ mod tests {
         }
         let s = Settings {
             site_origins: vec!["https://shop.example/".into(), "https://ok.example".into()],
-            unmask: vec!["#quantity".into(), "a{}".into()],
+            unmask: vec![
+                "#quantity".into(),
+                "a{}".into(),
+                "[name=\"size\"], input[type=text]".into(),
+                "a[href".into(),
+                "[title=\"x".into(),
+                ":not(.a".into(),
+            ],
             ..Default::default()
         };
         let paths: Vec<String> = problems(&s).into_iter().map(|(p, _)| p).collect();
-        assert_eq!(paths, ["cobrowse.unmask.1", "cobrowse.site_origins.0"]);
+        assert_eq!(
+            paths,
+            [
+                "cobrowse.unmask.1",
+                "cobrowse.unmask.3",
+                "cobrowse.unmask.4",
+                "cobrowse.unmask.5",
+                "cobrowse.site_origins.0"
+            ]
+        );
     }
 
     #[test]

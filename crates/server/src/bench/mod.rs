@@ -31,6 +31,8 @@
 //!   conversation with the same agents, timed in this process. A conversation received by two
 //!   agents counts as a double assignment.
 //! - **P7 reconnect storms**: see [`reconnect`].
+//! - **P8 login flood**: see [`login_flood`].
+//! - **P9 co-browsing's relay**: see [`cobrowse`].
 //!
 //! Bounds: each figure has a deadline ([`FIGURE_LIMIT`]), each wait a timeout, each loop a
 //! count; only loopback addresses are used; a hub child is killed when its figure ends, and on
@@ -65,6 +67,7 @@ use crate::hub_child::{HubChild, WorkDir as BenchDir};
 use crate::store::StoreRead as _;
 use crate::store::{NewAgent, ProjectId, SqliteStore, Store};
 
+mod cobrowse;
 mod login_flood;
 mod reconnect;
 
@@ -99,12 +102,13 @@ pub enum Figure {
     P4,
     P7,
     P8,
+    P9,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Figures to measure, comma-separated: `--only p1,p3`.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4", "p7", "p8"])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4", "p7", "p8", "p9"])]
     pub only: Vec<Figure>,
     /// P1: live conversations.
     #[arg(long, default_value_t = 2_000)]
@@ -167,6 +171,15 @@ pub struct BenchArgs {
     /// P8: the flood's source addresses (loopback).
     #[arg(long, default_value_t = 10)]
     pub p8_addresses: usize,
+    /// P9: co-browsing sessions (each a visitor's page and an agent's view of it).
+    #[arg(long, default_value_t = 200)]
+    pub p9_sessions: usize,
+    /// P9: the size of each page's full snapshot, in KiB.
+    #[arg(long, default_value_t = 100)]
+    pub p9_snapshot_kb: usize,
+    /// P9: seconds of steady state.
+    #[arg(long, default_value_t = 10)]
+    pub p9_seconds: u64,
     /// The hub executable to start (default: this one).
     #[arg(long)]
     pub hub_exe: Option<PathBuf>,
@@ -188,6 +201,7 @@ impl BenchArgs {
             ("--p7-agents", self.p7_agents),
             ("--p7-largest", self.p7_largest),
             ("--p8-logins", self.p8_logins),
+            ("--p9-sessions", self.p9_sessions),
         ] {
             ensure!(
                 (1..=MAX_CONNECTIONS).contains(&n),
@@ -201,12 +215,17 @@ impl BenchArgs {
         for (name, s) in [
             ("--p1-seconds", self.p1_seconds),
             ("--p2-seconds", self.p2_seconds),
+            ("--p9-seconds", self.p9_seconds),
         ] {
             ensure!(
                 (1..=MAX_SECONDS).contains(&s),
                 "{name} is between 1 and {MAX_SECONDS}"
             );
         }
+        ensure!(
+            (1..=900).contains(&self.p9_snapshot_kb),
+            "--p9-snapshot-kb is between 1 and 900 (a relay frame is at most 1 MiB)"
+        );
         ensure!(
             (1..=20).contains(&self.p8_rounds) && (1..=250).contains(&self.p8_addresses),
             "--p8-rounds is between 1 and 20, --p8-addresses between 1 and 250"
@@ -256,6 +275,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Figure::P4,
         Figure::P7,
         Figure::P8,
+        Figure::P9,
     ] {
         if !args.only.contains(&figure) {
             continue;
@@ -273,6 +293,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 // Two sizes, each with its own folder and limit.
                 Figure::P7 => reconnect::p7(&args, &exe).await,
                 Figure::P8 => login_flood::p8(&args, &exe, &dir).await,
+                Figure::P9 => cobrowse::p9(&args, &exe, &dir).await,
             }
         })
         .await
