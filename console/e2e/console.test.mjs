@@ -54,7 +54,7 @@ after(async () => {
 const QUEUE = "routing.queue_per_agent";
 const SLOTS = "default_slot_max";
 const T = "routing.timeouts";
-/** The desk options (A3) in the seed's order, with their switches' names. */
+/** The desk options (A3) in the seed's order, then co-browsing (C1), with their switches' names. */
 const DESK = [
   ["print", "Print the conversation"],
   ["email_to_self", "E-mail the conversation to oneself"],
@@ -66,6 +66,7 @@ const DESK = [
   ["request_file", "Ask the visitor for a file"],
   ["send_file", "Send a file"],
   ["assistant", "The assistant chatbox (augmented live chat agent)"],
+  ["cobrowse", "Co-browsing: agents may ask to see the visitor's page"],
 ];
 
 /** A deep copy of `settings` with `change` applied. */
@@ -492,7 +493,7 @@ describe("the administration console on a real hub", () => {
         assert.equal(await page.locator("main h1").innerText(), "Desk options");
         assert.equal(await page.locator("nav a[aria-current=page]").innerText(), "Desk options");
         const ids = await page.locator("main").getByRole("switch").evaluateAll((inputs) => inputs.map((i) => i.id));
-        assert.deepEqual(ids, DESK.map(([option]) => `field-desk.${option}`), "the seed's ten switches in its order");
+        assert.deepEqual(ids, DESK.map(([option]) => `field-desk.${option}`), "the seed's ten switches in its order, then co-browsing");
         for (const [option, name] of DESK) {
           assert.equal(await page.getByRole("switch", { name, exact: true }).isChecked(), true, `${option} on`);
           const hint = await page.locator(`[id="field-desk.${option}-hint"]`).innerText();
@@ -541,6 +542,134 @@ describe("the administration console on a real hub", () => {
       } finally {
         alice.close();
         visitor.close();
+      }
+    });
+  });
+
+  it("co-browsing: the admin lists the brand's site, an element to hide and a field to show; the widget's config and a connected desk get them; a bad selector is refused at its row; switched off in Desk options, the widget is offered none; a manager reads the page", async () => {
+    await withHub("cobrowse", async ({ hub, problems, open }) => {
+      const stored = await hub.settings();
+      assert.deepEqual(stored.cobrowse, { unmask: [], mask: [], site_origins: [] }, "nothing set in a new project");
+      assert.equal(stored.desk.cobrowse, true, "offered in a new project");
+      const widgetConfig = async () => {
+        const r = await hub.request("/api/widget/config?project=DEMO");
+        assert.equal(r.status, 200, r.text);
+        return r.json;
+      };
+      assert.deepEqual((await widgetConfig()).cobrowse, { unmask: [], mask: [] });
+      const alice = await desk(hub, ALICE);
+      try {
+        assert.equal(alice.welcome.agent.options.cobrowse, true);
+        assert.deepEqual(alice.welcome.agent.site_origins, []);
+
+        const { page } = await openSignedOut(hub, open, "/admin/#/cobrowse");
+        await signIn(page, ADMIN);
+        const addSite = page.getByLabel("Add a site", { exact: true });
+        await addSite.waitFor();
+        assert.equal(await page.locator("main h1").innerText(), "Co-browsing");
+        assert.equal(await page.locator("nav a[aria-current=page]").innerText(), "Co-browsing");
+        const links = await page.getByRole("navigation", { name: "Settings" }).getByRole("link").allInnerTexts();
+        assert.equal(links.indexOf("Co-browsing"), links.indexOf("Desk options") + 1, `after Desk options: ${links.join(", ")}`);
+        assert.match(await page.getByTestId("cobrowse-offered").innerText(), /^Agents may ask to see the visitor's page: the visitor is asked each time and can stop at any time\./);
+        await look(page, "cobrowse-1-empty", problems);
+
+        // A page's address, as copied from the browser: the page offers its origin.
+        await addSite.fill("https://Shop.example/lamps/brass?colour=gold#reviews");
+        const use = page.getByRole("button", { name: "Use https://shop.example", exact: true });
+        await use.waitFor();
+        assert.match(await page.locator("#cobrowse-new-site_origins-offer").innerText(), /That is the address of a page: only its site counts here\./);
+        await look(page, "cobrowse-2-offer", problems);
+        await use.click();
+        assert.equal(await addSite.inputValue(), "https://shop.example");
+        await addSite.press("Enter");
+        await page.getByLabel("Add an element to hide", { exact: true }).fill("#account-summary");
+        await page.getByLabel("Add an element to hide", { exact: true }).press("Enter");
+        await page.getByLabel("Add a field to show", { exact: true }).fill("#quantity");
+        await page.getByLabel("Add a field to show", { exact: true }).press("Enter");
+        assert.equal(await field(page, "cobrowse.site_origins.0").inputValue(), "https://shop.example");
+        assert.equal(await field(page, "cobrowse.mask.0").inputValue(), "#account-summary");
+        assert.equal(await field(page, "cobrowse.unmask.0").inputValue(), "#quantity");
+        await page
+          .locator("section[data-list=unmask]")
+          .getByText("Passwords, hidden fields, e-mail addresses, phone numbers and payment fields stay masked whatever is listed here.")
+          .waitFor();
+        assert.equal(await saveState(page).innerText(), "Unsaved changes");
+        await look(page, "cobrowse-3-edited", problems);
+        assert.equal(alice.frames.filter((f) => f.type === "profile").length, 0, "no profile frame before the save");
+
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await toast(page).filter({ hasText: "Co-browsing saved." }).waitFor();
+        assert.equal(await saveState(page).innerText(), "Everything is saved");
+        await look(page, "cobrowse-4-saved", problems);
+        const saved = await hub.settings();
+        const cobrowse = { unmask: ["#quantity"], mask: ["#account-summary"], site_origins: ["https://shop.example"] };
+        assert.deepEqual(saved, changed(stored, (s) => (s.cobrowse = cobrowse)), "the three lists, nothing else");
+        assert.deepEqual((await widgetConfig()).cobrowse, { unmask: ["#quantity"], mask: ["#account-summary"] }, "what the widget's recorder reads");
+        const profile = await alice.next((f) => f.type === "profile", "a profile frame on Alice's desk");
+        assert.deepEqual(profile.agent.site_origins, ["https://shop.example"], "the desk's sites, at once");
+
+        // A selector with a brace: refused at its row, never sent; the hub would refuse it too.
+        const puts = recordRequests(page, "PUT", /\/settings$/);
+        await field(page, "cobrowse.unmask.0").fill("a{}");
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await problemOf(page, "cobrowse.unmask.0").waitFor();
+        assert.match(await problemOf(page, "cobrowse.unmask.0").innerText(), /A selector cannot hold “\{”/);
+        assert.equal(await field(page, "cobrowse.unmask.0").getAttribute("aria-invalid"), "true");
+        assert.match(await page.locator(".summary[role=alert]").innerText(), /Field to show 1 “a\{\}” — A selector cannot hold “\{”/);
+        await look(page, "cobrowse-5-refused", problems);
+        assert.deepEqual(puts, [], "nothing sent");
+        const byHub = await hub.request(SETTINGS_PATH, {
+          method: "PUT",
+          token: await hub.token(ADMIN),
+          body: changed(saved, (s) => (s.cobrowse.unmask = ["a{}"])),
+        });
+        assert.equal(byHub.status, 400, byHub.text);
+        assert.deepEqual(Object.keys(byHub.json.fields), ["cobrowse.unmask.0"], "the hub names the same row");
+        await page.getByRole("button", { name: "Discard changes" }).click();
+        assert.equal(await field(page, "cobrowse.unmask.0").inputValue(), "#quantity");
+
+        // Switched off in Desk options: the widget is offered no co-browsing, the desk is told.
+        await page.getByRole("link", { name: "Desk options", exact: true }).first().click();
+        const offer = page.getByRole("switch", { name: "Co-browsing: agents may ask to see the visitor's page", exact: true });
+        await offer.waitFor();
+        assert.match(await page.locator('[id="field-desk.cobrowse-hint"]').innerText(), /^The visitor is asked each time and can stop at any time/);
+        await offer.uncheck();
+        await offer.scrollIntoViewIfNeeded();
+        await look(page, "cobrowse-0-desk-option-off", problems);
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await toast(page).filter({ hasText: "Desk options saved." }).waitFor();
+        assert.equal((await hub.settings()).desk.cobrowse, false);
+        assert.equal("cobrowse" in (await widgetConfig()), false, "no co-browsing in the widget's config");
+        const off = await alice.next((f) => f.type === "profile", "a second profile frame on Alice's desk");
+        assert.equal(off.agent.options.cobrowse, false, "the desk's option, off");
+        assert.deepEqual(off.agent.site_origins, ["https://shop.example"], "the sites are kept");
+        await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Co-browsing" }).click();
+        await field(page, "cobrowse.mask.0").waitFor();
+        assert.match(await page.getByTestId("cobrowse-offered").innerText(), /^Co-browsing is switched off: agents cannot ask to see a visitor's page\./);
+        await look(page, "cobrowse-6-switched-off", problems);
+
+        // Chloé, a manager: the page, read only.
+        const chloe = await openSignedOut(hub, open, "/admin/#/cobrowse");
+        await signIn(chloe.page, MANAGER);
+        await chloe.page.getByRole("heading", { level: 1, name: "Co-browsing" }).waitFor();
+        await chloe.page.getByText("Only an administrator of the project changes these settings: you can read them here.").waitFor();
+        assert.deepEqual(await chloe.page.locator("section[data-list=site_origins] li code").allInnerTexts(), ["https://shop.example"]);
+        assert.deepEqual(await chloe.page.locator("section[data-list=mask] li code").allInnerTexts(), ["#account-summary"]);
+        assert.deepEqual(await chloe.page.locator("section[data-list=unmask] li code").allInnerTexts(), ["#quantity"]);
+        assert.equal(await chloe.page.locator("main").getByRole("textbox").count(), 0, "no input");
+        assert.equal(await chloe.page.getByRole("button", { name: "Save", exact: true }).count(), 0, "no Save");
+        await look(chloe.page, "cobrowse-7-manager", problems);
+
+        // In French.
+        const fr = await openSignedOut(hub, open, "/admin/#/cobrowse", FRENCH);
+        await signInFr(fr.page, ADMIN);
+        await fr.page.getByRole("heading", { level: 1, name: "Co-navigation" }).waitFor();
+        await fr.page.getByRole("region", { name: "Votre site" }).waitFor();
+        await fr.page.getByRole("region", { name: "Toujours masqués" }).waitFor();
+        await fr.page.getByRole("region", { name: "Affichés tels que saisis" }).waitFor();
+        await look(fr.page, "cobrowse-8-fr", problems);
+      } finally {
+        alice.close();
       }
     });
   });

@@ -194,13 +194,16 @@ describe("timeouts", () => {
 });
 
 describe("desk options", () => {
-  it("shows the seed's ten switches in its order, all on, and saves the ones switched off", async () => {
+  it("shows the seed's ten switches in its order and co-browsing, all on, and saves the ones switched off", async () => {
     const { hub, user } = await signedInConsole("#/desk_options");
     expect(screen.getByRole("heading", { level: 1, name: "Desk options" })).toBeInTheDocument();
     const switches = screen.getAllByRole("switch");
     expect(switches.map((s) => s.getAttribute("id"))).toEqual(DESK_OPTIONS.map((o) => `field-desk.${o}`));
     for (const s of switches) expect(s).toBeChecked();
     expect(screen.getByRole("switch", { name: "Send a file" })).toHaveAccessibleDescription(/the hub refuses agents' files/);
+    expect(screen.getByRole("switch", { name: "Co-browsing: agents may ask to see the visitor's page" })).toHaveAccessibleDescription(
+      /^The visitor is asked each time and can stop at any time/,
+    );
 
     await user.click(screen.getByRole("switch", { name: "Send a file" }));
     await user.click(screen.getByRole("switch", { name: "Ask the visitor for a file" }));
@@ -377,6 +380,7 @@ describe("navigation", () => {
       "Capacity",
       "Timeouts",
       "Desk options",
+      "Co-browsing",
       "Optional statuses",
       "Agent questionnaire",
       "Visitor survey",

@@ -31,6 +31,9 @@ describe("the audit log's words", () => {
     expect(pathKey("settings.routing.queue_per_agent")).toBe("capacity.queue");
     expect(pathKey("routing.timeouts.auto_transfer_s")).toBe("timeouts.auto_transfer");
     expect(pathKey("desk.send_file")).toBe("desk.send_file");
+    expect(pathKey("desk.cobrowse")).toBe("desk.cobrowse");
+    expect(pathKey("cobrowse.site_origins")).toBe("cobrowse.site_origins_title");
+    expect(pathKey("settings.cobrowse.unmask")).toBe("cobrowse.unmask_title");
     expect(pathKey("sentences.out_of_hours.fr")).toBe("hours.sentence_out_of_hours");
     expect(pathKey("hours")).toBe("section.hours");
     expect(pathKey("desk.constructor")).toBeNull();

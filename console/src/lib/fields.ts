@@ -163,7 +163,7 @@ export function timeoutsPage(settings: ProjectSettings): PageSpec {
 
 const D = "desk";
 
-/** A3, the seed's "Options du pupitre", in its order. */
+/** A3, the seed's "Options du pupitre", in its order, then co-browsing (C1). */
 export const DESK_OPTIONS = [
   "print",
   "email_to_self",
@@ -175,12 +175,13 @@ export const DESK_OPTIONS = [
   "request_file",
   "send_file",
   "assistant",
+  "cobrowse",
 ] as const;
 
 /**
- * The desk options (A3): a switch each, the seed's ten in its order, then any switch the hub
- * added that this console does not describe yet (under its field name), as on the Timeouts
- * page. Connected desks get the change at once (the hub's `profile` frame).
+ * The desk options (A3): a switch each, the seed's ten in its order and co-browsing, then any
+ * switch the hub added that this console does not describe yet (under its field name), as on
+ * the Timeouts page. Connected desks get the change at once (the hub's `profile` frame).
  */
 export function deskOptionsPage(settings: ProjectSettings): PageSpec {
   const desk = (getPath(settings, D) ?? {}) as Record<string, unknown>;

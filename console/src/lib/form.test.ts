@@ -30,7 +30,7 @@ describe("the pages' fields", () => {
     ]);
   });
 
-  it("desk options are the seed's ten switches, in its order, each with a hint", () => {
+  it("desk options are the seed's ten switches, in its order, then co-browsing, each with a hint", () => {
     const page = deskOptionsPage(DEMO_SETTINGS);
     expect(page.fields.map((f) => [f.path, f.kind])).toEqual([
       ["desk.print", "switch"],
@@ -43,6 +43,7 @@ describe("the pages' fields", () => {
       ["desk.request_file", "switch"],
       ["desk.send_file", "switch"],
       ["desk.assistant", "switch"],
+      ["desk.cobrowse", "switch"],
     ]);
     expect(page.rules).toBeUndefined();
     for (const spec of page.fields) expect(spec.hint.key).toBe(`${spec.path}_hint`);
@@ -59,19 +60,24 @@ describe("the pages' fields", () => {
       "Demander un fichier au visiteur",
       "Envoyer un fichier",
       "La chatbox assistant (opérateur livechat augmenté)",
+      "Co-navigation : les conseillers peuvent demander à voir la page du visiteur",
     ]);
     setLang("en");
   });
 
   it("a desk option the console does not know yet still gets a switch; one the hub lacks gets none", () => {
-    const settings = withPath(withPath(DEMO_SETTINGS, "desk.cobrowse", false), "desk.assistant", undefined);
+    const settings = withPath(withPath(DEMO_SETTINGS, "desk.live_translation", false), "desk.assistant", undefined);
     const paths = deskOptionsPage(settings).fields.map((f) => f.path);
     expect(paths).not.toContain("desk.assistant");
-    expect(paths.at(-1)).toBe("desk.cobrowse");
-    expect(deskOptionsPage(settings).fields.at(-1)).toMatchObject({ kind: "switch", label: { raw: "cobrowse" }, hint: { key: "desk.other_hint", params: { field: "cobrowse" } } });
+    expect(paths.at(-1)).toBe("desk.live_translation");
+    expect(deskOptionsPage(settings).fields.at(-1)).toMatchObject({
+      kind: "switch",
+      label: { raw: "live_translation" },
+      hint: { key: "desk.other_hint", params: { field: "live_translation" } },
+    });
     const { desk: _, ...withoutDesk } = DEMO_SETTINGS;
     expect(deskOptionsPage(withoutDesk as ProjectSettings).fields).toEqual([]);
-    expect(DESK_OPTIONS).toHaveLength(10);
+    expect(DESK_OPTIONS).toHaveLength(11);
   });
 
   it("miscellaneous: two switches and the disconnected transfer, the same input as on the Timeouts page", () => {

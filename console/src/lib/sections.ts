@@ -1,12 +1,13 @@
 /**
  * The console's sections: the seed admin page's, in its order ("Configuration générale"),
- * then the project-wide ones of issue 10 (A8's conversation types next to "People and
- * content", which will hold them). `ready` ones have a page; the others are listed,
- * disabled, as coming soon.
+ * with co-browsing's page after the desk options that offer it, then the project-wide ones of
+ * issue 10 (A8's conversation types next to "People and content", which will hold them).
+ * `ready` ones have a page; the others are listed, disabled, as coming soon.
  */
 import Gauge from "@lucide/svelte/icons/gauge";
 import Timer from "@lucide/svelte/icons/timer";
 import SlidersHorizontal from "@lucide/svelte/icons/sliders-horizontal";
+import ScreenShare from "@lucide/svelte/icons/screen-share";
 import CircleDot from "@lucide/svelte/icons/circle-dot";
 import ClipboardList from "@lucide/svelte/icons/clipboard-list";
 import MessageSquareHeart from "@lucide/svelte/icons/message-square-heart";
@@ -25,6 +26,7 @@ export type SectionId =
   | "capacity"
   | "timeouts"
   | "desk_options"
+  | "cobrowse"
   | "statuses"
   | "agent_questionnaire"
   | "visitor_survey"
@@ -55,6 +57,8 @@ export const SECTIONS: readonly Section[] = [
   { id: "capacity", title: "section.capacity", group: "livechat", ready: true, icon: Gauge, manager: "read" },
   { id: "timeouts", title: "section.timeouts", group: "livechat", ready: true, icon: Timer, manager: "read" },
   { id: "desk_options", title: "section.desk_options", group: "livechat", ready: true, icon: SlidersHorizontal, manager: "read" },
+  // A3, C1, C2, C4: co-browsing's sites and masks; whether it is offered is a desk option.
+  { id: "cobrowse", title: "section.cobrowse", group: "livechat", ready: true, icon: ScreenShare, manager: "read" },
   { id: "statuses", title: "section.statuses", group: "livechat", ready: true, icon: CircleDot, manager: "read" },
   { id: "agent_questionnaire", title: "section.agent_questionnaire", group: "livechat", ready: true, icon: ClipboardList, manager: "read" },
   { id: "visitor_survey", title: "section.visitor_survey", group: "livechat", ready: true, icon: MessageSquareHeart, manager: "read" },

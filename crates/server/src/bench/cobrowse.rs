@@ -24,12 +24,6 @@ const MEMORY_GOAL_KB: f64 = 1024.0;
 const MARKER: &str = "p9-page-content-marker";
 const FRAME_EVERY: Duration = Duration::from_millis(100);
 
-struct Session {
-    visitor: Ws,
-    agent: usize,
-    conversation: pupitre_protocol::ConversationRef,
-}
-
 pub(super) async fn p9(
     args: &BenchArgs,
     exe: &Path,
@@ -52,56 +46,37 @@ pub(super) async fn p9(
         }
     })
     .await?;
-    // Which agent got which conversation, and whose visitor it is (in order of creation).
-    let mut sessions = Vec::with_capacity(n);
+    // Which agent got which conversation (the visitor learns its own from the request).
     let mut assigned: Vec<(usize, pupitre_protocol::ConversationRef)> = vec![];
-    for (i, (_, ws)) in desks.iter_mut().enumerate() {
-        while assigned.iter().filter(|(a, _)| *a == i).count() < n / agents && assigned.len() < n {
-            let text = tokio::time::timeout(Duration::from_millis(300), next_text(ws)).await;
-            let Ok(text) = text else { break };
-            if let Ok(AgentServerFrame::Event {
-                event: AgentEvent::ConversationAssigned { conversation, .. },
-                ..
-            }) = serde_json::from_str(&text?)
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while assigned.len() < n {
+        ensure!(
+            Instant::now() < deadline,
+            "{} of {n} conversations assigned",
+            assigned.len()
+        );
+        for (i, (_, ws)) in desks.iter_mut().enumerate() {
+            while let Ok(text) =
+                tokio::time::timeout(Duration::from_millis(50), next_text(ws)).await
             {
-                assigned.push((i, conversation.reference));
+                if let Ok(AgentServerFrame::Event {
+                    event: AgentEvent::ConversationAssigned { conversation, .. },
+                    ..
+                }) = serde_json::from_str(&text?)
+                {
+                    assigned.push((i, conversation.reference));
+                }
             }
         }
     }
-    for (i, (_, ws)) in desks.iter_mut().enumerate() {
-        while assigned.len() < n {
-            let text = tokio::time::timeout(Duration::from_millis(300), next_text(ws)).await;
-            let Ok(text) = text else { break };
-            if let Ok(AgentServerFrame::Event {
-                event: AgentEvent::ConversationAssigned { conversation, .. },
-                ..
-            }) = serde_json::from_str(&text?)
-            {
-                assigned.push((i, conversation.reference));
-            }
-        }
-    }
-    ensure!(
-        assigned.len() == n,
-        "{} of {n} conversations assigned",
-        assigned.len()
-    );
-    // Conversation numbers follow the visitors' order.
-    assigned.sort_by_key(|(_, c)| c.parse().map(|(_, k)| k).unwrap_or(0));
-    for (visitor, (agent, conversation)) in visitors.iter_mut().zip(assigned) {
-        sessions.push(Session {
-            visitor: visitor.take().context("a visitor")?,
-            agent,
-            conversation,
-        });
-    }
+    let sessions: Vec<Ws> = visitors.iter_mut().filter_map(Option::take).collect();
     let rss_before = rss_kb(pid)?;
     eprintln!("P9: {n} conversations on {agents} agents; asking for co-browsing");
-    for s in &sessions {
+    for (agent, conversation) in assigned {
         send_frame(
-            &mut desks[s.agent].1,
+            &mut desks[agent].1,
             &AgentClientFrame::Cobrowse {
-                conversation: s.conversation.clone(),
+                conversation,
                 action: AgentCobrowse::Ask,
             },
         )
@@ -132,9 +107,9 @@ pub(super) async fn p9(
     let end = Instant::now() + Duration::from_secs(args.p9_seconds) + Duration::from_secs(2);
     let tasks: Vec<_> = sessions
         .into_iter()
-        .map(|s| {
+        .map(|v| {
             let (base, snapshot) = (base.clone(), snapshot.clone());
-            tokio::spawn(session(s, base, snapshot, clock, end))
+            tokio::spawn(session(v, base, snapshot, clock, end))
         })
         .collect();
     // Memory with every session live and its snapshot kept.
@@ -181,7 +156,7 @@ pub(super) async fn p9(
 /// One session: the visitor accepts, its page connects and sends, the agent's view receives.
 /// Answers (consent → first view, page → view latencies, frames received).
 async fn session(
-    mut s: Session,
+    mut visitor: Ws,
     base: String,
     snapshot: String,
     clock: Instant,
@@ -194,11 +169,11 @@ async fn session(
         }
     };
     // Asked: accept.
-    tokio::time::timeout(STEP_TIMEOUT, async {
+    let conversation = tokio::time::timeout(STEP_TIMEOUT, async {
         loop {
-            let text = next_text(&mut s.visitor).await?;
-            if state(&text).is_some_and(|st| st.phase == CobrowsePhase::Asked) {
-                return anyhow::Ok(());
+            let text = next_text(&mut visitor).await?;
+            if let Some(st) = state(&text).filter(|st| st.phase == CobrowsePhase::Asked) {
+                return anyhow::Ok(st.conversation);
             }
         }
     })
@@ -206,16 +181,16 @@ async fn session(
     .context("no co-browsing request in time")??;
     let accepted = micros(clock);
     send_frame(
-        &mut s.visitor,
+        &mut visitor,
         &VisitorClientFrame::Cobrowse {
-            conversation: s.conversation.clone(),
+            conversation,
             action: VisitorCobrowse::Accept,
         },
     )
     .await?;
     let relay = tokio::time::timeout(STEP_TIMEOUT, async {
         loop {
-            let text = next_text(&mut s.visitor).await?;
+            let text = next_text(&mut visitor).await?;
             if let Some(relay) = state(&text).and_then(|st| st.relay) {
                 return anyhow::Ok(relay);
             }
