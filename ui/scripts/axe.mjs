@@ -1,11 +1,23 @@
 // Accessibility check of the built desk (ui/dist) with axe-core, in the system's Chromium (no
 // browser download): WCAG 2.0/2.1/2.2 A and AA rules, light and dark themes, on the login, the
 // desk with conversations (1, 2 and 4 panes, offline, desk options off, a survey answered), every drawer and
-// dialog, the menus and the emoji palette. Prints every violation with its elements and exits
-// 1 if there is any. `npm run axe` builds first; CHROMIUM=/path/to/chromium to override.
+// dialog, the menus, the emoji palette, and co-browsing (the mirroring panel in 1, 2 and 4
+// panes, pointing, a refused address, waiting for consent). Prints every violation with its
+// elements and exits 1 if there is any. `npm run axe` builds first; CHROMIUM=/path/to/chromium
+// to override; ONLY=text checks only the views whose name has it.
 //
 // The page runs on the FakeBackend with the demo data, as in a plain browser (`?still=1`: no
 // animation, so nothing is caught mid-transition).
+//
+// Every view is also watched for what must never happen (C4, DESIGN §8): a request to any host
+// but the desk's own (`data:` and the desk's `blob:` URLs excepted), a dialog (alert, confirm…).
+// The co-browsing views replay the hostile fixture page (src/lib/cobrowse/fixtures: inline and
+// SVG scripts, onerror/onload handlers, javascript: links, a form, a meta refresh, CSS url() and
+// @import to foreign hosts, foreign images, frames) and check that nothing in it ran (the page's
+// payloads would set `window.top.__pwned`, change the title or alert), that the replay's iframe
+// is sandboxed with `allow-same-origin` only and holds none of it, and that the page is shown;
+// one of them runs under the app's own CSP (tauri.conf.json), where any violation fails.
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -13,6 +25,9 @@ import { preview } from "vite";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const axeSource = readFileSync(axePath, "utf8");
+/** The desk's CSP in the app (Tauri sets it on the page): what the replay's iframe inherits. */
+const APP_CSP = JSON.parse(readFileSync(new URL("../../tauri.conf.json", import.meta.url), "utf8")).app.security.csp;
 /** The rule sets asked for: WCAG 2.0, 2.1 and 2.2, levels A and AA. */
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
@@ -75,6 +90,38 @@ const VIEWS = [
     act: async (page) => page.locator("textarea[data-composer]").first().fill("/"),
     settle: '[role="listbox"]',
   },
+  { name: "mirroring: the visitor's hostile page, live (D5, C4)", query: "cobrowse=1", ready: '[data-status="live"]', hostile: true },
+  { name: "mirroring under the app's CSP (tauri.conf.json)", query: "cobrowse=1", ready: '[data-status="live"]', hostile: true, csp: true },
+  { name: "mirroring, 2 panes (the page above the thread)", query: "cobrowse=1&panes=2", ready: '[data-status="live"]', hostile: true },
+  { name: "mirroring in French, 4 panes", query: "cobrowse=1&panes=4&lang=fr", ready: '[data-status="live"]', hostile: true },
+  {
+    name: "mirroring: pointing (C1)",
+    query: "cobrowse=1",
+    ready: '[data-status="live"]',
+    hostile: true,
+    act: async (page) => {
+      await page.getByRole("button", { name: "Point", exact: true }).click();
+      await page.getByRole("button", { name: "Show this spot to the visitor" }).click({ position: { x: 200, y: 120 } });
+    },
+    settle: ".mirror .ring",
+  },
+  {
+    name: "mirroring: a page guiding may not open (C1)",
+    query: "cobrowse=1",
+    ready: '[data-status="live"]',
+    act: async (page) => {
+      await page.getByRole("textbox", { name: "Page to open for the visitor" }).fill("https://evil.test/");
+      await page.getByRole("button", { name: "Send to page" }).click();
+    },
+    settle: '.mirror [role="alert"]',
+  },
+  {
+    name: "see the page: waiting for the visitor's consent",
+    query: "",
+    ready: ".box",
+    act: async (page) => page.getByRole("button", { name: "See the page" }).first().click(),
+    settle: '[data-testid="cobrowse-asking"]',
+  },
   {
     name: "today's figures",
     query: "",
@@ -96,6 +143,47 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu"],
 });
 
+/** What must not leave the page: the desk's own origin, inline data, its own blobs excepted. */
+function foreign(url, origin) {
+  return !(url.startsWith(origin) || url.startsWith("data:") || url.startsWith(`blob:${origin}`) || url === "about:blank");
+}
+
+/** In a co-browsing view, once the fixture played: nothing of the page ran, nothing of it is left
+ * in the replay but what is inert, and the page is there. */
+async function hostileChecks(page) {
+  // The fixture plays for about 2 s after its full snapshot: let it all land.
+  await page.waitForTimeout(2500);
+  return page.evaluate(() => {
+    const problems = [];
+    if (window.__pwned !== undefined) problems.push(`window.__pwned = ${window.__pwned}`);
+    if (!document.title.startsWith("Pupitre")) problems.push(`the title changed: ${document.title}`);
+    const frames = [...document.querySelectorAll(".mirror iframe")];
+    if (frames.length !== 1) problems.push(`${frames.length} replay iframes`);
+    for (const frame of frames) {
+      if (frame.getAttribute("sandbox") !== "allow-same-origin") problems.push(`sandbox="${frame.getAttribute("sandbox")}"`);
+      if (!frame.closest("[inert]")) problems.push("the replay is not inert");
+      const doc = frame.contentDocument;
+      if (!doc) {
+        problems.push("no replay document");
+        continue;
+      }
+      if (frame.contentWindow.__pwned !== undefined) problems.push(`frame __pwned = ${frame.contentWindow.__pwned}`);
+      if (!doc.body?.textContent.includes("Casque X200")) problems.push("the page is not shown");
+      const banned = doc.querySelectorAll("script, iframe, frame, object, embed, link, base, meta[http-equiv], foreignObject, noscript");
+      for (const el of banned) problems.push(`<${el.tagName.toLowerCase()}> in the replay`);
+      for (const el of doc.querySelectorAll("*")) {
+        for (const attr of el.attributes) {
+          if (/^on/i.test(attr.name)) problems.push(`${el.tagName} ${attr.name}`);
+          if (/javascript:/i.test(attr.value)) problems.push(`${el.tagName} ${attr.name}=${attr.value}`);
+          if (/^(src|srcset|href|poster|background|action|formaction|data|xlink:href)$/i.test(attr.name) && !/^(data:image\/|#)/.test(attr.value))
+            problems.push(`${el.tagName} ${attr.name}=${attr.value.slice(0, 60)}`);
+        }
+      }
+    }
+    return problems;
+  });
+}
+
 let failures = 0;
 let checked = 0;
 let unjudged = 0;
@@ -105,10 +193,29 @@ const HIDDEN = new Set(["bgOverlap", "elmPartiallyObscured", "elmPartiallyObscur
 try {
   for (const colorScheme of ["light", "dark"]) {
     const context = await browser.newContext({ viewport: { width: 1440, height: 860 }, colorScheme, reducedMotion: "reduce" });
-    for (const view of VIEWS) {
+    for (const view of VIEWS.filter((v) => !process.env.ONLY || v.name.includes(process.env.ONLY))) {
       const page = await context.newPage();
       const errors = [];
       page.on("pageerror", (error) => errors.push(error.message));
+      const origin = new URL(base).origin;
+      page.on("request", (request) => {
+        if (foreign(request.url(), origin)) errors.push(`a request left the desk: ${request.url()}`);
+      });
+      page.on("dialog", (dialog) => {
+        errors.push(`a ${dialog.type()} opened: ${dialog.message()}`);
+        dialog.dismiss().catch(() => {});
+      });
+      if (view.csp) {
+        // As in the app: the page and everything in it (the replay's about:blank iframe inherits it).
+        page.on("console", (message) => {
+          if (/Content Security Policy|Refused to/i.test(message.text())) errors.push(`CSP: ${message.text()}`);
+        });
+        await page.route(`${origin}/**`, async (route) => {
+          const response = await route.fetch();
+          const type = response.headers()["content-type"] ?? "";
+          await route.fulfill({ response, headers: type.includes("text/html") ? { ...response.headers(), "content-security-policy": APP_CSP } : response.headers() });
+        });
+      }
       const query = ["still=1", view.query.includes("lang=") ? "" : "lang=en", view.query].filter(Boolean).join("&");
       await page.goto(`${base}?${query}`);
       await page.waitForSelector(view.ready, { timeout: 15_000 });
@@ -119,7 +226,10 @@ try {
       await page.evaluate(() => document.fonts.ready);
       // Let the fake backend's answers (latency 120 ms) and a last frame land.
       await page.waitForTimeout(400);
-      await page.addScriptTag({ path: axePath });
+      if (view.hostile) errors.push(...(await hostileChecks(page)));
+      // From the desk's own origin, so that the app's CSP (script-src 'self') lets it in too.
+      await page.route(`${origin}/__axe.js`, (route) => route.fulfill({ contentType: "text/javascript", body: axeSource }));
+      await page.addScriptTag({ url: `${origin}/__axe.js` });
       const results = await page.evaluate((tags) => {
         // The only pseudo-elements with a background are the boxes' 3 px "on screen" band
         // (ConversationBox), never behind text: without `ignorePseudo` axe leaves the boxes'
@@ -144,13 +254,15 @@ try {
             },
           ],
         });
-        return window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations", "incomplete"] });
+        // The only iframe is the co-browsing replay: a copy of a stranger's page, inert and shown
+        // as a picture (`role="img"`), with no axe inside to answer.
+        return window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations", "incomplete"], iframes: false });
       }, TAGS);
       checked++;
       const label = `[${colorScheme}] ${view.name}`;
       if (errors.length > 0) {
         failures++;
-        console.log(`✗ ${label}: page errors\n    ${errors.join("\n    ")}`);
+        console.log(`✗ ${label}: page errors, requests or dialogs\n    ${errors.join("\n    ")}`);
       }
       // What axe could not judge is shown, to be looked at; but for text under an open menu or
       // popover (or cut by a scrolled edge), which the views without it judge.

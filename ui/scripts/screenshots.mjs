@@ -53,6 +53,13 @@ await page.goto(`${base}?lang=en&still=1&panes=2&survey=1`);
 await page.waitForSelector(".event.survey dl");
 await shot("desk-survey");
 
+// D5, C1, C4: Léa shares her page (the hostile fixture, made inert) and lets the agent guide:
+// the mirroring panel beside the thread, live, with the visitor's mouse.
+await page.goto(`${base}?lang=en&still=1&cobrowse=1`);
+await page.waitForSelector('[data-status="live"]');
+await page.waitForTimeout(2500);
+await shot("desk-cobrowse");
+
 // D12: the offer dialog with the card's live preview.
 await page.goto(`${base}?lang=fr&still=1&dialog=offer`);
 await page.waitForSelector('[role="dialog"]');

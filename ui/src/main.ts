@@ -7,7 +7,9 @@
  * (re-reads a closed conversation); `?dialog=` also takes `offer|link` (composer tools);
  * `?off=canned_responses,send_file,…` switches desk options off (A3, the names of
  * `DeskOptions`); `?survey=1`: Léa (DEMO-1042) was sent the satisfaction survey and answered it
- * (A5, R9).
+ * (A5, R9); `?cobrowse=1`: Léa shares her page and lets the agent guide (D5, C1), the page being
+ * the hostile fixture (src/lib/cobrowse/fixtures) — asking to see the page in any conversation
+ * of the demo shows it too.
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -51,11 +53,17 @@ async function main() {
     latency: 120,
     loggedIn: params.get("screen") !== "login",
     openInBrowser: true,
+    // D5: what a visitor's page sends when the agent views it (its own chunk, loaded then).
+    cobrowsePage: () => import("./lib/cobrowse/fixtures/hostile-page.json").then((m) => m.default as unknown[]),
   });
   const ready = ({ desk, overlay }: { desk: Desk; overlay: Overlay }) => {
     const panes = Number(params.get("panes"));
     if (panes === 2 || panes === 4) desk.setLayout(panes as Layout);
     if (long) desk.open("DEMO-9999");
+    if (params.get("cobrowse") === "1") {
+      backend.startCobrowse("DEMO-1042", "allowed");
+      desk.open("DEMO-1042");
+    }
     // R10: the anonymous visitor went quiet after Camille's answer; the hub warns before closing.
     backend.emit({ kind: "timeout_reminder", conversation: "DEMO-1039", closes_at: Date.now() + 3 * 60_000 + 42_000 });
     const history = params.get("history");

@@ -18,8 +18,10 @@ import type {
   HistoryQuery,
   LoginRequest,
   LoginResult,
+  ViewMessage,
 } from "./desk";
 import type {
+  AgentCobrowse,
   AgentProfile,
   Availability,
   Channel,
@@ -77,6 +79,7 @@ export type {
   OutboxItem,
   OutboxState,
   SnoozedItem,
+  ViewMessage,
 } from "./desk";
 
 export type Unsubscribe = () => void;
@@ -178,6 +181,25 @@ export interface Backend {
   saveFile(file: FileInfo): Promise<string | null>;
   /** D15: today's figures. */
   todayStats(): Promise<TodayStats>;
+  /**
+   * D5, C1: co-browsing in a conversation: ask to see the visitor's page (`ask`), ask to guide
+   * (`ask_guide`), then guide (`navigate` to a page of the brand's site, `point` at a spot in
+   * the page's CSS pixels), or `stop`. The session's state comes back on the stream as
+   * `cobrowse` changes (asked, running with its relay, ended with why). Rejects with `offline`,
+   * `forbidden` (co-browsing is off, A3), `invalid_state` (a session already asked, none running,
+   * guiding not allowed), `invalid_input` (an address not on the brand's site), `not_found`.
+   */
+  cobrowse(conversation: ConversationRef, action: AgentCobrowse): Promise<void>;
+  /**
+   * D5: opens the view of a running session (`relay`, from its state): `onMessage` gets batches
+   * of the page's recorder events (`events`, a JSON array; `full` when it begins with a full
+   * snapshot), `visitor_away`, `reconnecting`, and `ended`. Resolves with the function that
+   * closes it (the panel was hidden or the session ended). One view per conversation: opening
+   * another replaces it.
+   */
+  openCobrowseView(conversation: ConversationRef, relay: string, onMessage: (message: ViewMessage) => void): Promise<Unsubscribe>;
+  /** D5: the replay lost track: asks the visitor's page for a fresh full snapshot. */
+  cobrowseCheckout(conversation: ConversationRef): Promise<void>;
 }
 
 /** The schemes `openExternal` accepts, here and on the Rust side. */

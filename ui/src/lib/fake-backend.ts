@@ -12,14 +12,27 @@
  * (`profile_changed`), and `calls` records every call with its arguments.
  *
  * Like the hub, it refuses what an option switched off with `forbidden`: the canned responses'
- * list, asking for a file, sending a file, and sending the survey when the profile may not.
+ * list, asking for a file, sending a file, sending the survey when the profile may not, and
+ * co-browsing.
+ *
+ * Co-browsing (D5, C1): `ask` makes the session `asked`, and a moment later the visitor answers
+ * (`FakeOptions.cobrowse`: accept, the default, with a relay; decline; or never); `ask_guide` the
+ * same for guiding; `navigate` and `point` are kept in `guides` once guiding is allowed; `stop`
+ * ends it. A view plays the recording `FakeOptions.cobrowsePage` gives (the demo's: a hostile
+ * shop page recorded with rrweb, src/lib/cobrowse/fixtures): its first batch with the full
+ * snapshot at once, the rest at their recorded pace (all at once when `latency` is 0), retimed
+ * to now; `cobrowseCheckout` plays it again from its full snapshot. `startCobrowse`,
+ * `visitorStopsCobrowse` and `cobrowseView` script the rest.
  */
 import type {
+  AgentCobrowse,
   AgentProfile,
   Author,
   Body,
   Channel,
   ChosenStatus,
+  CobrowseEnd,
+  CobrowseState,
   ConversationRef,
   ConversationView,
   DeskOptions,
@@ -49,6 +62,7 @@ import {
   type SnoozedItem,
   type TodayStats,
   type Unsubscribe,
+  type ViewMessage,
 } from "./backend";
 import { lastVisitorText } from "./state/desk.svelte";
 import { deskOptions } from "./options";
@@ -87,7 +101,15 @@ export type FakeOptions = {
   now?: () => number;
   /** The demo opens links in a new browser tab; tests only record them in `opened`. */
   openInBrowser?: boolean;
+  /** D5, C1: what the visitor answers when asked to share their page and to be guided
+   * (`wait`: never), and after how long (ms; by default 1.5 s with latency, at once without). */
+  cobrowse?: { answer?: "accept" | "decline" | "wait"; guide?: "accept" | "decline" | "wait"; after?: number };
+  /** D5: the page a co-browsing view shows: rrweb events, the first batch from a full snapshot. */
+  cobrowsePage?: () => Promise<unknown[]>;
 };
+
+/** An open co-browsing view: where its messages go, until closed. */
+type FakeView = { relay: string; send: (message: ViewMessage) => void; timers: ReturnType<typeof setTimeout>[]; closed: boolean };
 
 export type Call = { name: keyof Backend; args: unknown[] };
 
@@ -97,11 +119,16 @@ export class FakeBackend implements Backend {
   connection: Connection = { state: "online" };
   outbox: OutboxItem[] = [];
   opened: string[] = [];
+  /** D5, C1: what the agent sent the visitor's page (navigate, point), in order. */
+  guides: { conversation: ConversationRef; action: AgentCobrowse }[] = [];
   #listeners = new Set<(event: DeskEvent) => void>();
   #failures = new Map<keyof Backend, DeskError[]>();
   #loggedIn: boolean;
   #nextMessageId = 100_000;
   #options: FakeOptions;
+  #cobrowse: Record<ConversationRef, CobrowseState> = {};
+  #views = new Map<ConversationRef, FakeView>();
+  #relays = 0;
 
   constructor(data: FakeData, options: FakeOptions = {}) {
     this.data = structuredClone(data);
@@ -137,6 +164,27 @@ export class FakeBackend implements Backend {
   setOptions(patch: Partial<DeskOptions>): void {
     this.data.profile.options = { ...deskOptions(this.data.profile), ...patch };
     this.emit({ kind: "profile_changed", profile: structuredClone(this.data.profile) });
+  }
+
+  /** D5: a session that runs already (the demo's `?cobrowse=1`), guiding as given. */
+  startCobrowse(conversation: ConversationRef, guiding: CobrowseState["guiding"] = "no"): void {
+    this.#setCobrowse({ conversation, phase: "running", guiding, agent: this.data.profile.name, relay: `fake-relay-${++this.#relays}`, end: null });
+  }
+
+  /** D5, C1: the visitor pressed Stop on their page's banner. */
+  visitorStopsCobrowse(conversation: ConversationRef): void {
+    this.#endCobrowse(conversation, "stopped_by_visitor");
+  }
+
+  /** D5: a message to the conversation's open view, as the relay would send it. */
+  cobrowseView(conversation: ConversationRef, message: ViewMessage): void {
+    const view = this.#views.get(conversation);
+    if (view && !view.closed) view.send(message);
+  }
+
+  /** Whether a view of the conversation is open (tests). */
+  cobrowseViewOpen(conversation: ConversationRef): boolean {
+    return this.#views.has(conversation);
   }
 
   setConnection(connection: Connection): void {
@@ -177,7 +225,7 @@ export class FakeBackend implements Backend {
       waiting: this.#waiting(),
       visitor_drafts: {},
       timeout_reminders: {},
-      cobrowse: {},
+      cobrowse: this.#cobrowse,
       keyring_warning: null,
     });
   }
@@ -450,7 +498,134 @@ export class FakeBackend implements Backend {
     );
   }
 
+  async cobrowse(conversation: ConversationRef, action: AgentCobrowse): Promise<void> {
+    await this.#enter("cobrowse", [conversation, action]);
+    this.#online();
+    this.#allowed("cobrowse");
+    this.#view(conversation);
+    const current = this.#cobrowse[conversation];
+    const answers = this.#options.cobrowse ?? {};
+    switch (action.kind) {
+      case "ask": {
+        if (current) throw { code: "invalid_state", message: "a session is already asked or running" };
+        this.#setCobrowse({ conversation, phase: "asked", guiding: "no", agent: this.data.profile.name, relay: null, end: null });
+        this.#visitorAnswers(answers.answer ?? "accept", (yes) => {
+          const now = this.#cobrowse[conversation];
+          if (now?.phase !== "asked") return;
+          if (yes) this.#setCobrowse({ ...now, phase: "running", relay: `fake-relay-${++this.#relays}` });
+          else this.#endCobrowse(conversation, "declined");
+        });
+        return;
+      }
+      case "ask_guide": {
+        if (current?.phase !== "running") throw { code: "invalid_state", message: "no session runs" };
+        if (current.guiding !== "no") return;
+        this.#setCobrowse({ ...current, guiding: "asked" });
+        this.#visitorAnswers(answers.guide ?? "accept", (yes) => {
+          const now = this.#cobrowse[conversation];
+          if (now?.phase === "running" && now.guiding === "asked") this.#setCobrowse({ ...now, guiding: yes ? "allowed" : "no" });
+        });
+        return;
+      }
+      case "navigate":
+      case "point": {
+        // As the hub: guiding not allowed (yet) is a state error.
+        if (current?.phase !== "running" || current.guiding !== "allowed") throw { code: "invalid_state", message: "the visitor has not allowed guiding" };
+        if (action.kind === "navigate" && webUrl(action.url) === null) throw { code: "invalid_input", message: "an http(s) address" };
+        this.guides.push({ conversation, action: structuredClone(action) });
+        return;
+      }
+      case "stop":
+        this.#endCobrowse(conversation, "stopped_by_agent");
+        return;
+    }
+  }
+
+  async openCobrowseView(conversation: ConversationRef, relay: string, onMessage: (message: ViewMessage) => void): Promise<Unsubscribe> {
+    await this.#enter("openCobrowseView", [conversation, relay]);
+    const session = this.#cobrowse[conversation];
+    if (session?.phase !== "running" || session.relay !== relay) throw { code: "not_found", message: "no such session" };
+    this.#closeView(conversation);
+    const view: FakeView = { relay, send: (m) => !view.closed && onMessage(structuredClone(m)), timers: [], closed: false };
+    this.#views.set(conversation, view);
+    void this.#playPage(view);
+    return () => {
+      if (this.#views.get(conversation) === view) this.#closeView(conversation);
+    };
+  }
+
+  async cobrowseCheckout(conversation: ConversationRef): Promise<void> {
+    await this.#enter("cobrowseCheckout", [conversation]);
+    const view = this.#views.get(conversation);
+    if (!view) return;
+    for (const timer of view.timers) clearTimeout(timer);
+    view.timers = [];
+    void this.#playPage(view);
+  }
+
   // ---- internals -------------------------------------------------------------------------
+
+  #setCobrowse(state: CobrowseState): void {
+    this.#cobrowse[state.conversation] = state;
+    this.emit({ kind: "cobrowse", state: structuredClone(state) });
+  }
+
+  #endCobrowse(conversation: ConversationRef, end: CobrowseEnd): void {
+    const session = this.#cobrowse[conversation];
+    if (!session) return;
+    delete this.#cobrowse[conversation];
+    this.cobrowseView(conversation, { kind: "ended", reason: end });
+    this.#closeView(conversation);
+    this.emit({ kind: "cobrowse", state: { ...structuredClone(session), phase: "ended", relay: null, end } });
+  }
+
+  #closeView(conversation: ConversationRef): void {
+    const view = this.#views.get(conversation);
+    if (!view) return;
+    view.closed = true;
+    for (const timer of view.timers) clearTimeout(timer);
+    this.#views.delete(conversation);
+  }
+
+  /** The visitor's answer to a prompt, a moment later (never for `wait`). */
+  #visitorAnswers(answer: "accept" | "decline" | "wait", then: (yes: boolean) => void): void {
+    if (answer === "wait") return;
+    const after = this.#options.cobrowse?.after ?? ((this.#options.latency ?? 0) > 0 ? 1500 : 0);
+    if (after > 0) setTimeout(() => then(answer === "accept"), after);
+    else queueMicrotask(() => then(answer === "accept"));
+  }
+
+  /** Plays the page's recording to a view: the batch with the full snapshot now, the rest at
+   * their recorded pace, every time moved to now (the visitor's page is live). */
+  async #playPage(view: FakeView): Promise<void> {
+    let events: { timestamp: number; type: number }[];
+    try {
+      events = ((await this.#options.cobrowsePage?.()) ?? []) as { timestamp: number; type: number }[];
+    } catch {
+      events = [];
+    }
+    if (view.closed || events.length === 0) return;
+    const full = events.findIndex((e) => e.type === 2);
+    if (full < 0) return;
+    const start = events[0].timestamp;
+    const shift = Date.now() - start;
+    const retimed = events.map((e) => ({ ...e, timestamp: e.timestamp + shift }));
+    let first = full + 1;
+    while (first < retimed.length && retimed[first].timestamp - retimed[full].timestamp < 20) first++;
+    view.send({ kind: "events", full: true, events: JSON.stringify(retimed.slice(0, first)) });
+    // The rest in batches of 100 ms, as the recorder sends them.
+    const timed = (this.#options.latency ?? 0) > 0;
+    let at = first;
+    while (at < retimed.length) {
+      const from = at;
+      const until = retimed[from].timestamp + 100;
+      while (at < retimed.length && retimed[at].timestamp < until) at++;
+      const batch = JSON.stringify(retimed.slice(from, at));
+      const send = () => view.send({ kind: "events", full: false, events: batch });
+      if (timed) view.timers.push(setTimeout(send, retimed[from].timestamp - retimed[0].timestamp));
+      else send();
+    }
+  }
 
   async #enter(name: keyof Backend, args: unknown[]): Promise<void> {
     this.calls.push({ name, args });
@@ -540,6 +715,12 @@ export class FakeBackend implements Backend {
   #remove(conversation: ConversationRef, cause: Extract<DeskEvent, { kind: "conversation_removed" }>["cause"]): void {
     const waiting = this.#waiting();
     this.data.conversations = this.data.conversations.filter((c) => c.reference !== conversation);
+    // The desk forgets the conversation's session with it; its view hears the end from the relay.
+    if (this.#cobrowse[conversation]) {
+      delete this.#cobrowse[conversation];
+      this.cobrowseView(conversation, { kind: "ended", reason: "conversation_moved" });
+      this.#closeView(conversation);
+    }
     this.emit({ kind: "conversation_removed", conversation, cause });
     if (this.#waiting() !== waiting) this.emit({ kind: "waiting", count: this.#waiting() });
   }

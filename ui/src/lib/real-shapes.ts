@@ -116,4 +116,9 @@ export class RealShapesBackend implements Backend {
   async todayStats(): Promise<TodayStats> {
     return JSON.parse(REAL_TODAY_JSON);
   }
+  async cobrowse(): Promise<void> {}
+  async openCobrowseView(): Promise<Unsubscribe> {
+    return () => {};
+  }
+  async cobrowseCheckout(): Promise<void> {}
 }

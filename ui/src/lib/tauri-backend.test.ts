@@ -60,6 +60,57 @@ describe("TauriBackend → Tauri commands", () => {
     expect(invoke).not.toHaveBeenCalled();
   });
 
+  it("cobrowse {conversation, action} (D5, C1)", async () => {
+    const b = new TauriBackend();
+    await b.cobrowse("DEMO-1", { kind: "ask" });
+    expect(invoke).toHaveBeenCalledWith("cobrowse", { conversation: "DEMO-1", action: { kind: "ask" } });
+    await b.cobrowse("DEMO-1", { kind: "point", x: 12, y: 840 });
+    expect(invoke).toHaveBeenLastCalledWith("cobrowse", { conversation: "DEMO-1", action: { kind: "point", x: 12, y: 840 } });
+    await b.cobrowse("DEMO-1", { kind: "navigate", url: "https://shop.example.com/" });
+    expect(invoke).toHaveBeenLastCalledWith("cobrowse", { conversation: "DEMO-1", action: { kind: "navigate", url: "https://shop.example.com/" } });
+  });
+
+  it("cobrowse_view {conversation, relay, onMessage: Channel}; the close function calls cobrowse_view_close once and drops later messages", async () => {
+    const b = new TauriBackend();
+    const got: unknown[] = [];
+    const close = await b.openCobrowseView("DEMO-1", "r-42", (m) => {
+      got.push(m);
+      if (m.kind === "reconnecting") throw new Error("a handler that throws");
+    });
+    const [name, args] = invoke.mock.calls[0] as [string, { conversation: string; relay: string; onMessage: { onmessage: (m: unknown) => void } }];
+    expect(name).toBe("cobrowse_view");
+    expect(args.conversation).toBe("DEMO-1");
+    expect(args.relay).toBe("r-42");
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    args.onMessage.onmessage({ kind: "events", full: true, events: "[]" });
+    expect(() => args.onMessage.onmessage({ kind: "reconnecting" })).not.toThrow();
+    error.mockRestore();
+    close();
+    close();
+    args.onMessage.onmessage({ kind: "visitor_away" });
+    expect(got).toEqual([{ kind: "events", full: true, events: "[]" }, { kind: "reconnecting" }]);
+    expect(invoke.mock.calls.filter(([n]) => n === "cobrowse_view_close")).toEqual([["cobrowse_view_close", { conversation: "DEMO-1" }]]);
+  });
+
+  it("a view opened again waits for the previous one's close (one view per conversation on the Rust side)", async () => {
+    const b = new TauriBackend();
+    let release: () => void = () => {};
+    invoke.mockImplementation((name: string) => (name === "cobrowse_view_close" ? new Promise<void>((r) => (release = r)) : Promise.resolve(null)));
+    const close = await b.openCobrowseView("DEMO-1", "r-1", () => {});
+    close();
+    const reopened = b.openCobrowseView("DEMO-1", "r-1", () => {});
+    await Promise.resolve();
+    expect(invoke.mock.calls.map(([n]) => n)).toEqual(["cobrowse_view", "cobrowse_view_close"]);
+    release();
+    await reopened;
+    expect(invoke.mock.calls.map(([n]) => n)).toEqual(["cobrowse_view", "cobrowse_view_close", "cobrowse_view"]);
+  });
+
+  it("cobrowse_checkout {conversation}", async () => {
+    await new TauriBackend().cobrowseCheckout("DEMO-1");
+    expect(invoke).toHaveBeenCalledWith("cobrowse_checkout", { conversation: "DEMO-1" });
+  });
+
   it("a rejection becomes a DeskError", async () => {
     invoke.mockRejectedValueOnce({ code: "cache", message: "locked" });
     await expect(new TauriBackend().thread("DEMO-1", null, 50)).rejects.toEqual({ code: "cache", message: "locked" });

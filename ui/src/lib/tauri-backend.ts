@@ -5,6 +5,7 @@
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
+  AgentCobrowse,
   AgentProfile,
   Channel as HubChannel,
   ChosenStatus,
@@ -30,6 +31,7 @@ import {
   type LoginResult,
   type TodayStats,
   type Unsubscribe,
+  type ViewMessage,
 } from "./backend";
 import { toBase64 } from "./bytes";
 
@@ -42,6 +44,10 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 }
 
 export class TauriBackend implements Backend {
+  /** Co-browsing views being closed, by conversation: a view opened again waits for it (the
+   * Rust side keeps one per conversation; a late close must not end the new one). */
+  #closing = new Map<ConversationRef, Promise<void>>();
+
   login(request: LoginRequest): Promise<LoginResult> {
     return call("login", { request });
   }
@@ -152,5 +158,36 @@ export class TauriBackend implements Backend {
   }
   todayStats(): Promise<TodayStats> {
     return call("today_stats");
+  }
+  cobrowse(conversation: ConversationRef, action: AgentCobrowse): Promise<void> {
+    return call("cobrowse", { conversation, action });
+  }
+  async openCobrowseView(conversation: ConversationRef, relay: string, onMessage: (message: ViewMessage) => void): Promise<Unsubscribe> {
+    await this.#closing.get(conversation);
+    let live = true;
+    const channel = new Channel<ViewMessage>();
+    channel.onmessage = (message) => {
+      if (!live) return;
+      // As for the desk's stream: a throw must never reach Tauri's Channel.
+      try {
+        onMessage(message);
+      } catch (error) {
+        console.error("pupitre: co-browsing view handler failed", error);
+      }
+    };
+    await call("cobrowse_view", { conversation, relay, onMessage: channel });
+    return () => {
+      if (!live) return;
+      live = false;
+      const closing = call<void>("cobrowse_view_close", { conversation })
+        .catch(() => {})
+        .finally(() => {
+          if (this.#closing.get(conversation) === closing) this.#closing.delete(conversation);
+        });
+      this.#closing.set(conversation, closing);
+    };
+  }
+  cobrowseCheckout(conversation: ConversationRef): Promise<void> {
+    return call("cobrowse_checkout", { conversation });
   }
 }

@@ -14,7 +14,7 @@ import { ALL_ON, deskOptions } from "../options";
 import { CannedResponses } from "../state/canned.svelte";
 import type { DeskOptions } from "../protocol";
 import type { Backend, CannedResponse } from "../backend";
-import { REAL_PROFILE_CHANGED_JSON, RealShapesBackend } from "../real-shapes";
+import { REAL_ASSIGNED_JSON, REAL_PROFILE_CHANGED_JSON, RealShapesBackend } from "../real-shapes";
 
 const boxes = () => [...document.querySelectorAll<HTMLElement>(".box")];
 const pane = () => screen.getAllByRole("region").find((r) => r.classList.contains("pane"))!;
@@ -38,6 +38,7 @@ const controls = {
   attach: () => within(pane()).queryByRole("button", { name: "Attach a file (10 MB max)" }),
   fileInput: () => document.querySelector('input[type="file"]'),
   requestFile: () => within(pane()).queryByRole("button", { name: "Ask for a file from the visitor" }),
+  seePage: () => within(pane()).queryByRole("button", { name: "See the page" }),
 };
 
 /** A `drop` (or `dragover`) carrying files, as the browser sends it. */
@@ -76,7 +77,15 @@ describe("desk options: what is off is not there (A3)", () => {
     expect(controls.cannedRail()).toBeInTheDocument();
     expect(controls.attach()).toBeInTheDocument();
     expect(controls.requestFile()).toBeInTheDocument();
+    expect(controls.seePage()).toBeInTheDocument();
     expect(cannedCalls(backend)).toBe(1);
+  });
+
+  it("co-browsing off (D5, C1): no \"See the page\", and the hub refuses it anyway", async () => {
+    const { backend } = await open({ cobrowse: false });
+    expect(controls.seePage()).toBeNull();
+    expect(controls.requestFile()).toBeInTheDocument();
+    await expect(backend.cobrowse("DEMO-1042", { kind: "ask" })).rejects.toMatchObject({ code: "forbidden" });
   });
 
   it("canned responses off: no button, picker, rail drawer, menu entry, suggestion or `/` shortcut, and no list asked for", async () => {
@@ -217,6 +226,16 @@ describe("desk options: switched live (profile_changed)", () => {
     await waitFor(() => expect(cannedCalls(backend)).toBe(1));
     expect(screen.queryByRole("alert")).toBeNull();
     expect(controls.suggestions()).toBeNull();
+  });
+
+  it("on the real app's JSON: a profile from before co-browsing (no `cobrowse`, no `site_origins`) has it", async () => {
+    setLang("en");
+    const backend = new RealShapesBackend();
+    render(App, { props: { backend } });
+    await waitFor(() => expect(screen.getByRole("button", { name: "Canned responses" })).toBeInTheDocument());
+    expect(JSON.parse(REAL_PROFILE_CHANGED_JSON).profile.options.cobrowse).toBeUndefined();
+    backend.emitJson(REAL_ASSIGNED_JSON);
+    await waitFor(() => expect(controls.seePage()).toBeInTheDocument());
   });
 
   it("on the real app's JSON: the hub's pushed profile hides the tools it switched off", async () => {

@@ -9,6 +9,7 @@
  */
 import type {
   AgentProfile,
+  CobrowseState,
   ConversationRef,
   ConversationView,
   Message,
@@ -23,6 +24,7 @@ import type {
   Unsubscribe,
 } from "../backend";
 import { deskOptions } from "../options";
+import { endNote, type EndNote } from "../cobrowse/session";
 
 export type Layout = 1 | 2 | 4;
 
@@ -53,6 +55,14 @@ export class Desk {
   /** R10: when the visitor-inactivity timeout will close a conversation; until the agent or
    * the visitor writes again (either restarts the hub's clock), or it leaves the desk. */
   timeoutReminders = $state<Record<ConversationRef, number>>({});
+  /** D5: co-browsing sessions asked or running, per conversation (ended ones leave). */
+  cobrowse = $state<Record<ConversationRef, CobrowseState>>({});
+  /** D5: why the latest session ended, when the agent should be told (declined, the
+   * visitor's Stop…); until dismissed, asked again, or the conversation leaves. */
+  cobrowseEnded = $state<Record<ConversationRef, EndNote>>({});
+  /** D2, D5: the mirroring panels the agent hid (their sessions go on). The agent's choice,
+   * like the panes. */
+  mirrorHidden = $state<Record<ConversationRef, true>>({});
   /** Conversations closed since the desk opened (D15: today's figures refresh on each). */
   closedCount = $state(0);
   layout = $state<Layout>(1);
@@ -95,6 +105,10 @@ export class Desk {
     this.outbox = [...state.outbox];
     this.visitorDrafts = { ...state.visitor_drafts };
     this.timeoutReminders = { ...state.timeout_reminders };
+    // A desk cache written before co-browsing existed has none.
+    this.cobrowse = { ...(state.cobrowse ?? {}) };
+    this.cobrowseEnded = this.#onDesk(this.cobrowseEnded);
+    this.mirrorHidden = this.#onDesk(this.mirrorHidden);
     this.panes = this.panes.filter((p) => this.conversation(p) !== undefined);
     if (this.focused !== null && !this.panes.includes(this.focused)) this.focused = null;
     this.#fillPanes();
@@ -120,6 +134,9 @@ export class Desk {
         this.conversations = this.conversations.filter((c) => c.reference !== ref);
         delete this.visitorDrafts[ref];
         delete this.timeoutReminders[ref];
+        delete this.cobrowse[ref];
+        delete this.cobrowseEnded[ref];
+        delete this.mirrorHidden[ref];
         const pane = this.panes.indexOf(ref);
         if (pane >= 0) {
           this.panes.splice(pane, 1);
@@ -146,6 +163,24 @@ export class Desk {
         if (event.closes_at === null) delete this.timeoutReminders[event.conversation];
         else this.timeoutReminders[event.conversation] = event.closes_at;
         return;
+      case "cobrowse": {
+        const session = event.state;
+        const ref = session.conversation;
+        if (this.conversation(ref) === undefined) return;
+        if (session.phase === "ended") {
+          delete this.cobrowse[ref];
+          delete this.mirrorHidden[ref];
+          const note = endNote(session.end);
+          if (note === null) delete this.cobrowseEnded[ref];
+          else this.cobrowseEnded[ref] = note;
+        } else {
+          // A new session shows its page (the panel) until the agent hides it.
+          if (this.cobrowse[ref]?.relay !== session.relay) delete this.mirrorHidden[ref];
+          this.cobrowse[ref] = session;
+          delete this.cobrowseEnded[ref];
+        }
+        return;
+      }
       case "visitor_draft":
         if (event.text === "") delete this.visitorDrafts[event.conversation];
         else this.visitorDrafts[event.conversation] = event.text;
@@ -197,6 +232,22 @@ export class Desk {
     this.focused = reference;
   }
 
+  /** D2: shows or hides a running session's page (the session goes on either way). */
+  toggleMirror(reference: ConversationRef): void {
+    if (this.mirrorHidden[reference]) delete this.mirrorHidden[reference];
+    else if (this.cobrowse[reference]?.phase === "running") this.mirrorHidden[reference] = true;
+  }
+
+  /** Whether a conversation's page is on screen: its session runs and the agent did not hide it. */
+  mirrorShown(reference: ConversationRef): boolean {
+    return this.options.cobrowse && this.cobrowse[reference]?.phase === "running" && !this.mirrorHidden[reference];
+  }
+
+  /** Forgets a session's end once the agent read it. */
+  dismissCobrowseEnd(reference: ConversationRef): void {
+    delete this.cobrowseEnded[reference];
+  }
+
   /** Ctrl+1…9: the n-th box (1-based). */
   openBox(n: number): void {
     const view = this.conversations[n - 1];
@@ -233,6 +284,11 @@ export class Desk {
       if (!this.panes.includes(view.reference)) this.panes.push(view.reference);
     }
     if (this.focused === null && this.panes.length > 0) this.focused = this.panes[0];
+  }
+
+  /** The entries of a per-conversation record whose conversation is on the desk. */
+  #onDesk<T>(record: Record<ConversationRef, T>): Record<ConversationRef, T> {
+    return Object.fromEntries(Object.entries(record).filter(([ref]) => this.conversation(ref) !== undefined));
   }
 
   #inThread(reference: ConversationRef, clientId: string): boolean {

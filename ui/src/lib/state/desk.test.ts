@@ -3,6 +3,8 @@ import { Desk, attach, boxTone, lastVisitorText } from "./desk.svelte";
 import { FakeBackend } from "../fake-backend";
 import { demoData } from "../demo";
 import { T0, message, state, view } from "../test-fixtures";
+import type { CobrowseState } from "../protocol";
+import type { DeskState } from "../backend";
 
 function desk(...refs: string[]): Desk {
   const d = new Desk();
@@ -194,5 +196,89 @@ describe("desk events from the Rust side", () => {
     expect(d.profile).toEqual(profile);
     expect(d.connection.state).toBe("logged_out");
     expect(d.keyringWarning).toBe("no secret service");
+  });
+});
+
+describe("co-browsing sessions (D5): copied from the Rust side, by conversation", () => {
+  const session = (conversation: string, patch: Partial<CobrowseState> = {}): CobrowseState => ({
+    conversation,
+    phase: "asked",
+    guiding: "no",
+    agent: "Camille",
+    relay: null,
+    end: null,
+    ...patch,
+  });
+
+  it("keeps the sessions asked or running; an ended one leaves, with why when the agent should know", () => {
+    const d = desk("A", "B");
+    d.apply({ kind: "cobrowse", state: session("A") });
+    expect(d.cobrowse.A.phase).toBe("asked");
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "running", relay: "r1" }) });
+    expect(d.cobrowse.A).toMatchObject({ phase: "running", relay: "r1" });
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "running", relay: "r1", guiding: "allowed" }) });
+    expect(d.cobrowse.A.guiding).toBe("allowed");
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "ended", end: "stopped_by_visitor" }) });
+    expect(d.cobrowse.A).toBeUndefined();
+    expect(d.cobrowseEnded.A).toBe("stopped_by_visitor");
+    // Asked again: the old end is forgotten.
+    d.apply({ kind: "cobrowse", state: session("A") });
+    expect(d.cobrowseEnded.A).toBeUndefined();
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "ended", end: "declined" }) });
+    expect(d.cobrowseEnded.A).toBe("declined");
+    // The agent's own Stop needs no note.
+    d.apply({ kind: "cobrowse", state: session("B", { phase: "running", relay: "r2" }) });
+    d.apply({ kind: "cobrowse", state: session("B", { phase: "ended", end: "stopped_by_agent" }) });
+    expect(d.cobrowse.B).toBeUndefined();
+    expect(d.cobrowseEnded.B).toBeUndefined();
+  });
+
+  it("ignores a session of a conversation not on the desk; forgets it all when the conversation leaves", () => {
+    const d = desk("A");
+    d.apply({ kind: "cobrowse", state: session("Z", { phase: "running", relay: "r" }) });
+    expect(d.cobrowse.Z).toBeUndefined();
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "running", relay: "r" }) });
+    d.toggleMirror("A");
+    d.apply({ kind: "conversation_removed", conversation: "A", cause: { kind: "closed" } });
+    expect(d.cobrowse.A).toBeUndefined();
+    expect(d.mirrorHidden.A).toBeUndefined();
+  });
+
+  it("loads the sessions of a snapshot (none from an older desk's cache)", () => {
+    const d = new Desk();
+    d.load(state([view("A")], { cobrowse: { A: session("A", { phase: "running", relay: "r" }) } }));
+    expect(d.mirrorShown("A")).toBe(true);
+    const { cobrowse: _gone, ...old } = state([view("A")]);
+    d.load(old as DeskState);
+    expect(d.cobrowse).toEqual({});
+  });
+
+  it("the panel shows a running session until hidden; hiding never stops it; a new session shows again (D2)", () => {
+    const d = desk("A");
+    d.apply({ kind: "cobrowse", state: session("A") });
+    expect(d.mirrorShown("A")).toBe(false);
+    d.toggleMirror("A");
+    expect(d.mirrorHidden.A).toBeUndefined();
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "running", relay: "r1" }) });
+    expect(d.mirrorShown("A")).toBe(true);
+    d.toggleMirror("A");
+    expect(d.mirrorShown("A")).toBe(false);
+    expect(d.cobrowse.A.phase).toBe("running");
+    // Guiding allowed meanwhile: still hidden.
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "running", relay: "r1", guiding: "allowed" }) });
+    expect(d.mirrorShown("A")).toBe(false);
+    d.toggleMirror("A");
+    expect(d.mirrorShown("A")).toBe(true);
+    d.toggleMirror("A");
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "ended", end: "stopped_by_agent" }) });
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "running", relay: "r2" }) });
+    expect(d.mirrorShown("A")).toBe(true);
+  });
+
+  it("no panel while the admin has co-browsing off (A3)", () => {
+    const d = desk("A");
+    d.apply({ kind: "cobrowse", state: session("A", { phase: "running", relay: "r" }) });
+    d.apply({ kind: "profile_changed", profile: { ...d.profile!, options: { ...d.profile!.options, cobrowse: false } } });
+    expect(d.mirrorShown("A")).toBe(false);
   });
 });
