@@ -126,6 +126,7 @@ bench: deps widget console
 	  OUT=$(CARGO_TARGET_DIR)/bench-desk BIN=$(CARGO_TARGET_DIR)/release PATH="$(HOME)/.cargo/bin:$$PATH" \
 	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
 	  tests/desktop/session.sh tests/desktop/bench_desk.sh 2>/dev/null | grep '^P5' 
+	cd widget && PUPITRE_BIN=$(CARGO_TARGET_DIR)/release/pupitre npm run --silent bench:cobrowse
 
 ## The fault harness at full size (issue 8): 100 visitors and 10 agents talking for 150 s while
 ## the hub is SIGKILLed 50 times, then every client's log checked against the store (R12, R1–R6).
