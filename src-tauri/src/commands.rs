@@ -405,9 +405,10 @@ pub async fn cobrowse(
 }
 
 /// D5: shows a running session's page: `on_message` gets the recorder's events as they come
-/// (a view already open for the conversation is replaced).
+/// (a view already open for the conversation is replaced). Async: the view's socket runs on
+/// the async runtime (a sync command runs on the main thread, outside it).
 #[tauri::command]
-pub fn cobrowse_view(
+pub async fn cobrowse_view(
     state: State<'_, AppState>,
     conversation: ConversationRef,
     relay: String,

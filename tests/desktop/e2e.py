@@ -8,7 +8,9 @@ Story: log in through the form → the tray menu switches to available (D3) → 
 the box turns red (D7) and a desktop notification is captured (D17) → the agent replies with
 Enter and the visitor receives it → the hub is killed: the desk goes offline, what the agent types
 waits pending and is delivered once after the restart (R12, D18) → the operator switches a desk
-option off and on with `pupitre admin` and the desk follows live (A3, A10) → pause (R5) → the visitor's reply wakes it back → close with a
+option off and on with `pupitre admin` and the desk follows live (A3, A10) → a visitor in
+Chromium shares the demo page: the desk replays it, following scroll and typing (masked), guides
+the visitor to the prices after the second consent, and stops (issue 11) → pause (R5) → the visitor's reply wakes it back → close with a
 type (R9) → a new conversation is transferred to a group with a comment (R7) → the tray sets
 unavailable and the hub stops assigning (R3).
 """
@@ -97,6 +99,24 @@ class Visitor:
         return out
 
 
+class Browser:
+    """A visitor in Chromium on the demo site (tests/desktop/visitor_browser.mjs): JSON commands
+    in, one answer per command out."""
+
+    def __init__(self, url):
+        self.p = subprocess.Popen(["node", os.path.join(HERE, "visitor_browser.mjs"), url, SHOTS],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        procs.append(self.p)
+
+    def do(self, command, **args):
+        self.p.stdin.write(json.dumps({"do": command, **args}) + "\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        answer = json.loads(line) if line else {"ok": False, "error": "the browser ended"}
+        assert answer.get("ok"), f"visitor {command}: {answer.get('error')}"
+        return answer
+
+
 def notifications():
     path = os.path.join(OUT, "notifications.jsonl")
     return [json.loads(l) for l in open(path) if l.strip()] if os.path.exists(path) else []
@@ -165,6 +185,72 @@ def choice(d, text):
 
 def boxes(d):
     return d.find_elements(By.CSS_SELECTOR, "button.box")
+
+
+def replay(d, fn):
+    """`fn(driver)` run inside the mirroring panel's replay (rrweb's sandboxed frame)."""
+    frame = d.find_element(By.CSS_SELECTOR, ".mirror .host iframe")
+    d.switch_to.frame(frame)
+    try:
+        return fn(d)
+    finally:
+        d.switch_to.default_content()
+
+
+def cobrowse_story(d):
+    secret = "Canary-7731-Lumiere"
+    cb = Browser(f"{HUB}/demo/contact")
+    cb.do("say", text="Can you help me book a visit?")
+    wait("the co-browsing visitor's box", lambda: any("book a visit" in b.text for b in boxes(d)))
+    next(b for b in boxes(d) if "book a visit" in b.text).click()
+    wait("See the page", lambda: button(d, "See the page", ".pane, main")).click()
+    wait("waiting for consent", lambda: "Waiting for the visitor" in d.find_element(By.TAG_NAME, "body").text)
+    cb.do("accept")
+    cb.do("type", selector="input[name=name]", text=secret)
+    wait("the page replayed on the desk",
+         lambda: replay(d, lambda f: "Book a visit to the workshop" in f.find_element(By.TAG_NAME, "body").text),
+         timeout=30)
+    shot("05a-cobrowse-live")
+    cb.do("shot", name="05a-sharing")
+    # C2: what the visitor typed shows masked, never as typed, anywhere in the desk.
+    wait("the typing replayed, masked",
+         lambda: replay(d, lambda f: (f.find_element(By.CSS_SELECTOR, "input[name=name]").get_attribute("value") or "").startswith("•")),
+         timeout=15)
+    assert secret not in d.page_source, "C2: typed text never reaches the desk's DOM"
+    assert not replay(d, lambda f: secret in f.page_source), "C2: nor the replay's"
+    # The visitor scrolls; the replay follows.
+    cb.do("scroll", y=700)
+    wait("the scroll replayed",
+         lambda: replay(d, lambda f: f.execute_script("return (document.scrollingElement || document.documentElement).scrollTop") > 100),
+         timeout=15)
+    shot("05b-cobrowse-scrolled")
+    # C1: guiding, after the second consent: the agent sends the visitor to the prices.
+    wait("Ask to guide", lambda: button(d, "Ask to guide", ".mirror")).click()
+    cb.do("allow_guide")
+    url = wait("the address field", lambda: next(e for e in d.find_elements(By.CSS_SELECTOR, ".mirror form.guide input") if e.is_displayed()))
+    url.clear()
+    url.send_keys(f"{HUB}/demo/pricing")
+    button(d, "Send to page", ".mirror").click()
+    assert "/demo/pricing" in cb.do("wait_url", contains="/demo/pricing")["url"]
+    wait("the new page replayed",
+         lambda: replay(d, lambda f: "Every lamp, every price." in f.find_element(By.TAG_NAME, "body").text),
+         timeout=30)
+    shot("05c-cobrowse-guided")
+    cb.do("shot", name="05c-guided")
+    # Stop from the desk: the visitor's banner goes.
+    button(d, "Stop", ".mirror").click()
+    wait("the banner gone", lambda: not cb.do("banner")["visible"], timeout=15)
+    wait("the panel gone", lambda: not d.find_elements(By.CSS_SELECTOR, ".mirror"), timeout=15)
+    shot("05d-cobrowse-stopped")
+    # The conversation is closed (the story goes on with the first visitor's alone).
+    wait("close button", lambda: button(d, "Close", ".pane, main")).click()
+    dialog_select = wait("the type list", lambda: find(d, "[role=dialog] select"))
+    for o in dialog_select.find_elements(By.TAG_NAME, "option"):
+        if o.text == "After-sales":
+            o.click()
+    button(d, "Close conversation", "[role=dialog]").click()
+    wait("one box left", lambda: len(boxes(d)) == 1)
+    boxes(d)[0].click()
 
 
 def story(d):
@@ -245,6 +331,12 @@ def story(d):
     time.sleep(2)
     assert v.texts("agent").count("Typed while the hub was down.") == 1, "R12: delivered once"
     shot("04c-reconnected-sent")
+
+    # Issue 11 (D5, C1, C2, C4): co-browsing with a visitor in Chromium on the demo site. The
+    # desk asks, the visitor shares; the desk replays the page and follows scroll and typing,
+    # masked; guiding needs its own consent, then the agent sends the visitor to the prices;
+    # Stop ends it on both sides; nothing typed reaches the desk's DOM.
+    cobrowse_story(d)
 
     # R5: pause 3 h; the conversation leaves the desk; the visitor's reply wakes it back.
     button(d, "Pause", ".pane, main").click()

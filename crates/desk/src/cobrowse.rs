@@ -103,10 +103,15 @@ impl Drop for View {
     }
 }
 
-/// Opens the view of `relay` on `hub`; `on` gets every message, in order, on the runtime.
-pub fn open(hub: String, relay: String, on: impl Fn(ViewMessage) + Send + Sync + 'static) -> View {
+/// Opens the view of `relay` on `hub` on the `runtime`; `on` gets every message, in order.
+pub fn open(
+    runtime: &tokio::runtime::Handle,
+    hub: String,
+    relay: String,
+    on: impl Fn(ViewMessage) + Send + Sync + 'static,
+) -> View {
     let (checkout, mut asks) = mpsc::channel(4);
-    let task = tokio::spawn(async move {
+    let task = runtime.spawn(async move {
         let mut backoff = Duration::from_millis(500);
         loop {
             match run(&hub, &relay, &on, &mut asks).await {

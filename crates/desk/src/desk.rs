@@ -491,7 +491,13 @@ impl Desk {
         on: impl Fn(crate::cobrowse::ViewMessage) + Send + Sync + 'static,
     ) -> Result<crate::cobrowse::View, DeskError> {
         let (hub, _) = self.hub_and_token()?;
-        Ok(crate::cobrowse::open(hub, relay, on))
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+            DeskError::new(
+                DeskErrorCode::Internal,
+                "co-browsing views open from the async runtime",
+            )
+        })?;
+        Ok(crate::cobrowse::open(&runtime, hub, relay, on))
     }
 
     /// Sends a file in a conversation (D12); answers its message.
