@@ -237,20 +237,67 @@ def cobrowse_story(d):
          timeout=30)
     shot("05c-cobrowse-guided")
     cb.do("shot", name="05c-guided")
+    # Pointing happens on an overlay above the replay (WebKitGTK gives sandboxed frames no input).
+    button(d, "Point", ".mirror").click()
+    overlay = wait("the pointing overlay", lambda: find(d, ".mirror .overlay"))
+    overlay.click()
+    cb.do("ring")
+    cb.do("shot", name="05c2-pointed")
     # Stop from the desk: the visitor's banner goes.
     button(d, "Stop", ".mirror").click()
     wait("the banner gone", lambda: not cb.do("banner")["visible"], timeout=15)
     wait("the panel gone", lambda: not d.find_elements(By.CSS_SELECTOR, ".mirror"), timeout=15)
     shot("05d-cobrowse-stopped")
     # The conversation is closed (the story goes on with the first visitor's alone).
+    close_current(d)
+    wait("one box left", lambda: len(boxes(d)) == 1)
+    hostile_story(d)
+    wait("one box left", lambda: len(boxes(d)) == 1)
+    boxes(d)[0].click()
+
+
+def hostile_story(d):
+    """C4: a hostile page (scripts, handlers, javascript: links, a form, frames, CSS url() and
+    @import, SVG script, images) replayed on the real desk runs nothing and fetches nothing:
+    every canary URL of the page is fetched only by the visitor's own browser."""
+    title = d.title
+    hb = Browser(f"hostile:{HUB}")
+    hb.do("say", text="My page looks broken")
+    wait("the hostile visitor's box", lambda: any("looks broken" in b.text for b in boxes(d)))
+    next(b for b in boxes(d) if "looks broken" in b.text).click()
+    wait("See the page", lambda: button(d, "See the page", ".pane, main")).click()
+    hb.do("accept")
+    wait("the hostile page replayed",
+         lambda: replay(d, lambda f: "Hostile shop" in f.find_element(By.TAG_NAME, "body").text),
+         timeout=30)
+    time.sleep(3)
+    shot("05e-cobrowse-hostile")
+    assert d.title == title, f"the page's title stays the desk's: {d.title!r}"
+    assert d.execute_script("return window.__pwned === undefined"), "nothing ran in the desk"
+    assert not replay(d, lambda f: f.execute_script("return window.__pwned !== undefined || window.top.__pwned !== undefined")), \
+        "nothing ran in the replay"
+    try:
+        d.switch_to.alert
+        raise AssertionError("an alert opened in the desk")
+    except Exception as e:
+        if isinstance(e, AssertionError):
+            raise
+    hits = hb.do("canary")["hits"]
+    from_desk = [h for h in hits if "Chrome" not in h["agent"]]
+    assert not from_desk, f"C4: the desk fetched from the page's hosts: {from_desk}"
+    assert any("Chrome" in h["agent"] for h in hits), "the visitor's own browser did fetch them (the test can fail)"
+    button(d, "Stop", ".mirror").click()
+    wait("the panel gone", lambda: not d.find_elements(By.CSS_SELECTOR, ".mirror"), timeout=15)
+    close_current(d)
+
+
+def close_current(d):
     wait("close button", lambda: button(d, "Close", ".pane, main")).click()
     dialog_select = wait("the type list", lambda: find(d, "[role=dialog] select"))
     for o in dialog_select.find_elements(By.TAG_NAME, "option"):
         if o.text == "After-sales":
             o.click()
     button(d, "Close conversation", "[role=dialog]").click()
-    wait("one box left", lambda: len(boxes(d)) == 1)
-    boxes(d)[0].click()
 
 
 def story(d):

@@ -4,12 +4,15 @@
 // recorder is rrweb in the page.
 //
 //   node tests/desktop/visitor_browser.mjs https://127.0.0.1:8491/demo/contact SHOTS_DIR
+//   node tests/desktop/visitor_browser.mjs hostile:https://127.0.0.1:8491 SHOTS_DIR
 //
 // Commands: {"do":"say","text":…} · {"do":"accept"} · {"do":"allow_guide"} ·
 // {"do":"type","selector":…,"text":…} · {"do":"scroll","y":…} · {"do":"url"} ·
-// {"do":"wait_url","contains":…} · {"do":"banner"} · {"do":"stop"} · {"do":"shot","name":…}
+// {"do":"wait_url","contains":…} · {"do":"banner"} · {"do":"stop"} · {"do":"ring"} (the agent's
+// pointer shows) · {"do":"canary"} (what fetched the hostile page's canaries) · {"do":"shot",…}
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { createServer } from "node:http";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -17,7 +20,49 @@ const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(join(here, "../../widget/package.json"));
 const { chromium } = require("playwright-core");
 
-const [url, shots] = process.argv.slice(2);
+const [where, shots] = process.argv.slice(2);
+
+// `hostile:<hub>`: the visitor is on a brand page of our own (another origin) full of active
+// content, each piece pointing at this server's /canary/…: whatever fetches it is logged with
+// its user agent, so a request from the desk (WebKitGTK, no "Chrome" in it) shows.
+const canaryHits = [];
+let url = where;
+if (where.startsWith("hostile:")) {
+  const hub = where.slice("hostile:".length);
+  const server = createServer((req, res) => {
+    if (req.url.startsWith("/canary/")) {
+      canaryHits.push({ path: req.url, agent: req.headers["user-agent"] ?? "" });
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(hostilePage(hub, `http://127.0.0.1:${server.address().port}`));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${server.address().port}/shop`;
+}
+
+function hostilePage(hub, self) {
+  const c = (name) => `${self}/canary/${name}`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Hostile shop</title>
+<link rel="stylesheet" href="${c("linked.css")}">
+<style>@import url("${c("imported.css")}"); body{font-family:sans-serif;background:#fff url("${c("bg.png")}")} .x{background-image:image-set("${c("set.png")}" 1x)}</style>
+<script>window.__pwned = "in the visitor's page only"; document.addEventListener("DOMContentLoaded", () => { const s = document.createElement("p"); s.textContent = "A script of the brand ran here."; document.body.append(s); });</script>
+</head><body>
+<h1>Hostile shop</h1>
+<p class="x">Everything below tries to run or fetch something.</p>
+<img src="${c("img.png")}" onerror="window.top.__pwned = 'img'" alt="a picture">
+<img srcset="${c("srcset.png")} 2x" alt="another">
+<a href="javascript:window.top.__pwned='link'">a javascript: link</a>
+<a href="${c("page.html")}">a link</a>
+<form action="${c("form")}" method="post"><input name="q" value="x"><button>Send</button></form>
+<svg width="40" height="40"><script>window.top.__pwned = "svg"</script><image href="${c("svg.png")}" width="40" height="40"/></svg>
+<video poster="${c("poster.png")}" width="80" height="40"></video>
+<iframe src="${c("frame.html")}" width="80" height="40"></iframe>
+<object data="${c("object.bin")}" width="10" height="10"></object>
+<div style="width:40px;height:40px;background:url(${c("inline.png")})" onmouseover="window.top.__pwned='hover'"></div>
+<script src="${hub}/widget.js" data-project="DEMO" async></script>
+</body></html>`;
+}
 const WAIT = 20_000;
 const root = "#pupitre-widget";
 
@@ -70,6 +115,12 @@ const commands = {
   },
   async stop() {
     await page.locator(`${root} .cbb`).getByRole("button", { name: "Stop sharing this page" }).click();
+  },
+  async ring() {
+    await page.locator(`${root} .ring`).waitFor({ state: "attached", timeout: WAIT });
+  },
+  async canary() {
+    return { hits: canaryHits };
   },
   async shot({ name }) {
     await page.screenshot({ path: join(shots, `visitor-${name}.png`) });
