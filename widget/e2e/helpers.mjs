@@ -1,6 +1,7 @@
 // Real parts for the widget's end-to-end tests: a real hub (port 0, its own SQLite file), a
 // scripted agent (`pupitre client agent`, JSON lines), a real SMTP sink, and Debian's Chromium
 // through playwright-core (no browser download).
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -335,6 +336,9 @@ export async function visitorContext(b, options = {}) {
   return b.newContext({ locale: "en-GB", viewport: { width: 1280, height: 800 }, ...options });
 }
 
+/** `visitorContext`'s options for a phone: the widget's panel goes full screen. */
+export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
 /** Fails the test on a dialog or an uncaught page error. */
 export function guard(page, problems) {
   page.on("dialog", (d) => {
@@ -461,4 +465,43 @@ export async function failed(context, hub) {
   }
   writeFileSync(join(SHOTS, `FAILED-${stamp}.log`), lines.join("\n"));
   console.error(`e2e: failure pictures and logs in ${SHOTS} (FAILED-${stamp}*)`);
+}
+
+/**
+ * One test's life, around `body`: a real SMTP sink first when `smtp` is set (its port given to
+ * the hub), a hub of its own (`hub`: `Hub.start`'s options), and a visitor's browser context on
+ * `b` (`context`: `visitorContext`'s options). `body` gets `{ hub, context, problems, open, smtp }`;
+ * `open(ctx = context)` opens a page of `ctx` guarded into `problems` (see `guard`). The test
+ * fails if `problems` is not empty once `body` is done; after any failure `failed` keeps the
+ * pictures and the logs. Then the context, the hub and the sink are closed, in that order.
+ * `options` may be left out.
+ */
+export async function scenario(b, options, body) {
+  if (typeof options === "function") [options, body] = [{}, options];
+  const smtp = options.smtp ? await smtpSink() : undefined;
+  try {
+    const hub = await Hub.start({ ...options.hub, ...(smtp ? { smtpPort: smtp.port } : {}) });
+    const problems = [];
+    let context;
+    let ok = false;
+    try {
+      context = await visitorContext(b, options.context);
+      const open = async (ctx = context) => {
+        const page = await ctx.newPage();
+        guard(page, problems);
+        return page;
+      };
+      await body({ hub, context, problems, open, smtp });
+      assert.deepEqual(problems, []);
+      ok = true;
+    } finally {
+      if (context) {
+        if (!ok) await failed(context, hub);
+        await context.close();
+      }
+      await hub.stop();
+    }
+  } finally {
+    await smtp?.close();
+  }
 }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ALICE, Hub, SHOTS, W, axe, browser, failed, gradientPng, decodeHeader, eventually, guard, mimeParts, shot, sleep, smtpSink, visitorContext } from "./helpers.mjs";
+import { ALICE, PHONE, SHOTS, W, axe, browser, decodeHeader, eventually, gradientPng, mimeParts, scenario, shot, sleep, visitorContext } from "./helpers.mjs";
 
 let chromium;
 before(async () => {
@@ -57,14 +57,9 @@ async function forgetCache(page, hub, change) {
 
 describe("the widget on the demo page", () => {
   it("chats live with an agent: draft then message, reply with a link, navigation reported, reload keeps the history, a file on request", async () => {
-    const hub = await Hub.start();
-    const problems = [];
-    const context = await visitorContext(chromium);
-    let ok = false;
-    try {
+    await scenario(chromium, async ({ hub, open }) => {
       const alice = await hub.agent(ALICE);
-      const page = await context.newPage();
-      guard(page, problems);
+      const page = await open();
       await page.goto(`${hub.url}/demo`);
       await page.locator(W.launcher).waitFor();
       await shot(page, "01-demo-page");
@@ -145,9 +140,8 @@ describe("the widget on the demo page", () => {
       await shot(page, "03-after-reload");
 
       // A phone: full-screen panel.
-      const phone = await visitorContext(chromium, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-      const mobile = await phone.newPage();
-      guard(mobile, problems);
+      const phone = await visitorContext(chromium, PHONE);
+      const mobile = await open(phone);
       await mobile.goto(`${hub.url}/demo`);
       await mobile.locator(W.launcher).waitFor();
       await shot(mobile, "04-phone-closed");
@@ -158,24 +152,12 @@ describe("the widget on the demo page", () => {
       assert.deepEqual([box.x, box.y, box.width, box.height], [0, 0, 390, 844]);
       await shot(mobile, "05-phone-open");
       await phone.close();
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await context.close();
-      await hub.stop();
-    }
+    });
   });
 
   it("without an agent: auto-reply at once, e-mail left; the agent answers and closes after the visitor left; the answer arrives by e-mail; the survey is stored", async () => {
-    const smtp = await smtpSink();
-    const hub = await Hub.start({ smtpPort: smtp.port });
-    const problems = [];
-    const context = await visitorContext(chromium);
-    let ok = false;
-    try {
-      const page = await context.newPage();
-      guard(page, problems);
+    await scenario(chromium, { smtp: true }, async ({ smtp, hub, open }) => {
+      const page = await open();
       await page.goto(`${hub.url}/demo/pricing`);
       await openPanel(page);
       const started = Date.now();
@@ -229,8 +211,7 @@ describe("the widget on the demo page", () => {
       assert.match(subject, /Alice/);
 
       // The link opens the page with the widget open, the answer there, and the survey.
-      const again = await context.newPage();
-      guard(again, problems);
+      const again = await open();
       await again.goto(back);
       await again.locator(W.panel).waitFor({ state: "visible" });
       await again.locator("#pupitre-widget .bubble", { hasText: answer }).waitFor();
@@ -259,25 +240,13 @@ describe("the widget on the demo page", () => {
       await again.locator("#pupitre-widget .row.me .bubble", { hasText: "gift-wrap" }).waitFor();
       const { event: second } = await alice.event("conversation_assigned", (e) => e.conversation.reference !== ref);
       assert.notEqual(second.conversation.reference, ref);
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await context.close();
-      await hub.stop();
-      await smtp.close();
-    }
+    });
   });
 
   it("network cut: the message waits in the page, shown pending, and is sent once when the network is back; unread badge and seen", async () => {
-    const hub = await Hub.start();
-    const problems = [];
-    const context = await visitorContext(chromium);
-    let ok = false;
-    try {
+    await scenario(chromium, async ({ hub, context, open }) => {
       const alice = await hub.agent(ALICE);
-      const page = await context.newPage();
-      guard(page, problems);
+      const page = await open();
       await page.goto(`${hub.url}/demo`);
       await openPanel(page);
       await write(page, "First, online.");
@@ -323,31 +292,19 @@ describe("the widget on the demo page", () => {
       await page.locator(W.launcher).waitFor();
       await sleep(1000);
       assert.equal(await badge.isVisible(), false, "the hub remembers what was seen");
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await context.close();
-      await hub.stop();
-    }
+    });
   });
 
   it("two tabs offline: each tab's message shows pending in both, outlives the tab that wrote it, and reaches the desk once (R12)", async () => {
-    const hub = await Hub.start();
-    const problems = [];
-    const context = await visitorContext(chromium);
-    let ok = false;
-    try {
+    await scenario(chromium, async ({ hub, context, open }) => {
       const alice = await hub.agent(ALICE);
-      const tabA = await context.newPage();
-      guard(tabA, problems);
+      const tabA = await open();
       await tabA.goto(`${hub.url}/demo`);
       await openPanel(tabA);
       await write(tabA, "Hello from the first tab.");
       await alice.event("conversation_assigned");
       await eventually(() => tabA.evaluate(() => JSON.parse(localStorage.getItem("pupitre:DEMO") ?? "{}").token), "the visitor's token saved");
-      const tabB = await context.newPage();
-      guard(tabB, problems);
+      const tabB = await open();
       await tabB.goto(`${hub.url}/demo/pricing`);
       await openPanel(tabB);
       await tabB.locator("#pupitre-widget .bubble", { hasText: "Hello from the first tab." }).waitFor();
@@ -379,23 +336,12 @@ describe("the widget on the demo page", () => {
       for (const text of [a, b]) assert.equal(await tabB.locator("#pupitre-widget .bubble", { hasText: text }).count(), 1);
       assert.deepEqual(await storedOutbox(tabB), []);
       await shot(tabB, "15b-two-tabs-delivered");
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await context.close();
-      await hub.stop();
-    }
+    });
   });
 
   it("hostile input: a name, a message and a page URL full of HTML/JS are stored and shown back as text; nothing runs, nothing is injected", async () => {
-    const hub = await Hub.start();
-    const problems = [];
-    const context = await visitorContext(chromium);
-    let ok = false;
-    try {
-      const page = await context.newPage();
-      guard(page, problems);
+    await scenario(chromium, async ({ hub, open }) => {
+      const page = await open();
       const evil = `<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2;alert(2)</script>"><svg onload=alert(3)>`;
       const url = `${hub.url}/demo?q=${evil}#${evil}`;
       await page.goto(url);
@@ -447,23 +393,12 @@ describe("the widget on the demo page", () => {
       assert.deepEqual({ ...injected.page, script: injected.page.script }, { img: 0, script: 1, handlers: 0, svgFromPayload: 0 }); // only the widget's own tag
       assert.ok(injected.text.includes(evil), "the payload shows as text");
       await sleep(500);
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await context.close();
-      await hub.stop();
-    }
+    });
   });
 
   it("keyboard only, in French: Tab reaches the launcher, Enter opens, focus stays in the panel, Escape closes", async () => {
-    const hub = await Hub.start();
-    const problems = [];
-    const context = await visitorContext(chromium, { locale: "fr-FR" });
-    let ok = false;
-    try {
-      const page = await context.newPage();
-      guard(page, problems);
+    await scenario(chromium, { context: { locale: "fr-FR" } }, async ({ hub, open }) => {
+      const page = await open();
       await page.goto(`${hub.url}/demo/contact`);
       await page.locator(W.launcher).waitFor();
       const launcher = page.locator(W.launcher);
@@ -490,99 +425,80 @@ describe("the widget on the demo page", () => {
       // The page's own link opens it again (#pupitre-open, no script in the page).
       await page.getByRole("link", { name: "Chat with an adviser" }).click();
       await page.locator(W.panel).waitFor({ state: "visible" });
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await context.close();
-      await hub.stop();
-    }
+    });
   });
 
   it("nobody online, with a questionnaire: one form at a time (the e-mail offer first, the auto-reply in view), then the questionnaire; answers reach the visitor card; desktop and phone", async () => {
-    const hub = await Hub.start();
-    const problems = [];
-    const context = await visitorContext(chromium);
-    const phone = await visitorContext(chromium, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
-    let ok = false;
-    try {
-      await hub.settings((s) => {
-        s.widget.questionnaire = ["Your order number?", "Which lamp is it about?"];
-        s.widget.questionnaire_seconds = 120;
-      });
-      const page = await context.newPage();
-      guard(page, problems);
-      await page.goto(`${hub.url}/demo`);
-      await openPanel(page);
-      await write(page, "My lamp flickers.");
-      const autoReply = page.locator('#pupitre-widget .sys[data-sentence="auto_reply"]');
-      const email = page.locator("#pupitre-widget form.email");
-      const form = page.locator("#pupitre-widget form.questionnaire");
-      await email.waitFor();
-      await sleep(300);
-      assert.equal(await form.count(), 0, "the questionnaire waits for the e-mail offer");
-      assert.ok(await inThreadView(page, autoReply), "the auto-reply stays in view above the e-mail offer");
-      assert.ok(await inThreadView(page, email), "the e-mail offer fits under it");
-      await shot(page, "12-email-first");
-      await email.getByRole("button", { name: "Not now" }).click();
-      await form.waitFor();
-      assert.equal(await email.count(), 0);
-      assert.ok(await inThreadView(page, autoReply), "the auto-reply still in view above the questionnaire");
-      await form.getByLabel("Your order number?").fill("ML-2048");
-      await form.getByLabel("Which lamp is it about?").fill("Sauge");
-      await shot(page, "12b-questionnaire");
-      await form.getByRole("button", { name: "Send" }).click();
-      await page.locator("#pupitre-widget .box", { hasText: "will read your answers" }).waitFor();
+    await scenario(chromium, async ({ hub, open }) => {
+      const phone = await visitorContext(chromium, PHONE);
+      try {
+        await hub.settings((s) => {
+          s.widget.questionnaire = ["Your order number?", "Which lamp is it about?"];
+          s.widget.questionnaire_seconds = 120;
+        });
+        const page = await open();
+        await page.goto(`${hub.url}/demo`);
+        await openPanel(page);
+        await write(page, "My lamp flickers.");
+        const autoReply = page.locator('#pupitre-widget .sys[data-sentence="auto_reply"]');
+        const email = page.locator("#pupitre-widget form.email");
+        const form = page.locator("#pupitre-widget form.questionnaire");
+        await email.waitFor();
+        await sleep(300);
+        assert.equal(await form.count(), 0, "the questionnaire waits for the e-mail offer");
+        assert.ok(await inThreadView(page, autoReply), "the auto-reply stays in view above the e-mail offer");
+        assert.ok(await inThreadView(page, email), "the e-mail offer fits under it");
+        await shot(page, "12-email-first");
+        await email.getByRole("button", { name: "Not now" }).click();
+        await form.waitFor();
+        assert.equal(await email.count(), 0);
+        assert.ok(await inThreadView(page, autoReply), "the auto-reply still in view above the questionnaire");
+        await form.getByLabel("Your order number?").fill("ML-2048");
+        await form.getByLabel("Which lamp is it about?").fill("Sauge");
+        await shot(page, "12b-questionnaire");
+        await form.getByRole("button", { name: "Send" }).click();
+        await page.locator("#pupitre-widget .box", { hasText: "will read your answers" }).waitFor();
 
-      // The same on a phone, the e-mail left this time.
-      const mobile = await phone.newPage();
-      guard(mobile, problems);
-      await mobile.goto(`${hub.url}/demo/contact`);
-      await mobile.locator(W.launcher).tap();
-      await write(mobile, "Can I get the Opaline in blue?");
-      const mobileEmail = mobile.locator("#pupitre-widget form.email");
-      await mobileEmail.waitFor();
-      await sleep(300);
-      assert.ok(await inThreadView(mobile, mobile.locator('#pupitre-widget .sys[data-sentence="auto_reply"]')));
-      assert.ok(await inThreadView(mobile, mobileEmail));
-      await shot(mobile, "14-phone-email-first");
-      await mobileEmail.getByLabel("E-mail address").fill("zoe@example.test");
-      await mobileEmail.getByRole("button", { name: "Send" }).tap();
-      await mobile.locator("#pupitre-widget .box", { hasText: "We will send the answer to zoe@example.test" }).waitFor();
-      const mobileForm = mobile.locator("#pupitre-widget form.questionnaire");
-      await mobileForm.waitFor();
-      assert.ok(await inThreadView(mobile, mobile.locator('#pupitre-widget .sys[data-sentence="auto_reply"]')));
-      assert.ok(await inThreadView(mobile, mobileForm));
-      await shot(mobile, "14b-phone-questionnaire");
+        // The same on a phone, the e-mail left this time.
+        const mobile = await open(phone);
+        await mobile.goto(`${hub.url}/demo/contact`);
+        await mobile.locator(W.launcher).tap();
+        await write(mobile, "Can I get the Opaline in blue?");
+        const mobileEmail = mobile.locator("#pupitre-widget form.email");
+        await mobileEmail.waitFor();
+        await sleep(300);
+        assert.ok(await inThreadView(mobile, mobile.locator('#pupitre-widget .sys[data-sentence="auto_reply"]')));
+        assert.ok(await inThreadView(mobile, mobileEmail));
+        await shot(mobile, "14-phone-email-first");
+        await mobileEmail.getByLabel("E-mail address").fill("zoe@example.test");
+        await mobileEmail.getByRole("button", { name: "Send" }).tap();
+        await mobile.locator("#pupitre-widget .box", { hasText: "We will send the answer to zoe@example.test" }).waitFor();
+        const mobileForm = mobile.locator("#pupitre-widget form.questionnaire");
+        await mobileForm.waitFor();
+        assert.ok(await inThreadView(mobile, mobile.locator('#pupitre-widget .sys[data-sentence="auto_reply"]')));
+        assert.ok(await inThreadView(mobile, mobileForm));
+        await shot(mobile, "14b-phone-questionnaire");
 
-      const alice = await hub.agent(ALICE);
-      const { event: assigned } = await alice.event("conversation_assigned", (e) => (e.conversation.visitor.fields ?? []).length > 0);
-      const fields = assigned.conversation.visitor.fields ?? [];
-      assert.deepEqual(
-        fields.map((f) => [f.label, f.value]),
-        [
-          ["Your order number?", "ML-2048"],
-          ["Which lamp is it about?", "Sauge"],
-        ],
-      );
-      await page.locator("#pupitre-widget .who p", { hasText: "Alice Martin" }).waitFor();
-      assert.equal(await form.count(), 0, "gone once an agent joined");
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await phone.close();
-      await context.close();
-      await hub.stop();
-    }
+        const alice = await hub.agent(ALICE);
+        const { event: assigned } = await alice.event("conversation_assigned", (e) => (e.conversation.visitor.fields ?? []).length > 0);
+        const fields = assigned.conversation.visitor.fields ?? [];
+        assert.deepEqual(
+          fields.map((f) => [f.label, f.value]),
+          [
+            ["Your order number?", "ML-2048"],
+            ["Which lamp is it about?", "Sauge"],
+          ],
+        );
+        await page.locator("#pupitre-widget .who p", { hasText: "Alice Martin" }).waitFor();
+        assert.equal(await form.count(), 0, "gone once an agent joined");
+      } finally {
+        await phone.close();
+      }
+    });
   });
 
   it("the site's custom fields (A7): Pupitre.set before the script loads reaches the agent's card as the admin labelled it, later changes as visitor_updated; unlisted keys never reach the desk; a hostile value stays text", async () => {
-    const hub = await Hub.start();
-    const problems = [];
-    const context = await visitorContext(chromium);
-    let ok = false;
-    try {
+    await scenario(chromium, async ({ hub, open }) => {
       // The admin lists two custom fields on the visitor card; `secret_internal` is not listed.
       await hub.settings((s) => {
         s.visitor_card.fields.push(
@@ -591,8 +507,7 @@ describe("the widget on the demo page", () => {
         );
       });
       const alice = await hub.agent(ALICE);
-      const page = await context.newPage();
-      guard(page, problems);
+      const page = await open();
       const warnings = [];
       page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
       const sent = []; // the set_fields frames the page writes
@@ -662,21 +577,11 @@ describe("the widget on the demo page", () => {
       assert.ok(!shown.text.includes("onerror") && !shown.text.includes("129,90"), "fields are not shown to the visitor");
       assert.equal(shown.imgs, 0);
       await shot(page, "16-fields-set");
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await context.close();
-      await hub.stop();
-    }
+    });
   });
 
   it("the project's own survey (A5): the agent sends it during the live conversation; a required question left blank is named; the answers reach the desk and the stored thread as lines; not asked again at close", async () => {
-    const hub = await Hub.start();
-    const problems = [];
-    const context = await visitorContext(chromium);
-    let ok = false;
-    try {
+    await scenario(chromium, async ({ hub, open }) => {
       await hub.settings((s) => {
         s.questionnaires.list.push({
           id: "after-chat",
@@ -696,8 +601,7 @@ describe("the widget on the demo page", () => {
         s.questionnaires.visitor = { questionnaire: "after-chat", agent_may_send: true };
       });
       const alice = await hub.agent(ALICE);
-      const page = await context.newPage();
-      guard(page, problems);
+      const page = await open();
       await page.goto(`${hub.url}/demo`);
       await openPanel(page);
       await write(page, "Where is my Aurore lamp?");
@@ -757,23 +661,12 @@ describe("the widget on the demo page", () => {
       await sleep(500);
       assert.equal(await page.locator("#pupitre-widget form.survey").count(), 0, "not asked twice");
       await shot(page, "survey-questionnaire-closed");
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await context.close();
-      await hub.stop();
-    }
+    });
   });
 
   it("the console's live preview (/admin/widget-preview): framed by a same-origin page, it says it is ready, draws the posted look and forms in both languages, ignores other origins and wrong shapes, and makes no request of its own", async () => {
-    const hub = await Hub.start();
-    const problems = [];
-    const context = await visitorContext(chromium);
-    let ok = false;
-    try {
-      const page = await context.newPage();
-      guard(page, problems);
+    await scenario(chromium, async ({ hub, open }) => {
+      const page = await open();
       await page.goto(`${hub.url}/admin/`);
       const requests = [];
       const sockets = [];
@@ -867,30 +760,19 @@ describe("the widget on the demo page", () => {
       assert.deepEqual([...new Set(requests)].sort(), ["/admin/widget-preview", "/widget.js"]);
       assert.deepEqual(sockets, []);
       assert.equal(await frame.evaluate(() => localStorage.length + sessionStorage.length), 0);
-      assert.deepEqual(problems, []);
-      ok = true;
-    } finally {
-      if (!ok) await failed(context, hub);
-      await context.close();
-      await hub.stop();
-    }
+    });
   });
 
   for (const color of ["#f5c518", "#1f2a44"]) {
     it(`accessibility (axe-core, WCAG 2.2 A/AA) with the brand colour ${color}: the demo pages, the panel empty, the e-mail offer, the questionnaire, a live conversation, the survey, offline`, async () => {
-      const hub = await Hub.start();
-      const problems = [];
-      const context = await visitorContext(chromium);
-      const name = color.slice(1);
-      const findings = []; // every state is checked; the test fails at the end with all of them
-      let ok = false;
-      try {
+      await scenario(chromium, async ({ hub, context, open }) => {
+        const name = color.slice(1);
+        const findings = []; // every state is checked; the test fails at the end with all of them
         await hub.settings((s) => {
           s.widget.color = color;
           s.widget.questionnaire = ["Your order number?"];
         });
-        const page = await context.newPage();
-        guard(page, problems);
+        const page = await open();
         for (const path of ["/demo", "/demo/pricing", "/demo/contact"]) {
           await page.goto(`${hub.url}${path}`);
           await page.locator(W.launcher).waitFor();
@@ -954,10 +836,9 @@ describe("the widget on the demo page", () => {
         await context.setOffline(false);
 
         // A phone: the full-screen panel, closed and open.
-        const phone = await visitorContext(chromium, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+        const phone = await visitorContext(chromium, PHONE);
         try {
-          const mobile = await phone.newPage();
-          guard(mobile, problems);
+          const mobile = await open(phone);
           await mobile.goto(`${hub.url}/demo/contact`);
           await mobile.locator(W.launcher).waitFor();
           await axe(mobile, `phone, closed, ${color}`, findings);
@@ -972,13 +853,7 @@ describe("the widget on the demo page", () => {
           await phone.close();
         }
         if (findings.length) assert.fail(findings.join("\n\n"));
-        assert.deepEqual(problems, []);
-        ok = true;
-      } finally {
-        if (!ok) await failed(context, hub);
-        await context.close();
-        await hub.stop();
-      }
+      });
     });
   }
 });
