@@ -139,17 +139,9 @@ async fn run(
     asks: &mut mpsc::Receiver<()>,
 ) -> Result<String, String> {
     let transport = crate::tls::transport_for(hub).map_err(|e| e.to_string())?;
-    let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(
-        relay_url(hub),
-        None,
-        false,
-        Some(match transport.tls {
-            Some(tls) => tokio_tungstenite::Connector::Rustls(tls),
-            None => tokio_tungstenite::Connector::Plain,
-        }),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let mut ws = crate::tls::connect_ws(relay_url(hub), &transport)
+        .await
+        .map_err(|e| e.to_string())?;
     let hello = RelayHello {
         relay: relay.to_owned(),
         side: RelaySide::Agent,

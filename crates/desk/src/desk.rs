@@ -826,17 +826,9 @@ async fn serve(
     let (hub, account, token) = access_token(inner).await?;
     let last_seq = inner.cache.lock().expect("cache lock").last_seq(&account)?;
     let transport = crate::tls::transport_for(&hub)?;
-    let (mut ws, _) = tokio_tungstenite::connect_async_tls_with_config(
-        session::ws_url(&hub),
-        None,
-        false,
-        Some(match transport.tls {
-            Some(tls) => tokio_tungstenite::Connector::Rustls(tls),
-            None => tokio_tungstenite::Connector::Plain,
-        }),
-    )
-    .await
-    .map_err(|e| crate::tls::unreachable(&hub, &e))?;
+    let mut ws = crate::tls::connect_ws(session::ws_url(&hub), &transport)
+        .await
+        .map_err(|e| crate::tls::unreachable(&hub, &e))?;
     let hello = AgentClientFrame::Hello {
         version: PROTOCOL_VERSION,
         token,

@@ -25,6 +25,23 @@ pub struct Transport {
     pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
+/// A WebSocket to `url` over the transport (TLS with its roots, or plain for a local hub).
+pub async fn connect_ws(
+    url: String,
+    transport: &Transport,
+) -> Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    tokio_tungstenite::tungstenite::Error,
+> {
+    let connector = match &transport.tls {
+        Some(tls) => tokio_tungstenite::Connector::Rustls(tls.clone()),
+        None => tokio_tungstenite::Connector::Plain,
+    };
+    tokio_tungstenite::connect_async_tls_with_config(url, None, false, Some(connector))
+        .await
+        .map(|(ws, _)| ws)
+}
+
 /// The transport for `hub`: a plain `http://` hub (on this computer: [`normalize_hub`]) needs
 /// no certificates, so the system's store is not read for it (reading and parsing it doubled
 /// the desk's cold start, P5); an `https://` one gets [`transport`].

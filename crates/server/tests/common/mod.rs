@@ -208,18 +208,11 @@ impl Agent {
 
     /// Waits for the first event matching `f`, skipping others.
     pub async fn wait_event<T>(&mut self, mut f: impl FnMut(&AgentEvent) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let frame = self
-                .next(deadline)
-                .await
-                .expect("the expected event did not come");
-            if let AgentServerFrame::Event { event, .. } = &frame
-                && let Some(t) = f(event)
-            {
-                return t;
-            }
-        }
+        self.wait_frame(|frame| match frame {
+            AgentServerFrame::Event { event, .. } => f(event),
+            _ => None,
+        })
+        .await
     }
 
     /// Waits for the first frame matching `f`, skipping others.
@@ -360,18 +353,11 @@ impl Visitor {
     }
 
     pub async fn wait_event<T>(&mut self, mut f: impl FnMut(&VisitorEvent) -> Option<T>) -> T {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let frame = self
-                .next(deadline)
-                .await
-                .expect("the expected event did not come");
-            if let VisitorServerFrame::Event { event, .. } = &frame
-                && let Some(t) = f(event)
-            {
-                return t;
-            }
-        }
+        self.wait_frame(|frame| match frame {
+            VisitorServerFrame::Event { event, .. } => f(event),
+            _ => None,
+        })
+        .await
     }
 
     pub async fn drain(&mut self) -> Vec<VisitorServerFrame> {
