@@ -20,8 +20,11 @@ const FILES: &[(&str, &str, &str)] = &[
     ("demo/index.html", "demo-index.html", MISSING_PAGE),
     ("demo/pricing.html", "demo-pricing.html", MISSING_PAGE),
     ("demo/contact.html", "demo-contact.html", MISSING_PAGE),
+    ("demo/lamp.svg", "demo-lamp.svg", MISSING_IMAGE),
 ];
 
+const MISSING_IMAGE: &str =
+    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1\" height=\"1\"/>\n";
 const MISSING_PAGE: &str = "<!doctype html><title>Pupitre demo</title><p>This hub was built without the demo pages (widget/demo).</p>\n";
 
 fn main() {

@@ -1,9 +1,11 @@
 //! The desk app: a thin Tauri shell over `crates/desk` (DESIGN.md §2). It only wires:
 //! [`commands`] for the UI's one door, [`tray`] for the status icon and menu (D3),
-//! [`notifications`] for desktop notifications (D17).
+//! [`notifications`] for desktop notifications (D17), [`assets`] for the co-browsing replay's
+//! images and fonts (D5).
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod assets;
 mod commands;
 mod notifications;
 mod tray;
@@ -57,6 +59,12 @@ fn main() {
         }))
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .plugin(tauri_plugin_opener::init())
+        .register_asynchronous_uri_scheme_protocol(pupitre_desk::assets::SCHEME, {
+            let desk = desk.clone();
+            move |_ctx, request, responder| {
+                assets::answer(&desk, request, responder);
+            }
+        })
         .manage(commands::AppState {
             desk: desk.clone(),
             notifier: notifier.clone(),

@@ -210,12 +210,22 @@ def cobrowse_story(d):
     wait("the page replayed on the desk",
          lambda: replay(d, lambda f: "Book a visit to the workshop" in f.find_element(By.TAG_NAME, "body").text),
          timeout=30)
+    # D5, C4: the demo site's picture (the hub is the demo's site origin) shows in the replay,
+    # loaded from the desk's own asset address (its Rust side fetched it from the site).
+    wait("the site's picture, through the desk",
+         lambda: replay(d, lambda f: f.execute_script(
+             "const i = document.querySelector('img.art');"
+             "return !!i && i.src.startsWith('pupitre-asset:') && i.complete && i.naturalWidth > 0")),
+         timeout=15)
     shot("05a-cobrowse-live")
     cb.do("shot", name="05a-sharing")
     # C2: what the visitor typed shows masked, never as typed, anywhere in the desk.
     wait("the typing replayed, masked",
          lambda: replay(d, lambda f: (f.find_element(By.CSS_SELECTOR, "input[name=name]").get_attribute("value") or "").startswith("•")),
          timeout=15)
+    # A number field shows its mask too (replayed as text: "•••" is not a number).
+    assert replay(d, lambda f: (f.find_element(By.CSS_SELECTOR, "input[name=people]").get_attribute("value") or "").startswith("•")), \
+        "C2: the number field's value shows masked"
     assert secret not in d.page_source, "C2: typed text never reaches the desk's DOM"
     assert not replay(d, lambda f: secret in f.page_source), "C2: nor the replay's"
     # The visitor scrolls; the replay follows.
@@ -262,6 +272,11 @@ def hostile_story(d):
     every canary URL of the page is fetched only by the visitor's own browser."""
     title = d.title
     hb = Browser(f"hostile:{HUB}")
+    # The hostile page's own origin becomes a site origin (its canaries are on another); the
+    # running hub and the desk follow.
+    page_origin = hb.do("origin")["origin"]
+    subprocess.run([f"{BIN}/pupitre", "admin", "--db", DB, "settings-set", "--project", "DEMO",
+                    "cobrowse.site_origins", json.dumps([HUB, page_origin])], check=True, stdout=subprocess.DEVNULL)
     hb.do("say", text="My page looks broken")
     wait("the hostile visitor's box", lambda: any("looks broken" in b.text for b in boxes(d)))
     next(b for b in boxes(d) if "looks broken" in b.text).click()
@@ -270,6 +285,11 @@ def hostile_story(d):
     wait("the hostile page replayed",
          lambda: replay(d, lambda f: "Hostile shop" in f.find_element(By.TAG_NAME, "body").text),
          timeout=30)
+    wait("the page's own picture, through the desk",
+         lambda: replay(d, lambda f: f.execute_script(
+             "const i = document.querySelector('img.own');"
+             "return !!i && i.src.startsWith('pupitre-asset:') && i.complete && i.naturalWidth > 0")),
+         timeout=15)
     time.sleep(3)
     shot("05e-cobrowse-hostile")
     assert d.title == title, f"the page's title stays the desk's: {d.title!r}"
@@ -282,10 +302,14 @@ def hostile_story(d):
     except Exception as e:
         if isinstance(e, AssertionError):
             raise
-    hits = hb.do("canary")["hits"]
+    canary = hb.do("canary")
+    hits = canary["hits"]
     from_desk = [h for h in hits if "Chrome" not in h["agent"]]
     assert not from_desk, f"C4: the desk fetched from the page's hosts: {from_desk}"
     assert any("Chrome" in h["agent"] for h in hits), "the visitor's own browser did fetch them (the test can fail)"
+    # The site's own picture: fetched by the desk's Rust side, never by its web view.
+    site = [h["agent"] for h in canary["site"] if "Chrome" not in h["agent"]]
+    assert site and all(a.startswith("Pupitre-desk/") for a in site), f"C4: the site's picture came through the desk only: {site}"
     button(d, "Stop", ".mirror").click()
     wait("the panel gone", lambda: not d.find_elements(By.CSS_SELECTOR, ".mirror"), timeout=15)
     close_current(d)

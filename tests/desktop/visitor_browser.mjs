@@ -9,7 +9,9 @@
 // Commands: {"do":"say","text":…} · {"do":"accept"} · {"do":"allow_guide"} ·
 // {"do":"type","selector":…,"text":…} · {"do":"scroll","y":…} · {"do":"url"} ·
 // {"do":"wait_url","contains":…} · {"do":"banner"} · {"do":"stop"} · {"do":"ring"} (the agent's
-// pointer shows) · {"do":"canary"} (what fetched the hostile page's canaries) · {"do":"shot",…}
+// pointer shows) · {"do":"canary"} (what fetched the hostile page's canaries, and its own
+// picture) · {"do":"origin"} (the hostile page's origin) · {"do":"shot",…}
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createServer } from "node:http";
@@ -23,9 +25,14 @@ const { chromium } = require("playwright-core");
 const [where, shots] = process.argv.slice(2);
 
 // `hostile:<hub>`: the visitor is on a brand page of our own (another origin) full of active
-// content, each piece pointing at this server's /canary/…: whatever fetches it is logged with
-// its user agent, so a request from the desk (WebKitGTK, no "Chrome" in it) shows.
+// content, each piece pointing at this server's /canary/… under another name (`localhost`,
+// another origin): whatever fetches it is logged with its user agent, so a request from the
+// desk (WebKitGTK, or its Rust side: no "Chrome" in either) shows. The page also shows one
+// picture of its own site (/site/lamp.svg): the desk may fetch that one, through its Rust side
+// only, once the page's origin is among the site origins (`{"do":"origin"}` says which).
 const canaryHits = [];
+const siteHits = [];
+let pageOrigin = null;
 let url = where;
 if (where.startsWith("hostile:")) {
   const hub = where.slice("hostile:".length);
@@ -35,10 +42,16 @@ if (where.startsWith("hostile:")) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(hostilePage(hub, `http://127.0.0.1:${server.address().port}`));
+    if (req.url === "/site/lamp.svg") {
+      siteHits.push({ path: req.url, agent: req.headers["user-agent"] ?? "" });
+      res.writeHead(200, { "content-type": "image/svg+xml" }).end(readFileSync(join(here, "../../widget/demo/lamp.svg")));
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(hostilePage(hub, `http://localhost:${server.address().port}`));
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${server.address().port}/shop`;
+  pageOrigin = `http://127.0.0.1:${server.address().port}`;
+  url = `${pageOrigin}/shop`;
 }
 
 function hostilePage(hub, self) {
@@ -49,6 +62,7 @@ function hostilePage(hub, self) {
 <script>window.__pwned = "in the visitor's page only"; document.addEventListener("DOMContentLoaded", () => { const s = document.createElement("p"); s.textContent = "A script of the brand ran here."; document.body.append(s); });</script>
 </head><body>
 <h1>Hostile shop</h1>
+<img class="own" src="/site/lamp.svg" width="60" height="60" alt="the shop's own picture">
 <p class="x">Everything below tries to run or fetch something.</p>
 <img src="${c("img.png")}" onerror="window.top.__pwned = 'img'" alt="a picture">
 <img srcset="${c("srcset.png")} 2x" alt="another">
@@ -120,7 +134,10 @@ const commands = {
     await page.locator(`${root} .ring`).waitFor({ state: "attached", timeout: WAIT });
   },
   async canary() {
-    return { hits: canaryHits };
+    return { hits: canaryHits, site: siteHits };
+  },
+  async origin() {
+    return { origin: pageOrigin };
   },
   async shot({ name }) {
     await page.screenshot({ path: join(shots, `visitor-${name}.png`) });

@@ -117,7 +117,7 @@ export class Consent {
     const s = this.state;
     if (this.recording && s) {
       this.stopped = this.recording;
-      this.fx.send(s.conversation, "stop");
+      this.fx.send(s.conversation, note === "tooLarge" ? "too_large" : "stop");
     }
     const was = this.recording !== null;
     this.halt();

@@ -143,7 +143,7 @@ describe("consent (C1), as a state machine", () => {
     expect(no.sent).toEqual(["decline_guide"]);
   });
 
-  it("the recorder stopped by itself: replaced by another tab (quietly), too large (Stop), or over", () => {
+  it("the recorder stopped by itself: replaced by another tab (quietly), too large (the hub and the agent told why), or over", () => {
     const a = consent("r1");
     a.c.update(running("r1"));
     a.c.recorderEnded("replaced");
@@ -153,7 +153,7 @@ describe("consent (C1), as a state machine", () => {
     const b = consent("r1");
     b.c.update(running("r1"));
     b.c.recorderEnded("too_large");
-    expect(b.sent).toEqual(["stop"]);
+    expect(b.sent).toEqual(["too_large"]);
     expect(b.c.note?.kind).toBe("tooLarge");
     const c = consent("r1");
     c.c.update(running("r1"));
@@ -349,7 +349,7 @@ describe("co-browsing in the widget (C1)", () => {
     await tick();
     rec.starts[0].onEnd("too_large");
     await tick();
-    expect(sentCobrowse(ws)).toEqual(["stop"]);
+    expect(sentCobrowse(ws)).toEqual(["too_large"]);
     expect($(s.shadow, ".cbb").hidden).toBe(true);
     expect($(s.shadow, ".thread .sys[role=status]").textContent).toBe("This page is too large to share");
   });

@@ -133,6 +133,20 @@ impl Desk {
         self.inner.state.lock().expect("state lock").model.state()
     }
 
+    /// The brand's site origins (the profile's `site_origins`): where the co-browsing replay's
+    /// images and fonts may come from ([`crate::assets`]). Empty when logged out.
+    pub fn site_origins(&self) -> Vec<String> {
+        let state = self.inner.state.lock().expect("state lock");
+        if state.tokens.is_none() {
+            return Vec::new();
+        }
+        state
+            .model
+            .profile()
+            .map(|p| p.site_origins.clone())
+            .unwrap_or_default()
+    }
+
     /// Logs in and connects; returns once the hub welcomed the desk, with the agent's profile.
     /// With `remember`, the refresh token goes to the keyring; when there is none,
     /// [`DeskState::keyring_warning`] says so and the desk works anyway.

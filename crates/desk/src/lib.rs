@@ -13,6 +13,8 @@
 //! - [`cache`]: the local SQLite file: outbox, last event seen, canned responses, searchable
 //!   history (D18).
 //! - [`notify`]: the notification policy (D17), pure and driven by time as an input.
+//! - [`assets`]: the brand's images and fonts for the co-browsing replay, fetched only from
+//!   the project's site origins (D5, C4).
 //! - [`error`]: errors with a code the UI matches on.
 //! - [`door`]: the other shapes of the UI's door (login, canned responses, history).
 //!
@@ -20,6 +22,7 @@
 //! [`door`] shapes) is
 //! generated as TypeScript into `ui/src/lib/desk/` (tests/bindings.rs checks it, DESIGN.md §11).
 
+pub mod assets;
 pub mod cache;
 pub mod cobrowse;
 pub mod credentials;

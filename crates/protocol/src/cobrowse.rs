@@ -59,6 +59,9 @@ pub enum VisitorCobrowse {
     AcceptGuide,
     DeclineGuide,
     Stop,
+    /// The page's full snapshot is larger than a relay frame: the visitor's page stopped
+    /// sharing by itself (the agent is told why: [`CobrowseEnd::TooLarge`]).
+    TooLarge,
 }
 
 /// Where a session stands.

@@ -114,8 +114,10 @@ const CANNED: &[(&str, &str, Option<&str>, &str, &str)] = &[
     ),
 ];
 
-/// Seeds the demo project unless it exists. Returns whether it seeded.
-pub fn seed(store: &mut dyn Store) -> anyhow::Result<bool> {
+/// Seeds the demo project unless it exists. Returns whether it seeded. `site`: the hub's own
+/// origin, where the demo brand's pages are (`/demo`): the co-browsing site origin (A3), so the
+/// desk shows the demo pages' images (on loopback, `localhost` too: either may be typed).
+pub fn seed(store: &mut dyn Store, site: Option<&str>) -> anyhow::Result<bool> {
     if store.project_by_code(PROJECT)?.is_some() {
         return Ok(false);
     }
@@ -129,6 +131,7 @@ pub fn seed(store: &mut dyn Store) -> anyhow::Result<bool> {
     settings.routing.async_messaging = true;
     settings.routing.queue_per_agent = 2;
     settings.widget.color = "#b4532a".into();
+    settings.cobrowse.site_origins = site.map(site_origins).unwrap_or_default();
     settings.widget.questionnaire = vec![crate::store::Question::Localized(
         [
             ("en", "Your order number, if you have one"),
@@ -171,4 +174,39 @@ pub fn seed(store: &mut dyn Store) -> anyhow::Result<bool> {
         )?;
     }
     Ok(true)
+}
+
+/// The demo's co-browsing site origins for the hub's origin: on loopback, `localhost` too.
+fn site_origins(site: &str) -> Vec<String> {
+    let mut out = vec![site.to_owned()];
+    if let Some((scheme, port)) = site
+        .split_once("://127.0.0.1")
+        .filter(|(_, port)| port.is_empty() || port.starts_with(':'))
+    {
+        out.push(format!("{scheme}://localhost{port}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_demo_site_is_the_hub_itself() {
+        assert_eq!(
+            super::site_origins("http://127.0.0.1:8460"),
+            ["http://127.0.0.1:8460", "http://localhost:8460"]
+        );
+        assert_eq!(
+            super::site_origins("https://127.0.0.1"),
+            ["https://127.0.0.1", "https://localhost"]
+        );
+        assert_eq!(
+            super::site_origins("https://127.0.0.12:1"),
+            ["https://127.0.0.12:1"]
+        );
+        assert_eq!(
+            super::site_origins("https://chat.example"),
+            ["https://chat.example"]
+        );
+    }
 }

@@ -356,7 +356,12 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let ws_scheme = if tls.is_some() { "wss" } else { "ws" };
     if with_demo {
         let mut store = SqliteStore::open(&db)?;
-        if demo::seed(&mut store)? {
+        // The demo pages' origin, when it is known before listening (not on port 0).
+        let site = public_url
+            .clone()
+            .or_else(|| (listen.port() != 0).then(|| format!("{scheme}://{listen}")))
+            .and_then(|u| pupitre_server::cobrowse_settings::origin_of(&u));
+        if demo::seed(&mut store, site.as_deref())? {
             tracing::info!("seeded the demo project {}", demo::PROJECT);
         }
     }

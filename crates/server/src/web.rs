@@ -20,6 +20,7 @@ const COBROWSE_JS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/cobrowse.js
 const DEMO_INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo-index.html"));
 const DEMO_PRICING: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo-pricing.html"));
 const DEMO_CONTACT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo-contact.html"));
+const DEMO_LAMP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/demo-lamp.svg"));
 
 /// The demo pages' policy: what a careful brand site would set; the widget works under it.
 const DEMO_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
@@ -105,6 +106,18 @@ async fn cobrowse_js(State(hub): State<Arc<Hub>>) -> Response {
 
 async fn demo_page(State(hub): State<Arc<Hub>>, page: Option<Path<String>>) -> Response {
     let page = page.map(|Path(p)| p).unwrap_or_default();
+    if page == "lamp.svg" {
+        // The demo brand's picture: what the desk's co-browsing replay fetches from the site.
+        let body = widget_file(&hub, "demo/lamp.svg", DEMO_LAMP);
+        return (
+            [
+                (CONTENT_TYPE, "image/svg+xml"),
+                (CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            body,
+        )
+            .into_response();
+    }
     let (file, embedded) = match page.trim_end_matches(".html") {
         "" | "index" => ("demo/index.html", DEMO_INDEX),
         "pricing" => ("demo/pricing.html", DEMO_PRICING),

@@ -293,7 +293,7 @@ async fn c1_c3_consent_relay_guiding_and_stop() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn c1_declined_closed_transferred_or_switched_off_it_ends() {
+async fn c1_declined_too_large_transferred_or_switched_off_it_ends() {
     let setup = setup(
         &[("alice@test", &["Sales"], 3), ("bob@test", &["Sales"], 3)],
         |_| {},
@@ -319,6 +319,16 @@ async fn c1_declined_closed_transferred_or_switched_off_it_ends() {
     let declined = agent_state(&mut alice, phase(CobrowsePhase::Ended)).await;
     visitor_state(&mut v, phase(CobrowsePhase::Ended)).await;
     assert_eq!(declined.end, Some(CobrowseEnd::Declined));
+
+    // The page is too large to share: it says so, and the agent is told why.
+    running(&mut alice, &mut v, &reference).await;
+    v.conn
+        .send(&answer(&reference, VisitorCobrowse::TooLarge))
+        .await
+        .unwrap();
+    let big = agent_state(&mut alice, phase(CobrowsePhase::Ended)).await;
+    assert_eq!(big.end, Some(CobrowseEnd::TooLarge));
+    visitor_state(&mut v, phase(CobrowsePhase::Ended)).await;
 
     // Transferred: the session ends with the conversation's move.
     let key = running(&mut alice, &mut v, &reference).await;

@@ -77,6 +77,15 @@ async fn w1_the_hub_serves_the_widget_the_demo_pages_and_the_project_config() {
         let csp = r.headers()["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("script-src 'self'"), "{csp}");
     }
+    // The demo brand's picture: what the desk's co-browsing replay fetches from the site.
+    let lamp = http
+        .get(format!("{}/demo/lamp.svg", hub.http_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lamp.status(), 200);
+    assert_eq!(lamp.headers()["content-type"], "image/svg+xml");
+    assert!(lamp.text().await.unwrap().starts_with("<svg"));
     let missing = http
         .get(format!("{}/demo/../../etc/passwd", hub.http_url()))
         .send()

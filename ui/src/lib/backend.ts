@@ -200,6 +200,12 @@ export interface Backend {
   openCobrowseView(conversation: ConversationRef, relay: string, onMessage: (message: ViewMessage) => void): Promise<Unsubscribe>;
   /** D5: the replay lost track: asks the visitor's page for a fresh full snapshot. */
   cobrowseCheckout(conversation: ConversationRef): Promise<void>;
+  /**
+   * D5, C4: the address the replay loads an image or font of the brand's site from (`url`, an
+   * absolute `http(s)` URL on the profile's `site_origins`); the Rust side fetches it from the
+   * site and nowhere else. `null` when the desk cannot (outside the app): a placeholder shows.
+   */
+  cobrowseAsset(url: string): string | null;
 }
 
 /** The schemes `openExternal` accepts, here and on the Rust side. */

@@ -554,6 +554,10 @@ export class FakeBackend implements Backend {
     };
   }
 
+  /** Outside the app, the site's images show as placeholders. */
+  cobrowseAsset(): string | null {
+    return null;
+  }
   async cobrowseCheckout(conversation: ConversationRef): Promise<void> {
     await this.#enter("cobrowseCheckout", [conversation]);
     const view = this.#views.get(conversation);

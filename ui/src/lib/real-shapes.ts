@@ -121,4 +121,7 @@ export class RealShapesBackend implements Backend {
     return () => {};
   }
   async cobrowseCheckout(): Promise<void> {}
+  cobrowseAsset(): string | null {
+    return null;
+  }
 }

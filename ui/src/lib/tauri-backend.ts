@@ -3,7 +3,7 @@
  * Command names and argument keys are listed in ui/README.md ("Backend commands"); Tauri maps
  * the camelCase keys below to the Rust commands' snake_case parameters.
  */
-import { Channel, invoke } from "@tauri-apps/api/core";
+import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
 import type {
   AgentCobrowse,
   AgentProfile,
@@ -189,5 +189,10 @@ export class TauriBackend implements Backend {
   }
   cobrowseCheckout(conversation: ConversationRef): Promise<void> {
     return call("cobrowse_checkout", { conversation });
+  }
+  cobrowseAsset(url: string): string {
+    // `pupitre-asset://localhost/<url, encoded>` (`http://pupitre-asset.localhost/…` on Windows),
+    // answered by src-tauri/src/assets.rs.
+    return convertFileSrc(url, "pupitre-asset");
   }
 }

@@ -3,4 +3,4 @@
 /**
  * What the visitor answers (frame `cobrowse` of the widget).
  */
-export type VisitorCobrowse = "accept" | "decline" | "accept_guide" | "decline_guide" | "stop";
+export type VisitorCobrowse = "accept" | "decline" | "accept_guide" | "decline_guide" | "stop" | "too_large";

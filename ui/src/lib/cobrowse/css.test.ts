@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { cleanCss, decodeEscapes, isCleanCss, PLACEHOLDER_IMAGE } from "./css";
 
-const site = (url: string) => url.startsWith("https://shop.example.com/");
+const site = (url: string) => (url.startsWith("https://shop.example.com/") ? PLACEHOLDER_IMAGE : null);
 
 describe("cleanCss", () => {
   it("leaves CSS that names nothing alone", () => {
@@ -52,9 +52,15 @@ describe("cleanCss", () => {
     expect(cleanCss("background:url(data:text/html,<script>alert(1)</script>)")).not.toContain("data:text/html");
   });
 
-  it("shows the brand's site images as the placeholder", () => {
+  it("writes the brand's site images as the site check says (the desk's address, or the placeholder)", () => {
     expect(cleanCss("background:url(https://shop.example.com/hero.jpg)", site)).toBe(`background:url("${PLACEHOLDER_IMAGE}")`);
     expect(cleanCss("background:url(https://shop.example.com.evil.test/hero.jpg)", site)).toBe("background:none");
+    const desk = (url: string) => (url.startsWith("https://shop.example.com/") ? `pupitre-asset://localhost/${encodeURIComponent(url)}` : null);
+    expect(cleanCss("@font-face{src:url('https://shop.example.com/f.woff2')}", desk)).toBe(
+      '@font-face{src:url("pupitre-asset://localhost/https%3A%2F%2Fshop.example.com%2Ff.woff2")}',
+    );
+    // An address that could end the quoted string is never written.
+    expect(cleanCss("background:url(https://shop.example.com/a.png)", () => 'x")}body{background:url(https://evil.test/')).toBe("background:none");
   });
 
   it("refuses what CSS escapes would spell (u\\72l, \\75 rl, @\\69mport, escaped quotes)", () => {

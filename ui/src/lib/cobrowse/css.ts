@@ -5,8 +5,9 @@
  * agent's machine. `cleanCss` keeps the CSS and takes those out:
  * - `@import` rules are removed;
  * - `url(…)` keeps only a fragment (`url(#gradient)`, SVG paint servers) or an inline image or
- *   font (`data:image/…`, `data:font/…`); an image of the brand's site (`site`) becomes the
- *   neutral placeholder; anything else becomes `none`;
+ *   font (`data:image/…`, `data:font/…`); an image or font of the brand's site becomes what
+ *   `site` says (the desk's own asset address, fetched by its Rust side, or the neutral
+ *   placeholder); anything else becomes `none`;
  * - `image-set()`, `-webkit-image-set()`, `src()`, `element()`, `expression()` become `none`.
  *
  * Strings and comments are read as CSS reads them (a `url(` inside a string is left alone, a
@@ -15,14 +16,19 @@
  * so nothing written in escapes gets through.
  */
 
-/** A neutral grey box, for images of the brand's site (they are not fetched yet). */
+/** A neutral grey box, for the images the desk does not fetch (another host's, or the site's
+ * outside the app). */
 export const PLACEHOLDER_IMAGE =
   "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='4' height='3' viewBox='0 0 4 3' preserveAspectRatio='none'%3E%3Crect width='4' height='3' fill='%23dfe3ea'/%3E%3C/svg%3E";
 
-/** Decides whether a URL is an image of the brand's site (shown as the placeholder). */
-export type SiteCheck = (url: string) => boolean;
+/** What a URL of the page becomes when it names the brand's site: the address the replay may
+ * load it from (the desk's asset address, or the placeholder); `null` when it is not the site's. */
+export type SiteAsset = (url: string) => string | null;
 
-const NONE: SiteCheck = () => false;
+const NONE: SiteAsset = () => null;
+
+/** What may sit between `url("` and `")` as is. */
+const QUOTABLE = /^[^"\\\n\r\f]*$/;
 
 /** Inline images and fonts: they never leave the machine. */
 const INLINE = /^data:(?:image\/(?:png|gif|jpeg|jpg|webp|avif|bmp|svg\+xml)|font\/[a-z0-9.+-]+|application\/(?:x-)?font-[a-z0-9.+-]+)[;,]/i;
@@ -33,7 +39,7 @@ const FUNCTION = /^(-webkit-image-set|image-set|-moz-element|element|expression|
 const IDENT_CHAR = /[a-zA-Z0-9_\-\\\u0080-\uffff]/;
 
 /** The CSS, unable to fetch (see the module's doc); `""` when it cannot be made so. */
-export function cleanCss(css: string, site: SiteCheck = NONE): string {
+export function cleanCss(css: string, site: SiteAsset = NONE): string {
   if (typeof css !== "string") return "";
   const cleaned = scan(css, site);
   // What escapes spell must be clean already: the decoded text must need no change.
@@ -45,11 +51,11 @@ export function cleanCss(css: string, site: SiteCheck = NONE): string {
 }
 
 /** True when the text names nothing to fetch (cleaning it changes nothing). */
-export function isCleanCss(css: string, site: SiteCheck = NONE): boolean {
+export function isCleanCss(css: string, site: SiteAsset = NONE): boolean {
   return cleanCss(css, site) === css;
 }
 
-function scan(css: string, site: SiteCheck): string {
+function scan(css: string, site: SiteAsset): string {
   let out = "";
   let i = 0;
   const n = css.length;
@@ -95,12 +101,12 @@ function scan(css: string, site: SiteCheck): string {
 }
 
 /** What `url(…)` becomes: itself when local or inline, the placeholder for the site, or `none`. */
-function url(whole: string, inner: string, site: SiteCheck): string {
+function url(whole: string, inner: string, site: SiteAsset): string {
   const target = unquote(inner.trim());
   if (target.startsWith("#") && !/[()\\]/.test(target)) return whole;
   if (INLINE.test(target) && !/[)\\'"]/.test(target)) return whole;
-  if (site(target)) return `url("${PLACEHOLDER_IMAGE}")`;
-  return "none";
+  const asset = site(target);
+  return asset !== null && QUOTABLE.test(asset) ? `url("${asset}")` : "none";
 }
 
 function unquote(text: string): string {

@@ -39,6 +39,7 @@ export type PushResult = "ok" | "need_full";
 export class LiveReplay {
   #root: HTMLElement;
   #origins: readonly string[];
+  #asset: ((url: string) => string) | null;
   #hooks: ReplayHooks;
   #title: string;
   #replayer: Replayer | null = null;
@@ -46,9 +47,17 @@ export class LiveReplay {
   #pacer: Pacer | null = null;
 
   /** `root`: where the replay is drawn; `frameTitle`: the iframe's accessible title. */
-  constructor(root: HTMLElement, siteOrigins: readonly string[], hooks: ReplayHooks, frameTitle: string) {
+  /** `root`'s replay loads the site's images and fonts from `asset`'s addresses (C4). */
+  constructor(
+    root: HTMLElement,
+    siteOrigins: readonly string[],
+    hooks: ReplayHooks,
+    frameTitle: string,
+    asset: ((url: string) => string) | null = null,
+  ) {
     this.#root = root;
     this.#origins = siteOrigins;
+    this.#asset = asset;
     this.#hooks = hooks;
     this.#title = frameTitle;
   }
@@ -89,7 +98,7 @@ export class LiveReplay {
 
   #start(raw: readonly unknown[]): PushResult {
     this.destroy();
-    const rewriter = new ReplayRewriter(this.#origins);
+    const rewriter = new ReplayRewriter(this.#origins, this.#asset);
     const events = rewriter.rewrite(raw);
     if (!events.some((e) => e.type === EVENT.FullSnapshot)) return "need_full";
     const pacer = new Pacer(BUFFER_MS);

@@ -199,6 +199,57 @@ describe("a full snapshot", () => {
     expect(PLACEHOLDER_IMAGE).toMatch(/^data:image\/svg\+xml,/);
   });
 
+  it("in the app, the site's images and fonts come from the desk's asset address, nobody else's", () => {
+    const asset = (url: string) => `pupitre-asset://localhost/${encodeURIComponent(url)}`;
+    const a = (url: string) => asset(url);
+    const site = el("img", { src: "https://shop.example.com/img/a.jpg", srcset: "https://shop.example.com/img/a2.jpg 2x", alt: "A" });
+    const relative = el("img", { src: "/img/b.jpg" });
+    const foreign = el("img", { src: "https://evil.test/c.jpg" });
+    const userinfo = el("img", { src: "https://me:pw@shop.example.com/d.jpg" });
+    const svgImage = el("image", { href: "/img/s.png" }, [], { isSVG: true });
+    const svgForeign = el("image", { href: "https://evil.test/s.png" }, [], { isSVG: true });
+    const style = el("style", {
+      _cssText:
+        "@font-face{font-family:B;src:url(/f/b.woff2) format('woff2'),url(https://evil.test/f.woff)}.h{background:url(\"https://shop.example.com/h.jpg\")}" +
+        ".e{background:url(pupitre-asset://localhost/https%3A%2F%2Fevil.test%2Fx.png)}.k{content:'\\2014'}",
+    });
+    const rewriter = new ReplayRewriter(SITE, asset);
+    const out = rewriter.rewrite([meta(), full([site, relative, foreign, userinfo, svgImage, svgForeign], [style])]);
+    expect(find(out, site.id)?.attributes).toEqual({ src: a("https://shop.example.com/img/a.jpg"), alt: "A" });
+    expect(find(out, relative.id)?.attributes).toEqual({ src: a("https://shop.example.com/img/b.jpg") });
+    expect(find(out, foreign.id)?.attributes).toEqual({ src: PLACEHOLDER_IMAGE });
+    expect(find(out, userinfo.id)?.attributes).toEqual({ src: PLACEHOLDER_IMAGE });
+    expect(find(out, svgImage.id)?.attributes).toEqual({ href: a("https://shop.example.com/img/s.png") });
+    expect(find(out, svgForeign.id)?.attributes).toEqual({});
+    // An asset address the page wrote itself is judged by the URL inside it; a CSS text with
+    // escapes is read again and must come out the same.
+    expect(find(out, style.id)?.attributes?._cssText).toBe(
+      `@font-face{font-family:B;src:url("${a("https://shop.example.com/f/b.woff2")}") format('woff2'),none}.h{background:url("${a("https://shop.example.com/h.jpg")}")}` +
+        ".e{background:none}.k{content:'\\2014'}",
+    );
+    const text = JSON.stringify(out);
+    expect(text).not.toMatch(/evil\.test(?!%2Fx)/);
+    // A later change to an image's address: through the desk, or the placeholder.
+    const [change] = rewriter.rewrite([mutation({ attributes: [{ id: site.id, attributes: { src: "https://evil.test/z.jpg" } }, { id: relative.id, attributes: { src: "/img/c.jpg" } }] })]);
+    expect(change.data.attributes).toEqual([
+      { id: site.id, attributes: { src: PLACEHOLDER_IMAGE } },
+      { id: relative.id, attributes: { src: a("https://shop.example.com/img/c.jpg") } },
+    ]);
+  });
+
+  it("replays number, date and colour inputs as text, so their mask shows", () => {
+    const people = el("input", { type: "number", name: "people", value: "••••••", min: "1" });
+    const day = el("input", { type: "Date", value: "••••••" });
+    const mail = el("input", { type: "email", value: "••••••" });
+    const rewriter = new ReplayRewriter(SITE);
+    const out = rewriter.rewrite([meta(), full([people, day, mail])]);
+    expect(find(out, people.id)?.attributes).toEqual({ type: "text", name: "people", value: "••••••", min: "1" });
+    expect(find(out, day.id)?.attributes?.type).toBe("text");
+    expect(find(out, mail.id)?.attributes?.type).toBe("email");
+    const [change] = rewriter.rewrite([mutation({ attributes: [{ id: mail.id, attributes: { type: "number" } }] })]);
+    expect(change.data.attributes).toEqual([{ id: mail.id, attributes: { type: "text" } }]);
+  });
+
   it("in CSS, the site's images become the placeholder (relative ones against the page), other hosts' go", () => {
     const style = el("style", { _cssText: ".a{background:url(https://shop.example.com/a.jpg)}.b{background:url(/b.jpg)}.c{background:url(https://shop.example.com.evil.test/c.jpg)}" });
     const out = new ReplayRewriter(SITE).rewrite([meta(), full([], [style])]);

@@ -31,18 +31,20 @@
  *   are cleaned as CSS (`css.ts`), anything with `javascript:` (or `vbscript:`, `data:text/html`)
  *   goes. The recorder's own `rr_*` attributes pass only in their harmless forms (an inline
  *   raster `rr_dataURL`, sizes in px, scroll offsets).
+ * - Inputs whose type cannot show a mask (number, date, colour…) are replayed as text inputs.
  * - CSS everywhere (`<style>` text, `_cssText`, inserted rules, declarations): `cleanCss`.
  *
- * Images: an `<img>` that named a picture shows a neutral grey placeholder (an inline `data:`
- * image: no request) where it was, whatever its host; in CSS, the brand's site's images
- * (`site_origins`) become that placeholder and other hosts' go. The site's images will be
- * fetched through the desk's Rust side (an asset protocol) once it exists; until then no image
- * of the visitor's page is shown, only the placeholders.
+ * Images and fonts: those of the brand's site (`site_origins`, an `<img>`'s `src`, an SVG
+ * `<image>`, a CSS `url()`, relative ones against the page) are loaded from the desk's own
+ * asset address (`asset`: `pupitre-asset://localhost/<URL>`), which its Rust side answers by
+ * fetching them from the site and nowhere else (`crates/desk/src/assets.rs`); without one (the
+ * UI outside the app) they show a neutral grey placeholder (an inline `data:` image: no
+ * request). Another host's `<img>` shows the placeholder; its CSS images and fonts go.
  *
  * The rewriter keeps what it learned of the page (each element's tag, which nodes are `<style>`
  * text, which are neutralised) to judge later changes; a full snapshot starts it afresh.
  */
-import { cleanCss, PLACEHOLDER_IMAGE, type SiteCheck } from "./css";
+import { cleanCss, PLACEHOLDER_IMAGE, type SiteAsset } from "./css";
 
 /** rrweb's event shape (`eventWithTime`), as far as the desk reads it. */
 export type ReplayEvent = { type: number; data: Record<string, unknown>; timestamp: number };
@@ -85,6 +87,10 @@ const NEUTRAL_HTML = new Set([
 const NEUTRAL_SVG = new Set(["script", "foreignobject", "set", "animate", "iframe", "handler", "listener"]);
 /** Neutralised as an empty box of the same size (they take room in the page). */
 const BOXED = new Set(["iframe", "frame", "object", "embed", "applet", "portal", "fencedframe"]);
+
+/** Input types that cannot show a mask (`•••` is not a number, a date or a colour): replayed as
+ * text, so the agent sees that something was typed, masked, not an empty field. */
+const MASKLESS_TYPES = new Set(["number", "date", "time", "datetime-local", "month", "week", "color", "range"]);
 
 /** Attributes whose value is a URL the browser would load or go to (lower-case). */
 const URL_ATTRS = new Set([
@@ -163,10 +169,14 @@ export class ReplayRewriter {
   #styleText = new Set<number>();
   /** Neutralised elements and what was under them: changes to them are dropped. */
   #dead = new Set<number>();
-  readonly site: SiteCheck;
+  #asset: ((url: string) => string) | null;
+  /** What a URL of the page that names the site becomes (see the module's doc). */
+  readonly site: SiteAsset;
 
-  /** `siteOrigins`: the brand's site origins (the profile's `site_origins`). */
-  constructor(siteOrigins: readonly string[] = []) {
+  /** `siteOrigins`: the brand's site origins (the profile's `site_origins`); `asset`: the
+   * desk's address for one of their images or fonts (an absolute URL), `null` outside the app. */
+  constructor(siteOrigins: readonly string[] = [], asset: ((url: string) => string) | null = null) {
+    this.#asset = asset;
     this.#origins = new Set(
       siteOrigins.flatMap((o) => {
         try {
@@ -176,7 +186,7 @@ export class ReplayRewriter {
         }
       }),
     );
-    this.site = (value: string) => this.#onSite(value);
+    this.site = (value: string) => this.#siteAsset(value);
   }
 
   /** The page's address, once a Meta event said it (an `http(s)` URL or `null`). */
@@ -504,6 +514,10 @@ export class ReplayRewriter {
         continue;
       }
       if (runsScript(value)) continue;
+      if (tag === "input" && key === "type" && MASKLESS_TYPES.has(value.trim().toLowerCase())) {
+        out[name] = "text";
+        continue;
+      }
       if (/url\s*\(|image-set|@import|\\/i.test(value)) {
         // An SVG paint (`fill="url(#g)"`), a `cursor`, a `filter`…: a CSS value.
         const css = cleanCss(value, this.site);
@@ -526,8 +540,12 @@ export class ReplayRewriter {
       out["data-href"] = local;
       return;
     }
-    // An image's place, kept: the placeholder (the site's will be fetched by the desk one day).
-    if (!svg && key === "src" && tag === "img" && local !== "") out.src = PLACEHOLDER_IMAGE;
+    // An image's place, kept: the site's through the desk, any other's as the placeholder.
+    if (!svg && key === "src" && tag === "img" && local !== "") out.src = this.#siteAsset(local) ?? PLACEHOLDER_IMAGE;
+    if (svg && (key === "href" || key === "xlink:href") && tag === "image") {
+      const asset = this.#siteAsset(local);
+      if (asset !== null) out[name] = asset;
+    }
   }
 
   /** The recorder's own attributes: only their harmless forms. */
@@ -551,14 +569,36 @@ export class ReplayRewriter {
     }
   }
 
-  /** An image URL on the brand's site (resolved against the page when relative). */
-  #onSite(value: string): boolean {
-    if (this.#origins.size === 0 || runsScript(value)) return false;
+  /** The replay's address for a URL of the brand's site (resolved against the page when
+   * relative), or `null` when it is not the site's. An address this rewriter wrote (CSS is
+   * read again when it holds escapes) stays itself. */
+  #siteAsset(value: string): string | null {
+    const url = this.#siteUrl(this.#written(value) ?? value);
+    if (url === null) return null;
+    return this.#asset ? this.#asset(url) : PLACEHOLDER_IMAGE;
+  }
+
+  /** The absolute `http(s)` URL on the site that `value` names, or `null`. */
+  #siteUrl(value: string): string | null {
+    if (this.#origins.size === 0 || runsScript(value)) return null;
     try {
       const url = new URL(value, this.#page ?? undefined);
-      return (url.protocol === "https:" || url.protocol === "http:") && this.#origins.has(url.origin);
+      const ok = (url.protocol === "https:" || url.protocol === "http:") && this.#origins.has(url.origin) && url.username === "" && url.password === "";
+      return ok ? url.href : null;
     } catch {
-      return false;
+      return null;
+    }
+  }
+
+  /** The site URL inside a desk asset address, when `value` is one. */
+  #written(value: string): string | null {
+    if (!this.#asset) return null;
+    const prefix = this.#asset("");
+    if (!value.startsWith(prefix)) return null;
+    try {
+      return decodeURIComponent(value.slice(prefix.length));
+    } catch {
+      return null;
     }
   }
 

@@ -142,6 +142,10 @@ impl Project {
                 self.end_cobrowse(n, CobrowseEnd::StoppedByVisitor);
                 return Ok(());
             }
+            VisitorCobrowse::TooLarge if s.phase == CobrowsePhase::Running => {
+                self.end_cobrowse(n, CobrowseEnd::TooLarge);
+                return Ok(());
+            }
             VisitorCobrowse::Decline if s.phase == CobrowsePhase::Asked => {
                 self.end_cobrowse(n, CobrowseEnd::Declined);
                 return Ok(());
