@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 /// Search results returned at most.
 pub const SEARCH_LIMIT: usize = 50;
+/// Matching messages read, per conversation listed, at most (several may be of one).
+const SEARCH_SCAN: usize = 20;
 /// Canned-response candidates ranked by bm25 for a lookup: ranking every match is too slow
 /// over thousands of responses, so a bounded set is (P6).
 const SEARCH_CANDIDATES: usize = 500;
@@ -334,19 +336,30 @@ impl Cache {
         let mut stmt = self.conn.prepare_cached(
             // Newest matches first: FTS5 walks its index in rowid order and stops at the limit,
             // instead of scoring every match (P6).
-            "SELECT m.json FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+            "SELECT m.conversation, m.json FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
              WHERE messages_fts MATCH ?1 AND m.account = ?2 ORDER BY f.rowid DESC LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![fts, account, SEARCH_LIMIT as i64], |r| {
-            r.get::<_, String>(0)
-        })?;
+        let rows = stmt.query_map(
+            params![fts, account, (SEARCH_LIMIT * SEARCH_SCAN) as i64],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )?;
+        // One hit per conversation (its newest matching message): the history lists
+        // conversations, and several messages of one must not list it twice.
+        let mut seen = std::collections::HashSet::new();
         let mut hits = vec![];
-        for json in rows {
-            let message: Message = serde_json::from_str(&json?)?;
+        for row in rows {
+            let (conversation, json) = row?;
+            if !seen.insert(conversation) {
+                continue;
+            }
+            let message: Message = serde_json::from_str(&json)?;
             hits.push(SearchHit {
                 conversation: message.conversation.clone(),
                 message,
             });
+            if hits.len() == SEARCH_LIMIT {
+                break;
+            }
         }
         Ok(hits)
     }
@@ -486,6 +499,39 @@ mod tests {
         assert_eq!(
             cache.search_canned("a", "bye", 10).unwrap()[0]["shortcut"],
             "/bye"
+        );
+    }
+
+    #[test]
+    fn d15_a_conversation_is_listed_once_however_many_of_its_messages_match() {
+        use pupitre_protocol::{Author, Body};
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = Cache::open(&dir.path().join("c.db")).unwrap();
+        let message = |id: i64, conversation: i64, text: &str| Message {
+            id,
+            conversation: ConversationRef::new("DEMO", conversation),
+            client_id: None,
+            author: Author::Visitor,
+            body: Body::Text { text: text.into() },
+            at: 1_800_000_000_000 + id,
+        };
+        let messages = [
+            message(1, 1, "my parcel is late"),
+            message(2, 1, "the parcel number is 45"),
+            message(3, 2, "a parcel for Lyon"),
+            message(4, 1, "parcel found, thanks"),
+            message(5, 3, "nothing to see"),
+        ];
+        cache.store_messages("a", messages.iter()).unwrap();
+        let hits = cache.search("a", "parcel").unwrap();
+        let listed: Vec<_> = hits
+            .iter()
+            .map(|h| (h.conversation.to_string(), h.message.id))
+            .collect();
+        assert_eq!(
+            listed,
+            [("DEMO-1".to_owned(), 4), ("DEMO-2".to_owned(), 3)],
+            "newest match of each"
         );
     }
 
