@@ -458,6 +458,23 @@ pub async fn send_survey(state: State<'_, AppState>, conversation: ConversationR
         .await
 }
 
+/// D16: marks the conversation important, or not any more (when the admin allows it).
+#[tauri::command]
+pub async fn mark_important(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    important: bool,
+) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::MarkImportant {
+            client_id: id(),
+            conversation,
+            important,
+        })
+        .await
+}
+
 /// D12: `data` is the file's bytes in base64.
 #[tauri::command]
 pub async fn send_file(
@@ -498,6 +515,24 @@ pub async fn save_file(state: State<'_, AppState>, id: String, name: String) -> 
 #[tauri::command]
 pub async fn today_stats(state: State<'_, AppState>) -> Result<serde_json::Value> {
     state.desk.today_stats().await
+}
+
+/// D15: an agent's (or a group's) figures day by day; offline, the copy kept.
+#[tauri::command]
+pub async fn stats_range(
+    state: State<'_, AppState>,
+    query: pupitre_desk::door::StatsQuery,
+) -> Result<pupitre_desk::door::StatsResult> {
+    state.desk.stats_range(&query).await
+}
+
+/// D15: closed conversations to re-read, newest first.
+#[tauri::command]
+pub async fn closed_conversations(
+    state: State<'_, AppState>,
+    query: pupitre_desk::door::ClosedQuery,
+) -> Result<Vec<pupitre_protocol::stats::ClosedConversation>> {
+    state.desk.closed_conversations(&query).await
 }
 
 /// The administration console, in the system browser, for admins and managers (issue 10).

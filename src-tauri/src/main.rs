@@ -115,6 +115,7 @@ fn main() {
             commands::send_offer,
             commands::request_file,
             commands::send_survey,
+            commands::mark_important,
             commands::cobrowse,
             commands::cobrowse_view,
             commands::cobrowse_view_close,
@@ -122,6 +123,8 @@ fn main() {
             commands::send_file,
             commands::file,
             commands::today_stats,
+            commands::stats_range,
+            commands::closed_conversations,
             commands::save_file,
             commands::thread_after,
         ])

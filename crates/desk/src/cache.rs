@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 /// Search results returned at most.
 pub const SEARCH_LIMIT: usize = 50;
+/// D15: statistics answers kept for reading offline, per account.
+pub const STATS_COPIES: usize = 60;
 /// Matching messages read, per conversation listed, at most (several may be of one).
 const SEARCH_SCAN: usize = 20;
 /// Canned-response candidates ranked by bm25 for a lookup: ranking every match is too slow
@@ -61,6 +63,14 @@ CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (text, content = 'mes
 CREATE TRIGGER IF NOT EXISTS messages_ai AFTER INSERT ON messages BEGIN
     INSERT INTO messages_fts (rowid, text) VALUES (new.rowid, new.text);
 END;
+-- D15: the statistics last read from the hub, per query, for reading offline.
+CREATE TABLE IF NOT EXISTS stats_copies (
+    account  TEXT NOT NULL,
+    query    TEXT NOT NULL,
+    json     TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    PRIMARY KEY (account, query)
+) WITHOUT ROWID;
 "#;
 
 /// One cache file. `account` (`email@hub`) keeps two agents sharing a computer apart.
@@ -362,6 +372,33 @@ impl Cache {
             }
         }
         Ok(hits)
+    }
+
+    /// D15: keeps the statistics answered to `query` (the newest [`STATS_COPIES`] queries).
+    pub fn keep_stats(&self, account: &str, query: &str, json: &str, at: i64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO stats_copies (account, query, json, at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (account, query) DO UPDATE SET json = excluded.json, at = excluded.at",
+            params![account, query, json, at],
+        )?;
+        self.conn.execute(
+            "DELETE FROM stats_copies WHERE account = ?1 AND query NOT IN
+               (SELECT query FROM stats_copies WHERE account = ?1 ORDER BY at DESC LIMIT ?2)",
+            params![account, STATS_COPIES as i64],
+        )?;
+        Ok(())
+    }
+
+    /// D15: the statistics kept for `query`, if any.
+    pub fn stats_copy(&self, account: &str, query: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT json FROM stats_copies WHERE account = ?1 AND query = ?2",
+                params![account, query],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     pub fn set_canned(&mut self, account: &str, items: &[serde_json::Value]) -> Result<()> {

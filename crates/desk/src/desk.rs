@@ -329,7 +329,15 @@ impl Desk {
         set_connection(&self.inner, ConnectionState::LoggedOut);
     }
 
-    fn account_key(&self) -> Result<String, DeskError> {
+    /// Runs `f` on the cache (for the desk's other modules: [`crate::stats`]).
+    pub(crate) fn with_cache<T>(
+        &self,
+        f: impl FnOnce(&mut crate::cache::Cache) -> crate::cache::Result<T>,
+    ) -> Result<T, DeskError> {
+        Ok(f(&mut self.inner.cache.lock().expect("cache lock"))?)
+    }
+
+    pub(crate) fn account_key(&self) -> Result<String, DeskError> {
         let state = self.inner.state.lock().expect("state lock");
         state
             .account
@@ -429,7 +437,7 @@ impl Desk {
     }
 
     /// A GET on the hub's HTTP API with the current access token.
-    async fn get(&self, path: &str) -> Result<serde_json::Value, DeskError> {
+    pub(crate) async fn get(&self, path: &str) -> Result<serde_json::Value, DeskError> {
         let (hub, token) = self.hub_and_token()?;
         session::get_json(&hub, path, &token).await
     }

@@ -201,3 +201,78 @@ mod tests {
         assert_eq!((hit.closed_at, hit.conversation_type), (42, None));
     }
 }
+
+/// D15: which figures the statistics view asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "desk/")]
+pub struct StatsQuery {
+    /// The first day, `YYYY-MM-DD`, in the project's time zone.
+    pub from: String,
+    /// 1 to 31 consecutive days (7: a week; a month: its length).
+    pub days: u32,
+    /// A group's figures instead of the agent's own (managers: their groups; admins: any).
+    pub group: Option<pupitre_protocol::GroupId>,
+}
+
+impl StatsQuery {
+    /// The hub's query string (also the key of the copy kept for offline reading).
+    pub fn query_string(&self) -> String {
+        let mut q = format!("from={}&days={}", encode(&self.from), self.days);
+        if let Some(g) = self.group {
+            q += &format!("&group={g}");
+        }
+        q
+    }
+}
+
+/// D15: the figures, and whether they are the copy kept from the last time the hub answered.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "desk/")]
+pub struct StatsResult {
+    pub range: pupitre_protocol::stats::StatsRange,
+    pub offline: bool,
+}
+
+/// D15: which closed conversations to list to re-read (`null`: any).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "desk/")]
+pub struct ClosedQuery {
+    /// First day, `YYYY-MM-DD`, inclusive (project's time zone).
+    pub from: Option<String>,
+    /// Last day, `YYYY-MM-DD`, inclusive.
+    pub to: Option<String>,
+    /// Words in the visitor's name, their first words or their survey comment.
+    pub text: Option<String>,
+    pub conversation_type: Option<String>,
+    pub important: Option<bool>,
+    /// Paging: closed before this time (the last listed one's `closed_at`).
+    pub before: Option<Millis>,
+    /// A group's (managers: their groups; admins: any).
+    #[serde(default)]
+    #[ts(optional)]
+    pub group: Option<pupitre_protocol::GroupId>,
+}
+
+impl ClosedQuery {
+    /// The hub's query string.
+    pub fn query_string(&self) -> String {
+        let mut parts = vec![];
+        let mut add = |name: &str, value: Option<String>| {
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                parts.push(format!("{name}={}", encode(&v)));
+            }
+        };
+        add("from", self.from.clone());
+        add("to", self.to.clone());
+        add("text", self.text.clone());
+        add("type", self.conversation_type.clone());
+        add("important", self.important.map(|b| b.to_string()));
+        add("before", self.before.map(|b| b.to_string()));
+        add("group", self.group.map(|g| g.to_string()));
+        parts.join("&")
+    }
+}
+
+fn encode(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
+}

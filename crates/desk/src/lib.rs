@@ -15,6 +15,7 @@
 //! - [`notify`]: the notification policy (D17), pure and driven by time as an input.
 //! - [`assets`]: the brand's images and fonts for the co-browsing replay, fetched only from
 //!   the project's site origins (D5, C4).
+//! - [`stats`]: statistics over time (D15), and the last ones kept for reading offline.
 //! - [`error`]: errors with a code the UI matches on.
 //! - [`door`]: the other shapes of the UI's door (login, canned responses, history).
 //!
@@ -32,6 +33,7 @@ pub mod error;
 pub mod model;
 pub mod notify;
 pub mod session;
+pub mod stats;
 pub mod tls;
 pub mod tray;
 

@@ -396,6 +396,10 @@ impl DeskModel {
                 conversation,
                 visitor,
             } => m.update(conversation, out, |c| c.visitor = visitor.clone()),
+            AgentEvent::ConversationMarked {
+                conversation,
+                important,
+            } => m.update(conversation, out, |c| c.important = *important),
         })
     }
 

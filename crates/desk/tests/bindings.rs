@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use pupitre_desk::door::{
-    CannedResponse, CannedResponseDraft, HistoryHit, HistoryQuery, LoginRequest, LoginResult,
+    CannedResponse, CannedResponseDraft, ClosedQuery, HistoryHit, HistoryQuery, LoginRequest,
+    LoginResult, StatsQuery, StatsResult,
 };
 use pupitre_desk::{DeskError, DeskEvent, DeskState, OutboxItem};
 use ts_rs::{Config, TS};
@@ -54,6 +55,9 @@ fn generate() -> BTreeMap<String, String> {
     CannedResponseDraft::export_all(&cfg).unwrap();
     HistoryQuery::export_all(&cfg).unwrap();
     HistoryHit::export_all(&cfg).unwrap();
+    StatsQuery::export_all(&cfg).unwrap();
+    StatsResult::export_all(&cfg).unwrap();
+    ClosedQuery::export_all(&cfg).unwrap();
     pupitre_desk::cobrowse::ViewMessage::export_all(&cfg).unwrap();
     let desk = out.join(DESK_DIR);
     let protocol_types: Vec<String> = read_dir(&out)

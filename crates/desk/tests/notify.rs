@@ -408,6 +408,7 @@ fn view(n: i64, waiting_since: Option<Millis>) -> ConversationView {
         waiting_since,
         last_agent_message_at: None,
         snoozed_until: None,
+        important: false,
         messages: vec![
             message(
                 1,

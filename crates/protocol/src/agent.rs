@@ -74,6 +74,12 @@ pub enum AgentClientFrame {
         client_id: ClientId,
         conversation: ConversationRef,
     },
+    /// D16: mark the conversation important, or not any more (when the admin allows it).
+    MarkImportant {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        important: bool,
+    },
     /// R9: close, with a conversation type from the project's list.
     Close {
         client_id: ClientId,
@@ -95,6 +101,7 @@ impl AgentClientFrame {
             | Self::SendOffer { client_id, .. }
             | Self::RequestFile { client_id, .. }
             | Self::SendSurvey { client_id, .. }
+            | Self::MarkImportant { client_id, .. }
             | Self::Close { client_id, .. } => Some(*client_id),
             Self::Hello { .. } | Self::Cobrowse { .. } | Self::Ping => None,
         }
@@ -336,6 +343,9 @@ pub struct ConversationView {
     pub last_agent_message_at: Option<Millis>,
     #[ts(type = "number | null")]
     pub snoozed_until: Option<Millis>,
+    /// D16: marked important.
+    #[serde(default)]
+    pub important: bool,
     pub messages: Vec<Message>,
 }
 
@@ -403,5 +413,10 @@ pub enum AgentEvent {
     VisitorUpdated {
         conversation: ConversationRef,
         visitor: VisitorCard,
+    },
+    /// D16: the conversation was marked important, or not any more.
+    ConversationMarked {
+        conversation: ConversationRef,
+        important: bool,
     },
 }

@@ -169,6 +169,11 @@ pub enum ThreadEvent {
     FileRequested {
         agent: String,
     },
+    /// D16: an agent marked the conversation important (or not any more): agents only.
+    MarkedImportant {
+        agent: String,
+        important: bool,
+    },
     /// The agent sent the visitor the survey during the conversation (A5).
     SurveySent {
         agent: String,

@@ -9,6 +9,7 @@
 //! - [`agent`]: frames of an agent (desk) connection.
 //! - [`visitor`]: frames of a visitor (widget) connection.
 //! - [`questionnaire`]: the admin's questionnaires and their answers (A5, R9).
+//! - [`stats`]: statistics over time, as the hub answers them over HTTP (D15).
 //! - [`cobrowse`]: co-browsing's control frames and its relay socket (D5, W3, C1–C4).
 //! - [`error`]: the stable list of error codes, each `{code, message}` on the wire.
 //!
@@ -24,6 +25,7 @@ pub mod common;
 pub mod email;
 pub mod error;
 pub mod questionnaire;
+pub mod stats;
 pub mod text;
 pub mod visitor;
 

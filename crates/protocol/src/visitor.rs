@@ -80,6 +80,20 @@ pub enum VisitorClientFrame {
         conversation: ConversationRef,
         action: crate::cobrowse::VisitorCobrowse,
     },
+    /// D15: the brand's site reports a sale (`Pupitre.sale({amount, currency, order})`): the hub
+    /// attributes it to the visitor's latest conversation and its agent, within the project's
+    /// attribution window; one per `order` (a second report of an order is acknowledged and
+    /// changes nothing).
+    Sale {
+        client_id: ClientId,
+        /// In the currency's minor unit (cents), 0 to 10^12.
+        #[ts(type = "number")]
+        amount_minor: i64,
+        /// ISO 4217, three capital letters (`EUR`).
+        currency: String,
+        /// The site's order reference, 1 to 100 characters.
+        order: String,
+    },
     Ping,
 }
 
@@ -91,7 +105,8 @@ impl VisitorClientFrame {
             | Self::SetProfile { client_id, .. }
             | Self::AnswerSurvey { client_id, .. }
             | Self::AnswerQuestionnaire { client_id, .. }
-            | Self::SetFields { client_id, .. } => Some(*client_id),
+            | Self::SetFields { client_id, .. }
+            | Self::Sale { client_id, .. } => Some(*client_id),
             Self::Hello { .. }
             | Self::Draft { .. }
             | Self::Seen { .. }

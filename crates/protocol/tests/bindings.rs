@@ -18,7 +18,9 @@ fn desk_bindings_are_current() {
         AgentClientFrame::export_all(cfg)?;
         AgentServerFrame::export_all(cfg)?;
         RelayHello::export_all(cfg)?;
-        RelayNotice::export_all(cfg)
+        RelayNotice::export_all(cfg)?;
+        pupitre_protocol::stats::StatsRange::export_all(cfg)?;
+        pupitre_protocol::stats::ClosedConversation::export_all(cfg)
     });
 }
 

@@ -248,15 +248,19 @@ pub fn start_of_day(tz: Tz, now: Millis) -> Millis {
     let Some(utc) = DateTime::from_timestamp_millis(now) else {
         return now;
     };
-    let date = utc.with_timezone(&tz).date_naive();
-    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    // A zone may skip midnight (a DST change at 00:00): the earliest valid instant that day.
+    midnight(tz, utc.with_timezone(&tz).date_naive()).unwrap_or(now)
+}
+
+/// When `date` begins in `tz`. A zone may skip midnight (a DST change at 00:00): then the
+/// earliest valid instant that day.
+pub fn midnight(tz: Tz, date: chrono::NaiveDate) -> Option<Millis> {
+    let midnight = date.and_hms_opt(0, 0, 0)?;
     match tz.from_local_datetime(&midnight) {
-        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.timestamp_millis(),
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => Some(t.timestamp_millis()),
         LocalResult::None => tz
             .from_local_datetime(&(midnight + chrono::Duration::hours(1)))
             .earliest()
-            .map_or(now, |t| t.timestamp_millis()),
+            .map(|t| t.timestamp_millis()),
     }
 }
 

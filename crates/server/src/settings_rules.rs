@@ -285,6 +285,9 @@ pub fn check(settings: &ProjectSettings) -> Vec<FieldError> {
             );
         }
     }
+    if !(1..=90).contains(&settings.sales.attribution_days) {
+        c.fail("sales.attribution_days", "from 1 to 90 days");
+    }
     for (path, message) in crate::visitor_card::problems(&settings.visitor_card)
         .into_iter()
         .chain(crate::questionnaires::problems(&settings.questionnaires))

@@ -7,4 +7,16 @@ import type { VisitorCobrowse } from "./VisitorCobrowse";
 /**
  * What the widget sends.
  */
-export type VisitorClientFrame = { "type": "hello", version: number, project: string, token: string | null, last_seq: number | null, language: string | null, page: Page | null, } | { "type": "send_message", client_id: string, text: string, } | { "type": "draft", text: string, } | { "type": "navigate", client_id: string, page: Page, } | { "type": "set_profile", client_id: string, name: string | null, email: string | null, } | { "type": "seen", up_to: number, } | { "type": "answer_survey", client_id: string, conversation: ConversationRef, score: number | null, comment: string | null, answers?: { [key in string]: AnswerValue }, } | { "type": "answer_questionnaire", client_id: string, answers: Array<string>, } | { "type": "set_fields", client_id: string, fields: { [key in string]: string }, } | { "type": "cobrowse", conversation: ConversationRef, action: VisitorCobrowse, } | { "type": "ping" };
+export type VisitorClientFrame = { "type": "hello", version: number, project: string, token: string | null, last_seq: number | null, language: string | null, page: Page | null, } | { "type": "send_message", client_id: string, text: string, } | { "type": "draft", text: string, } | { "type": "navigate", client_id: string, page: Page, } | { "type": "set_profile", client_id: string, name: string | null, email: string | null, } | { "type": "seen", up_to: number, } | { "type": "answer_survey", client_id: string, conversation: ConversationRef, score: number | null, comment: string | null, answers?: { [key in string]: AnswerValue }, } | { "type": "answer_questionnaire", client_id: string, answers: Array<string>, } | { "type": "set_fields", client_id: string, fields: { [key in string]: string }, } | { "type": "cobrowse", conversation: ConversationRef, action: VisitorCobrowse, } | { "type": "sale", client_id: string, 
+/**
+ * In the currency's minor unit (cents), 0 to 10^12.
+ */
+amount_minor: number, 
+/**
+ * ISO 4217, three capital letters (`EUR`).
+ */
+currency: string, 
+/**
+ * The site's order reference, 1 to 100 characters.
+ */
+order: string, } | { "type": "ping" };

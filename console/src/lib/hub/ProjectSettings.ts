@@ -4,6 +4,7 @@ import type { CobrowseSettings } from "./CobrowseSettings";
 import type { DeskOptions } from "./DeskOptions";
 import type { Miscellaneous } from "./Miscellaneous";
 import type { Questionnaires } from "./Questionnaires";
+import type { SalesSettings } from "./SalesSettings";
 import type { Sentences } from "./Sentences";
 import type { Settings } from "./Settings";
 import type { WidgetSettings } from "./WidgetSettings";
@@ -63,4 +64,8 @@ cobrowse: CobrowseSettings,
  * A9: the seed's "Divers" not held by `routing` (its other two are
  * `routing.reopen_to_previous_agent` and `routing.timeouts.disconnected_transfer_s`).
  */
-misc: Miscellaneous, };
+misc: Miscellaneous, 
+/**
+ * D15: how sales reported by the brand's site are attributed.
+ */
+sales: SalesSettings, };

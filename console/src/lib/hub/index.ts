@@ -24,6 +24,7 @@ export * from "./Questionnaire";
 export * from "./QuestionnaireQuestion";
 export * from "./Questionnaires";
 export * from "./Role";
+export * from "./SalesSettings";
 export * from "./Sentences";
 export * from "./Settings";
 export * from "./Span";

@@ -59,6 +59,7 @@ fn view(n: u32) -> ConversationView {
         waiting_since: None,
         last_agent_message_at: None,
         snoozed_until: None,
+        important: false,
         messages: vec![],
     }
 }

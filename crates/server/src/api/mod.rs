@@ -76,6 +76,8 @@ pub fn routes() -> Router<Arc<Hub>> {
             get(visitors::conversations),
         )
         .route("/api/stats/today", get(stats::today))
+        .route("/api/stats/range", get(stats::range))
+        .route("/api/stats/closed", get(stats::closed))
         .route(
             "/api/admin/projects",
             get(admin::projects).post(admin::create_project),

@@ -32,6 +32,7 @@
 //!   agents counts as a double assignment.
 //! - **P7 reconnect storms**: see [`reconnect`].
 //! - **P8 login flood**: see [`login_flood`].
+//! - **P10 statistics**: see [`stats`].
 //! - **P9 co-browsing's relay**: see [`cobrowse`].
 //!
 //! Bounds: each figure has a deadline ([`FIGURE_LIMIT`]), each wait a timeout, each loop a
@@ -70,6 +71,7 @@ use crate::store::{NewAgent, ProjectId, SqliteStore, Store};
 mod cobrowse;
 mod login_flood;
 mod reconnect;
+mod stats;
 
 const PROJECT: &str = "BENCH";
 const GROUP: &str = "Bench";
@@ -103,12 +105,13 @@ pub enum Figure {
     P7,
     P8,
     P9,
+    P10,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Figures to measure, comma-separated: `--only p1,p3`.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4", "p7", "p8", "p9"])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4", "p7", "p8", "p9", "p10"])]
     pub only: Vec<Figure>,
     /// P1: live conversations.
     #[arg(long, default_value_t = 2_000)]
@@ -180,6 +183,9 @@ pub struct BenchArgs {
     /// P9: seconds of steady state.
     #[arg(long, default_value_t = 10)]
     pub p9_seconds: u64,
+    /// P10: closed conversations in the store the statistics are read from.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub p10_conversations: usize,
     /// The hub executable to start (default: this one).
     #[arg(long)]
     pub hub_exe: Option<PathBuf>,
@@ -276,6 +282,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Figure::P7,
         Figure::P8,
         Figure::P9,
+        Figure::P10,
     ] {
         if !args.only.contains(&figure) {
             continue;
@@ -294,6 +301,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Figure::P7 => reconnect::p7(&args, &exe).await,
                 Figure::P8 => login_flood::p8(&args, &exe, &dir).await,
                 Figure::P9 => cobrowse::p9(&args, &exe, &dir).await,
+                Figure::P10 => stats::p10(&args, &exe, &dir).await,
             }
         })
         .await

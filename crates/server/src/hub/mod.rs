@@ -33,6 +33,7 @@
 
 mod checks;
 mod events;
+mod facts;
 mod frames;
 mod hello;
 mod outputs;
@@ -268,6 +269,8 @@ struct Project {
     /// Conversation number → its visitor.
     conversation_visitor: HashMap<i64, String>,
     conversation_type: HashMap<i64, String>,
+    /// D16: live conversations marked important.
+    important: BTreeSet<i64>,
     visitors: HashMap<String, VisitorState>,
     /// Agents and visitors with at least one connection.
     online_agents: BTreeSet<AgentId>,
@@ -310,6 +313,7 @@ struct Loaded {
     engine: Engine,
     counters: crate::store::Counters,
     conversation_visitor: HashMap<i64, String>,
+    important: BTreeSet<i64>,
     visitors: HashMap<String, VisitorState>,
 }
 

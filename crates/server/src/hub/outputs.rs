@@ -165,6 +165,8 @@ impl Project {
                             self.record_message(n, None, Author::System, event, false, now);
                         }
                     }
+                    let thread = self.messages_of(store, n);
+                    self.record_facts(n, &thread, now);
                     if let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
                         if let Some(v) = self.visitors.get_mut(&visitor)
                             && v.open == Some(n)
@@ -183,7 +185,7 @@ impl Project {
                             .is_some_and(|c| c.previous_agent.is_some());
                         // Not again when the agent sent it during the conversation and
                         // the visitor answered it already (A5).
-                        let answered = self.messages_of(store, n).iter().any(|m| {
+                        let answered = thread.iter().any(|m| {
                             matches!(
                                 m.message.body,
                                 Body::Event {
@@ -240,6 +242,7 @@ impl Project {
                 let view = self.engine.agent(agent);
                 let record = self.engine.agent_record(agent);
                 let statuses = self.statuses(agent, view.as_ref(), record.as_ref());
+                self.record_statuses(agent, &statuses, now);
                 self.emit_agent(agent, AgentEvent::StatusChanged { statuses });
             }
         }

@@ -108,6 +108,7 @@ impl Project {
             conversation_no: loaded.counters.conversation,
             conversation_visitor: loaded.conversation_visitor,
             conversation_type: HashMap::new(),
+            important: loaded.important,
             visitors: loaded.visitors,
             online_agents: BTreeSet::new(),
             online_visitors: BTreeSet::new(),
@@ -269,11 +270,13 @@ impl Project {
                     visitor_id: visitor.clone(),
                     record: record.clone(),
                     conversation_type: None,
+                    important: false,
                 });
                 if closed {
                     self.engine.forget(n);
                     self.conversation_visitor.remove(&n);
                     self.conversation_type.remove(&n);
+                    self.important.remove(&n);
                 }
             }
         }
@@ -509,6 +512,7 @@ impl Project {
                 self.message_id = loaded.counters.message_id;
                 self.conversation_no = loaded.counters.conversation;
                 self.conversation_visitor = loaded.conversation_visitor;
+                self.important = loaded.important;
                 self.visitors = loaded.visitors;
                 self.desk_of = desks_of(&self.engine, &self.conversation_visitor);
                 self.step = Recorded::default();
@@ -564,6 +568,11 @@ pub(in crate::hub) fn load_state(
     let counters = store.counters(project.id)?;
     let mut visitors: HashMap<String, VisitorState> = HashMap::new();
     let mut conversation_visitor = HashMap::new();
+    let important = conversations
+        .iter()
+        .filter(|c| c.important)
+        .map(|c| c.record.id)
+        .collect();
     for row in &conversations {
         conversation_visitor.insert(row.record.id, row.visitor_id.clone());
         if !visitors.contains_key(&row.visitor_id)
@@ -600,6 +609,7 @@ pub(in crate::hub) fn load_state(
         engine,
         counters,
         conversation_visitor,
+        important,
         visitors,
     })
 }

@@ -123,6 +123,7 @@ impl Project {
             .map(|m| m.message)
             .collect();
         Some(ConversationView {
+            important: self.important.contains(&number),
             reference: self.reference(number),
             state: to_wire_state(&record.state),
             group: record.group,

@@ -6,6 +6,7 @@
 //! [`Store::commit`] returned (R12). Everything else here is reads and admin writes.
 
 pub mod sqlite;
+mod sqlite_stats;
 
 use std::collections::BTreeMap;
 
@@ -188,6 +189,35 @@ pub struct ProjectSettings {
     /// A9: the seed's "Divers" not held by `routing` (its other two are
     /// `routing.reopen_to_previous_agent` and `routing.timeouts.disconnected_transfer_s`).
     pub misc: Miscellaneous,
+    /// D15: how sales reported by the brand's site are attributed.
+    pub sales: SalesSettings,
+}
+
+/// D15: a sale the site reports (`Pupitre.sale`) goes to the visitor's latest conversation and
+/// its agent when that conversation's last message is at most this many days old.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct SalesSettings {
+    pub attribution_days: u32,
+}
+
+impl Default for SalesSettings {
+    fn default() -> Self {
+        Self {
+            attribution_days: 7,
+        }
+    }
+}
+
+/// D15: a sale, attributed (`sales`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SaleRow {
+    pub order: String,
+    pub number: i64,
+    pub agent_id: Option<AgentId>,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub at: Millis,
 }
 
 /// A9, the seed's "Divers".
@@ -277,6 +307,7 @@ impl Default for ProjectSettings {
             questionnaires: Default::default(),
             cobrowse: Default::default(),
             misc: Miscellaneous::default(),
+            sales: SalesSettings::default(),
         }
     }
 }
@@ -388,6 +419,8 @@ pub struct ConversationRow {
     pub visitor_id: String,
     pub record: ConversationRecord,
     pub conversation_type: Option<String>,
+    /// D16: marked important (read only: written by [`Batch::important`]).
+    pub important: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -420,6 +453,58 @@ pub struct Counters {
     pub conversation: i64,
 }
 
+/// D15: a closed conversation's figures (`conversation_facts`), computed from its thread by
+/// [`crate::stats::facts`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationFacts {
+    pub number: i64,
+    /// The agent who handled it (the last assigned).
+    pub agent_id: Option<AgentId>,
+    pub closed_at: Millis,
+    pub first_response_ms: Option<i64>,
+    pub response_sum_ms: i64,
+    pub response_count: i64,
+    pub handling_ms: Option<i64>,
+    pub conversation_type: Option<String>,
+    pub important: bool,
+    /// Of 5.
+    pub satisfaction: Option<f64>,
+    pub survey_comment: Option<String>,
+    pub visitor_id: String,
+    /// Empty when the visitor gave none.
+    pub visitor_name: String,
+    pub summary: String,
+}
+
+/// D15: an agent's shown status on one channel from `at` on (`status_log`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub agent_id: AgentId,
+    pub channel: Channel,
+    pub availability: pupitre_protocol::Availability,
+    /// The optional status chosen ("In training"), if one.
+    pub optional: Option<String>,
+    pub at: Millis,
+}
+
+/// D15: which closed conversations to list, newest first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClosedFilter {
+    /// `None`: every agent's.
+    pub agents: Option<Vec<AgentId>>,
+    /// Closed at or after.
+    pub from: Option<Millis>,
+    /// Closed before.
+    pub to: Option<Millis>,
+    /// Closed before this time (paging), with `to`.
+    pub before: Option<Millis>,
+    /// Words that must all appear in the visitor's name, the summary or the survey comment.
+    pub text: Option<String>,
+    pub conversation_type: Option<String>,
+    pub important: Option<bool>,
+    pub limit: usize,
+}
+
 /// Every change of a batch of frames, committed in one transaction.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -433,6 +518,16 @@ pub struct Batch {
     pub agent_runtimes: Vec<(AgentId, AgentRuntime)>,
     pub files: Vec<FileRow>,
     pub mails: Vec<NewMail>,
+    /// D15: closed conversations' figures (replacing earlier ones of the same conversation).
+    pub facts: Vec<ConversationFacts>,
+    /// D15: shown statuses; one equal to the agent's latest on that channel is not stored.
+    pub status_changes: Vec<StatusChange>,
+    /// D16: conversations marked important, or not any more.
+    pub important: Vec<(i64, bool)>,
+    /// D15: sales attributed; an order already stored is kept as it was.
+    pub sales: Vec<SaleRow>,
+    /// D15: surveys answered after the close: `(number, score of 5, comment)` onto its facts.
+    pub late_surveys: Vec<(i64, Option<f64>, Option<String>)>,
 }
 
 impl Batch {
@@ -446,6 +541,11 @@ impl Batch {
             && self.agent_runtimes.is_empty()
             && self.files.is_empty()
             && self.mails.is_empty()
+            && self.facts.is_empty()
+            && self.status_changes.is_empty()
+            && self.late_surveys.is_empty()
+            && self.important.is_empty()
+            && self.sales.is_empty()
     }
 }
 
@@ -510,6 +610,38 @@ pub trait Store: StoreRead {
     fn mail_done(&mut self, id: i64, result: std::result::Result<Millis, String>) -> Result<()>;
     /// The project's messages written at or after `at`, in id order (D15).
     fn messages_since(&mut self, project_id: ProjectId, at: Millis) -> Result<Vec<StoredMessage>>;
+    /// D15: the figures of the conversations closed in `[from, to)`, of `agents` (all when
+    /// `None`).
+    fn facts_between(
+        &mut self,
+        project_id: ProjectId,
+        agents: Option<&[AgentId]>,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<ConversationFacts>>;
+    /// D15: the status changes of `agents` in `[from, to)`, and for each agent and channel the
+    /// last one before `from` (what held at `from`), oldest first.
+    fn status_changes_between(
+        &mut self,
+        project_id: ProjectId,
+        agents: &[AgentId],
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<StatusChange>>;
+    /// D15: the sales of `agents` in `[from, to)`.
+    fn sales_between(
+        &mut self,
+        project_id: ProjectId,
+        agents: &[AgentId],
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<SaleRow>>;
+    /// D15: closed conversations, newest first.
+    fn closed_conversations(
+        &mut self,
+        project_id: ProjectId,
+        filter: &ClosedFilter,
+    ) -> Result<Vec<ConversationFacts>>;
     fn canned_responses(
         &mut self,
         project_id: ProjectId,

@@ -17,6 +17,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/001_initial.sql")),
         M::up(include_str!("../../migrations/002_widget.sql")),
         M::up(include_str!("../../migrations/003_admin.sql")),
+        M::up(include_str!("../../migrations/004_statistics.sql")),
     ])
 });
 
@@ -226,18 +227,19 @@ impl SqliteStore {
         params: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<ConversationRow>> {
         let sql = format!(
-            "SELECT visitor_id, record, conversation_type FROM conversations {clause} ORDER BY number"
+            "SELECT visitor_id, record, conversation_type, important FROM conversations {clause} ORDER BY number"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let raw: Vec<(String, String, Option<String>)> = stmt
-            .query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        let raw: Vec<(String, String, Option<String>, bool)> = stmt
+            .query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
             .collect::<rusqlite::Result<_>>()?;
         raw.into_iter()
-            .map(|(visitor_id, record, conversation_type)| {
+            .map(|(visitor_id, record, conversation_type, important)| {
                 Ok(ConversationRow {
                     visitor_id,
                     record: serde_json::from_str(&record)?,
                     conversation_type,
+                    important,
                 })
             })
             .collect()
@@ -507,6 +509,20 @@ impl Store for SqliteStore {
             for (number, name) in &batch.conversation_types {
                 ctype.execute(params![project_id, number, name])?;
             }
+            let mut important = tx.prepare_cached(
+                "UPDATE conversations SET important = ?3 WHERE project_id = ?1 AND number = ?2",
+            )?;
+            for (number, on) in &batch.important {
+                important.execute(params![project_id, number, on])?;
+            }
+            super::sqlite_stats::write(
+                &tx,
+                project_id,
+                &batch.facts,
+                &batch.status_changes,
+                &batch.late_surveys,
+                &batch.sales,
+            )?;
         }
         tx.commit()?;
         Ok(())
@@ -598,6 +614,44 @@ impl Store for SqliteStore {
             project_id,
             at,
         )
+    }
+
+    fn facts_between(
+        &mut self,
+        project_id: ProjectId,
+        agents: Option<&[AgentId]>,
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<ConversationFacts>> {
+        super::sqlite_stats::facts_between(&self.conn, project_id, agents, from, to)
+    }
+
+    fn status_changes_between(
+        &mut self,
+        project_id: ProjectId,
+        agents: &[AgentId],
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<StatusChange>> {
+        super::sqlite_stats::status_changes_between(&self.conn, project_id, agents, from, to)
+    }
+
+    fn sales_between(
+        &mut self,
+        project_id: ProjectId,
+        agents: &[AgentId],
+        from: Millis,
+        to: Millis,
+    ) -> Result<Vec<SaleRow>> {
+        super::sqlite_stats::sales_between(&self.conn, project_id, agents, from, to)
+    }
+
+    fn closed_conversations(
+        &mut self,
+        project_id: ProjectId,
+        filter: &ClosedFilter,
+    ) -> Result<Vec<ConversationFacts>> {
+        super::sqlite_stats::closed_conversations(&self.conn, project_id, filter)
     }
 
     fn canned_responses(

@@ -520,6 +520,7 @@ mod tests {
                 waiting_since: None,
                 last_agent_message_at: None,
                 snoozed_until: None,
+                important: false,
                 messages,
             },
             cause: AssignCause::New,

@@ -1,5 +1,6 @@
 export * from "./CannedResponse";
 export * from "./CannedResponseDraft";
+export * from "./ClosedQuery";
 export * from "./ConnectionState";
 export * from "./ConversationUpdate";
 export * from "./DeskError";
@@ -13,4 +14,6 @@ export * from "./LoginResult";
 export * from "./OutboxItem";
 export * from "./OutboxState";
 export * from "./SnoozedItem";
+export * from "./StatsQuery";
+export * from "./StatsResult";
 export * from "./ViewMessage";

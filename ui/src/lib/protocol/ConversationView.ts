@@ -12,4 +12,8 @@ export type ConversationView = { reference: ConversationRef, state: Conversation
 /**
  * Since when the visitor waits for the agent's reply (D7 red box); `null` when not.
  */
-waiting_since: number | null, last_agent_message_at: number | null, snoozed_until: number | null, messages: Array<Message>, };
+waiting_since: number | null, last_agent_message_at: number | null, snoozed_until: number | null, 
+/**
+ * D16: marked important.
+ */
+important: boolean, messages: Array<Message>, };

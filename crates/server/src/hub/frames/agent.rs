@@ -62,6 +62,19 @@ impl Project {
             AgentClientFrame::SendSurvey { conversation, .. } => {
                 self.send_survey(store, agent, conversation, now)
             }
+            AgentClientFrame::MarkImportant { .. }
+                if !self.project.settings.desk.mark_important =>
+            {
+                Err(ErrorFrame::new(
+                    ErrorCode::Forbidden,
+                    "this project's admin does not let agents mark conversations important",
+                ))
+            }
+            AgentClientFrame::MarkImportant {
+                conversation,
+                important,
+                ..
+            } => self.mark_important(agent, conversation, important, now),
             AgentClientFrame::Transfer {
                 conversation,
                 to,
@@ -195,6 +208,40 @@ impl Project {
             agent: self.agent_name(agent),
         };
         self.record_message(n, None, Author::System, Body::Event { event }, true, now);
+        Ok(())
+    }
+
+    /// D16: the flag, on the agent's desk, in the thread (agents only) and, at close, in the
+    /// conversation's figures. Marking it as it is already changes nothing.
+    pub(in crate::hub) fn mark_important(
+        &mut self,
+        agent: AgentId,
+        conversation: ConversationRef,
+        important: bool,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = self.own_conversation(agent, &conversation)?;
+        if self.important.contains(&n) == important {
+            return Ok(());
+        }
+        if important {
+            self.important.insert(n);
+        } else {
+            self.important.remove(&n);
+        }
+        self.batch.important.push((n, important));
+        let event = ThreadEvent::MarkedImportant {
+            agent: self.agent_name(agent),
+            important,
+        };
+        self.record_message(n, None, Author::System, Body::Event { event }, false, now);
+        self.emit_agent(
+            agent,
+            AgentEvent::ConversationMarked {
+                conversation,
+                important,
+            },
+        );
         Ok(())
     }
 

@@ -45,6 +45,12 @@ impl Project {
                 conversation,
                 action,
             } => self.visitor_cobrowse(visitor, conversation, action),
+            VisitorClientFrame::Sale {
+                amount_minor,
+                currency,
+                order,
+                ..
+            } => self.sale(store, visitor, amount_minor, currency, order, now),
         }
     }
 
@@ -298,6 +304,13 @@ impl Project {
                 "this survey was already answered",
             ));
         }
+        if closed {
+            // D15: onto the closed conversation's figures.
+            let comment = comment.as_deref().map(str::trim).map(str::to_owned);
+            self.batch
+                .late_surveys
+                .push((n, score.map(f64::from), comment));
+        }
         let event = ThreadEvent::SurveyAnswered {
             score,
             comment,
@@ -418,7 +431,11 @@ impl Project {
         if self.engine.conversation(n).is_none() {
             match store.conversation(self.project.id, n) {
                 Ok(Some(row)) => {
+                    if row.important {
+                        self.important.insert(n);
+                    }
                     if !self.engine.readmit(row.record) {
+                        self.important.remove(&n);
                         return false;
                     }
                 }
@@ -428,6 +445,7 @@ impl Project {
         let yes = self.engine.can_reopen(n, now);
         if !yes {
             self.engine.forget(n);
+            self.important.remove(&n);
         }
         yes
     }

@@ -21,6 +21,9 @@ pub struct TodayStats {
     pub response_avg_ms: Option<i64>,
     pub satisfaction_avg: Option<f64>,
     pub satisfaction_count: u32,
+    /// Sales attributed to the agent today, per currency (the API adds them).
+    #[serde(default)]
+    pub sales: Vec<pupitre_protocol::stats::SalesFigure>,
 }
 
 fn average(values: &[i64]) -> Option<i64> {
