@@ -11,7 +11,8 @@ waits pending and is delivered once after the restart (R12, D18) → the operato
 option off and on with `pupitre admin` and the desk follows live (A3, A10) → a visitor in
 Chromium shares the demo page: the desk replays it, following scroll and typing (masked), guides
 the visitor to the prices after the second consent, and stops (issue 11) → pause (R5) → the visitor's reply wakes it back → close with a
-type (R9) → a new conversation is transferred to a group with a comment (R7) → the tray sets
+type (R9) → the statistics view shows the week's figures and the closed conversations (D15) →
+a new conversation is transferred to a group with a comment (R7) → the tray sets
 unavailable and the hub stops assigning (R3).
 """
 import json, os, queue, subprocess, sys, threading, time, urllib.request
@@ -315,6 +316,18 @@ def hostile_story(d):
     close_current(d)
 
 
+def stats_story(d):
+    button(d, "Statistics", ".rail").click()
+    figure = lambda: find(d, "[data-figure=conversations] .value")
+    wait("this week's conversations counted", lambda: figure() and int(figure().text.strip() or "0") >= 2, timeout=20)
+    wait("a chart drawn", lambda: d.find_elements(By.CSS_SELECTOR, ".stats canvas, .uplot canvas, canvas"), timeout=20)
+    wait("the closed conversations listed", lambda: len(d.find_elements(By.CSS_SELECTOR, "section.closed tbody tr")) >= 2, timeout=20)
+    shot("09a-statistics")
+    # Back to the conversations.
+    button(d, "In progress", ".rail").click()
+    wait("the panes back", lambda: not d.find_elements(By.CSS_SELECTOR, "section.closed"))
+
+
 def close_current(d):
     wait("close button", lambda: button(d, "Close", ".pane, main")).click()
     dialog_select = wait("the type list", lambda: find(d, "[role=dialog] select"))
@@ -429,6 +442,10 @@ def story(d):
     shot("07-close-dialog")
     button(d, "Close conversation", "[role=dialog]").click()
     wait("closed", lambda: not boxes(d))
+
+    # D15: the statistics view shows this week's figures from the hub (the conversations Alice
+    # closed in this story), its charts, and the closed conversations to re-read.
+    stats_story(d)
 
     # R7: a new conversation, transferred to the Sales group with a comment; Bruno (Sales, a
     # scripted agent) is available and receives it with the comment.

@@ -245,8 +245,12 @@ pub struct ClosedQuery {
     pub text: Option<String>,
     pub conversation_type: Option<String>,
     pub important: Option<bool>,
-    /// Paging: closed before this time (the last listed one's `closed_at`).
+    /// Paging: closed before this time (the last listed one's `closed_at`)…
     pub before: Option<Millis>,
+    /// …or at that time with a lower reference (two closed in the same millisecond).
+    #[serde(default)]
+    #[ts(optional)]
+    pub before_reference: Option<String>,
     /// A group's (managers: their groups; admins: any).
     #[serde(default)]
     #[ts(optional)]
@@ -268,6 +272,7 @@ impl ClosedQuery {
         add("type", self.conversation_type.clone());
         add("important", self.important.map(|b| b.to_string()));
         add("before", self.before.map(|b| b.to_string()));
+        add("before_ref", self.before_reference.clone());
         add("group", self.group.map(|g| g.to_string()));
         parts.join("&")
     }

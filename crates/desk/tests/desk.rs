@@ -184,6 +184,16 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
     let visitor_seq = visitor.last_seq;
     visitor.close().await;
 
+    // D15: the week's figures, read online, are kept for reading offline.
+    let week = pupitre_desk::door::StatsQuery {
+        from: "2026-11-30".into(),
+        days: 7,
+        group: None,
+    };
+    let read_online = desk.stats_range(&week).await.unwrap();
+    assert!(!read_online.offline);
+    assert_eq!(read_online.range.days.len(), 7);
+
     // The hub goes down. The agent keeps typing: the messages wait in the outbox, pending.
     hub.stop().await.unwrap();
     wait_for(&mut events, |e| {
@@ -234,6 +244,26 @@ async fn r12_d18_assignment_reply_and_messages_typed_while_the_hub_is_down() {
         .await
         .is_err(),
         "actions need the hub"
+    );
+
+    // D15: the same figures offline, said to be the copy; others cannot be made up.
+    let copy = desk.stats_range(&week).await.unwrap();
+    assert!(copy.offline);
+    assert_eq!(copy.range, read_online.range);
+    let other = desk
+        .stats_range(&pupitre_desk::door::StatsQuery {
+            from: "2026-11-23".into(),
+            ..week.clone()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(other.code, pupitre_desk::DeskErrorCode::Offline);
+    assert_eq!(
+        desk.closed_conversations(&Default::default())
+            .await
+            .unwrap_err()
+            .code,
+        pupitre_desk::DeskErrorCode::Offline
     );
 
     // D18: history readable and searchable with the hub down.

@@ -74,6 +74,13 @@ pub enum AgentClientFrame {
         client_id: ClientId,
         conversation: ConversationRef,
     },
+    /// A5, R9: the agent's answers to the project's closing questionnaire, by question id;
+    /// answering again replaces them.
+    AnswerQuestionnaire {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        answers: std::collections::BTreeMap<String, crate::questionnaire::AnswerValue>,
+    },
     /// D16: mark the conversation important, or not any more (when the admin allows it).
     MarkImportant {
         client_id: ClientId,
@@ -102,6 +109,7 @@ impl AgentClientFrame {
             | Self::RequestFile { client_id, .. }
             | Self::SendSurvey { client_id, .. }
             | Self::MarkImportant { client_id, .. }
+            | Self::AnswerQuestionnaire { client_id, .. }
             | Self::Close { client_id, .. } => Some(*client_id),
             Self::Hello { .. } | Self::Cobrowse { .. } | Self::Ping => None,
         }
@@ -215,6 +223,10 @@ pub struct AgentProfile {
     /// styles from (fetched by the desk's Rust side), and where guiding may send the visitor.
     #[serde(default)]
     pub site_origins: Vec<String>,
+    /// A5, R9: the questionnaire the agent fills in about each conversation, if the admin set
+    /// one.
+    #[serde(default)]
+    pub agent_questionnaire: Option<crate::questionnaire::AgentQuestionnaire>,
 }
 
 /// The desk options of the admin page (SPEC A3 in full, D16): each a switch. The desk hides

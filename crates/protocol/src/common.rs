@@ -169,6 +169,11 @@ pub enum ThreadEvent {
     FileRequested {
         agent: String,
     },
+    /// A5, R9: the agent's answers to the closing questionnaire, as read: agents only.
+    AgentAnswered {
+        agent: String,
+        answers: Vec<crate::questionnaire::AnswerLine>,
+    },
     /// D16: an agent marked the conversation important (or not any more): agents only.
     MarkedImportant {
         agent: String,

@@ -58,6 +58,19 @@ pub enum AnswerValue {
     Choices(Vec<u16>),
 }
 
+/// A5, R9: the questionnaire the agent fills in about a conversation (at close, or before with
+/// "Complete questionnaire"), with the admin's options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AgentQuestionnaire {
+    pub questionnaire: Questionnaire,
+    /// A "Complete questionnaire" button under the composer.
+    pub complete_button: bool,
+    /// A "Cancel" button on the questionnaire.
+    pub cancel_button: bool,
+    /// The conversation may be closed without answering (else the hub refuses the close).
+    pub closable_without_answer: bool,
+}
+
 /// A question and its answer as people read them, in the language the visitor answered in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AnswerLine {

@@ -96,4 +96,7 @@ pub struct ClosedConversation {
     pub survey_comment: Option<String>,
     /// The visitor's first words (for the list).
     pub summary: String,
+    /// A5, R9: the agent's answers to the closing questionnaire.
+    #[serde(default)]
+    pub agent_answers: Vec<crate::questionnaire::AnswerLine>,
 }

@@ -537,3 +537,56 @@ async fn d15_sales_go_to_the_latest_conversation_and_its_agent_within_the_window
     );
     hub.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d15_paging_does_not_skip_conversations_closed_in_the_same_millisecond() {
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
+    let hub = start(&setup, true).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let mut references = vec![];
+    for text in ["First", "Second"] {
+        let mut v = visitor(&hub).await;
+        v.say(text).await;
+        references.push(
+            alice
+                .wait_event(|e| match e {
+                    pupitre_protocol::agent::AgentEvent::ConversationAssigned {
+                        conversation,
+                        ..
+                    } => Some(conversation.reference.clone()),
+                    _ => None,
+                })
+                .await,
+        );
+    }
+    // The manual clock stands still: both close in the same millisecond.
+    for reference in &references {
+        alice
+            .request(AgentClientFrame::Close {
+                client_id: cid(),
+                conversation: reference.clone(),
+                conversation_type: None,
+            })
+            .await;
+    }
+    let all = closed(&hub, &alice.token, "").await;
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].closed_at, all[1].closed_at);
+    assert_eq!(
+        all[0].reference, references[1],
+        "newest first, then by number"
+    );
+    let after_first = closed(
+        &hub,
+        &alice.token,
+        &format!(
+            "before={}&before_ref={}",
+            all[0].closed_at, all[0].reference
+        ),
+    )
+    .await;
+    assert_eq!(after_first.len(), 1);
+    assert_eq!(after_first[0].reference, references[0]);
+    hub.stop().await.unwrap();
+}

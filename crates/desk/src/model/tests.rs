@@ -40,6 +40,7 @@ fn profile() -> AgentProfile {
         options: Default::default(),
         may_send_survey: true,
         site_origins: vec![],
+        agent_questionnaire: None,
     }
 }
 

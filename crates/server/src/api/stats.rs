@@ -69,6 +69,8 @@ pub(super) struct ClosedQuery {
     conversation_type: Option<String>,
     important: Option<bool>,
     before: Option<Millis>,
+    /// With `before`: the last listed one's reference (the next page starts below it).
+    before_ref: Option<ConversationRef>,
     group: Option<GroupId>,
 }
 
@@ -163,7 +165,8 @@ pub(super) async fn range(
             })?;
             let (scope, agents) = scope_of(s, &c, q.group)?;
             let (start, end) = (days[0].1, days[days.len() - 1].2);
-            let facts = s.facts_between(c.project, Some(&agents), start, end)?;
+            let bounds: Vec<(Millis, Millis)> = days.iter().map(|(_, s, e)| (*s, *e)).collect();
+            let facts = s.facts_by_day(c.project, &agents, &bounds)?;
             let changes = s.status_changes_between(c.project, &agents, start, end)?;
             let sales = s.sales_between(c.project, &agents, start, end)?;
             let recorded = crate::stats::range::Recorded {
@@ -205,7 +208,14 @@ pub(super) async fn closed(
                 from: from.and_then(midnight),
                 // `to` is the last day listed: up to the next midnight.
                 to: to.and_then(|d| d.succ_opt()).and_then(midnight),
-                before: q.before,
+                before: q.before.map(|at| {
+                    let number = q
+                        .before_ref
+                        .as_ref()
+                        .and_then(|r| r.parse())
+                        .map(|(_, n)| n);
+                    (at, number)
+                }),
                 text: q.text.filter(|t| !t.trim().is_empty()),
                 conversation_type: q.conversation_type.filter(|t| !t.is_empty()),
                 important: q.important,
@@ -231,6 +241,7 @@ pub(super) async fn closed(
                         satisfaction: f.satisfaction,
                         survey_comment: f.survey_comment,
                         summary: f.summary,
+                        agent_answers: f.agent_answers,
                     })
                     .collect(),
             ))

@@ -17,7 +17,7 @@ use super::{BenchArgs, BenchDir, prepare};
 use crate::auth::{ACCESS_TTL, Claims};
 use crate::hub_child::HubChild;
 use crate::store::{
-    Batch, ConversationFacts, SqliteStore, StatusChange, Store as _, StoreRead as _,
+    AgentUpdate, Batch, ConversationFacts, SqliteStore, StatusChange, Store as _, StoreRead as _,
 };
 
 const AGENTS: usize = 50;
@@ -53,15 +53,19 @@ pub(super) async fn p10(
         filled.elapsed().as_secs_f64()
     );
     let hub = HubChild::start(exe, dir).await?;
-    let token = |role: Role| {
+    let token = |agent: i64, role: Role| {
         p.keys.sign(&Claims::Access {
-            agent: agents[0],
+            agent,
             project,
             role,
             exp: crate::clock::now_ms() + ACCESS_TTL,
         })
     };
-    let (agent_token, manager_token) = (token(Role::Agent), token(Role::Manager));
+    // The second agent is the group's manager (`fill`).
+    let (agent_token, manager_token) = (
+        token(agents[0], Role::Agent),
+        token(agents[1], Role::Manager),
+    );
     let http = reqwest::Client::new();
     let mut rng = rand::rngs::StdRng::seed_from_u64(20261207);
     let mut lines = vec![];
@@ -132,6 +136,7 @@ fn fill(
             important: i % 17 == 0,
             satisfaction: (i % 3 == 0).then_some(f64::from(rng.random_range(1..=5u8))),
             survey_comment: None,
+            agent_answers: vec![],
             visitor_id: format!("v{i}"),
             visitor_name: String::new(),
             summary: "Bonjour, ma commande n'est pas arrivée".into(),
@@ -165,6 +170,18 @@ fn fill(
         }
     }
     store.commit(project, &batch)?;
+    let manager = store
+        .agent(agents[1])?
+        .context("the bench's second agent")?;
+    store.update_agent(&AgentUpdate {
+        id: manager.id,
+        name: manager.name,
+        role: Role::Manager,
+        slot_max: manager.slot_max,
+        groups: manager.groups,
+        active: true,
+        channels: manager.channels,
+    })?;
     let group = store
         .groups(project)?
         .first()

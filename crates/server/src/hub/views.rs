@@ -33,6 +33,7 @@ impl Project {
             conversation_types: self.project.settings.conversation_types.clone(),
             options: self.project.settings.desk,
             may_send_survey: self.project.settings.questionnaires.visitor.agent_may_send,
+            agent_questionnaire: self.agent_questionnaire(),
             site_origins: self.project.settings.cobrowse.site_origins.clone(),
         }
     }

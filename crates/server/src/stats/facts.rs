@@ -35,6 +35,7 @@ pub fn facts(closing: &Closing<'_>, thread: &[StoredMessage]) -> ConversationFac
     let mut satisfaction = None;
     let mut survey_comment = None;
     let mut summary = None;
+    let mut agent_answers = vec![];
     for m in thread {
         let at = m.message.at;
         match (&m.message.author, &m.message.body) {
@@ -74,6 +75,12 @@ pub fn facts(closing: &Closing<'_>, thread: &[StoredMessage]) -> ConversationFac
                     survey_comment = Some(c.to_owned());
                 }
             }
+            (
+                _,
+                Body::Event {
+                    event: ThreadEvent::AgentAnswered { answers, .. },
+                },
+            ) => agent_answers = answers.clone(),
             _ => {}
         }
     }
@@ -89,6 +96,7 @@ pub fn facts(closing: &Closing<'_>, thread: &[StoredMessage]) -> ConversationFac
         important: closing.important,
         satisfaction,
         survey_comment,
+        agent_answers,
         visitor_id: closing.visitor_id.to_owned(),
         visitor_name: closing.visitor_name.to_owned(),
         summary: summary.unwrap_or_default(),

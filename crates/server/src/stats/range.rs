@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use pupitre_protocol::stats::{DayFigures, SalesFigure, StatsRange, StatsScope, StatusTime};
 use pupitre_protocol::{AgentId, Availability, Channel, Millis};
 
-use crate::store::{ConversationFacts, SaleRow, StatusChange};
+use crate::store::{ConversationFacts, FactSums, SaleRow, StatusChange};
 
 /// The most days one request covers (a month).
 pub const MOST_DAYS: u32 = 31;
@@ -35,11 +35,7 @@ pub fn days(tz: Tz, first: NaiveDate, count: u32) -> Option<Vec<(NaiveDate, Mill
 /// Sums that become a [`DayFigures`].
 #[derive(Default)]
 struct Sums {
-    conversations: u32,
-    first: (i64, i64),
-    response: (i64, i64),
-    handling: (i64, i64),
-    satisfaction: (f64, u32),
+    facts: FactSums,
     /// `(channel, availability, optional)` → ms.
     status: BTreeMap<(Channel, AvailabilityKey, Option<String>), i64>,
     /// Currency → (count, amount).
@@ -73,25 +69,53 @@ fn avg(sum: i64, n: i64) -> Option<i64> {
     (n > 0).then(|| sum / n)
 }
 
-impl Sums {
-    fn add(&mut self, f: &ConversationFacts) {
-        self.conversations += 1;
-        if let Some(ms) = f.first_response_ms {
-            self.first.0 += ms;
-            self.first.1 += 1;
-        }
-        self.response.0 += f.response_sum_ms;
-        self.response.1 += f.response_count;
-        if let Some(ms) = f.handling_ms {
-            self.handling.0 += ms;
-            self.handling.1 += 1;
-        }
-        if let Some(s) = f.satisfaction {
-            self.satisfaction.0 += s;
-            self.satisfaction.1 += 1;
+/// Adds one closed conversation's figures to `sums`.
+pub fn add_facts(sums: &mut FactSums, f: &ConversationFacts) {
+    sums.conversations += 1;
+    if let Some(ms) = f.first_response_ms {
+        sums.first_response.0 += ms;
+        sums.first_response.1 += 1;
+    }
+    sums.response.0 += f.response_sum_ms;
+    sums.response.1 += f.response_count;
+    if let Some(ms) = f.handling_ms {
+        sums.handling.0 += ms;
+        sums.handling.1 += 1;
+    }
+    if let Some(s) = f.satisfaction {
+        sums.satisfaction.0 += s;
+        sums.satisfaction.1 += 1;
+    }
+}
+
+/// The sums of `facts` per day of `days` (what the store's `facts_by_day` answers, summed by
+/// the database).
+pub fn sums_by_day(days: &[(Millis, Millis)], facts: &[ConversationFacts]) -> Vec<FactSums> {
+    let mut out = vec![FactSums::default(); days.len()];
+    for f in facts {
+        if let Some(i) = days
+            .iter()
+            .position(|(s, e)| *s <= f.closed_at && f.closed_at < *e)
+        {
+            add_facts(&mut out[i], f);
         }
     }
+    out
+}
 
+fn merge(into: &mut FactSums, s: &FactSums) {
+    into.conversations += s.conversations;
+    into.first_response.0 += s.first_response.0;
+    into.first_response.1 += s.first_response.1;
+    into.response.0 += s.response.0;
+    into.response.1 += s.response.1;
+    into.handling.0 += s.handling.0;
+    into.handling.1 += s.handling.1;
+    into.satisfaction.0 += s.satisfaction.0;
+    into.satisfaction.1 += s.satisfaction.1;
+}
+
+impl Sums {
     fn add_sale(&mut self, s: &SaleRow) {
         let entry = self.sales.entry(s.currency.clone()).or_default();
         entry.0 += 1;
@@ -105,15 +129,16 @@ impl Sums {
     }
 
     fn figures(self, day: String) -> DayFigures {
+        let f = &self.facts;
         DayFigures {
             day,
-            conversations: self.conversations,
-            first_response_avg_ms: avg(self.first.0, self.first.1),
-            response_avg_ms: avg(self.response.0, self.response.1),
-            handling_avg_ms: avg(self.handling.0, self.handling.1),
-            satisfaction_avg: (self.satisfaction.1 > 0)
-                .then(|| self.satisfaction.0 / f64::from(self.satisfaction.1)),
-            satisfaction_count: self.satisfaction.1,
+            conversations: f.conversations,
+            first_response_avg_ms: avg(f.first_response.0, f.first_response.1),
+            response_avg_ms: avg(f.response.0, f.response.1),
+            handling_avg_ms: avg(f.handling.0, f.handling.1),
+            satisfaction_avg: (f.satisfaction.1 > 0)
+                .then(|| f.satisfaction.0 / f64::from(f.satisfaction.1)),
+            satisfaction_count: f.satisfaction.1,
             sales: sales_figures(self.sales),
             status: self
                 .status
@@ -140,11 +165,11 @@ pub fn sales_figures(sums: BTreeMap<String, (u32, i64)>) -> Vec<SalesFigure> {
         .collect()
 }
 
-/// What [`range`] reads: the facts of the conversations closed in the days, the sales made in
-/// them, and the status changes of the scope's agents (with, per agent and channel, the last
-/// one before the first day).
+/// What [`range`] reads: the sums of the conversations closed each day (one per day), the
+/// sales made in the days, and the status changes of the scope's agents (with, per agent and
+/// channel, the last one before the first day).
 pub struct Recorded<'a> {
-    pub facts: &'a [ConversationFacts],
+    pub facts: &'a [FactSums],
     pub sales: &'a [SaleRow],
     pub changes: &'a [StatusChange],
 }
@@ -168,11 +193,9 @@ pub fn range(
         let i = days.partition_point(|(_, start, _)| *start <= at);
         (i > 0 && at < days[i - 1].2).then(|| i - 1)
     };
-    for f in facts {
-        if let Some(i) = day_of(f.closed_at) {
-            sums[i].add(f);
-            total.add(f);
-        }
+    for (day, f) in sums.iter_mut().zip(facts) {
+        merge(&mut day.facts, f);
+        merge(&mut total.facts, f);
     }
     for s in sales {
         if let Some(i) = day_of(s.at) {
@@ -254,6 +277,7 @@ mod tests {
             important: false,
             satisfaction,
             survey_comment: None,
+            agent_answers: vec![],
             visitor_id: String::new(),
             visitor_name: String::new(),
             summary: String::new(),
@@ -326,8 +350,9 @@ mod tests {
             sale(ms("2026-11-30T13:00:00Z"), "USD", 500),
             sale(ms("2026-11-30T04:00:00Z"), "EUR", 7),
         ];
+        let bounds: Vec<(Millis, Millis)> = week.iter().map(|(_, s, e)| (*s, *e)).collect();
         let recorded = Recorded {
-            facts: &facts,
+            facts: &sums_by_day(&bounds, &facts),
             sales: &sales,
             changes: &[],
         };
@@ -367,7 +392,7 @@ mod tests {
         ];
         // Now: 2026-12-02 06:00, so the second day has 6 hours of "available".
         let recorded = Recorded {
-            facts: &[],
+            facts: &[FactSums::default(), FactSums::default()],
             sales: &[],
             changes: &changes,
         };

@@ -470,10 +470,23 @@ pub struct ConversationFacts {
     /// Of 5.
     pub satisfaction: Option<f64>,
     pub survey_comment: Option<String>,
+    /// A5, R9: the agent's answers to the closing questionnaire (the latest).
+    pub agent_answers: Vec<pupitre_protocol::questionnaire::AnswerLine>,
     pub visitor_id: String,
     /// Empty when the visitor gave none.
     pub visitor_name: String,
     pub summary: String,
+}
+
+/// D15: the sums of one day's closed conversations (what the day's figures are made of).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FactSums {
+    pub conversations: u32,
+    pub first_response: (i64, i64),
+    /// Sum of the waits, number of replies.
+    pub response: (i64, i64),
+    pub handling: (i64, i64),
+    pub satisfaction: (f64, u32),
 }
 
 /// D15: an agent's shown status on one channel from `at` on (`status_log`).
@@ -496,8 +509,8 @@ pub struct ClosedFilter {
     pub from: Option<Millis>,
     /// Closed before.
     pub to: Option<Millis>,
-    /// Closed before this time (paging), with `to`.
-    pub before: Option<Millis>,
+    /// Paging: closed before this time, or at it with a lower number (the last one listed).
+    pub before: Option<(Millis, Option<i64>)>,
     /// Words that must all appear in the visitor's name, the summary or the survey comment.
     pub text: Option<String>,
     pub conversation_type: Option<String>,
@@ -610,15 +623,14 @@ pub trait Store: StoreRead {
     fn mail_done(&mut self, id: i64, result: std::result::Result<Millis, String>) -> Result<()>;
     /// The project's messages written at or after `at`, in id order (D15).
     fn messages_since(&mut self, project_id: ProjectId, at: Millis) -> Result<Vec<StoredMessage>>;
-    /// D15: the figures of the conversations closed in `[from, to)`, of `agents` (all when
-    /// `None`).
-    fn facts_between(
+    /// D15: the sums of the conversations of `agents` closed in each of `days` (`[start,
+    /// end)`), one per day, in order.
+    fn facts_by_day(
         &mut self,
         project_id: ProjectId,
-        agents: Option<&[AgentId]>,
-        from: Millis,
-        to: Millis,
-    ) -> Result<Vec<ConversationFacts>>;
+        agents: &[AgentId],
+        days: &[(Millis, Millis)],
+    ) -> Result<Vec<FactSums>>;
     /// D15: the status changes of `agents` in `[from, to)`, and for each agent and channel the
     /// last one before `from` (what held at `from`), oldest first.
     fn status_changes_between(

@@ -44,7 +44,7 @@ struct MigrationFailed(rusqlite_migration::Error);
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct SqliteStore {
-    conn: Connection,
+    pub(super) conn: Connection,
 }
 
 fn role_str(role: Role) -> &'static str {
@@ -616,14 +616,13 @@ impl Store for SqliteStore {
         )
     }
 
-    fn facts_between(
+    fn facts_by_day(
         &mut self,
         project_id: ProjectId,
-        agents: Option<&[AgentId]>,
-        from: Millis,
-        to: Millis,
-    ) -> Result<Vec<ConversationFacts>> {
-        super::sqlite_stats::facts_between(&self.conn, project_id, agents, from, to)
+        agents: &[AgentId],
+        days: &[(Millis, Millis)],
+    ) -> Result<Vec<FactSums>> {
+        super::sqlite_stats::facts_by_day(&self.conn, project_id, agents, days)
     }
 
     fn status_changes_between(

@@ -5,11 +5,11 @@
 use pupitre_protocol::{AgentId, Availability, Channel, Millis};
 use rusqlite::{Row, Transaction, params, params_from_iter, types::Value};
 
-use super::{ClosedFilter, ConversationFacts, ProjectId, Result, SaleRow, StatusChange};
+use super::{ClosedFilter, ConversationFacts, FactSums, ProjectId, Result, SaleRow, StatusChange};
 
 const FACTS_COLUMNS: &str = "number, agent_id, closed_at, first_response_ms, response_sum_ms, \
      response_count, handling_ms, conversation_type, important, satisfaction, survey_comment, \
-     visitor_id, visitor_name, summary";
+     visitor_id, visitor_name, summary, agent_answers";
 
 /// Writes a batch's facts and status changes (inside the commit's transaction).
 pub(super) fn write(
@@ -37,7 +37,7 @@ pub(super) fn write(
     }
     let mut fact = tx.prepare_cached(&format!(
         "INSERT OR REPLACE INTO conversation_facts (project_id, {FACTS_COLUMNS})
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)"
     ))?;
     for f in facts {
         fact.execute(params![
@@ -56,6 +56,7 @@ pub(super) fn write(
             f.visitor_id,
             f.visitor_name,
             f.summary,
+            serde_json::to_string(&f.agent_answers).unwrap_or_else(|_| "[]".into()),
         ])?;
     }
     let mut survey = tx.prepare_cached(
@@ -103,6 +104,7 @@ fn facts_from_row(r: &Row<'_>) -> rusqlite::Result<ConversationFacts> {
         visitor_id: r.get(11)?,
         visitor_name: r.get(12)?,
         summary: r.get(13)?,
+        agent_answers: serde_json::from_str(&r.get::<_, String>(14)?).unwrap_or_default(),
     })
 }
 
@@ -111,37 +113,42 @@ fn marks(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-pub(super) fn facts_between(
+/// Summed by SQLite, day by day (one indexed range per agent and day: a join of the days
+/// with the facts let the planner scan the whole project), from the covering index
+/// `conversation_facts_agent`.
+pub(super) fn facts_by_day(
     conn: &rusqlite::Connection,
     project_id: ProjectId,
-    agents: Option<&[AgentId]>,
-    from: Millis,
-    to: Millis,
-) -> Result<Vec<ConversationFacts>> {
-    if agents.is_some_and(<[_]>::is_empty) {
-        return Ok(vec![]);
+    agents: &[AgentId],
+    days: &[(Millis, Millis)],
+) -> Result<Vec<FactSums>> {
+    let mut out = vec![FactSums::default(); days.len()];
+    if agents.is_empty() {
+        return Ok(out);
     }
-    let mut values: Vec<Value> = vec![project_id.into(), from.into(), to.into()];
-    let sql = match agents {
-        Some(agents) => {
-            values.extend(agents.iter().map(|a| Value::from(*a)));
-            format!(
-                "SELECT {FACTS_COLUMNS} FROM conversation_facts INDEXED BY conversation_facts_agent
-                 WHERE project_id = ?1 AND closed_at >= ?2 AND closed_at < ?3
-                   AND agent_id IN ({})",
-                marks(agents.len())
-            )
-        }
-        None => format!(
-            "SELECT {FACTS_COLUMNS} FROM conversation_facts INDEXED BY conversation_facts_closed
-             WHERE project_id = ?1 AND closed_at >= ?2 AND closed_at < ?3"
-        ),
-    };
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(values), facts_from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT count(*), coalesce(sum(first_response_ms), 0), count(first_response_ms),
+                coalesce(sum(response_sum_ms), 0), coalesce(sum(response_count), 0),
+                coalesce(sum(handling_ms), 0), count(handling_ms),
+                coalesce(sum(satisfaction), 0.0), count(satisfaction)
+         FROM conversation_facts INDEXED BY conversation_facts_agent
+         WHERE project_id = ? AND closed_at >= ? AND closed_at < ? AND agent_id IN ({})",
+        marks(agents.len())
+    ))?;
+    for (day, (start, end)) in out.iter_mut().zip(days) {
+        let mut values: Vec<Value> = vec![project_id.into(), (*start).into(), (*end).into()];
+        values.extend(agents.iter().map(|a| Value::from(*a)));
+        *day = stmt.query_row(params_from_iter(values), |r| {
+            Ok(FactSums {
+                conversations: r.get(0)?,
+                first_response: (r.get(1)?, r.get(2)?),
+                response: (r.get(3)?, r.get(4)?),
+                handling: (r.get(5)?, r.get(6)?),
+                satisfaction: (r.get(7)?, r.get(8)?),
+            })
+        })?;
+    }
+    Ok(out)
 }
 
 pub(super) fn status_changes_between(
@@ -238,17 +245,24 @@ pub(super) fn closed_conversations(
         sql += &format!(" AND agent_id IN ({})", marks(agents.len()));
         values.extend(agents.iter().map(|a| Value::from(*a)));
     }
-    let to = match (filter.to, filter.before) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
     if let Some(from) = filter.from {
         sql += " AND closed_at >= ?";
         values.push(from.into());
     }
-    if let Some(to) = to {
+    if let Some(to) = filter.to {
         sql += " AND closed_at < ?";
         values.push(to.into());
+    }
+    match filter.before {
+        Some((at, Some(number))) => {
+            sql += " AND (closed_at < ? OR (closed_at = ? AND number < ?))";
+            values.extend([at.into(), at.into(), number.into()]);
+        }
+        Some((at, None)) => {
+            sql += " AND closed_at < ?";
+            values.push(at.into());
+        }
+        None => {}
     }
     if let Some(kind) = &filter.conversation_type {
         sql += " AND conversation_type = ?";
@@ -302,5 +316,87 @@ fn parse_availability(s: &str) -> Availability {
         "busy" => Availability::Busy,
         "unavailable" => Availability::Unavailable,
         _ => Availability::Offline,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng as _, SeedableRng as _};
+
+    use super::*;
+    use crate::store::{Batch, ProjectSettings, SqliteStore, Store as _};
+
+    /// D15: what SQLite sums per day equals the pure sums of the same facts (`sums_by_day`),
+    /// over random facts (some without times or score), agents and day bounds, seeded.
+    #[test]
+    fn d15_the_databases_daily_sums_are_the_pure_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = SqliteStore::open(&dir.path().join("stats.db")).unwrap();
+        let p = store
+            .create_project("T", "T", &ProjectSettings::default())
+            .unwrap();
+        let mut all = vec![];
+        for seed in 0..20u64 {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(20261207 + seed);
+            let base = 1_800_000_000_000 + seed as i64 * 1_000_000_000;
+            let mut start = base + rng.random_range(-86_400_000..86_400_000);
+            let days: Vec<(Millis, Millis)> = (0..rng.random_range(1..=31))
+                .map(|_| {
+                    let end = start + rng.random_range(1..2 * 86_400_000);
+                    let day = (start, end);
+                    start = end;
+                    day
+                })
+                .collect();
+            let facts: Vec<ConversationFacts> = (0..rng.random_range(0..300))
+                .map(|i| ConversationFacts {
+                    number: seed as i64 * 10_000 + i,
+                    agent_id: rng.random_bool(0.9).then(|| rng.random_range(1..6)),
+                    // One in ten exactly on a day's bound (a midnight belongs to its day).
+                    closed_at: if rng.random_bool(0.1) {
+                        let (s, e) = days[rng.random_range(0..days.len())];
+                        if rng.random_bool(0.5) { s } else { e }
+                    } else {
+                        base + rng.random_range(0..10 * 86_400_000)
+                    },
+                    first_response_ms: rng.random_bool(0.8).then(|| rng.random_range(0..600_000)),
+                    response_sum_ms: rng.random_range(0..1_000_000),
+                    response_count: rng.random_range(0..10),
+                    handling_ms: rng.random_bool(0.7).then(|| rng.random_range(0..3_600_000)),
+                    conversation_type: None,
+                    important: false,
+                    satisfaction: rng
+                        .random_bool(0.4)
+                        .then(|| f64::from(rng.random_range(1..=5u8))),
+                    survey_comment: None,
+                    agent_answers: vec![],
+                    visitor_id: String::new(),
+                    visitor_name: String::new(),
+                    summary: String::new(),
+                })
+                .collect();
+            store
+                .commit(
+                    p,
+                    &Batch {
+                        facts: facts.clone(),
+                        ..Batch::default()
+                    },
+                )
+                .unwrap();
+            all.extend(facts);
+            let agents: Vec<AgentId> = (1..6).filter(|_| rng.random_bool(0.6)).collect();
+            let mine: Vec<ConversationFacts> = all
+                .iter()
+                .filter(|f| f.agent_id.is_some_and(|a| agents.contains(&a)))
+                .cloned()
+                .collect();
+            let stored = facts_by_day(&store.conn, p, &agents, &days).unwrap();
+            assert_eq!(
+                stored,
+                crate::stats::range::sums_by_day(&days, &mine),
+                "seed {seed}"
+            );
+        }
     }
 }

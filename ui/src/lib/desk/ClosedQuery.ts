@@ -17,9 +17,13 @@ to: string | null,
  */
 text: string | null, conversation_type: string | null, important: boolean | null, 
 /**
- * Paging: closed before this time (the last listed one's `closed_at`).
+ * Paging: closed before this time (the last listed one's `closed_at`)…
  */
 before: number | null, 
+/**
+ * …or at that time with a lower reference (two closed in the same millisecond).
+ */
+before_reference?: string, 
 /**
  * A group's (managers: their groups; admins: any).
  */

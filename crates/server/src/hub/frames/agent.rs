@@ -62,6 +62,11 @@ impl Project {
             AgentClientFrame::SendSurvey { conversation, .. } => {
                 self.send_survey(store, agent, conversation, now)
             }
+            AgentClientFrame::AnswerQuestionnaire {
+                conversation,
+                answers,
+                ..
+            } => self.agent_answers(agent, conversation, &answers, now),
             AgentClientFrame::MarkImportant { .. }
                 if !self.project.settings.desk.mark_important =>
             {
@@ -208,6 +213,32 @@ impl Project {
             agent: self.agent_name(agent),
         };
         self.record_message(n, None, Author::System, Body::Event { event }, true, now);
+        Ok(())
+    }
+
+    /// A5, R9: the agent's answers to the closing questionnaire, checked against it and kept in
+    /// the thread (agents only) as read; the latest count.
+    pub(in crate::hub) fn agent_answers(
+        &mut self,
+        agent: AgentId,
+        conversation: ConversationRef,
+        answers: &std::collections::BTreeMap<String, pupitre_protocol::questionnaire::AnswerValue>,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = self.own_conversation(agent, &conversation)?;
+        let Some(q) = self.agent_questionnaire() else {
+            return Err(ErrorFrame::new(
+                ErrorCode::InvalidState,
+                "this project has no closing questionnaire",
+            ));
+        };
+        let (lines, _) = crate::questionnaires::read_answers(&q.questionnaire, answers, None)
+            .map_err(|(field, reason)| invalid(format!("{field}: {reason}")))?;
+        let event = ThreadEvent::AgentAnswered {
+            agent: self.agent_name(agent),
+            answers: lines,
+        };
+        self.record_message(n, None, Author::System, Body::Event { event }, false, now);
         Ok(())
     }
 
@@ -361,6 +392,26 @@ impl Project {
             && !self.project.settings.conversation_types.contains(t)
         {
             return Err(invalid(format!("no conversation type named {t:?}")));
+        }
+        // A5, R9: a questionnaire the admin does not let agents skip is answered first.
+        if self
+            .agent_questionnaire()
+            .is_some_and(|q| !q.closable_without_answer)
+        {
+            let answered = self.messages_of(store, n).iter().any(|m| {
+                matches!(
+                    m.message.body,
+                    Body::Event {
+                        event: ThreadEvent::AgentAnswered { .. }
+                    }
+                )
+            });
+            if !answered {
+                return Err(ErrorFrame::new(
+                    ErrorCode::InvalidState,
+                    "answer the closing questionnaire before closing",
+                ));
+            }
         }
         self.engine
             .handle(

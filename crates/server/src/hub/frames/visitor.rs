@@ -505,6 +505,21 @@ pub(in crate::hub) struct SurveyAnswer {
 
 impl Project {
     /// A5: the questionnaire the project sends visitors as their survey, if it chose one.
+    /// A5, R9: the project's closing questionnaire for agents, with its options.
+    pub(in crate::hub) fn agent_questionnaire(
+        &self,
+    ) -> Option<pupitre_protocol::questionnaire::AgentQuestionnaire> {
+        let q = &self.project.settings.questionnaires;
+        let id = q.agent.questionnaire.as_ref()?;
+        let questionnaire = q.list.iter().find(|x| &x.id == id).cloned()?;
+        Some(pupitre_protocol::questionnaire::AgentQuestionnaire {
+            questionnaire,
+            complete_button: q.agent.complete_button,
+            cancel_button: q.agent.cancel_button,
+            closable_without_answer: q.agent.closable_without_answer,
+        })
+    }
+
     pub(in crate::hub) fn visitor_survey(&self) -> Option<crate::questionnaires::Questionnaire> {
         let q = &self.project.settings.questionnaires;
         let id = q.visitor.questionnaire.as_ref()?;
