@@ -25,7 +25,7 @@ export const MAX_VALUE_CHARS = 500;
 const KEY = /^[a-z][a-z0-9_]{0,39}$/;
 /** Not one line of text: C0/C1 controls, bidi and zero-width controls (the hub refuses them),
  * line and paragraph separators, lone surrogates. */
-const NOT_ONE_LINE = /[\0-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]|\p{Cs}/u;
+export const NOT_ONE_LINE = /[\0-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff]|\p{Cs}/u;
 /** Calls within this go in one frame. */
 export const COALESCE_MS = 100;
 const RATE_RETRY_MS = 2_000;

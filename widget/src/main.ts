@@ -3,11 +3,11 @@
  * The hub is where this script came from; the project is the tag's `data-project`. The
  * project's config (name, colour, font, e-mail capture, file limits) is read before connecting.
  *
- * The page's API is `window.Pupitre` (this module's exports: `set`, `open`, `close`). A page
- * may call it before this script has loaded through the loader snippet's queue,
- * `window.Pupitre = window.Pupitre || {q: [], set: function (f) { Pupitre.q.push(["set", f]); }}`:
- * the calls queued in `q` are played here, before the build's `var Pupitre = …` replaces the
- * stub with the real API.
+ * The page's API is `window.Pupitre` (this module's exports: `set`, `sale`, `open`, `close`).
+ * A page may call it before this script has loaded through the loader snippet's queue,
+ * `window.Pupitre = window.Pupitre || {q: [], set: function (f) { Pupitre.q.push(["set", f]); }}`
+ * (or `Pupitre.q.push(["sale", {…}])`): the calls queued in `q` are played here, before the
+ * build's `var Pupitre = …` replaces the stub with the real API.
  *
  * With `data-preview` (the console's `/admin/widget-preview` page), the widget is the console's
  * live preview instead (`preview.ts`): no config to fetch, no connection, no storage.
@@ -16,8 +16,10 @@ import type { Fields } from "./fields";
 import { checkFields } from "./fields";
 import type { WidgetConfig } from "./protocol";
 import { previewEnv, startPreview } from "./preview";
+import { addPending, checkSale } from "./sales";
 import type { KV } from "./storage";
 import { browserStorage, readJson } from "./storage";
+import { uuidv7 } from "./uuid";
 import type { Env } from "./widget";
 import { Widget } from "./widget";
 
@@ -25,9 +27,12 @@ let widget: Widget | null = null;
 /** Before the widget is up: the fields set so far, and whether the page asked to open it. */
 const early: Fields = {};
 let openEarly = false;
+/** Where a sale reported before the widget is up is kept (set before the config is fetched). */
+let salesAt: { kv: KV; key: string } | null = null;
 
 interface Api {
   set(fields: unknown): void;
+  sale(sale: unknown): void;
   open(): void;
   close(): void;
 }
@@ -37,6 +42,13 @@ const api: Api = {
     const good = checkFields(fields);
     if (widget) widget.fields.set(good);
     else Object.assign(early, good);
+  },
+  sale(input) {
+    const good = checkSale(input);
+    if (!good) return;
+    // Stored at once: the visitor may leave the page before the widget is up.
+    if (widget) widget.sales.add(good);
+    else if (salesAt) addPending(salesAt.kv, salesAt.key, good, uuidv7(), Date.now());
   },
   open() {
     if (widget) widget.open();
@@ -61,6 +73,17 @@ const live = (): Api => (typeof w[marker] === "object" ? (w[marker] as Api) : ap
  */
 export function set(fields: unknown): void {
   live().set(fields);
+}
+
+/**
+ * D15: a sale, from the order-confirmation page, for the agent of the visitor's latest
+ * conversation: `Pupitre.sale({amount: 129.9, currency: "EUR", order: "A-1042"})`. `amount` in
+ * major units (a number or a string such as "129.90"), `currency` ISO 4217, `order` the site's
+ * reference (one per order is counted). Kept until the hub has it, across pages; a bad one is
+ * left out with a console warning.
+ */
+export function sale(input: unknown): void {
+  live().sale(input);
 }
 
 /** Opens the chat panel (for a page's own "Chat with us" button). */
@@ -129,6 +152,7 @@ async function boot(script: HTMLScriptElement): Promise<void> {
   }
   const hub = new URL(script.src, location.href).origin;
   const storage = browserStorage();
+  salesAt = { kv: storage, key: `pupitre:${project}:sales` };
   const config = await loadConfig(hub, project, storage, window.fetch.bind(window));
   if (!config) return;
   await domReady();
@@ -160,7 +184,7 @@ if (script && !w[marker]) {
 const stub = w.Pupitre as { q?: unknown } | undefined;
 if (stub && Array.isArray(stub.q)) {
   for (const call of stub.q) {
-    if (Array.isArray(call) && (call[0] === "set" || call[0] === "open" || call[0] === "close")) {
+    if (Array.isArray(call) && ["set", "sale", "open", "close"].includes(call[0])) {
       (live()[call[0] as keyof Api] as (f?: unknown) => void)(call[1]);
     }
   }

@@ -11,6 +11,7 @@
  * - `render.ts`, `linkify.ts`, `dom.ts`: DOM made from text nodes only (DESIGN §8).
  * - `throttle.ts`: typing drafts (W3). `i18n.ts`: strings. `storage.ts`: localStorage.
  * - `fields.ts`: the site's custom fields for the visitor card (A7, `Pupitre.set`).
+ * - `sales.ts`: sales the site reports (D15, `Pupitre.sale`), kept until acknowledged.
  * - `questions.ts`, `survey.ts`: the project's own survey (A5).
  * - `preview.ts`: the console's live preview (a sample conversation, nothing leaves).
  * - `cobrowse.ts`: co-browsing consent (C1); the recorder is `cobrowse.js`, loaded from the
@@ -22,6 +23,7 @@ import { brandColors, parseColor } from "./contrast";
 import type { Rgb } from "./contrast";
 import { bdi, h, icon, initials, phrase } from "./dom";
 import { FieldSync } from "./fields";
+import { SalesSync } from "./sales";
 import { oneLine } from "./text";
 import type { Lang, T } from "./i18n";
 import { pickLang, translator } from "./i18n";
@@ -108,6 +110,8 @@ export class Widget {
   readonly conn: Connection;
   /** A7: the site's custom fields for the visitor card (`Pupitre.set`). */
   readonly fields: FieldSync;
+  /** D15: the sales the site reports (`Pupitre.sale`). */
+  readonly sales: SalesSync;
   /** C1: co-browsing consent; the recorder once this tab records. */
   readonly cobrowse: Consent;
   private recorder: Recording | null = null;
@@ -192,6 +196,16 @@ export class Widget {
       key: `${this.key}:fields`,
       send: (f) => this.conn.send(f),
       id: uuidv7,
+      setTimeout: this.env.setTimeout,
+    });
+    this.sales = new SalesSync({
+      kv: this.env.storage,
+      key: `${this.key}:sales`,
+      ready: () => this.welcomed && this.model.conversations.length > 0,
+      none: () => this.welcomed && this.model.conversations.length === 0,
+      send: (f) => this.conn.send(f),
+      id: uuidv7,
+      now: () => this.env.now(),
       setTimeout: this.env.setTimeout,
     });
     this.cobrowse = new Consent(
@@ -310,16 +324,21 @@ export class Widget {
           }
         }
         this.flush();
+        this.sales.dropUnattributable();
+        this.sales.flush();
         break;
       }
       case "event": {
         if (typeof f.seq !== "number" || !f.event) return;
+        const none = !this.model.conversations.length;
         if (!this.model.event(f.seq, f.event)) return;
         if (f.event.kind === "message") this.received(f.event.message);
+        // The visitor's first conversation: the sales waiting for one go.
+        if (none) this.sales.flush();
         break;
       }
       case "ack": {
-        if (this.fields.answer(f.client_id)) return;
+        if (this.fields.answer(f.client_id) || this.sales.answer(f.client_id)) return;
         const e = this.outbox.ack(f.client_id);
         if (e) this.answered(e.frame, null);
         this.forgetDelivered();
@@ -327,7 +346,7 @@ export class Widget {
       }
       case "error": {
         if (f.client_id) {
-          if (this.fields.answer(f.client_id, f)) return;
+          if (this.fields.answer(f.client_id, f) || this.sales.answer(f.client_id, f)) return;
           const e = this.outbox.fail(f.client_id, f.code, f.message);
           if (!e) break;
           if (f.code === "rate_limited") this.retrySoon();
@@ -427,6 +446,7 @@ export class Widget {
       this.welcomed = false;
       this.outbox.disconnected();
       this.fields.down();
+      this.sales.down();
     }
     this.renderNow();
   }
