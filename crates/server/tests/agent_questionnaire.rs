@@ -36,17 +36,6 @@ fn closing() -> Questionnaire {
     }
 }
 
-async fn assigned(alice: &mut Agent) -> pupitre_protocol::ConversationRef {
-    alice
-        .wait_event(|e| match e {
-            AgentEvent::ConversationAssigned { conversation, .. } => {
-                Some(conversation.reference.clone())
-            }
-            _ => None,
-        })
-        .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a5_r9_the_agent_answers_the_closing_questionnaire_before_closing() {
     let setup = setup(&[("alice@test", &["Sales"], 3)], |s| {
@@ -65,7 +54,7 @@ async fn a5_r9_the_agent_answers_the_closing_questionnaire_before_closing() {
     alice.available().await;
     let mut v = visitor(&hub).await;
     v.say("Where is my parcel?").await;
-    let reference = assigned(&mut alice).await;
+    let reference = alice.assigned().await;
     let close = || AgentClientFrame::Close {
         client_id: cid(),
         conversation: reference.clone(),
@@ -166,7 +155,7 @@ async fn a5_without_a_questionnaire_or_when_it_may_be_skipped_closing_needs_noth
     alice.available().await;
     let mut v = visitor(&hub).await;
     v.say("Hello").await;
-    let reference = assigned(&mut alice).await;
+    let reference = alice.assigned().await;
     let refused = alice
         .refused(AgentClientFrame::AnswerQuestionnaire {
             client_id: cid(),

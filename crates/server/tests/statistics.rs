@@ -10,7 +10,6 @@ use pupitre_protocol::stats::{ClosedConversation, StatsRange, StatsScope};
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorEvent};
 use pupitre_protocol::{Availability, Channel, ChosenStatus};
 use pupitre_server::RunningHub;
-use pupitre_server::clock::Clock;
 use pupitre_server::store::{SqliteStore, Store as _, StoreRead as _};
 
 const SECOND: i64 = 1_000;
@@ -72,17 +71,7 @@ async fn d15_a_week_day_by_day_the_closed_list_and_who_sees_a_group() {
         (id("Sales"), id("Support"))
     };
     // Monday 2026-11-30, 10:00 in Paris (09:00 UTC).
-    let monday_10h = chrono::DateTime::parse_from_rfc3339("2026-11-30T10:00:00+01:00")
-        .unwrap()
-        .timestamp_millis();
-    let hub = RunningHub::start_with(
-        &setup.db,
-        Clock::manual(monday_10h),
-        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        many_visitors_from_loopback(),
-    )
-    .await
-    .unwrap();
+    let hub = start_at(&setup, "2026-11-30T10:00:00+01:00").await;
     let clock = hub.hub.clock.clone();
     let mut alice = agent(&hub, "alice@test").await;
     alice.available().await;
@@ -90,14 +79,7 @@ async fn d15_a_week_day_by_day_the_closed_list_and_who_sees_a_group() {
     // A visitor writes at 10:00; Alice answers 20 s later and closes ten minutes after.
     let mut v = visitor(&hub).await;
     v.say("  My lamp\nflickers  ").await;
-    let reference = alice
-        .wait_event(|e| match e {
-            pupitre_protocol::agent::AgentEvent::ConversationAssigned { conversation, .. } => {
-                Some(conversation.reference.clone())
-            }
-            _ => None,
-        })
-        .await;
+    let reference = alice.assigned().await;
     clock.advance(20 * SECOND);
     alice
         .request(AgentClientFrame::SendMessage {
@@ -107,13 +89,7 @@ async fn d15_a_week_day_by_day_the_closed_list_and_who_sees_a_group() {
         })
         .await;
     clock.advance(10 * MINUTE);
-    alice
-        .request(AgentClientFrame::Close {
-            client_id: cid(),
-            conversation: reference.clone(),
-            conversation_type: Some("Sale".into()),
-        })
-        .await;
+    alice.close(&reference, Some("Sale")).await;
     // The survey, answered after the close, reaches the figures too.
     v.wait_event(|e| matches!(e, VisitorEvent::SurveyRequested { .. }).then_some(()))
         .await;
@@ -390,13 +366,7 @@ async fn d16_important_on_the_desk_in_the_thread_for_agents_only_and_in_the_clos
         assert!(!text.contains("important"), "the visitor saw {text}");
     }
     // Closed: the list shows it, and filters on it.
-    alice
-        .request(AgentClientFrame::Close {
-            client_id: cid(),
-            conversation: reference.clone(),
-            conversation_type: None,
-        })
-        .await;
+    alice.close(&reference, None).await;
     let list = closed(&hub, &alice.token, "important=true").await;
     assert_eq!(list.len(), 1);
     assert!(list[0].important);
@@ -426,14 +396,7 @@ async fn d16_important_on_the_desk_in_the_thread_for_agents_only_and_in_the_clos
         .await;
     let mut bob_v = visitor(&hub).await;
     bob_v.say("Another question").await;
-    let second = alice
-        .wait_event(|e| match e {
-            AgentEvent::ConversationAssigned { conversation, .. } => {
-                Some(conversation.reference.clone())
-            }
-            _ => None,
-        })
-        .await;
+    let second = alice.assigned().await;
     let refused = alice
         .refused(AgentClientFrame::MarkImportant {
             client_id: cid(),
@@ -452,17 +415,7 @@ async fn d15_sales_go_to_the_latest_conversation_and_its_agent_within_the_window
         s.sales.attribution_days = 2;
     });
     // Noon in Paris (the project's zone): the day's figures hold the sales.
-    let noon = chrono::DateTime::parse_from_rfc3339("2026-12-02T12:00:00+01:00")
-        .unwrap()
-        .timestamp_millis();
-    let hub = RunningHub::start_with(
-        &setup.db,
-        Clock::manual(noon),
-        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        many_visitors_from_loopback(),
-    )
-    .await
-    .unwrap();
+    let hub = start_at(&setup, "2026-12-02T12:00:00+01:00").await;
     let clock = hub.hub.clock.clone();
     let mut alice = agent(&hub, "alice@test").await;
     alice.available().await;
@@ -479,14 +432,7 @@ async fn d15_sales_go_to_the_latest_conversation_and_its_agent_within_the_window
 
     let mut v = visitor(&hub).await;
     v.say("Is the Opaline in stock?").await;
-    let reference = alice
-        .wait_event(|e| match e {
-            pupitre_protocol::agent::AgentEvent::ConversationAssigned { conversation, .. } => {
-                Some(conversation.reference.clone())
-            }
-            _ => None,
-        })
-        .await;
+    let reference = alice.assigned().await;
     alice
         .request(AgentClientFrame::SendMessage {
             client_id: cid(),
@@ -494,13 +440,7 @@ async fn d15_sales_go_to_the_latest_conversation_and_its_agent_within_the_window
             text: "Yes, two left.".into(),
         })
         .await;
-    alice
-        .request(AgentClientFrame::Close {
-            client_id: cid(),
-            conversation: reference.clone(),
-            conversation_type: None,
-        })
-        .await;
+    alice.close(&reference, None).await;
     clock.advance(HOUR);
     v.request(sale(21_900, "EUR", "A-1042")).await;
     // The same order again: acknowledged, counted once.
@@ -548,27 +488,11 @@ async fn d15_paging_does_not_skip_conversations_closed_in_the_same_millisecond()
     for text in ["First", "Second"] {
         let mut v = visitor(&hub).await;
         v.say(text).await;
-        references.push(
-            alice
-                .wait_event(|e| match e {
-                    pupitre_protocol::agent::AgentEvent::ConversationAssigned {
-                        conversation,
-                        ..
-                    } => Some(conversation.reference.clone()),
-                    _ => None,
-                })
-                .await,
-        );
+        references.push(alice.assigned().await);
     }
     // The manual clock stands still: both close in the same millisecond.
     for reference in &references {
-        alice
-            .request(AgentClientFrame::Close {
-                client_id: cid(),
-                conversation: reference.clone(),
-                conversation_type: None,
-            })
-            .await;
+        alice.close(reference, None).await;
     }
     let all = closed(&hub, &alice.token, "").await;
     assert_eq!(all.len(), 2);

@@ -93,6 +93,21 @@ pub async fn start(setup: &Setup, manual_clock: bool) -> RunningHub {
     .unwrap()
 }
 
+/// A hub on a manual clock set to `at` (an RFC 3339 time: `2026-11-30T10:00:00+01:00`).
+pub async fn start_at(setup: &Setup, at: &str) -> RunningHub {
+    let at = chrono::DateTime::parse_from_rfc3339(at)
+        .expect("an RFC 3339 time")
+        .timestamp_millis();
+    RunningHub::start_with(
+        &setup.db,
+        Clock::manual(at),
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        many_visitors_from_loopback(),
+    )
+    .await
+    .unwrap()
+}
+
 /// Every test visitor comes from 127.0.0.1: the per-address cap (64 by default) is lifted.
 pub fn many_visitors_from_loopback() -> pupitre_server::HubOptions {
     pupitre_server::HubOptions {
@@ -202,6 +217,31 @@ impl Agent {
             client_id: cid(),
             channel: Channel::Chat,
             status: ChosenStatus::Available,
+        })
+        .await;
+    }
+
+    /// Waits for the next conversation assigned to this agent; its reference.
+    pub async fn assigned(&mut self) -> pupitre_protocol::ConversationRef {
+        self.wait_event(|e| match e {
+            AgentEvent::ConversationAssigned { conversation, .. } => {
+                Some(conversation.reference.clone())
+            }
+            _ => None,
+        })
+        .await
+    }
+
+    /// Closes a conversation (R9), with a type of the project's list or none.
+    pub async fn close(
+        &mut self,
+        reference: &pupitre_protocol::ConversationRef,
+        kind: Option<&str>,
+    ) {
+        self.request(AgentClientFrame::Close {
+            client_id: cid(),
+            conversation: reference.clone(),
+            conversation_type: kind.map(str::to_owned),
         })
         .await;
     }
