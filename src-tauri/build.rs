@@ -35,6 +35,9 @@ fn main() {
         "today_stats",
         "save_file",
         "thread_after",
+        "mark_important",
+        "stats_range",
+        "closed_conversations",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -1,9 +1,11 @@
 // Accessibility check of the built desk (ui/dist) with axe-core, in the system's Chromium (no
 // browser download): WCAG 2.0/2.1/2.2 A and AA rules, light and dark themes, on the login, the
-// desk with conversations (1, 2 and 4 panes, offline, desk options off, a survey answered), every drawer and
-// dialog, the menus, the emoji palette, and co-browsing (the mirroring panel in 1, 2 and 4
-// panes, pointing, a refused address, waiting for consent). Prints every violation with its
-// elements and exits 1 if there is any. `npm run axe` builds first; CHROMIUM=/path/to/chromium
+// desk with conversations (1, 2 and 4 panes, offline, desk options off, a survey answered, an
+// important conversation and a refused mark, D16), every drawer and dialog, the menus, the emoji
+// palette, and co-browsing (the mirroring panel in 1, 2 and 4 panes, pointing, a refused
+// address, waiting for consent), the statistics (D15: a week, a month in French, a manager's
+// group, a chart as a table, offline), and today's figures with the day's sales (in English and
+// French). Prints every violation with its elements and exits 1 if there is any. `npm run axe` builds first; CHROMIUM=/path/to/chromium
 // to override; ONLY=text checks only the views whose name has it.
 //
 // The page runs on the FakeBackend with the demo data, as in a plain browser (`?still=1`: no
@@ -122,12 +124,71 @@ const VIEWS = [
     act: async (page) => page.getByRole("button", { name: "See the page" }).first().click(),
     settle: '[data-testid="cobrowse-asking"]',
   },
+  { name: "statistics: this week (D15)", query: "page=stats", ready: '[data-testid="stats"] [data-figure]' },
   {
-    name: "today's figures",
+    name: "statistics: last week, charts drawn",
+    query: "page=stats",
+    ready: '[data-testid="stats"] [data-figure]',
+    act: async (page) => page.getByRole("button", { name: "Previous week" }).click(),
+    settle: '[data-testid="stats"] .plot canvas',
+  },
+  {
+    name: "statistics: month, in French",
+    query: "page=stats&lang=fr",
+    ready: '[data-testid="stats"] [data-figure]',
+    act: async (page) => {
+      await page.getByRole("radio", { name: "Mois" }).click();
+      await page.getByRole("button", { name: "Mois précédent" }).click();
+    },
+    settle: '[data-testid="stats"] .plot canvas',
+  },
+  {
+    name: "statistics: a manager's group",
+    query: "page=stats&role=manager",
+    ready: '[data-testid="stats"] [data-figure]',
+    act: async (page) => page.getByRole("combobox", { name: "Figures of" }).selectOption({ label: "Group Support" }),
+    settle: "text=Figures of the group Support",
+  },
+  {
+    name: "statistics: a chart as a table, closed conversations filtered",
+    query: "page=stats",
+    ready: '[data-testid="stats"] [data-figure]',
+    act: async (page) => {
+      await page.getByRole("button", { name: "Previous week" }).click();
+      await page.waitForSelector('[data-testid="stats"] .plot canvas');
+      await page.getByRole("button", { name: "Show as table" }).first().click();
+      await page.getByRole("checkbox", { name: "Important only" }).click();
+    },
+    settle: '[data-testid="stats"] table caption',
+  },
+  { name: "statistics: offline, never read", query: "page=stats&offline=1", ready: '[data-testid="stats"] [role="alert"]' },
+  {
+    name: "today's figures, with the day's sales (D15)",
     query: "",
     ready: ".box",
     act: async (page) => page.locator(".today button.strip").click(),
-    settle: '.today [role="dialog"]',
+    settle: '.today [role="dialog"] [data-testid="today-sales"]',
+  },
+  {
+    name: "today's figures with sales, in French",
+    query: "lang=fr",
+    ready: ".box",
+    act: async (page) => page.locator(".today button.strip").click(),
+    settle: '.today [role="dialog"] [data-testid="today-sales"]',
+  },
+  {
+    name: "desk, an important conversation on screen: its toggle on, its box starred (D16)",
+    query: "",
+    ready: ".box",
+    act: async (page) => page.locator('.box[data-reference="DEMO-1044"]').click(),
+    settle: 'section[aria-label^="DEMO-1044"] [data-testid="mark-important"][aria-pressed="true"]',
+  },
+  {
+    name: "desk, mark important refused (the error strip)",
+    query: "lang=fr&panes=2&fail=markImportant:forbidden",
+    ready: ".box",
+    act: async (page) => page.locator('section[aria-label^="DEMO-1042"] [data-testid="mark-important"]').click(),
+    settle: '[data-testid="mark-important-error"]',
   },
 ];
 

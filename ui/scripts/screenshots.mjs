@@ -60,6 +60,17 @@ await page.waitForSelector('[data-status="live"]');
 await page.waitForTimeout(2500);
 await shot("desk-cobrowse");
 
+// D16, D15: Tom's conversation, marked important (the header's toggle on, the star on its box),
+// in French; today's figures open with the day's sales.
+await page.goto(`${base}?lang=fr&still=1`);
+await page.waitForSelector(".box");
+await page.locator('.box[data-reference="DEMO-1044"]').click();
+await page.waitForSelector('section[aria-label^="DEMO-1044"] [data-testid="mark-important"][aria-pressed="true"]');
+await page.locator(".today button.strip").click();
+await page.waitForSelector('.today [data-testid="today-sales"]');
+await page.waitForTimeout(300);
+await shot("desk-important");
+
 // D12: the offer dialog with the card's live preview.
 await page.goto(`${base}?lang=fr&still=1&dialog=offer`);
 await page.waitForSelector('[role="dialog"]');
@@ -67,5 +78,61 @@ await page.getByLabel("Titre").fill("Casque X200 — -15 % jusqu'à dimanche");
 await page.getByLabel("Texte (facultatif)").fill("Remise appliquée automatiquement au panier.");
 await page.getByLabel("Lien (http ou https)").fill("https://shop.example.com/produits/casque-x200?promo=15");
 await shot("dialog-offer");
+
+// D15: the statistics in place of the conversations — last week (this one may have just begun),
+// last month in French, a manager's group in the dark theme (a day's reading under the pointer),
+// the closed conversations to re-read, filtered, with the re-read dialog open; this week as it
+// is (early on a Monday: empty), and the time per status as a table.
+const statsPage = async (query) => {
+  await page.goto(`${base}?still=1&page=stats&${query}`);
+  await page.waitForSelector('[data-testid="stats"] [data-figure]');
+};
+const drawn = () => page.waitForSelector('[data-testid="stats"] .plot canvas').then(() => page.waitForTimeout(300));
+
+await statsPage("lang=en");
+await page.getByRole("button", { name: "Previous week" }).click();
+await page.waitForSelector('[data-testid="stats"] [data-figure]');
+await drawn();
+await shot("stats-week");
+
+await statsPage("lang=fr");
+await page.getByRole("radio", { name: "Mois" }).click();
+await page.getByRole("button", { name: "Mois précédent" }).click();
+await page.waitForSelector('[data-testid="stats"] [data-figure]');
+await drawn();
+await shot("stats-month-fr");
+
+await page.emulateMedia({ colorScheme: "dark" });
+await statsPage("lang=en&role=manager");
+await page.getByRole("combobox", { name: "Figures of" }).selectOption({ label: "Group Support" });
+await page.waitForSelector("text=Figures of the group Support");
+await page.getByRole("radio", { name: "Month" }).click();
+await page.waitForSelector('[data-testid="stats"] [data-figure]');
+await drawn();
+await page.locator(".plot").last().hover({ position: { x: 120, y: 100 } });
+await shot("stats-manager-dark");
+await page.emulateMedia({ colorScheme: "light" });
+
+await statsPage("lang=en");
+await page.getByRole("button", { name: "Previous week" }).click();
+await page.waitForSelector('[data-testid="stats"] [data-figure]');
+await page.getByRole("checkbox", { name: "Important only" }).click();
+await page.waitForTimeout(400);
+await page.locator('[data-testid="stats"]').evaluate((e) => e.scrollTo(0, e.scrollHeight));
+await shot("stats-closed");
+await page.locator("tbody tr", { has: page.locator(".comment") }).first().getByRole("button").click();
+await page.waitForSelector('[role="dialog"] .msg.visitor');
+await page.waitForTimeout(400);
+await shot("stats-reread");
+
+await statsPage("lang=en");
+await page.waitForTimeout(300);
+await shot("stats-this-week");
+await page.getByRole("button", { name: "Previous week" }).click();
+await page.waitForSelector('[data-testid="stats"] [data-figure]');
+await drawn();
+await page.getByRole("button", { name: "Show as table" }).last().click();
+await page.waitForTimeout(300);
+await shot("stats-table");
 
 await browser.close();

@@ -9,7 +9,10 @@
  * `DeskOptions`); `?survey=1`: Léa (DEMO-1042) was sent the satisfaction survey and answered it
  * (A5, R9); `?cobrowse=1`: Léa shares her page and lets the agent guide (D5, C1), the page being
  * the hostile fixture (src/lib/cobrowse/fixtures) — asking to see the page in any conversation
- * of the demo shows it too.
+ * of the demo shows it too. `?page=stats`: the statistics (D15) instead of the conversations;
+ * `?role=manager|admin`: Camille manages the Support and Sales groups (or administers the project),
+ * so the statistics offer their figures too. `?fail=markImportant:forbidden`: the first call of
+ * that `Backend` method is refused with that code (to see how a refusal is said).
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -20,7 +23,7 @@ import "@fontsource/inter/latin-ext-400.css";
 import "./app.css";
 import { mount } from "svelte";
 import App from "./App.svelte";
-import type { Backend } from "./lib/backend";
+import type { Backend, DeskError } from "./lib/backend";
 import { setLang } from "./lib/i18n/i18n";
 import type { Desk, Layout } from "./lib/state/desk.svelte";
 import type { Overlay } from "./lib/state/overlay.svelte";
@@ -47,6 +50,14 @@ async function main() {
     if (name in data.profile.options) data.profile.options[name as keyof typeof data.profile.options] = false;
   }
   if (params.get("survey") === "1") withSurvey(data, Date.now());
+  const role = params.get("role");
+  if (role === "manager" || role === "admin") {
+    data.profile.role = role;
+    data.profile.groups = [
+      { id: 1, name: "Support" },
+      { id: 2, name: "Sales" },
+    ];
+  }
   const long = params.get("long") === "1";
   if (long) data.conversations.push(longConversation(Date.now()));
   const backend = new FakeBackend(data, {
@@ -56,6 +67,10 @@ async function main() {
     // D5: what a visitor's page sends when the agent views it (its own chunk, loaded then).
     cobrowsePage: () => import("./lib/cobrowse/fixtures/hostile-page.json").then((m) => m.default as unknown[]),
   });
+  const [failing, code] = (params.get("fail") ?? "").split(":");
+  if (failing && code && typeof (backend as unknown as Record<string, unknown>)[failing] === "function") {
+    backend.failNext(failing as keyof Backend, { code: code as DeskError["code"], message: "demo" });
+  }
   const ready = ({ desk, overlay }: { desk: Desk; overlay: Overlay }) => {
     const panes = Number(params.get("panes"));
     if (panes === 2 || panes === 4) desk.setLayout(panes as Layout);
@@ -76,6 +91,7 @@ async function main() {
         desk.queued({ local_id: localId, conversation: "DEMO-1044", text, queued_at: Date.now(), state: "pending", error: null }),
       );
     }
+    if (params.get("page") === "stats") overlay.showPage("stats");
     const drawer = params.get("drawer");
     if (drawer === "snoozed" || drawer === "history" || drawer === "canned") overlay.drawer = drawer;
     const dialog = params.get("dialog");

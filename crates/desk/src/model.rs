@@ -130,6 +130,8 @@ pub struct ConversationUpdate {
     /// Since when the visitor waits for the agent's reply (D7 red box); `null` when not.
     pub waiting_since: Option<Millis>,
     pub last_agent_message_at: Option<Millis>,
+    /// D16: marked important.
+    pub important: bool,
 }
 
 impl ConversationUpdate {
@@ -140,6 +142,7 @@ impl ConversationUpdate {
             visitor_online: view.visitor_online,
             waiting_since: view.waiting_since,
             last_agent_message_at: view.last_agent_message_at,
+            important: view.important,
         }
     }
 }

@@ -18,6 +18,9 @@ import type {
   HistoryQuery,
   LoginRequest,
   LoginResult,
+  ClosedQuery,
+  StatsQuery,
+  StatsResult,
   ViewMessage,
 } from "./desk";
 import type {
@@ -31,7 +34,9 @@ import type {
   GroupInfo,
   Message,
   Offer,
+  SalesFigure,
   TransferTarget,
+  ClosedConversation,
 } from "./protocol";
 import { isEmail } from "./text";
 
@@ -80,6 +85,9 @@ export type {
   OutboxState,
   SnoozedItem,
   ViewMessage,
+  ClosedQuery,
+  StatsQuery,
+  StatsResult,
 } from "./desk";
 
 export type Unsubscribe = () => void;
@@ -105,7 +113,13 @@ export type TodayStats = {
   /** Average satisfaction score (1–5) of the surveys answered today; `null` when none. */
   satisfaction_avg: number | null;
   satisfaction_count: number;
+  /** Sales attributed to the agent today, one per currency (amounts in minor units). A hub older
+   * than the sales figure leaves it out: read it as `[]` (`TodayFigures` does). */
+  sales: SalesFigure[];
 };
+
+/** D15: at most this many closed conversations per page. */
+export const CLOSED_PAGE = 50;
 
 /** The largest file the desk sends (D12); the Rust side and the hub refuse larger ones too. */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -171,6 +185,12 @@ export interface Backend {
    * conversation. Rejects with `forbidden` when the admin does not let agents send it
    * (`AgentProfile.may_send_survey`), `conflict` when it was already sent or answered. */
   sendSurvey(conversation: ConversationRef): Promise<void>;
+  /** D16: marks the conversation important (`important: true`) or removes the mark; resolves
+   * once the hub acknowledged. The view's `important` then changes on the stream
+   * (`conversation_updated`), and the thread gets the `marked_important` event. Rejects with
+   * `forbidden` (the admin switched the option off, A3, or the conversation is not the agent's
+   * any more), `offline`, `invalid_state` (closed meanwhile), `not_found`. */
+  markImportant(conversation: ConversationRef, important: boolean): Promise<void>;
   /** D12, D16: sends a file (at most `MAX_FILE_BYTES`) to the visitor; resolves with its
    * message once the hub has it (the same message also comes on the stream). */
   sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null>;
@@ -206,6 +226,14 @@ export interface Backend {
    * site and nowhere else. `null` when the desk cannot (outside the app): a placeholder shows.
    */
   cobrowseAsset(url: string): string | null;
+  /**
+   * D15: an agent's (or a group's) figures day by day. Offline, the copy kept from the last
+   * answer to the same query (`offline: true`); rejects `offline` when there is none, and
+   * `forbidden` for a group the agent may not see.
+   */
+  statsRange(query: StatsQuery): Promise<StatsResult>;
+  /** D15: closed conversations to re-read, newest first, `CLOSED_PAGE` at most. Rejects `offline`. */
+  closedConversations(query: ClosedQuery): Promise<ClosedConversation[]>;
 }
 
 /** The schemes `openExternal` accepts, here and on the Rust side. */

@@ -1,12 +1,15 @@
 /**
  * Demo data for the browser (no Tauri): a logged-in agent, four conversations (one waiting for
- * the agent, one waiting for the visitor, one with a live visitor draft, one snoozed), statuses
- * and canned responses by theme in French and English, the visitors' earlier conversations,
- * today's figures, and on demand (`longConversation`) a 10,000-message history to scroll.
+ * the agent and marked important, one waiting for the visitor, one with a live visitor draft,
+ * one snoozed), statuses and canned responses by theme in French and English, the visitors'
+ * earlier conversations, today's figures with two sales, half a year of statistics and closed
+ * conversations (D15, demo-stats.ts), and on demand (`longConversation`) a 10,000-message
+ * history to scroll.
  */
 import type { ConversationView, FileInfo, Message } from "./protocol";
 import { FakeBackend, type FakeData } from "./fake-backend";
 import { ALL_ON } from "./options";
+import { demoStats } from "./demo-stats";
 
 const S = 1000;
 const MIN = 60 * S;
@@ -52,6 +55,7 @@ export function demoData(now: number): FakeData {
     waiting_since: null,
     last_agent_message_at: now - 45 * S,
     snoozed_until: null,
+    important: false,
     messages: [],
   };
   const r = lea.reference;
@@ -98,6 +102,8 @@ export function demoData(now: number): FakeData {
     waiting_since: now - 72 * S,
     last_agent_message_at: null,
     snoozed_until: null,
+    // D16: Hugo marked it important (a customer who called twice).
+    important: true,
     messages: [],
   };
   tom.messages = [
@@ -106,6 +112,7 @@ export function demoData(now: number): FakeData {
     msg(tom.reference, tom.created_at + 30 * S, system, { kind: "event", event: { kind: "file_requested", agent: "Hugo" } }),
     msg(tom.reference, tom.created_at + 70 * S, visitor, { kind: "file", file: DEMO_PHOTO }),
     msg(tom.reference, now - 80 * S, system, { kind: "comment", text: "He already called twice about this; a warranty extension was promised on the phone." }),
+    msg(tom.reference, now - 80 * S, system, { kind: "event", event: { kind: "marked_important", agent: "Hugo", important: true } }),
     msg(tom.reference, now - 80 * S, system, { kind: "event", event: { kind: "transferred", from: "Hugo", to: "Camille" } }),
     msg(tom.reference, now - 72 * S, visitor, text("Is anyone there? I bought it in March, order 55120.")),
   ];
@@ -132,6 +139,7 @@ export function demoData(now: number): FakeData {
     waiting_since: null,
     last_agent_message_at: now - 20 * S - 2 * MIN,
     snoozed_until: null,
+    important: false,
     messages: [],
   };
   const a = anon.reference;
@@ -156,6 +164,9 @@ export function demoData(now: number): FakeData {
     return out;
   };
 
+  const conversationTypes = ["Order tracking", "Product question", "Return / warranty", "Billing", "Other"];
+  const { stats, closed } = demoStats(now, conversationTypes, "Camille Laurent", [1, 2, 3]);
+
   return {
     profile: {
       id: 1042,
@@ -178,12 +189,13 @@ export function demoData(now: number): FakeData {
         "No new conversation": { fr: "Pas de nouvelle conversation" },
         "Looking up information": { fr: "En recherche d'information" },
       },
-      conversation_types: ["Order tracking", "Product question", "Return / warranty", "Billing", "Other"],
+      conversation_types: conversationTypes,
       // A3: every tool on, as a new project has them (`?off=canned_responses,send_file` in the demo).
       options: { ...ALL_ON },
       // A5: the admin lets agents send the survey during a conversation.
       may_send_survey: true,
       site_origins: ["https://shop.example.com"],
+      agent_questionnaire: null,
     },
     conversations: [lea, tom, anon],
     snoozed: [
@@ -248,8 +260,12 @@ export function demoData(now: number): FakeData {
       response_avg_ms: 42_000,
       satisfaction_avg: 4.7,
       satisfaction_count: 9,
+      // D15: two orders the site reported for Camille's conversations (129,90 € + 59,90 €).
+      sales: [{ currency: "EUR", count: 2, amount_minor: 18_980 }],
     },
     files: { [DEMO_PHOTO.id]: { info: DEMO_PHOTO, bytes: new Uint8Array(0) } },
+    stats,
+    closed,
   };
 }
 
@@ -378,6 +394,7 @@ export function longConversation(now: number, count = 10_000): ConversationView 
     waiting_since: null,
     last_agent_message_at: messages.at(-1)?.at ?? null,
     snoozed_until: null,
+    important: false,
     messages,
   };
 }

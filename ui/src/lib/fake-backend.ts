@@ -12,8 +12,9 @@
  * (`profile_changed`), and `calls` records every call with its arguments.
  *
  * Like the hub, it refuses what an option switched off with `forbidden`: the canned responses'
- * list, asking for a file, sending a file, sending the survey when the profile may not, and
- * co-browsing.
+ * list, asking for a file, sending a file, sending the survey when the profile may not,
+ * co-browsing, and marking a conversation important (D16: otherwise its view's `important`
+ * changes, with `conversation_updated`, and the thread gets the `marked_important` event).
  *
  * Co-browsing (D5, C1): `ask` makes the session `asked`, and a moment later the visitor answers
  * (`FakeOptions.cobrowse`: accept, the default, with a relay; decline; or never); `ask_guide` the
@@ -23,6 +24,13 @@
  * snapshot at once, the rest at their recorded pace (all at once when `latency` is 0), retimed
  * to now; `cobrowseCheckout` plays it again from its full snapshot. `startCobrowse`,
  * `visitorStopsCobrowse` and `cobrowseView` script the rest.
+ *
+ * Statistics (D15): `statsRange` answers the days of `data.stats` (the agent's, or a group's for
+ * a manager's own groups and any group for an admin; `forbidden` otherwise), every day of the
+ * query there, empty when the pool has none. Offline, it answers the copy kept from the last
+ * answer to the same query (`offline: true`), or rejects `offline`. `closedConversations` filters
+ * and pages `data.closed` as the hub does (fake-stats.ts), and rejects `offline`; their threads
+ * are in the cache (`thread`), made up from each one's first words and survey.
  */
 import type {
   AgentCobrowse,
@@ -33,8 +41,10 @@ import type {
   ChosenStatus,
   CobrowseEnd,
   CobrowseState,
+  ClosedConversation,
   ConversationRef,
   ConversationView,
+  StatsScope,
   DeskOptions,
   FileInfo,
   GroupInfo,
@@ -50,6 +60,7 @@ import {
   type Backend,
   type CannedResponse,
   type CannedResponseDraft,
+  type ClosedQuery,
   type Connection,
   type DeskError,
   type DeskEvent,
@@ -60,6 +71,8 @@ import {
   type LoginResult,
   type OutboxItem,
   type SnoozedItem,
+  type StatsQuery,
+  type StatsResult,
   type TodayStats,
   type Unsubscribe,
   type ViewMessage,
@@ -67,6 +80,7 @@ import {
 import { lastVisitorText } from "./state/desk.svelte";
 import { deskOptions } from "./options";
 import { download } from "./files";
+import { closedPage, closedThread, rangeOf, type StatsData } from "./fake-stats";
 
 export type FakeData = {
   profile: AgentProfile;
@@ -83,6 +97,10 @@ export type FakeData = {
   today?: TodayStats;
   /** Files of the threads, by `FileInfo.id`. */
   files?: Record<string, { info: FileInfo; bytes: Uint8Array }>;
+  /** D15: the figures day by day, the agent's and each group's (none: every day empty). */
+  stats?: StatsData;
+  /** D15: the agent's closed conversations, to list and re-read. */
+  closed?: ClosedConversation[];
 };
 
 /**
@@ -129,6 +147,8 @@ export class FakeBackend implements Backend {
   #cobrowse: Record<ConversationRef, CobrowseState> = {};
   #views = new Map<ConversationRef, FakeView>();
   #relays = 0;
+  /** D15: the last answer to each statistics query, read again offline. */
+  #statsKept = new Map<string, StatsResult["range"]>();
 
   constructor(data: FakeData, options: FakeOptions = {}) {
     this.data = structuredClone(data);
@@ -421,7 +441,8 @@ export class FakeBackend implements Backend {
   /** A conversation's whole thread, as the desk's cache holds it: by id, like its index (the
    * demo's 10,000 messages are read a page at a time without copying them all). */
   #cached(conversation: ConversationRef): readonly Message[] {
-    const all = this.data.conversations.find((c) => c.reference === conversation)?.messages ?? this.data.threads?.[conversation] ?? [];
+    const all =
+      this.data.conversations.find((c) => c.reference === conversation)?.messages ?? this.data.threads?.[conversation] ?? this.#closedThread(conversation);
     for (let i = 1; i < all.length; i++) if (all[i].id < all[i - 1].id) return [...all].sort((a, b) => a.id - b.id);
     return all;
   }
@@ -454,6 +475,19 @@ export class FakeBackend implements Backend {
     const done = view.messages.some((m) => m.body.kind === "event" && (m.body.event.kind === "survey_sent" || m.body.event.kind === "survey_answered"));
     if (done) throw { code: "conflict", message: "the survey was already sent in this conversation" };
     this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "survey_sent", agent: this.data.profile.name } }, null);
+  }
+
+  /** Like the hub: refused when the admin switched it off; marking again what is already so
+   * changes nothing (no event). */
+  async markImportant(conversation: ConversationRef, important: boolean): Promise<void> {
+    await this.#enter("markImportant", [conversation, important]);
+    this.#online();
+    this.#allowed("mark_important");
+    const view = this.#view(conversation);
+    if (view.important === important) return;
+    view.important = important;
+    this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "marked_important", agent: this.data.profile.name, important } }, null);
+    this.#updated(view);
   }
 
   async sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null> {
@@ -494,6 +528,7 @@ export class FakeBackend implements Backend {
         response_avg_ms: null,
         satisfaction_avg: null,
         satisfaction_count: 0,
+        sales: [],
       },
     );
   }
@@ -565,6 +600,37 @@ export class FakeBackend implements Backend {
     for (const timer of view.timers) clearTimeout(timer);
     view.timers = [];
     void this.#playPage(view);
+  }
+
+  async statsRange(query: StatsQuery): Promise<StatsResult> {
+    await this.#enter("statsRange", [query]);
+    const key = JSON.stringify([query.from, query.days, query.group]);
+    if (this.connection.state !== "online") {
+      const kept = this.#statsKept.get(key);
+      if (!kept) throw { code: "offline", message: "the hub is not reachable and these figures were never read" };
+      return { range: structuredClone(kept), offline: true };
+    }
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(query.from) || !Number.isInteger(query.days) || query.days < 1 || query.days > 31)
+      throw { code: "invalid_input", message: "from is YYYY-MM-DD, days 1 to 31" };
+    const profile = this.data.profile;
+    const stats = this.data.stats ?? { time_zone: "Europe/Paris", agent: [], groups: {} };
+    let scope: StatsScope = { kind: "agent", id: profile.id, name: profile.name };
+    if (query.group !== null) {
+      const visible = profile.role === "admin" ? this.data.groups : profile.role === "manager" ? profile.groups : [];
+      const group = visible.find((g) => g.id === query.group);
+      if (!group) throw { code: "forbidden", message: "not one of your groups" };
+      scope = { kind: "group", id: group.id, name: group.name };
+    }
+    const pool = query.group === null ? stats.agent : (stats.groups[query.group] ?? []);
+    const range = rangeOf(pool, query, scope, stats.time_zone, this.now);
+    this.#statsKept.set(key, range);
+    return { range: structuredClone(range), offline: false };
+  }
+
+  async closedConversations(query: ClosedQuery): Promise<ClosedConversation[]> {
+    await this.#enter("closedConversations", [query]);
+    this.#online();
+    return closedPage(this.data.closed ?? [], query);
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -655,6 +721,16 @@ export class FakeBackend implements Backend {
     if (!deskOptions(this.data.profile)[option]) throw { code: "forbidden", message: `${option} is switched off in this project's desk options` };
   }
 
+  /** D15: a closed conversation of the list, as the cache holds it (made once, then kept). */
+  #closedThread(conversation: ConversationRef): Message[] {
+    const closed = this.data.closed?.find((c) => c.reference === conversation);
+    if (!closed) return [];
+    const thread = closedThread(closed, this.#nextMessageId, this.data.profile.id);
+    this.#nextMessageId += thread.length;
+    this.data.threads = { ...this.data.threads, [conversation]: thread };
+    return thread;
+  }
+
   #me(): Author {
     return { kind: "agent", id: this.data.profile.id, name: this.data.profile.name };
   }
@@ -699,13 +775,7 @@ export class FakeBackend implements Backend {
       view.waiting_since = null;
       view.last_agent_message_at = message.at;
     }
-    if (wrote) {
-      const { reference, visitor, visitor_online, waiting_since, last_agent_message_at } = view;
-      this.emit({
-        kind: "conversation_updated",
-        conversation: structuredClone({ reference, visitor, visitor_online, waiting_since, last_agent_message_at }),
-      });
-    }
+    if (wrote) this.#updated(view);
     if (clientId !== null && this.outbox.some((o) => o.local_id === clientId)) {
       this.outbox = this.outbox.filter((o) => o.local_id !== clientId);
       this.emit({ kind: "outbox_removed", conversation, local_id: clientId });
@@ -714,6 +784,14 @@ export class FakeBackend implements Backend {
     if (wrote && author.kind === "visitor") this.emit({ kind: "visitor_draft", conversation, text: "" });
     if (this.#waiting() !== waiting) this.emit({ kind: "waiting", count: this.#waiting() });
     return message;
+  }
+
+  /** The view's fields that change while it is on the desk, as the Rust side's
+   * `conversation_updated` carries them (`ConversationUpdate`, D16's `important` too). */
+  #updated(view: ConversationView): void {
+    const { reference, visitor, visitor_online, waiting_since, last_agent_message_at, important } = view;
+    const update = { reference, visitor, visitor_online, waiting_since, last_agent_message_at, important };
+    this.emit({ kind: "conversation_updated", conversation: structuredClone(update) });
   }
 
   #remove(conversation: ConversationRef, cause: Extract<DeskEvent, { kind: "conversation_removed" }>["cause"]): void {

@@ -2,11 +2,12 @@
  * The admin's desk options (SPEC A3, D16): each a switch. The desk hides what is off (not
  * disabled: gone), and the hub refuses it with `forbidden` anyway.
  *
- * Of the ten, the desk has today: canned responses (composer button and `/` picker, the `/`
+ * Of the eleven, the desk has today: canned responses (composer button and `/` picker, the `/`
  * shortcut, the rail's drawer, the "…" menu's "My canned responses", the suggestions), ask the
- * visitor for a file, and send a file (attach, drop, paste). Print, e-mail to self, mark
- * important, ask a manager, the agents online, knowledge search and the assistant are not in
- * the UI yet: each must read its switch here when it comes.
+ * visitor for a file, send a file (attach, drop, paste), co-browsing ("See the page"), and mark
+ * important (the pane header's toggle; a mark already there still shows on its box). Print,
+ * e-mail to self, ask a manager, the agents online, knowledge search and the assistant are not
+ * in the UI yet: each must read its switch here when it comes.
  */
 import type { AgentProfile, DeskOptions } from "./protocol";
 

@@ -36,6 +36,16 @@ describe("TauriBackend → Tauri commands", () => {
     expect(invoke).toHaveBeenCalledWith("send_survey", { conversation: "DEMO-1" });
   });
 
+  it("mark_important {conversation, important} (D16); a refusal comes back as its DeskError", async () => {
+    const b = new TauriBackend();
+    await b.markImportant("DEMO-1", true);
+    expect(invoke).toHaveBeenCalledWith("mark_important", { conversation: "DEMO-1", important: true });
+    await b.markImportant("DEMO-1", false);
+    expect(invoke).toHaveBeenLastCalledWith("mark_important", { conversation: "DEMO-1", important: false });
+    invoke.mockRejectedValueOnce({ code: "forbidden", message: "switched off" });
+    await expect(b.markImportant("DEMO-1", true)).rejects.toEqual({ code: "forbidden", message: "switched off" });
+  });
+
   it("send_file {conversation, name, mime, data: base64 without prefix}", async () => {
     await new TauriBackend().sendFile("DEMO-1", "a.txt", "text/plain", new TextEncoder().encode("hello"));
     expect(invoke).toHaveBeenCalledWith("send_file", { conversation: "DEMO-1", name: "a.txt", mime: "text/plain", data: "aGVsbG8=" });
@@ -109,6 +119,20 @@ describe("TauriBackend → Tauri commands", () => {
   it("cobrowse_checkout {conversation}", async () => {
     await new TauriBackend().cobrowseCheckout("DEMO-1");
     expect(invoke).toHaveBeenCalledWith("cobrowse_checkout", { conversation: "DEMO-1" });
+  });
+
+  it("stats_range {query}, closed_conversations {query} (D15)", async () => {
+    const b = new TauriBackend();
+    await b.statsRange({ from: "2025-03-10", days: 7, group: null });
+    expect(invoke).toHaveBeenCalledWith("stats_range", { query: { from: "2025-03-10", days: 7, group: null } });
+    await b.statsRange({ from: "2025-02-01", days: 28, group: 2 });
+    expect(invoke).toHaveBeenLastCalledWith("stats_range", { query: { from: "2025-02-01", days: 28, group: 2 } });
+    const query = { from: "2025-03-10", to: "2025-03-16", text: "colis", conversation_type: null, important: true, before: 1741600000000 };
+    invoke.mockResolvedValueOnce([]);
+    expect(await b.closedConversations(query)).toEqual([]);
+    expect(invoke).toHaveBeenLastCalledWith("closed_conversations", { query });
+    invoke.mockRejectedValueOnce({ code: "offline", message: "no hub" });
+    await expect(b.closedConversations(query)).rejects.toEqual({ code: "offline", message: "no hub" });
   });
 
   it("a rejection becomes a DeskError", async () => {

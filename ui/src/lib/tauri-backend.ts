@@ -9,6 +9,7 @@ import type {
   AgentProfile,
   Channel as HubChannel,
   ChosenStatus,
+  ClosedConversation,
   ConversationRef,
   FileInfo,
   GroupInfo,
@@ -23,12 +24,15 @@ import {
   type Backend,
   type CannedResponse,
   type CannedResponseDraft,
+  type ClosedQuery,
   type DeskEvent,
   type DeskState,
   type HistoryHit,
   type HistoryQuery,
   type LoginRequest,
   type LoginResult,
+  type StatsQuery,
+  type StatsResult,
   type TodayStats,
   type Unsubscribe,
   type ViewMessage,
@@ -144,6 +148,9 @@ export class TauriBackend implements Backend {
   sendSurvey(conversation: ConversationRef): Promise<void> {
     return call("send_survey", { conversation });
   }
+  markImportant(conversation: ConversationRef, important: boolean): Promise<void> {
+    return call("mark_important", { conversation, important });
+  }
   sendFile(conversation: ConversationRef, name: string, mime: string, data: Uint8Array): Promise<Message | null> {
     // JSON IPC: the bytes travel as standard base64, without a `data:` prefix.
     return call("send_file", { conversation, name, mime, data: toBase64(data) });
@@ -194,5 +201,11 @@ export class TauriBackend implements Backend {
     // `pupitre-asset://localhost/<url, encoded>` (`http://pupitre-asset.localhost/…` on Windows),
     // answered by src-tauri/src/assets.rs.
     return convertFileSrc(url, "pupitre-asset");
+  }
+  statsRange(query: StatsQuery): Promise<StatsResult> {
+    return call("stats_range", { query });
+  }
+  closedConversations(query: ClosedQuery): Promise<ClosedConversation[]> {
+    return call("closed_conversations", { query });
   }
 }

@@ -18,6 +18,7 @@ export function view(reference: string, patch: Partial<ConversationView> = {}): 
     waiting_since: null,
     last_agent_message_at: null,
     snoozed_until: null,
+    important: false,
     messages: [],
     ...patch,
   };

@@ -61,6 +61,10 @@ export function eventParts(event: ThreadEvent): PhrasePart[] {
       return tParts("event.file_requested", { agent: event.agent });
     case "survey_sent":
       return tParts("event.survey_sent", { agent: event.agent });
+    case "agent_answered":
+      return tParts("event.agent_answered", { agent: event.agent });
+    case "marked_important":
+      return tParts(event.important ? "event.marked_important" : "event.unmarked_important", { agent: event.agent });
     case "survey_answered": {
       // On one line (the score and the comment); the thread shows the whole answer with
       // `surveyAnswer`. A questionnaire without a rating has no score: no "0/5".

@@ -5,9 +5,14 @@ import { t } from "./i18n/i18n";
 import { oneLine } from "./text";
 
 export function visitorLabel(visitor: VisitorCard): string {
-  const name = oneLine(visitor.name);
-  if (name) return name;
-  const short = oneLine(visitor.id.replace(/^v-/, "")).slice(0, 4);
+  return visitorNamed(visitor.name, visitor.id);
+}
+
+/** A visitor's name, or "Visitor 7f3a" from their id when they gave none (D15's closed list). */
+export function visitorNamed(name: string | null, id: string): string {
+  const named = oneLine(name);
+  if (named) return named;
+  const short = oneLine(id.replace(/^v-/, "")).slice(0, 4);
   return t("conv.visitor_id", { id: short });
 }
 

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import App from "../../App.svelte";
-import { REAL_ASSIGNED_JSON, REAL_PROFILE_JSON, RealShapesBackend } from "../real-shapes";
+import { REAL_ASSIGNED_JSON, REAL_PROFILE_JSON, REAL_TODAY_BEFORE_SALES_JSON, RealShapesBackend } from "../real-shapes";
 import { locale, pickLang, setLang, usableLocale } from "../i18n/i18n";
 
 const boxes = () => [...document.querySelectorAll<HTMLElement>("footer .box")];
@@ -181,6 +181,33 @@ describe("the desk on the real app's JSON", () => {
     await waitFor(() => expect(pane.textContent).toContain("<b>urgent</b>"));
     expect(pane.querySelector("b, img")).toBeNull();
     expect(boxes()[0].textContent).toContain("<b>urgent</b>");
+  });
+
+  it("D16: a conversation marked important has its star on the box and the header's toggle on; unmarked, neither", async () => {
+    const { backend } = await start();
+    const event = JSON.parse(REAL_ASSIGNED_JSON);
+    event.conversation.important = true;
+    backend.emitJson(JSON.stringify(event));
+    await waitFor(() => expect(boxes()).toHaveLength(1));
+    expect(within(boxes()[0]).getByTestId("box-important")).toBeInTheDocument();
+    expect(boxes()[0]).toHaveAccessibleName(/^DEMO-1 Important /);
+    const pane = screen.getByRole("region", { name: /DEMO-1/ });
+    expect(within(pane).getByRole("button", { name: "Mark important" })).toHaveAttribute("aria-pressed", "true");
+
+    backend.emitJson(REAL_ASSIGNED_JSON);
+    await waitFor(() => expect(within(boxes()[0]).queryByTestId("box-important")).toBeNull());
+    expect(within(pane).getByRole("button", { name: "Mark important" })).toHaveAttribute("aria-pressed", "false");
+  });
+
+  it("D15: today's figures from a hub older than the sales figure (no `sales`): “—”", async () => {
+    const backend = new RealShapesBackend();
+    backend.todayJson = REAL_TODAY_BEFORE_SALES_JSON;
+    const { user } = await start(backend);
+    await user.click(screen.getByTestId("today"));
+    const details = screen.getByRole("dialog", { name: "Today's performance" });
+    await waitFor(() => expect(details).toHaveTextContent("Updated at"));
+    expect(within(details).getByTestId("today-sales").textContent!.trim()).toBe("—");
+    expect(details.textContent).not.toMatch(/undefined|NaN/);
   });
 
   it("a pane that fails to draw does not take the boxes (or the others) down", async () => {

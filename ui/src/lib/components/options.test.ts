@@ -39,6 +39,7 @@ const controls = {
   fileInput: () => document.querySelector('input[type="file"]'),
   requestFile: () => within(pane()).queryByRole("button", { name: "Ask for a file from the visitor" }),
   seePage: () => within(pane()).queryByRole("button", { name: "See the page" }),
+  markImportant: () => within(pane()).queryByRole("button", { name: "Mark important" }),
 };
 
 /** A `drop` (or `dragover`) carrying files, as the browser sends it. */
@@ -78,7 +79,16 @@ describe("desk options: what is off is not there (A3)", () => {
     expect(controls.attach()).toBeInTheDocument();
     expect(controls.requestFile()).toBeInTheDocument();
     expect(controls.seePage()).toBeInTheDocument();
+    expect(controls.markImportant()).toBeInTheDocument();
     expect(cannedCalls(backend)).toBe(1);
+  });
+
+  it("mark important off (D16): no toggle, the hub refuses it anyway; a mark already there still shows on its box", async () => {
+    const { backend } = await open({ mark_important: false });
+    expect(controls.markImportant()).toBeNull();
+    expect(controls.seePage()).toBeInTheDocument();
+    expect(within(boxes()[1]).getByTestId("box-important")).toBeInTheDocument();
+    await expect(backend.markImportant("DEMO-1042", true)).rejects.toMatchObject({ code: "forbidden" });
   });
 
   it("co-browsing off (D5, C1): no \"See the page\", and the hub refuses it anyway", async () => {

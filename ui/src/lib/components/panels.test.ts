@@ -151,9 +151,59 @@ describe("today's figures (D15)", () => {
     await user.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
 
-    f.backend.data.today = { conversations: 1, closed: 0, first_response_avg_ms: null, response_avg_ms: null, satisfaction_avg: null, satisfaction_count: 0 };
+    f.backend.data.today = { conversations: 1, closed: 0, first_response_avg_ms: null, response_avg_ms: null, satisfaction_avg: null, satisfaction_count: 0, sales: [] };
     f.desk.apply({ kind: "conversation_removed", conversation: "DEMO-1039", cause: { kind: "closed" } });
     await waitFor(() => expect(text()).toBe("Reactivity—·Satisfaction—·Closed0"));
+  });
+
+  it("the details show today's sales per currency, in the agent's locale, with their count", async () => {
+    const f = await deskFixture();
+    const user = userEvent.setup();
+    render(TodayStats, { context: f.context });
+    await waitFor(() => expect(screen.getByTestId("today")).toHaveTextContent("18 s"));
+    await user.click(screen.getByTestId("today"));
+    const details = screen.getByRole("dialog", { name: "Today's performance" });
+    // The demo's two EUR sales: 129,90 € + 59,90 €, in en-GB.
+    expect(within(details).getByText("Sales")).toBeInTheDocument();
+    expect(within(details).getByTestId("today-sales")).toHaveTextContent(/^€189\.80 \(2 sales\)$/);
+
+    // Several currencies, each with its own fraction digits (the yen has none).
+    f.backend.data.today!.sales = [
+      { currency: "EUR", count: 1, amount_minor: 4_990 },
+      { currency: "JPY", count: 2, amount_minor: 12_500 },
+    ];
+    f.desk.apply({ kind: "conversation_removed", conversation: "DEMO-1039", cause: { kind: "closed" } });
+    await waitFor(() => expect(within(details).getByTestId("today-sales")).toHaveTextContent(/^€49\.90 · JP¥12,500 \(3 sales\)$/));
+  });
+
+  it("in French: « Ventes », amounts in the French way", async () => {
+    setLang("fr");
+    const f = await deskFixture();
+    const user = userEvent.setup();
+    render(TodayStats, { context: f.context });
+    await waitFor(() => expect(screen.getByTestId("today")).toHaveTextContent("18 s"));
+    await user.click(screen.getByTestId("today"));
+    const sales = screen.getByTestId("today-sales");
+    expect(sales.previousElementSibling).toHaveTextContent("Ventes");
+    // Intl's French puts narrow no-break spaces (U+202F) and no-break spaces (U+00A0) in.
+    expect(sales.textContent!.replace(/[\s\u00a0\u202f]+/g, " ").trim()).toBe("189,80 € (2 ventes)");
+  });
+
+  it("no sale, or a hub older than the sales figure (no `sales` at all): “—”, nothing else", async () => {
+    const f = await deskFixture();
+    const user = userEvent.setup();
+    f.backend.data.today!.sales = [];
+    render(TodayStats, { context: f.context });
+    await waitFor(() => expect(screen.getByTestId("today")).toHaveTextContent("18 s"));
+    await user.click(screen.getByTestId("today"));
+    expect(screen.getByTestId("today-sales").textContent!.trim()).toBe("—");
+
+    delete (f.backend.data.today as { sales?: unknown }).sales;
+    f.desk.apply({ kind: "conversation_removed", conversation: "DEMO-1039", cause: { kind: "closed" } });
+    await waitFor(() => expect(f.backend.calls.filter((c) => c.name === "todayStats")).toHaveLength(2));
+    await waitFor(() => expect(screen.getByRole("dialog")).toHaveTextContent("Updated at"));
+    expect(screen.getByTestId("today-sales").textContent!.trim()).toBe("—");
+    expect(screen.getByRole("dialog").textContent).not.toMatch(/undefined|NaN|null/);
   });
 
   it("reads again every 30 s and after each close", async () => {

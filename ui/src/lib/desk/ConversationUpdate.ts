@@ -10,4 +10,8 @@ export type ConversationUpdate = { reference: ConversationRef, visitor: VisitorC
 /**
  * Since when the visitor waits for the agent's reply (D7 red box); `null` when not.
  */
-waiting_since: number | null, last_agent_message_at: number | null, };
+waiting_since: number | null, last_agent_message_at: number | null, 
+/**
+ * D16: marked important.
+ */
+important: boolean, };

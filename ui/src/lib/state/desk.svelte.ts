@@ -65,6 +65,9 @@ export class Desk {
   mirrorHidden = $state<Record<ConversationRef, true>>({});
   /** Conversations closed since the desk opened (D15: today's figures refresh on each). */
   closedCount = $state(0);
+  /** How many times a conversation was asked for on screen (a box, Ctrl+n, Alt+↑/↓, a
+   * notification): a page shown in place of the panes (D15) gives way to it. */
+  shownCount = $state(0);
   layout = $state<Layout>(1);
   panes = $state<ConversationRef[]>([]);
   focused = $state<ConversationRef | null>(null);
@@ -222,6 +225,7 @@ export class Desk {
   /** Shows a conversation: focuses its pane, or takes an empty one, or replaces the focused one. */
   open(reference: ConversationRef): void {
     if (this.conversation(reference) === undefined) return;
+    this.shownCount++;
     if (!this.panes.includes(reference)) {
       if (this.panes.length < this.layout) this.panes.push(reference);
       else {

@@ -28,7 +28,7 @@ describe("the desk copies the Rust side's changes", () => {
     const c = () => d.conversation("DEMO-1")!;
     const update = (waiting_since: number | null, last_agent_message_at: number | null = null) => ({
       kind: "conversation_updated" as const,
-      conversation: { reference: "DEMO-1", visitor: c().visitor, visitor_online: true, waiting_since, last_agent_message_at },
+      conversation: { reference: "DEMO-1", visitor: c().visitor, visitor_online: true, waiting_since, last_agent_message_at, important: false },
     });
     expect(boxTone(c())).toBe("idle");
     d.apply({ kind: "message_added", message: message("DEMO-1", "visitor", "hello?", T0) });
@@ -60,7 +60,7 @@ describe("the desk copies the Rust side's changes", () => {
     expect(d.waitingCount).toBe(2);
     d.apply({
       kind: "conversation_updated",
-      conversation: { reference: "A", visitor: view("A").visitor, visitor_online: true, waiting_since: null, last_agent_message_at: T0 },
+      conversation: { reference: "A", visitor: view("A").visitor, visitor_online: true, waiting_since: null, last_agent_message_at: T0, important: false },
     });
     expect(d.waitingCount).toBe(1);
   });
@@ -136,7 +136,7 @@ describe("the desk copies the Rust side's changes", () => {
     expect(d.visitorDrafts.A).toBeUndefined();
     d.apply({
       kind: "conversation_updated",
-      conversation: { reference: "A", visitor: view("A").visitor, visitor_online: false, waiting_since: null, last_agent_message_at: null },
+      conversation: { reference: "A", visitor: view("A").visitor, visitor_online: false, waiting_since: null, last_agent_message_at: null, important: false },
     });
     expect(d.conversation("A")!.visitor_online).toBe(false);
   });

@@ -1,4 +1,5 @@
-/** What floats above the desk: the one open dialog, the rail's drawer, a passing toast. */
+/** What floats above the desk: the one open dialog, the rail's drawer, a passing toast; and the
+ * page shown in place of the conversations (the statistics, D15). */
 import type { ConversationRef } from "../protocol";
 
 export type DialogState =
@@ -13,9 +14,13 @@ export type DialogState =
 
 export type Drawer = "snoozed" | "history" | "canned" | null;
 
+/** A page in place of the panes and the visitor panel; `null`: the conversations. */
+export type Page = "stats" | null;
+
 export class Overlay {
   dialog = $state<DialogState>(null);
   drawer = $state<Drawer>(null);
+  page = $state<Page>(null);
   toast = $state<string | null>(null);
   #toastTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -27,8 +32,17 @@ export class Overlay {
     this.dialog = null;
   }
 
+  /** A drawer goes with the conversations (its canned responses go into a composer): opening
+   * one leaves the page. */
   toggleDrawer(drawer: Drawer): void {
     this.drawer = this.drawer === drawer ? null : drawer;
+    if (this.drawer !== null) this.page = null;
+  }
+
+  /** Opens a page, or goes back to the conversations (`null`); either way the drawer closes. */
+  showPage(page: Page): void {
+    this.page = page;
+    this.drawer = null;
   }
 
   say(text: string, ms = 2500): void {

@@ -1,7 +1,8 @@
 /**
  * Today's figures (D15), kept fresh: read with `Backend.todayStats` every `REFRESH_MS`, after
  * each close, and when the link comes back. A failed read keeps the last figures (and says
- * when they are from); none yet shows "—".
+ * when they are from); none yet shows "—". A hub older than the sales figure sends no `sales`:
+ * read as none.
  */
 import type { Backend, TodayStats } from "../backend";
 
@@ -23,7 +24,7 @@ export class TodayFigures {
     this.#inFlight ??= this.backend
       .todayStats()
       .then((stats) => {
-        this.stats = stats;
+        this.stats = { ...stats, sales: Array.isArray(stats.sales) ? stats.sales : [] };
         this.at = Date.now();
         this.stale = false;
       })
