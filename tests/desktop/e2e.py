@@ -318,9 +318,10 @@ def hostile_story(d):
 
 def stats_story(d):
     button(d, "Statistics", ".rail").click()
-    figure = lambda: find(d, "[data-figure=conversations] .value")
-    wait("this week's conversations counted", lambda: figure() and int(figure().text.strip() or "0") >= 2, timeout=20)
-    wait("a chart drawn", lambda: d.find_elements(By.CSS_SELECTOR, ".stats canvas, .uplot canvas, canvas"), timeout=20)
+    figure = lambda: d.execute_script("return document.querySelector('[data-figure=conversations] .value')?.textContent ?? ''")
+    wait("this week's conversations counted", lambda: figure().strip().isdigit() and int(figure()) >= 2, timeout=20)
+    # Charts drawn (uPlot's canvases), not their fallback tables.
+    wait("the charts drawn", lambda: len(d.find_elements(By.CSS_SELECTOR, "canvas")) >= 3, timeout=20)
     wait("the closed conversations listed", lambda: len(d.find_elements(By.CSS_SELECTOR, "section.closed tbody tr")) >= 2, timeout=20)
     shot("09a-statistics")
     # Back to the conversations.
