@@ -38,6 +38,7 @@ fn main() {
         "mark_important",
         "stats_range",
         "closed_conversations",
+        "answer_questionnaire",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -458,6 +458,24 @@ pub async fn send_survey(state: State<'_, AppState>, conversation: ConversationR
         .await
 }
 
+/// A5, R9: the agent's answers to the closing questionnaire, by question id (answering again
+/// replaces them).
+#[tauri::command]
+pub async fn answer_questionnaire(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    answers: std::collections::BTreeMap<String, pupitre_protocol::questionnaire::AnswerValue>,
+) -> Result<()> {
+    state
+        .desk
+        .act(AgentClientFrame::AnswerQuestionnaire {
+            client_id: id(),
+            conversation,
+            answers,
+        })
+        .await
+}
+
 /// D16: marks the conversation important, or not any more (when the admin allows it).
 #[tauri::command]
 pub async fn mark_important(

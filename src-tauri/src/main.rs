@@ -116,6 +116,7 @@ fn main() {
             commands::request_file,
             commands::send_survey,
             commands::mark_important,
+            commands::answer_questionnaire,
             commands::cobrowse,
             commands::cobrowse_view,
             commands::cobrowse_view_close,

@@ -1,7 +1,9 @@
 // Accessibility check of the built desk (ui/dist) with axe-core, in the system's Chromium (no
 // browser download): WCAG 2.0/2.1/2.2 A and AA rules, light and dark themes, on the login, the
 // desk with conversations (1, 2 and 4 panes, offline, desk options off, a survey answered, an
-// important conversation and a refused mark, D16), every drawer and dialog, the menus, the emoji
+// important conversation and a refused mark, D16), every drawer and dialog (the close dialog with
+// the closing questionnaire, A5, R9: required, left blank, optional, none, in French; the
+// questionnaire on its own), the menus, the emoji
 // palette, and co-browsing (the mirroring panel in 1, 2 and 4 panes, pointing, a refused
 // address, waiting for consent), the statistics (D15: a week, a month in French, a manager's
 // group, a chart as a table, offline), and today's figures with the day's sales (in English and
@@ -33,6 +35,10 @@ const APP_CSP = JSON.parse(readFileSync(new URL("../../tauri.conf.json", import.
 /** The rule sets asked for: WCAG 2.0, 2.1 and 2.2, levels A and AA. */
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
 
+/** Picks an option of the closing questionnaire: a click on its label, as the agent does (the
+ * radio itself is hidden under it). */
+const pick = (page, role, name) => page.locator("label", { has: page.getByRole(role, { name, exact: true }) }).click();
+
 /** What to look at: a URL of the demo, then optional clicks to get there. */
 const VIEWS = [
   { name: "login", query: "screen=login", ready: "form" },
@@ -58,7 +64,45 @@ const VIEWS = [
     },
     settle: '[role="dialog"] [role="alert"]',
   },
-  { name: "dialog: close", query: "dialog=close", ready: '[role="dialog"]' },
+  { name: "dialog: close, with the closing questionnaire (A5, R9)", query: "dialog=close", ready: '[role="dialog"] [data-question]' },
+  {
+    name: "dialog: close, the questionnaire left blank (a message under the required question)",
+    query: "dialog=close",
+    ready: '[role="dialog"] [data-question]',
+    act: async (page) => page.getByRole("button", { name: "Close conversation" }).click(),
+    settle: '[role="dialog"] [aria-invalid="true"]',
+  },
+  { name: "dialog: close with the questionnaire, in French", query: "dialog=close&lang=fr", ready: '[role="dialog"] [data-question]' },
+  {
+    name: "dialog: close, questionnaire optional (close without answering, no Cancel)",
+    query: "dialog=close&questionnaire=optional",
+    ready: '[role="dialog"] [data-question]',
+  },
+  { name: "dialog: close, no questionnaire", query: "dialog=close&questionnaire=none", ready: '[role="dialog"] select' },
+  { name: "dialog: the closing questionnaire (Complete questionnaire)", query: "dialog=questionnaire", ready: '[role="dialog"] [data-question]' },
+  {
+    name: "dialog: the closing questionnaire in French, answered in part",
+    query: "dialog=questionnaire&lang=fr",
+    ready: '[role="dialog"] [data-question]',
+    act: async (page) => {
+      await pick(page, "checkbox", "Livraison");
+      await pick(page, "radio", "4 sur 5");
+      await page.getByRole("button", { name: "Enregistrer les réponses" }).click();
+    },
+    settle: '[role="dialog"] [aria-invalid="true"]',
+  },
+  {
+    name: "desk, the questionnaire answered: \"Edit the questionnaire\" and the answers in the thread",
+    query: "dialog=questionnaire",
+    ready: '[role="dialog"] [data-question]',
+    act: async (page) => {
+      await pick(page, "radio", "Yes");
+      await pick(page, "checkbox", "Delivery");
+      await page.getByRole("textbox", { name: "Notes" }).fill("Express shipping offered");
+      await page.getByRole("button", { name: "Save answers" }).click();
+    },
+    settle: ".event.survey dl",
+  },
   { name: "dialog: logout", query: "dialog=logout", ready: '[role="dialog"]' },
   { name: "dialog: canned responses", query: "dialog=canned", ready: '[role="dialog"]' },
   { name: "dialog: offer", query: "dialog=offer", ready: '[role="dialog"]' },

@@ -53,6 +53,37 @@ await page.goto(`${base}?lang=en&still=1&panes=2&survey=1`);
 await page.waitForSelector(".event.survey dl");
 await shot("desk-survey");
 
+// A5, R9: closing Tom's conversation with the closing questionnaire above the type, answered in
+// part: the required question left blank says so. Then in French, where the admin lets agents
+// close without answering (and wants no Cancel button).
+const pick = (role, name) => page.locator("label", { has: page.getByRole(role, { name, exact: true }) }).click();
+await page.goto(`${base}?lang=en&still=1&dialog=close`);
+await page.waitForSelector('[role="dialog"] [data-question]');
+await pick("checkbox", "Return / warranty");
+await pick("radio", "2 out of 5");
+await page.getByRole("textbox", { name: "Notes" }).fill("Called twice already; warranty extension promised.");
+await page.getByRole("combobox", { name: "Conversation type" }).selectOption("Return / warranty");
+await page.getByRole("button", { name: "Close conversation" }).click();
+await page.waitForSelector('[role="dialog"] [aria-invalid="true"]');
+await shot("dialog-close-questionnaire");
+
+await page.goto(`${base}?lang=fr&still=1&dialog=close&questionnaire=optional`);
+await page.waitForSelector('[role="dialog"] [data-question]');
+await shot("dialog-close-questionnaire-fr");
+
+// A5, R9: answered before closing ("Complete questionnaire"): the answers in the thread, and the
+// button under the composer now edits them.
+await page.goto(`${base}?lang=en&still=1&dialog=questionnaire`);
+await page.waitForSelector('[role="dialog"] [data-question]');
+await pick("radio", "Yes");
+await pick("checkbox", "Return / warranty");
+await pick("radio", "4 out of 5");
+await page.getByRole("textbox", { name: "Notes" }).fill("Photo received; return label sent.");
+await page.getByRole("button", { name: "Save answers" }).click();
+await page.waitForSelector(".event.survey dl");
+await page.waitForTimeout(300);
+await shot("desk-questionnaire-answered");
+
 // D5, C1, C4: Léa shares her page (the hostile fixture, made inert) and lets the agent guide:
 // the mirroring panel beside the thread, live, with the visitor's mouse.
 await page.goto(`${base}?lang=en&still=1&cobrowse=1`);

@@ -13,6 +13,9 @@
  * `?role=manager|admin`: Camille manages the Support and Sales groups (or administers the project),
  * so the statistics offer their figures too. `?fail=markImportant:forbidden`: the first call of
  * that `Backend` method is refused with that code (to see how a refusal is said).
+ * `?questionnaire=optional|none`: the closing questionnaire (A5, R9) may be left unanswered (and
+ * has no Cancel button), or there is none; `?dialog=questionnaire` opens it ("Complete
+ * questionnaire").
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -50,6 +53,12 @@ async function main() {
     if (name in data.profile.options) data.profile.options[name as keyof typeof data.profile.options] = false;
   }
   if (params.get("survey") === "1") withSurvey(data, Date.now());
+  const questionnaire = params.get("questionnaire");
+  if (questionnaire === "none") data.profile.agent_questionnaire = null;
+  else if (questionnaire === "optional" && data.profile.agent_questionnaire) {
+    data.profile.agent_questionnaire.closable_without_answer = true;
+    data.profile.agent_questionnaire.cancel_button = false;
+  }
   const role = params.get("role");
   if (role === "manager" || role === "admin") {
     data.profile.role = role;
@@ -96,7 +105,7 @@ async function main() {
     if (drawer === "snoozed" || drawer === "history" || drawer === "canned") overlay.drawer = drawer;
     const dialog = params.get("dialog");
     const ref = desk.conversations.find((c) => c.waiting_since !== null)?.reference ?? desk.focused;
-    if ((dialog === "snooze" || dialog === "transfer" || dialog === "close" || dialog === "offer" || dialog === "link") && ref) {
+    if ((dialog === "snooze" || dialog === "transfer" || dialog === "close" || dialog === "offer" || dialog === "link" || dialog === "questionnaire") && ref) {
       desk.open(ref);
       overlay.show({ kind: dialog, reference: ref });
     } else if (dialog === "logout" || dialog === "canned") overlay.show({ kind: dialog });

@@ -26,6 +26,7 @@ import type {
 import type {
   AgentCobrowse,
   AgentProfile,
+  AnswerValue,
   Availability,
   Channel,
   ChosenStatus,
@@ -185,6 +186,16 @@ export interface Backend {
    * conversation. Rejects with `forbidden` when the admin does not let agents send it
    * (`AgentProfile.may_send_survey`), `conflict` when it was already sent or answered. */
   sendSurvey(conversation: ConversationRef): Promise<void>;
+  /** A5, R9: the agent's answers to the closing questionnaire (`AgentProfile.agent_questionnaire`),
+   * by question id: a boolean for yes/no, a number from 1 to the max for a rating, text, the
+   * chosen choices' indexes; blank optional questions left out. Resolves once the hub
+   * acknowledged (the thread then gets the agents-only `agent_answered` event); answering again
+   * replaces the earlier answers. Rejects with `invalid_input` (a required question left out or a
+   * wrong value: the message names the question), `invalid_state` (the project has no
+   * questionnaire), `offline`, `forbidden`, `not_found`. Until the conversation has answers, the
+   * hub refuses to `close` it with `invalid_state` when the admin does not let agents close
+   * without answering (`closable_without_answer`). */
+  answerQuestionnaire(conversation: ConversationRef, answers: Record<string, AnswerValue>): Promise<void>;
   /** D16: marks the conversation important (`important: true`) or removes the mark; resolves
    * once the hub acknowledged. The view's `important` then changes on the stream
    * (`conversation_updated`), and the thread gets the `marked_important` event. Rejects with

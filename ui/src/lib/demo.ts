@@ -3,10 +3,10 @@
  * the agent and marked important, one waiting for the visitor, one with a live visitor draft,
  * one snoozed), statuses and canned responses by theme in French and English, the visitors'
  * earlier conversations, today's figures with two sales, half a year of statistics and closed
- * conversations (D15, demo-stats.ts), and on demand (`longConversation`) a 10,000-message
+ * conversations (D15, demo-stats.ts), a closing questionnaire (A5, R9), and on demand (`longConversation`) a 10,000-message
  * history to scroll.
  */
-import type { ConversationView, FileInfo, Message } from "./protocol";
+import type { AgentQuestionnaire, ConversationView, FileInfo, Message } from "./protocol";
 import { FakeBackend, type FakeData } from "./fake-backend";
 import { ALL_ON } from "./options";
 import { demoStats } from "./demo-stats";
@@ -195,7 +195,9 @@ export function demoData(now: number): FakeData {
       // A5: the admin lets agents send the survey during a conversation.
       may_send_survey: true,
       site_origins: ["https://shop.example.com"],
-      agent_questionnaire: null,
+      // A5, R9: the admin's closing questionnaire, to answer before closing (`?questionnaire=`
+      // in the demo: `optional` lets Camille close without it and has no Cancel, `none` removes it).
+      agent_questionnaire: demoQuestionnaire(),
     },
     conversations: [lea, tom, anon],
     snoozed: [
@@ -266,6 +268,41 @@ export function demoData(now: number): FakeData {
     files: { [DEMO_PHOTO.id]: { info: DEMO_PHOTO, bytes: new Uint8Array(0) } },
     stats,
     closed,
+  };
+}
+
+/** The demo's closing questionnaire (A5, R9): every kind of question, in English and French;
+ * answered before closing, "Complete questionnaire" under the composer, a Cancel button. */
+export function demoQuestionnaire(): AgentQuestionnaire {
+  return {
+    questionnaire: {
+      id: "closing",
+      name: "Closing — support",
+      questions: [
+        { id: "resolved", text: { en: "Was the request resolved?", fr: "La demande est-elle résolue ?" }, answer: { kind: "yes_no" }, required: true },
+        {
+          id: "topic",
+          text: { en: "Topic", fr: "Sujet" },
+          answer: {
+            kind: "choice",
+            choices: [
+              { en: "Delivery", fr: "Livraison" },
+              { en: "Product", fr: "Produit" },
+              { en: "Return / warranty", fr: "Retour / garantie" },
+              { en: "Billing", fr: "Facturation" },
+              { en: "Other", fr: "Autre" },
+            ],
+            multiple: true,
+          },
+          required: false,
+        },
+        { id: "mood", text: { en: "How did the visitor seem at the end?", fr: "Comment le visiteur semblait-il à la fin ?" }, answer: { kind: "rating", max: 5 }, required: false },
+        { id: "notes", text: { en: "Notes", fr: "Notes" }, answer: { kind: "text" }, required: false },
+      ],
+    },
+    complete_button: true,
+    cancel_button: true,
+    closable_without_answer: false,
   };
 }
 

@@ -16,6 +16,12 @@
  * co-browsing, and marking a conversation important (D16: otherwise its view's `important`
  * changes, with `conversation_updated`, and the thread gets the `marked_important` event).
  *
+ * The closing questionnaire (A5, R9): `answerQuestionnaire` checks the answers against the
+ * profile's `agent_questionnaire` as the hub does (`invalid_state` without one, `invalid_input`
+ * naming the question) and adds the `agent_answered` event; `close` is refused with
+ * `invalid_state` while the conversation has no answers when the questionnaire is not
+ * `closable_without_answer`, and with `invalid_input` for a type not in the profile's list.
+ *
  * Co-browsing (D5, C1): `ask` makes the session `asked`, and a moment later the visitor answers
  * (`FakeOptions.cobrowse`: accept, the default, with a relay; decline; or never); `ask_guide` the
  * same for guiding; `navigate` and `point` are kept in `guides` once guiding is allowed; `stop`
@@ -35,6 +41,7 @@
 import type {
   AgentCobrowse,
   AgentProfile,
+  AnswerValue,
   Author,
   Body,
   Channel,
@@ -81,6 +88,7 @@ import { lastVisitorText } from "./state/desk.svelte";
 import { deskOptions } from "./options";
 import { download } from "./files";
 import { closedPage, closedThread, rangeOf, type StatsData } from "./fake-stats";
+import { agentQuestionnaire, questionnaireAnswered, readAnswers } from "./questions";
 
 export type FakeData = {
   profile: AgentProfile;
@@ -351,7 +359,13 @@ export class FakeBackend implements Backend {
   async close(conversation: ConversationRef, conversationType: string | null): Promise<void> {
     await this.#enter("close", [conversation, conversationType]);
     this.#online();
-    this.#view(conversation);
+    const view = this.#view(conversation);
+    if (conversationType !== null && !this.data.profile.conversation_types.includes(conversationType))
+      throw { code: "invalid_input", message: `no conversation type named ${JSON.stringify(conversationType)}` };
+    // A5, R9: a questionnaire the admin does not let agents skip is answered first.
+    const questionnaire = agentQuestionnaire(this.data.profile);
+    if (questionnaire && !questionnaire.closable_without_answer && !questionnaireAnswered(view.messages))
+      throw { code: "invalid_state", message: "answer the closing questionnaire before closing" };
     this.#deliver(
       conversation,
       { kind: "system" },
@@ -475,6 +489,21 @@ export class FakeBackend implements Backend {
     const done = view.messages.some((m) => m.body.kind === "event" && (m.body.event.kind === "survey_sent" || m.body.event.kind === "survey_answered"));
     if (done) throw { code: "conflict", message: "the survey was already sent in this conversation" };
     this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "survey_sent", agent: this.data.profile.name } }, null);
+  }
+
+  /** A5, R9: checked as the hub checks them (`readAnswers`: known questions, kinds, ranges,
+   * choice indexes, the required ones), then the thread gets the agents-only `agent_answered`
+   * event with the answers as lines (in English, as the hub writes them for an agent). Answering
+   * again replaces the earlier answers (a new event). */
+  async answerQuestionnaire(conversation: ConversationRef, answers: Record<string, AnswerValue>): Promise<void> {
+    await this.#enter("answerQuestionnaire", [conversation, structuredClone(answers)]);
+    this.#online();
+    this.#view(conversation);
+    const questionnaire = agentQuestionnaire(this.data.profile);
+    if (!questionnaire) throw { code: "invalid_state", message: "this project has no closing questionnaire" };
+    const read = readAnswers(questionnaire.questionnaire, answers);
+    if ("error" in read) throw { code: "invalid_input", message: read.error };
+    this.#deliver(conversation, { kind: "system" }, { kind: "event", event: { kind: "agent_answered", agent: this.data.profile.name, answers: read.lines } }, null);
   }
 
   /** Like the hub: refused when the admin switched it off; marking again what is already so

@@ -117,6 +117,7 @@ export class RealShapesBackend implements Backend {
   async sendOffer(): Promise<void> {}
   async requestFile(): Promise<void> {}
   async sendSurvey(): Promise<void> {}
+  async answerQuestionnaire(): Promise<void> {}
   async markImportant(): Promise<void> {}
   async sendFile(): Promise<Message | null> {
     return null;

@@ -36,6 +36,15 @@ describe("TauriBackend → Tauri commands", () => {
     expect(invoke).toHaveBeenCalledWith("send_survey", { conversation: "DEMO-1" });
   });
 
+  it("answer_questionnaire {conversation, answers} (A5, R9): each answer as its AnswerValue; a refusal comes back as its DeskError", async () => {
+    const b = new TauriBackend();
+    const answers = { resolved: true, score: 4, notes: "Parcel found", topic: [0, 2] };
+    await b.answerQuestionnaire("DEMO-1", answers);
+    expect(invoke).toHaveBeenCalledWith("answer_questionnaire", { conversation: "DEMO-1", answers: { resolved: true, score: 4, notes: "Parcel found", topic: [0, 2] } });
+    invoke.mockRejectedValueOnce({ code: "invalid_input", message: "answers.resolved: this question must be answered" });
+    await expect(b.answerQuestionnaire("DEMO-1", {})).rejects.toEqual({ code: "invalid_input", message: "answers.resolved: this question must be answered" });
+  });
+
   it("mark_important {conversation, important} (D16); a refusal comes back as its DeskError", async () => {
     const b = new TauriBackend();
     await b.markImportant("DEMO-1", true);

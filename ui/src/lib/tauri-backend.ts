@@ -7,6 +7,7 @@ import { Channel, convertFileSrc, invoke } from "@tauri-apps/api/core";
 import type {
   AgentCobrowse,
   AgentProfile,
+  AnswerValue,
   Channel as HubChannel,
   ChosenStatus,
   ClosedConversation,
@@ -147,6 +148,9 @@ export class TauriBackend implements Backend {
   }
   sendSurvey(conversation: ConversationRef): Promise<void> {
     return call("send_survey", { conversation });
+  }
+  answerQuestionnaire(conversation: ConversationRef, answers: Record<string, AnswerValue>): Promise<void> {
+    return call("answer_questionnaire", { conversation, answers });
   }
   markImportant(conversation: ConversationRef, important: boolean): Promise<void> {
     return call("mark_important", { conversation, important });

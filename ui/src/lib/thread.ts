@@ -1,5 +1,5 @@
 /** What a thread shows under each filter chip (D13), and the text of thread events. */
-import type { Message, ThreadEvent } from "./protocol";
+import type { AnswerLine, Message, ThreadEvent } from "./protocol";
 import { dateTime } from "./format";
 import { joinParts, numberFormat, tParts, type PhrasePart } from "./i18n/i18n";
 import { oneLine } from "./text";
@@ -19,7 +19,12 @@ export function inFilter(message: Message, filter: ThreadFilter): boolean {
         (body.kind === "event" && body.event.kind === "survey_answered")
       );
     case "agent":
-      return (author.kind === "agent" && body.kind !== "event" && body.kind !== "sentence") || body.kind === "comment";
+      // The agent's answers to the closing questionnaire are the agent's words too.
+      return (
+        (author.kind === "agent" && body.kind !== "event" && body.kind !== "sentence") ||
+        body.kind === "comment" ||
+        (body.kind === "event" && body.event.kind === "agent_answered")
+      );
     case "actions":
       return (
         (body.kind === "event" && body.event.kind !== "navigated") ||
@@ -103,10 +108,27 @@ export function surveyAnswer(event: SurveyAnswered): {
   return {
     headline: event.score === null ? tParts("event.survey_answered", {}) : tParts("event.survey", { score: scoreText(event.score) }),
     comment: comment === null ? null : tParts("survey.comment", { comment }),
-    answers: (event.answers ?? [])
-      .map((line) => ({ question: oneLine(line.question), answer: oneLine(line.answer) }))
-      .filter((line) => line.question !== "" || line.answer !== ""),
+    answers: answerLines(event.answers ?? []),
   };
+}
+
+/** Questions and answers as the thread shows them: on one line each, the empty ones left out. */
+function answerLines(lines: readonly AnswerLine[]): { question: string; answer: string }[] {
+  return lines
+    .map((line) => ({ question: oneLine(line.question), answer: oneLine(line.answer) }))
+    .filter((line) => line.question !== "" || line.answer !== "");
+}
+
+/**
+ * The agent's answers to the closing questionnaire as the thread shows them (A5, R9; agents
+ * only): "Alice answered the closing questionnaire", then each question and its answer, like the
+ * visitor's survey answers.
+ */
+export function questionnaireAnswer(event: Extract<ThreadEvent, { kind: "agent_answered" }>): {
+  headline: PhrasePart[];
+  answers: { question: string; answer: string }[];
+} {
+  return { headline: eventParts(event), answers: answerLines(event.answers ?? []) };
 }
 
 /** A5: where the survey stands in a conversation: not sent yet, sent, or answered. */

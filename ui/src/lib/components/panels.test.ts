@@ -209,6 +209,8 @@ describe("today's figures (D15)", () => {
   it("reads again every 30 s and after each close", async () => {
     vi.useFakeTimers({ now: T0, shouldAdvanceTime: true });
     const f = await deskFixture();
+    // No closing questionnaire to answer first (A5, R9).
+    f.backend.data.profile.agent_questionnaire = null;
     render(TodayStats, { context: f.context });
     const reads = () => f.backend.calls.filter((c) => c.name === "todayStats").length;
     await waitFor(() => expect(reads()).toBe(1));

@@ -125,8 +125,16 @@ describe("TransferDialog (R7, D9)", () => {
 describe("CloseDialog (R9, D10)", () => {
   beforeEach(() => setLang("en"));
 
-  it("sends the chosen conversation type", async () => {
+  /** A project without a closing questionnaire (A5). */
+  async function withoutQuestionnaire() {
     const f = await deskFixture();
+    f.backend.data.profile.agent_questionnaire = null;
+    f.desk.apply({ kind: "profile_changed", profile: structuredClone(f.backend.data.profile) });
+    return f;
+  }
+
+  it("sends the chosen conversation type", async () => {
+    const f = await withoutQuestionnaire();
     const onclose = vi.fn();
     const user = userEvent.setup();
     render(CloseDialog, { props: { reference: "DEMO-1039", onclose }, context: f.context });
@@ -137,7 +145,7 @@ describe("CloseDialog (R9, D10)", () => {
   });
 
   it("shows the error by code and stays open", async () => {
-    const f = await deskFixture();
+    const f = await withoutQuestionnaire();
     const onclose = vi.fn();
     const user = userEvent.setup();
     f.backend.failNext("close", { code: "invalid_state", message: "already closed (do not show)" });

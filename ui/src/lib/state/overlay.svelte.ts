@@ -6,6 +6,8 @@ export type DialogState =
   | { kind: "snooze" | "transfer" | "close"; reference: ConversationRef }
   /** D12 composer tools that need a form. */
   | { kind: "offer" | "link"; reference: ConversationRef }
+  /** A5, R9: the closing questionnaire, answered before closing ("Complete questionnaire"). */
+  | { kind: "questionnaire"; reference: ConversationRef }
   /** D14, D15: a closed conversation, re-read (paged from the cache). */
   | { kind: "history"; reference: ConversationRef; visitorName?: string | null; subtitle?: string }
   | { kind: "logout" }
