@@ -39,6 +39,11 @@ fn main() {
         "stats_range",
         "closed_conversations",
         "answer_questionnaire",
+        "team_online",
+        "knowledge_search",
+        "assistant_ask",
+        "email_conversation",
+        "print_conversation",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

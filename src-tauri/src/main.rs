@@ -8,6 +8,7 @@
 mod assets;
 mod commands;
 mod notifications;
+mod tools;
 mod tray;
 
 use std::sync::Arc;
@@ -128,6 +129,11 @@ fn main() {
             commands::closed_conversations,
             commands::save_file,
             commands::thread_after,
+            tools::team_online,
+            tools::knowledge_search,
+            tools::assistant_ask,
+            tools::email_conversation,
+            tools::print_conversation,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -9,7 +9,7 @@ fn read(path: &str) -> String {
     std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
 }
 
-/// The quoted or `commands::`-prefixed names between `start` and the next `]`.
+/// The quoted or module-prefixed names between `start` and the next `]`.
 fn names(text: &str, start: &str, pick: impl Fn(&str) -> Option<String>) -> BTreeSet<String> {
     let from = text
         .find(start)
@@ -24,7 +24,9 @@ fn names(text: &str, start: &str, pick: impl Fn(&str) -> Option<String>) -> BTre
 #[test]
 fn every_registered_command_is_declared_and_granted_and_nothing_more() {
     let registered = names(&read("src-tauri/src/main.rs"), "generate_handler![", |s| {
-        s.strip_prefix("commands::").map(str::to_owned)
+        s.strip_prefix("commands::")
+            .or_else(|| s.strip_prefix("tools::"))
+            .map(str::to_owned)
     });
     let declared = names(&read("src-tauri/build.rs"), "let commands = &[", |s| {
         Some(s.trim_matches('"').to_owned()).filter(|s| !s.is_empty())

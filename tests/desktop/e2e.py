@@ -11,7 +11,8 @@ waits pending and is delivered once after the restart (R12, D18) → the operato
 option off and on with `pupitre admin` and the desk follows live (A3, A10) → a visitor in
 Chromium shares the demo page: the desk replays it, following scroll and typing (masked), guides
 the visitor to the prices after the second consent, and stops (issue 11) → pause (R5) → the visitor's reply wakes it back → close with a
-type (R9) → the statistics view shows the week's figures and the closed conversations (D15) →
+type (R9), after printing it, e-mailing it to oneself, inserting a knowledge article and asking
+the assistant (D16) → the statistics view shows the week's figures and the closed conversations (D15) →
 a new conversation is transferred to a group with a comment (R7) → the tray sets
 unavailable and the hub stops assigning (R3).
 """
@@ -131,13 +132,19 @@ def tray(label):
 
 
 DB = os.path.join(OUT, "e2e.db")
+# D16: e-mails the hub sends (a conversation e-mailed to oneself) land here as .eml files.
+MAIL = os.path.join(OUT, "mail")
+# D16: the desk prints to this PDF instead of opening the print dialog (src-tauri/src/tools.rs).
+PDF = os.path.join(OUT, "printed.pdf")
+os.environ["PUPITRE_PRINT_TO"] = PDF
 hub_proc = None
 
 
 def start_hub():
     global hub_proc
     hub_proc = subprocess.Popen([f"{BIN}/pupitre", "serve", "--demo", "--db", DB, "--listen", f"127.0.0.1:{PORT}",
-                                 "--tls-cert", os.path.join(TLS, "hub.pem"), "--tls-key", os.path.join(TLS, "hub-key.pem")],
+                                 "--tls-cert", os.path.join(TLS, "hub.pem"), "--tls-key", os.path.join(TLS, "hub-key.pem"),
+                                 "--mail-dir", MAIL],
                                 stdout=open(os.path.join(OUT, "hub.log"), "a"), stderr=subprocess.STDOUT)
     procs.append(hub_proc)
     wait("the hub", lambda: urllib.request.urlopen(f"{HUB}/healthz", context=TLS_CONTEXT).status == 200)
@@ -329,6 +336,73 @@ def stats_story(d):
     wait("the panes back", lambda: not d.find_elements(By.CSS_SELECTOR, "section.closed"))
 
 
+def tools_story(d):
+    """D16 on the open conversation, each through the real app and the real hub: print (the
+    page's print layout through WebKitGTK's print operation, to the PDF named by
+    PUPITRE_PRINT_TO), e-mail to oneself (the hub's mail folder), the knowledge tab inserting an
+    article into the composer, the assistant answering from a knowledge article, agents online."""
+    import glob
+    boxes(d)[0].click()
+    wait("the print button", lambda: button(d, "Print", ".pane, main")).click()
+    printed = lambda: os.path.exists(PDF) and os.path.getsize(PDF) > 1000 and open(PDF, "rb").read(5) == b"%PDF-"
+    wait("the conversation printed to a PDF", printed, timeout=40)
+    time.sleep(1.0)
+    text = subprocess.run(["pdftotext", "-layout", PDF, "-"], capture_output=True, text=True).stdout
+    # pdftotext reads Inter's hyphen and colon glyphs as spaces: the checks avoid them.
+    for expected in ("Conversation DEMO", "commande 4521", "Votre colis part aujourd'hui.", "Alice Martin",
+                     "Typed while the hub was down."):
+        assert expected in text, f"{expected!r} not in the printed PDF: {text[:1500]}"
+    assert "<script>alert(1" in text, "the visitor's text printed as typed, as text"
+    assert "Reactivity" not in text and "Conversations" not in text, "only the conversation, not the desk around it"
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", PDF, os.path.join(SHOTS, "08a-printed")], check=False)
+    log(f"printed {os.path.getsize(PDF)} bytes")
+
+    button(d, "E-mail to me", ".pane, main").click()
+    def mailed():
+        for path in glob.glob(os.path.join(MAIL, "*.eml")):
+            mail = open(path, errors="replace").read().replace("=\r\n", "").replace("=\n", "")
+            if "To: alice@demo.pupitre.test" in mail and "4521" in mail:
+                return True
+        return False
+    wait("the conversation e-mailed to Alice", mailed, timeout=20)
+    wait("the confirmation", lambda: "alice@demo.pupitre.test" in d.find_element(By.TAG_NAME, "body").text)
+    shot("08b-emailed")
+
+    # The knowledge tab: search, open, insert into the composer.
+    button(d, "Knowledge", ".rail").click()
+    search = wait("the knowledge search", lambda: find(d, "section.drawer input[type=search]"))
+    search.send_keys("warranty")
+    hit = lambda: next((b for b in d.find_elements(By.CSS_SELECTOR, "section.drawer button.hit")
+                        if (b.get_attribute("textContent") or "").strip().startswith("Warranty")), None)
+    wait("the warranty article", hit).click()
+    wait("the article", lambda: "two-year warranty" in (find(d, "[data-testid=knowledge-body]").get_attribute("textContent") or ""))
+    shot("08c-knowledge")
+    find(d, "section.drawer .insert button").click()
+    composer = lambda: next(e for e in d.find_elements(By.CSS_SELECTOR, "textarea") if e.is_displayed())
+    wait("inserted into the composer", lambda: "two-year warranty" in (composer().get_attribute("value") or ""))
+    composer().send_keys(Keys.CONTROL, "a")
+    composer().send_keys(Keys.DELETE)
+
+    # The assistant answers a question in plain words from a knowledge article, with its source.
+    button(d, "Assistant", ".rail").click()
+    ask = wait("the assistant's question box", lambda: find(d, "section.drawer form.ask input"))
+    ask.send_keys("Which bulb should I put in the Aurore lamp?")
+    ask.send_keys(Keys.ENTER)
+    card = lambda: next((c for c in d.find_elements(By.CSS_SELECTOR, "section.drawer li.card")
+                         if "Choosing a bulb for the Aurore lamp" in (c.get_attribute("textContent") or "")), None)
+    wait("an answer from the bulb article", card, timeout=20)
+    assert "E27" in card().get_attribute("textContent"), card().get_attribute("textContent")
+    shot("08d-assistant")
+
+    # Agents online: Alice herself, with her chat status.
+    button(d, "Agents online", ".rail").click()
+    drawer_text = lambda: find(d, "section.drawer").get_attribute("textContent") or ""
+    wait("Alice listed", lambda: "Alice Martin" in drawer_text() and "conversation" in drawer_text())
+    shot("08e-agents-online")
+    button(d, "Agents online", ".rail").click()
+    wait("the drawer closed", lambda: not d.find_elements(By.CSS_SELECTOR, "section.drawer"))
+
+
 def close_current(d):
     wait("close button", lambda: button(d, "Close", ".pane, main")).click()
     dialog_select = wait("the type list", lambda: find(d, "[role=dialog] select"))
@@ -432,6 +506,9 @@ def story(d):
     shot("06-paused")
     v.say("Merci ! Et pour le retour ?")
     wait("woken back on the desk", lambda: boxes(d))
+
+    # D16: print, e-mail to oneself, knowledge, assistant, agents online.
+    tools_story(d)
 
     # R9: close with a type.
     boxes(d)[0].click()

@@ -1,7 +1,9 @@
 // Accessibility check of the built desk (ui/dist) with axe-core, in the system's Chromium (no
 // browser download): WCAG 2.0/2.1/2.2 A and AA rules, light and dark themes, on the login, the
 // desk with conversations (1, 2 and 4 panes, offline, desk options off, a survey answered, an
-// important conversation and a refused mark, D16), every drawer and dialog (the close dialog with
+// important conversation and a refused mark, D16), every drawer and dialog (D16's knowledge,
+// assistant and agents online among them, with an article open, offline, answers and none; the
+// e-mail's confirmation; the printable layout under print media) (the close dialog with
 // the closing questionnaire, A5, R9: required, left blank, optional, none, in French; the
 // questionnaire on its own), the menus, the emoji
 // palette, and co-browsing (the mirroring panel in 1, 2 and 4 panes, pointing, a refused
@@ -52,6 +54,56 @@ const VIEWS = [
   { name: "drawer: snoozed", query: "drawer=snoozed", ready: ".drawer" },
   { name: "drawer: history", query: "drawer=history", ready: ".drawer li" },
   { name: "drawer: canned responses", query: "drawer=canned", ready: ".drawer .resp" },
+  { name: "drawer: knowledge, the newest articles (D16)", query: "drawer=knowledge", ready: ".drawer li .hit" },
+  {
+    name: "drawer: knowledge, an article open",
+    query: "drawer=knowledge&lang=fr",
+    ready: ".drawer li .hit",
+    act: async (page) => page.locator(".drawer li .hit").nth(2).click(),
+    settle: '[data-testid="knowledge-body"]',
+  },
+  { name: "drawer: knowledge offline, from this computer", query: "drawer=knowledge&offline=1", ready: '[data-testid="knowledge-offline"]' },
+  {
+    name: "drawer: assistant, answers with their sources (D16)",
+    query: "drawer=assistant",
+    ready: ".drawer form",
+    act: async (page) => {
+      await page.getByRole("textbox", { name: "Your question" }).fill("Livrez-vous en Belgique avant samedi ?");
+      await page.keyboard.press("Enter");
+    },
+    settle: ".drawer .card",
+  },
+  {
+    name: "drawer: assistant in French, no answer found",
+    query: "drawer=assistant&lang=fr",
+    ready: ".drawer form",
+    act: async (page) => {
+      await page.getByRole("textbox", { name: "Votre question" }).fill("zzqx wvbk");
+      await page.keyboard.press("Enter");
+    },
+    settle: ".drawer .status.none",
+  },
+  { name: "drawer: agents online (D16)", query: "drawer=team", ready: ".drawer [data-member]" },
+  { name: "drawer: agents online in French, 2 panes", query: "drawer=team&lang=fr&panes=2", ready: ".drawer [data-member]" },
+  {
+    name: "desk: the conversation e-mailed to oneself (D16)",
+    query: "",
+    ready: ".box",
+    act: async (page) => page.getByRole("button", { name: "E-mail to me" }).first().click(),
+    settle: '[data-testid="email-sent"]',
+  },
+  {
+    name: "print: the conversation's printable layout, print media (D16)",
+    query: "print=hold",
+    ready: ".box",
+    act: async (page) => {
+      await page.locator('.box[data-reference="DEMO-1044"]').click();
+      await page.locator('section[aria-label^="DEMO-1044"]').getByRole("button", { name: "Print" }).click();
+      await page.waitForSelector(".print-sheet", { state: "attached" });
+      await page.emulateMedia({ media: "print" });
+    },
+    settle: ".print-sheet",
+  },
   { name: "dialog: snooze", query: "dialog=snooze", ready: '[role="dialog"]' },
   { name: "dialog: transfer", query: "dialog=transfer", ready: '[role="dialog"] input[value^="agent:"]' },
   {

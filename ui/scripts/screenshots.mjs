@@ -166,4 +166,53 @@ await page.getByRole("button", { name: "Show as table" }).last().click();
 await page.waitForTimeout(300);
 await shot("stats-table");
 
+// D16: the header's Print and "E-mail to me" (then its confirmation); the knowledge tab with an
+// article open, the assistant's answers with their sources, the agents online (dark); the
+// printable layout as the print dialog gets it (A4, print media; the margins are @page's).
+await page.goto(`${base}?lang=en&still=1`);
+await page.waitForSelector(".box");
+await page.locator('.box[data-reference="DEMO-1044"]').click();
+await page.locator('section[aria-label^="DEMO-1044"]').getByRole("button", { name: "E-mail to me" }).click();
+await page.waitForSelector('[data-testid="email-sent"]');
+await page.locator('section[aria-label^="DEMO-1044"]').getByRole("button", { name: "Print" }).hover();
+await page.waitForTimeout(300);
+await shot("desk-print-email");
+
+await page.goto(`${base}?lang=fr&still=1&drawer=knowledge`);
+await page.waitForSelector(".drawer li .hit");
+await page.getByRole("searchbox", { name: "Rechercher dans les articles" }).fill("livraison");
+await page.waitForTimeout(500);
+await shot("drawer-knowledge");
+await page.locator(".drawer li .hit").first().click();
+await page.waitForSelector('[data-testid="knowledge-body"]');
+await page.waitForTimeout(200);
+await shot("drawer-knowledge-article");
+
+await page.goto(`${base}?lang=fr&still=1&drawer=assistant`);
+await page.waitForSelector(".drawer form");
+await page.getByRole("textbox", { name: "Votre question" }).fill("Livrez-vous en Belgique avant samedi ?");
+await page.keyboard.press("Enter");
+await page.waitForSelector(".drawer .card");
+await page.waitForTimeout(300);
+await shot("drawer-assistant");
+
+await page.emulateMedia({ colorScheme: "dark" });
+await page.goto(`${base}?lang=en&still=1&drawer=team&panes=2`);
+await page.waitForSelector(".drawer [data-member]");
+await page.waitForTimeout(300);
+await shot("drawer-team-dark");
+await page.emulateMedia({ colorScheme: "light" });
+
+await page.goto(`${base}?lang=en&still=1&print=hold`);
+await page.waitForSelector(".box");
+await page.locator('.box[data-reference="DEMO-1044"]').click();
+await page.locator('section[aria-label^="DEMO-1044"]').getByRole("button", { name: "Print" }).click();
+await page.waitForSelector(".print-sheet", { state: "attached" });
+await page.setViewportSize({ width: 794, height: 1123 });
+await page.emulateMedia({ media: "print" });
+// The sheet's margins are @page's on paper; a screenshot has none: the same, as padding.
+await page.addStyleTag({ content: "body.printing > .print-sheet { padding: 60px 57px; }" });
+await page.waitForTimeout(300);
+await shot("print-layout");
+
 await browser.close();

@@ -15,7 +15,9 @@
  * that `Backend` method is refused with that code (to see how a refusal is said).
  * `?questionnaire=optional|none`: the closing questionnaire (A5, R9) may be left unanswered (and
  * has no Cancel button), or there is none; `?dialog=questionnaire` opens it ("Complete
- * questionnaire").
+ * questionnaire"). `?drawer=knowledge|assistant|team` opens a D16 tool's drawer; Print calls
+ * the browser's `window.print()`, or with `?print=hold` never ends (the printable layout stays
+ * in the page, to look at it with the print media emulated).
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -75,6 +77,8 @@ async function main() {
     openInBrowser: true,
     // D5: what a visitor's page sends when the agent views it (its own chunk, loaded then).
     cobrowsePage: () => import("./lib/cobrowse/fixtures/hostile-page.json").then((m) => m.default as unknown[]),
+    // D16: the browser's print dialog stands for the system's.
+    print: params.get("print") === "hold" ? () => new Promise<void>(() => {}) : () => window.print(),
   });
   const [failing, code] = (params.get("fail") ?? "").split(":");
   if (failing && code && typeof (backend as unknown as Record<string, unknown>)[failing] === "function") {
@@ -102,7 +106,7 @@ async function main() {
     }
     if (params.get("page") === "stats") overlay.showPage("stats");
     const drawer = params.get("drawer");
-    if (drawer === "snoozed" || drawer === "history" || drawer === "canned") overlay.drawer = drawer;
+    if (drawer === "snoozed" || drawer === "history" || drawer === "canned" || drawer === "knowledge" || drawer === "assistant" || drawer === "team") overlay.drawer = drawer;
     const dialog = params.get("dialog");
     const ref = desk.conversations.find((c) => c.waiting_since !== null)?.reference ?? desk.focused;
     if ((dialog === "snooze" || dialog === "transfer" || dialog === "close" || dialog === "offer" || dialog === "link" || dialog === "questionnaire") && ref) {

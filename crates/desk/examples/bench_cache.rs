@@ -1,15 +1,21 @@
 //! P6: the desk's cache under load. Prints one line per figure with its goal:
 //! history search over 100,000 messages (p99 ≤ 10 ms) and canned-response lookup over 10,000
-//! responses (p99 ≤ 2 ms). Run by `make bench`.
+//! responses (p99 ≤ 2 ms), with 2,000 knowledge articles cached beside them; the knowledge
+//! tab's search (p99 ≤ 10 ms) and the assistant's answer over all three (p99 ≤ 100 ms, D16).
+//! Run by `make bench`.
 
 use std::time::Instant;
 
+use pupitre_desk::assistant::answers;
 use pupitre_desk::cache::Cache;
+use pupitre_desk::door::KnowledgeArticle;
+use pupitre_desk::knowledge_cache::question_query;
 use pupitre_protocol::{Author, Body, ConversationRef, Message};
 
 const MESSAGES: usize = 100_000;
 const CANNED: usize = 10_000;
 const LOOKUPS: usize = 2_000;
+const ARTICLES: usize = 2_000;
 
 /// A deterministic word source (no randomness needed for a benchmark's corpus).
 struct Words(u64);
@@ -112,6 +118,20 @@ fn main() {
         })
         .collect();
     cache.set_canned(account, &canned).expect("canned stored");
+    // D16: knowledge articles cached beside them (the figures above must not regress).
+    let articles: Vec<KnowledgeArticle> = (0..ARTICLES)
+        .map(|i| KnowledgeArticle {
+            id: i as i64 + 1,
+            title: words.sentence(5),
+            body: words.sentence(150),
+            tags: vec![words.next().to_owned()],
+            language: if i % 2 == 0 { "en" } else { "fr" }.into(),
+            updated_at: i as i64,
+        })
+        .collect();
+    cache
+        .set_knowledge(account, &articles)
+        .expect("articles stored");
     let setup = started.elapsed().as_secs_f64();
 
     let mut search = vec![];
@@ -149,7 +169,47 @@ fn main() {
     println!(
         "P6 canned_lookup_ms p50={p50:.2} p99={p99:.2} (goal p99<=2) responses={CANNED} lookups={LOOKUPS} [{verdict}]"
     );
+
+    let mut knowledge = vec![];
+    for i in 0..LOOKUPS {
+        let query = if i % 2 == 0 {
+            words.next()[..3].to_owned()
+        } else {
+            words.sentence(2)
+        };
+        let t = Instant::now();
+        let found = cache
+            .search_knowledge(account, &query, None)
+            .expect("knowledge search");
+        knowledge.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(found);
+    }
+    let (p50, p99) = percentiles(knowledge);
+    let verdict = if p99 <= 10.0 { "met" } else { "NOT met" };
     println!(
-        "   (setup {setup:.1} s: {MESSAGES} messages and {CANNED} canned responses written and indexed)"
+        "P6 knowledge_search_ms p50={p50:.2} p99={p99:.2} (goal p99<=10) articles={ARTICLES} queries={LOOKUPS} [{verdict}]"
+    );
+
+    let mut assistant = vec![];
+    for _ in 0..LOOKUPS / 4 {
+        let question = format!(
+            "how do I get a {} for my {}?",
+            words.sentence(2),
+            words.next()
+        );
+        let query = question_query(&question).expect("words");
+        let t = Instant::now();
+        let found = answers(&cache, account, &query).expect("assistant");
+        assistant.push(t.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(found);
+    }
+    let (p50, p99) = percentiles(assistant);
+    let verdict = if p99 <= 100.0 { "met" } else { "NOT met" };
+    println!(
+        "P6 assistant_answer_ms p50={p50:.2} p99={p99:.2} (goal p99<=100) articles={ARTICLES} responses={CANNED} messages={MESSAGES} questions={} [{verdict}]",
+        LOOKUPS / 4
+    );
+    println!(
+        "   (setup {setup:.1} s: {MESSAGES} messages, {CANNED} canned responses and {ARTICLES} articles written and indexed)"
     );
 }

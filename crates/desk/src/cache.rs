@@ -71,11 +71,22 @@ CREATE TABLE IF NOT EXISTS stats_copies (
     at       INTEGER NOT NULL,
     PRIMARY KEY (account, query)
 ) WITHOUT ROWID;
+-- D16: the project's knowledge articles, for the knowledge tab and the assistant offline
+-- (crate::knowledge_cache); their words indexed by column: title, body, tags.
+CREATE TABLE IF NOT EXISTS knowledge (
+    account    TEXT NOT NULL,
+    id         INTEGER NOT NULL,   -- the hub's article id
+    language   TEXT NOT NULL,
+    json       TEXT NOT NULL,      -- door::KnowledgeArticle
+    updated_at INTEGER NOT NULL,
+    UNIQUE (account, id)
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS knowledge_fts USING fts5 (title, body, tags, content = '', contentless_delete = 1, prefix = '2 3');
 "#;
 
 /// One cache file. `account` (`email@hub`) keeps two agents sharing a computer apart.
 pub struct Cache {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 /// A frame typed by the agent, kept until the hub acknowledged it.

@@ -44,7 +44,7 @@ const REFRESH_MARGIN: Millis = 60_000;
 /// Commands waiting for the connection task.
 const COMMAND_QUEUE: usize = 256;
 
-fn now_ms() -> Millis {
+pub(crate) fn now_ms() -> Millis {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default()
@@ -145,6 +145,19 @@ impl Desk {
             .profile()
             .map(|p| p.site_origins.clone())
             .unwrap_or_default()
+    }
+
+    /// The admin's switches of the desk's tools (A3), `None` when logged out.
+    pub fn profile_options(&self) -> Option<pupitre_protocol::agent::DeskOptions> {
+        let state = self.inner.state.lock().expect("state lock");
+        state.tokens.as_ref()?;
+        state.model.profile().map(|p| p.options)
+    }
+
+    /// Whether the desk is connected to the hub now.
+    pub(crate) fn online(&self) -> bool {
+        let state = self.inner.state.lock().expect("state lock");
+        matches!(state.model.connection(), ConnectionState::Online)
     }
 
     /// Logs in and connects; returns once the hub welcomed the desk, with the agent's profile.
@@ -440,6 +453,20 @@ impl Desk {
     pub(crate) async fn get(&self, path: &str) -> Result<serde_json::Value, DeskError> {
         let (hub, token) = self.hub_and_token()?;
         session::get_json(&hub, path, &token).await
+    }
+
+    pub(crate) async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, DeskError> {
+        let (hub, token) = self.hub_and_token()?;
+        session::post_json(&hub, path, &token, body).await
+    }
+
+    pub(crate) fn profile_role(&self) -> Option<Role> {
+        let state = self.inner.state.lock().expect("state lock");
+        state.model.profile().map(|p| p.role)
     }
 
     /// Creates a personal canned response on the hub (D4, D12).

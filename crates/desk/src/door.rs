@@ -281,3 +281,81 @@ impl ClosedQuery {
 fn encode(value: &str) -> String {
     percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
+
+/// D16, A8: a knowledge article as the desk shows it (searched in the hub, kept in the cache
+/// for offline reading).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "desk/")]
+pub struct KnowledgeArticle {
+    pub id: i64,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    /// `en`, `fr`…
+    pub language: String,
+    pub updated_at: Millis,
+}
+
+impl KnowledgeArticle {
+    /// From the hub's JSON (`GET /api/knowledge`); `None` when it is not an article.
+    pub fn from_hub(a: &Value) -> Option<Self> {
+        serde_json::from_value(a.clone()).ok()
+    }
+}
+
+/// D16: the knowledge tab's search: words (empty: the newest articles).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export_to = "desk/")]
+pub struct KnowledgeQuery {
+    pub text: String,
+    /// Only articles in this language (`null`: any).
+    pub language: Option<String>,
+}
+
+/// D16: the articles found, and whether the hub was out of reach (then they come from the
+/// desk's cache).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "desk/")]
+pub struct KnowledgeResult {
+    pub articles: Vec<KnowledgeArticle>,
+    pub offline: bool,
+}
+
+/// D16: where one of the assistant's answers comes from (shown with it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "desk/")]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AssistantSource {
+    /// A knowledge article (A8).
+    Article { id: i64 },
+    /// A canned response (D12): the admin's or the agent's own.
+    Canned { id: String, shortcut: String },
+    /// What the agent answered in one of their past conversations.
+    Conversation {
+        reference: pupitre_protocol::ConversationRef,
+        /// When that answer was written.
+        at: Millis,
+    },
+}
+
+/// D16: one answer of the assistant ("opérateur livechat augmenté").
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "desk/")]
+pub struct AssistantAnswer {
+    pub source: AssistantSource,
+    /// The article's or canned response's title; for a past conversation, the visitor's
+    /// question it answered.
+    pub title: String,
+    /// The text to read or insert into the composer.
+    pub text: String,
+    /// BM25 relevance, higher is better (comparable within one reply only).
+    pub score: f64,
+}
+
+/// D16: the assistant's reply to a question: its best answers first (none found: empty).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "desk/")]
+pub struct AssistantReply {
+    pub question: String,
+    pub answers: Vec<AssistantAnswer>,
+}

@@ -16,6 +16,11 @@
 //! - [`assets`]: the brand's images and fonts for the co-browsing replay, fetched only from
 //!   the project's site origins (D5, C4).
 //! - [`stats`]: statistics over time (D15), and the last ones kept for reading offline.
+//! - [`knowledge`], [`knowledge_cache`]: the knowledge tab's articles, searched in the hub and
+//!   kept for offline use (D16, A8).
+//! - [`assistant`]: the assistant chatbox, BM25 over articles, canned responses and past
+//!   conversations, on the agent's machine (D16).
+//! - [`tools`]: agents online, a conversation e-mailed to oneself (D16).
 //! - [`error`]: errors with a code the UI matches on.
 //! - [`door`]: the other shapes of the UI's door (login, canned responses, history).
 //!
@@ -24,17 +29,21 @@
 //! generated as TypeScript into `ui/src/lib/desk/` (tests/bindings.rs checks it, DESIGN.md §11).
 
 pub mod assets;
+pub mod assistant;
 pub mod cache;
 pub mod cobrowse;
 pub mod credentials;
 pub mod desk;
 pub mod door;
 pub mod error;
+pub mod knowledge;
+pub mod knowledge_cache;
 pub mod model;
 pub mod notify;
 pub mod session;
 pub mod stats;
 pub mod tls;
+pub mod tools;
 pub mod tray;
 
 pub use desk::{Desk, DeskOptions};

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use pupitre_desk::door::{
-    CannedResponse, CannedResponseDraft, ClosedQuery, HistoryHit, HistoryQuery, LoginRequest,
-    LoginResult, StatsQuery, StatsResult,
+    AssistantReply, CannedResponse, CannedResponseDraft, ClosedQuery, HistoryHit, HistoryQuery,
+    KnowledgeQuery, KnowledgeResult, LoginRequest, LoginResult, StatsQuery, StatsResult,
 };
 use pupitre_desk::{DeskError, DeskEvent, DeskState, OutboxItem};
 use ts_rs::{Config, TS};
@@ -58,6 +58,9 @@ fn generate() -> BTreeMap<String, String> {
     StatsQuery::export_all(&cfg).unwrap();
     StatsResult::export_all(&cfg).unwrap();
     ClosedQuery::export_all(&cfg).unwrap();
+    KnowledgeQuery::export_all(&cfg).unwrap();
+    KnowledgeResult::export_all(&cfg).unwrap();
+    AssistantReply::export_all(&cfg).unwrap();
     pupitre_desk::cobrowse::ViewMessage::export_all(&cfg).unwrap();
     let desk = out.join(DESK_DIR);
     let protocol_types: Vec<String> = read_dir(&out)

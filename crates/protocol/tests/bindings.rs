@@ -20,7 +20,8 @@ fn desk_bindings_are_current() {
         RelayHello::export_all(cfg)?;
         RelayNotice::export_all(cfg)?;
         pupitre_protocol::stats::StatsRange::export_all(cfg)?;
-        pupitre_protocol::stats::ClosedConversation::export_all(cfg)
+        pupitre_protocol::stats::ClosedConversation::export_all(cfg)?;
+        pupitre_protocol::team::TeamMember::export_all(cfg)
     });
 }
 

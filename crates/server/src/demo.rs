@@ -1,5 +1,6 @@
 //! The demo project (`pupitre serve --demo`): project `DEMO`, two groups, four agents with
-//! known passwords, conversation types, and canned responses with themes in French and English.
+//! known passwords, conversation types, canned responses with themes and knowledge articles in
+//! French and English.
 
 use pupitre_protocol::agent::Role;
 
@@ -114,6 +115,57 @@ const CANNED: &[(&str, &str, Option<&str>, &str, &str)] = &[
     ),
 ];
 
+/// Knowledge articles (A8), for the desk's knowledge tab and assistant (D16):
+/// `(language, title, tags, body)`.
+const ARTICLES: &[(&str, &str, &[&str], &str)] = &[
+    (
+        "en",
+        "Choosing a bulb for the Aurore lamp",
+        &["lighting", "bulb"],
+        "The Aurore lamp takes an E27 bulb of up to 60 W. We recommend a warm white LED \
+         (2700 K, about 800 lumens): it lights a reading corner without glare. Dimmable bulbs \
+         work with the Aurore's dimmer switch.",
+    ),
+    (
+        "fr",
+        "Choisir l'ampoule de la lampe Aurore",
+        &["eclairage", "ampoule"],
+        "La lampe Aurore accepte une ampoule E27 jusqu'à 60 W. Nous conseillons une LED blanc \
+         chaud (2700 K, environ 800 lumens) : elle éclaire un coin lecture sans éblouir. Les \
+         ampoules à variation fonctionnent avec le variateur de l'Aurore.",
+    ),
+    (
+        "en",
+        "Warranty",
+        &["warranty", "after-sales"],
+        "Every lamp carries a two-year warranty covering electrical faults. Ask the customer \
+         for a photo of the fault and their order number; we ship a replacement part, or a new \
+         lamp when the part cannot be changed at home.",
+    ),
+    (
+        "fr",
+        "Garantie",
+        &["garantie", "sav"],
+        "Chaque lampe est garantie deux ans contre les pannes électriques. Demandez au client \
+         une photo de la panne et son numéro de commande ; nous envoyons une pièce de rechange, \
+         ou une lampe neuve quand la pièce ne se change pas à la maison.",
+    ),
+    (
+        "en",
+        "Paying in instalments",
+        &["payment"],
+        "Orders over 150 euros can be paid in three instalments without fees: the customer \
+         chooses it at checkout, after entering their card.",
+    ),
+    (
+        "fr",
+        "Payer en plusieurs fois",
+        &["paiement"],
+        "Les commandes de plus de 150 euros se paient en trois fois sans frais : le client le \
+         choisit au paiement, après avoir saisi sa carte.",
+    ),
+];
+
 /// Seeds the demo project unless it exists. Returns whether it seeded. `site`: the hub's own
 /// origin, where the demo brand's pages are (`/demo`): the co-browsing site origin (A3), so the
 /// desk shows the demo pages' images (on loopback, `localhost` too: either may be typed).
@@ -170,6 +222,20 @@ pub fn seed(store: &mut dyn Store, site: Option<&str>) -> anyhow::Result<bool> {
                 body: (*body).into(),
                 shortcut: shortcut.map(String::from),
                 language: (*language).into(),
+            },
+        )?;
+    }
+    let now = crate::clock::now_ms();
+    for (language, title, tags, body) in ARTICLES {
+        store.put_article(
+            project,
+            &admin::knowledge::Article {
+                id: 0,
+                title: (*title).into(),
+                body: (*body).into(),
+                tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+                language: (*language).into(),
+                updated_at: now,
             },
         )?;
     }

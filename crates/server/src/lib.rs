@@ -47,6 +47,7 @@ pub mod stats;
 pub mod store;
 pub mod tls;
 pub mod torture;
+pub mod transcript;
 pub mod visitor_card;
 pub mod web;
 
@@ -242,6 +243,11 @@ impl Hub {
             .insert(id, handle.clone());
         self.writers.lock().expect("writers lock").push(thread);
         Ok(handle)
+    }
+
+    /// Whether answers by e-mail (R8) and transcripts (D16) can be sent: a mailer is set.
+    pub fn mailer(&self) -> Option<&mail::Mailer> {
+        self.mailer.as_ref()
     }
 
     pub fn project(&self, id: ProjectId) -> Option<ProjectHandle> {

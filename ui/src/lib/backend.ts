@@ -9,6 +9,7 @@
  * Errors are always `DeskError` objects `{code, message}`; the UI matches on `code` only.
  */
 import type {
+  AssistantReply,
   CannedResponse,
   CannedResponseDraft,
   DeskError,
@@ -16,6 +17,8 @@ import type {
   DeskState,
   HistoryHit,
   HistoryQuery,
+  KnowledgeQuery,
+  KnowledgeResult,
   LoginRequest,
   LoginResult,
   ClosedQuery,
@@ -36,6 +39,7 @@ import type {
   Message,
   Offer,
   SalesFigure,
+  TeamMember,
   TransferTarget,
   ClosedConversation,
 } from "./protocol";
@@ -89,6 +93,12 @@ export type {
   ClosedQuery,
   StatsQuery,
   StatsResult,
+  KnowledgeArticle,
+  KnowledgeQuery,
+  KnowledgeResult,
+  AssistantAnswer,
+  AssistantReply,
+  AssistantSource,
 } from "./desk";
 
 export type Unsubscribe = () => void;
@@ -245,6 +255,39 @@ export interface Backend {
   statsRange(query: StatsQuery): Promise<StatsResult>;
   /** D15: closed conversations to re-read, newest first, `CLOSED_PAGE` at most. Rejects `offline`. */
   closedConversations(query: ClosedQuery): Promise<ClosedConversation[]>;
+  /**
+   * D16: the project's connected agents, with their status on each channel (what they chose and
+   * what others see), their load and slot limit, role and groups. Rejects with `forbidden` (the
+   * admin switched `online_agents` off, A3), `offline` or `hub_unreachable` (the hub is out of
+   * reach: the list is live, never cached).
+   */
+  teamOnline(): Promise<TeamMember[]>;
+  /**
+   * D16, A8: knowledge articles matching `query.text` (empty: the newest ones), in
+   * `query.language` or any. `offline: true` when the hub was out of reach and they come from
+   * the desk's cache (D18). Rejects with `forbidden` when `knowledge_search` is off.
+   */
+  knowledgeSearch(query: KnowledgeQuery): Promise<KnowledgeResult>;
+  /**
+   * D16: the assistant ("opérateur livechat augmenté"): answers to a question in plain words,
+   * ranked (BM25, computed on this computer) from the knowledge articles, the canned responses
+   * and the agent's own past conversations, best first, each with its source. No answer found:
+   * `answers` is empty. Rejects with `forbidden` when `assistant` is off.
+   */
+  assistantAsk(question: string): Promise<AssistantReply>;
+  /**
+   * D16: the hub e-mails the whole conversation to the agent's own address (`profile.email`);
+   * resolves once it is queued. Rejects with `forbidden` (`email_to_self` off), `offline`,
+   * `not_found`.
+   */
+  emailConversation(conversation: ConversationRef): Promise<void>;
+  /**
+   * D16: prints the window through the system's print dialog (the agent may choose "Print to
+   * file" for a PDF); resolves once the dialog is done with. The UI puts the conversation's
+   * printable layout in the page first (shown only for print, `print.ts`) and removes it after.
+   * Rejects with `forbidden` when `print` is off.
+   */
+  printConversation(): Promise<void>;
 }
 
 /** The schemes `openExternal` accepts, here and on the Rust side. */

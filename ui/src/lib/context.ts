@@ -5,6 +5,7 @@ import type { Desk } from "./state/desk.svelte";
 import type { Drafts } from "./state/drafts.svelte";
 import type { CannedResponses } from "./state/canned.svelte";
 import type { Overlay } from "./state/overlay.svelte";
+import type { AssistantChat } from "./state/assistant.svelte";
 
 export type DeskContext = {
   backend: Backend;
@@ -12,6 +13,8 @@ export type DeskContext = {
   drafts: Drafts;
   canned: CannedResponses;
   overlay: Overlay;
+  /** D16: the assistant's questions and replies of this session. */
+  assistant: AssistantChat;
 };
 
 const KEY = Symbol("desk");

@@ -3,10 +3,13 @@
  * the agent and marked important, one waiting for the visitor, one with a live visitor draft,
  * one snoozed), statuses and canned responses by theme in French and English, the visitors'
  * earlier conversations, today's figures with two sales, half a year of statistics and closed
- * conversations (D15, demo-stats.ts), a closing questionnaire (A5, R9), and on demand (`longConversation`) a 10,000-message
- * history to scroll.
+ * conversations (D15, demo-stats.ts), a closing questionnaire (A5, R9), the colleagues online and
+ * the knowledge articles (D16: with the canned responses and Camille's own past answers, what
+ * the assistant answers from), and on demand (`longConversation`) a 10,000-message history to
+ * scroll.
  */
-import type { AgentQuestionnaire, ConversationView, FileInfo, Message } from "./protocol";
+import type { AgentQuestionnaire, ConversationView, FileInfo, Message, TeamMember } from "./protocol";
+import type { KnowledgeArticle } from "./backend";
 import { FakeBackend, type FakeData } from "./fake-backend";
 import { ALL_ON } from "./options";
 import { demoStats } from "./demo-stats";
@@ -254,6 +257,22 @@ export function demoData(now: number): FakeData {
         ["agent", "Sorry to hear that! Could you send me a photo of the ear cup?"],
         ["visitor", "I'll take one tonight."],
       ], 3, "Still waiting for the return form."),
+      // Camille's own earlier conversations (not her visitors' of today): the assistant learns
+      // from her answers in them (D16).
+      "DEMO-0981": closedThread("DEMO-0981", now - 9 * 24 * H - 2 * H, "Camille", [
+        ["visitor", "Livrez-vous en Belgique ? Et en combien de temps ?"],
+        ["agent", "Oui, nous livrons en Belgique en 3 à 4 jours ouvrés, frais de port offerts dès 60 €."],
+        ["visitor", "Et si je commande avant samedi, je l'ai quand ?"],
+        ["agent", "Commandée avant vendredi 14 h en express, votre commande part le jour même et arrive le samedi en France ; pour la Belgique, comptez le mardi suivant."],
+      ], 5, null),
+      "DEMO-0990": closedThread("DEMO-0990", now - 4 * 24 * H - 5 * H, "Camille", [
+        ["visitor", "Can I pay for the X200 in three instalments?"],
+        ["agent", "Yes: choose “Pay in 3” at checkout, for any order from 100 € to 2,000 €, at no extra cost."],
+      ], 4, null),
+      "DEMO-0996": closedThread("DEMO-0996", now - 2 * 24 * H - 3 * H, "Camille", [
+        ["visitor", "Mon casque ne s'appaire plus avec mon téléphone, que faire ?"],
+        ["agent", "Essayez une réinitialisation : casque éteint, maintenez le bouton d'alimentation et le volume + pendant 10 secondes jusqu'au clignotement bleu et rouge, puis appairez-le de nouveau."],
+      ], 5, "Réglé en deux minutes !"),
     },
     today: {
       conversations: 14,
@@ -268,7 +287,151 @@ export function demoData(now: number): FakeData {
     files: { [DEMO_PHOTO.id]: { info: DEMO_PHOTO, bytes: new Uint8Array(0) } },
     stats,
     closed,
+    team: demoTeam(),
+    knowledge: demoKnowledge(now),
   };
+}
+
+/** D16: Camille's colleagues online (her own line comes from her profile): statuses per
+ * channel, optional ones too, their load and slots. */
+function demoTeam(): TeamMember[] {
+  const available = { kind: "available" as const };
+  const unavailable = { kind: "unavailable" as const };
+  return [
+    {
+      id: 1017,
+      name: "Hugo Bernard",
+      role: "manager",
+      groups: [1, 2],
+      statuses: [
+        { channel: "chat", chosen: available, availability: "available" },
+        { channel: "call", chosen: available, availability: "available" },
+      ],
+      load: 1,
+      slot_limit: 4,
+    },
+    {
+      id: 1023,
+      name: "Sarah Klein",
+      role: "agent",
+      groups: [1],
+      statuses: [
+        { channel: "chat", chosen: available, availability: "busy" },
+        { channel: "call", chosen: unavailable, availability: "unavailable" },
+      ],
+      load: 3,
+      slot_limit: 3,
+    },
+    {
+      id: 1031,
+      name: "Marc Dubois",
+      role: "agent",
+      groups: [1],
+      statuses: [
+        { channel: "chat", chosen: { kind: "optional", name: "In training" }, availability: "unavailable" },
+        { channel: "call", chosen: unavailable, availability: "unavailable" },
+      ],
+      load: 0,
+      slot_limit: 3,
+    },
+    {
+      id: 1060,
+      name: "Yanis Benali",
+      role: "agent",
+      groups: [2],
+      statuses: [
+        { channel: "chat", chosen: available, availability: "available" },
+        { channel: "call", chosen: { kind: "optional", name: "On the phone" }, availability: "unavailable" },
+      ],
+      load: 2,
+      slot_limit: 5,
+    },
+  ];
+}
+
+/** D16, A8: the team's knowledge articles, in French and English (plain text, as the admin
+ * writes them). */
+function demoKnowledge(now: number): KnowledgeArticle[] {
+  const D = 24 * H;
+  return [
+    {
+      id: 301,
+      title: "Délais et options de livraison",
+      language: "fr",
+      tags: ["livraison", "express"],
+      updated_at: now - 3 * D,
+      body:
+        "Livraison standard : 2 jours ouvrés en France métropolitaine, offerte dès 49 €.\n" +
+        "Livraison express : 24 h pour toute commande passée avant 14 h (9,90 €, offerte jusqu'à dimanche sur le casque X200).\n" +
+        "Belgique et Luxembourg : 3 à 4 jours ouvrés.\n\n" +
+        "Le numéro de suivi part par e-mail dans l'heure qui suit l'expédition ; il est aussi dans l'espace client, rubrique « Mes commandes ».",
+    },
+    {
+      id: 302,
+      title: "Delivery times and options",
+      language: "en",
+      tags: ["delivery", "express"],
+      updated_at: now - 3 * D,
+      body:
+        "Standard delivery: 2 working days in mainland France, free from €49.\n" +
+        "Express delivery: within 24 h for orders placed before 2 pm (€9.90).\n" +
+        "Belgium and Luxembourg: 3 to 4 working days.\n\n" +
+        "The tracking number is e-mailed within the hour after shipping, and shown in the account under “My orders”.",
+    },
+    {
+      id: 303,
+      title: "Compatibilité Bluetooth du casque X200",
+      language: "fr",
+      tags: ["X200", "bluetooth", "produit"],
+      updated_at: now - 12 * D,
+      body:
+        "Le X200 utilise le Bluetooth 5.3 et fonctionne avec tous les smartphones, tablettes et ordinateurs récents (Android, iOS, Windows, macOS, Linux).\n" +
+        "Il peut être appairé à deux appareils à la fois (multipoint).\n" +
+        "Codecs : SBC, AAC et LDAC. Fiche technique : https://shop.example.com/x200/specs",
+    },
+    {
+      id: 304,
+      title: "Réinitialiser le casque X200",
+      language: "fr",
+      tags: ["X200", "dépannage", "bluetooth"],
+      updated_at: now - 20 * D,
+      body:
+        "Si le casque ne s'appaire plus ou coupe le son :\n" +
+        "1. Éteignez le casque.\n" +
+        "2. Maintenez le bouton d'alimentation et le volume + pendant 10 secondes, jusqu'au clignotement bleu et rouge.\n" +
+        "3. Supprimez « X200 » de la liste Bluetooth du téléphone, puis appairez-le de nouveau.",
+    },
+    {
+      id: 305,
+      title: "Warranty and returns",
+      language: "en",
+      tags: ["warranty", "returns"],
+      updated_at: now - 30 * D,
+      body:
+        "Every headset carries a 2-year warranty from the delivery date, battery included (replaced below 80 % of its capacity).\n" +
+        "Returns are free within 30 days: send the customer the prepaid return form, then the refund or exchange follows within 5 working days of receipt.\n" +
+        "For a fault, ask for a photo or a short video first.",
+    },
+    {
+      id: 306,
+      title: "Garantie et retours",
+      language: "fr",
+      tags: ["garantie", "retours"],
+      updated_at: now - 30 * D,
+      body:
+        "Tous nos casques sont garantis 2 ans à compter de la livraison, batterie comprise (échangée sous 80 % de capacité).\n" +
+        "Retours gratuits sous 30 jours : envoyez le formulaire de retour prépayé ; remboursement ou échange sous 5 jours ouvrés après réception.\n" +
+        "En cas de panne, demandez d'abord une photo ou une courte vidéo.",
+    },
+    {
+      id: 307,
+      title: "Paiement en 3 fois sans frais",
+      language: "fr",
+      tags: ["paiement"],
+      updated_at: now - 45 * D,
+      body: "Le paiement en 3 fois sans frais est proposé au moment de payer, pour les commandes de 100 € à 2 000 €, par carte bancaire uniquement.",
+    },
+  ];
 }
 
 /** The demo's closing questionnaire (A5, R9): every kind of question, in English and French;

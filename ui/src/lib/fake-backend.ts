@@ -31,6 +31,16 @@
  * to now; `cobrowseCheckout` plays it again from its full snapshot. `startCobrowse`,
  * `visitorStopsCobrowse` and `cobrowseView` script the rest.
  *
+ * The desk's other tools (D16), each refused with `forbidden` when its option is off:
+ * `teamOnline` answers `data.team` (the agent's own line made from the profile: statuses,
+ * conversations on the desk, slot limit; `offline` while the hub is out of reach);
+ * `knowledgeSearch` searches `data.knowledge` (offline: the same articles, as the desk's cache,
+ * with `offline: true`); `assistantAsk` ranks the articles, the canned responses and the agent's
+ * own answers in the closed threads of `data.threads` with BM25 (fake-knowledge.ts);
+ * `emailConversation` keeps the reference in `emailed`; `printConversation` keeps the text of
+ * the page's printable layout (`.print-sheet`) in `printed`, then runs `FakeOptions.print` (the
+ * demo: `window.print()`).
+ *
  * Statistics (D15): `statsRange` answers the days of `data.stats` (the agent's, or a group's for
  * a manager's own groups and any group for an admin; `forbidden` otherwise), every day of the
  * query there, empty when the pool has none. Offline, it answers the copy kept from the last
@@ -57,6 +67,7 @@ import type {
   GroupInfo,
   Message,
   Offer,
+  TeamMember,
   TransferTarget,
 } from "./protocol";
 import {
@@ -64,6 +75,7 @@ import {
   webUrl,
   MAX_FILE_BYTES,
   type AgentInfo,
+  type AssistantReply,
   type Backend,
   type CannedResponse,
   type CannedResponseDraft,
@@ -74,6 +86,9 @@ import {
   type DeskState,
   type HistoryHit,
   type HistoryQuery,
+  type KnowledgeArticle,
+  type KnowledgeQuery,
+  type KnowledgeResult,
   type LoginRequest,
   type LoginResult,
   type OutboxItem,
@@ -89,6 +104,7 @@ import { deskOptions } from "./options";
 import { download } from "./files";
 import { closedPage, closedThread, rangeOf, type StatsData } from "./fake-stats";
 import { agentQuestionnaire, questionnaireAnswered, readAnswers } from "./questions";
+import { assistantDocuments, pastAnswers, rank, searchArticles } from "./fake-knowledge";
 
 export type FakeData = {
   profile: AgentProfile;
@@ -109,6 +125,10 @@ export type FakeData = {
   stats?: StatsData;
   /** D15: the agent's closed conversations, to list and re-read. */
   closed?: ClosedConversation[];
+  /** D16: the project's other connected agents (the agent's own line is made from the profile). */
+  team?: TeamMember[];
+  /** D16, A8: the knowledge articles. */
+  knowledge?: KnowledgeArticle[];
 };
 
 /**
@@ -132,6 +152,9 @@ export type FakeOptions = {
   cobrowse?: { answer?: "accept" | "decline" | "wait"; guide?: "accept" | "decline" | "wait"; after?: number };
   /** D5: the page a co-browsing view shows: rrweb events, the first batch from a full snapshot. */
   cobrowsePage?: () => Promise<unknown[]>;
+  /** D16: what the system's print dialog does once the printable layout is in the page (the
+   * demo: `window.print()`); resolves when it is done with. None: nothing. */
+  print?: () => void | Promise<void>;
 };
 
 /** An open co-browsing view: where its messages go, until closed. */
@@ -147,6 +170,10 @@ export class FakeBackend implements Backend {
   opened: string[] = [];
   /** D5, C1: what the agent sent the visitor's page (navigate, point), in order. */
   guides: { conversation: ConversationRef; action: AgentCobrowse }[] = [];
+  /** D16: the conversations e-mailed to the agent, in order. */
+  emailed: ConversationRef[] = [];
+  /** D16: the text of the printable layout the page held at each print. */
+  printed: string[] = [];
   #listeners = new Set<(event: DeskEvent) => void>();
   #failures = new Map<keyof Backend, DeskError[]>();
   #loggedIn: boolean;
@@ -660,6 +687,53 @@ export class FakeBackend implements Backend {
     await this.#enter("closedConversations", [query]);
     this.#online();
     return closedPage(this.data.closed ?? [], query);
+  }
+
+  async teamOnline(): Promise<TeamMember[]> {
+    await this.#enter("teamOnline", []);
+    this.#allowed("online_agents");
+    this.#online();
+    const me = this.data.profile;
+    const mine: TeamMember = {
+      id: me.id,
+      name: me.name,
+      role: me.role,
+      groups: me.groups.map((g) => g.id),
+      statuses: structuredClone(me.statuses),
+      load: this.data.conversations.length,
+      slot_limit: me.slot_limit,
+    };
+    return [mine, ...structuredClone(this.data.team ?? []).filter((m) => m.id !== me.id)];
+  }
+
+  async knowledgeSearch(query: KnowledgeQuery): Promise<KnowledgeResult> {
+    await this.#enter("knowledgeSearch", [query]);
+    this.#allowed("knowledge_search");
+    // Offline, the desk's cache answers (D18): the articles it kept, said so.
+    return { articles: searchArticles(this.data.knowledge ?? [], query), offline: this.connection.state !== "online" };
+  }
+
+  async assistantAsk(question: string): Promise<AssistantReply> {
+    await this.#enter("assistantAsk", [question]);
+    this.#allowed("assistant");
+    const past = pastAnswers(this.data.threads ?? {}, this.data.profile.id);
+    const canned = deskOptions(this.data.profile).canned_responses ? this.data.canned : [];
+    return { question, answers: rank(question, assistantDocuments(this.data.knowledge ?? [], canned, past)) };
+  }
+
+  async emailConversation(conversation: ConversationRef): Promise<void> {
+    await this.#enter("emailConversation", [conversation]);
+    this.#allowed("email_to_self");
+    this.#online();
+    this.#view(conversation);
+    this.emailed.push(conversation);
+  }
+
+  async printConversation(): Promise<void> {
+    await this.#enter("printConversation", []);
+    this.#allowed("print");
+    if (typeof document !== "undefined") this.printed.push(document.querySelector(".print-sheet")?.textContent ?? "");
+    await this.#options.print?.();
   }
 
   // ---- internals -------------------------------------------------------------------------

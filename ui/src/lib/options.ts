@@ -4,10 +4,11 @@
  *
  * Of the eleven, the desk has today: canned responses (composer button and `/` picker, the `/`
  * shortcut, the rail's drawer, the "…" menu's "My canned responses", the suggestions), ask the
- * visitor for a file, send a file (attach, drop, paste), co-browsing ("See the page"), and mark
- * important (the pane header's toggle; a mark already there still shows on its box). Print,
- * e-mail to self, ask a manager, the agents online, knowledge search and the assistant are not
- * in the UI yet: each must read its switch here when it comes.
+ * visitor for a file, send a file (attach, drop, paste), co-browsing ("See the page"), mark
+ * important (the pane header's toggle; a mark already there still shows on its box), print and
+ * e-mail to self (the pane header's buttons), knowledge search, the assistant and the agents
+ * online (the rail's drawers: `DRAWER_OPTION`). Ask a manager is not in the UI yet: it must
+ * read its switch here when it comes.
  */
 import type { AgentProfile, DeskOptions } from "./protocol";
 

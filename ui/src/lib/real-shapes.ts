@@ -6,8 +6,8 @@
  * `undefined`s. Events can be pushed before `subscribe` resolves, between `subscribe` and
  * `snapshot`, or later.
  */
-import type { AgentProfile, ClosedConversation, Message } from "./protocol";
-import type { Backend, CannedResponse, DeskEvent, DeskState, LoginResult, StatsQuery, StatsResult, TodayStats, Unsubscribe } from "./backend";
+import type { AgentProfile, ClosedConversation, Message, TeamMember } from "./protocol";
+import type { AssistantReply, Backend, CannedResponse, DeskEvent, DeskState, KnowledgeResult, LoginResult, StatsQuery, StatsResult, TodayStats, Unsubscribe } from "./backend";
 
 /** `restore_session`'s answer for Alice on the demo hub. */
 export const REAL_PROFILE_JSON = `{"id":1,"name":"Alice Martin","email":"alice@demo.pupitre.test","project":"DEMO","role":"agent","groups":[{"id":1,"name":"Support"},{"id":2,"name":"Sales"}],"slot_limit":3,"slot_max":5,"statuses":[{"channel":"chat","chosen":{"kind":"available"},"availability":"available"}],"optional_statuses":["Lunch","Meeting"],"optional_status_labels":{"Lunch":{"fr":"Déjeuner"}},"conversation_types":["Order","Delivery","Other"],"options":{"print":true,"email_to_self":true,"mark_important":true,"ask_manager":true,"online_agents":true,"knowledge_search":true,"canned_responses":true,"request_file":true,"send_file":true,"assistant":true},"may_send_survey":true}`;
@@ -150,4 +150,17 @@ export class RealShapesBackend implements Backend {
   async closedConversations(): Promise<ClosedConversation[]> {
     return [];
   }
+  /** D16: not captured yet; written from the serde shapes of crates/protocol/src/team.rs and
+   * crates/desk (nobody else online, no article, no answer). */
+  async teamOnline(): Promise<TeamMember[]> {
+    return JSON.parse("[]");
+  }
+  async knowledgeSearch(): Promise<KnowledgeResult> {
+    return JSON.parse(`{"articles":[],"offline":false}`);
+  }
+  async assistantAsk(question: string): Promise<AssistantReply> {
+    return JSON.parse(JSON.stringify({ question, answers: [] }));
+  }
+  async emailConversation(): Promise<void> {}
+  async printConversation(): Promise<void> {}
 }

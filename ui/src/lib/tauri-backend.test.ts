@@ -144,6 +144,35 @@ describe("TauriBackend → Tauri commands", () => {
     await expect(b.closedConversations(query)).rejects.toEqual({ code: "offline", message: "no hub" });
   });
 
+  it("team_online, knowledge_search {query}, assistant_ask {question}, email_conversation {conversation}, print_conversation (D16)", async () => {
+    const b = new TauriBackend();
+    const member = { id: 7, name: "Hugo", role: "manager", groups: [1], statuses: [{ channel: "chat", chosen: { kind: "available" }, availability: "available" }], load: 1, slot_limit: 3 };
+    invoke.mockResolvedValueOnce([member]);
+    expect(await b.teamOnline()).toEqual([member]);
+    expect(invoke).toHaveBeenLastCalledWith("team_online", undefined);
+    invoke.mockResolvedValueOnce({ articles: [], offline: true });
+    expect(await b.knowledgeSearch({ text: "livraison", language: null })).toEqual({ articles: [], offline: true });
+    expect(invoke).toHaveBeenLastCalledWith("knowledge_search", { query: { text: "livraison", language: null } });
+    invoke.mockResolvedValueOnce({ question: "délai ?", answers: [] });
+    expect(await b.assistantAsk("délai ?")).toEqual({ question: "délai ?", answers: [] });
+    expect(invoke).toHaveBeenLastCalledWith("assistant_ask", { question: "délai ?" });
+    await b.emailConversation("DEMO-1");
+    expect(invoke).toHaveBeenLastCalledWith("email_conversation", { conversation: "DEMO-1" });
+    await b.printConversation();
+    expect(invoke).toHaveBeenLastCalledWith("print_conversation", undefined);
+    for (const [call, code] of [
+      [() => b.teamOnline(), "forbidden"],
+      [() => b.teamOnline(), "hub_unreachable"],
+      [() => b.knowledgeSearch({ text: "", language: "fr" }), "forbidden"],
+      [() => b.assistantAsk("?"), "forbidden"],
+      [() => b.emailConversation("DEMO-1"), "offline"],
+      [() => b.printConversation(), "forbidden"],
+    ] as const) {
+      invoke.mockRejectedValueOnce({ code, message: "no" });
+      await expect(call()).rejects.toEqual({ code, message: "no" });
+    }
+  });
+
   it("a rejection becomes a DeskError", async () => {
     invoke.mockRejectedValueOnce({ code: "cache", message: "locked" });
     await expect(new TauriBackend().thread("DEMO-1", null, 50)).rejects.toEqual({ code: "cache", message: "locked" });

@@ -16,12 +16,14 @@ import type {
   GroupInfo,
   Message,
   Offer,
+  TeamMember,
   TransferTarget,
 } from "./protocol";
 import {
   externalUrl,
   toDeskError,
   type AgentInfo,
+  type AssistantReply,
   type Backend,
   type CannedResponse,
   type CannedResponseDraft,
@@ -30,6 +32,8 @@ import {
   type DeskState,
   type HistoryHit,
   type HistoryQuery,
+  type KnowledgeQuery,
+  type KnowledgeResult,
   type LoginRequest,
   type LoginResult,
   type StatsQuery,
@@ -211,5 +215,21 @@ export class TauriBackend implements Backend {
   }
   closedConversations(query: ClosedQuery): Promise<ClosedConversation[]> {
     return call("closed_conversations", { query });
+  }
+  teamOnline(): Promise<TeamMember[]> {
+    return call("team_online");
+  }
+  knowledgeSearch(query: KnowledgeQuery): Promise<KnowledgeResult> {
+    return call("knowledge_search", { query });
+  }
+  assistantAsk(question: string): Promise<AssistantReply> {
+    return call("assistant_ask", { question });
+  }
+  emailConversation(conversation: ConversationRef): Promise<void> {
+    return call("email_conversation", { conversation });
+  }
+  printConversation(): Promise<void> {
+    // WebKitGTK's print operation on this window: the page holds the printable layout by then.
+    return call("print_conversation");
   }
 }

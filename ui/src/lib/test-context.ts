@@ -5,6 +5,7 @@ import { Desk } from "./state/desk.svelte";
 import { Drafts } from "./state/drafts.svelte";
 import { CannedResponses } from "./state/canned.svelte";
 import { Overlay } from "./state/overlay.svelte";
+import { AssistantChat } from "./state/assistant.svelte";
 import { contextMap, type DeskContext } from "./context";
 import { T0 } from "./test-fixtures";
 
@@ -15,6 +16,6 @@ export async function deskFixture(options: FakeOptions = {}): Promise<DeskContex
   const canned = new CannedResponses();
   await canned.load(backend);
   backend.calls.length = 0;
-  const ctx = { backend, desk, drafts: new Drafts(null), canned, overlay: new Overlay() };
+  const ctx = { backend, desk, drafts: new Drafts(null), canned, overlay: new Overlay(), assistant: new AssistantChat() };
   return { ...ctx, context: contextMap(ctx) };
 }

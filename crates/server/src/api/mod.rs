@@ -6,8 +6,10 @@
 //! - [`conversations`]: the desk's live conversations and one thread; [`access`]: who may read
 //!   which conversation.
 //! - [`visitors`]: a visitor's earlier conversations (D14).
-//! - [`team`]: agents and groups, the transfer targets (R7, D9).
+//! - [`team`]: agents and groups, the transfer targets (R7, D9); who is online (D16, M1).
 //! - [`canned`]: the caller's canned responses.
+//! - [`knowledge`]: knowledge articles for the desk's tab and assistant (D16, A8).
+//! - [`transcript`]: a conversation e-mailed to its agent (D16).
 //! - [`stats`]: the caller's figures of the day (D15).
 //! - [`admin`]: `/api/admin/…`, for admins.
 //! - [`widget`]: the widget's configuration (W1); [`files`]: uploads and downloads (W4, D12).
@@ -26,11 +28,13 @@ pub mod conversations;
 pub mod error;
 pub mod files;
 pub mod health;
+pub mod knowledge;
 pub mod people;
 pub mod sessions;
 pub mod staff;
 pub mod stats;
 pub mod team;
+pub mod transcript;
 pub mod visitors;
 pub mod widget;
 
@@ -69,6 +73,12 @@ pub fn routes() -> Router<Arc<Hub>> {
         )
         .route("/api/conversations", get(conversations::list))
         .route("/api/conversations/{reference}", get(conversations::read))
+        .route(
+            "/api/conversations/{reference}/email",
+            post(transcript::email),
+        )
+        .route("/api/team", get(team::online))
+        .route("/api/knowledge", get(knowledge::search))
         .route("/api/agents", get(team::agents))
         .route("/api/groups", get(team::groups))
         .route(

@@ -1,13 +1,17 @@
 //! The project's agents and groups as the transfer dialog shows them (R7, D9):
-//! `GET /api/agents` (with their live availability) and `GET /api/groups`.
+//! `GET /api/agents` (with their live availability) and `GET /api/groups`; and who is
+//! connected now, per channel, with their load: `GET /api/team` (D16, M1).
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use pupitre_protocol::agent::GroupInfo;
-use pupitre_protocol::{AgentId, Availability, Channel, ErrorCode, GroupId};
+use pupitre_protocol::agent::{GroupInfo, Role};
+use pupitre_protocol::team::TeamMember;
+use pupitre_protocol::{
+    AgentId, Availability, Channel, ChannelStatus, ChosenStatus, ErrorCode, GroupId,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
@@ -86,4 +90,64 @@ pub(super) async fn groups(
             })
             .collect(),
     ))
+}
+
+/// `GET /api/team` (D16 "agents online", M1): the project's connected agents with their status
+/// on each channel and their load, as the project's writer knows them. Agents see it when the
+/// admin leaves the option on (A3); managers and admins always.
+pub(super) async fn online(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<TeamMember>>> {
+    let c = caller(&hub, &headers)?;
+    let (agents, options) = hub.with_store(|s| -> ApiResult<_> {
+        let project = s
+            .project(c.project)?
+            .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no project"))?;
+        Ok((s.agents(c.project)?, project.settings.desk))
+    })?;
+    if c.role == Role::Agent && !options.online_agents {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "this project's admin does not show agents the list of agents online",
+        ));
+    }
+    let project = hub
+        .project(c.project)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "project not served"))?;
+    let members = project
+        .inspect(move |engine| {
+            agents
+                .into_iter()
+                .filter(|a| a.active)
+                .filter_map(|a| {
+                    let view = engine.agent(a.id).filter(|v| v.connected)?;
+                    let record = engine.agent_record(a.id);
+                    let statuses = view
+                        .availability
+                        .iter()
+                        .map(|(channel, availability)| ChannelStatus {
+                            channel: *channel,
+                            chosen: record
+                                .as_ref()
+                                .and_then(|r| r.chosen.get(channel).cloned())
+                                .unwrap_or(ChosenStatus::Unavailable),
+                            availability: *availability,
+                        })
+                        .collect();
+                    Some(TeamMember {
+                        id: a.id,
+                        name: a.name,
+                        role: a.role,
+                        groups: a.groups,
+                        statuses,
+                        load: view.load,
+                        slot_limit: view.slot_limit,
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the project's writer is not running"))?;
+    Ok(Json(members))
 }

@@ -715,6 +715,9 @@ pub trait Store: StoreRead {
         article: &crate::admin::knowledge::Article,
     ) -> Result<i64>;
     fn delete_article(&mut self, project_id: ProjectId, id: i64) -> Result<()>;
+    /// Queues an e-mail outside a writer's batch (D16: a conversation e-mailed to its agent,
+    /// `up_to` 0 so that R8's count of what the visitor was sent ignores it).
+    fn queue_mail(&mut self, project_id: ProjectId, mail: &NewMail) -> Result<()>;
     /// With an entry: writes it, moves the project's configuration generation and makes the
     /// change durable. Without: undoes everything since [`Store::begin_audited`].
     fn finish_audited(

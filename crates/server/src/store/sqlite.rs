@@ -975,6 +975,24 @@ impl Store for SqliteStore {
         Ok(a.id)
     }
 
+    fn queue_mail(&mut self, project_id: ProjectId, m: &NewMail) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO mail_outbox (project_id, conversation, up_to, to_addr, subject, text, html, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                project_id,
+                m.conversation,
+                m.up_to,
+                m.to,
+                m.subject,
+                m.text,
+                m.html,
+                m.created_at
+            ],
+        )?;
+        Ok(())
+    }
+
     fn delete_article(&mut self, project_id: ProjectId, id: i64) -> Result<()> {
         let n = self.conn.execute(
             "DELETE FROM knowledge_articles WHERE project_id = ?1 AND id = ?2",

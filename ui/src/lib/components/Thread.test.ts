@@ -15,6 +15,7 @@ import { Desk } from "../state/desk.svelte";
 import { Drafts } from "../state/drafts.svelte";
 import { CannedResponses } from "../state/canned.svelte";
 import { Overlay } from "../state/overlay.svelte";
+import { AssistantChat } from "../state/assistant.svelte";
 import { contextMap } from "../context";
 import { PAGE, CAP } from "../state/pages.svelte";
 import { setLang } from "../i18n/i18n";
@@ -28,7 +29,7 @@ async function longDesk(count = 10_000) {
   const desk = new Desk();
   desk.load(await backend.snapshot());
   backend.calls.length = 0;
-  const context = contextMap({ backend, desk, drafts: new Drafts(null), canned: new CannedResponses(), overlay: new Overlay() });
+  const context = contextMap({ backend, desk, drafts: new Drafts(null), canned: new CannedResponses(), overlay: new Overlay(), assistant: new AssistantChat() });
   return { backend, desk, context };
 }
 

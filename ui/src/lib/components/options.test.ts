@@ -40,7 +40,21 @@ const controls = {
   requestFile: () => within(pane()).queryByRole("button", { name: "Ask for a file from the visitor" }),
   seePage: () => within(pane()).queryByRole("button", { name: "See the page" }),
   markImportant: () => within(pane()).queryByRole("button", { name: "Mark important" }),
+  print: () => within(pane()).queryByRole("button", { name: "Print" }),
+  email: () => within(pane()).queryByRole("button", { name: "E-mail to me" }),
+  knowledgeRail: () => screen.queryByRole("button", { name: "Knowledge" }),
+  assistantRail: () => screen.queryByRole("button", { name: "Assistant" }),
+  teamRail: () => screen.queryByRole("button", { name: "Agents online" }),
 };
+
+/** The D16 tools, each with its switch, its control and the fake hub's call it refuses. */
+const TOOLS = [
+  { option: "print", control: controls.print, call: (b: FakeBackend) => b.printConversation() },
+  { option: "email_to_self", control: controls.email, call: (b: FakeBackend) => b.emailConversation("DEMO-1042") },
+  { option: "knowledge_search", control: controls.knowledgeRail, call: (b: FakeBackend) => b.knowledgeSearch({ text: "", language: null }) },
+  { option: "assistant", control: controls.assistantRail, call: (b: FakeBackend) => b.assistantAsk("livraison") },
+  { option: "online_agents", control: controls.teamRail, call: (b: FakeBackend) => b.teamOnline() },
+] as const;
 
 /** A `drop` (or `dragover`) carrying files, as the browser sends it. */
 function fileDrag(type: "drop" | "dragOver", target: Element, files: File[]) {
@@ -80,8 +94,23 @@ describe("desk options: what is off is not there (A3)", () => {
     expect(controls.requestFile()).toBeInTheDocument();
     expect(controls.seePage()).toBeInTheDocument();
     expect(controls.markImportant()).toBeInTheDocument();
+    for (const tool of TOOLS) expect(tool.control()).toBeInTheDocument();
     expect(cannedCalls(backend)).toBe(1);
   });
+
+  for (const tool of TOOLS) {
+    it(`${tool.option} off (D16): its control is gone, the others stay, and the hub refuses it anyway`, async () => {
+      const { backend } = await open({ [tool.option]: false });
+      expect(tool.control()).toBeNull();
+      for (const other of TOOLS.filter((t) => t !== tool)) expect(other.control()).toBeInTheDocument();
+      expect(controls.markImportant()).toBeInTheDocument();
+      await expect(tool.call(backend)).rejects.toMatchObject({ code: "forbidden" });
+      // On, the hub answers.
+      backend.setOptions({ [tool.option]: true });
+      await waitFor(() => expect(tool.control()).toBeInTheDocument());
+      await tool.call(backend);
+    });
+  }
 
   it("mark important off (D16): no toggle, the hub refuses it anyway; a mark already there still shows on its box", async () => {
     const { backend } = await open({ mark_important: false });
@@ -193,6 +222,29 @@ describe("desk options: switched live (profile_changed)", () => {
     expect(controls.cannedRail()).toBeInTheDocument();
     await waitFor(() => expect(controls.suggestions()).not.toBeNull());
     expect(cannedCalls(backend)).toBe(2);
+  });
+
+  it("the D16 tools switched off close their drawer and go; back on, they come back", async () => {
+    const { backend, user } = await open();
+    for (const [name, option] of [
+      ["Knowledge", "knowledge_search"],
+      ["Assistant", "assistant"],
+      ["Agents online", "online_agents"],
+    ] as const) {
+      await user.click(screen.getByRole("button", { name }));
+      expect(screen.getByRole("region", { name })).toBeInTheDocument();
+      backend.setOptions({ [option]: false });
+      await waitFor(() => expect(screen.queryByRole("region", { name })).toBeNull());
+      expect(screen.queryByRole("button", { name })).toBeNull();
+      backend.setOptions({ [option]: true });
+      await waitFor(() => expect(screen.getByRole("button", { name })).toBeInTheDocument());
+    }
+    backend.setOptions({ print: false, email_to_self: false });
+    await waitFor(() => expect(controls.print()).toBeNull());
+    expect(controls.email()).toBeNull();
+    backend.setOptions({ print: true, email_to_self: true });
+    await waitFor(() => expect(controls.print()).toBeInTheDocument());
+    expect(controls.email()).toBeInTheDocument();
   });
 
   it("canned responses off from the start, then on: asked for only then, and the picker works", async () => {

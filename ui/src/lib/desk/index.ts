@@ -1,3 +1,6 @@
+export * from "./AssistantAnswer";
+export * from "./AssistantReply";
+export * from "./AssistantSource";
 export * from "./CannedResponse";
 export * from "./CannedResponseDraft";
 export * from "./ClosedQuery";
@@ -9,6 +12,9 @@ export * from "./DeskEvent";
 export * from "./DeskState";
 export * from "./HistoryHit";
 export * from "./HistoryQuery";
+export * from "./KnowledgeArticle";
+export * from "./KnowledgeQuery";
+export * from "./KnowledgeResult";
 export * from "./LoginRequest";
 export * from "./LoginResult";
 export * from "./OutboxItem";

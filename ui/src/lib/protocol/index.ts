@@ -44,6 +44,7 @@ export * from "./SentenceKind";
 export * from "./StatsRange";
 export * from "./StatsScope";
 export * from "./StatusTime";
+export * from "./TeamMember";
 export * from "./ThreadEvent";
 export * from "./TransferTarget";
 export * from "./VisitorCard";

@@ -1,6 +1,6 @@
 /** What floats above the desk: the one open dialog, the rail's drawer, a passing toast; and the
  * page shown in place of the conversations (the statistics, D15). */
-import type { ConversationRef } from "../protocol";
+import type { ConversationRef, DeskOptions } from "../protocol";
 
 export type DialogState =
   | { kind: "snooze" | "transfer" | "close"; reference: ConversationRef }
@@ -14,7 +14,25 @@ export type DialogState =
   | { kind: "canned" }
   | null;
 
-export type Drawer = "snoozed" | "history" | "canned" | null;
+/** The rail's drawers: the snoozed list (D8), history, canned responses (D12), and the D16
+ * tools when their option is on: knowledge search, the assistant, the agents online. */
+export type Drawer = "snoozed" | "history" | "canned" | "knowledge" | "assistant" | "team" | null;
+
+/** The desk option (A3) each drawer needs: switched off, the drawer is not there. */
+export const DRAWER_OPTION: Record<Exclude<Drawer, null>, keyof DeskOptions | null> = {
+  snoozed: null,
+  history: null,
+  canned: "canned_responses",
+  knowledge: "knowledge_search",
+  assistant: "assistant",
+  team: "online_agents",
+};
+
+/** Whether the drawer is there with these options. */
+export function drawerAllowed(drawer: Exclude<Drawer, null>, options: DeskOptions): boolean {
+  const option = DRAWER_OPTION[drawer];
+  return option === null || options[option];
+}
 
 /** A page in place of the panes and the visitor panel; `null`: the conversations. */
 export type Page = "stats" | null;

@@ -135,7 +135,7 @@ describe("ThreadPages", () => {
     expect(view.at(-1)).toBe(hello);
     expect(view.length).toBe(CAP);
     expectRun(view);
-  });
+  }, 60_000); // 10,000 messages through jsdom: seconds on a busy 2-core machine, not a timing test
 
   it("a live message while scrolled far up is not lost: at the present it is there", async () => {
     const { backend, all, live } = setup(1_000);

@@ -22,6 +22,7 @@ import { Desk } from "../../state/desk.svelte";
 import { Drafts } from "../../state/drafts.svelte";
 import { CannedResponses } from "../../state/canned.svelte";
 import { Overlay } from "../../state/overlay.svelte";
+import { AssistantChat } from "../../state/assistant.svelte";
 import { contextMap } from "../../context";
 
 type Plot = { opts: { series: { label?: string }[] }; data: unknown[][]; destroyed: boolean };
@@ -255,7 +256,7 @@ describe("the statistics view (D15)", () => {
     const backend = new RealShapesBackend();
     const desk = new Desk();
     desk.load(await backend.snapshot());
-    render(StatsView, { context: contextMap({ backend, desk, drafts: new Drafts(null), canned: new CannedResponses(), overlay: new Overlay() }) });
+    render(StatsView, { context: contextMap({ backend, desk, drafts: new Drafts(null), canned: new CannedResponses(), overlay: new Overlay(), assistant: new AssistantChat() }) });
     expect(await screen.findByText("No conversations in this period")).toBeInTheDocument();
     expect(figure("conversations")).toBe("0");
     expect(figure("satisfaction")).toBe("—");
