@@ -28,5 +28,7 @@ export default defineConfig({
     environment: "jsdom",
     setupFiles: ["./src/test-setup.ts"],
     include: ["src/**/*.test.ts"],
+    // Hang guards, not timings: jsdom tests take seconds on a busy 2-core CI machine.
+    testTimeout: 30_000,
   },
 });

@@ -4,7 +4,7 @@ import { afterEach } from "vitest";
 
 afterEach(() => cleanup());
 // The machine has 2 cores and may be building meanwhile: give async UI checks room.
-configure({ asyncUtilTimeout: 4000 });
+configure({ asyncUtilTimeout: 10_000 });
 
 // jsdom has <dialog> without its methods: the modal's open/close, enough for the tests.
 if (typeof HTMLDialogElement !== "undefined") {

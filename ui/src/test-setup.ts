@@ -4,7 +4,7 @@ import { afterEach } from "vitest";
 
 afterEach(() => cleanup());
 // The CI machine has 2 cores and may be building meanwhile: give async UI checks room.
-configure({ asyncUtilTimeout: 4000 });
+configure({ asyncUtilTimeout: 10_000 });
 
 /**
  * jsdom has no layout. The virtualized thread (virtua) needs a ResizeObserver and element

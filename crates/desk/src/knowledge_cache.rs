@@ -138,15 +138,7 @@ impl Cache {
             "SELECT k.json, -{ARTICLE_WEIGHTS} AS score FROM knowledge_fts f JOIN knowledge k ON k.rowid = f.rowid
              WHERE knowledge_fts MATCH ?1 AND k.account = ?2 ORDER BY score DESC LIMIT ?3"
         ))?;
-        let rows = stmt.query_map(params![query, account, limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
-        })?;
-        let mut out = vec![];
-        for row in rows {
-            let (json, score) = row?;
-            out.push((serde_json::from_str(&json)?, score));
-        }
-        Ok(out)
+        scored(&mut stmt, params![query, account, limit as i64])
     }
 
     /// The assistant: canned responses (the hub's JSON) matching `query`, best first.
@@ -160,15 +152,7 @@ impl Cache {
             "SELECT k.json, -bm25(canned_fts) AS score FROM canned_fts f JOIN canned k ON k.id = f.rowid
              WHERE canned_fts MATCH ?1 AND k.account = ?2 ORDER BY score DESC LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![query, account, limit as i64], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
-        })?;
-        let mut out = vec![];
-        for row in rows {
-            let (json, score) = row?;
-            out.push((serde_json::from_str(&json)?, score));
-        }
-        Ok(out)
+        scored(&mut stmt, params![query, account, limit as i64])
     }
 
     /// The assistant: the account's past messages matching `query`, best first, among the
@@ -187,15 +171,25 @@ impl Cache {
              SELECT m.json, -c.rank AS score FROM candidates c JOIN messages m ON m.rowid = c.rowid
              WHERE m.account = ?2 ORDER BY score DESC LIMIT ?4",
         )?;
-        let rows = stmt.query_map(
+        scored(
+            &mut stmt,
             params![query, account, MESSAGE_CANDIDATES as i64, limit as i64],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?)),
-        )?;
-        let mut out = vec![];
-        for row in rows {
-            let (json, score) = row?;
-            out.push((serde_json::from_str(&json)?, score));
-        }
-        Ok(out)
+        )
     }
+}
+
+/// A ranked query's rows, `(JSON, score)`, as `(T, score)`.
+fn scored<T: serde::de::DeserializeOwned>(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<(T, f64)>> {
+    let rows = stmt.query_map(params, |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, f64>(1)?))
+    })?;
+    let mut out = vec![];
+    for row in rows {
+        let (json, score) = row?;
+        out.push((serde_json::from_str(&json)?, score));
+    }
+    Ok(out)
 }

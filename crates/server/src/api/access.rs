@@ -3,7 +3,7 @@
 //! read answers `not_found`, like one that does not exist.
 
 use pupitre_protocol::agent::Role;
-use pupitre_protocol::{Author, ErrorCode, GroupId};
+use pupitre_protocol::{Author, ConversationRef, ErrorCode, GroupId};
 
 use crate::api::caller::Caller;
 use crate::api::error::{ApiError, ApiResult};
@@ -57,4 +57,16 @@ pub(crate) fn readable_conversation(
         return Err(hidden());
     }
     Ok((row, messages))
+}
+
+/// The number of `reference` in the project `code`; `not_found` for another project's or a
+/// malformed one, as for one the caller may not read.
+pub(crate) fn number_in(code: &str, reference: &ConversationRef) -> ApiResult<i64> {
+    match reference.parse() {
+        Some((c, n)) if c == code => Ok(n),
+        _ => Err(ApiError::new(
+            ErrorCode::NotFound,
+            format!("no conversation {reference} for you"),
+        )),
+    }
 }

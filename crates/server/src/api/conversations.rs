@@ -13,7 +13,7 @@ use pupitre_routing::ConversationState;
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
-use crate::api::access::{may_read, readable_conversation};
+use crate::api::access::{may_read, number_in, readable_conversation};
 use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::store::StoreRead as _;
@@ -127,15 +127,7 @@ pub(super) async fn read(
             let project = s
                 .project(c.project)?
                 .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no project"))?;
-            let number = match reference.parse() {
-                Some((code, n)) if code == project.code => n,
-                _ => {
-                    return Err(ApiError::new(
-                        ErrorCode::NotFound,
-                        format!("no conversation {reference} for you"),
-                    ));
-                }
-            };
+            let number = number_in(&project.code, &reference)?;
             let (row, messages) = readable_conversation(s, &c, number)?;
             let messages = messages.into_iter().map(|m| m.message).collect();
             doc(s, &project.code, row, messages)

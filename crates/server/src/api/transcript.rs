@@ -10,7 +10,7 @@ use pupitre_protocol::{ConversationRef, ErrorCode};
 use serde::Deserialize;
 
 use crate::Hub;
-use crate::api::access::readable_conversation;
+use crate::api::access::{number_in, readable_conversation};
 use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::store::StoreRead as _;
@@ -50,15 +50,7 @@ pub(super) async fn email(
                     "this project's admin does not let agents e-mail conversations to themselves",
                 ));
             }
-            let number = match reference.parse() {
-                Some((code, n)) if code == project.code => n,
-                _ => {
-                    return Err(ApiError::new(
-                        ErrorCode::NotFound,
-                        format!("no conversation {reference} for you"),
-                    ));
-                }
-            };
+            let number = number_in(&project.code, &reference)?;
             let (row, messages) = readable_conversation(s, &c, number)?;
             let me = s
                 .agent(c.agent)?
