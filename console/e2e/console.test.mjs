@@ -713,10 +713,12 @@ describe("the administration console on a real hub", () => {
     });
   });
 
-  it("miscellaneous: the seed's three settings saved and read back; the transfer on disconnection is the Timeouts page's setting too", async () => {
+  it("miscellaneous: the seed's three settings and the sales attribution window saved and read back; the transfer on disconnection is the Timeouts page's setting too", async () => {
     await withHub("misc", async ({ hub, problems, open }) => {
       const stored = await hub.settings();
       assert.deepEqual(stored.misc, { knowledge_answers_as_agent: false });
+      assert.deepEqual(stored.sales, { attribution_days: 7 });
+      const DAYS = "sales.attribution_days";
       assert.equal(stored.routing.reopen_to_previous_agent, false);
       assert.equal(stored.routing.timeouts.disconnected_transfer_s, 0);
       const TRANSFER = `${T}.disconnected_transfer_s`;
@@ -731,17 +733,19 @@ describe("the administration console on a real hub", () => {
       assert.equal(await page.locator("nav a[aria-current=page]").innerText(), "Miscellaneous");
       assert.deepEqual(
         await page.locator("main .field").evaluateAll((blocks) => blocks.map((b) => b.dataset.path)),
-        ["misc.knowledge_answers_as_agent", "routing.reopen_to_previous_agent", TRANSFER],
+        ["misc.knowledge_answers_as_agent", "routing.reopen_to_previous_agent", TRANSFER, DAYS],
       );
       assert.equal(await knowledge(page).isChecked(), false);
       assert.equal(await reopen(page).isChecked(), false);
       assert.equal(await page.getByLabel("Transfer the conversation to another agent when its agent disconnects (seconds)").inputValue(), "0");
       assert.match(await page.locator(`[id="field-${TRANSFER}-hint"]`).innerText(), /on the Timeouts page\. 0 = off$/);
+      assert.equal(await page.getByLabel("Sales attribution window (days)").inputValue(), "7");
       await look(page, "75-misc", problems);
 
       await knowledge(page).check();
       await reopen(page).check();
       await field(page, TRANSFER).fill("120");
+      await field(page, DAYS).fill("30");
       await page.getByRole("button", { name: "Save", exact: true }).click();
       await toast(page).filter({ hasText: "Miscellaneous saved. The hub applies it right away." }).waitFor();
       await look(page, "76-misc-saved", problems);
@@ -752,8 +756,9 @@ describe("the administration console on a real hub", () => {
           s.misc.knowledge_answers_as_agent = true;
           s.routing.reopen_to_previous_agent = true;
           s.routing.timeouts.disconnected_transfer_s = 120;
+          s.sales.attribution_days = 30;
         }),
-        "the three settings, nothing else",
+        "the four settings, nothing else",
       );
 
       await page.reload();
@@ -761,6 +766,7 @@ describe("the administration console on a real hub", () => {
       assert.equal(await knowledge(page).isChecked(), true);
       assert.equal(await reopen(page).isChecked(), true);
       assert.equal(await field(page, TRANSFER).inputValue(), "120");
+      assert.equal(await field(page, DAYS).inputValue(), "30");
 
       // Beyond the hub's day of seconds: refused at the field, as on the Timeouts page, never sent.
       const puts = recordRequests(page, "PUT", /\/settings$/);
@@ -768,6 +774,11 @@ describe("the administration console on a real hub", () => {
       await page.getByRole("button", { name: "Save", exact: true }).click();
       await problemOf(page, TRANSFER).waitFor();
       assert.equal(await problemOf(page, TRANSFER).innerText(), "Enter 0 to turn it off, or at most 86,400 seconds.");
+      // The sales window outside the hub's 1–90 days: the same, never sent.
+      await field(page, DAYS).fill("91");
+      await page.getByRole("button", { name: "Save", exact: true }).click();
+      await problemOf(page, DAYS).waitFor();
+      assert.equal(await problemOf(page, DAYS).innerText(), "Enter a number from 1 to 90.");
       await look(page, "77-misc-invalid", problems);
       assert.deepEqual(puts, []);
       await page.getByRole("button", { name: "Discard changes" }).click();

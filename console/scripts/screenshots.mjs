@@ -161,6 +161,22 @@ try {
     if (statuses !== JSON.stringify(["In training", "Au téléphone", "En réunion", "De retour vite", "Looking up information"])) {
       problems.push(`optional statuses not stored as edited: ${statuses}`);
     }
+
+    // Divers (A9) with D15's sales attribution window: out of range, said at the field; then saved.
+    await page.getByRole("link", { name: "Divers" }).click();
+    await page.waitForSelector("#field-sales\\.attribution_days");
+    await shot(page, "misc-fr");
+    const days = page.getByLabel("Fenêtre d'attribution des ventes (jours)");
+    await days.fill("91");
+    await page.getByRole("button", { name: "Enregistrer" }).click();
+    await page.waitForSelector("#field-sales\\.attribution_days-problem");
+    const said = await page.locator("#field-sales\\.attribution_days-problem").innerText();
+    if (said.trim() !== "Saisissez un nombre de 1 à 90.") problems.push(`the sales window's problem reads “${said}”`);
+    await shot(page, "misc-invalid-fr");
+    await days.fill("30");
+    await page.getByRole("button", { name: "Enregistrer" }).click();
+    await page.waitForSelector(".toast");
+    if (hub.settings().sales?.attribution_days !== 30) problems.push(`sales window not stored: ${JSON.stringify(hub.settings().sales)}`);
     await context.close();
   }
 
@@ -211,6 +227,11 @@ try {
     if (types !== JSON.stringify(["Sale", "After-sales", "Information", "Complaint", "Other", "Refund request"])) {
       problems.push(`conversation types not stored as edited: ${types}`);
     }
+
+    await page.getByRole("link", { name: "Miscellaneous" }).click();
+    await page.waitForSelector("#field-sales\\.attribution_days");
+    await page.getByLabel("Sales attribution window (days)").fill("14");
+    await shot(page, "misc-en");
     await context.close();
   }
   {

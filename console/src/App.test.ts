@@ -251,6 +251,66 @@ describe("miscellaneous", () => {
     expect(screen.getByRole("switch", { name: /^Answers that follow a knowledge redirect/ })).toBeChecked();
   });
 
+  it("edits the sales attribution window (D15): 1 to 90 days, checked before sending, saved and read back", async () => {
+    const { hub, user } = await signedInConsole("#/misc");
+    const days = screen.getByLabelText("Sales attribution window (days)");
+    expect(days).toHaveValue("7");
+    expect(days).toHaveAccessibleDescription("A sale the site reports counts for the visitor's latest conversation if it is at most this many days old.");
+
+    for (const text of ["0", "91"]) {
+      await user.clear(days);
+      await user.type(days, `${text}{Enter}`);
+      const alert = await screen.findByRole("alert");
+      expect(alert).toHaveTextContent("1 field to correct");
+      expect(within(alert).getByRole("link", { name: /Sales attribution window \(days\)/ })).toHaveAttribute("href", "#field-sales.attribution_days");
+      expect(days).toHaveAttribute("aria-invalid", "true");
+      expect(days).toHaveAccessibleDescription(/^Enter a number from 1 to 90\.\s*A sale the site reports/);
+    }
+    await user.clear(days);
+    await user.type(days, "2.5{Enter}");
+    await waitFor(() => expect(days).toHaveAccessibleDescription(/^Enter a whole number, such as 5\./));
+    expect(hub.puts()).toHaveLength(0);
+
+    await user.clear(days);
+    await user.type(days, "30");
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("Miscellaneous saved. The hub applies it right away."));
+    const sent = hub.puts()[0].body as ProjectSettings;
+    expect(sent.sales).toEqual({ attribution_days: 30 });
+    expect({ ...sent, sales: DEMO_SETTINGS.sales }).toEqual(DEMO_SETTINGS);
+    expect(hub.state.settings.sales.attribution_days).toBe(30);
+    expect(days).not.toHaveAttribute("aria-invalid");
+
+    // Read back from the hub on the way to another page and back.
+    await user.click(screen.getByRole("link", { name: "Capacity" }));
+    await user.click(await screen.findByRole("link", { name: "Miscellaneous" }));
+    expect(await screen.findByLabelText("Sales attribution window (days)")).toHaveValue("30");
+  });
+
+  it("shows the hub's refusal of the sales window at its field", async () => {
+    const stale = { ...DEMO_SETTINGS, sales: { attribution_days: 120 } };
+    history.replaceState(null, "", "/admin/#/misc");
+    const hub = fakeHub({ signedIn: true, settings: stale });
+    const user = userEvent.setup();
+    render(App, { api: hub.api });
+    const days = await screen.findByLabelText("Sales attribution window (days)");
+    expect(days).toHaveValue("120");
+    // Left untouched, the stored value goes back as it is: the hub judges it.
+    await user.click(screen.getByRole("switch", { name: /^Answers that follow a knowledge redirect/ }));
+    await user.click(screen.getByRole("button", { name: "Save" }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("1 field to correct");
+    expect(days).toHaveAttribute("aria-invalid", "true");
+    expect(days).toHaveAccessibleDescription(/^The hub refused this value\.\s*from 1 to 90 days/);
+    expect(hub.state.settings.misc.knowledge_answers_as_agent).toBe(false);
+
+    await user.clear(days);
+    await user.type(days, "14{Enter}");
+    await waitFor(() => expect(screen.getByRole("status")).toHaveTextContent("Miscellaneous saved."));
+    expect(hub.state.settings.sales.attribution_days).toBe(14);
+    expect(hub.state.settings.misc.knowledge_answers_as_agent).toBe(true);
+  });
+
   it("shows the hub's refusal of the shared timeout at its field on this page", async () => {
     const { hub, user } = await signedInConsole("#/misc");
     hub.on("PUT", hub.settingsPath, () =>

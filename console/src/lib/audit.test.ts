@@ -32,6 +32,8 @@ describe("the audit log's words", () => {
     expect(pathKey("routing.timeouts.auto_transfer_s")).toBe("timeouts.auto_transfer");
     expect(pathKey("desk.send_file")).toBe("desk.send_file");
     expect(pathKey("desk.cobrowse")).toBe("desk.cobrowse");
+    expect(pathKey("sales.attribution_days")).toBe("misc.sales_attribution");
+    expect(pathKey("settings.sales.attribution_days")).toBe("misc.sales_attribution");
     expect(pathKey("cobrowse.site_origins")).toBe("cobrowse.site_origins_title");
     expect(pathKey("settings.cobrowse.unmask")).toBe("cobrowse.unmask_title");
     expect(pathKey("sentences.out_of_hours.fr")).toBe("hours.sentence_out_of_hours");

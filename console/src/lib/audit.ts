@@ -52,6 +52,7 @@ const PATHS: Record<string, Key> = {
   "routing.timezone": "hours.zone_label",
   "routing.reopen_to_previous_agent": "misc.reopen",
   "misc.knowledge_answers_as_agent": "misc.knowledge_as_agent",
+  "sales.attribution_days": "misc.sales_attribution",
   optional_statuses: "section.statuses",
   conversation_types: "section.conversation_types",
   "cobrowse.site_origins": "cobrowse.site_origins_title",

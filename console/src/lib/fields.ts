@@ -13,6 +13,9 @@ export const MOST_SLOTS = 50;
 export const MOST_QUEUE_PER_AGENT = 1000;
 export const MOST_MINUTES = 7 * 24 * 60;
 export const MOST_SECONDS = 24 * 60 * 60;
+/** D15: the sales attribution window, in days (`sales.attribution_days`). */
+export const FEWEST_ATTRIBUTION_DAYS = 1;
+export const MOST_ATTRIBUTION_DAYS = 90;
 
 export type Label = { key: Key } | { raw: string };
 
@@ -202,7 +205,9 @@ export function deskOptionsPage(settings: ProjectSettings): PageSpec {
  * A9, the seed's "Divers": answers after a knowledge redirect, reopening to the previous agent,
  * and the transfer when an agent disconnects. That last one is
  * `routing.timeouts.disconnected_transfer_s`, the Timeouts page's too: one setting on two
- * pages, each form reading the settings as last saved and sending only what it changed.
+ * pages, each form reading the settings as last saved and sending only what it changed. Then
+ * D15's sales attribution window (`sales.attribution_days`, 1–90 days): a project-wide rule of
+ * the hub's figures that has no page of its own.
  */
 export function miscPage(settings: ProjectSettings): PageSpec {
   const fields: FieldSpec[] = [];
@@ -224,6 +229,16 @@ export function miscPage(settings: ProjectSettings): PageSpec {
   }
   if (typeof getPath(settings, `${T}.disconnected_transfer_s`) === "number") {
     fields.push(timeoutField("disconnected_transfer_s", "misc.disconnected_transfer", "misc.disconnected_transfer_hint"));
+  }
+  if (typeof getPath(settings, "sales.attribution_days") === "number") {
+    fields.push({
+      kind: "count",
+      path: "sales.attribution_days",
+      label: { key: "misc.sales_attribution" },
+      hint: { key: "misc.sales_attribution_hint" },
+      min: FEWEST_ATTRIBUTION_DAYS,
+      max: MOST_ATTRIBUTION_DAYS,
+    });
   }
   return { fields };
 }

@@ -4,6 +4,7 @@ import { SettingsForm, fromInput, toInput } from "./form.svelte";
 import { setLang, t } from "./i18n/i18n";
 import { getPath, withPath, type ProjectSettings } from "./settings";
 import { DEMO_SETTINGS, fakeHub } from "./test-hub";
+import { problemText } from "./errors";
 
 const T = "routing.timeouts";
 
@@ -80,12 +81,13 @@ describe("the pages' fields", () => {
     expect(DESK_OPTIONS).toHaveLength(11);
   });
 
-  it("miscellaneous: two switches and the disconnected transfer, the same input as on the Timeouts page", () => {
+  it("miscellaneous: two switches, the disconnected transfer (the same input as on the Timeouts page), the sales window", () => {
     const page = miscPage(DEMO_SETTINGS);
     expect(page.fields.map((f) => [f.path, f.kind])).toEqual([
       ["misc.knowledge_answers_as_agent", "switch"],
       ["routing.reopen_to_previous_agent", "switch"],
       [`${T}.disconnected_transfer_s`, "duration"],
+      ["sales.attribution_days", "count"],
     ]);
     const here = page.fields[2] as DurationSpec;
     const there = timeoutsPage(DEMO_SETTINGS).fields.find((f) => f.path === here.path) as DurationSpec;
@@ -93,8 +95,82 @@ describe("the pages' fields", () => {
     expect({ shown: here.shown, stored: here.stored, max: here.max }).toEqual({ shown: there.shown, stored: there.stored, max: there.max });
     expect(here).toMatchObject({ shown: "s", stored: "s", max: 86_400, label: { key: "misc.disconnected_transfer" } });
     expect(t(here.hint.key)).toMatch(/Timeouts page/);
-    const { misc: _, ...withoutMisc } = DEMO_SETTINGS;
+    const { misc: _, sales: __, ...withoutMisc } = DEMO_SETTINGS;
     expect(miscPage(withoutMisc as ProjectSettings).fields.map((f) => f.path)).toEqual(["routing.reopen_to_previous_agent", `${T}.disconnected_transfer_s`]);
+  });
+
+  it("the sales attribution window (D15): a whole number of days from 1 to 90, labelled in both languages", () => {
+    const spec = miscPage(DEMO_SETTINGS).fields.find((f) => f.path === "sales.attribution_days")!;
+    expect(spec).toMatchObject({ kind: "count", min: 1, max: 90, label: { key: "misc.sales_attribution" } });
+    expect(toInput(spec, DEMO_SETTINGS)).toBe("7");
+    expect(t("misc.sales_attribution")).toBe("Sales attribution window (days)");
+    expect(t(spec.hint.key)).toBe("A sale the site reports counts for the visitor's latest conversation if it is at most this many days old.");
+    setLang("fr");
+    expect(t("misc.sales_attribution")).toBe("Fenêtre d'attribution des ventes (jours)");
+    expect(t(spec.hint.key)).toMatch(/^Une vente signalée par le site compte pour la dernière conversation du visiteur/);
+    setLang("en");
+
+    const form = new SettingsForm(miscPage(DEMO_SETTINGS), DEMO_SETTINGS);
+    const cases: [string, string, Record<string, number>?][] = [
+      ["0", "field.range", { min: 1, max: 90 }],
+      ["91", "field.range", { min: 1, max: 90 }],
+      ["-3", "field.range", { min: 1, max: 90 }],
+      ["2.5", "field.whole"],
+      ["sept", "field.whole"],
+      ["", "field.required"],
+    ];
+    for (const [text, key, params] of cases) {
+      form.values["sales.attribution_days"] = text;
+      expect(form.validate(), text).toBeNull();
+      expect(form.problems["sales.attribution_days"], text).toMatchObject({ key, ...(params ? { params } : {}) });
+    }
+    form.values["sales.attribution_days"] = "91";
+    form.validate();
+    expect(problemText(form.problems["sales.attribution_days"])).toBe("Enter a number from 1 to 90.");
+    setLang("fr");
+    expect(problemText(form.problems["sales.attribution_days"])).toBe("Saisissez un nombre de 1 à 90.");
+    setLang("en");
+    for (const [text, value] of [["1", 1], ["90", 90], [" 30 ", 30]] as const) {
+      form.values["sales.attribution_days"] = text;
+      expect(form.validate(), text).toMatchObject({ "sales.attribution_days": value });
+    }
+  });
+
+  it("the sales window round-trips through the fake hub, which refuses 0 and 91 at the field as the hub does", async () => {
+    const hub = fakeHub({ signedIn: true });
+    const form = new SettingsForm(miscPage(DEMO_SETTINGS), DEMO_SETTINGS);
+    form.values["sales.attribution_days"] = "30";
+    const saved = await form.save(hub.api, "DEMO");
+    expect(getPath(saved, "sales.attribution_days")).toBe(30);
+    const sent = hub.puts()[0].body as ProjectSettings;
+    expect(sent.sales).toEqual({ attribution_days: 30 });
+    expect({ ...sent, sales: DEMO_SETTINGS.sales }).toEqual(DEMO_SETTINGS);
+    expect((await hub.api.settings("DEMO")).sales.attribution_days).toBe(30);
+    expect(form.values["sales.attribution_days"]).toBe("30");
+    expect(form.dirty).toBe(false);
+
+    for (const days of [0, 91]) {
+      const refused = await hub.api.saveSettings("DEMO", withPath(DEMO_SETTINGS, "sales.attribution_days", days)).catch((e) => e);
+      expect(refused, String(days)).toMatchObject({
+        code: "invalid_input",
+        status: 400,
+        message: "1 value(s) refused; first, sales.attribution_days: from 1 to 90 days",
+        fields: { "sales.attribution_days": "from 1 to 90 days" },
+      });
+    }
+    expect(hub.state.settings.sales.attribution_days).toBe(30);
+    // A document without `sales` (an older console) gets the hub's default, 7 days.
+    const { sales: _, ...withoutSales } = DEMO_SETTINGS;
+    await expect(hub.api.saveSettings("DEMO", withoutSales as ProjectSettings)).resolves.toBeTruthy();
+
+    // A value the hub refuses lands on the field, as the hub's words.
+    const stale = withPath(DEMO_SETTINGS, "sales.attribution_days", 120);
+    const other = new SettingsForm(miscPage(stale), stale);
+    other.values["misc.knowledge_answers_as_agent"] = true;
+    hub.state.settings = stale;
+    expect(await other.save(hub.api, "DEMO")).toBeNull();
+    expect(other.problems["sales.attribution_days"]).toEqual({ key: "field.hub", detail: "from 1 to 90 days" });
+    expect(other.elsewhere).toEqual([]);
   });
 
   it("miscellaneous checks the transfer like the Timeouts page, and saves only its own changes", async () => {

@@ -79,6 +79,18 @@ export function diff(before: unknown, after: unknown, path = ""): Change[] {
   return [{ path, before: before ?? null, after: after ?? null }];
 }
 
+/**
+ * The hub's refusals of a settings document, by dotted path, in its words
+ * (crates/server/src/settings_rules.rs): only the rules the console's tests lean on.
+ */
+export function settingsProblems(settings: ProjectSettings): Record<string, string> {
+  const fields: Record<string, string> = {};
+  // Missing, the hub reads its default (`#[serde(default)]`): 7 days.
+  const days = settings.sales?.attribution_days ?? 7;
+  if (!Number.isInteger(days) || days < 1 || days > 90) fields["sales.attribution_days"] = "from 1 to 90 days";
+  return fields;
+}
+
 export function fakeHub(
   options: {
     signedIn?: boolean;
@@ -418,11 +430,18 @@ export function fakeHub(
         return new Response(null, { status: 204 });
       case `GET ${settingsPath}`:
         return state.signedIn ? json(200, state.settings) : json(401, { code: "unauthorized", message: "no session" });
-      case `PUT ${settingsPath}`:
+      case `PUT ${settingsPath}`: {
         if (!state.signedIn) return json(401, { code: "unauthorized", message: "no session" });
+        const fields = settingsProblems(call.body as ProjectSettings);
+        const refused = Object.entries(fields);
+        if (refused.length > 0) {
+          const [path, message] = refused[0];
+          return json(400, { code: "invalid_input", message: `${refused.length} value(s) refused; first, ${path}: ${message}`, fields });
+        }
         audit("settings.update", "settings", diff(state.settings, call.body));
         state.settings = structuredClone(call.body as ProjectSettings);
         return json(200, state.settings);
+      }
       default: {
         if (url.pathname.startsWith(projectPath)) {
           if (!state.signedIn) return json(401, { code: "unauthorized", message: "no session" });

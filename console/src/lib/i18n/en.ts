@@ -109,6 +109,8 @@ export const en = {
   "misc.reopen_hint": "Off: a visitor who comes back starts a new conversation.",
   "misc.disconnected_transfer": "Transfer the conversation to another agent when its agent disconnects (seconds)",
   "misc.disconnected_transfer_hint": "The same setting as “Transfer a disconnected agent's conversations after” on the Timeouts page.",
+  "misc.sales_attribution": "Sales attribution window (days)",
+  "misc.sales_attribution_hint": "A sale the site reports counts for the visitor's latest conversation if it is at most this many days old.",
 
   "cobrowse.intro": "When a visitor accepts, the agent sees the visitor's page as they see it, to help them find their way. Here: which sites that is, and what the agent never sees or may read.",
   "cobrowse.offered": "Agents may ask to see the visitor's page: the visitor is asked each time and can stop at any time.",

@@ -111,6 +111,8 @@ export const fr: Record<keyof typeof en, string> = {
   "misc.reopen_hint": "Désactivé : un visiteur qui revient ouvre une nouvelle conversation.",
   "misc.disconnected_transfer": "Transférer la conversation à un autre conseiller quand son conseiller se déconnecte (en secondes)",
   "misc.disconnected_transfer_hint": "Le même réglage que «\u00a0Transférer les conversations d'un conseiller déconnecté après\u00a0» de la page Timeouts.",
+  "misc.sales_attribution": "Fenêtre d'attribution des ventes (jours)",
+  "misc.sales_attribution_hint": "Une vente signalée par le site compte pour la dernière conversation du visiteur si celle-ci date d'au plus ce nombre de jours.",
 
   "cobrowse.intro": "Quand un visiteur accepte, le conseiller voit la page du visiteur telle qu'il la voit, pour l'aider à s'y retrouver. Ici : les sites concernés, et ce que le conseiller ne voit jamais ou peut lire.",
   "cobrowse.offered": "Les conseillers peuvent demander à voir la page du visiteur : le visiteur est sollicité à chaque fois et peut arrêter à tout moment.",
