@@ -44,6 +44,12 @@ fn main() {
         "assistant_ask",
         "email_conversation",
         "print_conversation",
+        "ask_help",
+        "answer_help",
+        "board",
+        "watch",
+        "whisper",
+        "take_over",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -8,6 +8,7 @@
 mod assets;
 mod commands;
 mod notifications;
+mod supervision;
 mod tools;
 mod tray;
 
@@ -134,6 +135,12 @@ fn main() {
             tools::assistant_ask,
             tools::email_conversation,
             tools::print_conversation,
+            supervision::ask_help,
+            supervision::answer_help,
+            supervision::board,
+            supervision::watch,
+            supervision::whisper,
+            supervision::take_over,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

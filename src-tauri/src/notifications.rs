@@ -112,8 +112,18 @@ fn text(n: &Notification) -> (String, String) {
             let s = ((closes_at - n.at) / 1000).max(0);
             format!("{reference} se ferme dans {s} s : {who} ne répond plus")
         }
+        (NotificationKind::HelpRequested, false) => format!(
+            "{} asks for your help · {reference}",
+            n.from.as_deref().unwrap_or("An agent")
+        ),
+        (NotificationKind::HelpRequested, true) => format!(
+            "{} demande votre aide · {reference}",
+            n.from.as_deref().unwrap_or("Un agent")
+        ),
     };
     let body = match (&n.comment, n.kind) {
+        (Some(note), NotificationKind::HelpRequested) => format!("« {note} »\n{who}"),
+        (None, NotificationKind::HelpRequested) => who.clone(),
         (Some(comment), NotificationKind::TransferReceived) => {
             if excerpt.is_empty() {
                 format!("« {comment} »")

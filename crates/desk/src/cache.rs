@@ -110,9 +110,10 @@ pub struct SearchHit {
 pub fn searchable(message: &Message) -> Option<String> {
     use pupitre_protocol::Body;
     match &message.body {
-        Body::Text { text } | Body::Comment { text } | Body::Sentence { text, .. } => {
-            Some(text.clone())
-        }
+        Body::Text { text }
+        | Body::Comment { text }
+        | Body::Whisper { text }
+        | Body::Sentence { text, .. } => Some(text.clone()),
         Body::Offer { offer } => Some(match &offer.text {
             Some(t) => format!("{} {t}", offer.title),
             None => offer.title.clone(),

@@ -464,6 +464,11 @@ impl Desk {
         session::post_json(&hub, path, &token, body).await
     }
 
+    /// M3: a watch this desk stopped leaves the desk at once.
+    pub(crate) fn forget_watch(&self, conversation: &ConversationRef) {
+        publish(&self.inner, |m| m.watch_ended(conversation));
+    }
+
     pub(crate) fn profile_role(&self) -> Option<Role> {
         let state = self.inner.state.lock().expect("state lock");
         state.model.profile().map(|p| p.role)
@@ -927,6 +932,16 @@ async fn serve(
                     on_frame(inner, &account, frame, waiting);
                     set_connection(inner, ConnectionState::Online);
                     tokio::spawn(refresh_snoozed(inner.clone(), hub.clone()));
+                    // M3: watches are ephemeral at the hub: ask again for each one kept.
+                    let watched = inner.state.lock().expect("state lock").model.watched();
+                    for view in watched {
+                        let frame = AgentClientFrame::Watch {
+                            conversation: view.reference,
+                            watch: true,
+                        };
+                        let text = serde_json::to_string(&frame).expect("frames serialize");
+                        ws.send(WsMessage::text(text)).await.map_err(drop_err)?;
+                    }
                     // Resend what was never acknowledged, in order; the hub applies each once.
                     let pending = inner.cache.lock().expect("cache lock").outbox_pending(&account)?;
                     for item in pending {
@@ -1033,6 +1048,15 @@ fn on_frame(
         }
         AgentServerFrame::Profile { agent } => {
             publish(inner, |m| m.profile_changed(agent));
+        }
+        AgentServerFrame::Watching { conversation } => {
+            publish(inner, |m| m.watching(conversation));
+        }
+        AgentServerFrame::Watched { message } => {
+            publish(inner, |m| m.watched_message(message));
+        }
+        AgentServerFrame::WatchEnded { conversation } => {
+            publish(inner, |m| m.watch_ended(&conversation));
         }
         AgentServerFrame::Pong => {}
     }

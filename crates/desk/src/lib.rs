@@ -21,6 +21,8 @@
 //! - [`assistant`]: the assistant chatbox, BM25 over articles, canned responses and past
 //!   conversations, on the agent's machine (D16).
 //! - [`tools`]: agents online, a conversation e-mailed to oneself (D16).
+//! - [`supervision`]: help requests, the manager's board, watching, whispers, taking over
+//!   (M1–M3).
 //! - [`error`]: errors with a code the UI matches on.
 //! - [`door`]: the other shapes of the UI's door (login, canned responses, history).
 //!
@@ -42,6 +44,7 @@ pub mod model;
 pub mod notify;
 pub mod session;
 pub mod stats;
+pub mod supervision;
 pub mod tls;
 pub mod tools;
 pub mod tray;

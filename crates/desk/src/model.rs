@@ -36,6 +36,7 @@ use pupitre_protocol::agent::{
     AgentEvent, AgentProfile, AssignCause, ConversationView, DeskSnapshot, RemoveCause, VisitorCard,
 };
 use pupitre_protocol::cobrowse::{CobrowsePhase, CobrowseState};
+use pupitre_protocol::supervision::HelpRequest;
 use pupitre_protocol::{Author, Body, ChannelStatus, ClientId, ConversationRef, Message, Millis};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -117,6 +118,10 @@ pub struct DeskState {
     pub cobrowse: BTreeMap<ConversationRef, CobrowseState>,
     /// Set when "remember me" could not use a keyring: say it, keep working.
     pub keyring_warning: Option<String>,
+    /// M2: open help requests this agent made, or asked of this manager now.
+    pub help: Vec<HelpRequest>,
+    /// M3: the conversations this manager watches, as the hub last showed them.
+    pub watching: Vec<ConversationView>,
 }
 
 /// A conversation's fields that change while it is on the desk (its thread changes by
@@ -213,6 +218,25 @@ pub enum DeskEvent {
     Snoozed {
         items: Vec<SnoozedItem>,
     },
+    /// M2: a help request made by this agent or asked of this manager changed (asked, moved
+    /// on, accepted, unanswered, withdrawn).
+    Help {
+        request: HelpRequest,
+        /// Asked of this manager now (a desktop notification says it, D17).
+        asked_of_me: bool,
+    },
+    /// M3: a conversation this manager watches, as it is now (replaces the one shown).
+    Watching {
+        conversation: ConversationView,
+    },
+    /// M3: a new message of a watched conversation.
+    Watched {
+        message: Message,
+    },
+    /// M3: a watch ended.
+    WatchEnded {
+        conversation: ConversationRef,
+    },
     /// The agent clicked a desktop notification (D17): show that conversation.
     NotificationOpened {
         conversation: ConversationRef,
@@ -292,6 +316,10 @@ pub struct DeskModel {
     reminders: BTreeMap<ConversationRef, Millis>,
     cobrowse: BTreeMap<ConversationRef, CobrowseState>,
     keyring_warning: Option<String>,
+    /// M2: open help requests asked by this agent or of this manager, by id.
+    help: BTreeMap<i64, HelpRequest>,
+    /// M3: conversations this manager watches.
+    watching: BTreeMap<ConversationRef, ConversationView>,
 }
 
 impl Default for DeskModel {
@@ -313,6 +341,8 @@ impl DeskModel {
             reminders: BTreeMap::new(),
             cobrowse: BTreeMap::new(),
             keyring_warning: None,
+            help: BTreeMap::new(),
+            watching: BTreeMap::new(),
         }
     }
 
@@ -331,6 +361,8 @@ impl DeskModel {
             timeout_reminders: self.reminders.clone(),
             cobrowse: self.cobrowse.clone(),
             keyring_warning: self.keyring_warning.clone(),
+            help: self.help_requests(),
+            watching: self.watched(),
         }
     }
 
@@ -403,6 +435,7 @@ impl DeskModel {
                 conversation,
                 important,
             } => m.update(conversation, out, |c| c.important = *important),
+            AgentEvent::Help { request } => m.help_changed(request, out),
         })
     }
 
@@ -816,6 +849,8 @@ impl DeskModel {
         items
     }
 }
+
+mod supervision;
 
 #[cfg(test)]
 mod tests;

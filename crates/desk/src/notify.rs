@@ -206,6 +206,13 @@ pub enum Input {
     WindowFocused(bool),
     /// The conversations now visible in the desk (up to 4 side by side, D2); replaces the set.
     OnScreen(Vec<ConversationRef>),
+    /// M2: a help request was just asked of this manager: always shown, at once.
+    HelpAsked {
+        conversation: ConversationRef,
+        agent_name: String,
+        visitor_name: Option<String>,
+        note: Option<String>,
+    },
     /// The agent opened the conversation (a box click, a notification click). It is on screen
     /// from now on (until the next [`Input::OnScreen`]), its pending notices are dropped and its
     /// notification chain restarts. It does not stop the waiting reminders: only a reply does.
@@ -261,6 +268,21 @@ impl Input {
                 closes_at: *closes_at,
             },
             DeskEvent::NotificationOpened { conversation } => Input::Opened(conversation.clone()),
+            DeskEvent::Help {
+                request,
+                asked_of_me: true,
+            } if matches!(
+                request.state,
+                pupitre_protocol::supervision::HelpState::Asking { .. }
+            ) =>
+            {
+                Input::HelpAsked {
+                    conversation: request.conversation.clone(),
+                    agent_name: request.agent_name.clone(),
+                    visitor_name: request.visitor_name.clone(),
+                    note: request.note.clone(),
+                }
+            }
             _ => return vec![],
         };
         vec![one]
@@ -321,6 +343,9 @@ pub enum NotificationKind {
     TimeoutSoon {
         closes_at: Millis,
     },
+    /// M2: an agent asks this manager for help on `conversation` (not on this desk); `from`
+    /// names the agent, `comment` carries their note.
+    HelpRequested,
 }
 
 impl NotificationKind {
@@ -329,7 +354,10 @@ impl NotificationKind {
     pub fn never_suppressed(self) -> bool {
         matches!(
             self,
-            Self::NewConversation | Self::TransferReceived | Self::TimeoutSoon { .. }
+            Self::NewConversation
+                | Self::TransferReceived
+                | Self::TimeoutSoon { .. }
+                | Self::HelpRequested
         )
     }
 }
@@ -361,6 +389,8 @@ pub struct Notification {
     pub unread: u32,
     /// When it was decided.
     pub at: Millis,
+    /// [`NotificationKind::HelpRequested`] only: the agent who asks, on one line.
+    pub from: Option<String>,
 }
 
 /// A conversation on the desk.
@@ -506,6 +536,31 @@ impl Policy {
             ),
             Input::Removed { conversation } => {
                 self.conversations.remove(&conversation);
+            }
+            Input::HelpAsked {
+                conversation,
+                agent_name,
+                visitor_name,
+                note,
+            } => {
+                let id = NotificationId(self.next_id);
+                self.next_id += 1;
+                let excerpt_chars = self.config.excerpt_chars;
+                self.out.push_back(Notification {
+                    id,
+                    replaces: None,
+                    kind: NotificationKind::HelpRequested,
+                    conversation,
+                    urgency: Urgency::Normal,
+                    visitor_name: visitor_name.and_then(|n| single_line(&n, NAME_CHARS)),
+                    excerpt: None,
+                    comment: note.and_then(|n| single_line(&n, excerpt_chars)),
+                    waiting_for: None,
+                    others_waiting: 0,
+                    unread: 0,
+                    at: now,
+                    from: single_line(&agent_name, NAME_CHARS),
+                });
             }
             Input::VisitorMessage {
                 conversation,
@@ -815,6 +870,7 @@ impl Policy {
             others_waiting,
             unread: t.unread,
             at: now,
+            from: None,
         };
         t.shown = Some(id);
         // Every notification shows the latest visitor text: nothing is pending any more.

@@ -54,7 +54,7 @@ impl Desk {
 }
 
 /// The hub out of reach, as the UI words it: these tools need it.
-fn offline(e: DeskError) -> DeskError {
+pub(crate) fn offline(e: DeskError) -> DeskError {
     match e.code {
         DeskErrorCode::HubUnreachable => {
             DeskError::new(DeskErrorCode::Offline, "this needs the hub")

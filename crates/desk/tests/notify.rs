@@ -856,6 +856,8 @@ fn d17_property_random_sequences_never_spam() {
             NotificationKind::TransferReceived => "transfer",
             // The random sequences never feed timeout reminders (tested on its own).
             NotificationKind::TimeoutSoon { .. } => "timeout",
+            // Nor help requests (tests/supervision.rs).
+            NotificationKind::HelpRequested => "help",
         }));
     }
     // The sequences reach every kind of decision, so the checks above are not vacuous.

@@ -87,6 +87,38 @@ pub enum AgentClientFrame {
         conversation: ConversationRef,
         important: bool,
     },
+    /// D16, M2: ask a manager of the conversation's group for help, with a note for them.
+    AskHelp {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        note: Option<String>,
+    },
+    /// M2: a manager accepts (then watches the conversation) or declines (it goes to the next).
+    AnswerHelp {
+        client_id: ClientId,
+        #[ts(type = "number")]
+        request: i64,
+        accept: bool,
+    },
+    /// M3: a manager watches a live conversation of their groups (answered by `watching`, then
+    /// `watched` for each new message), or stops. Ephemeral: nobody else is told, nothing is
+    /// marked read; a desk that reconnects asks again.
+    Watch {
+        conversation: ConversationRef,
+        watch: bool,
+    },
+    /// M3: a manager's note to the conversation's agent; it never reaches the visitor.
+    Whisper {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        text: String,
+    },
+    /// M3: a manager takes the conversation onto their own desk, within R4's slot rules; the
+    /// agent and the visitor are told.
+    TakeOver {
+        client_id: ClientId,
+        conversation: ConversationRef,
+    },
     /// R9: close, with a conversation type from the project's list.
     Close {
         client_id: ClientId,
@@ -110,8 +142,12 @@ impl AgentClientFrame {
             | Self::SendSurvey { client_id, .. }
             | Self::MarkImportant { client_id, .. }
             | Self::AnswerQuestionnaire { client_id, .. }
+            | Self::AskHelp { client_id, .. }
+            | Self::AnswerHelp { client_id, .. }
+            | Self::Whisper { client_id, .. }
+            | Self::TakeOver { client_id, .. }
             | Self::Close { client_id, .. } => Some(*client_id),
-            Self::Hello { .. } | Self::Cobrowse { .. } | Self::Ping => None,
+            Self::Hello { .. } | Self::Cobrowse { .. } | Self::Watch { .. } | Self::Ping => None,
         }
     }
 }
@@ -171,6 +207,20 @@ pub enum AgentServerFrame {
     /// that missed it gets the same in its next `welcome`.
     Profile {
         agent: AgentProfile,
+    },
+    /// Ephemeral, never replayed: the conversation a manager asked to watch (M3), as it is
+    /// now; `watched` frames follow with each new message until `watch_ended`.
+    Watching {
+        conversation: ConversationView,
+    },
+    /// Ephemeral: a new message of a watched conversation (whispers included).
+    Watched {
+        message: Message,
+    },
+    /// Ephemeral: a watched conversation left every desk (closed, snoozed, queued) or the
+    /// manager may not watch it any more.
+    WatchEnded {
+        conversation: ConversationRef,
     },
     Error(ErrorFrame),
     Pong,
@@ -430,5 +480,10 @@ pub enum AgentEvent {
     ConversationMarked {
         conversation: ConversationRef,
         important: bool,
+    },
+    /// M2: a help request was made, asked of this manager, moved on, answered or withdrawn;
+    /// the agent who asked and each manager it concerns get every change.
+    Help {
+        request: crate::supervision::HelpRequest,
     },
 }

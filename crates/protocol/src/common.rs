@@ -235,6 +235,10 @@ pub enum Body {
     Comment {
         text: String,
     },
+    /// A manager's whisper to the agent (M3): shown to agents only, never to the visitor.
+    Whisper {
+        text: String,
+    },
     /// An offer card (D12).
     Offer {
         offer: Offer,

@@ -10,6 +10,7 @@
 //! - [`visitor`]: frames of a visitor (widget) connection.
 //! - [`questionnaire`]: the admin's questionnaires and their answers (A5, R9).
 //! - [`stats`]: statistics over time, as the hub answers them over HTTP (D15).
+//! - [`supervision`]: help requests and the manager's board (M1–M3).
 //! - [`team`]: the project's connected agents, as the desk lists them (D16, M1).
 //! - [`cobrowse`]: co-browsing's control frames and its relay socket (D5, W3, C1–C4).
 //! - [`error`]: the stable list of error codes, each `{code, message}` on the wire.
@@ -27,6 +28,7 @@ pub mod email;
 pub mod error;
 pub mod questionnaire;
 pub mod stats;
+pub mod supervision;
 pub mod team;
 pub mod text;
 pub mod visitor;

@@ -21,7 +21,8 @@ fn desk_bindings_are_current() {
         RelayNotice::export_all(cfg)?;
         pupitre_protocol::stats::StatsRange::export_all(cfg)?;
         pupitre_protocol::stats::ClosedConversation::export_all(cfg)?;
-        pupitre_protocol::team::TeamMember::export_all(cfg)
+        pupitre_protocol::team::TeamMember::export_all(cfg)?;
+        pupitre_protocol::supervision::Board::export_all(cfg)
     });
 }
 

@@ -24,8 +24,10 @@
 //! - [`io`]: [`Input`], [`Output`] and [`RoutingError`].
 //! - [`engine`]: [`Engine`], the rules.
 //! - [`hours`]: opening hours per weekday (R11).
+//! - [`help`]: help requests from agents to managers, with their timeout (M2).
 
 pub mod engine;
+pub mod help;
 pub mod hours;
 pub mod io;
 pub mod model;

@@ -44,6 +44,16 @@ fn line(t: &Transcript<'_>, french: bool, m: &Message) -> Option<(String, String
                 }
             )
         }
+        Body::Whisper { text } => {
+            format!(
+                "[{}] {text}",
+                if french {
+                    "Chuchotement du manager"
+                } else {
+                    "Manager's whisper"
+                }
+            )
+        }
         Body::Offer { offer } => match &offer.text {
             Some(text) => format!("{}\n{text}\n{}", offer.title, offer.link),
             None => format!("{}\n{}", offer.title, offer.link),

@@ -7,4 +7,4 @@ import type { ThreadEvent } from "./ThreadEvent";
 /**
  * What a message carries.
  */
-export type Body = { "kind": "text", text: string, } | { "kind": "sentence", sentence: SentenceKind, text: string, } | { "kind": "event", event: ThreadEvent, } | { "kind": "comment", text: string, } | { "kind": "offer", offer: Offer, } | { "kind": "file", file: FileInfo, };
+export type Body = { "kind": "text", text: string, } | { "kind": "sentence", sentence: SentenceKind, text: string, } | { "kind": "event", event: ThreadEvent, } | { "kind": "comment", text: string, } | { "kind": "whisper", text: string, } | { "kind": "offer", offer: Offer, } | { "kind": "file", file: FileInfo, };

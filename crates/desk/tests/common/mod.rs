@@ -108,3 +108,33 @@ pub async fn visitor_say(v: &mut VisitorConn, text: &str) {
         }
     }
 }
+
+/// A desk of its own folder under `dir`, logged in as `email` and online.
+pub async fn desk_logged_in(
+    hub: &pupitre_server::RunningHub,
+    dir: &std::path::Path,
+    email: &str,
+) -> (pupitre_desk::Desk, broadcast::Receiver<DeskEvent>) {
+    let desk = pupitre_desk::Desk::open(pupitre_desk::DeskOptions {
+        data_dir: dir.join(email),
+        credentials: std::sync::Arc::new(pupitre_desk::credentials::NoKeyring),
+    })
+    .unwrap();
+    let mut events = desk.subscribe();
+    desk.login(&hub.http_url(), email, PASSWORD, false)
+        .await
+        .unwrap();
+    online(&mut events).await;
+    (desk, events)
+}
+
+/// Makes the desk available on the chat channel.
+pub async fn available(desk: &pupitre_desk::Desk) {
+    desk.act(pupitre_protocol::agent::AgentClientFrame::SetStatus {
+        client_id: uuid::Uuid::now_v7(),
+        channel: pupitre_protocol::Channel::Chat,
+        status: pupitre_protocol::ChosenStatus::Available,
+    })
+    .await
+    .unwrap();
+}

@@ -78,6 +78,7 @@ pub fn routes() -> Router<Arc<Hub>> {
             post(transcript::email),
         )
         .route("/api/team", get(team::online))
+        .route("/api/board", get(team::board))
         .route("/api/knowledge", get(knowledge::search))
         .route("/api/agents", get(team::agents))
         .route("/api/groups", get(team::groups))

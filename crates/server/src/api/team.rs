@@ -1,6 +1,7 @@
 //! The project's agents and groups as the transfer dialog shows them (R7, D9):
 //! `GET /api/agents` (with their live availability) and `GET /api/groups`; and who is
-//! connected now, per channel, with their load: `GET /api/team` (D16, M1).
+//! connected now, per channel, with their load: `GET /api/team` (D16, M1); the manager's
+//! board: `GET /api/board` (M1).
 
 use std::sync::Arc;
 
@@ -9,9 +10,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use pupitre_protocol::agent::{GroupInfo, Role};
 use pupitre_protocol::team::TeamMember;
-use pupitre_protocol::{
-    AgentId, Availability, Channel, ChannelStatus, ChosenStatus, ErrorCode, GroupId,
-};
+use pupitre_protocol::{AgentId, Availability, Channel, ErrorCode, GroupId};
 use serde::{Deserialize, Serialize};
 
 use crate::Hub;
@@ -118,36 +117,47 @@ pub(super) async fn online(
     let members = project
         .inspect(move |engine| {
             agents
-                .into_iter()
+                .iter()
                 .filter(|a| a.active)
-                .filter_map(|a| {
-                    let view = engine.agent(a.id).filter(|v| v.connected)?;
-                    let record = engine.agent_record(a.id);
-                    let statuses = view
-                        .availability
-                        .iter()
-                        .map(|(channel, availability)| ChannelStatus {
-                            channel: *channel,
-                            chosen: record
-                                .as_ref()
-                                .and_then(|r| r.chosen.get(channel).cloned())
-                                .unwrap_or(ChosenStatus::Unavailable),
-                            availability: *availability,
-                        })
-                        .collect();
-                    Some(TeamMember {
-                        id: a.id,
-                        name: a.name,
-                        role: a.role,
-                        groups: a.groups,
-                        statuses,
-                        load: view.load,
-                        slot_limit: view.slot_limit,
-                    })
-                })
+                .filter_map(|a| crate::hub::team_member(engine, a))
                 .collect::<Vec<_>>()
         })
         .await
         .ok_or_else(|| ApiError::new(ErrorCode::Internal, "the project's writer is not running"))?;
     Ok(Json(members))
+}
+
+/// `GET /api/board` (M1): the manager's groups now: waiting conversations and the longest
+/// wait, the connected agents with status per channel, load and slots, the conversations on
+/// desks (to watch), the open help requests. Managers and admins only (`forbidden` otherwise).
+pub(super) async fn board(
+    State(hub): State<Arc<Hub>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<pupitre_protocol::supervision::Board>> {
+    let c = caller(&hub, &headers)?;
+    if c.role == Role::Agent {
+        return Err(ApiError::new(
+            ErrorCode::Forbidden,
+            "the board is for managers and admins",
+        ));
+    }
+    let project = hub
+        .project(c.project)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "project not served"))?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let sent = project
+        .send(crate::hub::Command::Board {
+            agent: c.agent,
+            reply: tx,
+        })
+        .await;
+    match (sent, rx.await) {
+        (true, Ok(board)) => board
+            .map(Json)
+            .map_err(|e| ApiError::new(e.code, e.message)),
+        _ => Err(ApiError::new(
+            ErrorCode::Internal,
+            "the project's writer is not running",
+        )),
+    }
 }

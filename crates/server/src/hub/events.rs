@@ -90,6 +90,16 @@ impl Project {
     pub(in crate::hub) fn deliver_step(&mut self) {
         let step = std::mem::take(&mut self.step);
         for (n, message, delivered) in step.messages {
+            // M3: managers watching get it too, ephemerally (they ask again on reconnect).
+            for &manager in self.watchers.get(&n).into_iter().flatten() {
+                if !delivered.contains(&manager) && self.desk_of.get(&n) != Some(&manager) {
+                    let frame = AgentServerFrame::Watched {
+                        message: message.clone(),
+                    };
+                    self.outbox
+                        .push((Target::Agent(manager), frame_json(&frame)));
+                }
+            }
             let Some(holder) = self.desk_of.get(&n).copied() else {
                 continue;
             };

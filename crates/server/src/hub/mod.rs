@@ -31,6 +31,7 @@
 //! - `views`: what clients are shown (conversation views, desk snapshot, visitor history);
 //! - `checks`: bounds of client input, and routing errors as protocol errors.
 
+mod board;
 mod checks;
 mod events;
 mod facts;
@@ -41,6 +42,7 @@ mod project;
 mod views;
 mod writer;
 
+pub use board::team_member;
 use checks::*;
 use events::Recorded;
 use project::agent_config;
@@ -158,6 +160,12 @@ pub enum Command {
         mime: String,
         data: Vec<u8>,
         reply: tokio::sync::oneshot::Sender<Result<Message, ErrorFrame>>,
+    },
+    /// M1: the board of this agent's groups, now.
+    Board {
+        agent: AgentId,
+        reply:
+            tokio::sync::oneshot::Sender<Result<pupitre_protocol::supervision::Board, ErrorFrame>>,
     },
     /// Configuration changed in the store (admin): reload agents, groups and settings.
     Reload,
@@ -303,6 +311,11 @@ struct Project {
     relay_count: u64,
     /// Relays to open or close once the step is durable.
     relay_changes: Vec<frames::RelayChange>,
+    /// M2: open help requests and the last id given.
+    help: pupitre_routing::help::HelpDesk,
+    help_no: i64,
+    /// M3: the managers watching each live conversation (ephemeral: asked again on reconnect).
+    watchers: HashMap<i64, BTreeSet<AgentId>>,
 }
 
 /// What the writer reads from the store at start-up and after a failed commit.
@@ -315,7 +328,11 @@ struct Loaded {
     conversation_visitor: HashMap<i64, String>,
     important: BTreeSet<i64>,
     visitors: HashMap<String, VisitorState>,
+    help: Vec<pupitre_routing::help::HelpRecord>,
 }
+
+/// M2: how long a manager has to answer a help request.
+const HELP_TIMEOUT: Millis = pupitre_protocol::supervision::HELP_ANSWER_SECONDS as Millis * 1_000;
 
 pub fn agent_stream(agent: AgentId) -> String {
     format!("a:{agent}")

@@ -70,6 +70,7 @@ impl Project {
                     if self.desk_of.get(&n) == Some(&agent) {
                         self.desk_of.remove(&n);
                     }
+                    self.help_withdrawn(n);
                     let cause = match cause {
                         UnassignCause::Snoozed => {
                             match self.engine.conversation(n).map(|c| c.state.clone()) {

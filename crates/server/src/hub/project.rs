@@ -128,6 +128,9 @@ impl Project {
             relay_secret,
             relay_count: 0,
             relay_changes: Vec::new(),
+            help: pupitre_routing::help::HelpDesk::new(HELP_TIMEOUT, loaded.help),
+            help_no: loaded.counters.help,
+            watchers: HashMap::new(),
         })
     }
 
@@ -157,6 +160,7 @@ impl Project {
                 self.online_agents.remove(&agent);
                 let _ = self.engine.handle(now, Input::AgentDisconnected { agent });
                 self.process_outputs(store, now);
+                self.help_timers(now, Some(agent));
             }
             Order::AgentFrame { agent, conn, frame } => {
                 let client_id = frame.client_id();
@@ -216,6 +220,9 @@ impl Project {
                     self.engine.handle_timeout(now);
                     self.process_outputs(store, now);
                 }
+                if self.help.poll_timeout().is_some_and(|at| at <= now) {
+                    self.help_timers(now, None);
+                }
             }
             Order::Reload => {
                 if let Err(e) = self.reload(store, now) {
@@ -225,6 +232,7 @@ impl Project {
             Order::Recover => self.recover(store, now),
         }
         self.settle_cobrowse();
+        self.settle_watchers();
         step.relays = self.take_relay_changes();
         step.deliveries = std::mem::take(&mut self.outbox);
         step.acks = std::mem::take(&mut self.acks);
@@ -240,9 +248,12 @@ impl Project {
             || !self.dirty_agents.is_empty()
     }
 
-    /// The engine's next deadline.
+    /// The next deadline: the engine's, or a help request's (M2).
     pub(in crate::hub) fn next_deadline(&self) -> Option<Millis> {
-        self.engine.poll_timeout()
+        match (self.engine.poll_timeout(), self.help.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub(in crate::hub) fn engine(&self) -> &Engine {
@@ -514,6 +525,8 @@ impl Project {
                 self.conversation_visitor = loaded.conversation_visitor;
                 self.important = loaded.important;
                 self.visitors = loaded.visitors;
+                self.help = pupitre_routing::help::HelpDesk::new(HELP_TIMEOUT, loaded.help);
+                self.help_no = loaded.counters.help;
                 self.desk_of = desks_of(&self.engine, &self.conversation_visitor);
                 self.step = Recorded::default();
                 self.conversation_type.clear();
@@ -595,6 +608,7 @@ pub(in crate::hub) fn load_state(
             v.last = Some(row.record.id);
         }
     }
+    let help = store.open_help(project.id)?;
     let engine = Engine::restore(
         project.settings.routing.clone(),
         groups.iter().map(group_config).collect(),
@@ -611,6 +625,7 @@ pub(in crate::hub) fn load_state(
         conversation_visitor,
         important,
         visitors,
+        help,
     })
 }
 

@@ -273,6 +273,9 @@ impl Writer {
                 self.flush();
                 self.order(Order::Reload);
             }
+            Command::Board { agent, reply } => {
+                let _ = reply.send(self.core.board(agent, self.clock.now()));
+            }
             Command::Tick | Command::Shutdown => {}
             Command::Inspect(f) => f(self.core.engine()),
         }

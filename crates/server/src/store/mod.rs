@@ -451,6 +451,8 @@ pub struct Counters {
     pub seq: Seq,
     pub message_id: i64,
     pub conversation: i64,
+    /// M2: the last help request's id.
+    pub help: i64,
 }
 
 /// D15: a closed conversation's figures (`conversation_facts`), computed from its thread by
@@ -541,6 +543,8 @@ pub struct Batch {
     pub sales: Vec<SaleRow>,
     /// D15: surveys answered after the close: `(number, score of 5, comment)` onto its facts.
     pub late_surveys: Vec<(i64, Option<f64>, Option<String>)>,
+    /// M2: help requests made or changed (replacing the stored record).
+    pub help: Vec<pupitre_routing::help::HelpRecord>,
 }
 
 impl Batch {
@@ -559,6 +563,7 @@ impl Batch {
             && self.late_surveys.is_empty()
             && self.important.is_empty()
             && self.sales.is_empty()
+            && self.help.is_empty()
     }
 }
 
@@ -579,6 +584,11 @@ pub struct NewAgent {
 pub trait StoreRead: Send {
     fn counters(&mut self, project_id: ProjectId) -> Result<Counters>;
     fn is_applied(&mut self, client_id: ClientId) -> Result<bool>;
+    /// M2: the project's open help requests, oldest first.
+    fn open_help(
+        &mut self,
+        project_id: ProjectId,
+    ) -> Result<Vec<pupitre_routing::help::HelpRecord>>;
     /// Events of `stream` after `after`, oldest first, at most `limit`.
     fn events_since(
         &mut self,

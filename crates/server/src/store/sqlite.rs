@@ -6,6 +6,7 @@ use std::sync::LazyLock;
 
 use pupitre_protocol::agent::{Role, VisitorCard};
 use pupitre_protocol::{AgentId, ClientId, GroupId, Message, Seq};
+use pupitre_routing::help::HelpRecord;
 use pupitre_routing::hours::WeeklyHours;
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
@@ -18,6 +19,7 @@ static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
         M::up(include_str!("../../migrations/002_widget.sql")),
         M::up(include_str!("../../migrations/003_admin.sql")),
         M::up(include_str!("../../migrations/004_statistics.sql")),
+        M::up(include_str!("../../migrations/005_supervision.sql")),
     ])
 });
 
@@ -265,7 +267,23 @@ impl StoreRead for SqliteStore {
                 &self.conn,
                 "SELECT MAX(number) FROM conversations WHERE project_id = ?",
             )?,
+            help: q(
+                &self.conn,
+                "SELECT MAX(id) FROM help_requests WHERE project_id = ?",
+            )?,
         })
+    }
+
+    fn open_help(&mut self, project_id: ProjectId) -> Result<Vec<HelpRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT record FROM help_requests WHERE project_id = ? AND open = 1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([project_id], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(serde_json::from_str(&row?)?);
+        }
+        Ok(out)
     }
 
     fn is_applied(&mut self, client_id: ClientId) -> Result<bool> {
@@ -514,6 +532,20 @@ impl Store for SqliteStore {
             )?;
             for (number, on) in &batch.important {
                 important.execute(params![project_id, number, on])?;
+            }
+            let mut help = tx.prepare_cached(
+                "INSERT INTO help_requests (project_id, id, conversation, open, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (project_id, id) DO UPDATE SET open = ?4, record = ?5",
+            )?;
+            for r in &batch.help {
+                help.execute(params![
+                    project_id,
+                    r.id,
+                    r.conversation,
+                    r.is_open(),
+                    serde_json::to_string(r)?
+                ])?;
             }
             super::sqlite_stats::write(
                 &tx,

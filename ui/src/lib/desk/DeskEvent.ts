@@ -4,6 +4,7 @@ import type { AssignCause } from "../protocol/AssignCause";
 import type { CobrowseState } from "../protocol/CobrowseState";
 import type { ConversationRef } from "../protocol/ConversationRef";
 import type { ConversationView } from "../protocol/ConversationView";
+import type { HelpRequest } from "../protocol/HelpRequest";
 import type { Message } from "../protocol/Message";
 import type { RemoveCause } from "../protocol/RemoveCause";
 import type { ConnectionState } from "./ConnectionState";
@@ -16,4 +17,8 @@ import type { SnoozedItem } from "./SnoozedItem";
  * What the UI receives, in order: changes already applied to the desk's state, to copy (never
  * to reduce again). A `kind` the UI does not know (a newer desk) is ignored.
  */
-export type DeskEvent = { "kind": "snapshot", state: DeskState, } | { "kind": "conversation_added", conversation: ConversationView, cause: AssignCause, } | { "kind": "conversation_removed", conversation: ConversationRef, cause: RemoveCause, } | { "kind": "message_added", message: Message, } | { "kind": "conversation_updated", conversation: ConversationUpdate, } | { "kind": "profile_changed", profile: AgentProfile, } | { "kind": "waiting", count: number, } | { "kind": "timeout_reminder", conversation: ConversationRef, closes_at: number | null, } | { "kind": "cobrowse", state: CobrowseState, } | { "kind": "visitor_draft", conversation: ConversationRef, text: string, } | { "kind": "connection", connection: ConnectionState, } | { "kind": "outbox", item: OutboxItem, } | { "kind": "outbox_removed", conversation: ConversationRef, local_id: string, } | { "kind": "snoozed", items: Array<SnoozedItem>, } | { "kind": "notification_opened", conversation: ConversationRef, } | { "kind": "lagged" };
+export type DeskEvent = { "kind": "snapshot", state: DeskState, } | { "kind": "conversation_added", conversation: ConversationView, cause: AssignCause, } | { "kind": "conversation_removed", conversation: ConversationRef, cause: RemoveCause, } | { "kind": "message_added", message: Message, } | { "kind": "conversation_updated", conversation: ConversationUpdate, } | { "kind": "profile_changed", profile: AgentProfile, } | { "kind": "waiting", count: number, } | { "kind": "timeout_reminder", conversation: ConversationRef, closes_at: number | null, } | { "kind": "cobrowse", state: CobrowseState, } | { "kind": "visitor_draft", conversation: ConversationRef, text: string, } | { "kind": "connection", connection: ConnectionState, } | { "kind": "outbox", item: OutboxItem, } | { "kind": "outbox_removed", conversation: ConversationRef, local_id: string, } | { "kind": "snoozed", items: Array<SnoozedItem>, } | { "kind": "help", request: HelpRequest, 
+/**
+ * Asked of this manager now (a desktop notification says it, D17).
+ */
+asked_of_me: boolean, } | { "kind": "watching", conversation: ConversationView, } | { "kind": "watched", message: Message, } | { "kind": "watch_ended", conversation: ConversationRef, } | { "kind": "notification_opened", conversation: ConversationRef, } | { "kind": "lagged" };

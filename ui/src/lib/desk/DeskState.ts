@@ -3,6 +3,7 @@ import type { AgentProfile } from "../protocol/AgentProfile";
 import type { CobrowseState } from "../protocol/CobrowseState";
 import type { ConversationRef } from "../protocol/ConversationRef";
 import type { ConversationView } from "../protocol/ConversationView";
+import type { HelpRequest } from "../protocol/HelpRequest";
 import type { ConnectionState } from "./ConnectionState";
 import type { OutboxItem } from "./OutboxItem";
 import type { SnoozedItem } from "./SnoozedItem";
@@ -46,4 +47,12 @@ cobrowse: { [key in ConversationRef]: CobrowseState },
 /**
  * Set when "remember me" could not use a keyring: say it, keep working.
  */
-keyring_warning: string | null, };
+keyring_warning: string | null, 
+/**
+ * M2: open help requests this agent made, or asked of this manager now.
+ */
+help: Array<HelpRequest>, 
+/**
+ * M3: the conversations this manager watches, as the hub last showed them.
+ */
+watching: Array<ConversationView>, };

@@ -3,6 +3,7 @@ import type { AssignCause } from "./AssignCause";
 import type { ChannelStatus } from "./ChannelStatus";
 import type { ConversationRef } from "./ConversationRef";
 import type { ConversationView } from "./ConversationView";
+import type { HelpRequest } from "./HelpRequest";
 import type { Message } from "./Message";
 import type { RemoveCause } from "./RemoveCause";
 import type { VisitorCard } from "./VisitorCard";
@@ -10,4 +11,4 @@ import type { VisitorCard } from "./VisitorCard";
 /**
  * Sequenced events of an agent's stream: durable and replayed on resume.
  */
-export type AgentEvent = { "kind": "conversation_assigned", conversation: ConversationView, cause: AssignCause, } | { "kind": "conversation_removed", conversation: ConversationRef, cause: RemoveCause, } | { "kind": "message", message: Message, } | { "kind": "status_changed", statuses: Array<ChannelStatus>, } | { "kind": "slot_limit_changed", limit: number, max: number, } | { "kind": "timeout_reminder", conversation: ConversationRef, closes_at: number, } | { "kind": "visitor_updated", conversation: ConversationRef, visitor: VisitorCard, } | { "kind": "conversation_marked", conversation: ConversationRef, important: boolean, };
+export type AgentEvent = { "kind": "conversation_assigned", conversation: ConversationView, cause: AssignCause, } | { "kind": "conversation_removed", conversation: ConversationRef, cause: RemoveCause, } | { "kind": "message", message: Message, } | { "kind": "status_changed", statuses: Array<ChannelStatus>, } | { "kind": "slot_limit_changed", limit: number, max: number, } | { "kind": "timeout_reminder", conversation: ConversationRef, closes_at: number, } | { "kind": "visitor_updated", conversation: ConversationRef, visitor: VisitorCard, } | { "kind": "conversation_marked", conversation: ConversationRef, important: boolean, } | { "kind": "help", request: HelpRequest, };

@@ -3,8 +3,10 @@ import type { AgentEvent } from "./AgentEvent";
 import type { AgentProfile } from "./AgentProfile";
 import type { CobrowseState } from "./CobrowseState";
 import type { ConversationRef } from "./ConversationRef";
+import type { ConversationView } from "./ConversationView";
 import type { DeskSnapshot } from "./DeskSnapshot";
 import type { ErrorFrame } from "./ErrorFrame";
+import type { Message } from "./Message";
 
 /**
  * What the hub sends to a desk.
@@ -14,4 +16,4 @@ export type AgentServerFrame = { "type": "welcome", version: number, agent: Agen
  * Safe to store at once (R12): on a resume, the hello's `last_seq`, which the missed
  * events that follow move on; with `desk`, the snapshot's.
  */
-seq: number, desk: DeskSnapshot | null, } | { "type": "event", seq: number, event: AgentEvent, } | { "type": "ack", client_id: string, } | { "type": "cobrowse" } & CobrowseState | { "type": "visitor_draft", conversation: ConversationRef, text: string, } | { "type": "visitor_presence", conversation: ConversationRef, online: boolean, } | { "type": "profile", agent: AgentProfile, } | { "type": "error" } & ErrorFrame | { "type": "pong" };
+seq: number, desk: DeskSnapshot | null, } | { "type": "event", seq: number, event: AgentEvent, } | { "type": "ack", client_id: string, } | { "type": "cobrowse" } & CobrowseState | { "type": "visitor_draft", conversation: ConversationRef, text: string, } | { "type": "visitor_presence", conversation: ConversationRef, online: boolean, } | { "type": "profile", agent: AgentProfile, } | { "type": "watching", conversation: ConversationView, } | { "type": "watched", message: Message, } | { "type": "watch_ended", conversation: ConversationRef, } | { "type": "error" } & ErrorFrame | { "type": "pong" };

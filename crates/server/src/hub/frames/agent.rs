@@ -92,6 +92,24 @@ impl Project {
                 conversation_type,
                 ..
             } => self.close(store, agent, conversation, conversation_type, now),
+            AgentClientFrame::AskHelp {
+                conversation, note, ..
+            } => self.ask_help(agent, conversation, note, now),
+            AgentClientFrame::AnswerHelp {
+                request, accept, ..
+            } => self.answer_help(store, agent, request, accept, now),
+            AgentClientFrame::Watch {
+                conversation,
+                watch,
+            } => self.watch(store, agent, conversation, watch),
+            AgentClientFrame::Whisper {
+                client_id,
+                conversation,
+                text,
+            } => self.whisper(agent, client_id, conversation, text, now),
+            AgentClientFrame::TakeOver { conversation, .. } => {
+                self.take_over(store, agent, conversation, now)
+            }
         }
     }
 
