@@ -49,6 +49,7 @@ fn main() {
         "board",
         "watch",
         "whisper",
+        "join",
         "take_over",
     ];
     tauri_build::try_build(

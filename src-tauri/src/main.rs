@@ -140,6 +140,7 @@ fn main() {
             supervision::board,
             supervision::watch,
             supervision::whisper,
+            supervision::join,
             supervision::take_over,
         ])
         .run(tauri::generate_context!());

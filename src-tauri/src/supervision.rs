@@ -53,6 +53,16 @@ pub async fn whisper(
     state.desk.whisper(conversation, text).await
 }
 
+/// M3: joins the conversation's agent (writing to the visitor too), or leaves.
+#[tauri::command]
+pub async fn join(
+    state: State<'_, AppState>,
+    conversation: ConversationRef,
+    join: bool,
+) -> Result<()> {
+    state.desk.join(conversation, join).await
+}
+
 /// M3: takes the conversation onto this manager's desk.
 #[tauri::command]
 pub async fn take_over(state: State<'_, AppState>, conversation: ConversationRef) -> Result<()> {

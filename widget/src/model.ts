@@ -275,7 +275,7 @@ export function isShown(m: Message): boolean {
     case "file":
       return true;
     case "event":
-      return b.event?.kind === "file_requested";
+      return b.event?.kind === "file_requested" || b.event?.kind === "manager_joined";
     default:
       return false;
   }

@@ -116,6 +116,11 @@ export function renderMessage(m: Message, pos: Position, ctx: RenderCtx, uploada
       if (b.event?.kind === "file_requested") {
         return fileRequest(m, String(b.event.agent ?? ""), ctx, uploadable);
       }
+      // M3: a manager joined (or left) the adviser: said in a system line, as text.
+      if (b.event?.kind === "manager_joined") {
+        const key = b.event.joined ? "managerJoined" : "managerLeft";
+        return h("div", { class: "sys", dir: "auto", "data-event": "manager_joined" }, ctx.t(key, { agent: oneLine(b.event.agent) }));
+      }
       return null;
     default:
       return null;

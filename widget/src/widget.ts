@@ -399,7 +399,9 @@ export class Widget {
             ? oneLine(b.file?.name)
             : b.kind === "event" && b.event.kind === "file_requested"
               ? this.t("fileAsked", { agent: oneLine(b.event.agent) })
-              : "";
+              : b.kind === "event" && b.event.kind === "manager_joined"
+                ? this.t(b.event.joined ? "managerJoined" : "managerLeft", { agent: oneLine(b.event.agent) })
+                : "";
     this.live.textContent = b.kind === "sentence" ? String(what) : `${who}: ${what ?? ""}`;
   }
 

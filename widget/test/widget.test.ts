@@ -330,6 +330,7 @@ describe("hostile content is text (DESIGN §8)", () => {
     push({ body: { kind: "offer", offer: { title: evil, text: evil, link: "javascript:alert(1)", image: "javascript:alert(1)" } } });
     push({ body: { kind: "file", file: { id: "f1", name: evil, size: 12, mime: "text/html" } } });
     push({ author: { kind: "system" }, body: { kind: "event", event: { kind: "file_requested", agent: evil } } });
+    push({ author: { kind: "system" }, body: { kind: "event", event: { kind: "manager_joined", agent: evil, joined: true } } });
     ws.push({ type: "event", seq: seq++, event: { kind: "agent_joined", conversation: "DEMO-1", agent: { name: evil } } });
     ws.push({ type: "event", seq: seq++, event: { kind: "questionnaire_requested", conversation: "DEMO-2", questions: [evil], display_seconds: 60 } });
     ws.push({ type: "event", seq: seq++, event: { kind: "conversation_started", conversation: "DEMO-2" } });
@@ -348,6 +349,25 @@ describe("hostile content is text (DESIGN §8)", () => {
     expect(s.shadow.textContent).toContain("<script>alert(document.cookie)</script>");
     // The offer's javascript: link is not a link at all.
     expect(s.shadow.querySelector(".card a")).toBeNull();
+  });
+
+  it("says when a manager joins or leaves the adviser (M3), and never shows agents-only notes", async () => {
+    const s = setup();
+    const ws = s.connect();
+    s.widget.open();
+    let seq = 11;
+    let id = 700;
+    const push = (m: object) => ws.push({ type: "event", seq: seq++, event: { kind: "message", message: message({ id: id++, ...m }) } });
+    push({ author: { kind: "system" }, body: { kind: "event", event: { kind: "manager_joined", agent: "Mona", joined: true } } });
+    // Never sent to a visitor by the hub; shown nowhere if it ever were.
+    push({ author: { kind: "agent", id: 9, name: "Mona" }, body: { kind: "whisper", text: "psst-agents-only" } });
+    push({ author: { kind: "system" }, body: { kind: "comment", text: "internal-comment" } });
+    push({ author: { kind: "system" }, body: { kind: "event", event: { kind: "manager_joined", agent: "Mona", joined: false } } });
+    await tick();
+    const lines = Array.from(s.shadow.querySelectorAll('[data-event="manager_joined"]')).map((e) => e.textContent);
+    expect(lines).toEqual(["Mona joined the conversation", "Mona left the conversation"]);
+    expect(s.shadow.textContent).not.toContain("psst-agents-only");
+    expect(s.shadow.textContent).not.toContain("internal-comment");
   });
 
   it("shows names and file names without bidi or zero-width controls, each isolated in a bdi (issue 9)", async () => {

@@ -88,6 +88,18 @@ impl Desk {
         .await
     }
 
+    /// M3: joins the conversation's agent (writes to the visitor too; R4: available with a free
+    /// slot, which the join holds), or leaves.
+    pub async fn join(&self, conversation: ConversationRef, join: bool) -> Result<(), DeskError> {
+        self.require_manager()?;
+        self.act(AgentClientFrame::Join {
+            client_id: client_id(),
+            conversation,
+            join,
+        })
+        .await
+    }
+
     /// M3: takes the conversation onto this manager's desk (R4: available with a free slot).
     pub async fn take_over(&self, conversation: ConversationRef) -> Result<(), DeskError> {
         self.require_manager()?;

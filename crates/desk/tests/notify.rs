@@ -409,6 +409,7 @@ fn view(n: i64, waiting_since: Option<Millis>) -> ConversationView {
         last_agent_message_at: None,
         snoozed_until: None,
         important: false,
+        joined: vec![],
         messages: vec![
             message(
                 1,

@@ -113,6 +113,13 @@ pub enum AgentClientFrame {
         conversation: ConversationRef,
         text: String,
     },
+    /// M3: a manager joins the conversation's agent (writes to the visitor too, holding one of
+    /// their own slots, R4), or leaves (`join: false`); the agent and the visitor are told.
+    Join {
+        client_id: ClientId,
+        conversation: ConversationRef,
+        join: bool,
+    },
     /// M3: a manager takes the conversation onto their own desk, within R4's slot rules; the
     /// agent and the visitor are told.
     TakeOver {
@@ -146,6 +153,7 @@ impl AgentClientFrame {
             | Self::AnswerHelp { client_id, .. }
             | Self::Whisper { client_id, .. }
             | Self::TakeOver { client_id, .. }
+            | Self::Join { client_id, .. }
             | Self::Close { client_id, .. } => Some(*client_id),
             Self::Hello { .. } | Self::Cobrowse { .. } | Self::Watch { .. } | Self::Ping => None,
         }
@@ -408,6 +416,10 @@ pub struct ConversationView {
     /// D16: marked important.
     #[serde(default)]
     pub important: bool,
+    /// M3: managers who joined its agent.
+    #[serde(default)]
+    #[ts(type = "Array<number>")]
+    pub joined: Vec<AgentId>,
     pub messages: Vec<Message>,
 }
 

@@ -179,6 +179,11 @@ pub enum ThreadEvent {
         agent: String,
         important: bool,
     },
+    /// M3: a manager joined the agent in the conversation (the visitor is told), or left.
+    ManagerJoined {
+        agent: String,
+        joined: bool,
+    },
     /// The agent sent the visitor the survey during the conversation (A5).
     SurveySent {
         agent: String,

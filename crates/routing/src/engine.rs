@@ -88,6 +88,8 @@ struct AgentState {
     disconnected_since: Option<Millis>,
     /// Index: the conversations `Assigned` to this agent.
     desk: BTreeSet<ConversationId>,
+    /// Index: the conversations this manager joined (M3); each holds a slot.
+    joined: BTreeSet<ConversationId>,
     /// R4/R6 invariant bookkeeping: routing never puts more than `slot_limit` conversations
     /// on a desk, but lowering the limit (or a restore) may leave more there. `allowance` is
     /// the most non-over-limit conversations the desk may hold: `max(slot_limit, what it held
@@ -107,11 +109,13 @@ impl AgentState {
             connected: false,
             disconnected_since: Some(now),
             desk: BTreeSet::new(),
+            joined: BTreeSet::new(),
         }
     }
 
+    /// Conversations on the desk, and those joined (M3): each takes a slot.
     fn load(&self) -> u32 {
-        u32::try_from(self.desk.len()).unwrap_or(u32::MAX)
+        u32::try_from(self.desk.len() + self.joined.len()).unwrap_or(u32::MAX)
     }
 
     fn in_group(&self, group: GroupId) -> bool {
@@ -283,6 +287,19 @@ impl Engine {
             }
             engine.conversations.insert(id, record);
         }
+        // M3: joins hold only on assigned conversations, by known agents other than the holder.
+        for record in engine.conversations.values_mut() {
+            let holder = record.agent();
+            let agents = &mut engine.agents;
+            record
+                .joined
+                .retain(|a| holder.is_some_and(|h| h != *a) && agents.contains_key(a));
+            for a in &record.joined {
+                if let Some(state) = agents.get_mut(a) {
+                    state.joined.insert(record.id);
+                }
+            }
+        }
         queued.sort_unstable();
         queued.dedup();
         for (since, id) in queued {
@@ -378,6 +395,11 @@ impl Engine {
                 agent,
             } => self.close(now, conversation, agent)?,
             Input::Reopen { conversation } => self.reopen(now, conversation)?,
+            Input::Join {
+                conversation,
+                agent,
+                join,
+            } => self.join(now, conversation, agent, join)?,
         }
         self.clock = self.clock.max(now);
         self.drain(now);
@@ -668,7 +690,78 @@ impl Engine {
             agent.connected = false;
             agent.disconnected_since = Some(now);
         }
+        // M3: a manager who is gone no longer joins anything.
+        let joined: Vec<ConversationId> = agent.joined.iter().copied().collect();
+        for conversation in joined {
+            self.end_join(conversation, id);
+        }
         Ok(())
+    }
+
+    /// M3: a manager joins the assigned agent, or leaves.
+    fn join(
+        &mut self,
+        now: Millis,
+        id: ConversationId,
+        agent: AgentId,
+        join: bool,
+    ) -> Result<(), RoutingError> {
+        let record = self.conversation_ref(id)?;
+        let channel = record.channel;
+        let holder = record.agent();
+        let joined = record.joined.contains(&agent);
+        let state = self.agent_ref(agent)?;
+        if !join {
+            if !joined {
+                return Err(RoutingError::InvalidState {
+                    conversation: id,
+                    state: "not joined",
+                });
+            }
+            self.end_join(id, agent);
+            return Ok(());
+        }
+        match holder {
+            None => {
+                return Err(RoutingError::InvalidState {
+                    conversation: id,
+                    state: state_name(&record.state),
+                });
+            }
+            Some(h) if h == agent => {
+                return Err(RoutingError::Invalid(
+                    "the conversation is on your own desk",
+                ));
+            }
+            Some(_) if joined => return Ok(()),
+            Some(_) => {}
+        }
+        if !state.has_room(channel, now) {
+            return Err(RoutingError::AgentUnavailable(agent));
+        }
+        self.conversation_mut(id)?.joined.push(agent);
+        self.agent_mut(agent)?.joined.insert(id);
+        self.outputs.push_back(Output::Joined {
+            conversation: id,
+            agent,
+            joined: true,
+        });
+        Ok(())
+    }
+
+    fn end_join(&mut self, id: ConversationId, agent: AgentId) {
+        if let Some(record) = self.conversations.get_mut(&id) {
+            record.joined.retain(|a| *a != agent);
+        }
+        if let Some(state) = self.agents.get_mut(&agent) {
+            state.joined.remove(&id);
+        }
+        self.refresh_allowance(agent);
+        self.outputs.push_back(Output::Joined {
+            conversation: id,
+            agent,
+            joined: false,
+        });
     }
 
     fn set_status(
@@ -732,6 +825,7 @@ impl Engine {
                 disconnect_notice_sent: false,
                 questionnaire_done: false,
                 auto_transferred_from: Vec::new(),
+                joined: Vec::new(),
             },
         );
         self.route_new(now, id);
@@ -766,7 +860,10 @@ impl Engine {
         id: ConversationId,
         agent: AgentId,
     ) -> Result<(), RoutingError> {
-        self.owned(id, agent)?;
+        // M3: a manager who joined writes to the visitor as the agent does.
+        if !self.conversation_ref(id)?.joined.contains(&agent) {
+            self.owned(id, agent)?;
+        }
         let record = self.conversation_mut(id)?;
         record.last_agent_message_at = Some(now);
         record.waiting_since = None;
@@ -1170,6 +1267,10 @@ impl Engine {
 
     /// Takes the conversation off its desk, if it is on one. Returns the agent.
     fn unassign(&mut self, id: ConversationId, cause: UnassignCause) -> Option<AgentId> {
+        let joined = self.conversations.get(&id)?.joined.clone();
+        for manager in joined {
+            self.end_join(id, manager);
+        }
         let record = self.conversations.get_mut(&id)?;
         let agent = record.agent()?;
         record.previous_agent = Some(agent);
@@ -1389,7 +1490,7 @@ impl Engine {
                 )
             })
             .count();
-        u32::try_from(held).unwrap_or(u32::MAX)
+        u32::try_from(held + agent.joined.len()).unwrap_or(u32::MAX)
     }
 
     /// R3: announces every change of effective availability since the last announcement.
@@ -1651,6 +1752,24 @@ impl Engine {
                 .filter(|(_, a)| a.desk.contains(id))
                 .map(|(a, _)| *a)
                 .collect();
+            // M3: joins only on an assigned conversation, by others than its agent, indexed.
+            let joined_index: Vec<AgentId> = self
+                .agents
+                .iter()
+                .filter(|(_, a)| a.joined.contains(id))
+                .map(|(a, _)| *a)
+                .collect();
+            let mut joined = record.joined.clone();
+            joined.sort_unstable();
+            if joined != joined_index
+                || (!joined.is_empty() && record.agent().is_none_or(|h| joined.contains(&h)))
+            {
+                return Err(format!(
+                    "conversation {id} ({}) is joined by {:?}, indexed {joined_index:?}",
+                    state_name(&record.state),
+                    record.joined
+                ));
+            }
             match record.state {
                 ConversationState::Assigned { agent, .. } => {
                     on_desks += 1;

@@ -74,6 +74,13 @@ pub enum Input {
         conversation: ConversationId,
         agent: Option<AgentId>,
     },
+    /// M3: a manager joins the assigned agent (R4: available with a free slot on the
+    /// conversation's channel); `join: false` leaves.
+    Join {
+        conversation: ConversationId,
+        agent: AgentId,
+        join: bool,
+    },
     /// R9 option: a closed conversation goes back to its previous agent. The hub sends this
     /// only when [`Engine::can_reopen`](crate::Engine::can_reopen) says so.
     Reopen {
@@ -192,6 +199,13 @@ pub enum Output {
         conversation: ConversationId,
         agent: AgentId,
         closes_at: Millis,
+    },
+    /// M3: `agent` joined the conversation's agent (`true`), or is no longer joined (`false`:
+    /// left, disconnected, or the conversation left the desk).
+    Joined {
+        conversation: ConversationId,
+        agent: AgentId,
+        joined: bool,
     },
     /// R10: show (or stop showing) the waiting questionnaire to a queued visitor.
     WaitingQuestionnaire {

@@ -165,6 +165,10 @@ pub struct ConversationRecord {
     /// message ends the wait, and when a reopen starts a new one. Absent in older records.
     #[serde(default)]
     pub auto_transferred_from: Vec<AgentId>,
+    /// M3: managers who joined the assigned agent: each writes to the visitor too and holds
+    /// one of their own slots (R4) until they leave, disconnect, or it leaves the desk.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub joined: Vec<AgentId>,
 }
 
 impl ConversationRecord {

@@ -81,6 +81,8 @@ enum Op {
     TransferToGroup(Sel, GroupId),
     Close(Sel, bool),
     Reopen(Sel),
+    /// M3: an agent joins (or leaves) an assigned conversation.
+    Join(Sel, AgentId, bool),
     Wait(u32),
 }
 
@@ -103,6 +105,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (sel, 1..=3i64).prop_map(|(c, g)| Op::TransferToGroup(c, g)),
         3 => (sel, prop::bool::weighted(0.2)).prop_map(|(c, h)| Op::Close(c, h)),
         1 => sel.prop_map(Op::Reopen),
+        2 => (sel, prop::sample::select(AGENTS.to_vec()), prop::bool::weighted(0.7))
+            .prop_map(|(c, a, j)| Op::Join(c, a, j)),
         5 => prop_oneof![4 => 1..600u32, 1 => 600..20_000u32].prop_map(Op::Wait),
     ]
 }
@@ -141,6 +145,8 @@ struct Model {
     now: Millis,
     /// Conversation → agent, from `Assigned`/`Unassigned` outputs.
     desks: BTreeMap<ConversationId, AgentId>,
+    /// M3: (conversation, agent) joined, from `Joined` outputs: each holds a slot.
+    joins: std::collections::BTreeSet<(ConversationId, AgentId)>,
     limits: BTreeMap<AgentId, u32>,
     shift_ends: BTreeMap<AgentId, Millis>,
     /// Continuously queued conversations, in the order they were queued: (id, group, channel).
@@ -159,6 +165,7 @@ impl Model {
             engine: Engine::new(settings),
             now: T0,
             desks: BTreeMap::new(),
+            joins: Default::default(),
             limits: BTreeMap::new(),
             shift_ends: BTreeMap::new(),
             waiting: Vec::new(),
@@ -349,7 +356,8 @@ impl Model {
                         "{conversation} assigned to {agent} while on {:?}'s desk",
                         self.desks.get(&conversation)
                     );
-                    let load = self.desks.values().filter(|a| **a == agent).count();
+                    let load = self.desks.values().filter(|a| **a == agent).count()
+                        + self.joins.iter().filter(|j| j.1 == agent).count();
                     if !matches!(cause, AssignCause::Transfer { anyway: true, .. }) {
                         let limit = self.limits[&agent] as usize;
                         assert!(
@@ -400,6 +408,26 @@ impl Model {
                     );
                     self.waiting.push((conversation, group, channel));
                 }
+                Output::Joined {
+                    conversation,
+                    agent,
+                    joined,
+                } => {
+                    if joined {
+                        assert_ne!(
+                            self.desks.get(&conversation),
+                            Some(&agent),
+                            "{agent} joined their own {conversation}"
+                        );
+                        assert!(
+                            self.desks.contains_key(&conversation),
+                            "{conversation} joined off any desk"
+                        );
+                        assert!(self.joins.insert((conversation, agent)), "joined twice");
+                    } else {
+                        assert!(self.joins.remove(&(conversation, agent)), "left unjoined");
+                    }
+                }
                 Output::Closed {
                     conversation,
                     cause,
@@ -427,6 +455,14 @@ impl Model {
         if let Err(e) = self.engine.check_invariants(self.now) {
             panic!("invariant at {}: {e}", self.now);
         }
+        for (conversation, agent) in &self.joins {
+            assert!(
+                self.desks
+                    .get(conversation)
+                    .is_some_and(|holder| holder != agent),
+                "{agent} still joins {conversation}, which is not on another desk"
+            );
+        }
         for id in 1..=CONVERSATIONS {
             let holder = self.engine.conversation(id).and_then(|c| c.agent());
             assert_eq!(holder, self.desks.get(&id).copied(), "desk of {id}");
@@ -446,7 +482,8 @@ impl Model {
             let Some(view) = self.engine.agent(agent) else {
                 continue;
             }; // not upserted yet
-            let load = self.desks.values().filter(|a| **a == agent).count();
+            let load = self.desks.values().filter(|a| **a == agent).count()
+                + self.joins.iter().filter(|j| j.1 == agent).count();
             assert_eq!(view.load as usize, load, "load of {agent}");
         }
         let waiting: Vec<_> = self.waiting.iter().map(|w| w.0).collect();
@@ -597,6 +634,11 @@ impl Model {
             }
             Op::Reopen(sel) => Input::Reopen {
                 conversation: self.pick(sel, false),
+            },
+            Op::Join(sel, agent, join) => Input::Join {
+                conversation: self.pick(sel, true),
+                agent,
+                join,
             },
             Op::Wait(seconds) => {
                 self.wait(Millis::from(seconds) * SECOND);

@@ -573,3 +573,123 @@ async fn m2_an_open_request_survives_a_restart_and_still_times_out() {
         .await;
     assert!(help_event(&mut alice).await.id > asked.id);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn m3_r4_a_manager_joins_with_a_slot_writes_to_the_visitor_and_everyone_is_told() {
+    let setup = team(|_| {});
+    let hub = start(&setup, false).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    let (mut v, reference) = conversation(&hub, &mut alice).await;
+    let mut mona = agent(&hub, "mona@test").await;
+    let join = |join| AgentClientFrame::Join {
+        client_id: cid(),
+        conversation: reference.clone(),
+        join,
+    };
+    assert_eq!(
+        mona.refused(join(true)).await.code,
+        ErrorCode::AgentUnavailable
+    );
+    mona.request(AgentClientFrame::SetSlotLimit {
+        client_id: cid(),
+        limit: 1,
+    })
+    .await;
+    mona.available().await;
+    mona.request(join(true)).await;
+    let view = mona
+        .wait_frame(|f| match f {
+            AgentServerFrame::Watching { conversation } => Some(conversation.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(view.joined, vec![mona.id]);
+    // The visitor and the agent are told, in the thread.
+    let told = |e: &pupitre_protocol::Message| {
+        matches!(
+            &e.body,
+            Body::Event {
+                event: pupitre_protocol::ThreadEvent::ManagerJoined { agent, joined: true }
+            } if agent == "mona"
+        )
+    };
+    v.wait_event(|e| match e {
+        pupitre_protocol::visitor::VisitorEvent::Message { message } => told(message).then_some(()),
+        _ => None,
+    })
+    .await;
+    alice
+        .wait_event(|e| match e {
+            AgentEvent::Message { message } => told(message).then_some(()),
+            _ => None,
+        })
+        .await;
+    // She writes to the visitor, as herself; Alice sees it too.
+    mona.request(AgentClientFrame::SendMessage {
+        client_id: cid(),
+        conversation: reference.clone(),
+        text: "I'm the manager, I can help".into(),
+    })
+    .await;
+    let from = v
+        .wait_event(|e| match e {
+            pupitre_protocol::visitor::VisitorEvent::Message { message } => {
+                match (&message.author, text_of(message)) {
+                    (
+                        pupitre_protocol::Author::Agent { name, .. },
+                        Some("I'm the manager, I can help"),
+                    ) => Some(name.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(from, "mona");
+    alice
+        .wait_event(|e| match e {
+            AgentEvent::Message { message } => {
+                (text_of(message) == Some("I'm the manager, I can help")).then_some(())
+            }
+            _ => None,
+        })
+        .await;
+    // The join holds her only slot: a new visitor is not routed to her (R4).
+    let (_, body) = board(&hub, &mona.token).await;
+    let b: Board = serde_json::from_value(body).unwrap();
+    let me = b.agents.iter().find(|a| a.id == mona.id).unwrap();
+    assert_eq!((me.load, me.slot_limit), (1, 1));
+    assert_eq!(
+        me.statuses[0].availability,
+        pupitre_protocol::Availability::Busy
+    );
+    // Leaving says so; she may not write any more.
+    mona.request(join(false)).await;
+    v.wait_event(|e| match e {
+        pupitre_protocol::visitor::VisitorEvent::Message { message } => matches!(
+            &message.body,
+            Body::Event {
+                event: pupitre_protocol::ThreadEvent::ManagerJoined { joined: false, .. }
+            }
+        )
+        .then_some(()),
+        _ => None,
+    })
+    .await;
+    let e = mona
+        .refused(AgentClientFrame::SendMessage {
+            client_id: cid(),
+            conversation: reference.clone(),
+            text: "still here?".into(),
+        })
+        .await;
+    assert_eq!(e.code, ErrorCode::Forbidden);
+    // Joined again with her one slot, she can still take it over: the join's slot is reused.
+    mona.request(join(true)).await;
+    mona.request(AgentClientFrame::TakeOver {
+        client_id: cid(),
+        conversation: reference.clone(),
+    })
+    .await;
+    assert_eq!(mona.assigned().await, reference);
+}

@@ -61,6 +61,7 @@ fn view(n: u32) -> ConversationView {
         last_agent_message_at: None,
         snoozed_until: None,
         important: false,
+        joined: vec![],
         messages: vec![],
     }
 }

@@ -231,6 +231,11 @@ impl Project {
                         },
                     );
                 }
+                Output::Joined {
+                    conversation: n,
+                    agent,
+                    joined,
+                } => self.joined(store, n, agent, joined, now),
                 Output::WaitingQuestionnaire {
                     conversation: n, ..
                 } => {

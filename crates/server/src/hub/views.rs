@@ -125,6 +125,7 @@ impl Project {
             .collect();
         Some(ConversationView {
             important: self.important.contains(&number),
+            joined: record.joined.clone(),
             reference: self.reference(number),
             state: to_wire_state(&record.state),
             group: record.group,

@@ -521,6 +521,7 @@ mod tests {
                 last_agent_message_at: None,
                 snoozed_until: None,
                 important: false,
+                joined: vec![],
                 messages,
             },
             cause: AssignCause::New,

@@ -16,4 +16,8 @@ waiting_since: number | null, last_agent_message_at: number | null, snoozed_unti
 /**
  * D16: marked important.
  */
-important: boolean, messages: Array<Message>, };
+important: boolean, 
+/**
+ * M3: managers who joined its agent.
+ */
+joined: Array<number>, messages: Array<Message>, };

@@ -107,6 +107,9 @@ impl Project {
                 conversation,
                 text,
             } => self.whisper(agent, client_id, conversation, text, now),
+            AgentClientFrame::Join {
+                conversation, join, ..
+            } => self.join(agent, conversation, join, now),
             AgentClientFrame::TakeOver { conversation, .. } => {
                 self.take_over(store, agent, conversation, now)
             }
@@ -122,7 +125,7 @@ impl Project {
         text: String,
         now: Millis,
     ) -> Result<(), ErrorFrame> {
-        let n = self.own_conversation(agent, &conversation)?;
+        let n = self.own_or_joined(agent, &conversation)?;
         check_text("text", &text, MAX_MESSAGE_CHARS)?;
         self.agent_says(agent, n, client_id, Body::Text { text }, now)
     }

@@ -327,7 +327,23 @@ impl Project {
                 "this conversation is already on your desk",
             ));
         }
-        self.transfer(
+        // A manager who joined takes it with the slot the join held.
+        let n = self.number(&conversation)?;
+        let was_joined = self
+            .engine
+            .conversation(n)
+            .is_some_and(|c| c.joined.contains(&manager));
+        let join = |join| Input::Join {
+            conversation: n,
+            agent: manager,
+            join,
+        };
+        if was_joined {
+            self.engine
+                .handle(now, join(false))
+                .map_err(routing_error)?;
+        }
+        let result = self.transfer(
             store,
             holder,
             conversation,
@@ -335,13 +351,91 @@ impl Project {
             None,
             false,
             now,
-        )
-        .map_err(|e| match e.code {
+        );
+        if result.is_err() && was_joined {
+            let _ = self.engine.handle(now, join(true));
+        }
+        result.map_err(|e| match e.code {
             ErrorCode::AgentUnavailable => ErrorFrame::new(
                 ErrorCode::AgentUnavailable,
                 "you cannot take it now: be available with a free slot (R4)",
             ),
             _ => e,
         })
+    }
+}
+
+impl Project {
+    /// A conversation on `agent`'s desk, or one they joined (M3): where they may write.
+    pub(in crate::hub) fn own_or_joined(
+        &self,
+        agent: AgentId,
+        conversation: &ConversationRef,
+    ) -> Result<i64, ErrorFrame> {
+        let n = self.number(conversation)?;
+        if self
+            .engine
+            .conversation(n)
+            .is_some_and(|c| c.joined.contains(&agent))
+        {
+            return Ok(n);
+        }
+        self.own_conversation(agent, conversation)
+    }
+
+    /// M3: a manager joins the conversation's agent (R4: available with a free slot), or
+    /// leaves.
+    pub(in crate::hub) fn join(
+        &mut self,
+        manager: AgentId,
+        conversation: ConversationRef,
+        join: bool,
+        now: Millis,
+    ) -> Result<(), ErrorFrame> {
+        let n = if join {
+            self.supervised(manager, &conversation)?.0
+        } else {
+            self.number(&conversation)?
+        };
+        self.engine
+            .handle(
+                now,
+                Input::Join {
+                    conversation: n,
+                    agent: manager,
+                    join,
+                },
+            )
+            .map_err(|e| match e {
+                RoutingError::AgentUnavailable(_) => ErrorFrame::new(
+                    ErrorCode::AgentUnavailable,
+                    "you cannot join now: be available with a free slot (R4)",
+                ),
+                e => routing_error(e),
+            })
+    }
+
+    /// M3: the engine's join (or its end): the thread says it to everyone, the visitor
+    /// included; the manager watches it, with the view that shows the join.
+    pub(in crate::hub) fn joined(
+        &mut self,
+        store: &mut dyn StoreRead,
+        n: i64,
+        manager: AgentId,
+        joined: bool,
+        now: Millis,
+    ) {
+        self.dirty_conversations.insert(n);
+        self.dirty_agents.insert(manager);
+        let event = ThreadEvent::ManagerJoined {
+            agent: self.agent_name(manager),
+            joined,
+        };
+        self.record_message(n, None, Author::System, Body::Event { event }, true, now);
+        // The engine's state is final here (the desk index follows the outputs after this).
+        let holder = self.engine.conversation(n).and_then(|c| c.agent());
+        if self.online_agents.contains(&manager) && holder.is_some_and(|h| h != manager) {
+            self.start_watching(store, manager, n);
+        }
     }
 }
