@@ -3,7 +3,8 @@
  * The hub is where this script came from; the project is the tag's `data-project`. The
  * project's config (name, colour, font, e-mail capture, file limits) is read before connecting.
  *
- * The page's API is `window.Pupitre` (this module's exports: `set`, `sale`, `open`, `close`).
+ * The page's API is `window.Pupitre` (this module's exports: `set`, `sale`, `visitor`, `open`,
+ * `close`).
  * A page may call it before this script has loaded through the loader snippet's queue,
  * `window.Pupitre = window.Pupitre || {q: [], set: function (f) { Pupitre.q.push(["set", f]); }}`
  * (or `Pupitre.q.push(["sale", {…}])`): the calls queued in `q` are played here, before the
@@ -33,6 +34,7 @@ let salesAt: { kv: KV; key: string } | null = null;
 interface Api {
   set(fields: unknown): void;
   sale(sale: unknown): void;
+  visitor(): string | null;
   open(): void;
   close(): void;
 }
@@ -49,6 +51,9 @@ const api: Api = {
     // Stored at once: the visitor may leave the page before the widget is up.
     if (widget) widget.sales.add(good);
     else if (salesAt) addPending(salesAt.kv, salesAt.key, good, uuidv7(), Date.now());
+  },
+  visitor() {
+    return widget?.model.visitorId ?? null;
   },
   open() {
     if (widget) widget.open();
@@ -84,6 +89,15 @@ export function set(fields: unknown): void {
  */
 export function sale(input: unknown): void {
   live().sale(input);
+}
+
+/**
+ * D15: this visitor's id at the hub, once the widget has connected (else `null`): a site whose
+ * server reports sales itself (`POST /api/sales` with the project's sales key) sends it along
+ * with the order.
+ */
+export function visitor(): string | null {
+  return live().visitor();
 }
 
 /** Opens the chat panel (for a page's own "Chat with us" button). */

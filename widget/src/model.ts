@@ -44,6 +44,8 @@ export interface Snapshot {
   questionnaire: Questionnaire | null;
   emailLeft: string | null;
   emailDismissed?: string | null;
+  /** The hub's id of this visitor, for the site's own server to report sales (D15). */
+  visitorId?: string | null;
 }
 
 type Welcome = Extract<VisitorServerFrame, { type: "welcome" }>;
@@ -53,6 +55,8 @@ export const ASYNC_SENTENCES = ["auto_reply", "no_agent", "out_of_hours"];
 
 export class Model {
   token: string | null = null;
+  /** The hub's id of this visitor (`Pupitre.visitor()`), known from the first welcome. */
+  visitorId: string | null = null;
   seq: number | null = null;
   seen = 0;
   conversations: Conversation[] = [];
@@ -81,6 +85,7 @@ export class Model {
       m.questionnaire = s.questionnaire ?? null;
       m.emailLeft = s.emailLeft ?? null;
       m.emailDismissed = s.emailDismissed ?? null;
+      m.visitorId = m.token && typeof s.visitorId === "string" ? s.visitorId : null;
     }
     return m;
   }
@@ -98,6 +103,7 @@ export class Model {
       questionnaire: this.questionnaire,
       emailLeft: this.emailLeft,
       emailDismissed: this.emailDismissed,
+      visitorId: this.visitorId,
     };
   }
 
@@ -108,6 +114,7 @@ export class Model {
    */
   welcome(w: Welcome): void {
     this.token = w.token;
+    this.visitorId = typeof w.visitor_id === "string" ? w.visitor_id : null;
     if (w.history) {
       this.conversations = w.history.map(fromWire);
       this.seq = w.seq;

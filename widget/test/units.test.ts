@@ -181,6 +181,15 @@ describe("model: resume and history (R12, W2)", () => {
     ...over,
   });
 
+  it("knows the visitor's id from the welcome, across pages, and forgets it with its token (D15)", () => {
+    const m = new Model();
+    expect(m.visitorId).toBeNull();
+    m.welcome(welcome({ visitor_id: "v-42" }));
+    expect(m.visitorId).toBe("v-42");
+    expect(Model.from(JSON.parse(JSON.stringify(m.snapshot()))).visitorId).toBe("v-42");
+    expect(Model.from({ ...m.snapshot(), token: null }).visitorId).toBeNull();
+  });
+
   it("keeps its resume point on a resume and skips events already seen", () => {
     const m = new Model();
     m.seq = 20;

@@ -42,6 +42,7 @@ pub mod mail;
 pub mod password_gate;
 pub mod questionnaires;
 pub mod relay;
+pub mod sales_key;
 pub mod settings_rules;
 pub mod stats;
 pub mod store;

@@ -183,6 +183,12 @@ enum AdminCommand {
         #[arg(long)]
         project: String,
     },
+    /// D15: make the project's sales key, for its own server to report sales
+    /// (`POST /api/sales`); a new key replaces the old one at once. Printed once.
+    SalesKey {
+        #[arg(long)]
+        project: String,
+    },
     /// Set one setting by its dotted path: `settings-set --project DEMO routing.queue_per_agent 3`.
     SettingsSet {
         #[arg(long)]
@@ -529,6 +535,15 @@ fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
                 .project_by_code(&project)?
                 .with_context(|| format!("no project {project:?}"))?;
             print_json(&p.settings)?;
+        }
+        AdminCommand::SalesKey { project } => {
+            let p = project_id(s, &project)?;
+            let (key, hash) = pupitre_server::sales_key::new_key(&project);
+            s.set_meta(&pupitre_server::sales_key::meta_key(p), &hash)?;
+            println!("{key}");
+            eprintln!(
+                "Keep it on the shop's server only. It replaces any earlier key. Report a sale with:\n  curl -X POST https://<hub>/api/sales -H 'Authorization: Bearer {key}' \\\n    -H 'Content-Type: application/json' \\\n    -d '{{\"visitor\": \"<Pupitre.visitor() on the page>\", \"amount_minor\": 12990, \"currency\": \"EUR\", \"order\": \"A-1042\"}}'"
+            );
         }
         AdminCommand::SettingsSet {
             project,

@@ -284,3 +284,28 @@ fn a_client_with_nothing_left_to_send_ends_even_without_a_hub() {
     assert!(status.success());
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn d15_admin_sales_key_prints_a_key_the_hub_keeps_only_the_hash_of_and_a_new_one_replaces_it() {
+    use pupitre_server::sales_key;
+    use pupitre_server::store::{SqliteStore, Store as _};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("cli.db");
+    admin(&db, &["project-create", "SHOP", "My shop"]);
+    let first = admin(&db, &["sales-key", "--project", "SHOP"])
+        .trim()
+        .to_owned();
+    assert_eq!(sales_key::project_of(&first), Some("SHOP"), "{first}");
+    let second = admin(&db, &["sales-key", "--project", "SHOP"])
+        .trim()
+        .to_owned();
+    let mut store = SqliteStore::open(&db).unwrap();
+    let id = store.project_by_code("SHOP").unwrap().unwrap().id;
+    let stored = store.meta(&sales_key::meta_key(id)).unwrap().unwrap();
+    assert!(!stored.contains(&second[10..]), "only a hash is kept");
+    assert!(sales_key::matches(&second, &stored));
+    assert!(
+        !sales_key::matches(&first, &stored),
+        "the new key replaces the old"
+    );
+}

@@ -514,3 +514,98 @@ async fn d15_paging_does_not_skip_conversations_closed_in_the_same_millisecond()
     assert_eq!(after_first[0].reference, references[0]);
     hub.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d15_the_brands_server_reports_a_sale_with_the_projects_key_for_a_visitor_gone_away() {
+    use pupitre_server::sales_key;
+    use pupitre_server::store::{SqliteStore, Store as _};
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
+    let (key, other_key) = {
+        let mut store = SqliteStore::open(&setup.db).unwrap();
+        let project = store.project_by_code(PROJECT).unwrap().unwrap().id;
+        let (key, hash) = sales_key::new_key(PROJECT);
+        store
+            .set_meta(&sales_key::meta_key(project), &hash)
+            .unwrap();
+        // A key of the right shape for this project that the hub never made.
+        (key, sales_key::new_key(PROJECT).0)
+    };
+    let hub = start_at(&setup, "2026-12-02T12:00:00+01:00").await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let mut v = visitor(&hub).await;
+    let pupitre_protocol::visitor::VisitorServerFrame::Welcome { visitor_id, .. } = &v.welcome
+    else {
+        panic!()
+    };
+    let visitor_id = visitor_id.clone();
+    v.say("Is the Opaline in stock?").await;
+    let reference = alice.assigned().await;
+    alice.close(&reference, None).await;
+    // She left the site; the shop's server reports her order.
+    drop(v);
+    tokio::time::sleep(QUIET).await;
+    let post = |key: Option<String>, body: serde_json::Value| {
+        let url = format!("{}/api/sales", hub.http_url());
+        async move {
+            let mut r = reqwest::Client::new().post(url).json(&body);
+            if let Some(k) = key {
+                r = r.bearer_auth(k);
+            }
+            let r = r.send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let sale = |order: &str| serde_json::json!({"visitor": visitor_id, "amount_minor": 12_990, "currency": "EUR", "order": order});
+    for (k, why) in [
+        (None, "no key"),
+        (Some(other_key.clone()), "a key the hub did not make"),
+        (
+            Some(format!("pk_NOPE_{}", "0".repeat(64))),
+            "another project",
+        ),
+        (Some("not-a-key".to_owned()), "garbage"),
+    ] {
+        let (status, body) = post(k, sale("A-1")).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (401, Some("unauthorized")),
+            "{why}"
+        );
+    }
+    let (status, body) = post(Some(key.clone()), sale("A-1042")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["conversation"], reference.0.as_str());
+    assert_eq!(body["agent"], "alice");
+    // Reported twice (a retry): counted once.
+    assert_eq!(post(Some(key.clone()), sale("A-1042")).await.0, 200);
+    let (status, body) = post(
+        Some(key.clone()),
+        serde_json::json!({"visitor": "nobody", "amount_minor": 1, "currency": "EUR", "order": "Z"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("invalid_state")),
+        "{body}"
+    );
+    let (status, body) = post(
+        Some(key.clone()),
+        serde_json::json!({"visitor": visitor_id, "amount_minor": -5, "currency": "EUR", "order": "Z"}),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_input")),
+        "{body}"
+    );
+    let (_, today) = get(&hub, &alice.token, "/api/stats/today").await;
+    assert_eq!(
+        today["sales"],
+        serde_json::json!([{"currency": "EUR", "count": 1, "amount_minor": 12_990}])
+    );
+    hub.stop().await.unwrap();
+}

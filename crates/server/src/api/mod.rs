@@ -30,6 +30,7 @@ pub mod files;
 pub mod health;
 pub mod knowledge;
 pub mod people;
+mod sales;
 pub mod sessions;
 pub mod staff;
 pub mod stats;
@@ -79,6 +80,7 @@ pub fn routes() -> Router<Arc<Hub>> {
         )
         .route("/api/team", get(team::online))
         .route("/api/board", get(team::board))
+        .route("/api/sales", post(sales::report))
         .route("/api/knowledge", get(knowledge::search))
         .route("/api/agents", get(team::agents))
         .route("/api/groups", get(team::groups))

@@ -45,6 +45,7 @@ mod writer;
 pub use board::team_member;
 use checks::*;
 use events::Recorded;
+pub use frames::SaleReceipt;
 use project::agent_config;
 use project::{Hello, Order, Step};
 use writer::Writer;
@@ -160,6 +161,14 @@ pub enum Command {
         mime: String,
         data: Vec<u8>,
         reply: tokio::sync::oneshot::Sender<Result<Message, ErrorFrame>>,
+    },
+    /// D15: a sale the brand's server reports (`POST /api/sales`): answered once durable.
+    ServerSale {
+        visitor: String,
+        amount_minor: i64,
+        currency: String,
+        order: String,
+        reply: tokio::sync::oneshot::Sender<Result<frames::SaleReceipt, ErrorFrame>>,
     },
     /// M1: the board of this agent's groups, now.
     Board {

@@ -50,6 +50,13 @@ pub(in crate::hub) enum Order {
         mime: String,
         data: Vec<u8>,
     },
+    /// A sale the brand's server reports (D15): [`Step::sale`] answers.
+    ServerSale {
+        visitor: String,
+        amount_minor: i64,
+        currency: String,
+        order: String,
+    },
     /// The engine's timers that came due.
     Timers,
     /// Configuration changed in the store.
@@ -80,6 +87,7 @@ pub(in crate::hub) struct Step {
     /// commit, then give the same order again.
     pub commit_first: bool,
     pub file: Option<Result<Message, ErrorFrame>>,
+    pub sale: Option<Result<frames::SaleReceipt, ErrorFrame>>,
     pub forget_visitor: bool,
     /// Agents whose connections close after the deliveries (deactivated, A8).
     pub signed_out: Vec<AgentId>,
@@ -214,6 +222,14 @@ impl Project {
                 data,
             } => {
                 step.file = Some(self.add_file(store, from, &conversation, name, mime, data, now));
+            }
+            Order::ServerSale {
+                visitor,
+                amount_minor,
+                currency,
+                order,
+            } => {
+                step.sale = Some(self.sale(store, &visitor, amount_minor, currency, order, now));
             }
             Order::Timers => {
                 if self.engine.poll_timeout().is_some_and(|at| at <= now) {

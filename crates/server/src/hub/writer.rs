@@ -273,6 +273,34 @@ impl Writer {
                 self.flush();
                 self.order(Order::Reload);
             }
+            Command::ServerSale {
+                visitor,
+                amount_minor,
+                currency,
+                order,
+                reply,
+            } => {
+                // Its own commit, so that the answer says whether the sale is durable.
+                self.flush();
+                let step = self.order(Order::ServerSale {
+                    visitor,
+                    amount_minor,
+                    currency,
+                    order,
+                });
+                let durable = self.flush();
+                let result = step.sale.expect("a ServerSale order answers");
+                let _ = reply.send(result.and_then(|receipt| {
+                    if durable {
+                        Ok(receipt)
+                    } else {
+                        Err(ErrorFrame::new(
+                            ErrorCode::Internal,
+                            "the hub could not save this sale; send it again",
+                        ))
+                    }
+                }));
+            }
             Command::Board { agent, reply } => {
                 let _ = reply.send(self.core.board(agent, self.clock.now()));
             }

@@ -10,4 +10,5 @@ mod sale;
 mod supervision;
 
 pub(in crate::hub) use cobrowse::{RelayChange, Session as CobrowseSession};
+pub use sale::SaleReceipt;
 mod visitor;

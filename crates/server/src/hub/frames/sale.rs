@@ -1,8 +1,16 @@
-//! D15: a sale the brand's site reports through the widget (`Pupitre.sale`), attributed to the
-//! visitor's latest conversation and its agent, within the project's attribution window.
+//! D15: a sale the brand's site reports through the widget (`Pupitre.sale`) or its server
+//! (`POST /api/sales` with the project's sales key), attributed to the visitor's latest
+//! conversation and its agent, within the project's attribution window.
 
 use crate::hub::*;
 use crate::store::SaleRow;
+
+/// Where a sale went: the conversation and, if it had one, its agent (D15).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct SaleReceipt {
+    pub conversation: ConversationRef,
+    pub agent: Option<String>,
+}
 
 /// The largest amount taken, in minor units (ten billion euros).
 pub const MOST_AMOUNT_MINOR: i64 = 1_000_000_000_000;
@@ -19,7 +27,7 @@ impl Project {
         currency: String,
         order: String,
         now: Millis,
-    ) -> Result<(), ErrorFrame> {
+    ) -> Result<SaleReceipt, ErrorFrame> {
         if !(0..=MOST_AMOUNT_MINOR).contains(&amount_minor) {
             return Err(invalid(format!(
                 "amount_minor: from 0 to {MOST_AMOUNT_MINOR} (the amount in cents)"
@@ -33,7 +41,20 @@ impl Project {
             return Err(invalid("order: the site's order reference"));
         }
         check_text("order", &order, MOST_ORDER_CHARS)?;
-        let Some(n) = self.visitors.get(visitor).and_then(|v| v.last) else {
+        // A visitor in memory (connected, or with a live conversation) knows their latest; one
+        // reported by the brand's server may be away: the store knows it.
+        let last = match self.visitors.get(visitor) {
+            Some(v) => v.last,
+            None => store
+                .visitor_conversations(self.project.id, visitor)
+                .map_err(|e| {
+                    tracing::error!(error = %e, "reading a visitor's conversations");
+                    ErrorFrame::new(ErrorCode::Internal, "the hub could not read this visitor")
+                })?
+                .last()
+                .map(|c| c.record.id),
+        };
+        let Some(n) = last else {
             return Err(ErrorFrame::new(
                 ErrorCode::InvalidState,
                 "this visitor has no conversation to attribute the sale to",
@@ -65,6 +86,9 @@ impl Project {
             currency,
             at: now,
         });
-        Ok(())
+        Ok(SaleReceipt {
+            conversation: self.reference(n),
+            agent: agent_id.map(|a| self.agent_name(a)),
+        })
     }
 }

@@ -50,7 +50,9 @@ impl Project {
                 currency,
                 order,
                 ..
-            } => self.sale(store, visitor, amount_minor, currency, order, now),
+            } => self
+                .sale(store, visitor, amount_minor, currency, order, now)
+                .map(drop),
         }
     }
 
