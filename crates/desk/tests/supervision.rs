@@ -177,10 +177,48 @@ async fn m2_m3_help_asked_accepted_watched_whispered_and_taken_over_between_two_
     })
     .await;
 
-    // Taking over needs a free slot while available (R4).
-    let e = mona.take_over(conversation.clone()).await.unwrap_err();
+    // Joining needs a free slot while available (R4); then she writes to the visitor through
+    // her outbox, and it leaves the outbox once in the watched thread.
+    let e = mona.join(conversation.clone(), true).await.unwrap_err();
     assert_eq!(e.code, DeskErrorCode::Hub(ErrorCode::AgentUnavailable));
     available(&mona).await;
+    mona.join(conversation.clone(), true).await.unwrap();
+    wait_for(&mut mona_events, |e| match e {
+        DeskEvent::Watching { conversation: c } => (!c.joined.is_empty()).then_some(()),
+        _ => None,
+    })
+    .await;
+    let sent = mona
+        .send_message(
+            conversation.clone(),
+            "Mona here, we can split it in three.".into(),
+        )
+        .await
+        .unwrap();
+    wait_for(&mut mona_events, |e| match e {
+        DeskEvent::OutboxRemoved { local_id, .. } => (*local_id == sent).then_some(()),
+        _ => None,
+    })
+    .await;
+    assert!(mona.snapshot().outbox.is_empty());
+    loop {
+        match tokio::time::timeout(WAIT, visitor.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            VisitorServerFrame::Event { event, .. }
+                if serde_json::to_string(&event)
+                    .unwrap()
+                    .contains("we can split it in three") =>
+            {
+                break;
+            }
+            _ => {}
+        }
+    }
+
+    // Taking over needs a free slot while available (R4); the join's slot is hers to reuse.
     mona.take_over(conversation.clone()).await.unwrap();
     wait_for(&mut mona_events, |e| match e {
         DeskEvent::ConversationAdded {

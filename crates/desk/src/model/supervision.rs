@@ -5,7 +5,8 @@
 //!   asked by this agent, or of this manager now. Every change is announced, the last one
 //!   (unanswered, withdrawn, moved to another manager) included, so the UI can say it.
 //! - **Watching.** The hub's `watching` view replaces the watched conversation; `watched`
-//!   messages join its thread once; `watch_ended` removes it. Nothing is marked read.
+//!   messages join its thread once; `watch_ended` removes it. Nothing is marked read. A
+//!   manager who joined writes through the outbox; their message leaves it once in the thread.
 
 use pupitre_protocol::agent::ConversationView;
 use pupitre_protocol::supervision::{HelpRequest, HelpState};
@@ -58,6 +59,9 @@ impl DeskModel {
             if m.watching.get(&view.reference) == Some(&view) {
                 return;
             }
+            for message in &view.messages {
+                m.outbox_delivered(message, out);
+            }
             m.watching.insert(view.reference.clone(), view.clone());
             out.push(DeskEvent::Watching { conversation: view });
         })
@@ -73,8 +77,24 @@ impl DeskModel {
                 return;
             }
             view.messages.push(message.clone());
+            m.outbox_delivered(&message, out);
             out.push(DeskEvent::Watched { message });
         })
+    }
+
+    /// What a joined manager wrote (through the outbox, D18) is in the watched thread: it leaves
+    /// the outbox, as it does for a conversation on the desk.
+    fn outbox_delivered(&mut self, message: &Message, out: &mut Changes) {
+        let Some(id) = message.client_id else {
+            return;
+        };
+        if let Some(at) = self.outbox.iter().position(|o| o.local_id == id) {
+            let item = self.outbox.remove(at);
+            out.push(DeskEvent::OutboxRemoved {
+                conversation: item.conversation,
+                local_id: item.local_id,
+            });
+        }
     }
 
     /// M3: the watch ended (the conversation left every desk, or this desk stopped it).
