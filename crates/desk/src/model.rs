@@ -593,10 +593,14 @@ impl DeskModel {
         })
     }
 
-    /// D5: a co-browsing session of a conversation on the desk; kept while asked or running.
+    /// D5: a co-browsing session of a conversation on the desk (or watched, M3); kept while
+    /// asked or running.
     pub fn cobrowse(&mut self, state: CobrowseState) -> Changes {
         self.step(|m, out| {
-            if m.conversation(&state.conversation).is_none() {
+            // On the desk, or watched by this manager (M3: a second view of the same page).
+            if m.conversation(&state.conversation).is_none()
+                && !m.watching.contains_key(&state.conversation)
+            {
                 return;
             }
             let before = m.cobrowse.get(&state.conversation);

@@ -364,3 +364,65 @@ async fn c1_declined_too_large_transferred_or_switched_off_it_ends() {
     assert_eq!(hub.hub.relays.live(), 0);
     hub.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn m3_a_watching_manager_gets_a_second_view_of_the_page_and_nothing_more() {
+    let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
+    add_account(&setup.db, PROJECT, "mona@test", Role::Manager, &["Sales"]);
+    let hub = start(&setup, false).await;
+    let mut alice = agent(&hub, "alice@test").await;
+    alice.available().await;
+    let mut v = visitor(&hub).await;
+    let reference = conversation(&mut alice, &mut v).await;
+    let key = running(&mut alice, &mut v, &reference).await;
+    let mut page = relay(&hub, &key, RelaySide::Visitor).await;
+    page.send(page_frame(FLAG_FULL, r#"[{"type":2,"n":"full"}]"#))
+        .await
+        .unwrap();
+    // Mona starts watching while it runs: she is told of the session and its relay.
+    let mut mona = agent(&hub, "mona@test").await;
+    mona.conn
+        .send(&AgentClientFrame::Watch {
+            conversation: reference.clone(),
+            watch: true,
+        })
+        .await
+        .unwrap();
+    let seen = mona
+        .wait_frame(|f| match f {
+            AgentServerFrame::Cobrowse(s) => Some(s.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        (seen.phase, seen.relay.as_deref()),
+        (CobrowsePhase::Running, Some(key.as_str()))
+    );
+    let mut view = relay(&hub, &key, RelaySide::Agent).await;
+    assert!(next_data(&mut view).await.contains("full"));
+    // She may not drive it: stopping or guiding is the agent's.
+    mona.conn
+        .send(&ask(&reference, AgentCobrowse::Stop))
+        .await
+        .unwrap();
+    let e = mona
+        .wait_frame(|f| match f {
+            AgentServerFrame::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
+    // Alice stops: Mona is told it ended.
+    alice
+        .conn
+        .send(&ask(&reference, AgentCobrowse::Stop))
+        .await
+        .unwrap();
+    let ended = mona
+        .wait_frame(|f| match f {
+            AgentServerFrame::Cobrowse(s) if s.phase == CobrowsePhase::Ended => Some(s.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(ended.conversation, reference);
+}

@@ -101,6 +101,14 @@ impl DeskModel {
     pub fn watch_ended(&mut self, conversation: &ConversationRef) -> Changes {
         self.step(|m, out| {
             if m.watching.remove(conversation).is_some() {
+                // A page it showed (D5) goes with it, unless the conversation is on the desk.
+                if m.conversation(conversation).is_none()
+                    && let Some(mut state) = m.cobrowse.remove(conversation)
+                {
+                    state.phase = pupitre_protocol::cobrowse::CobrowsePhase::Ended;
+                    state.relay = None;
+                    out.push(DeskEvent::Cobrowse { state });
+                }
                 out.push(DeskEvent::WatchEnded {
                     conversation: conversation.clone(),
                 });

@@ -198,6 +198,14 @@ impl Project {
         }
     }
 
+    /// M3: the session under way on a conversation a manager starts watching, if any.
+    pub(in crate::hub) fn cobrowse_for_watcher(&self, n: i64) -> Option<String> {
+        let s = self.cobrowse.get(&n)?;
+        Some(frame_json(&AgentServerFrame::Cobrowse(
+            self.cobrowse_state(n, s, None),
+        )))
+    }
+
     /// The sessions `agent` is part of, as state frames (after a welcome).
     pub(in crate::hub) fn cobrowse_of_agent(&self, agent: AgentId) -> Vec<String> {
         self.cobrowse
@@ -270,6 +278,21 @@ impl Project {
             Target::Agent(agent),
             frame_json(&AgentServerFrame::Cobrowse(state.clone())),
         ));
+        // M3: a manager watching the conversation sees what its agent sees (a second view of
+        // the same relay), never more: they cannot ask, guide or stop.
+        let watchers: Vec<AgentId> = self
+            .watchers
+            .get(&n)
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        for manager in watchers.into_iter().filter(|m| *m != agent) {
+            self.outbox.push((
+                Target::Agent(manager),
+                frame_json(&AgentServerFrame::Cobrowse(state.clone())),
+            ));
+        }
         if let Some(visitor) = self.conversation_visitor.get(&n).cloned() {
             self.outbox.push((
                 Target::Visitor(visitor),

@@ -252,6 +252,9 @@ impl Project {
         let frame = AgentServerFrame::Watching { conversation: view };
         self.outbox
             .push((Target::Agent(manager), frame_json(&frame)));
+        if let Some(cobrowse) = self.cobrowse_for_watcher(n) {
+            self.outbox.push((Target::Agent(manager), cobrowse));
+        }
     }
 
     /// M3: watches end when their conversation is on no desk any more (or on the manager's
