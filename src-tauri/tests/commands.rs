@@ -26,6 +26,7 @@ fn every_registered_command_is_declared_and_granted_and_nothing_more() {
     let registered = names(&read("src-tauri/src/main.rs"), "generate_handler![", |s| {
         s.strip_prefix("commands::")
             .or_else(|| s.strip_prefix("tools::"))
+            .or_else(|| s.strip_prefix("supervision::"))
             .map(str::to_owned)
     });
     let declared = names(&read("src-tauri/build.rs"), "let commands = &[", |s| {
