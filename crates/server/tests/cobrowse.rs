@@ -381,13 +381,7 @@ async fn m3_a_watching_manager_gets_a_second_view_of_the_page_and_nothing_more()
         .unwrap();
     // Mona starts watching while it runs: she is told of the session and its relay.
     let mut mona = agent(&hub, "mona@test").await;
-    mona.conn
-        .send(&AgentClientFrame::Watch {
-            conversation: reference.clone(),
-            watch: true,
-        })
-        .await
-        .unwrap();
+    mona.watch(&reference).await;
     let seen = mona
         .wait_frame(|f| match f {
             AgentServerFrame::Cobrowse(s) => Some(s.clone()),
@@ -405,13 +399,7 @@ async fn m3_a_watching_manager_gets_a_second_view_of_the_page_and_nothing_more()
         .send(&ask(&reference, AgentCobrowse::Stop))
         .await
         .unwrap();
-    let e = mona
-        .wait_frame(|f| match f {
-            AgentServerFrame::Error(e) => Some(e.clone()),
-            _ => None,
-        })
-        .await;
-    assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
+    assert_eq!(mona.error().await.code, ErrorCode::Forbidden);
     // Alice stops: Mona is told it ended.
     alice
         .conn

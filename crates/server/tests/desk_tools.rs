@@ -30,42 +30,6 @@ async fn call(
     (status, r.json().await.unwrap_or_default())
 }
 
-fn mail_hub(dir: &std::path::Path) -> pupitre_server::HubOptions {
-    pupitre_server::HubOptions {
-        mail: Some(pupitre_server::mail::MailSettings {
-            target: pupitre_server::mail::MailTarget::Dir(dir.to_owned()),
-            from: "Test shop <shop@test.example>".into(),
-            public_url: "http://hub.test.example".into(),
-        }),
-        ..many_visitors_from_loopback()
-    }
-}
-
-/// The `.eml` files in `dir`, waiting up to [`WAIT`] for `count` of them.
-async fn mails(dir: &std::path::Path, count: usize) -> Vec<String> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let mut found: Vec<String> = std::fs::read_dir(dir)
-            .map(|d| {
-                d.flatten()
-                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if found.len() >= count || tokio::time::Instant::now() > deadline {
-            found.sort();
-            return found;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-}
-
-fn quoted_printable_free(mail: &str) -> String {
-    // Lettre folds long lines with `=\r\n` and escapes `=` as `=3D`; enough to read it.
-    mail.replace("=\r\n", "").replace("=3D", "=")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn d16_agents_online_lists_who_is_connected_with_status_per_channel_and_load() {
     let setup = setup(

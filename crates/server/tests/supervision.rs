@@ -216,12 +216,7 @@ async fn m2_accepted_help_starts_watching_and_a_manager_leaving_hands_it_on() {
             accept: true,
         })
         .await;
-    let watching = stays
-        .wait_frame(|f| match f {
-            AgentServerFrame::Watching { conversation } => Some(conversation.clone()),
-            _ => None,
-        })
-        .await;
+    let watching = stays.watching().await;
     assert_eq!(watching.reference, reference);
     assert!(
         matches!(help_event(&mut alice).await.state, HelpState::Accepted { manager, .. } if manager == stays.id)
@@ -283,20 +278,8 @@ async fn d16_m4_help_switched_off_is_refused_and_only_managers_supervise() {
         })
         .await;
     assert_eq!(e.code, ErrorCode::Forbidden, "an agent does not whisper");
-    sam.conn
-        .send(&AgentClientFrame::Watch {
-            conversation: reference.clone(),
-            watch: true,
-        })
-        .await
-        .unwrap();
-    let e = sam
-        .wait_frame(|f| match f {
-            AgentServerFrame::Error(e) => Some(e.clone()),
-            _ => None,
-        })
-        .await;
-    assert_eq!(e.code, ErrorCode::Forbidden);
+    sam.watch(&reference).await;
+    assert_eq!(sam.error().await.code, ErrorCode::Forbidden);
 }
 
 /// Every frame a visitor got, as JSON, must not hold the whisper.
@@ -315,18 +298,7 @@ fn no_secret<T: serde::Serialize>(frames: &[T], path: &str) {
 async fn m3_a_whisper_reaches_the_agent_and_never_the_visitor_on_any_path() {
     let mail_dir = tempfile::tempdir().unwrap();
     let setup = team(|_| {});
-    let hub = start_with(
-        &setup,
-        pupitre_server::HubOptions {
-            mail: Some(pupitre_server::mail::MailSettings {
-                target: pupitre_server::mail::MailTarget::Dir(mail_dir.path().to_owned()),
-                from: "Test shop <shop@test.example>".into(),
-                public_url: "http://hub.test.example".into(),
-            }),
-            ..many_visitors_from_loopback()
-        },
-    )
-    .await;
+    let hub = start_with(&setup, mail_hub(mail_dir.path())).await;
     let mut alice = agent(&hub, "alice@test").await;
     alice.available().await;
     let mut v = visitor(&hub).await;
@@ -343,19 +315,8 @@ async fn m3_a_whisper_reaches_the_agent_and_never_the_visitor_on_any_path() {
     // Watching tells nobody: neither the agent nor the visitor gets anything.
     alice.drain().await;
     v.drain().await;
-    mona.conn
-        .send(&AgentClientFrame::Watch {
-            conversation: reference.clone(),
-            watch: true,
-        })
-        .await
-        .unwrap();
-    let view = mona
-        .wait_frame(|f| match f {
-            AgentServerFrame::Watching { conversation } => Some(conversation.clone()),
-            _ => None,
-        })
-        .await;
+    mona.watch(&reference).await;
+    let view = mona.watching().await;
     assert!(
         view.messages
             .iter()
@@ -435,19 +396,12 @@ async fn m3_a_whisper_reaches_the_agent_and_never_the_visitor_on_any_path() {
 
     // Closed while she was away: her answer e-mail (R8) holds the answer, not the whisper.
     alice.close(&reference, None).await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let mail = loop {
-        let found: Vec<String> = std::fs::read_dir(mail_dir.path())
-            .unwrap()
-            .flatten()
-            .map(|e| std::fs::read_to_string(e.path()).unwrap())
-            .collect();
-        if let Some(m) = found.into_iter().find(|m| m.contains("zoe@example.com")) {
-            break m.replace("=\r\n", "").replace("=3D", "=");
-        }
-        assert!(tokio::time::Instant::now() < deadline, "no answer e-mail");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    };
+    let mail = mails(mail_dir.path(), 1)
+        .await
+        .iter()
+        .map(|m| quoted_printable_free(m))
+        .find(|m| m.contains("zoe@example.com"))
+        .expect("an answer e-mail to the visitor");
     assert!(mail.contains("It leaves tomorrow"), "{mail}");
     assert!(
         !mail.contains(SECRET),
@@ -477,37 +431,23 @@ async fn m3_r4_a_manager_takes_over_only_with_a_free_slot_and_both_sides_are_tol
     let mut alice = agent(&hub, "alice@test").await;
     let (mut v, reference) = conversation(&hub, &mut alice).await;
     let mut mona = agent(&hub, "mona@test").await;
-    // Unavailable: R4 refuses.
-    let e = mona
-        .refused(AgentClientFrame::TakeOver {
-            client_id: cid(),
-            conversation: reference.clone(),
-        })
-        .await;
-    assert_eq!(e.code, ErrorCode::AgentUnavailable, "{e:?}");
-    mona.request(AgentClientFrame::SetSlotLimit {
-        client_id: cid(),
-        limit: 0,
-    })
-    .await;
-    mona.available().await;
-    let e = mona
-        .refused(AgentClientFrame::TakeOver {
-            client_id: cid(),
-            conversation: reference.clone(),
-        })
-        .await;
-    assert_eq!(e.code, ErrorCode::AgentUnavailable, "no free slot: {e:?}");
-    mona.request(AgentClientFrame::SetSlotLimit {
-        client_id: cid(),
-        limit: 2,
-    })
-    .await;
-    mona.request(AgentClientFrame::TakeOver {
+    let take_over = || AgentClientFrame::TakeOver {
         client_id: cid(),
         conversation: reference.clone(),
-    })
-    .await;
+    };
+    let slots = |limit| AgentClientFrame::SetSlotLimit {
+        client_id: cid(),
+        limit,
+    };
+    // Unavailable: R4 refuses; available without a free slot too.
+    let e = mona.refused(take_over()).await;
+    assert_eq!(e.code, ErrorCode::AgentUnavailable, "{e:?}");
+    mona.request(slots(0)).await;
+    mona.available().await;
+    let e = mona.refused(take_over()).await;
+    assert_eq!(e.code, ErrorCode::AgentUnavailable, "no free slot: {e:?}");
+    mona.request(slots(2)).await;
+    mona.request(take_over()).await;
     assert_eq!(mona.assigned().await, reference);
     alice
         .wait_event(|e| matches!(e, AgentEvent::ConversationRemoved { .. }).then_some(()))
@@ -597,13 +537,7 @@ async fn m3_r4_a_manager_joins_with_a_slot_writes_to_the_visitor_and_everyone_is
     .await;
     mona.available().await;
     mona.request(join(true)).await;
-    let view = mona
-        .wait_frame(|f| match f {
-            AgentServerFrame::Watching { conversation } => Some(conversation.clone()),
-            _ => None,
-        })
-        .await;
-    assert_eq!(view.joined, vec![mona.id]);
+    assert_eq!(mona.watching().await.joined, vec![mona.id]);
     // The visitor and the agent are told, in the thread.
     let told = |e: &pupitre_protocol::Message| {
         matches!(

@@ -269,6 +269,35 @@ impl Agent {
         }
     }
 
+    /// M3: asks to watch a conversation (an ephemeral frame: no ack).
+    pub async fn watch(&mut self, conversation: &pupitre_protocol::ConversationRef) {
+        self.conn
+            .send(&AgentClientFrame::Watch {
+                conversation: conversation.clone(),
+                watch: true,
+            })
+            .await
+            .unwrap();
+    }
+
+    /// Waits for the next error frame (one answering an ephemeral frame has no client id).
+    pub async fn error(&mut self) -> pupitre_protocol::ErrorFrame {
+        self.wait_frame(|f| match f {
+            AgentServerFrame::Error(e) => Some(e.clone()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// M3: waits for the view of a conversation this manager watches.
+    pub async fn watching(&mut self) -> pupitre_protocol::agent::ConversationView {
+        self.wait_frame(|f| match f {
+            AgentServerFrame::Watching { conversation } => Some(conversation.clone()),
+            _ => None,
+        })
+        .await
+    }
+
     /// Every frame that arrives within `QUIET`.
     pub async fn drain(&mut self) -> Vec<AgentServerFrame> {
         let mut frames: Vec<_> = self.pending.drain(..).collect();
@@ -415,4 +444,41 @@ pub fn text_of(message: &pupitre_protocol::Message) -> Option<&str> {
         pupitre_protocol::Body::Text { text } => Some(text),
         _ => None,
     }
+}
+
+/// Hub options that write every e-mail as an `.eml` file into `dir` (R8, D16).
+pub fn mail_hub(dir: &std::path::Path) -> pupitre_server::HubOptions {
+    pupitre_server::HubOptions {
+        mail: Some(pupitre_server::mail::MailSettings {
+            target: pupitre_server::mail::MailTarget::Dir(dir.to_owned()),
+            from: "Test shop <shop@test.example>".into(),
+            public_url: "http://hub.test.example".into(),
+        }),
+        ..many_visitors_from_loopback()
+    }
+}
+
+/// The `.eml` files in `dir`, waiting up to [`WAIT`] for `count` of them, sorted.
+pub async fn mails(dir: &std::path::Path, count: usize) -> Vec<String> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let mut found: Vec<String> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if found.len() >= count || tokio::time::Instant::now() > deadline {
+            found.sort();
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A mail's text as written: lettre folds long lines with `=\r\n` and escapes `=` as `=3D`.
+pub fn quoted_printable_free(mail: &str) -> String {
+    mail.replace("=\r\n", "").replace("=3D", "=")
 }
