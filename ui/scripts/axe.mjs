@@ -8,8 +8,10 @@
 // questionnaire on its own), the menus, the emoji
 // palette, and co-browsing (the mirroring panel in 1, 2 and 4 panes, pointing, a refused
 // address, waiting for consent), the statistics (D15: a week, a month in French, a manager's
-// group, a chart as a table, offline), and today's figures with the day's sales (in English and
-// French). Prints every violation with its elements and exits 1 if there is any. `npm run axe` builds first; CHROMIUM=/path/to/chromium
+// group, a chart as a table, offline), today's figures with the day's sales (in English and
+// French), and supervision (M1–M3: the team board, the help banner, "Ask a manager" with its
+// dialog, refusal and chip, a manager's whisper in the agent's thread, the watch pane with a
+// whisper and a refused take-over). Prints every violation with its elements and exits 1 if there is any. `npm run axe` builds first; CHROMIUM=/path/to/chromium
 // to override; ONLY=text checks only the views whose name has it.
 //
 // The page runs on the FakeBackend with the demo data, as in a plain browser (`?still=1`: no
@@ -278,6 +280,58 @@ const VIEWS = [
     ready: ".box",
     act: async (page) => page.locator('.box[data-reference="DEMO-1044"]').click(),
     settle: 'section[aria-label^="DEMO-1044"] [data-testid="mark-important"][aria-pressed="true"]',
+  },
+  { name: "drawer: the team board, a help request asked of this manager (M1, M2)", query: "manager=1&drawer=board", ready: ".drawer [data-board-conversation]" },
+  { name: "drawer: the team board in French, 2 panes", query: "manager=1&drawer=board&lang=fr&panes=2", ready: ".drawer [data-board-conversation]" },
+  { name: "help banner: a help request asked of this manager (M2)", query: "manager=1", ready: '[data-testid="help-banner"]' },
+  { name: "dialog: ask a manager (M2, D16)", query: "dialog=ask_help", ready: '[role="dialog"] textarea' },
+  {
+    name: "dialog: ask a manager refused (no manager online), in French",
+    query: "dialog=ask_help&lang=fr&fail=askHelp:unavailable",
+    ready: '[role="dialog"] textarea',
+    act: async (page) => {
+      await page.locator('[role="dialog"] textarea').fill("Remboursement d'un article soldé ?");
+      await page.getByRole("button", { name: "Demander de l'aide" }).click();
+    },
+    settle: '[data-testid="ask-help-error"]',
+  },
+  {
+    name: "desk: asking a manager (the chip, counting down)",
+    query: "help=wait",
+    ready: ".box",
+    act: async (page) => {
+      await page.getByRole("button", { name: "Ask a manager" }).first().click();
+      await page.getByRole("button", { name: "Ask for help" }).click();
+    },
+    settle: '[data-testid="help-chip"]',
+  },
+  {
+    name: "desk: a manager helps, their whisper in the thread (M3)",
+    query: "panes=2",
+    ready: ".box",
+    act: async (page) => {
+      await page.getByRole("button", { name: "Ask a manager" }).first().click();
+      await page.getByRole("button", { name: "Ask for help" }).click();
+      await page.waitForSelector("[data-whisper]", { timeout: 15_000 });
+    },
+    settle: '[data-testid="help-chip"]',
+  },
+  {
+    name: "watch pane with a whisper, beside a conversation (M3)",
+    query: "manager=1&watch=DEMO-1051",
+    ready: "[data-watch]",
+    act: async (page) => {
+      await page.locator("textarea[data-whisper-composer]").fill("Offer her a refund this once.");
+      await page.keyboard.press("Enter");
+    },
+    settle: "[data-watch] [data-whisper]",
+  },
+  {
+    name: "watch pane in French, 2 panes, take-over refused",
+    query: "manager=1&watch=DEMO-1051&lang=fr&panes=2&fail=takeOver:agent_unavailable",
+    ready: "[data-watch]",
+    act: async (page) => page.getByRole("button", { name: "Reprendre" }).click(),
+    settle: '[data-testid="watch-error"]',
   },
   {
     name: "desk, mark important refused (the error strip)",

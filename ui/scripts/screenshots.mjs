@@ -203,6 +203,48 @@ await page.waitForTimeout(300);
 await shot("drawer-team-dark");
 await page.emulateMedia({ colorScheme: "light" });
 
+// M1–M3: a manager's team board (Sarah asks Camille for help: Accept, Decline, the time left;
+// the groups' queues; the conversations on desks with Watch; the agents' load), in English, then
+// dark and in French beside two panes; a watched conversation with Camille's whisper, beside her
+// own conversation; the agent's "Ask a manager" dialog, then the chip and Hugo's whisper once he
+// accepted.
+await page.goto(`${base}?lang=en&still=1&manager=1&drawer=board`);
+await page.waitForSelector(".drawer [data-board-conversation]");
+await page.waitForTimeout(300);
+await shot("board");
+
+await page.emulateMedia({ colorScheme: "dark" });
+await page.goto(`${base}?lang=fr&still=1&manager=1&drawer=board&panes=2`);
+await page.waitForSelector(".drawer [data-board-conversation]");
+await page.waitForTimeout(300);
+await shot("board-dark");
+await page.emulateMedia({ colorScheme: "light" });
+
+await page.goto(`${base}?lang=en&still=1&manager=1`);
+await page.waitForSelector('[data-testid="help-banner"]');
+await page.getByRole("button", { name: "Accept", exact: true }).click();
+await page.waitForSelector("[data-watch]");
+await page.locator("textarea[data-whisper-composer]").fill("Offer her a refund this once: the sale terms on the page were unclear. I'll approve it.");
+await page.keyboard.press("Enter");
+await page.waitForSelector("[data-watch] [data-whisper]");
+await page.locator("textarea[data-whisper-composer]").blur();
+await page.waitForTimeout(300);
+await shot("desk-watch-whisper");
+
+await page.goto(`${base}?lang=en&still=1&panes=2`);
+await page.waitForSelector(".box");
+await page.locator('.box[data-reference="DEMO-1044"]').click();
+await page.locator('section[aria-label^="DEMO-1044"]').getByRole("button", { name: "Ask a manager" }).click();
+await page.waitForSelector('[role="dialog"] textarea');
+await page.locator('[role="dialog"] textarea').fill("Tom called twice already and was promised a warranty extension on the phone. Can I confirm it in writing?");
+await page.waitForTimeout(200);
+await shot("desk-ask-help");
+await page.getByRole("button", { name: "Ask for help" }).click();
+await page.waitForSelector('section[aria-label^="DEMO-1044"] [data-testid="help-chip"]');
+await page.waitForSelector('section[aria-label^="DEMO-1044"] [data-whisper]', { timeout: 15_000 });
+await page.waitForTimeout(300);
+await shot("desk-ask-help-accepted");
+
 await page.goto(`${base}?lang=en&still=1&print=hold`);
 await page.waitForSelector(".box");
 await page.locator('.box[data-reference="DEMO-1044"]').click();

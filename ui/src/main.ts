@@ -18,6 +18,11 @@
  * questionnaire"). `?drawer=knowledge|assistant|team` opens a D16 tool's drawer; Print calls
  * the browser's `window.print()`, or with `?print=hold` never ends (the printable layout stays
  * in the page, to look at it with the print media emulated).
+ * Supervision (M1–M3): `?manager=1`: Camille manages Support and Sales, available with a free
+ * slot, and Sarah asks her for help about DEMO-1051 (the banner; `?drawer=board` opens the team
+ * board); `?watch=DEMO-1051` watches a colleague's conversation; `?dialog=ask_help` opens "Ask a
+ * manager"; asking one, Hugo accepts after 4 s and whispers a tip (`?help=wait|decline`: he never
+ * answers, or declines).
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -44,7 +49,7 @@ async function main() {
   const params = new URLSearchParams(location.search);
   const langParam = params.get("lang");
   if (langParam === "fr" || langParam === "en") setLang(langParam);
-  const [{ FakeBackend }, { demoData, animateDemo, longConversation, drawDemoPhoto, withSurvey, DEMO_PHOTO }] = await Promise.all([
+  const [{ FakeBackend }, { demoData, animateDemo, longConversation, drawDemoPhoto, withSurvey, withManager, DEMO_PHOTO }] = await Promise.all([
     import("./lib/fake-backend"),
     import("./lib/demo"),
   ]);
@@ -69,6 +74,7 @@ async function main() {
       { id: 2, name: "Sales" },
     ];
   }
+  if (params.get("manager") === "1") withManager(data, Date.now());
   const long = params.get("long") === "1";
   if (long) data.conversations.push(longConversation(Date.now()));
   const backend = new FakeBackend(data, {
@@ -79,6 +85,11 @@ async function main() {
     cobrowsePage: () => import("./lib/cobrowse/fixtures/hostile-page.json").then((m) => m.default as unknown[]),
     // D16: the browser's print dialog stands for the system's.
     print: params.get("print") === "hold" ? () => new Promise<void>(() => {}) : () => window.print(),
+    // M2: the manager asked answers after 4 s, then whispers a tip.
+    help: {
+      answer: params.get("help") === "wait" ? "wait" : params.get("help") === "decline" ? "decline" : "accept",
+      whisper: "I'm watching with you. If they push back, you can offer the 2-year extension: I'll approve it.",
+    },
   });
   const [failing, code] = (params.get("fail") ?? "").split(":");
   if (failing && code && typeof (backend as unknown as Record<string, unknown>)[failing] === "function") {
@@ -106,10 +117,12 @@ async function main() {
     }
     if (params.get("page") === "stats") overlay.showPage("stats");
     const drawer = params.get("drawer");
-    if (drawer === "snoozed" || drawer === "history" || drawer === "canned" || drawer === "knowledge" || drawer === "assistant" || drawer === "team") overlay.drawer = drawer;
+    if (drawer === "snoozed" || drawer === "history" || drawer === "canned" || drawer === "knowledge" || drawer === "assistant" || drawer === "team" || drawer === "board") overlay.drawer = drawer;
+    const watch = params.get("watch");
+    if (watch) backend.watch(watch, true).catch(() => {});
     const dialog = params.get("dialog");
     const ref = desk.conversations.find((c) => c.waiting_since !== null)?.reference ?? desk.focused;
-    if ((dialog === "snooze" || dialog === "transfer" || dialog === "close" || dialog === "offer" || dialog === "link" || dialog === "questionnaire") && ref) {
+    if ((dialog === "snooze" || dialog === "transfer" || dialog === "close" || dialog === "offer" || dialog === "link" || dialog === "questionnaire" || dialog === "ask_help") && ref) {
       desk.open(ref);
       overlay.show({ kind: dialog, reference: ref });
     } else if (dialog === "logout" || dialog === "canned") overlay.show({ kind: dialog });

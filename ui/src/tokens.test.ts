@@ -33,7 +33,7 @@ const light = tokens(/:root\s*\{([^}]*)\}/.exec(css)![1]);
 const themes = { light, dark: { ...light, ...tokens(dark) } };
 
 /** Surfaces text sits on: the page, panels, boxes, bubbles, banners and notes. */
-const SURFACES = ["panel", "bg", "boxes", "bubble-visitor", "bubble-agent", "accent-soft", "waiting", "warn", "note", "active"];
+const SURFACES = ["panel", "bg", "boxes", "bubble-visitor", "bubble-agent", "accent-soft", "waiting", "warn", "note", "active", "whisper"];
 
 /** Text colour → the surfaces it is drawn on (a literal `#fff` for white text on a fill). */
 const PAIRS: [string, string[]][] = [
@@ -45,6 +45,7 @@ const PAIRS: [string, string[]][] = [
   ["warn-ink", ["panel", "bg", "warn"]],
   ["green-ink", ["panel", "bg", "active"]],
   ["note-ink", ["note"]],
+  ["whisper-ink", ["whisper", "panel"]],
   ["rail-ink", ["rail", "rail-on"]],
   ["#ffffff", ["accent-fill", "accent-fill-hover", "danger", "rail-on"]],
 ];

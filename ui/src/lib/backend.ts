@@ -31,6 +31,7 @@ import type {
   AgentProfile,
   AnswerValue,
   Availability,
+  Board,
   Channel,
   ChosenStatus,
   ConversationRef,
@@ -288,7 +289,48 @@ export interface Backend {
    * Rejects with `forbidden` when `print` is off.
    */
   printConversation(): Promise<void>;
+
+  // ---- Supervision (M1–M3) --------------------------------------------------------------
+
+  /**
+   * M2: asks a manager of the conversation's group for help, with an optional note (at most
+   * `HELP_NOTE_MAX` characters, shown as text). Resolves once the hub took it; where it stands
+   * then comes on the stream (`help`: asking a manager until a time, accepted, unanswered).
+   * Rejects with `unavailable` (no manager of this group is online), `forbidden` (the admin
+   * switched `ask_manager` off, A3), `invalid_state` (already asked about this conversation),
+   * `offline`, `not_found`.
+   */
+  askHelp(conversation: ConversationRef, note: string | null): Promise<void>;
+  /**
+   * M2: a manager answers a help request asked of them (`HelpRequest.id`): accepted, they watch
+   * the conversation at once (the stream's `watching`); declined, it goes to the next manager.
+   * Rejects with `invalid_state` (not asked of them any more), `forbidden`, `offline`.
+   */
+  answerHelp(request: number, accept: boolean): Promise<void>;
+  /** M1: the manager's board (their groups; an admin's: all), live, never cached. Rejects with
+   * `forbidden` for an agent, `offline`, `hub_unreachable`. */
+  board(): Promise<Board>;
+  /**
+   * M3: starts (`watch: true`) or stops watching a conversation on a desk of the manager's
+   * groups: read only, nobody is told, nothing is marked read. The view comes on the stream
+   * (`watching`, then `watched` messages, `watch_ended`). Rejects with `forbidden`, `offline`,
+   * `not_found` (no longer on a desk).
+   */
+  watch(conversation: ConversationRef, watch: boolean): Promise<void>;
+  /** M3: a note to the watched conversation's agent (at most `WHISPER_MAX` characters); the
+   * visitor never sees it. It comes back as a `watched` message (`whisper` body). */
+  whisper(conversation: ConversationRef, text: string): Promise<void>;
+  /** M3: the manager takes the watched conversation onto their own desk (`conversation_added`,
+   * then `watch_ended`). Rejects with `agent_unavailable` unless the manager is available with
+   * a free slot (R4), `forbidden`, `offline`, `not_found`. */
+  takeOver(conversation: ConversationRef): Promise<void>;
 }
+
+/** M2: the longest note an agent may send with a help request. */
+export const HELP_NOTE_MAX = 1000;
+
+/** M3: the longest whisper. */
+export const WHISPER_MAX = 10_000;
 
 /** The schemes `openExternal` accepts, here and on the Rust side. */
 export const EXTERNAL_SCHEMES = ["http:", "https:", "mailto:"] as const;

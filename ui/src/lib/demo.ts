@@ -5,12 +5,14 @@
  * earlier conversations, today's figures with two sales, half a year of statistics and closed
  * conversations (D15, demo-stats.ts), a closing questionnaire (A5, R9), the colleagues online and
  * the knowledge articles (D16: with the canned responses and Camille's own past answers, what
- * the assistant answers from), and on demand (`longConversation`) a 10,000-message history to
- * scroll.
+ * the assistant answers from), the supervision side of the project (M1–M3: the groups' queues and
+ * the colleagues' conversations a manager's board shows and watches; `withManager` makes Camille
+ * a manager whom Sarah asks for help), and on demand (`longConversation`) a 10,000-message
+ * history to scroll.
  */
-import type { AgentQuestionnaire, ConversationView, FileInfo, Message, TeamMember } from "./protocol";
+import type { AgentQuestionnaire, ConversationView, FileInfo, HelpRequest, Message, TeamMember, VisitorCard } from "./protocol";
 import type { KnowledgeArticle } from "./backend";
-import { FakeBackend, type FakeData } from "./fake-backend";
+import { FakeBackend, type FakeData, type FakeSupervision } from "./fake-backend";
 import { ALL_ON } from "./options";
 import { demoStats } from "./demo-stats";
 
@@ -59,6 +61,7 @@ export function demoData(now: number): FakeData {
     last_agent_message_at: now - 45 * S,
     snoozed_until: null,
     important: false,
+    joined: [],
     messages: [],
   };
   const r = lea.reference;
@@ -107,6 +110,7 @@ export function demoData(now: number): FakeData {
     snoozed_until: null,
     // D16: Hugo marked it important (a customer who called twice).
     important: true,
+    joined: [],
     messages: [],
   };
   tom.messages = [
@@ -143,6 +147,7 @@ export function demoData(now: number): FakeData {
     last_agent_message_at: now - 20 * S - 2 * MIN,
     snoozed_until: null,
     important: false,
+    joined: [],
     messages: [],
   };
   const a = anon.reference;
@@ -289,7 +294,127 @@ export function demoData(now: number): FakeData {
     closed,
     team: demoTeam(),
     knowledge: demoKnowledge(now),
+    supervision: demoSupervision(now, () => id++),
   };
+}
+
+/** M1–M3: the groups' queues and the conversations on the colleagues' desks (Sarah, Hugo,
+ * Yanis), whole, for a manager's board and watch. No help request is open. */
+function demoSupervision(now: number, nextId: () => number): FakeSupervision {
+  const visitor = { kind: "visitor" as const };
+  const system = { kind: "system" as const };
+  const sarah = { kind: "agent" as const, id: 1023, name: "Sarah" };
+  const hugo = { kind: "agent" as const, id: 1017, name: "Hugo" };
+  const yanis = { kind: "agent" as const, id: 1060, name: "Yanis" };
+  const card = (id: string, name: string | null, language: string, page: string, title: string): VisitorCard => ({
+    id,
+    name,
+    email: null,
+    page_url: `https://shop.example.com${page}`,
+    page_title: title,
+    language,
+    user_agent: "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    custom: {},
+    fields: [],
+  });
+  const live = (
+    reference: string,
+    group: number,
+    agent: typeof sarah,
+    visitorCard: VisitorCard,
+    started: number,
+    waitingSince: number | null,
+    lines: [Message["author"], string, number][],
+  ): ConversationView => {
+    const messages: Message[] = [];
+    const add = (author: Message["author"], body: Message["body"], at: number) =>
+      messages.push({ id: nextId(), conversation: reference, client_id: author.kind === "agent" ? crypto.randomUUID() : null, author, body, at });
+    add(visitor, { kind: "text", text: lines[0][1] }, started);
+    add(system, { kind: "event", event: { kind: "assigned", agent: agent.name } }, started + 2 * S);
+    for (const [author, text, at] of lines.slice(1)) add(author, { kind: "text", text }, at);
+    const agentLines = lines.filter(([author]) => author.kind === "agent");
+    return {
+      reference,
+      state: "assigned",
+      group,
+      channel: "chat",
+      visitor: visitorCard,
+      visitor_online: true,
+      created_at: started,
+      assigned_agent: agent.id,
+      waiting_since: waitingSince,
+      last_agent_message_at: agentLines.at(-1)?.[2] ?? null,
+      snoozed_until: null,
+      important: false,
+      joined: [],
+      messages,
+    };
+  };
+  return {
+    groups: [
+      { id: 1, name: "Support", waiting: 2, longest_wait_since: now - 2 * MIN - 15 * S, live: 0 },
+      { id: 2, name: "Sales", waiting: 0, longest_wait_since: null, live: 0 },
+      { id: 3, name: "Billing", waiting: 1, longest_wait_since: now - 40 * S, live: 0 },
+    ],
+    live: [
+      live("DEMO-1051", 1, sarah, card("v-zoe", "Zoé Lambert", "fr-FR", "/aide/retours", "Retours et remboursements"), now - 9 * MIN, now - 100 * S, [
+        [visitor, "Bonjour, j'ai acheté le casque X100 pendant les soldes et il ne me convient pas. Je peux être remboursée ?", 0],
+        [sarah, "Bonjour Zoé ! Les articles soldés sont repris sous 14 jours, sous forme d'avoir uniquement.", now - 8 * MIN],
+        [visitor, "Un avoir ? Sur votre site c'est écrit « satisfait ou remboursé 30 jours »…", now - 6 * MIN],
+        [sarah, "Je vérifie avec ma responsable, un instant s'il vous plaît.", now - 4 * MIN],
+        [visitor, "D'accord, mais je préfère vraiment un remboursement.", now - 100 * S],
+      ]),
+      live("DEMO-1048", 1, sarah, card("v-4c1e", null, "en-GB", "/account/orders", "My orders"), now - 18 * MIN, null, [
+        [visitor, "Hi, my parcel shows as delivered but I never got it.", 0],
+        [sarah, "Sorry about that! I've opened an investigation with the carrier; you'll hear from us within 48 h.", now - 3 * MIN],
+      ]),
+      live("DEMO-1045", 1, sarah, card("v-nina", "Nina Schulz", "de-DE", "/produits/casque-x200", "Casque X200"), now - 26 * MIN, null, [
+        [visitor, "Does the X200 come with a travel case?", 0],
+        [sarah, "It does: a hard-shell case and a USB-C cable are in the box.", now - 7 * MIN],
+      ]),
+      live("DEMO-1050", 1, hugo, card("v-emma", "Emma Girard", "fr-FR", "/compte/factures", "Mes factures"), now - 6 * MIN, null, [
+        [visitor, "Bonjour, pouvez-vous me renvoyer la facture de ma commande 55790 ?", 0],
+        [hugo, "Bonjour Emma, c'est envoyé : vous la recevez dans quelques minutes.", now - 2 * MIN],
+      ]),
+      live("DEMO-1053", 2, yanis, card("v-ana", "Ana Costa", "pt-PT", "/pro/devis", "Devis entreprises"), now - 3 * MIN, now - 25 * S, [
+        [visitor, "Hello, we'd like a quote for 40 X200 headsets for our call centre.", 0],
+        [yanis, "Happy to help! Which delivery address should the quote use?", now - 2 * MIN],
+        [visitor, "Our office in Lisbon. Do you offer volume discounts?", now - 25 * S],
+      ]),
+      live("DEMO-1046", 2, yanis, card("v-pierre", "Pierre Morel", "fr-FR", "/produits/casque-x200", "Casque X200"), now - 14 * MIN, null, [
+        [visitor, "Le X200 existe-t-il en blanc ?", 0],
+        [yanis, "Oui, en blanc et en bleu nuit, au même prix.", now - 5 * MIN],
+      ]),
+    ],
+    help: [],
+  };
+}
+
+/**
+ * M1–M3: Camille manages the Support and Sales groups (the demo's `?manager=1`), available with a
+ * free slot (she may take a conversation over), and Sarah asks her for help about Zoé's refund
+ * (DEMO-1051): the request waits for her answer for the rest of the minute.
+ */
+export function withManager(data: FakeData, now: number): void {
+  data.profile.role = "manager";
+  data.profile.groups = [
+    { id: 1, name: "Support" },
+    { id: 2, name: "Sales" },
+  ];
+  data.profile.slot_limit = 4;
+  data.profile.statuses = data.profile.statuses.map((s) => (s.channel === "chat" ? { ...s, availability: "available" } : s));
+  const request: HelpRequest = {
+    id: 7,
+    conversation: "DEMO-1051",
+    group: 1,
+    agent: 1023,
+    agent_name: "Sarah Klein",
+    note: "She wants a refund on a sale item; our terms say credit note only. Can we make an exception?",
+    visitor_name: "Zoé Lambert",
+    at: now - 18 * S,
+    state: { kind: "asking", manager: 1042, manager_name: "Camille Laurent", until: now + 42 * S },
+  };
+  data.supervision?.help.push(request);
 }
 
 /** D16: Camille's colleagues online (her own line comes from her profile): statuses per
@@ -595,6 +720,7 @@ export function longConversation(now: number, count = 10_000): ConversationView 
     last_agent_message_at: messages.at(-1)?.at ?? null,
     snoozed_until: null,
     important: false,
+    joined: [],
     messages,
   };
 }

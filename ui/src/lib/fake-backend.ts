@@ -47,12 +47,27 @@
  * answer to the same query (`offline: true`), or rejects `offline`. `closedConversations` filters
  * and pages `data.closed` as the hub does (fake-stats.ts), and rejects `offline`; their threads
  * are in the cache (`thread`), made up from each one's first words and survey.
+ *
+ * Supervision (M1–M3), from `data.supervision` (the queues of the groups, the conversations on
+ * the other agents' desks, the open help requests): `askHelp` asks the first manager of the
+ * conversation's group online (`unavailable` when there is none, `invalid_state` when one is
+ * open already) and a moment later that manager answers (`FakeOptions.help`: accept, the
+ * default, then an optional whisper to the agent; decline, then unanswered; or never);
+ * `answerHelp` accepts (then watches the conversation) or declines (the request goes to the next
+ * manager, or is unanswered); `board` answers the manager's groups (an admin's: all; `forbidden`
+ * for an agent); `watch` sends the conversation's view (`watching`), `whisper` adds a `whisper`
+ * message to it (`watched`), `takeOver` moves it onto the manager's desk (`conversation_added`,
+ * then `watch_ended`; `agent_unavailable` unless available with a free slot). `requestHelp`
+ * scripts a request asked of this manager, `endWatch` a watched conversation leaving its desk.
  */
 import type {
   AgentCobrowse,
   AgentProfile,
   AnswerValue,
   Author,
+  Board,
+  BoardConversation,
+  BoardGroup,
   Body,
   Channel,
   ChosenStatus,
@@ -65,6 +80,7 @@ import type {
   DeskOptions,
   FileInfo,
   GroupInfo,
+  HelpRequest,
   Message,
   Offer,
   TeamMember,
@@ -73,7 +89,9 @@ import type {
 import {
   externalUrl,
   webUrl,
+  HELP_NOTE_MAX,
   MAX_FILE_BYTES,
+  WHISPER_MAX,
   type AgentInfo,
   type AssistantReply,
   type Backend,
@@ -129,7 +147,24 @@ export type FakeData = {
   team?: TeamMember[];
   /** D16, A8: the knowledge articles. */
   knowledge?: KnowledgeArticle[];
+  /** M1–M3: what a manager's board shows besides the agent's own desk. */
+  supervision?: FakeSupervision;
 };
+
+/** M1–M3: the project as the hub sees it for supervision. */
+export type FakeSupervision = {
+  /** Every group's queue (`live` is counted from the conversations on desks). */
+  groups: BoardGroup[];
+  /** The conversations on the other agents' desks, whole (`assigned_agent` set). */
+  live: ConversationView[];
+  /** Help requests, open or not (the board and the desk show the open ones). */
+  help: HelpRequest[];
+};
+
+/** M2: how long a manager has to answer (the hub's `HELP_ANSWER_SECONDS`). */
+export const HELP_ANSWER_MS = 60_000;
+
+const openHelp = (h: HelpRequest) => h.state.kind === "asking" || h.state.kind === "accepted";
 
 /**
  * How many of a conversation's latest messages `snapshot` carries, as the Rust side does (the
@@ -155,6 +190,10 @@ export type FakeOptions = {
   /** D16: what the system's print dialog does once the printable layout is in the page (the
    * demo: `window.print()`); resolves when it is done with. None: nothing. */
   print?: () => void | Promise<void>;
+  /** M2: what the manager asked for help answers (`wait`: never; by default they accept), after
+   * how long (ms; by default 4 s with latency, at once without), and, once accepted, what they
+   * whisper to the agent (none by default). */
+  help?: { answer?: "accept" | "decline" | "wait"; after?: number; whisper?: string };
 };
 
 /** An open co-browsing view: where its messages go, until closed. */
@@ -184,6 +223,9 @@ export class FakeBackend implements Backend {
   #relays = 0;
   /** D15: the last answer to each statistics query, read again offline. */
   #statsKept = new Map<string, StatsResult["range"]>();
+  /** M3: the conversations this manager watches. */
+  #watching = new Set<ConversationRef>();
+  #nextHelpId = 1;
 
   constructor(data: FakeData, options: FakeOptions = {}) {
     this.data = structuredClone(data);
@@ -191,6 +233,12 @@ export class FakeBackend implements Backend {
     // Like the hub's, new message ids come after every id already there (the long demo's too).
     for (const thread of [...this.data.conversations.map((c) => c.messages), ...Object.values(this.data.threads ?? {})])
       for (const m of thread) if (m.id >= this.#nextMessageId) this.#nextMessageId = m.id + 1;
+    for (const view of this.data.supervision?.live ?? [])
+      for (const m of view.messages) if (m.id >= this.#nextMessageId) this.#nextMessageId = m.id + 1;
+    for (const h of this.data.supervision?.help ?? []) {
+      if (h.id >= this.#nextHelpId) this.#nextHelpId = h.id + 1;
+      this.#expire(h);
+    }
     this.#loggedIn = options.loggedIn ?? true;
   }
 
@@ -248,6 +296,25 @@ export class FakeBackend implements Backend {
     if (connection.state === "online") this.#flush();
   }
 
+  /** M2: an agent of the manager's groups asks this manager for help (or any change of a
+   * request), as the hub would send it. */
+  requestHelp(request: HelpRequest): void {
+    const help = this.#supervision().help;
+    const at = help.findIndex((h) => h.id === request.id);
+    if (at >= 0) help[at] = structuredClone(request);
+    else help.push(structuredClone(request));
+    if (request.id >= this.#nextHelpId) this.#nextHelpId = request.id + 1;
+    this.#emitHelp(request);
+    this.#expire(request);
+  }
+
+  /** M3: a watched conversation left every desk (closed, say): the watch ends. */
+  endWatch(conversation: ConversationRef): void {
+    const sup = this.#supervision();
+    sup.live = sup.live.filter((c) => c.reference !== conversation);
+    if (this.#watching.delete(conversation)) this.emit({ kind: "watch_ended", conversation });
+  }
+
   // ---- Backend ---------------------------------------------------------------------------
 
   async login(request: LoginRequest): Promise<LoginResult> {
@@ -282,6 +349,11 @@ export class FakeBackend implements Backend {
       timeout_reminders: {},
       cobrowse: this.#cobrowse,
       keyring_warning: null,
+      help: this.#helpOfMine(),
+      watching: [...this.#watching].flatMap((ref) => {
+        const view = this.#live(ref);
+        return view ? [{ ...view, messages: view.messages.slice(-SNAPSHOT_TAIL) }] : [];
+      }),
     });
   }
 
@@ -483,7 +555,10 @@ export class FakeBackend implements Backend {
    * demo's 10,000 messages are read a page at a time without copying them all). */
   #cached(conversation: ConversationRef): readonly Message[] {
     const all =
-      this.data.conversations.find((c) => c.reference === conversation)?.messages ?? this.data.threads?.[conversation] ?? this.#closedThread(conversation);
+      this.data.conversations.find((c) => c.reference === conversation)?.messages ??
+      this.#live(conversation)?.messages ??
+      this.data.threads?.[conversation] ??
+      this.#closedThread(conversation);
     for (let i = 1; i < all.length; i++) if (all[i].id < all[i - 1].id) return [...all].sort((a, b) => a.id - b.id);
     return all;
   }
@@ -693,6 +768,11 @@ export class FakeBackend implements Backend {
     await this.#enter("teamOnline", []);
     this.#allowed("online_agents");
     this.#online();
+    return this.#team();
+  }
+
+  /** The connected agents: this one's line made from the profile, then the others. */
+  #team(): TeamMember[] {
     const me = this.data.profile;
     const mine: TeamMember = {
       id: me.id,
@@ -736,7 +816,244 @@ export class FakeBackend implements Backend {
     await this.#options.print?.();
   }
 
+  // ---- supervision (M1–M3) ---------------------------------------------------------------
+
+  async askHelp(conversation: ConversationRef, note: string | null): Promise<void> {
+    await this.#enter("askHelp", [conversation, note]);
+    this.#online();
+    this.#allowed("ask_manager");
+    const view = this.#view(conversation);
+    const text = note?.trim() ?? "";
+    if ([...text].length > HELP_NOTE_MAX) throw { code: "invalid_input", message: `a note of at most ${HELP_NOTE_MAX} characters` };
+    const sup = this.#supervision();
+    if (sup.help.some((h) => h.conversation === conversation && openHelp(h))) throw { code: "invalid_state", message: "a manager is already asked about this conversation" };
+    const [manager] = this.#managersOf(view.group, []);
+    if (!manager) throw { code: "unavailable", message: "no manager of this group is online" };
+    const me = this.data.profile;
+    const request: HelpRequest = {
+      id: this.#nextHelpId++,
+      conversation,
+      group: view.group,
+      agent: me.id,
+      agent_name: me.name,
+      note: text === "" ? null : text,
+      visitor_name: view.visitor.name,
+      at: this.now,
+      state: { kind: "asking", manager: manager.id, manager_name: manager.name, until: this.now + HELP_ANSWER_MS },
+    };
+    sup.help.push(request);
+    this.#later(() => this.#emitHelp(request));
+    this.#managerAnswers(request.id);
+    this.#expire(request);
+  }
+
+  async answerHelp(request: number, accept: boolean): Promise<void> {
+    await this.#enter("answerHelp", [request, accept]);
+    this.#online();
+    this.#manager();
+    const me = this.data.profile;
+    const found = this.#supervision().help.find((h) => h.id === request);
+    if (!found || found.state.kind !== "asking" || found.state.manager !== me.id) throw { code: "invalid_state", message: "this request is not asked of you any more" };
+    if (accept) {
+      found.state = { kind: "accepted", manager: me.id, manager_name: me.name };
+      this.#emitHelp(found);
+      this.#startWatching(found.conversation);
+      return;
+    }
+    // Declined: the next manager of the group online, else nobody answered.
+    const [next] = this.#managersOf(found.group, [me.id, found.agent]);
+    found.state = next ? { kind: "asking", manager: next.id, manager_name: next.name, until: this.now + HELP_ANSWER_MS } : { kind: "unanswered" };
+    this.#emitHelp(found);
+    this.#expire(found);
+  }
+
+  async board(): Promise<Board> {
+    await this.#enter("board", []);
+    this.#online();
+    this.#manager();
+    const me = this.data.profile;
+    const sup = this.#supervision();
+    const mine = new Set(me.role === "admin" ? sup.groups.map((g) => g.id) : me.groups.map((g) => g.id));
+    const onDesks: BoardConversation[] = [
+      ...this.data.conversations.map((c) => this.#boardConversation(c, me.id, me.name)),
+      ...sup.live.map((c) => this.#boardConversation(c, c.assigned_agent ?? 0, this.#agentName(c.assigned_agent))),
+    ].filter((c) => mine.has(c.group));
+    const agents = this.#team().filter((a) => a.groups.some((g) => mine.has(g)));
+    return structuredClone({
+      groups: sup.groups.filter((g) => mine.has(g.id)).map((g) => ({ ...g, live: onDesks.filter((c) => c.group === g.id).length })),
+      agents,
+      conversations: onDesks,
+      help: sup.help.filter((h) => openHelp(h) && mine.has(h.group)),
+      at: this.now,
+    });
+  }
+
+  async watch(conversation: ConversationRef, watch: boolean): Promise<void> {
+    await this.#enter("watch", [conversation, watch]);
+    this.#online();
+    this.#manager();
+    if (!watch) {
+      if (this.#watching.delete(conversation)) this.#later(() => this.emit({ kind: "watch_ended", conversation }));
+      return;
+    }
+    if (!this.#live(conversation)) throw { code: "not_found", message: `${conversation} is on no other desk` };
+    this.#startWatching(conversation);
+  }
+
+  async whisper(conversation: ConversationRef, text: string): Promise<void> {
+    await this.#enter("whisper", [conversation, text]);
+    this.#online();
+    this.#manager();
+    const view = this.#live(conversation);
+    if (!view || !this.#watching.has(conversation)) throw { code: "invalid_state", message: `you do not watch ${conversation}` };
+    if (text.trim() === "" || [...text].length > WHISPER_MAX) throw { code: "invalid_input", message: `a whisper of 1 to ${WHISPER_MAX} characters` };
+    const message: Message = { id: this.#nextMessageId++, conversation, client_id: crypto.randomUUID(), author: this.#me(), body: { kind: "whisper", text }, at: this.now };
+    view.messages.push(message);
+    this.#later(() => this.#watched(message));
+  }
+
+  async takeOver(conversation: ConversationRef): Promise<void> {
+    await this.#enter("takeOver", [conversation]);
+    this.#online();
+    this.#manager();
+    const sup = this.#supervision();
+    const view = this.#live(conversation);
+    if (!view) throw { code: "not_found", message: `${conversation} is on no other desk` };
+    // R4: the manager takes it as any agent would: available, with a free slot.
+    const status = this.data.profile.statuses.find((s) => s.channel === view.channel);
+    if (status?.chosen.kind !== "available" || this.#slotsFull())
+      throw { code: "agent_unavailable", message: "be available with a free slot to take it over" };
+    const me = this.data.profile;
+    const from = view.assigned_agent;
+    sup.live = sup.live.filter((c) => c.reference !== conversation);
+    view.messages.push({
+      id: this.#nextMessageId++,
+      conversation,
+      client_id: null,
+      author: { kind: "system" },
+      body: { kind: "event", event: { kind: "transferred", from: this.#agentName(from), to: me.name } },
+      at: this.now,
+    });
+    view.assigned_agent = me.id;
+    const waiting = this.#waiting();
+    this.data.conversations.push(view);
+    this.emit({ kind: "conversation_added", conversation: structuredClone({ ...view, messages: view.messages.slice(-SNAPSHOT_TAIL) }), cause: { kind: "transfer", from, comment: null } });
+    if (this.#waiting() !== waiting) this.emit({ kind: "waiting", count: this.#waiting() });
+    if (this.#watching.delete(conversation)) this.emit({ kind: "watch_ended", conversation });
+    for (const h of sup.help.filter((h) => h.conversation === conversation && openHelp(h))) {
+      h.state = { kind: "withdrawn" };
+      this.#emitHelp(h);
+    }
+  }
+
   // ---- internals -------------------------------------------------------------------------
+
+  #supervision(): FakeSupervision {
+    this.data.supervision ??= { groups: [], live: [], help: [] };
+    return this.data.supervision;
+  }
+
+  /** The hub refuses the board and its actions to an agent. */
+  #manager(): void {
+    if (this.data.profile.role === "agent") throw { code: "forbidden", message: "for managers and admins" };
+  }
+
+  #live(reference: ConversationRef): ConversationView | undefined {
+    return this.data.supervision?.live.find((c) => c.reference === reference);
+  }
+
+  /** The open requests that concern this desk: made by this agent, or asked of them now. */
+  #helpOfMine(): HelpRequest[] {
+    const me = this.data.profile.id;
+    return (this.data.supervision?.help ?? []).filter(
+      (h) => openHelp(h) && (h.agent === me || ((h.state.kind === "asking" || h.state.kind === "accepted") && h.state.manager === me)),
+    );
+  }
+
+  /** As the Rust side sends it: whether it is asked of (or accepted by) this manager now. */
+  #emitHelp(request: HelpRequest): void {
+    const me = this.data.profile.id;
+    const asked = (request.state.kind === "asking" || request.state.kind === "accepted") && request.state.manager === me;
+    this.emit({ kind: "help", request: structuredClone(request), asked_of_me: asked });
+  }
+
+  /** The managers (and admins) of a group online, but those left out. */
+  #managersOf(group: number, except: number[]): TeamMember[] {
+    const me = this.data.profile.id;
+    return (this.data.team ?? []).filter(
+      (m) => m.role !== "agent" && m.id !== me && !except.includes(m.id) && m.groups.includes(group) && m.statuses.some((s) => s.availability !== "offline"),
+    );
+  }
+
+  /** The manager asked answers, a moment later (`FakeOptions.help`). */
+  #managerAnswers(id: number): void {
+    const options = this.#options.help ?? {};
+    const answer = options.answer ?? "accept";
+    if (answer === "wait") return;
+    const answered = () => {
+      const request = this.data.supervision?.help.find((h) => h.id === id);
+      if (request?.state.kind !== "asking") return;
+      if (answer === "decline") {
+        request.state = { kind: "unanswered" };
+        this.#emitHelp(request);
+        return;
+      }
+      const { manager, manager_name } = request.state;
+      request.state = { kind: "accepted", manager, manager_name };
+      this.#emitHelp(request);
+      const whisper = options.whisper;
+      if (whisper)
+        this.#afterAnswer(() => {
+          const first = manager_name.split(" ")[0];
+          if (this.data.conversations.some((c) => c.reference === request.conversation))
+            this.#deliver(request.conversation, { kind: "agent", id: manager, name: first }, { kind: "whisper", text: whisper }, crypto.randomUUID());
+        });
+    };
+    this.#afterAnswer(answered);
+  }
+
+  /** The demo (with latency): a request nobody answers in time goes to the next manager of
+   * the group online, or is unanswered, as the hub does. */
+  #expire(request: HelpRequest): void {
+    if ((this.#options.latency ?? 0) <= 0 || request.state.kind !== "asking") return;
+    const { manager, until } = request.state;
+    setTimeout(() => {
+      const now = this.data.supervision?.help.find((h) => h.id === request.id);
+      if (now?.state.kind !== "asking" || now.state.manager !== manager) return;
+      const [next] = this.#managersOf(now.group, [manager, now.agent]);
+      now.state = next ? { kind: "asking", manager: next.id, manager_name: next.name, until: this.now + HELP_ANSWER_MS } : { kind: "unanswered" };
+      this.#emitHelp(now);
+      this.#expire(now);
+    }, Math.max(0, until - this.now));
+  }
+
+  #afterAnswer(fn: () => void): void {
+    const after = this.#options.help?.after ?? ((this.#options.latency ?? 0) > 0 ? 4000 : 0);
+    if (after > 0) setTimeout(fn, after);
+    else queueMicrotask(fn);
+  }
+
+  #startWatching(conversation: ConversationRef): void {
+    this.#watching.add(conversation);
+    this.#later(() => {
+      const view = this.#live(conversation);
+      if (view && this.#watching.has(conversation))
+        this.emit({ kind: "watching", conversation: structuredClone({ ...view, messages: view.messages.slice(-SNAPSHOT_TAIL) }) });
+    });
+  }
+
+  #watched(message: Message): void {
+    if (this.#watching.has(message.conversation)) this.emit({ kind: "watched", message: structuredClone(message) });
+  }
+
+  #agentName(id: number | null): string {
+    if (id === this.data.profile.id) return this.data.profile.name;
+    return this.data.team?.find((m) => m.id === id)?.name ?? this.data.agents.find((a) => a.id === id)?.name ?? "";
+  }
+
+  #boardConversation(c: ConversationView, agent: number, agentName: string): BoardConversation {
+    return { reference: c.reference, group: c.group, agent, agent_name: agentName, visitor_name: c.visitor.name, waiting_since: c.waiting_since, created_at: c.created_at };
+  }
 
   #setCobrowse(state: CobrowseState): void {
     this.#cobrowse[state.conversation] = state;

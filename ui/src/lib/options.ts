@@ -7,8 +7,8 @@
  * visitor for a file, send a file (attach, drop, paste), co-browsing ("See the page"), mark
  * important (the pane header's toggle; a mark already there still shows on its box), print and
  * e-mail to self (the pane header's buttons), knowledge search, the assistant and the agents
- * online (the rail's drawers: `DRAWER_OPTION`). Ask a manager is not in the UI yet: it must
- * read its switch here when it comes.
+ * online (the rail's drawers: `DRAWER_OPTION`), and ask a manager (M2: the pane header's tool
+ * and its dialog).
  */
 import type { AgentProfile, DeskOptions } from "./protocol";
 

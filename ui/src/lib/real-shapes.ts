@@ -6,7 +6,7 @@
  * `undefined`s. Events can be pushed before `subscribe` resolves, between `subscribe` and
  * `snapshot`, or later.
  */
-import type { AgentProfile, ClosedConversation, Message, TeamMember } from "./protocol";
+import type { AgentProfile, Board, ClosedConversation, Message, TeamMember } from "./protocol";
 import type { AssistantReply, Backend, CannedResponse, DeskEvent, DeskState, KnowledgeResult, LoginResult, StatsQuery, StatsResult, TodayStats, Unsubscribe } from "./backend";
 
 /** `restore_session`'s answer for Alice on the demo hub. */
@@ -163,4 +163,21 @@ export class RealShapesBackend implements Backend {
   }
   async emailConversation(): Promise<void> {}
   async printConversation(): Promise<void> {}
+  /** M1–M3: Alice is an agent; the hub refuses her the board (written from the serde shapes). */
+  async askHelp(): Promise<void> {}
+  async answerHelp(): Promise<void> {
+    throw { code: "forbidden", message: "not a manager" };
+  }
+  async board(): Promise<Board> {
+    throw { code: "forbidden", message: "not a manager" };
+  }
+  async watch(): Promise<void> {
+    throw { code: "forbidden", message: "not a manager" };
+  }
+  async whisper(): Promise<void> {
+    throw { code: "forbidden", message: "not a manager" };
+  }
+  async takeOver(): Promise<void> {
+    throw { code: "forbidden", message: "not a manager" };
+  }
 }

@@ -173,6 +173,35 @@ describe("TauriBackend → Tauri commands", () => {
     }
   });
 
+  it("ask_help {conversation, note}, answer_help {request, accept}, board, watch {conversation, watch}, whisper {conversation, text}, take_over {conversation} (M1–M3)", async () => {
+    const b = new TauriBackend();
+    await b.askHelp("DEMO-12", "Refund on a sale item?");
+    expect(invoke).toHaveBeenLastCalledWith("ask_help", { conversation: "DEMO-12", note: "Refund on a sale item?" });
+    await b.askHelp("DEMO-12", null);
+    expect(invoke).toHaveBeenLastCalledWith("ask_help", { conversation: "DEMO-12", note: null });
+    await b.answerHelp(7, true);
+    expect(invoke).toHaveBeenLastCalledWith("answer_help", { request: 7, accept: true });
+    const board = { groups: [], agents: [], conversations: [], help: [], at: 1 };
+    invoke.mockResolvedValueOnce(board);
+    expect(await b.board()).toEqual(board);
+    expect(invoke).toHaveBeenLastCalledWith("board", undefined);
+    await b.watch("DEMO-12", false);
+    expect(invoke).toHaveBeenLastCalledWith("watch", { conversation: "DEMO-12", watch: false });
+    await b.whisper("DEMO-12", "Offer the extension");
+    expect(invoke).toHaveBeenLastCalledWith("whisper", { conversation: "DEMO-12", text: "Offer the extension" });
+    await b.takeOver("DEMO-12");
+    expect(invoke).toHaveBeenLastCalledWith("take_over", { conversation: "DEMO-12" });
+    for (const [call, code] of [
+      [() => b.askHelp("DEMO-12", null), "unavailable"],
+      [() => b.answerHelp(7, false), "invalid_state"],
+      [() => b.board(), "forbidden"],
+      [() => b.takeOver("DEMO-12"), "agent_unavailable"],
+    ] as const) {
+      invoke.mockRejectedValueOnce({ code, message: "no" });
+      await expect(call()).rejects.toEqual({ code, message: "no" });
+    }
+  });
+
   it("a rejection becomes a DeskError", async () => {
     invoke.mockRejectedValueOnce({ code: "cache", message: "locked" });
     await expect(new TauriBackend().thread("DEMO-1", null, 50)).rejects.toEqual({ code: "cache", message: "locked" });

@@ -8,6 +8,7 @@ import type {
   AgentCobrowse,
   AgentProfile,
   AnswerValue,
+  Board,
   Channel as HubChannel,
   ChosenStatus,
   ClosedConversation,
@@ -231,5 +232,23 @@ export class TauriBackend implements Backend {
   printConversation(): Promise<void> {
     // WebKitGTK's print operation on this window: the page holds the printable layout by then.
     return call("print_conversation");
+  }
+  askHelp(conversation: ConversationRef, note: string | null): Promise<void> {
+    return call("ask_help", { conversation, note });
+  }
+  answerHelp(request: number, accept: boolean): Promise<void> {
+    return call("answer_help", { request, accept });
+  }
+  board(): Promise<Board> {
+    return call("board");
+  }
+  watch(conversation: ConversationRef, watch: boolean): Promise<void> {
+    return call("watch", { conversation, watch });
+  }
+  whisper(conversation: ConversationRef, text: string): Promise<void> {
+    return call("whisper", { conversation, text });
+  }
+  takeOver(conversation: ConversationRef): Promise<void> {
+    return call("take_over", { conversation });
   }
 }

@@ -19,6 +19,7 @@ export function view(reference: string, patch: Partial<ConversationView> = {}): 
     last_agent_message_at: null,
     snoozed_until: null,
     important: false,
+    joined: [],
     messages: [],
     ...patch,
   };
@@ -48,6 +49,8 @@ export function state(conversations: ConversationView[], patch: Partial<DeskStat
     timeout_reminders: {},
     cobrowse: {},
     keyring_warning: null,
+    help: [],
+    watching: [],
     ...patch,
   };
 }

@@ -19,7 +19,8 @@ export function inFilter(message: Message, filter: ThreadFilter): boolean {
         (body.kind === "event" && body.event.kind === "survey_answered")
       );
     case "agent":
-      // The agent's answers to the closing questionnaire are the agent's words too.
+      // The agent's answers to the closing questionnaire are the agent's words too; a manager's
+      // whisper (M3) is an agent's words, never the visitor's.
       return (
         (author.kind === "agent" && body.kind !== "event" && body.kind !== "sentence") ||
         body.kind === "comment" ||
@@ -70,6 +71,8 @@ export function eventParts(event: ThreadEvent): PhrasePart[] {
       return tParts("event.agent_answered", { agent: event.agent });
     case "marked_important":
       return tParts(event.important ? "event.marked_important" : "event.unmarked_important", { agent: event.agent });
+    case "manager_joined":
+      return tParts(event.joined ? "event.manager_joined" : "event.manager_left", { agent: event.agent });
     case "survey_answered": {
       // On one line (the score and the comment); the thread shows the whole answer with
       // `surveyAnswer`. A questionnaire without a rating has no score: no "0/5".

@@ -5,13 +5,15 @@
  *
  * Invariants: `conversations` holds each reference once, in arrival order (the order of the
  * boxes, D7); `panes` holds at most `layout` references, all on the desk; `focused` is one of
- * `panes` or null.
+ * `panes` or null. `watching` (M3) holds each reference once: conversations on other desks,
+ * never in `panes` (they show in watch panes beside them).
  */
 import type {
   AgentProfile,
   CobrowseState,
   ConversationRef,
   ConversationView,
+  HelpRequest,
   Message,
 } from "../protocol";
 import type {
@@ -44,6 +46,26 @@ export function lastVisitorText(view: ConversationView): string | null {
   return null;
 }
 
+/** M2: whether a help request is open (asking a manager, or accepted). */
+export function helpOpen(request: HelpRequest): boolean {
+  return request.state.kind === "asking" || request.state.kind === "accepted";
+}
+
+/** M2: the manager a request is with now (asked or accepted), if any. */
+export function helpManager(request: HelpRequest): number | null {
+  return request.state.kind === "asking" || request.state.kind === "accepted" ? request.state.manager : null;
+}
+
+/** M2, M3: what happened that the agent is told in passing (a toast), the latest; `seq` tells
+ * two alike apart. */
+export type DeskNews =
+  | { seq: number; kind: "help_accepted"; reference: ConversationRef; manager: string }
+  | { seq: number; kind: "help_unanswered"; reference: ConversationRef }
+  | { seq: number; kind: "watch_ended"; reference: ConversationRef; agent: string | null };
+
+/** Only the kinds and their fields: `seq` is the desk's. */
+type News = DeskNews extends infer N ? (N extends DeskNews ? Omit<N, "seq"> : never) : never;
+
 export class Desk {
   profile = $state<AgentProfile | null>(null);
   connection = $state<Connection>({ state: "connecting" });
@@ -73,6 +95,27 @@ export class Desk {
   focused = $state<ConversationRef | null>(null);
   /** "Remember me" could not use the keyring (D19): a notice to show once. */
   keyringWarning = $state<string | null>(null);
+  /** M2: the open help requests that concern this desk: the agent's own, and those asked of
+   * this manager now (the Rust side keeps only those). */
+  help = $state<HelpRequest[]>([]);
+  /** M2: the agent's own request ended unanswered, per conversation: said in its pane until
+   * dismissed, asked again, or the conversation leaves. */
+  helpEnded = $state<Record<ConversationRef, "unanswered">>({});
+  /** M1: how many help changes came (the board reads itself again at each). */
+  helpChanges = $state(0);
+  /** M3: the conversations this manager watches, with their messages. */
+  watching = $state<ConversationView[]>([]);
+  /** M1, M3: colleagues' names by id, learnt from the board and the help requests (a watched
+   * conversation's header names its agent). */
+  agentNames = $state<Record<number, string>>({});
+  /** M2, M3: the latest thing to say in passing. */
+  news = $state<DeskNews | null>(null);
+  /** D17, M2: a notification about a conversation not on the desk was clicked (a help request
+   * asked of this manager): the board is asked for. Counts. */
+  boardAsked = $state(0);
+  #newsSeq = 0;
+  /** M3: watches this desk ended itself (stop, take over): their end is not news. */
+  #quietEnds = new Set<ConversationRef>();
 
   /** The rail's badge: conversations waiting for the agent's reply. Their `waiting_since` is
    * the Rust side's, so this is the tray's count too. */
@@ -82,8 +125,55 @@ export class Desk {
    * a changed profile live (`profile_changed`): what reads these follows at once. */
   options = $derived(deskOptions(this.profile));
 
+  /** M2: help requests asked of this manager and waiting for their answer (the rail's badge). */
+  helpAskedOfMe = $derived(
+    this.help.filter((h) => h.state.kind === "asking" && this.profile !== null && h.state.manager === this.profile.id),
+  );
+
   get online(): boolean {
     return this.connection.state === "online";
+  }
+
+  /** M2: the agent's own open request about a conversation, if any. */
+  helpFor(reference: ConversationRef): HelpRequest | undefined {
+    const me = this.profile?.id;
+    return this.help.find((h) => h.conversation === reference && h.agent === me);
+  }
+
+  /** M3: a watched conversation. */
+  watched(reference: ConversationRef): ConversationView | undefined {
+    return this.watching.find((c) => c.reference === reference);
+  }
+
+  /** M3: the name of a watched conversation's agent, when the desk knows it (the board, a help
+   * request, or one of their messages). */
+  agentName(view: ConversationView): string | null {
+    const id = view.assigned_agent;
+    if (id === null) return null;
+    const known = this.agentNames[id] ?? this.help.find((h) => h.conversation === view.reference && h.agent === id)?.agent_name;
+    if (known) return known;
+    for (let i = view.messages.length - 1; i >= 0; i--) {
+      const author = view.messages[i].author;
+      if (author.kind === "agent" && author.id === id) return author.name;
+    }
+    return null;
+  }
+
+  /** M1: names read on the board. */
+  learnAgents(agents: readonly { id: number; name: string }[]): void {
+    for (const a of agents) if (this.agentNames[a.id] !== a.name) this.agentNames[a.id] = a.name;
+  }
+
+  /** M3: this desk is ending the watch itself (stop watching, take over): its end is not
+   * news. `false`: it did not (refused). */
+  endingWatch(reference: ConversationRef, ending = true): void {
+    if (ending) this.#quietEnds.add(reference);
+    else this.#quietEnds.delete(reference);
+  }
+
+  /** M2: forgets that nobody answered, once the agent read it. */
+  dismissHelpEnd(reference: ConversationRef): void {
+    delete this.helpEnded[reference];
   }
 
   conversation(reference: ConversationRef): ConversationView | undefined {
@@ -112,6 +202,10 @@ export class Desk {
     this.cobrowse = { ...(state.cobrowse ?? {}) };
     this.cobrowseEnded = this.#onDesk(this.cobrowseEnded);
     this.mirrorHidden = this.#onDesk(this.mirrorHidden);
+    // A desk cache written before supervision existed has neither.
+    this.help = [...(state.help ?? [])];
+    this.helpEnded = this.#onDesk(this.helpEnded);
+    this.watching = (state.watching ?? []).map((c) => ({ ...c }));
     this.panes = this.panes.filter((p) => this.conversation(p) !== undefined);
     if (this.focused !== null && !this.panes.includes(this.focused)) this.focused = null;
     this.#fillPanes();
@@ -140,6 +234,7 @@ export class Desk {
         delete this.cobrowse[ref];
         delete this.cobrowseEnded[ref];
         delete this.mirrorHidden[ref];
+        delete this.helpEnded[ref];
         const pane = this.panes.indexOf(ref);
         if (pane >= 0) {
           this.panes.splice(pane, 1);
@@ -203,8 +298,35 @@ export class Desk {
       case "snoozed":
         this.snoozed = [...event.items];
         return;
+      case "help":
+        this.#help(event.request);
+        return;
+      case "watching": {
+        const view = { ...event.conversation };
+        const at = this.watching.findIndex((c) => c.reference === view.reference);
+        if (at >= 0) this.watching[at] = view;
+        else this.watching.push(view);
+        return;
+      }
+      case "watched": {
+        const view = this.watched(event.message.conversation);
+        if (view) insertMessage(view.messages, event.message);
+        return;
+      }
+      case "watch_ended": {
+        const ref = event.conversation;
+        const view = this.watched(ref);
+        const quiet = this.#quietEnds.delete(ref);
+        if (!view) return;
+        this.watching = this.watching.filter((c) => c.reference !== ref);
+        // Stopped here, or taken over (it is on this desk now): nothing to say.
+        if (!quiet && this.conversation(ref) === undefined) this.#say({ kind: "watch_ended", reference: ref, agent: this.agentName(view) });
+        return;
+      }
       case "notification_opened":
-        this.open(event.conversation);
+        // A conversation not on the desk: a help request asked of this manager (the board).
+        if (this.conversation(event.conversation) !== undefined) this.open(event.conversation);
+        else if (this.watched(event.conversation) === undefined) this.boardAsked++;
         return;
       case "lagged":
         // `attach` re-reads the snapshot; nothing to change here.
@@ -303,12 +425,45 @@ export class Desk {
    * (what it changed in the conversation comes as `conversation_updated`). */
   #message(message: Message): void {
     const view = this.conversation(message.conversation);
-    if (!view) return;
-    if (view.messages.some((m) => m.id === message.id)) return;
-    let at = view.messages.length;
-    while (at > 0 && view.messages[at - 1].at > message.at) at--;
-    view.messages.splice(at, 0, message);
+    if (view) insertMessage(view.messages, message);
   }
+
+  /** M2: a help request changed. Kept while open and it concerns this desk (the agent's own,
+   * or asked of this manager now); otherwise dropped. The agent's own is told: accepted (a
+   * toast) and unanswered (a toast, and a note in its pane); withdrawn goes quietly. */
+  #help(request: HelpRequest): void {
+    const me = this.profile?.id;
+    const keep = helpOpen(request) && (request.agent === me || helpManager(request) === me);
+    const at = this.help.findIndex((h) => h.id === request.id);
+    const before = at >= 0 ? this.help[at] : undefined;
+    if (keep && at >= 0) this.help[at] = request;
+    else if (keep) this.help.push(request);
+    else if (at >= 0) this.help.splice(at, 1);
+    if (request.agent_name && this.agentNames[request.agent] !== request.agent_name) this.agentNames[request.agent] = request.agent_name;
+    if (request.agent === me) {
+      const ref = request.conversation;
+      if (request.state.kind === "unanswered") {
+        this.helpEnded[ref] = "unanswered";
+        this.#say({ kind: "help_unanswered", reference: ref });
+      } else if (request.state.kind === "accepted") {
+        delete this.helpEnded[ref];
+        if (before?.state.kind !== "accepted") this.#say({ kind: "help_accepted", reference: ref, manager: request.state.manager_name });
+      } else if (request.state.kind === "asking") delete this.helpEnded[ref];
+    }
+    this.helpChanges++;
+  }
+
+  #say(news: News): void {
+    this.news = { ...news, seq: ++this.#newsSeq } as DeskNews;
+  }
+}
+
+/** Into a thread in time order, once (by id). */
+function insertMessage(messages: Message[], message: Message): void {
+  if (messages.some((m) => m.id === message.id)) return;
+  let at = messages.length;
+  while (at > 0 && messages[at - 1].at > message.at) at--;
+  messages.splice(at, 0, message);
 }
 
 /**

@@ -1,6 +1,6 @@
 /** What floats above the desk: the one open dialog, the rail's drawer, a passing toast; and the
  * page shown in place of the conversations (the statistics, D15). */
-import type { ConversationRef, DeskOptions } from "../protocol";
+import type { ConversationRef, DeskOptions, Role } from "../protocol";
 
 export type DialogState =
   | { kind: "snooze" | "transfer" | "close"; reference: ConversationRef }
@@ -8,15 +8,18 @@ export type DialogState =
   | { kind: "offer" | "link"; reference: ConversationRef }
   /** A5, R9: the closing questionnaire, answered before closing ("Complete questionnaire"). */
   | { kind: "questionnaire"; reference: ConversationRef }
+  /** M2: ask a manager for help, with a note. */
+  | { kind: "ask_help"; reference: ConversationRef }
   /** D14, D15: a closed conversation, re-read (paged from the cache). */
   | { kind: "history"; reference: ConversationRef; visitorName?: string | null; subtitle?: string }
   | { kind: "logout" }
   | { kind: "canned" }
   | null;
 
-/** The rail's drawers: the snoozed list (D8), history, canned responses (D12), and the D16
- * tools when their option is on: knowledge search, the assistant, the agents online. */
-export type Drawer = "snoozed" | "history" | "canned" | "knowledge" | "assistant" | "team" | null;
+/** The rail's drawers: the snoozed list (D8), history, canned responses (D12), the D16
+ * tools when their option is on: knowledge search, the assistant, the agents online; and the
+ * team board (M1) for managers and admins. */
+export type Drawer = "snoozed" | "history" | "canned" | "knowledge" | "assistant" | "team" | "board" | null;
 
 /** The desk option (A3) each drawer needs: switched off, the drawer is not there. */
 export const DRAWER_OPTION: Record<Exclude<Drawer, null>, keyof DeskOptions | null> = {
@@ -26,10 +29,17 @@ export const DRAWER_OPTION: Record<Exclude<Drawer, null>, keyof DeskOptions | nu
   knowledge: "knowledge_search",
   assistant: "assistant",
   team: "online_agents",
+  board: null,
 };
 
-/** Whether the drawer is there with these options. */
-export function drawerAllowed(drawer: Exclude<Drawer, null>, options: DeskOptions): boolean {
+/** M1: the board is for managers and admins. */
+export function mayManage(role: Role | null | undefined): boolean {
+  return role === "manager" || role === "admin";
+}
+
+/** Whether the drawer is there with these options (and, for the board, this role). */
+export function drawerAllowed(drawer: Exclude<Drawer, null>, options: DeskOptions, role: Role | null = null): boolean {
+  if (drawer === "board") return mayManage(role);
   const option = DRAWER_OPTION[drawer];
   return option === null || options[option];
 }
