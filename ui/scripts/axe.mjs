@@ -11,7 +11,8 @@
 // group, a chart as a table, offline), today's figures with the day's sales (in English and
 // French), and supervision (M1–M3: the team board, the help banner, "Ask a manager" with its
 // dialog, refusal and chip, a manager's whisper in the agent's thread, the watch pane with a
-// whisper and a refused take-over). Prints every violation with its elements and exits 1 if there is any. `npm run axe` builds first; CHROMIUM=/path/to/chromium
+// whisper and a refused take-over, joined with the manager's message to the visitor, a refused
+// join, beside the board, and the visitor's page seen by the watching manager). Prints every violation with its elements and exits 1 if there is any. `npm run axe` builds first; CHROMIUM=/path/to/chromium
 // to override; ONLY=text checks only the views whose name has it.
 //
 // The page runs on the FakeBackend with the demo data, as in a plain browser (`?still=1`: no
@@ -332,6 +333,50 @@ const VIEWS = [
     ready: "[data-watch]",
     act: async (page) => page.getByRole("button", { name: "Reprendre" }).click(),
     settle: '[data-testid="watch-error"]',
+  },
+  {
+    name: "watch pane joined: the manager's message to the visitor and a whisper (M3)",
+    query: "manager=1&watch=DEMO-1051&joined=1",
+    ready: "[data-watch][data-joined] textarea[data-visitor-composer]",
+    act: async (page) => {
+      await page.locator("textarea[data-visitor-composer]").fill("Bonjour Zoé, je prends le relais avec Sarah.");
+      await page.keyboard.press("Enter");
+      await page.waitForSelector("[data-watch] .msg.agent.mine");
+      await page.locator("textarea[data-whisper-composer]").fill("I'll refund her this once.");
+      await page.keyboard.press("Enter");
+    },
+    settle: "[data-watch] [data-whisper]",
+  },
+  {
+    name: "watch pane joined in French, 2 panes",
+    query: "manager=1&watch=DEMO-1051&joined=1&lang=fr&panes=2",
+    ready: "[data-watch][data-joined] textarea[data-visitor-composer]",
+    act: async (page) => {
+      await page.locator("textarea[data-visitor-composer]").fill("Je regarde votre commande.");
+      await page.keyboard.press("Enter");
+    },
+    settle: "[data-watch] .msg.agent.mine",
+  },
+  {
+    name: "watch pane, joining refused (no free slot), in French",
+    query: "manager=1&watch=DEMO-1051&lang=fr&fail=join:agent_unavailable",
+    ready: "[data-watch]",
+    act: async (page) => page.getByRole("button", { name: "Rejoindre" }).click(),
+    settle: '[data-testid="watch-error"]',
+  },
+  {
+    name: "watch pane beside the team board, 2 panes: the focused one only (M1, M3)",
+    query: "manager=1&watch=DEMO-1051&drawer=board&panes=2",
+    ready: ".drawer [data-board-conversation]",
+    settle: "main.squeezed [data-watch]",
+  },
+  {
+    name: "mirroring seen by a watching manager, view only (M3, D5, C4)",
+    query: "manager=1&watch=DEMO-1051&cobrowse=1",
+    ready: '[data-testid="watch-cobrowse"]',
+    act: async (page) => page.locator('[data-testid="watch-cobrowse"] button').click(),
+    settle: '[data-watch] [data-status="live"]',
+    hostile: true,
   },
   {
     name: "desk, mark important refused (the error strip)",

@@ -1,6 +1,7 @@
 // Screenshots of the demo at 1440×860 into ui/screenshots/, with the system's Chromium (no
 // browser download). Run `npm run build && npx vite preview --port 4173` first, then
-// `npm run screenshots` (CHROMIUM=/path/to/chromium to override).
+// `npm run screenshots` (CHROMIUM=/path/to/chromium to override; ONLY=desk-watch,board writes only
+// the screenshots whose name has one of those, the others are left as they are).
 import { chromium } from "playwright-core";
 
 const base = process.env.BASE ?? "http://127.0.0.1:4173/";
@@ -9,7 +10,11 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu"],
 });
 const page = await browser.newPage({ viewport: { width: 1440, height: 860 } });
-const shot = (name) => page.screenshot({ path: new URL(`../screenshots/${name}.png`, import.meta.url).pathname });
+const only = (process.env.ONLY ?? "").split(",").filter((s) => s !== "");
+const shot = async (name) => {
+  if (only.length > 0 && !only.some((s) => name.includes(s))) return;
+  await page.screenshot({ path: new URL(`../screenshots/${name}.png`, import.meta.url).pathname });
+};
 
 await page.goto(`${base}?lang=fr&screen=login`);
 await page.waitForSelector("form");
@@ -230,6 +235,35 @@ await page.waitForSelector("[data-watch] [data-whisper]");
 await page.locator("textarea[data-whisper-composer]").blur();
 await page.waitForTimeout(300);
 await shot("desk-watch-whisper");
+
+// M3: Camille joined Sarah (`?joined=1`): "Joined · you write to the visitor too", her own message
+// to Zoé in the thread (sent), a whisper to Sarah, the composer to the visitor above the whisper
+// one. Then the page Zoé shares with Sarah, seen by the watching manager (view only), in French;
+// and the watch column beside the team board with two panes: the focused conversation only.
+await page.goto(`${base}?lang=en&still=1&manager=1&watch=DEMO-1051&joined=1`);
+await page.waitForSelector("[data-watch][data-joined] textarea[data-visitor-composer]");
+await page.locator("textarea[data-visitor-composer]").fill("Bonjour Zoé, je suis Camille, responsable du support : nous vous remboursons exceptionnellement.");
+await page.keyboard.press("Enter");
+await page.waitForSelector("[data-watch] .msg.agent.mine");
+await page.locator("textarea[data-whisper-composer]").fill("I've told her we refund this once; you can close it once she confirms.");
+await page.keyboard.press("Enter");
+await page.waitForSelector("[data-watch] [data-whisper]");
+await page.locator("textarea[data-whisper-composer]").blur();
+await page.waitForTimeout(300);
+await shot("desk-watch-joined");
+
+await page.goto(`${base}?lang=fr&still=1&manager=1&watch=DEMO-1051&cobrowse=1`);
+await page.waitForSelector('[data-testid="watch-cobrowse"]');
+await page.locator('[data-testid="watch-cobrowse"] button').click();
+await page.waitForSelector('[data-watch] .mirror[data-status="live"]');
+await page.waitForTimeout(2500);
+await shot("desk-watch-cobrowse");
+
+await page.goto(`${base}?lang=en&still=1&manager=1&drawer=board&panes=2&watch=DEMO-1051`);
+await page.waitForSelector(".drawer [data-board-conversation]");
+await page.waitForSelector("main.squeezed [data-watch]");
+await page.waitForTimeout(300);
+await shot("board-watch");
 
 await page.goto(`${base}?lang=en&still=1&panes=2`);
 await page.waitForSelector(".box");

@@ -20,9 +20,11 @@
  * in the page, to look at it with the print media emulated).
  * Supervision (M1–M3): `?manager=1`: Camille manages Support and Sales, available with a free
  * slot, and Sarah asks her for help about DEMO-1051 (the banner; `?drawer=board` opens the team
- * board); `?watch=DEMO-1051` watches a colleague's conversation; `?dialog=ask_help` opens "Ask a
- * manager"; asking one, Hugo accepts after 4 s and whispers a tip (`?help=wait|decline`: he never
- * answers, or declines).
+ * board); `?watch=DEMO-1051` watches a colleague's conversation, `&joined=1` joins its agent
+ * (Camille writes to the visitor too), `&cobrowse=1` has Zoé share her page with Sarah (the
+ * hostile fixture; "See the page" in the watch pane, view only) instead of Léa with Camille;
+ * `?dialog=ask_help` opens "Ask a manager"; asking one, Hugo accepts after 4 s and whispers a tip
+ * (`?help=wait|decline`: he never answers, or declines).
  */
 import "@fontsource/inter/latin-400.css";
 import "@fontsource/inter/latin-500.css";
@@ -99,7 +101,11 @@ async function main() {
     const panes = Number(params.get("panes"));
     if (panes === 2 || panes === 4) desk.setLayout(panes as Layout);
     if (long) desk.open("DEMO-9999");
-    if (params.get("cobrowse") === "1") {
+    const watch = params.get("watch");
+    if (params.get("cobrowse") === "1" && watch) {
+      // M3, D5: Zoé shares her page with Sarah; the watch (below) is told of it.
+      backend.startCobrowse(watch, "allowed");
+    } else if (params.get("cobrowse") === "1") {
       backend.startCobrowse("DEMO-1042", "allowed");
       desk.open("DEMO-1042");
     }
@@ -118,8 +124,11 @@ async function main() {
     if (params.get("page") === "stats") overlay.showPage("stats");
     const drawer = params.get("drawer");
     if (drawer === "snoozed" || drawer === "history" || drawer === "canned" || drawer === "knowledge" || drawer === "assistant" || drawer === "team" || drawer === "board") overlay.drawer = drawer;
-    const watch = params.get("watch");
-    if (watch) backend.watch(watch, true).catch(() => {});
+    if (watch)
+      backend
+        .watch(watch, true)
+        .then(() => (params.get("joined") === "1" ? backend.join(watch, true) : undefined))
+        .catch(() => {});
     const dialog = params.get("dialog");
     const ref = desk.conversations.find((c) => c.waiting_since !== null)?.reference ?? desk.focused;
     if ((dialog === "snooze" || dialog === "transfer" || dialog === "close" || dialog === "offer" || dialog === "link" || dialog === "questionnaire" || dialog === "ask_help") && ref) {

@@ -320,6 +320,16 @@ export interface Backend {
   /** M3: a note to the watched conversation's agent (at most `WHISPER_MAX` characters); the
    * visitor never sees it. It comes back as a `watched` message (`whisper` body). */
   whisper(conversation: ConversationRef, text: string): Promise<void>;
+  /**
+   * M3: the manager joins the watched conversation's agent (`join: true`: they write to the
+   * visitor too, with `sendMessage`, through the outbox) or leaves (`false`). The join holds one
+   * of the manager's slots: rejects with `agent_unavailable` unless they are available with a
+   * free slot (R4); also `forbidden`, `offline`, `not_found`, `invalid_state`. A fresh
+   * `watching` follows, its `joined` holding the managers who joined, and the thread gets the
+   * `manager_joined` event. The join ends by itself when the manager disconnects or the
+   * conversation leaves the agent's desk.
+   */
+  join(conversation: ConversationRef, join: boolean): Promise<void>;
   /** M3: the manager takes the watched conversation onto their own desk (`conversation_added`,
    * then `watch_ended`). Rejects with `agent_unavailable` unless the manager is available with
    * a free slot (R4), `forbidden`, `offline`, `not_found`. */

@@ -28,3 +28,8 @@ export function answerErrorText(error: DeskError): string {
 export function watchErrorText(error: DeskError): string {
   return inContext(error, "watch.error.", ["agent_unavailable", "not_found", "invalid_state"]);
 }
+
+/** M3: joining or leaving the agent refused (joining holds one of the manager's slots). */
+export function joinErrorText(error: DeskError): string {
+  return error.code === "agent_unavailable" ? t("watch.error.join.agent_unavailable") : watchErrorText(error);
+}

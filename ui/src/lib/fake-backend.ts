@@ -57,7 +57,13 @@
  * manager, or is unanswered); `board` answers the manager's groups (an admin's: all; `forbidden`
  * for an agent); `watch` sends the conversation's view (`watching`), `whisper` adds a `whisper`
  * message to it (`watched`), `takeOver` moves it onto the manager's desk (`conversation_added`,
- * then `watch_ended`; `agent_unavailable` unless available with a free slot). `requestHelp`
+ * then `watch_ended`; `agent_unavailable` unless available with a free slot). `join` joins the
+ * watched conversation's agent (the same slot rule; the view's `joined`, the thread's
+ * `manager_joined` event, then a fresh `watching`) or leaves; joined, `sendMessage` to it goes
+ * through the outbox into the watched thread (`outbox_removed`, then `watched`). Like the hub,
+ * `watching` carries the whole thread, and the desk's cache (`thread`) holds no watched
+ * conversation; a watch that starts while the conversation's co-browsing session runs sends its
+ * `cobrowse` state too. `requestHelp`
  * scripts a request asked of this manager, `endWatch` a watched conversation leaving its desk.
  */
 import type {
@@ -269,9 +275,12 @@ export class FakeBackend implements Backend {
     this.emit({ kind: "profile_changed", profile: structuredClone(this.data.profile) });
   }
 
-  /** D5: a session that runs already (the demo's `?cobrowse=1`), guiding as given. */
+  /** D5: a session that runs already (the demo's `?cobrowse=1`), guiding as given; on a
+   * colleague's conversation (M3), theirs: a manager watching it is told. */
   startCobrowse(conversation: ConversationRef, guiding: CobrowseState["guiding"] = "no"): void {
-    this.#setCobrowse({ conversation, phase: "running", guiding, agent: this.data.profile.name, relay: `fake-relay-${++this.#relays}`, end: null });
+    const live = this.#live(conversation);
+    const agent = live ? this.#agentName(live.assigned_agent) : this.data.profile.name;
+    this.#setCobrowse({ conversation, phase: "running", guiding, agent, relay: `fake-relay-${++this.#relays}`, end: null });
   }
 
   /** D5, C1: the visitor pressed Stop on their page's banner. */
@@ -350,9 +359,10 @@ export class FakeBackend implements Backend {
       cobrowse: this.#cobrowse,
       keyring_warning: null,
       help: this.#helpOfMine(),
+      // The hub's watched views carry their whole thread (M3).
       watching: [...this.#watching].flatMap((ref) => {
         const view = this.#live(ref);
-        return view ? [{ ...view, messages: view.messages.slice(-SNAPSHOT_TAIL) }] : [];
+        return view ? [view] : [];
       }),
     });
   }
@@ -554,9 +564,9 @@ export class FakeBackend implements Backend {
   /** A conversation's whole thread, as the desk's cache holds it: by id, like its index (the
    * demo's 10,000 messages are read a page at a time without copying them all). */
   #cached(conversation: ConversationRef): readonly Message[] {
+    // Like the Rust cache: no watched conversation (M3; the hub's view carries its thread).
     const all =
       this.data.conversations.find((c) => c.reference === conversation)?.messages ??
-      this.#live(conversation)?.messages ??
       this.data.threads?.[conversation] ??
       this.#closedThread(conversation);
     for (let i = 1; i < all.length; i++) if (all[i].id < all[i - 1].id) return [...all].sort((a, b) => a.id - b.id);
@@ -912,6 +922,35 @@ export class FakeBackend implements Backend {
     this.#later(() => this.#watched(message));
   }
 
+  async join(conversation: ConversationRef, join: boolean): Promise<void> {
+    await this.#enter("join", [conversation, join]);
+    this.#online();
+    this.#manager();
+    const view = this.#live(conversation);
+    if (!view) throw { code: "not_found", message: `${conversation} is on no other desk` };
+    const me = this.data.profile;
+    if (view.joined.includes(me.id) === join) return;
+    // R4: the join holds one of the manager's slots: available, with a free slot.
+    const status = me.statuses.find((s) => s.channel === view.channel);
+    if (join && (status?.chosen.kind !== "available" || this.#slotsFull()))
+      throw { code: "agent_unavailable", message: "be available with a free slot to join" };
+    view.joined = join ? [...view.joined, me.id] : view.joined.filter((id) => id !== me.id);
+    view.messages.push({
+      id: this.#nextMessageId++,
+      conversation,
+      client_id: null,
+      author: { kind: "system" },
+      body: { kind: "event", event: { kind: "manager_joined", agent: me.name, joined: join } },
+      at: this.now,
+    });
+    // The hub has the manager watch it, with the view that shows the join.
+    this.#watching.add(conversation);
+    this.#later(() => {
+      const now = this.#live(conversation);
+      if (now && this.#watching.has(conversation)) this.emit({ kind: "watching", conversation: structuredClone(now) });
+    });
+  }
+
   async takeOver(conversation: ConversationRef): Promise<void> {
     await this.#enter("takeOver", [conversation]);
     this.#online();
@@ -921,10 +960,13 @@ export class FakeBackend implements Backend {
     if (!view) throw { code: "not_found", message: `${conversation} is on no other desk` };
     // R4: the manager takes it as any agent would: available, with a free slot.
     const status = this.data.profile.statuses.find((s) => s.channel === view.channel);
-    if (status?.chosen.kind !== "available" || this.#slotsFull())
+    // A join's slot is reused (M3).
+    const joined = view.joined.includes(this.data.profile.id);
+    if (status?.chosen.kind !== "available" || (!joined && this.#slotsFull()))
       throw { code: "agent_unavailable", message: "be available with a free slot to take it over" };
     const me = this.data.profile;
     const from = view.assigned_agent;
+    view.joined = view.joined.filter((id) => id !== me.id);
     sup.live = sup.live.filter((c) => c.reference !== conversation);
     view.messages.push({
       id: this.#nextMessageId++,
@@ -1037,8 +1079,11 @@ export class FakeBackend implements Backend {
     this.#watching.add(conversation);
     this.#later(() => {
       const view = this.#live(conversation);
-      if (view && this.#watching.has(conversation))
-        this.emit({ kind: "watching", conversation: structuredClone({ ...view, messages: view.messages.slice(-SNAPSHOT_TAIL) }) });
+      if (!view || !this.#watching.has(conversation)) return;
+      // The whole thread, as the hub sends it; then the session that runs, if any (D5).
+      this.emit({ kind: "watching", conversation: structuredClone(view) });
+      const session = this.#cobrowse[conversation];
+      if (session) this.emit({ kind: "cobrowse", state: structuredClone(session) });
     });
   }
 
@@ -1155,8 +1200,11 @@ export class FakeBackend implements Backend {
     return { kind: "agent", id: this.data.profile.id, name: this.data.profile.name };
   }
 
+  /** R4: the conversations on the desk and the joins (M3) fill the manager's slots. */
   #slotsFull(): boolean {
-    return this.data.conversations.length >= this.data.profile.slot_limit;
+    const me = this.data.profile.id;
+    const joins = (this.data.supervision?.live ?? []).filter((c) => c.joined.includes(me)).length;
+    return this.data.conversations.length + joins >= this.data.profile.slot_limit;
   }
 
   #view(reference: ConversationRef): ConversationView {
@@ -1230,13 +1278,36 @@ export class FakeBackend implements Backend {
   #flush(): void {
     for (const item of this.outbox.filter((o) => o.state === "pending")) {
       if (this.connection.state !== "online") return;
+      const me = this.data.profile;
+      const live = this.#live(item.conversation);
+      if (live && !this.data.conversations.some((c) => c.reference === item.conversation) && !live.joined.includes(me.id)) {
+        // M3: a colleague's conversation this manager has not joined: the hub refuses.
+        item.state = "failed";
+        item.error = { code: "invalid_state", message: "join the agent to write to the visitor" };
+        this.emit({ kind: "outbox", item: { ...item } });
+        continue;
+      }
       item.state = "sent";
       this.emit({ kind: "outbox", item: { ...item } });
-      const me = this.data.profile;
       this.#later(() =>
-        this.#deliver(item.conversation, { kind: "agent", id: me.id, name: me.name }, { kind: "text", text: item.text }, item.local_id),
+        live && !this.data.conversations.some((c) => c.reference === item.conversation)
+          ? this.#deliverWatched(live, { kind: "agent", id: me.id, name: me.name }, { kind: "text", text: item.text }, item.local_id)
+          : this.#deliver(item.conversation, { kind: "agent", id: me.id, name: me.name }, { kind: "text", text: item.text }, item.local_id),
       );
     }
+  }
+
+  /** M3: a joined manager's message in a colleague's conversation: into its thread; the outbox
+   * item leaves once it is there (`outbox_removed`, then `watched`, as the Rust side does). */
+  #deliverWatched(view: ConversationView, author: Author, body: Body, clientId: string): void {
+    const message: Message = { id: this.#nextMessageId++, conversation: view.reference, client_id: clientId, author, body, at: this.now };
+    view.messages.push(message);
+    view.waiting_since = null;
+    if (this.outbox.some((o) => o.local_id === clientId)) {
+      this.outbox = this.outbox.filter((o) => o.local_id !== clientId);
+      this.emit({ kind: "outbox_removed", conversation: view.reference, local_id: clientId });
+    }
+    this.#watched(message);
   }
 }
 

@@ -177,6 +177,9 @@ export class RealShapesBackend implements Backend {
   async whisper(): Promise<void> {
     throw { code: "forbidden", message: "not a manager" };
   }
+  async join(): Promise<void> {
+    throw { code: "forbidden", message: "not a manager" };
+  }
   async takeOver(): Promise<void> {
     throw { code: "forbidden", message: "not a manager" };
   }

@@ -173,7 +173,7 @@ describe("TauriBackend → Tauri commands", () => {
     }
   });
 
-  it("ask_help {conversation, note}, answer_help {request, accept}, board, watch {conversation, watch}, whisper {conversation, text}, take_over {conversation} (M1–M3)", async () => {
+  it("ask_help {conversation, note}, answer_help {request, accept}, board, watch {conversation, watch}, whisper {conversation, text}, join {conversation, join}, take_over {conversation} (M1–M3)", async () => {
     const b = new TauriBackend();
     await b.askHelp("DEMO-12", "Refund on a sale item?");
     expect(invoke).toHaveBeenLastCalledWith("ask_help", { conversation: "DEMO-12", note: "Refund on a sale item?" });
@@ -189,6 +189,10 @@ describe("TauriBackend → Tauri commands", () => {
     expect(invoke).toHaveBeenLastCalledWith("watch", { conversation: "DEMO-12", watch: false });
     await b.whisper("DEMO-12", "Offer the extension");
     expect(invoke).toHaveBeenLastCalledWith("whisper", { conversation: "DEMO-12", text: "Offer the extension" });
+    await b.join("DEMO-12", true);
+    expect(invoke).toHaveBeenLastCalledWith("join", { conversation: "DEMO-12", join: true });
+    await b.join("DEMO-12", false);
+    expect(invoke).toHaveBeenLastCalledWith("join", { conversation: "DEMO-12", join: false });
     await b.takeOver("DEMO-12");
     expect(invoke).toHaveBeenLastCalledWith("take_over", { conversation: "DEMO-12" });
     for (const [call, code] of [
@@ -196,6 +200,7 @@ describe("TauriBackend → Tauri commands", () => {
       [() => b.answerHelp(7, false), "invalid_state"],
       [() => b.board(), "forbidden"],
       [() => b.takeOver("DEMO-12"), "agent_unavailable"],
+      [() => b.join("DEMO-12", true), "agent_unavailable"],
     ] as const) {
       invoke.mockRejectedValueOnce({ code, message: "no" });
       await expect(call()).rejects.toEqual({ code, message: "no" });

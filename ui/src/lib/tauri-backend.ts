@@ -248,6 +248,9 @@ export class TauriBackend implements Backend {
   whisper(conversation: ConversationRef, text: string): Promise<void> {
     return call("whisper", { conversation, text });
   }
+  join(conversation: ConversationRef, join: boolean): Promise<void> {
+    return call("join", { conversation, join });
+  }
   takeOver(conversation: ConversationRef): Promise<void> {
     return call("take_over", { conversation });
   }

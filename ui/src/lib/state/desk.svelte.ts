@@ -77,7 +77,8 @@ export class Desk {
   /** R10: when the visitor-inactivity timeout will close a conversation; until the agent or
    * the visitor writes again (either restarts the hub's clock), or it leaves the desk. */
   timeoutReminders = $state<Record<ConversationRef, number>>({});
-  /** D5: co-browsing sessions asked or running, per conversation (ended ones leave). */
+  /** D5: co-browsing sessions asked or running, per conversation (ended ones leave): on the
+   * desk, or watched by this manager (M3: view only). */
   cobrowse = $state<Record<ConversationRef, CobrowseState>>({});
   /** D5: why the latest session ended, when the agent should be told (declined, the
    * visitor's Stop…); until dismissed, asked again, or the conversation leaves. */
@@ -145,6 +146,12 @@ export class Desk {
     return this.watching.find((c) => c.reference === reference);
   }
 
+  /** M3: whether this manager joined a watched conversation's agent (writes to the visitor too). */
+  joined(reference: ConversationRef): boolean {
+    const me = this.profile?.id;
+    return me !== undefined && (this.watched(reference)?.joined ?? []).includes(me);
+  }
+
   /** M3: the name of a watched conversation's agent, when the desk knows it (the board, a help
    * request, or one of their messages). */
   agentName(view: ConversationView): string | null {
@@ -198,7 +205,8 @@ export class Desk {
     this.outbox = [...state.outbox];
     this.visitorDrafts = { ...state.visitor_drafts };
     this.timeoutReminders = { ...state.timeout_reminders };
-    // A desk cache written before co-browsing existed has none.
+    // A desk cache written before co-browsing existed has none. Watched conversations' sessions
+    // (M3) are in it too.
     this.cobrowse = { ...(state.cobrowse ?? {}) };
     this.cobrowseEnded = this.#onDesk(this.cobrowseEnded);
     this.mirrorHidden = this.#onDesk(this.mirrorHidden);
@@ -264,7 +272,14 @@ export class Desk {
       case "cobrowse": {
         const session = event.state;
         const ref = session.conversation;
-        if (this.conversation(ref) === undefined) return;
+        if (this.conversation(ref) === undefined) {
+          // M3, D5: a watched conversation's session, seen by this manager (view only). Its end
+          // is the agent's to be told of, not the watcher's.
+          if (this.watched(ref) === undefined) return;
+          if (session.phase === "ended") delete this.cobrowse[ref];
+          else this.cobrowse[ref] = session;
+          return;
+        }
         if (session.phase === "ended") {
           delete this.cobrowse[ref];
           delete this.mirrorHidden[ref];
@@ -319,6 +334,8 @@ export class Desk {
         const quiet = this.#quietEnds.delete(ref);
         if (!view) return;
         this.watching = this.watching.filter((c) => c.reference !== ref);
+        // A page it showed (D5) goes with it, unless the conversation is on this desk now.
+        if (this.conversation(ref) === undefined) delete this.cobrowse[ref];
         // Stopped here, or taken over (it is on this desk now): nothing to say.
         if (!quiet && this.conversation(ref) === undefined) this.#say({ kind: "watch_ended", reference: ref, agent: this.agentName(view) });
         return;
@@ -418,7 +435,9 @@ export class Desk {
   }
 
   #inThread(reference: ConversationRef, clientId: string): boolean {
-    return this.conversation(reference)?.messages.some((m) => m.client_id === clientId) ?? false;
+    // M3: a joined manager's message to the visitor goes into the watched thread.
+    const view = this.conversation(reference) ?? this.watched(reference);
+    return view?.messages.some((m) => m.client_id === clientId) ?? false;
   }
 
   /** A message the Rust side added to a conversation: into the thread in time order, once

@@ -169,6 +169,43 @@ describe("watched conversations (M3)", () => {
     expect(d.agentName(view("U", { assigned_agent: 56 }))).toBeNull();
   });
 
+  it("joined: the view's `joined` holds this manager; a message typed in it shows pending until it is in the watched thread", () => {
+    const d = desk();
+    d.apply({ kind: "watching", conversation: view("W", { assigned_agent: 1023 }) });
+    expect(d.joined("W")).toBe(false);
+    d.apply({ kind: "watching", conversation: view("W", { assigned_agent: 1023, joined: [7, 1042] }) });
+    expect(d.joined("W")).toBe(true);
+    expect(d.joined("A")).toBe(false);
+    const item = { local_id: "l-1", conversation: "W", text: "bonjour", queued_at: T0, state: "pending" as const, error: null };
+    d.queued(item);
+    expect(d.outboxFor("W")).toHaveLength(1);
+    d.apply({ kind: "outbox_removed", conversation: "W", local_id: "l-1" });
+    d.apply({ kind: "watched", message: message("W", "agent", "bonjour", T0, "l-1") });
+    // Already in the thread: shown once, not pending again.
+    d.queued(item);
+    expect(d.outboxFor("W")).toEqual([]);
+    // The join ended elsewhere: a fresh view without this manager.
+    d.apply({ kind: "watching", conversation: view("W", { assigned_agent: 1023, joined: [7] }) });
+    expect(d.joined("W")).toBe(false);
+  });
+
+  it("a watched conversation's co-browsing session is kept (its end is not this desk's news); it goes with the watch", () => {
+    const d = desk();
+    const session = { conversation: "W", phase: "running" as const, guiding: "no" as const, agent: "Sarah", relay: "r-1", end: null };
+    // Not watched: not this desk's.
+    d.apply({ kind: "cobrowse", state: session });
+    expect(d.cobrowse.W).toBeUndefined();
+    d.apply({ kind: "watching", conversation: view("W", { assigned_agent: 1023 }) });
+    d.apply({ kind: "cobrowse", state: session });
+    expect(d.cobrowse.W?.relay).toBe("r-1");
+    d.apply({ kind: "cobrowse", state: { ...session, phase: "ended", relay: null, end: "stopped_by_visitor" } });
+    expect(d.cobrowse.W).toBeUndefined();
+    expect(d.cobrowseEnded.W).toBeUndefined();
+    d.apply({ kind: "cobrowse", state: session });
+    d.apply({ kind: "watch_ended", conversation: "W" });
+    expect(d.cobrowse.W).toBeUndefined();
+  });
+
   it("a notification about a conversation not on the desk asks for the board; one on the desk opens it", () => {
     const d = desk();
     d.apply({ kind: "notification_opened", conversation: "B" });
