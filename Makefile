@@ -118,15 +118,17 @@ lint: ui widget console
 ## desk itself (release build, under Xvfb).
 bench: deps widget console
 	$(CARGO) build --release -p pupitre-server
-	$(CARGO_TARGET_DIR)/release/pupitre bench
+	@mkdir -p $(CARGO_TARGET_DIR)/bench-desk
+	$(CARGO_TARGET_DIR)/release/pupitre bench --p10-keep-db $(CARGO_TARGET_DIR)/bench-desk/stats.db
 	$(CARGO) run --release -q -p pupitre-desk --example bench_cache
 	$(MAKE) --no-print-directory ui
 	$(CARGO) build --release -p pupitre-app
 	@mkdir -p $(CARGO_TARGET_DIR)/bench-desk/home
 	@HOME=$(CARGO_TARGET_DIR)/bench-desk/home XDG_DATA_HOME=$(CARGO_TARGET_DIR)/bench-desk/home/data \
 	  OUT=$(CARGO_TARGET_DIR)/bench-desk BIN=$(CARGO_TARGET_DIR)/release PATH="$(HOME)/.cargo/bin:$$PATH" \
+	  STATS_DB=$(CARGO_TARGET_DIR)/bench-desk/stats.db \
 	  xvfb-run -a -s "-screen 0 1440x900x24" dbus-run-session -- \
-	  tests/desktop/session.sh tests/desktop/bench_desk.sh 2>/dev/null | grep '^P5' 
+	  tests/desktop/session.sh tests/desktop/bench_desk.sh 2>/dev/null | grep '^P5\|^P10' 
 	cd widget && PUPITRE_BIN=$(CARGO_TARGET_DIR)/release/pupitre npm run --silent bench:cobrowse
 
 ## The fault harness at full size (issue 8): 100 visitors and 10 agents talking for 150 s while

@@ -42,4 +42,8 @@ kill $desk $hub 2>/dev/null; wait $desk $hub 2>/dev/null
 pkill -f "client visitor --hub http://127.0.0.1:$port" 2>/dev/null
 # The growth after scrolling a 10,000-message history, in the app driven through tauri-driver.
 PORT=$((port + 1)) /usr/bin/python3 "$here/bench_scroll.py" 2> "$OUT/bench-scroll.err" | grep '^P5' || echo "P5 scroll_growth: failed (see $OUT/bench-scroll.err)"
+# The statistics view over P10's store of 1,000,000 conversations (kept by `pupitre bench`).
+if [ -f "${STATS_DB:-}" ]; then
+  PORT=$((port + 2)) /usr/bin/python3 "$here/bench_stats.py" 2> "$OUT/bench-stats.err" | grep '^P10' || echo "P10 desk_stats_view: failed (see $OUT/bench-stats.err)"
+fi
 exit 0

@@ -12,9 +12,11 @@ option off and on with `pupitre admin` and the desk follows live (A3, A10) → a
 Chromium shares the demo page: the desk replays it, following scroll and typing (masked), guides
 the visitor to the prices after the second consent, and stops (issue 11) → pause (R5) → the visitor's reply wakes it back → close with a
 type (R9), after printing it, e-mailing it to oneself, inserting a knowledge article and asking
-the assistant (D16) → the statistics view shows the week's figures and the closed conversations (D15) →
+the assistant (D16) → she asks a manager for help: Chloé (scripted) accepts, whispers and joins
+(M2, M3) → the statistics view shows the week's figures and the closed conversations (D15) →
 a new conversation is transferred to a group with a comment (R7) → the tray sets
-unavailable and the hub stops assigning (R3).
+unavailable and the hub stops assigning (R3) → Chloé logs in on the same desk: Bruno's help
+request is notified, accepted, watched, whispered to, joined and taken over (M1–M3).
 """
 import json, os, queue, subprocess, sys, threading, time, urllib.request
 
@@ -403,6 +405,153 @@ def tools_story(d):
     wait("the drawer closed", lambda: not d.find_elements(By.CSS_SELECTOR, "section.drawer"))
 
 
+class ScriptedAgent:
+    """An agent or manager over `pupitre client agent`: JSON frames in, every frame out."""
+
+    def __init__(self, email, password):
+        self.p = subprocess.Popen(
+            [f"{BIN}/pupitre", "client", "agent", "--hub", HUB, "--email", email, "--password", password],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1, env=CLIENT_ENV)
+        procs.append(self.p)
+        self.lines = queue.Queue()
+        self.seen = []
+        threading.Thread(target=lambda: [self.lines.put(l) for l in self.p.stdout], daemon=True).start()
+
+    def send(self, **frame):
+        self.p.stdin.write(json.dumps(frame) + "\n")
+        self.p.stdin.flush()
+
+    def frames(self):
+        while not self.lines.empty():
+            try:
+                self.seen.append(json.loads(self.lines.get()))
+            except ValueError:
+                pass
+        return self.seen
+
+    def events(self, kind):
+        return [f["event"] for f in self.frames() if f.get("type") == "event" and f["event"].get("kind") == kind]
+
+    def acks(self):
+        return sum(1 for f in self.frames() if f.get("type") == "ack")
+
+    def stop(self):
+        self.p.terminate()
+
+
+def supervision_story(d, v):
+    """M2, M3 from the agent's real desk, with Chloé (a manager of the demo) scripted: Alice
+    asks for help with a note; Chloé accepts, whispers (Alice's thread shows it, the visitor
+    never gets it), joins and writes to the visitor (Alice and the visitor are told), leaves."""
+    chloe = ScriptedAgent("chloe@demo.pupitre.test", "chloe-demo-3")
+    wait("Chloé connected", lambda: any(f.get("type") == "welcome" for f in chloe.frames()))
+    boxes(d)[0].click()
+    wait("the ask-a-manager button", lambda: button(d, "Ask a manager", ".pane, main")).click()
+    note = wait("the note", lambda: find(d, "[role=dialog] textarea"))
+    note.send_keys("May I offer free shipping on order 4521?")
+    shot("08f-ask-help")
+    button(d, "Ask", "[role=dialog]").click()
+    asked = wait("Chloé is asked", lambda: next((e["request"] for e in chloe.events("help")
+                                                 if e["request"]["state"]["kind"] == "asking"), None))
+    assert asked["note"] == "May I offer free shipping on order 4521?", asked
+    body = lambda: d.find_element(By.TAG_NAME, "body").text
+    wait("Alice sees whom she asked", lambda: "Chloé Durand" in body())
+    chloe.send(type="answer_help", request=asked["id"], accept=True)
+    wait("Chloé watches it", lambda: any(f.get("type") == "watching" for f in chloe.frames()))
+    wait("Alice is told Chloé helps", lambda: "helping" in body().lower())
+    reference = asked["conversation"]
+    chloe.send(type="whisper", conversation=reference, text="Yes: code FREESHIP-4521, once.")
+    wait("the whisper in Alice's thread", lambda: "FREESHIP-4521" in body())
+    shot("08g-whisper")
+    # Chloé joins (available, a free slot) and writes to the visitor herself.
+    chloe.send(type="set_status", channel="chat", status={"kind": "available"})
+    chloe.send(type="join", conversation=reference, join=True)
+    wait("Alice is told Chloé joined", lambda: "Chloé Durand joined" in body())
+    chloe.send(type="send_message", conversation=reference, text="Bonjour, je suis Chloé, la responsable.")
+    wait("the visitor gets Chloé's words", lambda: "Bonjour, je suis Chloé, la responsable." in v.texts("agent"))
+    wait("Alice sees them too", lambda: "je suis Chloé" in body())
+    told = [f["event"]["message"]["body"] for f in v.seen
+            if f.get("type") == "event" and f["event"].get("kind") == "message"]
+    assert any(b.get("kind") == "event" and b["event"].get("kind") == "manager_joined" for b in told), told
+    assert not any("FREESHIP" in json.dumps(f) for f in v.seen), "M3: a whisper never reaches the visitor"
+    shot("08h-joined")
+    chloe.send(type="join", conversation=reference, join=False)
+    wait("Chloé left", lambda: "Chloé Durand left" in body())
+    chloe.send(type="set_status", channel="chat", status={"kind": "unavailable"})
+    time.sleep(0.5)
+    chloe.stop()
+
+
+def manager_story(d):
+    """M1–M3 from the manager's real desk: Chloé logs in; Bruno (scripted) has a visitor's
+    conversation and asks her for help; the desktop notification says it (D17); she accepts
+    from the desk, watches, whispers (Bruno gets it, the visitor never), joins and writes to
+    the visitor from the watch pane, then takes the conversation over."""
+    wait("the menu", lambda: find(d, "header button[aria-label='More']")).click()
+    wait("log out", lambda: button(d, "Log out", "[role=menu]")).click()
+    confirm = lambda: button(d, "Log out", "[role=dialog]")
+    time.sleep(0.5)
+    if confirm():
+        confirm().click()
+    wait("the login form", lambda: find(d, "input[type=password]"))
+    find(d, "input[type=email]").clear()
+    find(d, "input[type=email]").send_keys("chloe@demo.pupitre.test")
+    find(d, "input[type=password]").send_keys("chloe-demo-3")
+    find(d, "button[type=submit]").click()
+    body = lambda: d.find_element(By.TAG_NAME, "body").text
+    wait("Chloé's desk", lambda: "Chloé Durand" in body())
+    bruno = ScriptedAgent("bruno@demo.pupitre.test", "bruno-demo-2")
+    bruno.send(type="set_status", channel="chat", status={"kind": "available"})
+    wait("Bruno available", lambda: bruno.acks() >= 1)
+    v = Visitor()
+    v.say("Do you deliver to Belgium?")
+    # (The visitor of the queued "Is anyone there?" may reach Bruno first: find hers by her words.)
+    def belgium():
+        for e in bruno.events("conversation_assigned"):
+            if "Belgium" in json.dumps(e["conversation"]["messages"]):
+                return e["conversation"]["reference"]
+        for e in bruno.events("message"):
+            if "Belgium" in json.dumps(e["message"]["body"]):
+                return e["message"]["conversation"]
+        return None
+    assigned = wait("Bruno gets it", belgium)
+    before = len(notifications())
+    bruno.send(type="ask_help", conversation=assigned, note="Belgian VAT question")
+    wait("the help notification", lambda: any("asks for your help" in n["summary"] for n in notifications()[before:]), timeout=15)
+    shot("10a-help-notification")
+    # She accepts from the desk: the conversation opens, read-only, with a whisper composer.
+    wait("accept", lambda: button(d, "Accept")).click()
+    wait("the watch pane", lambda: d.find_elements(By.CSS_SELECTOR, "[data-watch]"))
+    wait("the visitor's words", lambda: "Do you deliver to Belgium?" in body())
+    whisper = wait("the whisper composer", lambda: find(d, "[data-watch] textarea"))
+    whisper.send_keys("Yes, VAT is Belgian above 10,000 EUR a year")
+    whisper.send_keys(Keys.ENTER)
+    got = lambda: any(m["body"].get("kind") == "whisper" for m in
+                      [e["message"] for e in bruno.events("message")])
+    wait("Bruno gets the whisper", got)
+    shot("10b-watching-whisper")
+    # The board lists the team and the conversation.
+    button(d, "Team board", ".rail").click()
+    wait("the board", lambda: "Bruno Petit" in (find(d, "section.drawer").get_attribute("textContent") or ""))
+    shot("10c-board")
+    button(d, "Team board", ".rail").click()
+    # Join: available first (R4), then she writes to the visitor.
+    tray("Chat: available")
+    wait("join", lambda: button(d, "Join", "[data-watch]")).click()
+    composer = wait("the visitor composer", lambda: next(e for e in d.find_elements(By.CSS_SELECTOR, "[data-watch] textarea")
+                                                          if "visitor" in (e.get_attribute("placeholder") or "").lower()))
+    composer.send_keys("Bonjour, Chloé ici : oui, nous livrons en Belgique.")
+    composer.send_keys(Keys.ENTER)
+    wait("the visitor gets it", lambda: "Bonjour, Chloé ici : oui, nous livrons en Belgique." in v.texts("agent"))
+    assert not any("VAT is Belgian" in json.dumps(f) for f in v.seen), "M3: the whisper never reaches the visitor"
+    shot("10d-joined")
+    wait("take over", lambda: button(d, "Take over", "[data-watch]")).click()
+    wait("Bruno loses it", lambda: any(e["conversation"] == assigned for e in bruno.events("conversation_removed")))
+    wait("on her own desk", lambda: any("Belgium" in (b.get_attribute("textContent") or "") for b in boxes(d)))
+    shot("10e-taken-over")
+    bruno.stop()
+
+
 def close_current(d):
     wait("close button", lambda: button(d, "Close", ".pane, main")).click()
     dialog_select = wait("the type list", lambda: find(d, "[role=dialog] select"))
@@ -510,6 +659,9 @@ def story(d):
     # D16: print, e-mail to oneself, knowledge, assistant, agents online.
     tools_story(d)
 
+    # M2, M3: Alice asks a manager for help; Chloé (scripted) accepts, whispers and joins.
+    supervision_story(d, v)
+
     # R9: close with a type.
     boxes(d)[0].click()
     wait("close button", lambda: button(d, "Close", ".pane, main")).click()
@@ -567,6 +719,9 @@ def story(d):
     v3.texts("agent")
     assert not any(f.get("event", {}).get("kind") == "agent_joined" for f in v3.seen), "nobody took it: it waits in the queue"
     shot("09-unavailable")
+
+    # M1–M3 from the manager's own desk.
+    manager_story(d)
     log("all steps passed")
 
 

@@ -186,6 +186,10 @@ pub struct BenchArgs {
     /// P10: closed conversations in the store the statistics are read from.
     #[arg(long, default_value_t = 1_000_000)]
     pub p10_conversations: usize,
+    /// P10: keep a copy of its store here once measured, for the desk's statistics view
+    /// (`tests/desktop/bench_stats.py`; agent `agent0@bench.invalid`, password `bench-password`).
+    #[arg(long)]
+    pub p10_keep_db: Option<PathBuf>,
     /// The hub executable to start (default: this one).
     #[arg(long)]
     pub hub_exe: Option<PathBuf>,

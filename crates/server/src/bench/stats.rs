@@ -102,6 +102,17 @@ pub(super) async fn p10(
         }
     }
     hub.stop().await;
+    if let Some(keep) = &args.p10_keep_db {
+        // The hub stopped: its file is whole (a checkpoint folds the WAL in first).
+        let db = dir.db();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let conn = rusqlite::Connection::open(&db)?;
+            conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+            Ok(())
+        })
+        .await??;
+        std::fs::copy(dir.db(), keep).with_context(|| format!("keeping {}", keep.display()))?;
+    }
     let verdict = if worst <= 50.0 { "OK" } else { "OVER" };
     Ok(vec![format!(
         "P10 stats_ms {} (goal p99<=50) conversations={conversations} {verdict}",
