@@ -458,7 +458,9 @@ pub fn mail_hub(dir: &std::path::Path) -> pupitre_server::HubOptions {
     }
 }
 
-/// The `.eml` files in `dir`, waiting up to [`WAIT`] for `count` of them, sorted.
+/// The `.eml` files in `dir`, waiting up to [`WAIT`] for `count` of them, sorted. The mailer
+/// writes each file in place: one still being written (empty, or before the multipart's
+/// closing boundary) is not counted yet.
 pub async fn mails(dir: &std::path::Path, count: usize) -> Vec<String> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
@@ -466,7 +468,8 @@ pub async fn mails(dir: &std::path::Path, count: usize) -> Vec<String> {
             .map(|d| {
                 d.flatten()
                     .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-                    .map(|e| std::fs::read_to_string(e.path()).unwrap())
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .filter(|m| m.trim_end().ends_with("--"))
                     .collect()
             })
             .unwrap_or_default();
