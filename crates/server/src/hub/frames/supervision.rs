@@ -323,7 +323,7 @@ impl Project {
         conversation: ConversationRef,
         now: Millis,
     ) -> Result<(), ErrorFrame> {
-        let (_, _, holder) = self.supervised(manager, &conversation)?;
+        let (n, _, holder) = self.supervised(manager, &conversation)?;
         if holder == manager {
             return Err(ErrorFrame::new(
                 ErrorCode::InvalidState,
@@ -331,7 +331,6 @@ impl Project {
             ));
         }
         // A manager who joined takes it with the slot the join held.
-        let n = self.number(&conversation)?;
         let was_joined = self
             .engine
             .conversation(n)
