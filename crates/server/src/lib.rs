@@ -31,6 +31,7 @@ pub mod bench;
 pub mod client;
 pub mod clock;
 pub mod cobrowse_settings;
+pub mod config;
 pub mod connection_limits;
 pub mod console_pages;
 pub mod demo;

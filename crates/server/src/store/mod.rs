@@ -6,6 +6,7 @@
 //! [`Store::commit`] returned (R12). Everything else here is reads and admin writes.
 
 pub mod sqlite;
+pub mod sqlite_files;
 mod sqlite_stats;
 
 use std::collections::BTreeMap;

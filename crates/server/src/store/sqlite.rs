@@ -13,15 +13,36 @@ use rusqlite_migration::{M, Migrations};
 
 use super::*;
 
-static MIGRATIONS: LazyLock<Migrations<'static>> = LazyLock::new(|| {
-    Migrations::new(vec![
-        M::up(include_str!("../../migrations/001_initial.sql")),
-        M::up(include_str!("../../migrations/002_widget.sql")),
-        M::up(include_str!("../../migrations/003_admin.sql")),
-        M::up(include_str!("../../migrations/004_statistics.sql")),
-        M::up(include_str!("../../migrations/005_supervision.sql")),
-    ])
-});
+/// The schema, one migration per release that changed it; a database's `user_version` says how
+/// many it has had. Append only: a released migration is never edited.
+const MIGRATION_FILES: &[&str] = &[
+    include_str!("../../migrations/001_initial.sql"),
+    include_str!("../../migrations/002_widget.sql"),
+    include_str!("../../migrations/003_admin.sql"),
+    include_str!("../../migrations/004_statistics.sql"),
+    include_str!("../../migrations/005_supervision.sql"),
+];
+
+/// This release's schema version.
+pub const LATEST_SCHEMA: usize = MIGRATION_FILES.len();
+
+static MIGRATIONS: LazyLock<Migrations<'static>> =
+    LazyLock::new(|| Migrations::new(MIGRATION_FILES.iter().map(|sql| M::up(sql)).collect()));
+
+/// A database's schema version (0: a new, empty file).
+pub fn schema_version(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map(|v| usize::try_from(v).unwrap_or(0))
+}
+
+/// Creates a database at `version` only (the upgrade tests make an older release's file).
+#[doc(hidden)]
+pub fn create_at_version(path: &Path, version: usize) -> Result<()> {
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    MIGRATIONS.to_version(&mut conn, version)?;
+    Ok(())
+}
 
 // The driver's errors become the store's backend-neutral one here, and only here: nothing
 // outside this file sees a rusqlite type.

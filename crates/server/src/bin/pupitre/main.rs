@@ -1,15 +1,15 @@
 //! `pupitre`: the hub, its administration, scriptable clients and the load generator.
 
-use std::net::SocketAddr;
+mod admin;
+mod ops;
+mod serve;
+
 use std::path::PathBuf;
 
-use anyhow::Context as _;
-use clap::{Parser, Subcommand};
-use pupitre_protocol::agent::Role;
-use pupitre_server::admin::{self, NewAgentRequest, NewCannedRequest};
-use pupitre_server::clock::Clock;
-use pupitre_server::store::{SqliteStore, Store};
-use pupitre_server::{Hub, demo};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
+
+use admin::{AdminCommand, admin_command};
+use serve::{ServeArgs, serve};
 
 #[derive(Parser)]
 #[command(
@@ -20,69 +20,6 @@ use pupitre_server::{Hub, demo};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(clap::Args)]
-struct ServeArgs {
-    /// The SQLite database file (created if missing).
-    #[arg(long, env = "PUPITRE_DB", default_value = "pupitre.db")]
-    db: PathBuf,
-    #[arg(long, env = "PUPITRE_LISTEN", default_value = "127.0.0.1:8470")]
-    listen: SocketAddr,
-    /// Seed the demo project (DEMO) with agents, groups and canned responses.
-    #[arg(long)]
-    demo: bool,
-    /// SMTP server for the answers by e-mail (R8), e.g. `smtp://127.0.0.1:2525`,
-    /// `smtp://user:pass@mail.example.com:587?tls=required`, `smtps://mail.example.com`.
-    /// Without it, nothing is e-mailed.
-    #[arg(long, env = "PUPITRE_SMTP_URL", conflicts_with = "mail_dir")]
-    smtp: Option<String>,
-    /// Instead of SMTP, write each answer by e-mail as an `.eml` file in this folder.
-    #[arg(long, env = "PUPITRE_MAIL_DIR")]
-    mail_dir: Option<PathBuf>,
-    /// The sender of those e-mails.
-    #[arg(
-        long,
-        env = "PUPITRE_MAIL_FROM",
-        default_value = "Pupitre <no-reply@pupitre.invalid>"
-    )]
-    mail_from: String,
-    /// The hub's address as visitors' browsers reach it (links in e-mails). Default: the
-    /// listening address.
-    #[arg(long, env = "PUPITRE_PUBLIC_URL")]
-    public_url: Option<String>,
-    /// Serve `/widget.js` and `/demo` from this `widget/` folder at each request instead of
-    /// the copies built in (widget development).
-    #[arg(long, env = "PUPITRE_WIDGET_DIR")]
-    widget_dir: Option<PathBuf>,
-    /// A reverse proxy in front of the hub (an address or a network, e.g. `10.0.0.0/8`;
-    /// repeat for several): only its `X-Forwarded-For` names the client, for the login
-    /// throttle. Without it, the header is ignored.
-    #[arg(
-        long = "trusted-proxy",
-        env = "PUPITRE_TRUSTED_PROXIES",
-        value_delimiter = ','
-    )]
-    trusted_proxies: Vec<ipnet::IpNet>,
-    /// Serve HTTPS and WSS with this certificate chain (PEM; read again when it changes, or on
-    /// SIGHUP). Needs `--tls-key`.
-    #[arg(long, env = "PUPITRE_TLS_CERT", requires = "tls_key")]
-    tls_cert: Option<PathBuf>,
-    /// The private key of `--tls-cert` (PEM).
-    #[arg(long, env = "PUPITRE_TLS_KEY", requires = "tls_cert")]
-    tls_key: Option<PathBuf>,
-    /// Serve plain HTTP on an address other computers reach: only behind a reverse proxy that
-    /// terminates TLS. Without TLS, the hub otherwise listens on loopback only.
-    #[arg(long, env = "PUPITRE_PLAIN_HTTP")]
-    plain_http: bool,
-    /// Most desk and widget connections at once; beyond, a connection is closed with 1013
-    /// (try again later). Default: the descriptor limit (raised to its hard limit at start)
-    /// less 256.
-    #[arg(long, env = "PUPITRE_MAX_CONNECTIONS")]
-    max_connections: Option<usize>,
-    /// Most widget connections from one client address.
-    #[arg(long, env = "PUPITRE_MAX_VISITOR_CONNECTIONS_PER_ADDRESS", default_value_t = pupitre_server::connection_limits::DEFAULT_PER_VISITOR_ADDRESS)]
-    max_visitor_connections_per_address: usize,
 }
 
 #[derive(Subcommand)]
@@ -114,124 +51,37 @@ enum Command {
         #[arg(long = "name", required = true)]
         names: Vec<String>,
     },
+    /// Check or print the hub's configuration file.
+    Config {
+        #[command(subcommand)]
+        command: ops::ConfigCommand,
+    },
+    /// Copy a hub's database consistently, while it runs (SQLite's online backup): every
+    /// message acknowledged before the copy began is in it. The copy is checked.
+    Backup {
+        #[command(flatten)]
+        database: ops::Database,
+        /// The copy to make (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Install a backup as the hub's database, the hub stopped: the copy is checked first,
+    /// the database that was there is kept beside it.
+    Restore {
+        #[command(flatten)]
+        database: ops::Database,
+        /// The backup to install.
+        #[arg(long)]
+        from: PathBuf,
+        /// Only check the backup; install nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// The load generator: prints P1–P4 figures.
     Bench(pupitre_server::bench::BenchArgs),
     /// The fault harness: clients talking at once while the hub is killed; checks exact
     /// delivery (R12) and the routing invariants; exits 1 on a violation.
     Torture(pupitre_server::torture::TortureArgs),
-}
-
-#[derive(Subcommand)]
-enum AdminCommand {
-    /// Create a project: `admin project-create DEMO "Demo shop"`.
-    ProjectCreate {
-        code: String,
-        name: String,
-    },
-    ProjectList,
-    GroupCreate {
-        #[arg(long)]
-        project: String,
-        name: String,
-    },
-    GroupList {
-        #[arg(long)]
-        project: String,
-    },
-    AgentCreate {
-        #[arg(long)]
-        project: String,
-        #[arg(long)]
-        email: String,
-        #[arg(long)]
-        name: String,
-        /// Read from PUPITRE_PASSWORD when absent.
-        #[arg(long, env = "PUPITRE_PASSWORD")]
-        password: String,
-        #[arg(long, value_enum, default_value = "agent")]
-        role: RoleArg,
-        #[arg(long)]
-        slots: Option<u32>,
-        /// Group name (repeat for several).
-        #[arg(long = "group")]
-        groups: Vec<String>,
-    },
-    AgentList {
-        #[arg(long)]
-        project: String,
-    },
-    CannedCreate {
-        #[arg(long)]
-        project: String,
-        #[arg(long)]
-        theme: String,
-        #[arg(long)]
-        title: String,
-        #[arg(long)]
-        body: String,
-        #[arg(long)]
-        shortcut: Option<String>,
-        #[arg(long, default_value = "en")]
-        language: String,
-    },
-    CannedList {
-        #[arg(long)]
-        project: String,
-    },
-    /// Print the project's settings (JSON).
-    SettingsShow {
-        #[arg(long)]
-        project: String,
-    },
-    /// D15: make the project's sales key, for its own server to report sales
-    /// (`POST /api/sales`); a new key replaces the old one at once. Printed once.
-    SalesKey {
-        #[arg(long)]
-        project: String,
-    },
-    /// Set one setting by its dotted path: `settings-set --project DEMO routing.queue_per_agent 3`.
-    SettingsSet {
-        #[arg(long)]
-        project: String,
-        path: String,
-        /// JSON, or a plain string.
-        value: String,
-    },
-    /// Write the project's configuration (settings, groups and their hours, shared canned
-    /// responses) as one JSON file, to stdout or `--out`.
-    Export {
-        #[arg(long)]
-        project: String,
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-    /// Apply a configuration file to the project, all of it or nothing; `--dry-run` says what
-    /// it would change. A running hub applies it within a second.
-    Import {
-        #[arg(long)]
-        project: String,
-        file: PathBuf,
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// Print the project's audit log, newest first (JSON): who changed what, when, before and
-    /// after.
-    Audit {
-        #[arg(long)]
-        project: String,
-        /// Only actions starting with this (`settings`, `agent.create`).
-        #[arg(long)]
-        action: Option<String>,
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-    },
-}
-
-#[derive(Clone, Copy, clap::ValueEnum)]
-enum RoleArg {
-    Agent,
-    Manager,
-    Admin,
 }
 
 #[derive(Subcommand)]
@@ -255,12 +105,32 @@ enum ClientCommand {
     },
 }
 
-fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+/// An error ends the command with its reasons on one line (no backtrace: this is what an
+/// operator reads in the journal), and exit status 1.
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // The hub's configuration file may name the log level: read it before logging starts.
+    let mut level = None;
+    if let (Command::Serve(args), Some(m)) = (&mut cli.command, matches.subcommand_matches("serve"))
+    {
+        args.configure(m)?;
+        level = args.log().map(str::to_owned);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+                .unwrap_or_else(|_| level.as_deref().unwrap_or("info,tower_http=warn").into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -291,6 +161,13 @@ fn main() -> anyhow::Result<()> {
             println!("hub key (--tls-key):          {}", made.files.key.display());
             Ok(())
         }
+        Command::Config { command } => ops::config_command(command),
+        Command::Backup { database, to } => ops::backup(database, to),
+        Command::Restore {
+            database,
+            from,
+            check,
+        } => ops::restore(database, from, check),
         Command::Bench(args) => runtime()?.block_on(pupitre_server::bench::run(args)),
         Command::Torture(args) => {
             let report = runtime()?.block_on(pupitre_server::torture::run(args))?;
@@ -307,295 +184,8 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
-}
-
-fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let ServeArgs {
-        db,
-        listen,
-        demo: with_demo,
-        smtp,
-        mail_dir,
-        mail_from,
-        public_url,
-        widget_dir,
-        trusted_proxies,
-        tls_cert,
-        tls_key,
-        plain_http,
-        max_connections,
-        max_visitor_connections_per_address,
-    } = args;
-    // Connections are descriptors: take what the system allows before sizing the bound.
-    let _ = rlimit::increase_nofile_limit(u64::MAX);
-    let mut connection_limits =
-        pupitre_server::connection_limits::ConnectionLimits::for_this_process();
-    if let Some(most) = max_connections {
-        connection_limits.most = most;
-    }
-    connection_limits.most_per_visitor_address = max_visitor_connections_per_address;
-    let tls = tls_cert
-        .zip(tls_key)
-        .map(|(cert, key)| pupitre_server::tls::TlsFiles { cert, key });
-    if let Some(files) = &tls {
-        // A wrong pair stops the start with its reason, not the first client's handshake.
-        pupitre_server::tls::server_config(files)?;
-    } else if !listen.ip().is_loopback() && !plain_http {
-        anyhow::bail!(
-            "{listen} is reachable from other computers, and without TLS passwords and tokens \
-             would cross the network in clear: give --tls-cert and --tls-key (see \
-             `pupitre tls-certificates` for a private CA), or --plain-http if a reverse proxy \
-             in front of the hub terminates TLS"
-        );
-    }
-    if plain_http && trusted_proxies.is_empty() && !listen.ip().is_loopback() {
-        tracing::warn!(
-            "--plain-http without --trusted-proxy: behind a proxy every client looks like the \
-             proxy, so one stranger's wrong passwords delay every agent's login; name the proxy"
-        );
-    }
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let ws_scheme = if tls.is_some() { "wss" } else { "ws" };
-    if with_demo {
-        let mut store = SqliteStore::open(&db)?;
-        // The demo pages' origin, when it is known before listening (not on port 0).
-        let site = public_url
-            .clone()
-            .or_else(|| (listen.port() != 0).then(|| format!("{scheme}://{listen}")))
-            .and_then(|u| pupitre_server::cobrowse_settings::origin_of(&u));
-        if demo::seed(&mut store, site.as_deref())? {
-            tracing::info!("seeded the demo project {}", demo::PROJECT);
-        }
-    }
-    runtime()?.block_on(async move {
-        let listener = pupitre_server::listen(listen)
-            .with_context(|| format!("cannot listen on {listen} (is another hub running?)"))?;
-        let addr = listener.local_addr()?;
-        let public_url = public_url
-            .unwrap_or_else(|| format!("{scheme}://{addr}"));
-        use pupitre_server::mail::{MailSettings, MailTarget};
-        let target = match (smtp, mail_dir) {
-            (Some(url), _) => Some(MailTarget::Smtp(url)),
-            (None, Some(dir)) => Some(MailTarget::Dir(dir)),
-            (None, None) => None,
-        };
-        let mail = target.map(|target| MailSettings {
-            target,
-            from: mail_from,
-            public_url: public_url.clone(),
-        });
-        let hub = Hub::open_with(
-            &db,
-            Clock::system(),
-            pupitre_server::HubOptions {
-                mail,
-                widget_dir,
-                trusted_proxies,
-                tls,
-                connection_limits: Some(connection_limits),
-            },
-        )?;
-        println!(
-            "Pupitre hub listening on {scheme}://{addr}  (database: {})",
-            db.display()
-        );
-        println!("  desk WebSocket:    {ws_scheme}://{addr}/ws/agent");
-        println!("  widget WebSocket:  {ws_scheme}://{addr}/ws/visitor");
-        println!("  health / metrics:  {scheme}://{addr}/healthz  {scheme}://{addr}/metrics");
-        println!(
-            "  connections:       at most {} ({} per visitor address)",
-            connection_limits.most, connection_limits.most_per_visitor_address
-        );
-        println!("  widget:            <script src=\"{public_url}/widget.js\" data-project=\"…\" async></script>");
-        if with_demo {
-            println!(
-                "Demo project {} — agents (e-mail / password):",
-                demo::PROJECT
-            );
-            for (name, email, password, role, groups) in demo::AGENTS {
-                println!(
-                    "  {name:<14} {email:<26} {password:<14} {role:?} in {}",
-                    groups.join(", ")
-                );
-            }
-            println!("Act as a visitor:  open {public_url}/demo in a browser, or");
-            println!(
-                "                   pupitre client visitor --hub {scheme}://{addr} --project {}",
-                demo::PROJECT
-            );
-            println!("  then type: {{\"type\":\"send_message\",\"text\":\"Hello!\"}}");
-        }
-        let shutdown = async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("install SIGTERM handler");
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            #[cfg(not(unix))]
-            let _ = ctrl_c.await;
-            tracing::info!("shutting down: closing connections, committing what is pending");
-        };
-        pupitre_server::serve(listener, hub, shutdown).await
-    })
-}
-
-fn project_id(store: &mut SqliteStore, code: &str) -> anyhow::Result<i64> {
-    Ok(store
-        .project_by_code(code)?
-        .with_context(|| format!("no project {code:?}"))?
-        .id)
-}
-
-fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
-}
-
-fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
-    let mut store = SqliteStore::open(&db)?;
-    let s: &mut SqliteStore = &mut store;
-    match command {
-        AdminCommand::ProjectCreate { code, name } => {
-            let id = admin::create_project(s, &code, &name)?;
-            println!("created project {code} (id {id})");
-        }
-        AdminCommand::ProjectList => print_json(&admin::list_projects(s)?)?,
-        AdminCommand::GroupCreate { project, name } => {
-            let p = project_id(s, &project)?;
-            print_json(&operator(s, p).create_group(&name, None)?)?;
-        }
-        AdminCommand::GroupList { project } => {
-            let p = project_id(s, &project)?;
-            print_json(&admin::list_groups(s, p)?)?;
-        }
-        AdminCommand::AgentCreate {
-            project,
-            email,
-            name,
-            password,
-            role,
-            slots,
-            groups,
-        } => {
-            let p = project_id(s, &project)?;
-            let role = match role {
-                RoleArg::Agent => Role::Agent,
-                RoleArg::Manager => Role::Manager,
-                RoleArg::Admin => Role::Admin,
-            };
-            let req = NewAgentRequest {
-                email,
-                name,
-                password,
-                role,
-                slot_max: slots,
-                groups,
-            };
-            print_json(&operator(s, p).create_agent(req)?)?;
-        }
-        AdminCommand::AgentList { project } => {
-            let p = project_id(s, &project)?;
-            print_json(&admin::list_agents(s, p)?)?;
-        }
-        AdminCommand::CannedCreate {
-            project,
-            theme,
-            title,
-            body,
-            shortcut,
-            language,
-        } => {
-            let p = project_id(s, &project)?;
-            let req = NewCannedRequest {
-                group: None,
-                theme,
-                title,
-                body,
-                shortcut,
-                language,
-            };
-            print_json(&operator(s, p).create_canned(req)?)?;
-        }
-        AdminCommand::CannedList { project } => {
-            let p = project_id(s, &project)?;
-            print_json(&s.canned_responses(p, None)?)?;
-        }
-        AdminCommand::SettingsShow { project } => {
-            let p = s
-                .project_by_code(&project)?
-                .with_context(|| format!("no project {project:?}"))?;
-            print_json(&p.settings)?;
-        }
-        AdminCommand::SalesKey { project } => {
-            let p = project_id(s, &project)?;
-            let (key, hash) = pupitre_server::sales_key::new_key(&project);
-            s.set_meta(&pupitre_server::sales_key::meta_key(p), &hash)?;
-            println!("{key}");
-            eprintln!(
-                "Keep it on the shop's server only. It replaces any earlier key. Report a sale with:\n  curl -X POST https://<hub>/api/sales -H 'Authorization: Bearer {key}' \\\n    -H 'Content-Type: application/json' \\\n    -d '{{\"visitor\": \"<Pupitre.visitor() on the page>\", \"amount_minor\": 12990, \"currency\": \"EUR\", \"order\": \"A-1042\"}}'"
-            );
-        }
-        AdminCommand::SettingsSet {
-            project,
-            path,
-            value,
-        } => {
-            let p = project_id(s, &project)?;
-            print_json(&operator(s, p).set_setting_path(&path, &value)?)?;
-        }
-        AdminCommand::Export { project, out } => {
-            let p = project_id(s, &project)?;
-            let file = admin::config_file::export(s, p)?;
-            let text = serde_json::to_string_pretty(&file)? + "\n";
-            match out {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("writing {}", path.display()))?,
-                None => print!("{text}"),
-            }
-        }
-        AdminCommand::Import {
-            project,
-            file,
-            dry_run,
-        } => {
-            let p = project_id(s, &project)?;
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
-            let parsed: admin::config_file::ConfigFile = serde_json::from_str(&text)
-                .with_context(|| format!("{} is not a configuration file", file.display()))?;
-            print_json(&operator(s, p).import(&parsed, dry_run)?)?;
-        }
-        AdminCommand::Audit {
-            project,
-            action,
-            limit,
-        } => {
-            let p = project_id(s, &project)?;
-            let filter = pupitre_server::audit::Filter {
-                action,
-                limit: Some(limit),
-                ..Default::default()
-            };
-            let mut entries = s.audit_log(p, &filter)?;
-            entries.truncate(filter.limit() as usize);
-            print_json(&entries)?;
-        }
-    }
-    Ok(())
-}
-
-/// A change made on the hub's machine: audited as the operator's; a running hub applies it
-/// within a second (A10).
-fn operator(store: &mut SqliteStore, project: i64) -> admin::Audited<'_> {
-    admin::Audited::new(store, project, pupitre_server::audit::Actor::operator())
 }
