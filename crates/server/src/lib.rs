@@ -47,6 +47,7 @@ pub mod sales_key;
 pub mod settings_rules;
 pub mod stats;
 pub mod store;
+pub mod telemetry;
 pub mod tls;
 pub mod torture;
 pub mod transcript;
@@ -322,13 +323,7 @@ impl Hub {
 fn metrics_handle() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
     static HANDLE: std::sync::OnceLock<Option<metrics_exporter_prometheus::PrometheusHandle>> =
         std::sync::OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            metrics_exporter_prometheus::PrometheusBuilder::new()
-                .install_recorder()
-                .ok()
-        })
-        .clone()
+    HANDLE.get_or_init(telemetry::install).clone()
 }
 
 /// The hub's one router: the API (with its own body bounds and CORS), the web pages and the

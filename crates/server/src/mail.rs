@@ -235,6 +235,7 @@ impl Mailer {
                 let result = send(&transport, &from, &mail).await;
                 if let Err(e) = &result {
                     tracing::warn!(mail = mail.id, error = %e, "sending an answer by e-mail failed");
+                    metrics::counter!("pupitre_mail_failures_total").increment(1);
                     failed = true;
                 } else {
                     metrics::counter!("pupitre_mails_sent_total").increment(1);

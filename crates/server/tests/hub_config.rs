@@ -211,3 +211,67 @@ fn one_hub_per_database() {
     assert!(first.contains("listening"), "{first}");
     stop(child);
 }
+
+/// Issue 13: "metrics from the first second": a hub just started (its own process: the recorder
+/// is the process's) describes every metric of the catalog, each at zero.
+#[tokio::test]
+async fn a_fresh_hub_describes_every_metric_at_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let (first, child) = serve(
+        &["--listen", "127.0.0.1:0", "--db", db.to_str().unwrap()],
+        &[],
+    );
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    let text = reqwest::get(format!("{url}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    stop(child);
+    for m in pupitre_server::telemetry::CATALOG {
+        let kind = format!("{:?}", m.kind).to_lowercase();
+        assert!(
+            text.contains(&format!("# HELP {} {}", m.name, m.help)),
+            "{}: no HELP in\n{text}",
+            m.name
+        );
+        assert!(
+            text.contains(&format!("# TYPE {} {kind}", m.name)),
+            "{}: no TYPE",
+            m.name
+        );
+        let series: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter(|l| {
+                l.strip_prefix(m.name)
+                    .is_some_and(|r| r.starts_with([' ', '{', '_']))
+            })
+            .filter(|l| {
+                m.kind == pupitre_server::telemetry::Kind::Histogram
+                    || !l[m.name.len()..].starts_with('_')
+            })
+            .filter(|l| {
+                m.kind != pupitre_server::telemetry::Kind::Histogram || l.contains("_count")
+            })
+            .collect();
+        let expected = m.label.map_or(1, |(_, values)| values.len());
+        assert_eq!(series.len(), expected, "{}: {series:?}", m.name);
+        let at_start = if m.name == "pupitre_build_info" {
+            " 1"
+        } else {
+            " 0"
+        };
+        assert!(
+            series.iter().all(|l| l.ends_with(at_start)),
+            "{}: {series:?}",
+            m.name
+        );
+    }
+}
