@@ -11,9 +11,9 @@ DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
   dbus dbus-x11 gnome-keyring xvfb xauth imagemagick x11-utils python3-dbus python3-gi \
   python3-selenium webkit2gtk-driver fonts-noto-color-emoji chromium \
-  poppler-utils
+  poppler-utils lintian
 
-.PHONY: deps run test lint bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e console console-test console-e2e
+.PHONY: deps run test lint package package-test bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e console console-test console-e2e
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -91,13 +91,36 @@ run: deps ui widget console
 	  $(CARGO_TARGET_DIR)/release/pupitre-desk; \
 	echo "The desk closed; the hub is still running. Ctrl+C to stop it."; wait $$hub
 
-## Every check CI makes: formatting, lints, UI checks and tests, all Rust tests, and the real
-## desk end to end.
+## Every check CI makes: formatting, lints, UI checks and tests, all Rust tests, the real
+## desk end to end, and the two Debian packages built, installed and started.
 test: deps ui widget console lint ui-test widget-test console-test
 	$(CARGO) test --workspace --all-targets
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory widget-e2e
 	$(MAKE) --no-print-directory console-e2e
+	$(MAKE) --no-print-directory package-test
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+PACKAGES := $(CARGO_TARGET_DIR)/packages
+CARGO_DEB_VERSION := 3.8.0
+
+## The Debian packages (issue 13), in $(CARGO_TARGET_DIR)/packages: pupitre-hub (cargo-deb:
+## the binary, the systemd unit, /etc/pupitre/hub.toml) and pupitre-desk (Tauri's bundler: the
+## app, its menu entry and icons).
+package: deps ui widget console
+	$(CARGO) build --release -p pupitre-server -p pupitre-app
+	@command -v cargo-deb >/dev/null && cargo-deb --version | grep -q "$(CARGO_DEB_VERSION)" || \
+	  $(CARGO) install cargo-deb --locked --version $(CARGO_DEB_VERSION)
+	@rm -rf $(PACKAGES) && mkdir -p $(PACKAGES)
+	cargo-deb -p pupitre-server --no-build -o $(PACKAGES)/pupitre-hub_$(VERSION)_amd64.deb
+	ui/node_modules/.bin/tauri bundle --bundles deb
+	cp "$(CARGO_TARGET_DIR)/release/bundle/deb/Pupitre Desk_$(VERSION)_amd64.deb" $(PACKAGES)/pupitre-desk_$(VERSION)_amd64.deb
+	@ls -l $(PACKAGES)
+
+## The packages checked as a user gets them: contents, lintian, the hub installed (its unit
+## verified, started as its user), the desk installed and started under Xvfb; then purged.
+package-test: package
+	PATH="$(HOME)/.cargo/bin:$$PATH" tests/packaging/check.sh $(PACKAGES)
 
 ## The real desk app under Xvfb and a private D-Bus session, driven through tauri-driver;
 ## screenshots in $(CARGO_TARGET_DIR)/e2e/shots.

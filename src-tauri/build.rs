@@ -51,6 +51,8 @@ fn main() {
         "whisper",
         "join",
         "take_over",
+        "autostart",
+        "set_autostart",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -6,6 +6,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod assets;
+mod autostart;
 mod commands;
 mod notifications;
 mod supervision;
@@ -33,6 +34,7 @@ pub fn show_main(app: &tauri::AppHandle) {
 
 fn main() {
     std::sync::LazyLock::force(&STARTED);
+    choose_webkit_renderer();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -142,10 +144,27 @@ fn main() {
             supervision::whisper,
             supervision::join,
             supervision::take_over,
+            autostart::autostart,
+            autostart::set_autostart,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {
         eprintln!("Pupitre stopped: {e}");
         std::process::exit(1);
+    }
+}
+
+/// WebKitGTK's DMA-BUF renderer (2.42 and later) draws a blank window with some GPU drivers
+/// (NVIDIA's, virtual machines') and took 51 MB more here (P5 at the login screen: 230 MB
+/// with it, 179 MB without); the desk is text and small images, drawn as fast without it. So the
+/// app turns it off for itself, as installed and started from the menu (issue 13), unless the
+/// agent's environment already says (`WEBKIT_DISABLE_DMABUF_RENDERER=0` keeps it on).
+#[allow(unsafe_code)]
+fn choose_webkit_renderer() {
+    const VAR: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    if std::env::var_os(VAR).is_none() {
+        // SAFETY: called at the top of `main`, before any thread is started (no runtime, no
+        // logger, no GTK yet), so nothing reads the environment concurrently.
+        unsafe { std::env::set_var(VAR, "1") };
     }
 }

@@ -27,6 +27,7 @@ fn every_registered_command_is_declared_and_granted_and_nothing_more() {
         s.strip_prefix("commands::")
             .or_else(|| s.strip_prefix("tools::"))
             .or_else(|| s.strip_prefix("supervision::"))
+            .or_else(|| s.strip_prefix("autostart::"))
             .map(str::to_owned)
     });
     let declared = names(&read("src-tauri/build.rs"), "let commands = &[", |s| {

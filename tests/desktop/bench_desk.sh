@@ -11,7 +11,8 @@ PUPITRE_PASSWORD=bench-password "$BIN/pupitre" admin --db "$db" agent-create --p
   --email bench@demo.test --name "Bench Agent" --group Sales --slots 4 >/dev/null
 "$BIN/pupitre" serve --db "$db" --listen 127.0.0.1:$port > "$OUT/bench-hub.log" 2>&1 & hub=$!
 for _ in $(seq 50); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
-export WEBKIT_DISABLE_DMABUF_RENDERER=1
+# As installed: the app chooses its WebKit renderer itself (src-tauri/src/main.rs), nothing set here.
+unset WEBKIT_DISABLE_DMABUF_RENDERER
 # An agent's everyday start: logged in once with "remember me" (the session goes to the
 # keyring), then started again: the measured start restores it from the keyring.
 PUPITRE_HUB=http://127.0.0.1:$port PUPITRE_EMAIL=bench@demo.test PUPITRE_PASSWORD=bench-password PUPITRE_REMEMBER=1 \

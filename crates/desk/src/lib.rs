@@ -32,6 +32,7 @@
 
 pub mod assets;
 pub mod assistant;
+pub mod autostart;
 pub mod cache;
 pub mod cobrowse;
 pub mod credentials;

@@ -365,6 +365,23 @@ level = "info,pupitre_server=debug"
     }
 
     #[test]
+    fn the_readme_documents_every_key_and_the_example_holds_each() {
+        let readme = include_str!("../../../README.md");
+        for key in KEYS {
+            assert!(
+                readme.contains(&format!("`{key}`")),
+                "README.md does not document `{key}`"
+            );
+            let name = key.split_once('.').unwrap().1;
+            assert!(
+                EXAMPLE.contains(&format!("\n{name} = "))
+                    || EXAMPLE.contains(&format!("\n# {name} = ")),
+                "packaging/hub/hub.toml does not show {key}"
+            );
+        }
+    }
+
+    #[test]
     fn an_empty_file_sets_nothing() {
         let c = parsed("# nothing yet\n").unwrap();
         assert!(c.server.listen.is_none() && c.store.path.is_none() && c.log.level.is_none());

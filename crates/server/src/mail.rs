@@ -17,8 +17,11 @@ use tokio::sync::Notify;
 
 use crate::Hub;
 
-/// A queued mail is tried this many times before it is left for an operator.
-pub const MAX_ATTEMPTS: i64 = 8;
+/// A queued mail is tried this many times before it is left for an operator: with the waits
+/// doubling from 2 s up to 30 min, about four hours of an SMTP server's outage.
+pub const MAX_ATTEMPTS: i64 = 16;
+/// The longest wait between two rounds of failed sending.
+const MOST_DELAY: Duration = Duration::from_secs(30 * 60);
 
 /// Where answers by e-mail go.
 #[derive(Debug, Clone)]
@@ -231,7 +234,7 @@ impl Mailer {
                 Err(_) => vec![],
             };
             let mut failed = false;
-            for mail in pending.into_iter().filter(|m| m.attempts < MAX_ATTEMPTS) {
+            for mail in pending {
                 let result = send(&transport, &from, &mail).await;
                 if let Err(e) = &result {
                     tracing::warn!(mail = mail.id, error = %e, "sending an answer by e-mail failed");
@@ -250,7 +253,7 @@ impl Mailer {
                 .await;
             }
             let wait = if failed {
-                delay = (delay * 2).min(Duration::from_secs(300));
+                delay = (delay * 2).min(MOST_DELAY);
                 delay
             } else {
                 delay = Duration::from_secs(1);

@@ -275,3 +275,71 @@ async fn a_fresh_hub_describes_every_metric_at_zero() {
         );
     }
 }
+
+/// `systemctl reload pupitre` sends SIGHUP: it reads a TLS pair again, and never ends a hub
+/// without one (found while writing the operations guide: the default action ended it, and
+/// systemd took that for a clean exit, not restarting it).
+#[tokio::test]
+async fn sighup_never_stops_the_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    let (first, child) = serve(
+        &["--listen", "127.0.0.1:0", "--db", db.to_str().unwrap()],
+        &[],
+    );
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_owned();
+    for _ in 0..3 {
+        let _ = Command::new("kill")
+            .args(["-HUP", &child.id().to_string()])
+            .status();
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let health = reqwest::get(format!("{url}/healthz"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(health, "ok\n");
+    stop(child);
+}
+
+/// A backup is readable by its owner only, whatever the umask.
+#[test]
+fn a_backup_is_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("hub.db");
+    pupitre_server::store::SqliteStore::open(&db).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "INSERT INTO projects (code, name, settings, created_at) VALUES ('P', 'P', '{}', 0)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let copy = dir.path().join("copy.db");
+    let out = pupitre()
+        .args([
+            "backup",
+            "--db",
+            db.to_str().unwrap(),
+            "--to",
+            copy.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}

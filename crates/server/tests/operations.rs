@@ -516,3 +516,33 @@ fn an_older_schema_is_copied_then_migrated() {
         Err(FileError::TooNew(..))
     ));
 }
+
+/// Found while writing the operations guide: fifty mails given up on (an address the SMTP
+/// server always refuses) stopped every later mail, the queue being read fifty at a time and
+/// the given-up ones left out only after.
+#[test]
+fn mails_given_up_on_never_stop_the_next_ones() {
+    use pupitre_server::store::{SqliteStore, Store as _};
+    let setup = setup(&[], |_| {});
+    let conn = Connection::open(&setup.db).unwrap();
+    for i in 0..60 {
+        conn.execute(
+            "INSERT INTO mail_outbox (project_id, conversation, up_to, to_addr, subject, text, html, created_at, attempts) \
+             VALUES (1, ?1, 1, 'refused@example.invalid', 's', 't', 'h', 0, ?2)",
+            rusqlite::params![i, pupitre_server::mail::MAX_ATTEMPTS],
+        )
+        .unwrap();
+    }
+    conn.execute(
+        "INSERT INTO mail_outbox (project_id, conversation, up_to, to_addr, subject, text, html, created_at) \
+         VALUES (1, 99, 1, 'visitor@example.com', 's', 't', 'h', 0)",
+        [],
+    )
+    .unwrap();
+    let mut store = SqliteStore::open(&setup.db).unwrap();
+    let pending = store.pending_mails(50).unwrap();
+    assert_eq!(
+        pending.iter().map(|m| m.to.as_str()).collect::<Vec<_>>(),
+        ["visitor@example.com"]
+    );
+}

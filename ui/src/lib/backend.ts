@@ -174,6 +174,12 @@ export interface Backend {
   /** Issue 10: the hub's administration console in the system browser (admins and managers;
    * an agent gets `forbidden`). */
   openConsole(): Promise<void>;
+  /** Issue 13: whether the desk starts when the agent logs in to their computer (the XDG
+   * autostart entry `~/.config/autostart/pupitre-desk.desktop` exists and is enabled). */
+  autostart(): Promise<boolean>;
+  /** Issue 13: starts the desk when the agent logs in (`on: true`, writes the autostart entry)
+   * or no longer (`false`). Works offline: it is this computer's setting, not the hub's. */
+  setAutostart(on: boolean): Promise<void>;
   /** What is on screen, so notifications skip it (D17). */
   setFocusedConversation(conversation: ConversationRef | null): Promise<void>;
   /**

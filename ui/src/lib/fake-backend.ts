@@ -41,6 +41,9 @@
  * the page's printable layout (`.print-sheet`) in `printed`, then runs `FakeOptions.print` (the
  * demo: `window.print()`).
  *
+ * Starting at login (issue 13): `autostart` answers `startsAtLogin` (`FakeOptions.autostart`, by
+ * default off) and `setAutostart` changes it, online or not (it is the computer's setting).
+ *
  * Statistics (D15): `statsRange` answers the days of `data.stats` (the agent's, or a group's for
  * a manager's own groups and any group for an admin; `forbidden` otherwise), every day of the
  * query there, empty when the pool has none. Offline, it answers the copy kept from the last
@@ -200,6 +203,8 @@ export type FakeOptions = {
    * how long (ms; by default 4 s with latency, at once without), and, once accepted, what they
    * whisper to the agent (none by default). */
   help?: { answer?: "accept" | "decline" | "wait"; after?: number; whisper?: string };
+  /** Issue 13: whether the desk starts at login to begin with (by default not). */
+  autostart?: boolean;
 };
 
 /** An open co-browsing view: where its messages go, until closed. */
@@ -219,6 +224,8 @@ export class FakeBackend implements Backend {
   emailed: ConversationRef[] = [];
   /** D16: the text of the printable layout the page held at each print. */
   printed: string[] = [];
+  /** Issue 13: whether the desk starts when the agent logs in (`autostart`, `setAutostart`). */
+  startsAtLogin: boolean;
   #listeners = new Set<(event: DeskEvent) => void>();
   #failures = new Map<keyof Backend, DeskError[]>();
   #loggedIn: boolean;
@@ -246,6 +253,7 @@ export class FakeBackend implements Backend {
       this.#expire(h);
     }
     this.#loggedIn = options.loggedIn ?? true;
+    this.startsAtLogin = options.autostart ?? false;
   }
 
   get now(): number {
@@ -530,6 +538,16 @@ export class FakeBackend implements Backend {
     await this.#enter("openConsole", []);
     if (this.data.profile.role === "agent") throw { code: "forbidden", message: "the console is for admins and managers" };
     this.opened.push("hub:/admin/");
+  }
+
+  async autostart(): Promise<boolean> {
+    await this.#enter("autostart", []);
+    return this.startsAtLogin;
+  }
+
+  async setAutostart(on: boolean): Promise<void> {
+    await this.#enter("setAutostart", [on]);
+    this.startsAtLogin = on;
   }
 
   async openExternal(url: string): Promise<void> {

@@ -106,6 +106,11 @@ export class RealShapesBackend implements Backend {
   }
   async openExternal(): Promise<void> {}
   async openConsole(): Promise<void> {}
+  /** `autostart` on a computer without the desk's autostart entry. */
+  async autostart(): Promise<boolean> {
+    return false;
+  }
+  async setAutostart(): Promise<void> {}
   async setFocusedConversation(): Promise<void> {}
   /** The cache holds nothing older than what the snapshot and the events brought. */
   async thread(): Promise<Message[]> {

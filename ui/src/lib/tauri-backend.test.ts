@@ -207,6 +207,19 @@ describe("TauriBackend → Tauri commands", () => {
     }
   });
 
+  it("autostart → a boolean, set_autostart {on} (issue 13); a refusal comes back as its DeskError", async () => {
+    const b = new TauriBackend();
+    invoke.mockResolvedValueOnce(true);
+    expect(await b.autostart()).toBe(true);
+    expect(invoke).toHaveBeenLastCalledWith("autostart", undefined);
+    await b.setAutostart(false);
+    expect(invoke).toHaveBeenLastCalledWith("set_autostart", { on: false });
+    await b.setAutostart(true);
+    expect(invoke).toHaveBeenLastCalledWith("set_autostart", { on: true });
+    invoke.mockRejectedValueOnce({ code: "internal", message: "~/.config/autostart is read-only" });
+    await expect(b.setAutostart(true)).rejects.toEqual({ code: "internal", message: "~/.config/autostart is read-only" });
+  });
+
   it("a rejection becomes a DeskError", async () => {
     invoke.mockRejectedValueOnce({ code: "cache", message: "locked" });
     await expect(new TauriBackend().thread("DEMO-1", null, 50)).rejects.toEqual({ code: "cache", message: "locked" });

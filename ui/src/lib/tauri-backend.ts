@@ -136,6 +136,12 @@ export class TauriBackend implements Backend {
   openConsole(): Promise<void> {
     return call("open_console");
   }
+  autostart(): Promise<boolean> {
+    return call("autostart");
+  }
+  setAutostart(on: boolean): Promise<void> {
+    return call("set_autostart", { on });
+  }
   setFocusedConversation(conversation: ConversationRef | null): Promise<void> {
     return call("set_focused_conversation", { conversation });
   }

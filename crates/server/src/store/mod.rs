@@ -628,7 +628,8 @@ pub trait Store: StoreRead {
     fn projects(&mut self) -> Result<Vec<ProjectRow>>;
     fn agent_by_email(&mut self, email: &str) -> Result<Option<AgentRow>>;
     fn file(&mut self, project_id: ProjectId, id: &str) -> Result<Option<FileRow>>;
-    /// Queued e-mails not sent yet, oldest first (every project).
+    /// Queued e-mails not sent yet and not given up on (fewer than `mail::MAX_ATTEMPTS` tries),
+    /// oldest first (every project).
     fn pending_mails(&mut self, limit: usize) -> Result<Vec<PendingMail>>;
     /// Marks a queued e-mail sent (`Ok(at)`) or counts a failed attempt.
     fn mail_done(&mut self, id: i64, result: std::result::Result<Millis, String>) -> Result<()>;

@@ -630,10 +630,12 @@ impl Store for SqliteStore {
     fn pending_mails(&mut self, limit: usize) -> Result<Vec<PendingMail>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, to_addr, subject, text, html, attempts FROM mail_outbox
-             WHERE sent_at IS NULL ORDER BY id LIMIT ?",
+             WHERE sent_at IS NULL AND attempts < ?2 ORDER BY id LIMIT ?1",
         )?;
+        // Mails given up on are left out here, not after the LIMIT: fifty of them must not
+        // stop every later mail.
         let rows = stmt
-            .query_map([limit as i64], |r| {
+            .query_map(params![limit as i64, crate::mail::MAX_ATTEMPTS], |r| {
                 Ok(PendingMail {
                     id: r.get(0)?,
                     to: r.get(1)?,

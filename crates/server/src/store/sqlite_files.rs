@@ -74,12 +74,10 @@ pub fn backup(db: &Path, to: &Path) -> Result<Checked> {
         .map_err(sqlite(db))?;
     // Created here, exclusively: an existing file is an error, not overwritten.
     let partial = partial_name(to);
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(to)
-        .map_err(io(to))?;
+    // The copy holds every conversation: readable by its owner only, whatever the umask.
+    private_file(to, true)?;
     let _ = std::fs::remove_file(&partial);
+    private_file(&partial, false)?;
     let copied = (|| {
         let mut target = Connection::open(&partial).map_err(sqlite(&partial))?;
         {
@@ -206,10 +204,18 @@ pub fn restore(from: &Path, db: &Path, stamp: &str) -> Result<Restored> {
     std::fs::copy(from, &incoming).map_err(io(&incoming))?;
     sync(&incoming)?;
     #[cfg(unix)]
-    if let Ok(meta) = std::fs::metadata(db) {
+    {
         use std::os::unix::fs::MetadataExt as _;
-        // Run as root for a service's database: the file stays the service user's.
-        let _ = std::os::unix::fs::chown(&incoming, Some(meta.uid()), Some(meta.gid()));
+        // Run as root for a service's database: the file stays the service user's (the old
+        // database's owner, or the folder's on a machine that had none).
+        let folder = db
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if let Ok(meta) = std::fs::metadata(db).or_else(|_| std::fs::metadata(folder)) {
+            let _ = std::os::unix::fs::chown(&incoming, Some(meta.uid()), Some(meta.gid()));
+            let _ = std::os::unix::fs::chown(lock_path(db), Some(meta.uid()), Some(meta.gid()));
+        }
     }
     let previous = if db.exists() {
         let aside = sibling(db, &format!("before-restore-{stamp}"));
@@ -270,11 +276,17 @@ pub struct HubLock {
 impl HubLock {
     pub fn take(db: &Path) -> Result<Self> {
         let path = lock_path(db);
+        // A lock file another user made (a restore run as root) is locked read-only: a lock
+        // needs no write access.
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&path)
+            .or_else(|e| match e.kind() {
+                std::io::ErrorKind::PermissionDenied => File::open(&path),
+                _ => Err(e),
+            })
             .map_err(io(&path))?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
@@ -294,6 +306,20 @@ fn sibling(db: &Path, what: &str) -> PathBuf {
 
 fn partial_name(to: &Path) -> PathBuf {
     PathBuf::from(format!("{}.partial", to.display()))
+}
+
+/// Creates `path` readable and writable by its owner only (`new`: it must not exist).
+fn private_file(path: &Path, new: bool) -> Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true);
+    if new {
+        options.create_new(true);
+    } else {
+        options.create(true).truncate(true);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(io(path))
 }
 
 fn sync(path: &Path) -> Result<()> {

@@ -57,6 +57,7 @@ export const en = {
   "menu.canned": "My canned responses…",
   "menu.logout": "Log out",
   "menu.console": "Administration console",
+  "menu.autostart": "Start Pupitre when I log in",
   "logout.title": "Log out?",
   "logout.open.one": "You still have {count} conversation open. It stays assigned to you and may be reassigned to a colleague.",
   "logout.open.other": "You still have {count} conversations open. They stay assigned to you and may be reassigned to a colleague.",

@@ -59,6 +59,7 @@ export const fr: Record<keyof typeof en, string> = {
   "menu.canned": "Mes réponses pré-enregistrées…",
   "menu.logout": "Se déconnecter",
   "menu.console": "Console d'administration",
+  "menu.autostart": "Lancer Pupitre à l'ouverture de session",
   "logout.title": "Se déconnecter ?",
   "logout.open.one": "Vous avez encore {count} conversation ouverte. Elle vous reste attribuée et pourra être réattribuée à un collègue.",
   "logout.open.other": "Vous avez encore {count} conversations ouvertes. Elles vous restent attribuées et pourront être réattribuées à un collègue.",

@@ -135,6 +135,15 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
 }
 
 pub fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
+    // Run after a package upgrade before the hub's restart, this migrates the file first: it
+    // keeps the same copy of the older database the hub would.
+    if let Some(copy) = pupitre_server::store::sqlite_files::prepare_upgrade(&db)? {
+        eprintln!(
+            "upgrading {}: the database as it was is kept in {}",
+            db.display(),
+            copy.display()
+        );
+    }
     let mut store = SqliteStore::open(&db)?;
     let s: &mut SqliteStore = &mut store;
     match command {

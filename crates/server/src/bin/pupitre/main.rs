@@ -27,8 +27,7 @@ enum Command {
     /// Run the hub.
     Serve(Box<ServeArgs>),
     /// Administer projects, groups, agents, canned responses and settings (on the database
-    /// file; a running hub picks changes up at an agent's next connection, or use the HTTP
-    /// admin API for immediate effect).
+    /// file, while the hub runs: it applies them within a second).
     Admin {
         #[arg(long, env = "PUPITRE_DB", default_value = "pupitre.db")]
         db: PathBuf,
@@ -133,6 +132,8 @@ fn run() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| level.as_deref().unwrap_or("info,tower_http=warn").into()),
         )
         .with_writer(std::io::stderr)
+        // Colours for a terminal only: the journal would store the escape codes.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match cli.command {
         Command::Serve(args) => serve(*args),

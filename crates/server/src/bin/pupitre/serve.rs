@@ -234,6 +234,18 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     runtime()?.block_on(async move {
+        // SIGHUP (`systemctl reload pupitre`) reads the TLS pair again when there is one, and
+        // never ends the hub (its default action would, and systemd calls that a clean exit).
+        #[cfg(unix)]
+        if let Ok(mut hup) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        {
+            tokio::spawn(async move {
+                while hup.recv().await.is_some() {
+                    tracing::info!("SIGHUP: the TLS certificate and key, if any, are read again");
+                }
+            });
+        }
         let listener = pupitre_server::listen(listen)
             .with_context(|| format!("cannot listen on {listen} (is another hub running?)"))?;
         let addr = listener.local_addr()?;
