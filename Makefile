@@ -112,9 +112,11 @@ package: deps ui widget console
 	@command -v cargo-deb >/dev/null && cargo-deb --version | grep -q "$(CARGO_DEB_VERSION)" || \
 	  $(CARGO) install cargo-deb --locked --version $(CARGO_DEB_VERSION)
 	@rm -rf $(PACKAGES) && mkdir -p $(PACKAGES)
-	cargo-deb -p pupitre-server --no-build -o $(PACKAGES)/pupitre-hub_$(VERSION)_amd64.deb
+	cargo-deb -p pupitre-server --no-build --strip -o $(PACKAGES)/pupitre-hub_$(VERSION)_amd64.deb
+	@# Tauri's bundler copies the binary as built: stripped here, as Debian ships binaries.
+	strip --strip-unneeded --remove-section=.comment --remove-section=.note $(CARGO_TARGET_DIR)/release/pupitre-desk
 	ui/node_modules/.bin/tauri bundle --bundles deb
-	cp "$(CARGO_TARGET_DIR)/release/bundle/deb/Pupitre Desk_$(VERSION)_amd64.deb" $(PACKAGES)/pupitre-desk_$(VERSION)_amd64.deb
+	cp $(CARGO_TARGET_DIR)/release/bundle/deb/pupitre-desk_$(VERSION)_amd64.deb $(PACKAGES)/
 	@ls -l $(PACKAGES)
 
 ## The packages checked as a user gets them: contents, lintian, the hub installed (its unit

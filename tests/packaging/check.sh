@@ -24,23 +24,25 @@ cleanup() {
 trap cleanup EXIT
 
 # 1. What each package holds and needs.
-has() { dpkg-deb -c "$1" | awk '{print $6}' | grep -qx "$2" || fail "$(basename "$1") lacks $2"; }
-for f in ./usr/bin/pupitre ./etc/pupitre/hub.toml ./lib/systemd/system/pupitre.service \
-         ./usr/share/doc/pupitre-hub/operations.md ./usr/share/doc/pupitre-hub/grafana-dashboard.json \
-         ./usr/share/doc/pupitre-hub/copyright; do has "$hub" "$f"; done
+# (Paths as the archives list them, with or without a leading "./".)
+has() { dpkg-deb -c "$1" | awk '{print $6}' | sed 's|^\./||' | grep -qx "$2" || fail "$(basename "$1") lacks $2"; }
+unit=/usr/lib/systemd/system/pupitre.service
+for f in usr/bin/pupitre etc/pupitre/hub.toml "${unit#/}" \
+         usr/share/doc/pupitre-hub/operations.md usr/share/doc/pupitre-hub/grafana-dashboard.json \
+         usr/share/doc/pupitre-hub/copyright; do has "$hub" "$f"; done
 control() { dpkg-deb -f "$1" "$2"; }
 [ "$(control "$hub" Package)" = pupitre-hub ] || fail "hub package name"
 control "$hub" Depends | grep -q adduser || fail "hub: no adduser dependency"
 control "$hub" Depends | grep -q libc6 || fail "hub: no libc6 dependency"
 dpkg-deb --ctrl-tarfile "$hub" | tar -xO ./conffiles | grep -qx /etc/pupitre/hub.toml || fail "hub.toml is not a conffile"
-for f in ./usr/bin/pupitre-desk ./usr/share/applications/pupitre-desk.desktop \
-         ./usr/share/icons/hicolor/128x128/apps/pupitre-desk.png; do has "$desk" "$f"; done
+for f in usr/bin/pupitre-desk usr/share/applications/pupitre-desk.desktop \
+         usr/share/icons/hicolor/128x128/apps/pupitre-desk.png; do has "$desk" "$f"; done
 [ "$(control "$desk" Package)" = pupitre-desk ] || fail "desk package name: $(control "$desk" Package)"
 for d in libwebkit2gtk-4.1-0 libayatana-appindicator3-1 libgtk-3-0; do
   control "$desk" Depends | grep -q "$d" || fail "desk: no $d dependency ($(control "$desk" Depends))"
 done
 control "$desk" Recommends | grep -q gnome-keyring || fail "desk: no Secret Service provider recommended"
-dpkg-deb --fsys-tarfile "$desk" | tar -xO ./usr/share/applications/pupitre-desk.desktop > "$work/desk.desktop"
+dpkg-deb --fsys-tarfile "$desk" | tar -xO --wildcards '*usr/share/applications/pupitre-desk.desktop' > "$work/desk.desktop"
 grep -qx "Name=Pupitre" "$work/desk.desktop" || fail "the menu entry is not named Pupitre"
 grep -qx "Exec=pupitre-desk" "$work/desk.desktop" || fail "the menu entry's command: $(grep ^Exec "$work/desk.desktop")"
 ok "contents and dependencies as expected"
@@ -54,8 +56,7 @@ $sudo apt-get install -y -qq "$hub" > "$work/apt-hub.log" 2>&1 || { cat "$work/a
 getent passwd pupitre > /dev/null || fail "no pupitre user"
 [ "$(stat -c %U:%G /var/lib/pupitre)" = pupitre:pupitre ] || fail "/var/lib/pupitre is not the service's"
 [ "$(stat -c %a:%G /etc/pupitre/hub.toml)" = 640:pupitre ] || fail "hub.toml mode $(stat -c %a:%G /etc/pupitre/hub.toml)"
-systemd-analyze verify /lib/systemd/system/pupitre.service || fail "systemd-analyze verify"
-unit=/lib/systemd/system/pupitre.service
+systemd-analyze verify "$unit" || fail "systemd-analyze verify"
 for k in "User=pupitre" "StateDirectory=pupitre" "ProtectSystem=strict" "NoNewPrivileges=yes" \
          "ExecStart=/usr/bin/pupitre serve --config /etc/pupitre/hub.toml"; do
   grep -qx "$k" "$unit" || fail "the unit lacks $k"
