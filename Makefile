@@ -11,7 +11,7 @@ DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
   dbus dbus-x11 gnome-keyring xvfb xauth imagemagick x11-utils python3-dbus python3-gi \
   python3-selenium webkit2gtk-driver fonts-noto-color-emoji chromium \
-  poppler-utils lintian
+  poppler-utils lintian systemd
 
 .PHONY: deps run test lint package package-test bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e console console-test console-e2e
 

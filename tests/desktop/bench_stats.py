@@ -75,6 +75,11 @@ def main():
         time.sleep(2)
         first = d.execute_async_script(TIMED_OPEN, "Statistics")
         assert first >= 0, f"the statistics view did not open ({first})"
+        # The screen is taken once the frame is painted (rAF runs before paint; under Xvfb the
+        # window shows it a little later), and the figures must still be there then.
+        time.sleep(1.0)
+        assert d.execute_script("return document.querySelectorAll('[data-figure]').length") >= 6, \
+            "the figures went away after the view opened"
         subprocess.run(["import", "-window", "root", os.path.join(OUT, "stats-view.png")], check=False)
         again = []
         for _ in range(ROUNDS):

@@ -62,6 +62,14 @@ for k in "User=pupitre" "StateDirectory=pupitre" "ProtectSystem=strict" "NoNewPr
   grep -qx "$k" "$unit" || fail "the unit lacks $k"
 done
 /usr/bin/pupitre config check /etc/pupitre/hub.toml > /dev/null || fail "the installed configuration does not check"
+# Under a running systemd (a real machine) the package started the service: it must be up;
+# it is stopped so that the checks below run their own instance on the same database.
+if [ -d /run/systemd/system ]; then
+  for _ in $(seq 50); do systemctl is-active --quiet pupitre && break; sleep 0.2; done
+  systemctl is-active --quiet pupitre || { journalctl -u pupitre -n 30 --no-pager; fail "the pupitre service is not running"; }
+  $sudo systemctl stop pupitre
+  ok "the pupitre service started from the package (systemd)"
+fi
 ok "installed: user, state folder, conffile, unit verified"
 
 # The installed binary, as the service user, with the installed configuration (the port moved

@@ -84,7 +84,7 @@ pub const CATALOG: &[Metric] = &[
     m(
         "pupitre_mail_failures_total",
         Kind::Counter,
-        "Attempts to send an e-mail that failed; each is tried again, up to 8 times.",
+        "Attempts to send an e-mail that failed; each is tried again, up to 16 times over about four hours.",
     ),
     m(
         "pupitre_logins_refused_throttled_total",

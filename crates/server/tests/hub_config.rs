@@ -39,6 +39,21 @@ fn serve(args: &[&str], env: &[(&str, &str)]) -> (String, Child) {
     (first, child)
 }
 
+/// A hub on a new database in `dir`, on a free port: its address and its process.
+fn fresh_hub(dir: &Path) -> (String, Child) {
+    let db = dir.join("hub.db");
+    let (first, child) = serve(
+        &["--listen", "127.0.0.1:0", "--db", db.to_str().unwrap()],
+        &[],
+    );
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    (url, child)
+}
+
 fn stop(mut child: Child) -> String {
     let _ = Command::new("kill").arg(child.id().to_string()).status();
     let _ = child.wait();
@@ -217,16 +232,7 @@ fn one_hub_per_database() {
 #[tokio::test]
 async fn a_fresh_hub_describes_every_metric_at_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hub.db");
-    let (first, child) = serve(
-        &["--listen", "127.0.0.1:0", "--db", db.to_str().unwrap()],
-        &[],
-    );
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
+    let (url, child) = fresh_hub(dir.path());
     let text = reqwest::get(format!("{url}/metrics"))
         .await
         .unwrap()
@@ -282,16 +288,7 @@ async fn a_fresh_hub_describes_every_metric_at_zero() {
 #[tokio::test]
 async fn sighup_never_stops_the_hub() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("hub.db");
-    let (first, child) = serve(
-        &["--listen", "127.0.0.1:0", "--db", db.to_str().unwrap()],
-        &[],
-    );
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .to_owned();
+    let (url, child) = fresh_hub(dir.path());
     for _ in 0..3 {
         let _ = Command::new("kill")
             .args(["-HUP", &child.id().to_string()])
