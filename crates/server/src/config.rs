@@ -20,6 +20,11 @@ use toml::Spanned;
 /// The packaged configuration (`/etc/pupitre/hub.toml`, printed by `pupitre config example`).
 pub const EXAMPLE: &str = include_str!("../../../packaging/hub/hub.toml");
 
+/// `server.listen` when nothing sets it: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
+/// `store.path` when nothing sets it (the package's file sets /var/lib/pupitre/pupitre.db).
+pub const DEFAULT_DB: &str = "pupitre.db";
+
 /// Every key the file may hold, as `section.key` (the README documents each; a test holds
 /// both to this list and to [`HubConfig`]).
 pub const KEYS: &[&str] = &[

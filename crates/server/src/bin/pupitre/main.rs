@@ -29,7 +29,7 @@ enum Command {
     /// Administer projects, groups, agents, canned responses and settings (on the database
     /// file, while the hub runs: it applies them within a second).
     Admin {
-        #[arg(long, env = "PUPITRE_DB", default_value = "pupitre.db")]
+        #[arg(long, env = "PUPITRE_DB", default_value = pupitre_server::config::DEFAULT_DB)]
         db: PathBuf,
         #[command(subcommand)]
         command: AdminCommand,

@@ -41,7 +41,7 @@ impl Database {
                 )
             });
         }
-        Ok(PathBuf::from("pupitre.db"))
+        Ok(PathBuf::from(config::DEFAULT_DB))
     }
 }
 
@@ -68,14 +68,14 @@ pub fn config_command(command: ConfigCommand) -> anyhow::Result<()> {
             let listen = c
                 .server
                 .listen
-                .unwrap_or_else(|| "127.0.0.1:8470".parse().expect("address"));
+                .unwrap_or_else(|| config::DEFAULT_LISTEN.parse().expect("address"));
             config::exposure(listen, tls, c.server.plain_http.unwrap_or(false))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let db = c
                 .store
                 .path
                 .clone()
-                .unwrap_or_else(|| PathBuf::from("pupitre.db"));
+                .unwrap_or_else(|| PathBuf::from(config::DEFAULT_DB));
             println!("{}: valid", file.display());
             println!("  listens on {listen}{}", if tls { " (HTTPS)" } else { "" });
             println!("  database   {}", db.display());

@@ -30,9 +30,9 @@ pub struct ServeArgs {
     #[arg(long, env = "PUPITRE_LOG", value_parser = log_filter)]
     log: Option<String>,
     /// The SQLite database file (created if missing).
-    #[arg(long, env = "PUPITRE_DB", default_value = "pupitre.db")]
+    #[arg(long, env = "PUPITRE_DB", default_value = pupitre_server::config::DEFAULT_DB)]
     db: PathBuf,
-    #[arg(long, env = "PUPITRE_LISTEN", default_value = "127.0.0.1:8470")]
+    #[arg(long, env = "PUPITRE_LISTEN", default_value = pupitre_server::config::DEFAULT_LISTEN)]
     listen: SocketAddr,
     /// Seed the demo project (DEMO) with agents, groups and canned responses.
     #[arg(long)]
