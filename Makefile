@@ -11,7 +11,7 @@ DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
   dbus dbus-x11 gnome-keyring xvfb xauth imagemagick x11-utils python3-dbus python3-gi \
   python3-selenium webkit2gtk-driver fonts-noto-color-emoji chromium \
-  poppler-utils lintian systemd
+  poppler-utils lintian systemd postgresql
 
 .PHONY: deps run test lint package package-test bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e console console-test console-e2e
 
@@ -93,6 +93,10 @@ run: deps ui widget console
 
 ## Every check CI makes: formatting, lints, UI checks and tests, all Rust tests, the real
 ## desk end to end, and the two Debian packages built, installed and started.
+## The store suite and the cluster's tests run on a PostgreSQL of their own (Debian's
+## binaries, a temporary folder): in `make test` they must, not skip.
+test: export PUPITRE_REQUIRE_POSTGRES = 1
+test: export PUPITRE_REQUIRE_SYSTEMD_NS = 1
 test: deps ui widget console lint ui-test widget-test console-test
 	$(CARGO) test --workspace --all-targets
 	$(MAKE) --no-print-directory e2e
@@ -119,8 +123,10 @@ package: deps ui widget console
 	cp $(CARGO_TARGET_DIR)/release/bundle/deb/pupitre-desk_$(VERSION)_amd64.deb $(PACKAGES)/
 	@ls -l $(PACKAGES)
 
-## The packages checked as a user gets them: contents, lintian, the hub installed (its unit
-## verified, started as its user), the desk installed and started under Xvfb; then purged.
+## The packages checked as a user gets them: contents, lintian, the hub's service started by a
+## real systemd (booted in private namespaces where the machine runs none) with its hardening
+## seen from outside, the hub installed (its unit verified, started as its user), the desk
+## installed and started under Xvfb; then purged.
 package-test: package
 	PATH="$(HOME)/.cargo/bin:$$PATH" tests/packaging/check.sh $(PACKAGES)
 

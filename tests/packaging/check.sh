@@ -1,11 +1,16 @@
 #!/bin/bash
 # Issue 13: the two packages as a user gets them (`make package-test`, run by CI).
 #   tests/packaging/check.sh DIR   (DIR holds pupitre-hub_*_amd64.deb and pupitre-desk_*_amd64.deb)
-# Their files and dependencies (dpkg-deb), lintian without errors; then the hub package is
-# installed on this machine (apt), its unit verified (systemd-analyze), the installed binary
-# started with the installed configuration as the service user: /healthz answers, /metrics is
-# described, a backup is taken; then the desk package is installed and its binary, started as
-# its menu entry starts it, logs in to that hub under Xvfb. Both are purged at the end.
+# Their files and dependencies (dpkg-deb), lintian without errors. Then, on a machine that
+# does not run systemd (a container), the hub package's service under a real systemd booted in
+# private namespaces (systemd-ns.sh, as root): /healthz answers, the process runs as pupitre
+# with the unit's hardening, a reload keeps it, a stop succeeds; that copy is purged. (Without
+# root or unshare it is skipped, with the reason; PUPITRE_REQUIRE_SYSTEMD_NS=1 makes that a
+# failure.) Then the hub package is installed on this machine (apt), its unit verified
+# (systemd-analyze), the installed binary started with the installed configuration as the
+# service user: /healthz answers, /metrics is described, a backup is taken; then the desk
+# package is installed and its binary, started as its menu entry starts it, logs in to that
+# hub under Xvfb. Both are purged at the end.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 dir=$(cd "$1" && pwd)
@@ -52,6 +57,29 @@ lintian --fail-on error --no-tag-display-limit "$hub" "$desk" | tee "$work/linti
 ok "lintian: $(grep -c '^E:' "$work/lintian.txt" || true) errors, $(grep -c '^W:' "$work/lintian.txt" || true) warnings"
 
 # 3. The hub installed as an operator installs it.
+# On a machine that does not run systemd (a container), first the package's service under a
+# real systemd booted in private namespaces (systemd-ns.sh): installed there, started by its
+# postinst with all of the unit's hardening, reloaded and stopped. That script purges its copy
+# of the package when it ends, so the install on this machine below starts from nothing.
+# (Where systemd runs, the package's own start of the service is checked below instead.)
+if [ ! -d /run/systemd/system ]; then
+  step="the service under a real systemd (private namespaces)"
+  why=""
+  [ "$(id -u)" = 0 ] || why="not root"
+  command -v unshare > /dev/null || why="${why:+$why, }no unshare"
+  command -v nsenter > /dev/null || why="${why:+$why, }no nsenter"
+  if [ -z "$why" ]; then
+    rc=0; "$here/systemd-ns.sh" "$hub" || rc=$?
+    # 77: the script found it cannot run here (no cgroup2, no systemd…); it said why.
+    if [ "$rc" = 77 ]; then why="systemd-ns.sh cannot run here (above)"
+    elif [ "$rc" != 0 ]; then fail "$step"
+    else ok "$step: active, hardened, reloaded and stopped"; fi
+  fi
+  if [ -n "$why" ]; then
+    [ "${PUPITRE_REQUIRE_SYSTEMD_NS:-}" != 1 ] || fail "$step: cannot run ($why) and PUPITRE_REQUIRE_SYSTEMD_NS=1"
+    ok "$step: skipped: $why"
+  fi
+fi
 $sudo apt-get install -y -qq "$hub" > "$work/apt-hub.log" 2>&1 || { cat "$work/apt-hub.log"; fail "installing the hub package"; }
 getent passwd pupitre > /dev/null || fail "no pupitre user"
 [ "$(stat -c %U:%G /var/lib/pupitre)" = pupitre:pupitre ] || fail "/var/lib/pupitre is not the service's"

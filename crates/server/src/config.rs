@@ -35,6 +35,7 @@ pub const KEYS: &[&str] = &[
     "server.demo",
     "server.widget_dir",
     "store.path",
+    "store.url",
     "tls.cert",
     "tls.key",
     "mail.smtp",
@@ -86,6 +87,37 @@ pub struct Server {
 pub struct Store {
     /// The SQLite database file.
     pub path: Option<PathBuf>,
+    /// Instead, a PostgreSQL database shared by several hubs (`postgres://…`).
+    pub url: Option<Spanned<PostgresUrl>>,
+}
+
+impl Store {
+    /// Where the data lives, as `--db` names it: the URL when one is set, else the path.
+    pub fn location(&self) -> Option<String> {
+        self.url
+            .as_ref()
+            .map(|u| u.get_ref().0.clone())
+            .or_else(|| self.path.as_ref().map(|p| p.display().to_string()))
+    }
+}
+
+/// A PostgreSQL connection URL the driver accepts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PostgresUrl(pub String);
+
+impl TryFrom<String> for PostgresUrl {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        if !crate::store::postgres::is_url(&s) {
+            return Err(format!(
+                "not a PostgreSQL address: {s:?}; e.g. \"postgres://pupitre@db.internal:5432/pupitre\""
+            ));
+        }
+        s.parse::<tokio_postgres::Config>()
+            .map_err(|e| format!("not a PostgreSQL address ({e})"))?;
+        Ok(Self(s))
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -261,6 +293,12 @@ pub fn parse(file: &Path, text: &str) -> Result<HubConfig, ConfigError> {
         }
         _ => {}
     }
+    if let (Some(_), Some(url)) = (&config.store.path, &config.store.url) {
+        return Err(at(
+            Some(url.span()),
+            "store.path (SQLite) and store.url (PostgreSQL) are two databases: keep one".into(),
+        ));
+    }
     if let (Some(_), Some(dir)) = (&config.mail.smtp, &config.mail.dir) {
         return Err(at(
             Some(dir.span()),
@@ -304,6 +342,32 @@ mod tests {
     fn error(text: &str) -> (Option<usize>, String) {
         let e = parsed(text).expect_err("an error");
         (e.line, e.reason)
+    }
+
+    #[test]
+    fn a_store_is_a_file_or_a_postgres_database_never_both() {
+        let c = parse(
+            Path::new("hub.toml"),
+            "[store]\nurl = \"postgres://hub@db:5432/pupitre\"\n",
+        )
+        .expect("a URL");
+        assert_eq!(
+            c.store.location().as_deref(),
+            Some("postgres://hub@db:5432/pupitre")
+        );
+        let e = parse(
+            Path::new("hub.toml"),
+            "[store]\npath = \"/var/lib/pupitre/pupitre.db\"\nurl = \"postgres://hub@db/pupitre\"\n",
+        )
+        .expect_err("both");
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.reason.contains("keep one"), "{e}");
+        let e = parse(
+            Path::new("hub.toml"),
+            "[store]\nurl = \"mysql://db/pupitre\"\n",
+        )
+        .expect_err("not PostgreSQL");
+        assert!(e.reason.contains("not a PostgreSQL address"), "{e}");
     }
 
     #[test]
@@ -361,12 +425,14 @@ level = "info,pupitre_server=debug"
             let (section, name) = key.split_once('.').unwrap();
             let in_file =
                 file.contains(&format!("[{section}]")) && file.contains(&format!("\n{name} = "));
+            // mail.dir and store.url each exclude another key of the file: read below.
             assert!(
-                in_file || *key == "mail.dir",
+                in_file || *key == "mail.dir" || *key == "store.url",
                 "{key} is not in the test's file"
             );
         }
         assert!(parsed("[mail]\ndir = \"/var/spool/pupitre\"\n").is_ok());
+        assert!(parsed("[store]\nurl = \"postgres://hub@db/pupitre\"\n").is_ok());
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod hub_child;
 pub mod login_throttle;
 pub mod mail;
 pub mod password_gate;
+pub mod pg_server;
 pub mod questionnaires;
 pub mod relay;
 pub mod sales_key;
@@ -62,7 +63,7 @@ pub mod http {
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -73,16 +74,15 @@ use tokio::net::TcpListener;
 use crate::auth::Keys;
 use crate::clock::Clock;
 use crate::hub::ProjectHandle;
-use crate::store::StoreRead as _;
-use crate::store::{ProjectId, SqliteStore, Store};
+use crate::store::{Location, ProjectId, Store};
 
 /// The running hub's shared state.
 pub struct Hub {
     pub keys: Keys,
     pub clock: Clock,
-    db_path: PathBuf,
+    location: Location,
     /// A connection for HTTP reads and admin writes (each writer has its own).
-    store: Mutex<SqliteStore>,
+    store: Mutex<Box<dyn Store>>,
     projects: RwLock<HashMap<ProjectId, ProjectHandle>>,
     writers: Mutex<Vec<std::thread::JoinHandle<()>>>,
     next_conn: AtomicU64,
@@ -170,24 +170,26 @@ async fn watch_configuration(
 
 impl Hub {
     /// Opens the database and starts a writer for every project. Call inside a tokio runtime.
-    pub fn open(db_path: &Path, clock: Clock) -> anyhow::Result<Arc<Self>> {
-        Self::open_with(db_path, clock, HubOptions::default())
+    pub fn open(db: impl Into<Location>, clock: Clock) -> anyhow::Result<Arc<Self>> {
+        Self::open_with(db, clock, HubOptions::default())
     }
 
     /// As [`Hub::open`], with options.
     pub fn open_with(
-        db_path: &Path,
+        db: impl Into<Location>,
         clock: Clock,
         options: HubOptions,
     ) -> anyhow::Result<Arc<Self>> {
-        let mut store =
-            SqliteStore::open(db_path).with_context(|| format!("opening {}", db_path.display()))?;
-        let keys = Keys::load_or_create(&mut store)?;
+        let location = db.into();
+        let mut store = location
+            .open()
+            .with_context(|| format!("opening {}", location.describe()))?;
+        let keys = Keys::load_or_create(store.as_mut())?;
         let projects = store.projects()?;
         let hub = Arc::new(Self {
             keys,
             clock,
-            db_path: db_path.to_owned(),
+            location,
             store: Mutex::new(store),
             projects: RwLock::new(HashMap::new()),
             writers: Mutex::new(vec![]),
@@ -231,10 +233,10 @@ impl Hub {
         let project = self
             .with_store(|s| s.project(id))?
             .context("no such project")?;
-        let store = SqliteStore::open(&self.db_path)?;
+        let store = self.location.open()?;
         let (handle, thread) = hub::spawn_project(
             project,
-            Box::new(store),
+            store,
             self.clock.clone(),
             self.runtime.clone(),
             self.mailer.clone(),
@@ -271,8 +273,8 @@ impl Hub {
     }
 
     /// Runs `f` with the HTTP side's store connection.
-    pub fn with_store<T>(&self, f: impl FnOnce(&mut SqliteStore) -> T) -> T {
-        f(&mut self.store.lock().expect("store lock"))
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut dyn Store) -> T) -> T {
+        f(self.store.lock().expect("store lock").as_mut())
     }
 
     pub fn next_conn_id(&self) -> hub::ConnId {
@@ -416,23 +418,27 @@ pub struct RunningHub {
 }
 
 impl RunningHub {
-    pub async fn start(db_path: &Path, clock: Clock) -> anyhow::Result<Self> {
-        Self::start_at(db_path, clock, SocketAddr::from(([127, 0, 0, 1], 0))).await
+    pub async fn start(db: impl Into<Location>, clock: Clock) -> anyhow::Result<Self> {
+        Self::start_at(db, clock, SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
 
     /// As [`RunningHub::start`], on a given address (to restart a hub where clients expect it).
-    pub async fn start_at(db_path: &Path, clock: Clock, addr: SocketAddr) -> anyhow::Result<Self> {
-        Self::start_with(db_path, clock, addr, HubOptions::default()).await
+    pub async fn start_at(
+        db: impl Into<Location>,
+        clock: Clock,
+        addr: SocketAddr,
+    ) -> anyhow::Result<Self> {
+        Self::start_with(db, clock, addr, HubOptions::default()).await
     }
 
     /// As [`RunningHub::start_at`], with options (SMTP, widget folder).
     pub async fn start_with(
-        db_path: &Path,
+        db: impl Into<Location>,
         clock: Clock,
         addr: SocketAddr,
         options: HubOptions,
     ) -> anyhow::Result<Self> {
-        let hub = Hub::open_with(db_path, clock, options)?;
+        let hub = Hub::open_with(db, clock, options)?;
         let listener = listen(addr)?;
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel();

@@ -9,7 +9,7 @@ use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentServerFrame};
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame};
 use pupitre_protocol::{ConversationRef, ErrorCode, MAX_FRAME_BYTES, PROTOCOL_VERSION};
 use pupitre_server::client::{AgentConn, VisitorConn};
-use pupitre_server::store::{Counters, Store, StoreRead};
+use pupitre_server::store::Counters;
 
 fn counters(hub: &pupitre_server::RunningHub) -> (Counters, i64) {
     hub.hub.with_store(|s| {

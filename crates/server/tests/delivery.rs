@@ -168,7 +168,6 @@ async fn r12_reconnecting_clients_get_every_missed_event_once_in_order() {
     let stored = hub
         .hub
         .with_store(|s| {
-            use pupitre_server::store::Store;
             let p = s.project_by_code(PROJECT).unwrap().unwrap();
             s.messages(p.id, ConversationRef::parse(&conv).unwrap().1)
                 .unwrap()

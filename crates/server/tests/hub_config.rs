@@ -227,6 +227,38 @@ fn one_hub_per_database() {
     stop(child);
 }
 
+/// The same on PostgreSQL (`--db postgres://…`) until ownership per project lets several hubs
+/// share one database (issue 14): a second hub is refused at start; the first one's lock goes
+/// with its connection, even when it is killed.
+#[test]
+fn one_hub_per_postgres_database_for_now() {
+    if !pupitre_server::pg_server::available() {
+        assert!(std::env::var_os("PUPITRE_REQUIRE_POSTGRES").is_none());
+        eprintln!("PostgreSQL is not installed: skipped");
+        return;
+    }
+    let server = pupitre_server::pg_server::PgServer::start().unwrap();
+    let url = server.create_database("hub").unwrap();
+    let (first, mut child) = serve(&["--listen", "127.0.0.1:0", "--db", &url, "--demo"], &[]);
+    assert!(first.contains("listening"), "{first}");
+    let out = pupitre()
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", &url])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another hub is running on this PostgreSQL database"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (first, child) = serve(&["--listen", "127.0.0.1:0", "--db", &url], &[]);
+    assert!(first.contains("listening"), "{first}");
+    stop(child);
+}
+
 /// Issue 13: "metrics from the first second": a hub just started (its own process: the recorder
 /// is the process's) describes every metric of the catalog, each at zero.
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! Restart: a real hub process is killed (SIGKILL) mid-story and restarted on the same file.
-//! Nothing acknowledged is lost (R12), identities and sessions survive, and a pending snooze
-//! fires at its time, not before (R5, DESIGN §9).
+//! Restart: a real hub process is killed (SIGKILL) mid-story and restarted on the same data,
+//! a SQLite file or a PostgreSQL database (DESIGN §6: one story, both backends). Nothing
+//! acknowledged is lost (R12), identities and sessions survive, and a pending snooze fires at
+//! its time, not before (R5, DESIGN §9).
 
 mod common;
 
@@ -36,7 +37,7 @@ struct HubProcess {
     url: String,
 }
 
-fn spawn_hub(db: &std::path::Path) -> HubProcess {
+fn spawn_hub(db: &str) -> HubProcess {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pupitre"))
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
@@ -60,8 +61,24 @@ fn spawn_hub(db: &std::path::Path) -> HubProcess {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r12_killed_hub_loses_nothing_acknowledged_and_timers_fire_after_restart() {
-    let setup = setup(&[("alice@test", &["Sales"], 3)], |_| {});
-    let mut hub = spawn_hub(&setup.db);
+    killed_hub_story(setup(&[("alice@test", &["Sales"], 3)], |_| {})).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r12_on_postgres_killed_hub_loses_nothing_acknowledged_and_timers_fire_after_restart() {
+    let Some(server) = postgres_or_skip() else {
+        return;
+    };
+    killed_hub_story(setup_on(
+        Some(&server),
+        &[("alice@test", &["Sales"], 3)],
+        |_| {},
+    ))
+    .await;
+}
+
+async fn killed_hub_story(setup: Setup) {
+    let mut hub = spawn_hub(&setup.db_arg());
 
     let session = pupitre_server::client::login(&hub.url, "alice@test", PASSWORD)
         .await
@@ -150,7 +167,7 @@ async fn r12_killed_hub_loses_nothing_acknowledged_and_timers_fire_after_restart
     // Crash.
     hub.child.kill().unwrap();
     hub.child.wait().unwrap();
-    let mut hub = spawn_hub(&setup.db);
+    let mut hub = spawn_hub(&setup.db_arg());
 
     // The session and the visitor's identity survive; the history has every acknowledged message.
     let (mut alice, welcome) = AgentConn::connect(&hub.url, &session.access_token, last_seq)

@@ -22,7 +22,6 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::api::staff::{Acting, admin_of, reload, staff_of};
 use crate::audit;
 use crate::store::ProjectSettings;
-use crate::store::{Store as _, StoreRead as _};
 
 pub(super) async fn projects(
     State(hub): State<Arc<Hub>>,

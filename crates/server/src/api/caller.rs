@@ -15,7 +15,6 @@ use crate::Hub;
 use crate::api::error::{ApiError, ApiResult};
 use crate::auth::Claims;
 use crate::store::ProjectId;
-use crate::store::StoreRead as _;
 
 /// The header a widget authenticates with: its signed visitor token (W2).
 pub const VISITOR_HEADER: &str = "x-pupitre-visitor";

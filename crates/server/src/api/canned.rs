@@ -13,8 +13,7 @@ use crate::Hub;
 use crate::admin::{self, NewCannedRequest};
 use crate::api::caller::{Caller, caller};
 use crate::api::error::{ApiError, ApiResult};
-use crate::store::StoreRead as _;
-use crate::store::{CannedResponse, Store};
+use crate::store::CannedResponse;
 
 /// The caller, if the project's desk options let them use canned responses.
 fn allowed(hub: &Hub, headers: &HeaderMap) -> ApiResult<Caller> {

@@ -31,7 +31,6 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::api::sessions::{LoginRequest, check_password};
 use crate::auth::Claims;
 use crate::store::AgentRow;
-use crate::store::StoreRead as _;
 
 pub const SESSION_COOKIE: &str = "pupitre_console";
 pub const CSRF_COOKIE: &str = "pupitre_csrf";

@@ -16,7 +16,6 @@ use crate::Hub;
 use crate::api::access::{may_read, number_in, readable_conversation};
 use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
-use crate::store::StoreRead as _;
 use crate::store::{ConversationRow, Store};
 
 /// A conversation as the HTTP API returns it.

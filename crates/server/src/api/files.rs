@@ -24,8 +24,7 @@ use crate::api::access::readable_conversation;
 use crate::api::caller::{VISITOR_HEADER, caller, visitor_caller};
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::hub::{Command, FileSender};
-use crate::store::StoreRead as _;
-use crate::store::{ProjectId, Store};
+use crate::store::ProjectId;
 
 /// Largest upload body; the project's own limit (widget settings) is checked by the writer.
 pub(super) const MAX_UPLOAD: usize = 12 * 1024 * 1024;

@@ -9,7 +9,6 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 
 use crate::Hub;
-use crate::store::Store;
 
 pub(super) async fn healthz(State(hub): State<Arc<Hub>>) -> Response {
     let ok = hub.with_store(|s| s.projects().is_ok());

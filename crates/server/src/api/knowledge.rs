@@ -12,7 +12,6 @@ use crate::Hub;
 use crate::admin::knowledge::{Article, Search};
 use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
-use crate::store::StoreRead as _;
 
 pub(super) async fn search(
     State(hub): State<Arc<Hub>>,

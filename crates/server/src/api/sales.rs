@@ -16,7 +16,6 @@ use crate::Hub;
 use crate::api::error::{ApiError, ApiResult};
 use crate::hub::{Command, SaleReceipt};
 use crate::sales_key;
-use crate::store::Store as _;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -16,8 +16,7 @@ use crate::api::caller::{self, caller};
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::auth::{self, ACCESS_TTL, Claims, REFRESH_TTL};
 use crate::login_throttle::Verdict;
-use crate::store::StoreRead as _;
-use crate::store::{AgentRow, Store, StoreError};
+use crate::store::{AgentRow, StoreError};
 
 /// RFC 5321's limit on an address.
 const MOST_EMAIL_BYTES: usize = 254;

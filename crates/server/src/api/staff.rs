@@ -12,7 +12,6 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::audit::Actor;
 use crate::hub::Command;
 use crate::store::ProjectId;
-use crate::store::{Store as _, StoreRead as _};
 
 /// What the caller may act on.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,7 +18,6 @@ use crate::Hub;
 use crate::api::caller::{Caller, caller};
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::stats::TodayStats;
-use crate::store::StoreRead as _;
 use crate::store::{ClosedFilter, ProjectId, Store};
 
 pub(super) async fn today(

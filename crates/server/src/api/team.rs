@@ -17,8 +17,6 @@ use crate::Hub;
 use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult};
 
-use crate::store::StoreRead as _;
-
 /// An agent as the transfer dialog shows it (R7, D9).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct AgentInfo {

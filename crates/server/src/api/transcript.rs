@@ -13,8 +13,7 @@ use crate::Hub;
 use crate::api::access::{number_in, readable_conversation};
 use crate::api::caller::caller;
 use crate::api::error::{ApiError, ApiResult, blocking};
-use crate::store::StoreRead as _;
-use crate::store::{NewMail, Store as _};
+use crate::store::NewMail;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

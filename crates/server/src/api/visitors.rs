@@ -14,8 +14,6 @@ use crate::api::caller::caller;
 use crate::api::conversations::state_name;
 use crate::api::error::{ApiError, ApiResult, blocking};
 
-use crate::store::StoreRead as _;
-
 /// One of a visitor's conversations, for the desk's history (D14).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct HistoryDoc {

@@ -11,7 +11,6 @@ use serde::Deserialize;
 
 use crate::Hub;
 use crate::api::error::{ApiError, ApiResult, blocking};
-use crate::store::Store;
 
 #[derive(Deserialize)]
 pub(super) struct ConfigQuery {

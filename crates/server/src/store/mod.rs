@@ -5,6 +5,9 @@
 //! [`Batch`]) and commits it in one transaction; it acknowledges the frames only after
 //! [`Store::commit`] returned (R12). Everything else here is reads and admin writes.
 
+mod location;
+mod names;
+pub mod postgres;
 pub mod sqlite;
 pub mod sqlite_files;
 mod sqlite_stats;
@@ -18,6 +21,9 @@ use pupitre_routing::{ConversationRecord, Settings};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use location::Location;
+use names::*;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 pub type ProjectId = i64;

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::LazyLock;
 
-use pupitre_protocol::agent::{Role, VisitorCard};
+use pupitre_protocol::agent::VisitorCard;
 use pupitre_protocol::{AgentId, ClientId, GroupId, Message, Seq};
 use pupitre_routing::help::HelpRecord;
 use pupitre_routing::hours::WeeklyHours;
@@ -68,34 +68,6 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct SqliteStore {
     pub(super) conn: Connection,
-}
-
-fn role_str(role: Role) -> &'static str {
-    match role {
-        Role::Agent => "agent",
-        Role::Manager => "manager",
-        Role::Admin => "admin",
-    }
-}
-
-fn parse_role(s: &str) -> Role {
-    match s {
-        "admin" => Role::Admin,
-        "manager" => Role::Manager,
-        _ => Role::Agent,
-    }
-}
-
-fn state_name(record: &ConversationRecord) -> &'static str {
-    use pupitre_routing::ConversationState as S;
-    match record.state {
-        S::Unrouted => "unrouted",
-        S::Queued { .. } => "queued",
-        S::Reserved { .. } => "reserved",
-        S::Assigned { .. } => "assigned",
-        S::Snoozed { .. } => "snoozed",
-        S::Closed { .. } => "closed",
-    }
 }
 
 impl SqliteStore {
@@ -1215,14 +1187,6 @@ impl Store for SqliteStore {
             .optional()?;
         Ok(row.filter(|(_, exp)| *exp > now).map(|(a, _)| a))
     }
-}
-
-/// `text` with LIKE's own wildcards (and the escape character) escaped by `\`, to be matched
-/// as it is with `ESCAPE '\'`.
-fn like_escaped(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// An article row; its tags are JSON (a broken row is an error, not a panic).

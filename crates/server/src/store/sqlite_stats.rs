@@ -2,9 +2,10 @@
 //! with the writer's batch and read by the statistics API (`conversation_facts`,
 //! `status_log`, migration 004).
 
-use pupitre_protocol::{AgentId, Availability, Channel, Millis};
+use pupitre_protocol::{AgentId, Channel, Millis};
 use rusqlite::{Row, Transaction, params, params_from_iter, types::Value};
 
+use super::names::{availability_name, channel_name, parse_availability};
 use super::{ClosedFilter, ConversationFacts, FactSums, ProjectId, Result, SaleRow, StatusChange};
 
 const FACTS_COLUMNS: &str = "number, agent_id, closed_at, first_response_ms, response_sum_ms, \
@@ -290,33 +291,6 @@ pub(super) fn closed_conversations(
         .query_map(params_from_iter(values), facts_from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
-}
-
-fn channel_name(c: Channel) -> &'static str {
-    match c {
-        Channel::Chat => "chat",
-        Channel::Call => "call",
-        Channel::Video => "video",
-        Channel::Messaging => "messaging",
-    }
-}
-
-fn availability_name(a: Availability) -> &'static str {
-    match a {
-        Availability::Available => "available",
-        Availability::Busy => "busy",
-        Availability::Unavailable => "unavailable",
-        Availability::Offline => "offline",
-    }
-}
-
-fn parse_availability(s: &str) -> Availability {
-    match s {
-        "available" => Availability::Available,
-        "busy" => Availability::Busy,
-        "unavailable" => Availability::Unavailable,
-        _ => Availability::Offline,
-    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use pupitre_server::RunningHub;
 use pupitre_server::admin::{self, NewAgentRequest};
 use pupitre_server::client::{AgentConn, VisitorConn, login};
 use pupitre_server::clock::{Clock, now_ms};
-use pupitre_server::store::{SqliteStore, Store as _, StoreRead as _};
+use pupitre_server::store::{Location, SqliteStore, Store as _};
 
 pub const PROJECT: &str = "TEST";
 pub const PASSWORD: &str = "password-123";
@@ -21,7 +21,20 @@ pub const QUIET: Duration = Duration::from_millis(400);
 
 pub struct Setup {
     pub dir: tempfile::TempDir,
+    /// The SQLite file (unused when `location` is PostgreSQL).
     pub db: std::path::PathBuf,
+    /// Where the hub's data lives: `db`, or a PostgreSQL database.
+    pub location: Location,
+}
+
+impl Setup {
+    /// As `pupitre serve --db` takes it.
+    pub fn db_arg(&self) -> String {
+        match &self.location {
+            Location::File(path) => path.display().to_string(),
+            Location::Postgres(url) => url.clone(),
+        }
+    }
 }
 
 /// A project `TEST` with groups `Sales` and `Support` and the given agents
@@ -30,19 +43,37 @@ pub fn setup(
     agents: &[(&str, &[&str], u32)],
     edit: impl FnOnce(&mut pupitre_server::store::ProjectSettings),
 ) -> Setup {
+    setup_on(None, agents, edit)
+}
+
+/// As [`setup`], in a new database of a PostgreSQL server (`None`: a SQLite file).
+pub fn setup_on(
+    postgres: Option<&pupitre_server::pg_server::PgServer>,
+    agents: &[(&str, &[&str], u32)],
+    edit: impl FnOnce(&mut pupitre_server::store::ProjectSettings),
+) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("hub.db");
-    let mut store = SqliteStore::open(&db).unwrap();
-    let project = admin::create_project(&mut store, PROJECT, "Test shop").unwrap();
+    let location = match postgres {
+        None => Location::File(db.clone()),
+        Some(server) => Location::parse(
+            &server
+                .create_database(&format!("t{}", uuid::Uuid::new_v4().simple()))
+                .unwrap(),
+        ),
+    };
+    let mut store = location.open().unwrap();
+    let store = store.as_mut();
+    let project = admin::create_project(store, PROJECT, "Test shop").unwrap();
     let mut settings = store.project(project).unwrap().unwrap().settings;
     settings.conversation_types = vec!["Sale".into(), "Other".into()];
     edit(&mut settings);
-    admin::set_settings(&mut store, project, &settings).unwrap();
-    admin::create_group(&mut store, project, "Sales", None).unwrap();
-    admin::create_group(&mut store, project, "Support", None).unwrap();
+    admin::set_settings(store, project, &settings).unwrap();
+    admin::create_group(store, project, "Sales", None).unwrap();
+    admin::create_group(store, project, "Support", None).unwrap();
     for (email, groups, slots) in agents {
         admin::create_agent(
-            &mut store,
+            store,
             project,
             NewAgentRequest {
                 email: (*email).into(),
@@ -55,7 +86,7 @@ pub fn setup(
         )
         .unwrap();
     }
-    Setup { dir, db }
+    Setup { dir, db, location }
 }
 
 /// Adds an account to project `code` of the hub's database (`groups` by name).
@@ -84,7 +115,7 @@ pub async fn start(setup: &Setup, manual_clock: bool) -> RunningHub {
         Clock::system()
     };
     RunningHub::start_with(
-        &setup.db,
+        &setup.location,
         clock,
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         many_visitors_from_loopback(),
@@ -99,7 +130,7 @@ pub async fn start_at(setup: &Setup, at: &str) -> RunningHub {
         .expect("an RFC 3339 time")
         .timestamp_millis();
     RunningHub::start_with(
-        &setup.db,
+        &setup.location,
         Clock::manual(at),
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         many_visitors_from_loopback(),
@@ -122,7 +153,7 @@ pub fn many_visitors_from_loopback() -> pupitre_server::HubOptions {
 /// As [`start`], with hub options (SMTP, widget folder).
 pub async fn start_with(setup: &Setup, options: pupitre_server::HubOptions) -> RunningHub {
     RunningHub::start_with(
-        &setup.db,
+        &setup.location,
         Clock::system(),
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         options,
@@ -484,4 +515,18 @@ pub async fn mails(dir: &std::path::Path, count: usize) -> Vec<String> {
 /// A mail's text as written: lettre folds long lines with `=\r\n` and escapes `=` as `=3D`.
 pub fn quoted_printable_free(mail: &str) -> String {
     mail.replace("=\r\n", "").replace("=3D", "=")
+}
+
+/// A PostgreSQL server of the test's own, or `None` (said on stderr) where PostgreSQL is not
+/// installed, unless `PUPITRE_REQUIRE_POSTGRES` makes that a failure (`make test`, CI).
+pub fn postgres_or_skip() -> Option<pupitre_server::pg_server::PgServer> {
+    if !pupitre_server::pg_server::available() {
+        assert!(
+            std::env::var_os("PUPITRE_REQUIRE_POSTGRES").is_none(),
+            "PUPITRE_REQUIRE_POSTGRES is set but PostgreSQL is not installed"
+        );
+        eprintln!("PostgreSQL is not installed: this test's PostgreSQL half is skipped");
+        return None;
+    }
+    Some(pupitre_server::pg_server::PgServer::start().unwrap())
 }

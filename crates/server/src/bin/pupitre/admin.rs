@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Subcommand;
 use pupitre_protocol::agent::Role;
 use pupitre_server::admin::{self, NewAgentRequest, NewCannedRequest};
-use pupitre_server::store::{SqliteStore, Store};
+use pupitre_server::store::{Location, Store};
 
 #[derive(Subcommand)]
 pub enum AdminCommand {
@@ -122,7 +122,7 @@ pub enum RoleArg {
     Admin,
 }
 
-fn project_id(store: &mut SqliteStore, code: &str) -> anyhow::Result<i64> {
+fn project_id(store: &mut dyn Store, code: &str) -> anyhow::Result<i64> {
     Ok(store
         .project_by_code(code)?
         .with_context(|| format!("no project {code:?}"))?
@@ -134,18 +134,21 @@ fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
+pub fn admin_command(db: String, command: AdminCommand) -> anyhow::Result<()> {
+    let db = Location::parse(&db);
     // Run after a package upgrade before the hub's restart, this migrates the file first: it
     // keeps the same copy of the older database the hub would.
-    if let Some(copy) = pupitre_server::store::sqlite_files::prepare_upgrade(&db)? {
+    if let Some(file) = db.file()
+        && let Some(copy) = pupitre_server::store::sqlite_files::prepare_upgrade(file)?
+    {
         eprintln!(
             "upgrading {}: the database as it was is kept in {}",
-            db.display(),
+            file.display(),
             copy.display()
         );
     }
-    let mut store = SqliteStore::open(&db)?;
-    let s: &mut SqliteStore = &mut store;
+    let mut store = db.open()?;
+    let s: &mut dyn Store = store.as_mut();
     match command {
         AdminCommand::ProjectCreate { code, name } => {
             let id = admin::create_project(s, &code, &name)?;
@@ -278,6 +281,6 @@ pub fn admin_command(db: PathBuf, command: AdminCommand) -> anyhow::Result<()> {
 
 /// A change made on the hub's machine: audited as the operator's; a running hub applies it
 /// within a second (A10).
-fn operator(store: &mut SqliteStore, project: i64) -> admin::Audited<'_> {
+fn operator(store: &mut dyn Store, project: i64) -> admin::Audited<'_> {
     admin::Audited::new(store, project, pupitre_server::audit::Actor::operator())
 }

@@ -29,8 +29,9 @@ enum Command {
     /// Administer projects, groups, agents, canned responses and settings (on the database
     /// file, while the hub runs: it applies them within a second).
     Admin {
+        /// The SQLite database file, or a PostgreSQL database (`postgres://…`).
         #[arg(long, env = "PUPITRE_DB", default_value = pupitre_server::config::DEFAULT_DB)]
-        db: PathBuf,
+        db: String,
         #[command(subcommand)]
         command: AdminCommand,
     },

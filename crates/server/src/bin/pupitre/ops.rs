@@ -34,6 +34,14 @@ impl Database {
         }
         if let Some(file) = &self.config {
             let c = config::load(file)?;
+            if c.store.url.is_some() {
+                anyhow::bail!(
+                    "{}: the hub's data is in PostgreSQL (store.url): back it up and restore it \
+                     with PostgreSQL's own tools (pg_dump, pg_restore, or the server's \
+                     continuous archiving)",
+                    file.display()
+                );
+            }
             return c.store.path.ok_or_else(|| {
                 anyhow::anyhow!(
                     "{}: no store.path in it: name the database with --db",
@@ -71,16 +79,17 @@ pub fn config_command(command: ConfigCommand) -> anyhow::Result<()> {
                 .unwrap_or_else(|| config::DEFAULT_LISTEN.parse().expect("address"));
             config::exposure(listen, tls, c.server.plain_http.unwrap_or(false))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let db = c
-                .store
-                .path
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(config::DEFAULT_DB));
+            let db = pupitre_server::store::Location::parse(
+                &c.store
+                    .location()
+                    .unwrap_or_else(|| config::DEFAULT_DB.to_owned()),
+            );
             println!("{}: valid", file.display());
             println!("  listens on {listen}{}", if tls { " (HTTPS)" } else { "" });
-            println!("  database   {}", db.display());
+            println!("  database   {}", db.describe());
             if let Some(dir) = db
-                .parent()
+                .file()
+                .and_then(|f| f.parent())
                 .filter(|d| !d.as_os_str().is_empty() && !d.exists())
             {
                 println!(

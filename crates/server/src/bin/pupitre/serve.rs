@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use pupitre_server::clock::Clock;
-use pupitre_server::store::{SqliteStore, sqlite_files};
+use pupitre_server::store::{Location, sqlite_files};
 use pupitre_server::{Hub, demo};
 
 use crate::runtime;
@@ -29,9 +29,10 @@ pub struct ServeArgs {
     /// `info,pupitre_server=debug` (RUST_LOG, when set, wins). Default: `info,tower_http=warn`.
     #[arg(long, env = "PUPITRE_LOG", value_parser = log_filter)]
     log: Option<String>,
-    /// The SQLite database file (created if missing).
+    /// The SQLite database file (created if missing), or a PostgreSQL database
+    /// (`postgres://user@host:port/db`) shared by several hubs.
     #[arg(long, env = "PUPITRE_DB", default_value = pupitre_server::config::DEFAULT_DB)]
-    db: PathBuf,
+    db: String,
     #[arg(long, env = "PUPITRE_LISTEN", default_value = pupitre_server::config::DEFAULT_LISTEN)]
     listen: SocketAddr,
     /// Seed the demo project (DEMO) with agents, groups and canned responses.
@@ -124,7 +125,7 @@ impl ServeArgs {
                 }
             };
         }
-        take!("db", self.db, c.store.path);
+        take!("db", self.db, c.store.location());
         take!("listen", self.listen, c.server.listen);
         take!("demo", self.demo, c.server.demo);
         take!(
@@ -204,12 +205,20 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     pupitre_server::config::exposure(listen, tls.is_some(), plain_http)
         .map_err(anyhow::Error::msg)?;
+    let db = Location::parse(&db);
     // One hub per database file; an older release's database is copied before it is upgraded.
-    let _lock = sqlite_files::HubLock::take(&db)?;
-    if let Some(copy) = sqlite_files::prepare_upgrade(&db)? {
+    // (On PostgreSQL, several hubs share the database, and its backups are PostgreSQL's.)
+    let _lock = db.file().map(sqlite_files::HubLock::take).transpose()?;
+    let _single = match &db {
+        Location::Postgres(url) => Some(pupitre_server::store::postgres::SingleHub::take(url)?),
+        Location::File(_) => None,
+    };
+    if let Some(file) = db.file()
+        && let Some(copy) = sqlite_files::prepare_upgrade(file)?
+    {
         tracing::info!(
             "upgrading {} to schema {}: the database as it was is kept in {}",
-            db.display(),
+            file.display(),
             sqlite_files::LATEST_SCHEMA,
             copy.display()
         );
@@ -223,13 +232,13 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     let ws_scheme = if tls.is_some() { "wss" } else { "ws" };
     if with_demo {
-        let mut store = SqliteStore::open(&db)?;
+        let mut store = db.open()?;
         // The demo pages' origin, when it is known before listening (not on port 0).
         let site = public_url
             .clone()
             .or_else(|| (listen.port() != 0).then(|| format!("{scheme}://{listen}")))
             .and_then(|u| pupitre_server::cobrowse_settings::origin_of(&u));
-        if demo::seed(&mut store, site.as_deref())? {
+        if demo::seed(store.as_mut(), site.as_deref())? {
             tracing::info!("seeded the demo project {}", demo::PROJECT);
         }
     }
@@ -275,7 +284,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         )?;
         say!(
             "Pupitre hub listening on {scheme}://{addr}  (database: {})",
-            db.display()
+            db.describe()
         );
         say!("  desk WebSocket:    {ws_scheme}://{addr}/ws/agent");
         say!("  widget WebSocket:  {ws_scheme}://{addr}/ws/visitor");

@@ -1,0 +1,251 @@
+//! The PostgreSQL backend (DESIGN.md §6, §14): the same [`Store`] as SQLite, for several hub
+//! nodes sharing one database.
+//!
+//! The store is synchronous (the project writer is a thread of its own; the HTTP side calls it
+//! briefly from async handlers), the driver is `tokio-postgres`. Each connection's socket is
+//! driven by a small runtime of the store's own ([`DRIVER`], one thread), and a call waits for
+//! its answer with a plain executor: no runtime is started inside the caller's (which the
+//! `postgres` crate would do, and panic in an async handler).
+//!
+//! Files: this one holds the connection, its prepared statements and its transactions;
+//! [`schema`] the migrations; `read.rs` the [`StoreRead`] side; `write.rs` the [`Store`] side;
+//! `stats.rs` D15's figures.
+
+mod read;
+pub mod schema;
+mod stats;
+mod write;
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use futures_executor::block_on;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, NoTls, Row, Statement};
+
+use super::*;
+
+/// The runtime that drives every PostgreSQL connection's socket: one thread, whatever the
+/// number of connections (each writer and the HTTP side have one).
+static DRIVER: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("pupitre-pg")
+        .enable_all()
+        .build()
+        .expect("starting the PostgreSQL driver's thread")
+});
+
+/// Whether `location` (a `--db` value or `[store] url`) names a PostgreSQL database.
+pub fn is_url(location: &str) -> bool {
+    location.starts_with("postgres://") || location.starts_with("postgresql://")
+}
+
+// The driver's errors become the store's backend-neutral one here, and only here.
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        StoreError::Backend(Box::new(e))
+    }
+}
+
+/// A failure of the store itself, not of the database (a connection that could not start).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Failed(String);
+
+fn failed(why: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(Box::new(Failed(why.to_string())))
+}
+
+pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
+
+pub struct PgStore {
+    client: Client,
+    /// Prepared once per connection, by SQL text.
+    statements: HashMap<String, Statement>,
+    /// Transactions open on this connection: 0 none, 1 a transaction, more: savepoints in it.
+    depth: u32,
+}
+
+/// Connects to `url` without touching the schema.
+fn connect_only(url: &str) -> Result<Client> {
+    let config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| failed(format!("the PostgreSQL address {url:?}: {e}")))?;
+    block_on(DRIVER.spawn(async move {
+        let (client, connection) = config.connect(NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!(error = %e, "a PostgreSQL connection ended");
+            }
+        });
+        Ok::<_, tokio_postgres::Error>(client)
+    }))
+    .map_err(failed)?
+    .map_err(StoreError::from)
+}
+
+/// Runs `sql` (statements without parameters) on `url`: set-up outside the store (making a
+/// database, a test cutting connections).
+pub fn run_sql(url: &str, sql: &str) -> Result<()> {
+    let client = connect_only(url)?;
+    Ok(block_on(client.batch_execute(sql))?)
+}
+
+/// The one hub a PostgreSQL database has, until ownership per project lets several share it
+/// (issue 14): held by a connection of its own for as long as the hub runs; a second hub is
+/// refused at start rather than routing the same projects twice.
+pub struct SingleHub {
+    _client: Client,
+}
+
+/// The session-wide advisory lock key of [`SingleHub`] ("pupitrehub" folded).
+const SINGLE_HUB_LOCK: i64 = 0x0070_7570_6874_7562;
+
+impl SingleHub {
+    pub fn take(url: &str) -> Result<Self> {
+        let client = connect_only(url)?;
+        let row =
+            block_on(client.query_one("SELECT pg_try_advisory_lock($1)", &[&SINGLE_HUB_LOCK]))?;
+        if !row.try_get::<_, bool>(0)? {
+            return Err(failed(
+                "another hub is running on this PostgreSQL database: several hubs sharing one \
+                 database need ownership per project, which this release does not have yet",
+            ));
+        }
+        Ok(Self { _client: client })
+    }
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/db`, or a socket folder in `host=`) and
+    /// brings the schema to this release's (under a lock: nodes starting together migrate once).
+    pub fn connect(url: &str) -> Result<Self> {
+        let client = connect_only(url)?;
+        let mut store = Self {
+            client,
+            statements: HashMap::new(),
+            depth: 0,
+        };
+        schema::migrate(&mut store)?;
+        Ok(store)
+    }
+
+    /// Whether the connection to the server is gone (the store must be opened again).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = block_on(self.client.prepare(sql))?;
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    /// Every row `sql` returns.
+    pub(crate) fn rows(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+        let s = self.statement(sql)?;
+        Ok(block_on(self.client.query(&s, params))?)
+    }
+
+    /// The row `sql` returns, if one.
+    pub(crate) fn row(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
+        let s = self.statement(sql)?;
+        Ok(block_on(self.client.query_opt(&s, params))?)
+    }
+
+    /// Runs `sql`; how many rows it changed.
+    pub(crate) fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
+        let s = self.statement(sql)?;
+        Ok(block_on(self.client.execute(&s, params))?)
+    }
+
+    /// Runs statements without parameters (transaction control, the schema).
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(block_on(self.client.batch_execute(sql))?)
+    }
+
+    /// Opens a transaction, or a savepoint inside the one open.
+    pub(crate) fn begin(&mut self) -> Result<()> {
+        let sql = match self.depth {
+            0 => "BEGIN".to_owned(),
+            d => format!("SAVEPOINT s{d}"),
+        };
+        self.batch(&sql)?;
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Commits what [`Self::begin`] opened.
+    pub(crate) fn commit_open(&mut self) -> Result<()> {
+        let sql = match self.depth {
+            0 => return Err(failed("a commit without a transaction")),
+            1 => "COMMIT".to_owned(),
+            d => format!("RELEASE SAVEPOINT s{}", d - 1),
+        };
+        // Whatever happens, that level is closed: a failed COMMIT ends the transaction.
+        self.depth -= 1;
+        if let Err(e) = self.batch(&sql) {
+            if self.depth > 0 {
+                let _ = self.batch(&format!("ROLLBACK TO SAVEPOINT s{}", self.depth));
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Undoes what [`Self::begin`] opened.
+    pub(crate) fn rollback_open(&mut self) -> Result<()> {
+        let sql = match self.depth {
+            0 => return Ok(()),
+            1 => "ROLLBACK".to_owned(),
+            d => format!("ROLLBACK TO SAVEPOINT s{}", d - 1),
+        };
+        self.depth -= 1;
+        self.batch(&sql)
+    }
+
+    /// Ends a transaction left open by a failure (a panic inside a change) before `what`
+    /// begins: it ends here rather than holding its locks for ever, or swallowing the next
+    /// change into itself.
+    pub(crate) fn end_left_open(&mut self, what: &str) -> Result<()> {
+        if self.depth > 0 {
+            tracing::error!("{what} found a transaction still open; rolling it back");
+            // Every level: the savepoints go with the transaction.
+            self.depth = 0;
+            self.batch("ROLLBACK")?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` atomically: in a transaction of its own, or in a savepoint of the one open
+    /// (an audited change). Undone, all of it, when `f` fails.
+    pub(crate) fn atomically<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        self.begin()?;
+        match f(self) {
+            Ok(v) => {
+                self.commit_open()?;
+                Ok(v)
+            }
+            Err(e) => {
+                if let Err(undo) = self.rollback_open() {
+                    tracing::warn!(error = %undo, "undoing a failed change");
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A JSON column (stored as text, as SQLite does: payloads are sent as they are stored).
+pub(crate) fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    Ok(serde_json::from_str(text)?)
+}
+
+/// An unsigned count stored as BIGINT (PostgreSQL has no unsigned type).
+pub(crate) fn count(v: i64) -> u32 {
+    u32::try_from(v.max(0)).unwrap_or(u32::MAX)
+}
