@@ -13,7 +13,7 @@ DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   python3-selenium webkit2gtk-driver fonts-noto-color-emoji chromium \
   poppler-utils lintian systemd postgresql
 
-.PHONY: deps run test lint package package-test bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e console console-test console-e2e
+.PHONY: cluster deps run test lint package package-test bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e console console-test console-e2e
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -103,6 +103,12 @@ test: deps ui widget console lint ui-test widget-test console-test
 	$(MAKE) --no-print-directory widget-e2e
 	$(MAKE) --no-print-directory console-e2e
 	$(MAKE) --no-print-directory package-test
+
+## Several hubs on one PostgreSQL (issue 14) to try on this machine: PostgreSQL from Debian's
+## binaries in a temporary folder, the demo data, three nodes on 127.0.0.1:8471-8473.
+cluster: deps ui widget console
+	$(CARGO) build --release -p pupitre-server
+	$(CARGO_TARGET_DIR)/release/pupitre cluster --nodes 3 --port 8471
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 PACKAGES := $(CARGO_TARGET_DIR)/packages

@@ -64,10 +64,23 @@ impl Keys {
         {
             return Ok(Self { key });
         }
+        // Inserted only if absent, then read back: hubs starting together on one PostgreSQL
+        // database all sign with the first one's key. (A stored key this release cannot read
+        // is replaced.)
         let mut key = [0u8; 32];
         rand::rng().fill_bytes(&mut key);
-        store.set_meta("token_key", &B64.encode(key))?;
-        Ok(Self { key })
+        let stored = store.meta_or_insert("token_key", &B64.encode(key))?;
+        match B64
+            .decode(stored.as_bytes())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+        {
+            Some(key) => Ok(Self { key }),
+            None => {
+                store.set_meta("token_key", &B64.encode(key))?;
+                Ok(Self { key })
+            }
+        }
     }
 
     fn mac(&self) -> Hmac<Sha256> {

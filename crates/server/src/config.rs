@@ -34,6 +34,7 @@ pub const KEYS: &[&str] = &[
     "server.trusted_proxies",
     "server.demo",
     "server.widget_dir",
+    "server.node_url",
     "store.path",
     "store.url",
     "tls.cert",
@@ -80,6 +81,8 @@ pub struct Server {
     pub demo: Option<bool>,
     /// Serve the widget from this folder (widget development).
     pub widget_dir: Option<PathBuf>,
+    /// Several hubs on PostgreSQL: where the other hubs reach this one.
+    pub node_url: Option<PublicUrl>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -390,6 +393,7 @@ plain_http = false
 trusted_proxies = ["10.0.0.0/8", "192.168.1.7"]
 demo = false
 widget_dir = "/srv/widget"
+node_url = "http://10.0.0.5:8470"
 [store]
 path = "/var/lib/pupitre/pupitre.db"
 [tls]

@@ -107,7 +107,7 @@ pub async fn visitor_ws(
     let admitted = hub.connections.admit(Some(address));
     configure(ws).on_upgrade(move |mut socket| async move {
         match admitted {
-            Ok(_admitted) => visitor_connection(socket, hub, user_agent).await,
+            Ok(_admitted) => visitor_connection(socket, hub, user_agent, address).await,
             Err(refusal) => refuse(&mut socket, refusal).await,
         }
     })
@@ -332,6 +332,9 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
         }
     };
     let Some(handle) = hub.project(project) else {
+        if hub.cluster().is_some() {
+            return elsewhere(socket, hub, project, "/ws/agent", text, None).await;
+        }
         send_text(
             socket,
             error_json(ErrorCode::NotFound, "this project is not served here"),
@@ -367,13 +370,39 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
     handle.send(Command::AgentGone { agent, conn }).await;
 }
 
-async fn visitor_connection(mut socket: WebSocket, hub: Arc<Hub>, user_agent: Option<String>) {
+/// Several hubs on one database: the project is another node's. Its client is relayed there;
+/// when no node owns it this instant (a takeover under way), the client is asked to come back.
+async fn elsewhere(
+    socket: &mut WebSocket,
+    hub: &Arc<Hub>,
+    project: crate::store::ProjectId,
+    path: &str,
+    hello: String,
+    client: Option<std::net::IpAddr>,
+) {
+    match hub.cluster().and_then(|c| c.owner_url(project)) {
+        Some(url) => crate::cluster_proxy::relay(socket, &url, path, hello, client).await,
+        None => close(socket, 1012, "the project is moving; reconnect").await,
+    }
+}
+
+async fn visitor_connection(
+    mut socket: WebSocket,
+    hub: Arc<Hub>,
+    user_agent: Option<String>,
+    address: std::net::IpAddr,
+) {
     metrics::gauge!("pupitre_connections", "kind" => "visitor").increment(1.0);
-    visitor_session(&mut socket, &hub, user_agent).await;
+    visitor_session(&mut socket, &hub, user_agent, address).await;
     metrics::gauge!("pupitre_connections", "kind" => "visitor").decrement(1.0);
 }
 
-async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Option<String>) {
+async fn visitor_session(
+    socket: &mut WebSocket,
+    hub: &Arc<Hub>,
+    user_agent: Option<String>,
+    address: std::net::IpAddr,
+) {
     let Some(text) = first_text(socket).await else {
         send_text(
             socket,
@@ -411,6 +440,11 @@ async fn visitor_session(socket: &mut WebSocket, hub: &Arc<Hub>, user_agent: Opt
         }
     };
     let Some(handle) = hub.project_by_code(&project_code) else {
+        if hub.cluster().is_some()
+            && let Ok(Some(p)) = hub.with_store(|s| s.project_by_code(&project_code))
+        {
+            return elsewhere(socket, hub, p.id, "/ws/visitor", text, Some(address)).await;
+        }
         send_text(
             socket,
             error_json(ErrorCode::NotFound, format!("no project {project_code:?}")),

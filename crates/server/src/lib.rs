@@ -30,6 +30,8 @@ pub mod auth;
 pub mod bench;
 pub mod client;
 pub mod clock;
+pub mod cluster;
+pub mod cluster_proxy;
 pub mod cobrowse_settings;
 pub mod config;
 pub mod connection_limits;
@@ -81,6 +83,8 @@ pub struct Hub {
     pub keys: Keys,
     pub clock: Clock,
     location: Location,
+    /// Several hubs on PostgreSQL: the projects this node owns, and where the others are.
+    cluster: std::sync::OnceLock<Arc<cluster::Cluster>>,
     /// A connection for HTTP reads and admin writes (each writer has its own).
     store: Mutex<Box<dyn Store>>,
     projects: RwLock<HashMap<ProjectId, ProjectHandle>>,
@@ -119,6 +123,9 @@ pub struct HubOptions {
     pub tls: Option<tls::TlsFiles>,
     /// Bounds on connections; `None`: [`connection_limits::ConnectionLimits::for_this_process`].
     pub connection_limits: Option<connection_limits::ConnectionLimits>,
+    /// On PostgreSQL: where the other hubs reach this one (`http://10.0.0.5:8470`), to send it
+    /// the clients of the projects it owns. Default: its listening address.
+    pub node_url: Option<String>,
 }
 
 /// How often a running hub looks for configuration changed by someone else (A10).
@@ -150,6 +157,11 @@ async fn watch_configuration(
                 continue;
             }
             if hub.project(project).is_none() {
+                if hub.cluster().is_some() {
+                    // On a cluster, the nodes' claims start new projects.
+                    known.insert(project, generation);
+                    continue;
+                }
                 match hub.start_project(project) {
                     Ok(_) => {
                         known.insert(project, generation);
@@ -190,6 +202,7 @@ impl Hub {
             keys,
             clock,
             location,
+            cluster: std::sync::OnceLock::new(),
             store: Mutex::new(store),
             projects: RwLock::new(HashMap::new()),
             writers: Mutex::new(vec![]),
@@ -211,8 +224,18 @@ impl Hub {
         });
         // Read before the writers load: a change made meanwhile is seen as one.
         let generations = hub.with_store(|s| s.config_generations())?;
-        for project in projects {
-            hub.start_project(project.id)?;
+        match &hub.location {
+            // Several hubs may share the database: this one runs the projects it owns.
+            Location::Postgres(url) => {
+                let node_url = hub.options.node_url.clone().unwrap_or_default();
+                let cluster = cluster::Cluster::start(&hub, url, &node_url)?;
+                let _ = hub.cluster.set(cluster);
+            }
+            Location::File(_) => {
+                for project in projects {
+                    hub.start_project(project.id)?;
+                }
+            }
         }
         if let Some(mailer) = hub.mailer.clone() {
             tokio::spawn(mailer.run(hub.clone(), hub.shutdown_signal()));
@@ -248,6 +271,52 @@ impl Hub {
             .insert(id, handle.clone());
         self.writers.lock().expect("writers lock").push(thread);
         Ok(handle)
+    }
+
+    /// Starts the writer of a project this node won at `epoch` (several hubs on PostgreSQL):
+    /// it loads the project from the database; its commits fail once another node owns it.
+    pub fn start_owned_project(
+        &self,
+        id: ProjectId,
+        url: &str,
+        epoch: i64,
+    ) -> anyhow::Result<ProjectHandle> {
+        self.forget_project(id);
+        let project = self
+            .with_store(|s| s.project(id))?
+            .context("no such project")?;
+        let store = store::PgStore::connect_owned(url, id, epoch)?;
+        let (handle, thread) = hub::spawn_project(
+            project,
+            Box::new(store),
+            self.clock.clone(),
+            self.runtime.clone(),
+            self.mailer.clone(),
+            self.relays.clone(),
+        )?;
+        self.projects
+            .write()
+            .expect("projects lock")
+            .insert(id, handle.clone());
+        self.writers.lock().expect("writers lock").push(thread);
+        Ok(handle)
+    }
+
+    /// Forgets a project's writer (it stopped).
+    pub fn forget_project(&self, id: ProjectId) {
+        self.projects.write().expect("projects lock").remove(&id);
+    }
+
+    /// Stops a project's writer (this node lost it) and forgets it.
+    pub fn stop_project(&self, id: ProjectId) {
+        if let Some(h) = self.projects.write().expect("projects lock").remove(&id) {
+            h.stop_soon();
+        }
+    }
+
+    /// Several hubs on PostgreSQL: this node's part.
+    pub fn cluster(&self) -> Option<&Arc<cluster::Cluster>> {
+        self.cluster.get()
     }
 
     /// Whether answers by e-mail (R8) and transcripts (D16) can be sent: a mailer is set.
@@ -438,9 +507,18 @@ impl RunningHub {
         addr: SocketAddr,
         options: HubOptions,
     ) -> anyhow::Result<Self> {
-        let hub = Hub::open_with(db, clock, options)?;
         let listener = listen(addr)?;
         let addr = listener.local_addr()?;
+        let scheme = if options.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let options = HubOptions {
+            node_url: options.node_url.or(Some(format!("{scheme}://{addr}"))),
+            ..options
+        };
+        let hub = Hub::open_with(db, clock, options)?;
         let (tx, rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(serve(listener, hub.clone(), async move {
             let _ = rx.await;

@@ -52,6 +52,11 @@ pub const CATALOG: &[Metric] = &[
         label: Some(("why", &["full", "address"])),
     },
     m(
+        "pupitre_relayed_connections_total",
+        Kind::Counter,
+        "Several hubs on PostgreSQL: desk and widget connections this node relayed to the node owning their project.",
+    ),
+    m(
         "pupitre_messages_total",
         Kind::Counter,
         "Messages committed to the database (visitors', agents', system lines), all projects.",

@@ -227,11 +227,11 @@ fn one_hub_per_database() {
     stop(child);
 }
 
-/// The same on PostgreSQL (`--db postgres://…`) until ownership per project lets several hubs
-/// share one database (issue 14): a second hub is refused at start; the first one's lock goes
-/// with its connection, even when it is killed.
-#[test]
-fn one_hub_per_postgres_database_for_now() {
+/// On PostgreSQL (`--db postgres://…`) several hubs share one database (issue 14): a second
+/// one starts, and a visitor of the demo project reaching either is welcomed (the node that
+/// does not own the project relays it to the one that does).
+#[tokio::test]
+async fn hubs_share_a_postgres_database() {
     if !pupitre_server::pg_server::available() {
         assert!(std::env::var_os("PUPITRE_REQUIRE_POSTGRES").is_none());
         eprintln!("PostgreSQL is not installed: skipped");
@@ -239,24 +239,33 @@ fn one_hub_per_postgres_database_for_now() {
     }
     let server = pupitre_server::pg_server::PgServer::start().unwrap();
     let url = server.create_database("hub").unwrap();
-    let (first, mut child) = serve(&["--listen", "127.0.0.1:0", "--db", &url, "--demo"], &[]);
+    let (first, a) = serve(&["--listen", "127.0.0.1:0", "--db", &url, "--demo"], &[]);
     assert!(first.contains("listening"), "{first}");
-    let out = pupitre()
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", &url])
-        .output()
+    let (second, b) = serve(&["--listen", "127.0.0.1:0", "--db", &url], &[]);
+    assert!(second.contains("listening"), "{second}");
+    for banner in [&first, &second] {
+        let hub = banner
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap();
+        let (_, welcome) = pupitre_server::client::VisitorConn::connect(
+            hub,
+            pupitre_server::demo::PROJECT,
+            None,
+            None,
+        )
+        .await
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("another hub is running on this PostgreSQL database"),
-        "{err}"
-    );
-    assert!(!err.contains("panicked"), "{err}");
-    child.kill().unwrap();
-    child.wait().unwrap();
-    let (first, child) = serve(&["--listen", "127.0.0.1:0", "--db", &url], &[]);
-    assert!(first.contains("listening"), "{first}");
-    stop(child);
+        assert!(
+            matches!(
+                welcome,
+                pupitre_protocol::visitor::VisitorServerFrame::Welcome { .. }
+            ),
+            "{welcome:?}"
+        );
+    }
+    stop(a);
+    stop(b);
 }
 
 /// Issue 13: "metrics from the first second": a hub just started (its own process: the recorder

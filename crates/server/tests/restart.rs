@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -30,33 +28,6 @@ async fn ack(conn: &mut AgentConn, frame: AgentClientFrame) {
             _ => {}
         }
     }
-}
-
-struct HubProcess {
-    child: Child,
-    url: String,
-}
-
-fn spawn_hub(db: &str) -> HubProcess {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pupitre"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-        .arg(db)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start the hub");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let first = lines.next().expect("the hub prints its address").unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_owned();
-    // Keep draining stdout so the hub never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    HubProcess { child, url }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

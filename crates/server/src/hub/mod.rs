@@ -199,6 +199,17 @@ impl ProjectHandle {
         self.tx.send(cmd).await.is_ok()
     }
 
+    /// Whether the writer is gone (stopped, or lost its project to another node).
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    /// Asks the writer to stop without waiting (its queue full: it ends when the handle and
+    /// its clones are dropped).
+    pub fn stop_soon(&self) {
+        let _ = self.tx.try_send(Command::Shutdown);
+    }
+
     /// Asks the writer to commit and stop; from a thread outside the runtime.
     pub fn shutdown_blocking(&self) {
         let _ = self.tx.blocking_send(Command::Shutdown);

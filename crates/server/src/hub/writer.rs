@@ -25,6 +25,9 @@ pub(in crate::hub) struct Writer {
     pending: Pending,
     /// Co-browsing's relays (D5), opened and closed as the core decides.
     relays: std::sync::Arc<crate::relay::Relays>,
+    /// Several hubs on one database: another node took the project over. The writer stops;
+    /// its connections end, and their clients resume on the new owner.
+    lost: bool,
 }
 
 impl Writer {
@@ -52,6 +55,7 @@ impl Writer {
             all_conns: HashMap::new(),
             pending: Pending::default(),
             relays,
+            lost: false,
         })
     }
 
@@ -103,12 +107,14 @@ impl Writer {
                 }
             }
             self.flush();
-            if stop {
+            if stop || self.lost {
                 break;
             }
         }
-        self.flush();
-        tracing::info!(project = %self.core.code(), "writer stopped");
+        if !self.lost {
+            self.flush();
+        }
+        tracing::info!(project = %self.core.code(), lost = self.lost, "writer stopped");
     }
 
     /// Gives the core one order now; keeps what it produced for after the commit.
@@ -333,6 +339,14 @@ impl Writer {
         if !batch.is_empty() {
             let started = std::time::Instant::now();
             if let Err(e) = self.store.commit(self.core.project_id(), &batch) {
+                if matches!(e, StoreError::NotOwner(_)) {
+                    // Nothing of it is written; the new owner has the project from the store.
+                    tracing::warn!(project = %self.core.code(), "another node owns the project now; this writer stops");
+                    self.lost = true;
+                    self.fail_batch(pending.acks);
+                    self.deliver(replies);
+                    return false;
+                }
                 tracing::error!(project = %self.core.code(), error = %e, "commit failed; answering internal and reloading");
                 self.fail_batch(pending.acks);
                 self.deliver(replies);

@@ -44,6 +44,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    /// Several hubs on one database: this node no longer owns the project (another took it
+    /// over); nothing was written, and its writer must stop.
+    #[error("project {0} is owned by another node now")]
+    NotOwner(ProjectId),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -753,6 +757,14 @@ pub trait Store: StoreRead {
     fn config_generations(&mut self) -> Result<Vec<(ProjectId, i64)>>;
     fn meta(&mut self, key: &str) -> Result<Option<String>>;
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()>;
+    /// The value of `key`, set to `value` first if it has none: of several hubs starting
+    /// together on one database, the first one's value is everyone's.
+    fn meta_or_insert(&mut self, key: &str, value: &str) -> Result<String> {
+        self.insert_meta_if_absent(key, value)?;
+        self.meta(key)?
+            .ok_or_else(|| StoreError::NotFound(format!("meta {key}")))
+    }
+    fn insert_meta_if_absent(&mut self, key: &str, value: &str) -> Result<()>;
     fn insert_refresh_token(
         &mut self,
         hash: &str,

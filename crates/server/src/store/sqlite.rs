@@ -1163,6 +1163,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn insert_meta_if_absent(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
     fn insert_refresh_token(
         &mut self,
         hash: &str,

@@ -530,3 +530,45 @@ pub fn postgres_or_skip() -> Option<pupitre_server::pg_server::PgServer> {
     }
     Some(pupitre_server::pg_server::PgServer::start().unwrap())
 }
+
+/// A hub in a process of its own (`pupitre serve`), to be killed.
+pub struct HubProcess {
+    pub child: std::process::Child,
+    pub url: String,
+}
+
+impl Drop for HubProcess {
+    /// A test that fails leaves no hub behind.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `pupitre serve` on a free port over `db` (a file or a PostgreSQL URL).
+pub fn spawn_hub(db: &str) -> HubProcess {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pupitre"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .env(
+            "RUST_LOG",
+            std::env::var("PUPITRE_TEST_HUB_LOG").unwrap_or_else(|_| "warn".into()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start the hub");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let first = lines.next().expect("the hub prints its address").unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    // Keep draining stdout so the hub never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    HubProcess { child, url }
+}

@@ -1,6 +1,7 @@
 //! `pupitre`: the hub, its administration, scriptable clients and the load generator.
 
 mod admin;
+mod cluster;
 mod ops;
 mod serve;
 
@@ -79,6 +80,9 @@ enum Command {
     },
     /// The load generator: prints P1–P4 figures.
     Bench(pupitre_server::bench::BenchArgs),
+    /// Several hubs on one PostgreSQL to try on this machine (`make cluster`): PostgreSQL in a
+    /// temporary folder, the demo data, the nodes on loopback; Ctrl-C stops them.
+    Cluster(cluster::ClusterArgs),
     /// The fault harness: clients talking at once while the hub is killed; checks exact
     /// delivery (R12) and the routing invariants; exits 1 on a violation.
     Torture(pupitre_server::torture::TortureArgs),
@@ -171,6 +175,7 @@ fn run() -> anyhow::Result<()> {
             check,
         } => ops::restore(database, from, check),
         Command::Bench(args) => runtime()?.block_on(pupitre_server::bench::run(args)),
+        Command::Cluster(args) => cluster::cluster(args),
         Command::Torture(args) => {
             let report = runtime()?.block_on(pupitre_server::torture::run(args))?;
             print!("{}", report.summary);

@@ -57,6 +57,11 @@ pub struct ServeArgs {
     /// listening address.
     #[arg(long, env = "PUPITRE_PUBLIC_URL")]
     public_url: Option<String>,
+    /// On PostgreSQL, several hubs share the database: where the other hubs reach this one
+    /// (`http://10.0.0.5:8470`), to send it the clients of the projects it owns. Default: the
+    /// listening address.
+    #[arg(long, env = "PUPITRE_NODE_URL")]
+    node_url: Option<String>,
     /// Serve `/widget.js` and `/demo` from this `widget/` folder at each request instead of
     /// the copies built in (widget development).
     #[arg(long, env = "PUPITRE_WIDGET_DIR")]
@@ -135,6 +140,11 @@ impl ServeArgs {
         );
         take!("widget_dir", self.widget_dir, c.server.widget_dir.map(Some));
         take!(
+            "node_url",
+            self.node_url,
+            c.server.node_url.map(|u| Some(u.0))
+        );
+        take!(
             "trusted_proxies",
             self.trusted_proxies,
             c.server
@@ -180,6 +190,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         mail_dir,
         mail_from,
         public_url,
+        node_url,
         widget_dir,
         trusted_proxies,
         tls_cert,
@@ -207,12 +218,9 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map_err(anyhow::Error::msg)?;
     let db = Location::parse(&db);
     // One hub per database file; an older release's database is copied before it is upgraded.
-    // (On PostgreSQL, several hubs share the database, and its backups are PostgreSQL's.)
+    // (On PostgreSQL, several hubs share the database, each running the projects it owns; its
+    // backups are PostgreSQL's.)
     let _lock = db.file().map(sqlite_files::HubLock::take).transpose()?;
-    let _single = match &db {
-        Location::Postgres(url) => Some(pupitre_server::store::postgres::SingleHub::take(url)?),
-        Location::File(_) => None,
-    };
     if let Some(file) = db.file()
         && let Some(copy) = sqlite_files::prepare_upgrade(file)?
     {
@@ -280,6 +288,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 trusted_proxies,
                 tls,
                 connection_limits: Some(connection_limits),
+                node_url: Some(node_url.unwrap_or_else(|| format!("{scheme}://{addr}"))),
             },
         )?;
         say!(

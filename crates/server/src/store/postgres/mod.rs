@@ -11,6 +11,7 @@
 //! [`schema`] the migrations; `read.rs` the [`StoreRead`] side; `write.rs` the [`Store`] side;
 //! `stats.rs` D15's figures.
 
+pub mod ownership;
 mod read;
 pub mod schema;
 mod stats;
@@ -65,13 +66,24 @@ pub struct PgStore {
     statements: HashMap<String, Statement>,
     /// Transactions open on this connection: 0 none, 1 a transaction, more: savepoints in it.
     depth: u32,
+    /// A project writer's connection on a cluster: the project and the epoch its node won;
+    /// every commit checks it is still the project's (`project_owners`).
+    owner: Option<(ProjectId, i64)>,
 }
 
 /// Connects to `url` without touching the schema.
 fn connect_only(url: &str) -> Result<Client> {
-    let config: tokio_postgres::Config = url
+    connect_as(url, None)
+}
+
+/// Connects to `url`, named `application_name` in `pg_stat_activity` if given.
+fn connect_as(url: &str, application_name: Option<&str>) -> Result<Client> {
+    let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| failed(format!("the PostgreSQL address {url:?}: {e}")))?;
+    if let Some(name) = application_name {
+        config.application_name(name);
+    }
     block_on(DRIVER.spawn(async move {
         let (client, connection) = config.connect(NoTls).await?;
         tokio::spawn(async move {
@@ -92,43 +104,55 @@ pub fn run_sql(url: &str, sql: &str) -> Result<()> {
     Ok(block_on(client.batch_execute(sql))?)
 }
 
-/// The one hub a PostgreSQL database has, until ownership per project lets several share it
-/// (issue 14): held by a connection of its own for as long as the hub runs; a second hub is
-/// refused at start rather than routing the same projects twice.
-pub struct SingleHub {
-    _client: Client,
-}
-
-/// The session-wide advisory lock key of [`SingleHub`] ("pupitrehub" folded).
-const SINGLE_HUB_LOCK: i64 = 0x0070_7570_6874_7562;
-
-impl SingleHub {
-    pub fn take(url: &str) -> Result<Self> {
-        let client = connect_only(url)?;
-        let row =
-            block_on(client.query_one("SELECT pg_try_advisory_lock($1)", &[&SINGLE_HUB_LOCK]))?;
-        if !row.try_get::<_, bool>(0)? {
-            return Err(failed(
-                "another hub is running on this PostgreSQL database: several hubs sharing one \
-                 database need ownership per project, which this release does not have yet",
-            ));
-        }
-        Ok(Self { _client: client })
-    }
-}
-
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/db`, or a socket folder in `host=`) and
     /// brings the schema to this release's (under a lock: nodes starting together migrate once).
     pub fn connect(url: &str) -> Result<Self> {
-        let client = connect_only(url)?;
+        Self::connect_as(url, None)
+    }
+
+    /// As [`PgStore::connect`], the connection named `application_name` for the server.
+    pub fn connect_as(url: &str, application_name: Option<&str>) -> Result<Self> {
+        let client = connect_as(url, application_name)?;
         let mut store = Self {
             client,
             statements: HashMap::new(),
             depth: 0,
+            owner: None,
         };
         schema::migrate(&mut store)?;
         Ok(store)
+    }
+
+    /// A connection for the writer of `project`, owned by this node at `epoch`: its commits
+    /// fail with [`StoreError::NotOwner`] once another node has taken the project over.
+    pub fn connect_owned(url: &str, project: ProjectId, epoch: i64) -> Result<Self> {
+        let mut store = Self::connect(url)?;
+        store.owner = Some((project, epoch));
+        Ok(store)
+    }
+
+    /// Inside a commit's transaction: whether this node still owns the project. FOR SHARE: a
+    /// takeover (which moves the epoch) waits for this commit to end, and is seen by the next.
+    fn check_owner(&mut self, project_id: ProjectId) -> Result<()> {
+        let Some((project, epoch)) = self.owner else {
+            return Ok(());
+        };
+        if project != project_id {
+            return Err(StoreError::NotOwner(project_id));
+        }
+        let current: Option<i64> = self
+            .row(
+                "SELECT epoch FROM project_owners WHERE project_id = $1 FOR SHARE",
+                &[&project],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        if current == Some(epoch) {
+            Ok(())
+        } else {
+            Err(StoreError::NotOwner(project))
+        }
     }
 
     /// Whether the connection to the server is gone (the store must be opened again).

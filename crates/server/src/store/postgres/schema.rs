@@ -5,7 +5,10 @@
 use super::{PgStore, Result, failed};
 
 /// One file per release that changed the schema. Append only: a released one is never edited.
-const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/001_initial.sql"),
+    include_str!("../../../migrations/postgres/002_cluster.sql"),
+];
 
 /// This release's schema version on PostgreSQL.
 pub const LATEST: usize = MIGRATIONS.len();
@@ -16,6 +19,8 @@ const MIGRATION_LOCK: i64 = 0x0070_7570_6974_7265;
 pub(super) fn migrate(store: &mut PgStore) -> Result<()> {
     store.atomically(|s| {
         s.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        // "Already exists, skipping" is no news on every connection after the first.
+        s.batch("SET LOCAL client_min_messages = warning")?;
         s.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
         let version: i64 = s
             .row("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?

@@ -41,6 +41,7 @@ impl Store for PgStore {
         // A batch is a transaction of its own, never a savepoint of one left open.
         self.end_left_open("a batch")?;
         self.atomically(|s| {
+            s.check_owner(project_id)?;
             for v in &batch.visitors {
                 let card = serde_json::to_string(&v.card)?;
                 s.execute(
@@ -735,6 +736,14 @@ impl Store for PgStore {
     fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
         self.execute(
             "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[&key, &value],
+        )?;
+        Ok(())
+    }
+
+    fn insert_meta_if_absent(&mut self, key: &str, value: &str) -> Result<()> {
+        self.execute(
+            "INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
             &[&key, &value],
         )?;
         Ok(())

@@ -1,0 +1,148 @@
+//! Several hubs on one PostgreSQL database: a desk or a widget that reaches a node which does
+//! not own its project is relayed to the node that does (issue 14). The client's frames, from
+//! its hello on, go through unchanged both ways; the owner does everything else (sessions,
+//! acks, resumes). When either side ends, so does the other: the client reconnects and, if
+//! the project moved meanwhile, is relayed to its new owner.
+
+use std::net::IpAddr;
+
+use axum::extract::ws::{CloseFrame, Message as AxumMessage, WebSocket};
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio_tungstenite::tungstenite::Message as UpMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame as UpCloseFrame;
+
+/// The WebSocket address of `path` on the node reached at `node_url` (`http://…` → `ws://…`).
+pub fn ws_url(node_url: &str, path: &str) -> String {
+    let base = node_url.trim_end_matches('/');
+    let base = match base.strip_prefix("https://") {
+        Some(rest) => format!("wss://{rest}"),
+        None => match base.strip_prefix("http://") {
+            Some(rest) => format!("ws://{rest}"),
+            None => base.to_owned(),
+        },
+    };
+    format!("{base}{path}")
+}
+
+/// Relays `socket` to `path` on the owner; `hello` is the client's first frame, already read.
+/// `client` is the client's address, passed on as `X-Forwarded-For`.
+pub async fn relay(
+    socket: &mut WebSocket,
+    node_url: &str,
+    path: &str,
+    hello: String,
+    client: Option<IpAddr>,
+) {
+    let Ok(mut request) = ws_url(node_url, path).into_client_request() else {
+        return end(socket, 1011, "the project's node has no valid address").await;
+    };
+    if let Some(ip) = client
+        && let Ok(value) = ip.to_string().parse()
+    {
+        request.headers_mut().insert("x-forwarded-for", value);
+    }
+    let mut upstream = match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => ws,
+        Err(e) => {
+            tracing::warn!(node_url, error = %e, "relaying to the project's node");
+            // The owner is gone or moving: the client tries again (the next try finds the new
+            // owner, or this node owning it).
+            return end(socket, 1012, "the project is moving; reconnect").await;
+        }
+    };
+    metrics::counter!("pupitre_relayed_connections_total").increment(1);
+    if upstream.send(UpMessage::text(hello)).await.is_err() {
+        return end(socket, 1012, "the project is moving; reconnect").await;
+    }
+    let closing = loop {
+        tokio::select! {
+            from_client = socket.recv() => match from_client {
+                Some(Ok(AxumMessage::Close(frame))) => {
+                    let _ = upstream
+                        .send(UpMessage::Close(frame.map(|f| UpCloseFrame {
+                            code: f.code.into(),
+                            reason: f.reason.as_str().into(),
+                        })))
+                        .await;
+                    break None;
+                }
+                Some(Ok(m)) => {
+                    if upstream.send(to_upstream(m)).await.is_err() {
+                        break Some((1012, "the project is moving; reconnect".to_owned()));
+                    }
+                }
+                _ => break None,
+            },
+            from_owner = upstream.next() => match from_owner {
+                Some(Ok(UpMessage::Close(frame))) => {
+                    break Some(frame.map_or((1012, "the project is moving; reconnect".to_owned()), |f| {
+                        (f.code.into(), f.reason.as_str().to_owned())
+                    }));
+                }
+                Some(Ok(m)) => {
+                    if let Some(m) = to_client(m)
+                        && socket.send(m).await.is_err()
+                    {
+                        break None;
+                    }
+                }
+                _ => break Some((1012, "the project is moving; reconnect".to_owned())),
+            },
+        }
+    };
+    if let Some((code, reason)) = closing {
+        let _ = socket
+            .send(AxumMessage::Close(Some(CloseFrame {
+                code,
+                reason: reason.into(),
+            })))
+            .await;
+    }
+}
+
+fn to_upstream(m: AxumMessage) -> UpMessage {
+    match m {
+        AxumMessage::Text(t) => UpMessage::text(t.as_str()),
+        AxumMessage::Binary(b) => UpMessage::binary(b),
+        AxumMessage::Ping(p) => UpMessage::Ping(p),
+        AxumMessage::Pong(p) => UpMessage::Pong(p),
+        AxumMessage::Close(_) => UpMessage::Close(None),
+    }
+}
+
+fn to_client(m: UpMessage) -> Option<AxumMessage> {
+    Some(match m {
+        UpMessage::Text(t) => AxumMessage::Text(t.as_str().into()),
+        UpMessage::Binary(b) => AxumMessage::Binary(b),
+        UpMessage::Ping(p) => AxumMessage::Ping(p),
+        UpMessage::Pong(p) => AxumMessage::Pong(p),
+        UpMessage::Close(_) | UpMessage::Frame(_) => return None,
+    })
+}
+
+async fn end(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(AxumMessage::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_url_becomes_its_websocket_address() {
+        assert_eq!(
+            ws_url("http://10.0.0.5:8470", "/ws/agent"),
+            "ws://10.0.0.5:8470/ws/agent"
+        );
+        assert_eq!(
+            ws_url("https://n2.example/", "/ws/visitor"),
+            "wss://n2.example/ws/visitor"
+        );
+    }
+}
