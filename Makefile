@@ -13,7 +13,7 @@ DEBIAN_PACKAGES := build-essential pkg-config curl libssl-dev libdbus-1-dev \
   python3-selenium webkit2gtk-driver fonts-noto-color-emoji chromium \
   poppler-utils lintian systemd postgresql
 
-.PHONY: cluster deps run test lint package package-test bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e console console-test console-e2e
+.PHONY: cluster torture-cluster deps run test lint package package-test bench torture fuzz bindings fmt ui ui-test e2e widget widget-test widget-e2e console console-test console-e2e
 
 deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -174,6 +174,12 @@ bench: deps widget console
 torture: widget console
 	$(CARGO) build --release -p pupitre-server
 	$(CARGO_TARGET_DIR)/release/pupitre torture --visitors 100 --agents 10 --kills 50 --seconds 150 $(if $(SEED),--seed $(SEED))
+
+## The fault harness against three hubs on one PostgreSQL (issue 14): 100 visitors, 10 agents,
+## 25 kills of random nodes and 2 ownership connections cut, 150 s.
+torture-cluster: widget console
+	$(CARGO) build --release -p pupitre-server
+	$(CARGO_TARGET_DIR)/release/pupitre torture --cluster 3 --cuts 2 --visitors 100 --agents 10 --kills 25 --seconds 150 $(if $(SEED),--seed $(SEED))
 
 ## Property-based fuzzing of frames, HTTP requests and settings against a real hub, at 5,000
 ## cases per property (`make test` runs 150). SEED= replays a run.

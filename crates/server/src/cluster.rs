@@ -30,6 +30,8 @@ pub struct Cluster {
     owned: Mutex<HashMap<ProjectId, i64>>,
     /// A connection for looking owners up (the gateway's proxy), apart from the claims.
     lookups: Mutex<Option<Ownership>>,
+    /// Whether this node sends the database's mails (one node does: PostgreSQL's lock).
+    mailer: std::sync::atomic::AtomicBool,
 }
 
 /// How many projects a node should own: an even share, rounded up.
@@ -44,11 +46,12 @@ impl Cluster {
         let now = hub.clock.now();
         let cluster = Arc::new(Self {
             ownership: Mutex::new(Some(Ownership::connect(db, &node, url, now)?)),
-            lookups: Mutex::new(Some(Ownership::connect(db, &node, url, now)?)),
+            lookups: Mutex::new(Some(Ownership::connect_lookups(db, &node, url, now)?)),
             node,
             url: url.to_owned(),
             db: db.to_owned(),
             owned: Mutex::new(HashMap::new()),
+            mailer: std::sync::atomic::AtomicBool::new(false),
         });
         cluster.tick(hub);
         let weak: Weak<Hub> = Arc::downgrade(hub);
@@ -69,6 +72,11 @@ impl Cluster {
         Ok(cluster)
     }
 
+    /// Whether this node is the one that sends the mails.
+    pub fn is_mailer(&self) -> bool {
+        self.mailer.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// The projects this node owns now.
     pub fn owned(&self) -> Vec<ProjectId> {
         let mut v: Vec<_> = self.owned.lock().expect("owned").keys().copied().collect();
@@ -80,12 +88,14 @@ impl Cluster {
     pub fn owner_url(&self, project: ProjectId) -> Option<String> {
         let mut lookups = self.lookups.lock().expect("lookups");
         if lookups.as_ref().is_none_or(Ownership::is_closed) {
-            *lookups = Ownership::connect(&self.db, &self.node, &self.url, crate::clock::now_ms())
-                .inspect_err(|e| tracing::warn!(error = %e, "cluster lookups: reconnecting"))
-                .ok();
+            *lookups =
+                Ownership::connect_lookups(&self.db, &self.node, &self.url, crate::clock::now_ms())
+                    .inspect_err(|e| tracing::warn!(error = %e, "cluster lookups: reconnecting"))
+                    .ok();
         }
         match lookups.as_mut()?.owner_url(project) {
-            Ok(Some((node, url))) if node != self.node => Some(url),
+            // Never to itself (a node whose address is wrong would relay to itself for ever).
+            Ok(Some((node, url))) if node != self.node && url != self.url => Some(url),
             Ok(_) => None,
             Err(e) => {
                 tracing::warn!(error = %e, project, "looking up a project's owner");
@@ -118,6 +128,11 @@ impl Cluster {
     fn claim(&self, hub: &Hub, o: &mut Ownership) -> anyhow::Result<()> {
         let now = hub.clock.now();
         let live = o.heartbeat(now)?;
+        // Advisory locks are re-entrant: the lock is only asked for while not held.
+        if !self.is_mailer() && o.try_mailer()? {
+            tracing::info!("cluster: this node sends the mails");
+            self.mailer.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         // Writers that stopped: their lock is given back (another node, or this one at its
         // next claim, loads the project again).
         let stopped: Vec<ProjectId> = self
@@ -184,6 +199,8 @@ impl Cluster {
 
     /// The ownership connection ended: no lock is held any more.
     fn lose_all(&self, hub: &Hub) {
+        self.mailer
+            .store(false, std::sync::atomic::Ordering::SeqCst);
         let lost: Vec<ProjectId> = self
             .owned
             .lock()

@@ -12,6 +12,9 @@ use tokio_tungstenite::tungstenite::Message as UpMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame as UpCloseFrame;
 
+/// The header a relayed connection carries.
+pub const RELAYED: &str = "x-pupitre-relayed";
+
 /// The WebSocket address of `path` on the node reached at `node_url` (`http://…` → `ws://…`).
 pub fn ws_url(node_url: &str, path: &str) -> String {
     let base = node_url.trim_end_matches('/');
@@ -42,6 +45,11 @@ pub async fn relay(
     {
         request.headers_mut().insert("x-forwarded-for", value);
     }
+    // One hop only: a node that cannot serve a relayed client says "reconnect" instead of
+    // relaying it on (two nodes disagreeing about the owner would pass it back and forth).
+    request
+        .headers_mut()
+        .insert(RELAYED, axum::http::HeaderValue::from_static("1"));
     let mut upstream = match tokio_tungstenite::connect_async(request).await {
         Ok((ws, _)) => ws,
         Err(e) => {

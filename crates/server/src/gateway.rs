@@ -83,11 +83,16 @@ fn configure(ws: WebSocketUpgrade) -> WebSocketUpgrade {
         .max_frame_size(MAX_WS_MESSAGE)
 }
 
-pub async fn agent_ws(ws: WebSocketUpgrade, State(hub): State<Arc<Hub>>) -> Response {
+pub async fn agent_ws(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(hub): State<Arc<Hub>>,
+) -> Response {
     let admitted = hub.connections.admit(None);
+    let relayed = headers.contains_key(crate::cluster_proxy::RELAYED);
     configure(ws).on_upgrade(move |mut socket| async move {
         match admitted {
-            Ok(_admitted) => agent_connection(socket, hub).await,
+            Ok(_admitted) => agent_connection(socket, hub, relayed).await,
             Err(refusal) => refuse(&mut socket, refusal).await,
         }
     })
@@ -105,9 +110,10 @@ pub async fn visitor_ws(
         .map(|s| s.chars().take(300).collect());
     let address = crate::api::caller::client_ip(peer.ip(), &headers, &hub.options.trusted_proxies);
     let admitted = hub.connections.admit(Some(address));
+    let relayed = headers.contains_key(crate::cluster_proxy::RELAYED);
     configure(ws).on_upgrade(move |mut socket| async move {
         match admitted {
-            Ok(_admitted) => visitor_connection(socket, hub, user_agent, address).await,
+            Ok(_admitted) => visitor_connection(socket, hub, user_agent, (address, relayed)).await,
             Err(refusal) => refuse(&mut socket, refusal).await,
         }
     })
@@ -255,13 +261,13 @@ fn version_ok(version: u32) -> Result<(), String> {
     }
 }
 
-async fn agent_connection(mut socket: WebSocket, hub: Arc<Hub>) {
+async fn agent_connection(mut socket: WebSocket, hub: Arc<Hub>, relayed: bool) {
     metrics::gauge!("pupitre_connections", "kind" => "agent").increment(1.0);
-    agent_session(&mut socket, &hub).await;
+    agent_session(&mut socket, &hub, relayed).await;
     metrics::gauge!("pupitre_connections", "kind" => "agent").decrement(1.0);
 }
 
-async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
+async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>, relayed: bool) {
     let Some(text) = first_text(socket).await else {
         send_text(
             socket,
@@ -333,7 +339,7 @@ async fn agent_session(socket: &mut WebSocket, hub: &Arc<Hub>) {
     };
     let Some(handle) = hub.project(project) else {
         if hub.cluster().is_some() {
-            return elsewhere(socket, hub, project, "/ws/agent", text, None).await;
+            return elsewhere(socket, hub, project, "/ws/agent", text, None, relayed).await;
         }
         send_text(
             socket,
@@ -379,7 +385,11 @@ async fn elsewhere(
     path: &str,
     hello: String,
     client: Option<std::net::IpAddr>,
+    relayed: bool,
 ) {
+    if relayed {
+        return close(socket, 1012, "the project is moving; reconnect").await;
+    }
     match hub.cluster().and_then(|c| c.owner_url(project)) {
         Some(url) => crate::cluster_proxy::relay(socket, &url, path, hello, client).await,
         None => close(socket, 1012, "the project is moving; reconnect").await,
@@ -390,10 +400,10 @@ async fn visitor_connection(
     mut socket: WebSocket,
     hub: Arc<Hub>,
     user_agent: Option<String>,
-    address: std::net::IpAddr,
+    from: (std::net::IpAddr, bool),
 ) {
     metrics::gauge!("pupitre_connections", "kind" => "visitor").increment(1.0);
-    visitor_session(&mut socket, &hub, user_agent, address).await;
+    visitor_session(&mut socket, &hub, user_agent, from).await;
     metrics::gauge!("pupitre_connections", "kind" => "visitor").decrement(1.0);
 }
 
@@ -401,7 +411,7 @@ async fn visitor_session(
     socket: &mut WebSocket,
     hub: &Arc<Hub>,
     user_agent: Option<String>,
-    address: std::net::IpAddr,
+    (address, relayed): (std::net::IpAddr, bool),
 ) {
     let Some(text) = first_text(socket).await else {
         send_text(
@@ -440,10 +450,24 @@ async fn visitor_session(
         }
     };
     let Some(handle) = hub.project_by_code(&project_code) else {
-        if hub.cluster().is_some()
-            && let Ok(Some(p)) = hub.with_store(|s| s.project_by_code(&project_code))
-        {
-            return elsewhere(socket, hub, p.id, "/ws/visitor", text, Some(address)).await;
+        if hub.cluster().is_some() {
+            match hub.with_store(|s| s.project_by_code(&project_code)) {
+                Ok(Some(p)) => {
+                    return elsewhere(
+                        socket,
+                        hub,
+                        p.id,
+                        "/ws/visitor",
+                        text,
+                        Some(address),
+                        relayed,
+                    )
+                    .await;
+                }
+                Ok(None) => {}
+                // The database away a moment: the client comes back.
+                Err(_) => return close(socket, 1012, "the hub is busy; reconnect").await,
+            }
         }
         send_text(
             socket,

@@ -73,6 +73,16 @@ impl HubChild {
     /// Starts a hub on `listen` (a restart binds the port its predecessor had). The log is
     /// appended to, so that it tells every life of the hub.
     pub async fn start_on(exe: &Path, dir: &WorkDir, listen: SocketAddr) -> anyhow::Result<Self> {
+        Self::start_over(exe, dir, &dir.db().display().to_string(), listen).await
+    }
+
+    /// As [`Self::start_on`], over `db`: a file, or a PostgreSQL database several hubs share.
+    pub async fn start_over(
+        exe: &Path,
+        dir: &WorkDir,
+        db: &str,
+        listen: SocketAddr,
+    ) -> anyhow::Result<Self> {
         ensure!(listen.ip().is_loopback(), "{listen} is not loopback");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -81,7 +91,7 @@ impl HubChild {
         let mut child = tokio::process::Command::new(exe)
             .arg("serve")
             .arg("--db")
-            .arg(dir.db())
+            .arg(db)
             .arg("--listen")
             .arg(listen.to_string())
             // The bench's thousands of visitors come from 250 loopback addresses, and it sizes

@@ -309,8 +309,15 @@ impl Hub {
 
     /// Stops a project's writer (this node lost it) and forgets it.
     pub fn stop_project(&self, id: ProjectId) {
-        if let Some(h) = self.projects.write().expect("projects lock").remove(&id) {
-            h.stop_soon();
+        let handle = self.projects.write().expect("projects lock").remove(&id);
+        if let Some(h) = handle {
+            // From the cluster's thread: waits for room in the writer's queue, so that the
+            // stop is never dropped (a writer left running would serve a project it lost).
+            if tokio::runtime::Handle::try_current().is_err() {
+                h.shutdown_blocking();
+            } else {
+                h.stop_soon();
+            }
         }
     }
 
@@ -343,7 +350,19 @@ impl Hub {
 
     /// Runs `f` with the HTTP side's store connection.
     pub fn with_store<T>(&self, f: impl FnOnce(&mut dyn Store) -> T) -> T {
-        f(self.store.lock().expect("store lock").as_mut())
+        let mut store = self.store.lock().expect("store lock");
+        if store.is_broken() {
+            // PostgreSQL restarted (or the connection was cut): a new one, else the call
+            // fails on the old one and the next tries again.
+            match self.location.open() {
+                Ok(fresh) => {
+                    tracing::warn!("the database connection was lost: connected again");
+                    *store = fresh;
+                }
+                Err(e) => tracing::error!(error = %e, "connecting to the database again"),
+            }
+        }
+        f(store.as_mut())
     }
 
     pub fn next_conn_id(&self) -> hub::ConnId {

@@ -220,8 +220,14 @@ impl Mailer {
         };
         let mut delay = Duration::from_secs(1);
         loop {
+            // Several hubs on one database: one of them sends (the outbox has no claims: two
+            // senders would mail the same answer twice).
+            let sender = hub.cluster().is_none_or(|c| c.is_mailer());
             let h = hub.clone();
             let pending = tokio::task::spawn_blocking(move || {
+                if !sender {
+                    return Ok(vec![]);
+                }
                 h.with_store(|s| crate::store::Store::pending_mails(s, 50))
             })
             .await;

@@ -1092,3 +1092,60 @@ fn daily_sums_seeded(s: &mut dyn Store) {
         );
     }
 }
+
+/// DESIGN §14's fencing: a project's writer commits at the epoch its node won; once another
+/// node has claimed the project (its lock released when the first node's connection ended),
+/// the old writer's commits fail with `NotOwner` and write nothing, the new one's succeed.
+#[test]
+fn postgres_a_writer_that_lost_its_project_never_commits_again() {
+    use pupitre_server::store::postgres::ownership::Ownership;
+    use pupitre_server::store::{PgStore, StoreRead as _};
+    if !pg_server::available() {
+        return;
+    }
+    let server = PgServer::start().unwrap();
+    let url = server.create_database("fencing").unwrap();
+    let p = {
+        let mut store = Location::parse(&url).open().unwrap();
+        project(store.as_mut(), "ACME")
+    };
+    let mut a = Ownership::connect(&url, "node-a", "http://a", 1).unwrap();
+    let epoch_a = a.try_claim(p, 1).unwrap().expect("a free project");
+    let mut b = Ownership::connect(&url, "node-b", "http://b", 1).unwrap();
+    assert_eq!(b.try_claim(p, 2).unwrap(), None, "held by node a");
+    let mut writer_a = PgStore::connect_owned(&url, p, epoch_a).unwrap();
+    writer_a.commit(p, &first_batch(p, "ACME")).unwrap();
+
+    // Node a's ownership connection ends: its lock goes with it; node b claims.
+    drop(a);
+    let epoch_b = (0..100)
+        .find_map(|_| {
+            let won = b.try_claim(p, 3).unwrap();
+            if won.is_none() {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            won
+        })
+        .expect("node b takes the project over");
+    assert!(epoch_b > epoch_a);
+    let mut late = Batch::default();
+    late.visitors.push(visitor(p, "late"));
+    late.messages.push(message("ACME", 1, 4, "late", 9_000));
+    assert!(matches!(
+        writer_a.commit(p, &late),
+        Err(StoreError::NotOwner(q)) if q == p
+    ));
+    let mut writer_b = PgStore::connect_owned(&url, p, epoch_b).unwrap();
+    assert!(
+        writer_b.visitor("late").unwrap().is_none(),
+        "nothing of it written"
+    );
+    assert_eq!(writer_b.messages(p, 1).unwrap().len(), 3);
+    writer_b.commit(p, &late).unwrap();
+    assert_eq!(writer_b.messages(p, 1).unwrap().len(), 4);
+    // A writer for another project on this connection is refused too.
+    assert!(matches!(
+        writer_b.commit(p + 1, &Batch::default()),
+        Err(StoreError::NotOwner(_))
+    ));
+}

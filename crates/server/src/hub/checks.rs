@@ -36,6 +36,11 @@ pub(in crate::hub) fn check_text(field: &str, text: &str, max: usize) -> Result<
     if text.chars().count() > max {
         return Err(invalid(format!("{field} is longer than {max} characters")));
     }
+    // No text holds one; PostgreSQL refuses it in a text column (a batch holding it would
+    // fail whole, every frame of it with it).
+    if text.contains('\0') {
+        return Err(invalid(format!("{field} contains a NUL character")));
+    }
     Ok(())
 }
 

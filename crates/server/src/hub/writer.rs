@@ -339,9 +339,11 @@ impl Writer {
         if !batch.is_empty() {
             let started = std::time::Instant::now();
             if let Err(e) = self.store.commit(self.core.project_id(), &batch) {
-                if matches!(e, StoreError::NotOwner(_)) {
-                    // Nothing of it is written; the new owner has the project from the store.
-                    tracing::warn!(project = %self.core.code(), "another node owns the project now; this writer stops");
+                if matches!(e, StoreError::NotOwner(_)) || self.store.is_broken() {
+                    // Nothing of it is written. Another node owns the project now, or this
+                    // writer's connection is gone: it stops, and the project is loaded again
+                    // from the store (by the new owner, or by this node's next claim).
+                    tracing::warn!(project = %self.core.code(), error = %e, "this writer stops: the project moved or its connection is gone");
                     self.lost = true;
                     self.fail_batch(pending.acks);
                     self.deliver(replies);

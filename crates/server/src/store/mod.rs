@@ -633,6 +633,11 @@ pub trait StoreRead: Send {
 /// The durable store. Implementations are used from one thread at a time (`&mut self`); the hub
 /// opens one per project writer and one for HTTP reads and admin writes.
 pub trait Store: StoreRead {
+    /// Whether the connection is gone for good (a database server restarted): the caller opens
+    /// another. A file never is.
+    fn is_broken(&self) -> bool {
+        false
+    }
     fn commit(&mut self, project_id: ProjectId, batch: &Batch) -> Result<()>;
     fn project_by_code(&mut self, code: &str) -> Result<Option<ProjectRow>>;
     fn projects(&mut self) -> Result<Vec<ProjectRow>>;

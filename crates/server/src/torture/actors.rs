@@ -46,10 +46,19 @@ pub enum Phase {
 
 /// What the clients share: where the hub is, the phase, and how many finished draining.
 pub struct Stage {
-    pub ws_url: String,
+    /// The hubs' addresses (`http://…`): one, or the nodes of a cluster. A client's n-th
+    /// connection goes to the n-th (its index first), so that every node is reached.
+    pub hubs: Vec<String>,
     pub phase: watch::Receiver<Phase>,
     pub drained: Arc<AtomicUsize>,
     pub seed: u64,
+}
+
+impl Stage {
+    /// The hub a client's `n`-th connection goes to.
+    pub fn hub(&self, n: usize) -> &str {
+        &self.hubs[n % self.hubs.len()]
+    }
 }
 
 /// One connection's life as its client saw it.
@@ -203,7 +212,7 @@ pub async fn agent(spec: AgentSpec, stage: Arc<Stage>) -> ActorLog {
         let connected = tokio::time::timeout(
             CONNECT_TIMEOUT,
             AgentConn::connect(
-                &stage.ws_url.replace("ws://", "http://"),
+                stage.hub(spec.index + log.connects + attempt as usize),
                 &spec.token,
                 last_seq,
             ),
@@ -481,7 +490,6 @@ pub async fn visitor(index: usize, stage: Arc<Stage>) -> ActorLog {
     let mut drained = false;
     let mut attempt = 0;
     let mut phase = stage.phase.clone();
-    let http = stage.ws_url.replace("ws://", "http://");
     // Visitors arrive over the first seconds, not all at once.
     tokio::time::sleep(millis(&mut rng, 0, 3_000)).await;
     'connections: loop {
@@ -490,7 +498,12 @@ pub async fn visitor(index: usize, stage: Arc<Stage>) -> ActorLog {
         }
         let connected = tokio::time::timeout(
             CONNECT_TIMEOUT,
-            VisitorConn::connect(&http, "TORTURE", token.clone(), last_seq),
+            VisitorConn::connect(
+                stage.hub(index + log.connects + attempt as usize),
+                "TORTURE",
+                token.clone(),
+                last_seq,
+            ),
         )
         .await;
         let (mut conn, welcome) = match connected {

@@ -12,8 +12,14 @@
 //! HTTP. Seeded: the seed is printed and `--seed` replays the same scripts (the interleaving
 //! still depends on timing, so a failure is reproduced by running the seed a few times).
 //!
-//! `make test` runs a small size (`crates/server/tests/faults.rs`); `make torture` the full
-//! one.
+//! `--cluster N` runs N hubs on one PostgreSQL database instead (issue 14; a PostgreSQL of the
+//! run's own, from Debian's binaries): each client's connections go to the nodes in turn (a
+//! node that does not own the project relays them), the kills hit a random node (started again
+//! on its port), and `--cuts` times a node's ownership connection is cut inside PostgreSQL
+//! (`pg_terminate_backend`): its projects move, its writers stop, and nothing may be lost.
+//!
+//! `make test` runs a small size (`crates/server/tests/faults.rs`), one hub and a cluster;
+//! `make torture` and `make torture-cluster` the full ones.
 
 pub mod actors;
 pub mod check;
@@ -35,8 +41,7 @@ use tokio::time::Instant;
 use crate::admin::{self, NewAgentRequest};
 use crate::auth::{ACCESS_TTL, Claims, Keys};
 use crate::hub_child::{HubChild, WorkDir};
-use crate::store::StoreRead as _;
-use crate::store::{NewAgent, ProjectId, SqliteStore, Store};
+use crate::store::{Location, NewAgent, ProjectId};
 use actors::{ActorLog, AgentSpec, Phase, Stage};
 use check::{KINDS, Stored, StoredText, Verdict};
 
@@ -73,6 +78,12 @@ pub struct TortureArgs {
     /// The hub executable to start (default: this one).
     #[arg(long)]
     pub hub_exe: Option<PathBuf>,
+    /// Several hubs on one PostgreSQL database (at least 2); 0: one hub on SQLite.
+    #[arg(long, default_value_t = 0)]
+    pub cluster: usize,
+    /// On a cluster: how many times a node's ownership connection is cut in PostgreSQL.
+    #[arg(long, default_value_t = 1)]
+    pub cuts: usize,
 }
 
 /// What a run found.
@@ -105,13 +116,32 @@ pub async fn run(args: TortureArgs) -> anyhow::Result<Report> {
         "torture: seed {seed} (replay with --seed {seed}); {} visitors, {} agents, {} slots, {} kills in {} s",
         args.visitors, args.agents, args.slots, args.kills, args.seconds
     );
-    let dir = WorkDir::new(&format!("torture-{seed}"))?;
-    let prepared = prepare(&dir, &args).await?;
-    let mut hub = HubChild::start(&exe, &dir).await?;
-    let addr = hub.addr;
+    ensure!(
+        args.cluster != 1 && args.cluster <= 8,
+        "--cluster is 0 (one hub on SQLite) or 2 to 8 nodes"
+    );
+    // The mode in the name: two runs of one seed in one process keep apart.
+    let dir = WorkDir::new(&format!("torture-{seed}-{}", args.cluster))?;
+    // A cluster's PostgreSQL lives as long as the run.
+    let postgres = if args.cluster > 0 {
+        Some(crate::pg_server::PgServer::start()?)
+    } else {
+        None
+    };
+    let db = match &postgres {
+        Some(server) => server.create_database("torture")?,
+        None => dir.db().display().to_string(),
+    };
+    let location = Location::parse(&db);
+    let prepared = prepare(&location, &args).await?;
+    let mut hubs = Vec::new();
+    for _ in 0..args.cluster.max(1) {
+        hubs.push(HubChild::start_over(&exe, &dir, &db, "127.0.0.1:0".parse()?).await?);
+    }
+    let addrs: Vec<std::net::SocketAddr> = hubs.iter().map(|h| h.addr).collect();
     let (phase_tx, phase_rx) = watch::channel(Phase::Run);
     let stage = Arc::new(Stage {
-        ws_url: hub.ws_url(),
+        hubs: hubs.iter().map(HubChild::http_url).collect(),
         phase: phase_rx,
         drained: Arc::new(AtomicUsize::new(0)),
         seed,
@@ -149,17 +179,31 @@ pub async fn run(args: TortureArgs) -> anyhow::Result<Report> {
     let started = Instant::now();
     let run_for = Duration::from_secs(args.seconds);
     let end = started + run_for;
-    let mut moments: Vec<Duration> = (0..args.kills)
-        .map(|_| run_for.mul_f64(rng.random_range(0.05..0.95)))
+    let cuts = if postgres.is_some() { args.cuts } else { 0 };
+    let mut moments: Vec<(Duration, Fault)> = (0..args.kills)
+        .map(|_| (run_for.mul_f64(rng.random_range(0.05..0.95)), Fault::Kill))
         .collect();
-    moments.sort();
+    for _ in 0..cuts {
+        moments.push((run_for.mul_f64(rng.random_range(0.05..0.95)), Fault::Cut));
+    }
+    moments.sort_by_key(|(at, _)| *at);
     let mut kills = 0;
-    for moment in moments {
+    for (moment, fault) in moments {
         tokio::time::sleep_until(started + moment).await;
-        hub.kill().await;
-        kills += 1;
-        tokio::time::sleep(Duration::from_millis(rng.random_range(0..400))).await;
-        hub = restart(&exe, &dir, addr).await?;
+        let node = rng.random_range(0..hubs.len());
+        match fault {
+            Fault::Kill => {
+                hubs.remove(node).kill().await;
+                kills += 1;
+                tokio::time::sleep(Duration::from_millis(rng.random_range(0..400))).await;
+                hubs.insert(node, restart(&exe, &dir, &db, addrs[node]).await?);
+            }
+            Fault::Cut => {
+                if let Some(server) = &postgres {
+                    cut_a_node(server)?;
+                }
+            }
+        }
     }
     tokio::time::sleep_until(end).await;
 
@@ -185,9 +229,11 @@ pub async fn run(args: TortureArgs) -> anyhow::Result<Report> {
     }
     logs.sort_by(|a, b| a.name.cmp(&b.name));
 
-    let http_threads = read_threads_over_http(&hub.http_url(), &dir, &prepared).await?;
-    hub.terminate().await?;
-    let stored = read_store(&dir, &prepared, &logs, http_threads, args.slots).await?;
+    let http_threads = read_threads_over_http(&hubs[0].http_url(), &location, &prepared).await?;
+    for hub in hubs {
+        hub.terminate().await?;
+    }
+    let stored = read_store(&location, &prepared, &logs, http_threads, args.slots).await?;
     let verdict = check::check(&logs, &stored);
     let summary = summary(seed, kills, &logs, &verdict);
     if verdict.total() > 0 {
@@ -234,15 +280,35 @@ fn summary(seed: u64, kills: usize, logs: &[ActorLog], verdict: &Verdict) -> Str
     out
 }
 
+/// What happens to the hubs during a run.
+enum Fault {
+    /// SIGKILL of a hub (of a random node on a cluster), started again on its port.
+    Kill,
+    /// A node's ownership connection ended by PostgreSQL (`pg_terminate_backend`): the node
+    /// loses every project at once.
+    Cut,
+}
+
+/// Cuts one node's ownership connection, chosen by PostgreSQL.
+fn cut_a_node(server: &crate::pg_server::PgServer) -> anyhow::Result<()> {
+    crate::store::postgres::run_sql(
+        &server.database_url("torture"),
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name LIKE 'pupitre-node-%' ORDER BY random() LIMIT 1",
+    )?;
+    Ok(())
+}
+
 /// Starts the hub again on its port (the old socket may linger a moment).
 async fn restart(
     exe: &std::path::Path,
     dir: &WorkDir,
+    db: &str,
     addr: std::net::SocketAddr,
 ) -> anyhow::Result<HubChild> {
     let mut last = None;
     for _ in 0..50 {
-        match HubChild::start_on(exe, dir, addr).await {
+        match HubChild::start_over(exe, dir, db, addr).await {
             Ok(hub) => return Ok(hub),
             Err(e) => last = Some(e),
         }
@@ -260,12 +326,13 @@ struct Prepared {
 
 /// The project: one group, agents with `--slots`, an admin who reads threads over HTTP, and
 /// R10 timeouts short enough to fire during the run.
-async fn prepare(dir: &WorkDir, args: &TortureArgs) -> anyhow::Result<Prepared> {
-    let db = dir.db();
+async fn prepare(location: &Location, args: &TortureArgs) -> anyhow::Result<Prepared> {
+    let location = location.clone();
     let (agents, slots) = (args.agents, args.slots);
     tokio::task::spawn_blocking(move || {
-        let mut store = SqliteStore::open(&db)?;
-        let project = admin::create_project(&mut store, PROJECT, "Torture shop")?;
+        let mut store = location.open()?;
+        let store = store.as_mut();
+        let project = admin::create_project(store, PROJECT, "Torture shop")?;
         let mut settings = store
             .project(project)?
             .context("the project just created")?
@@ -279,10 +346,10 @@ async fn prepare(dir: &WorkDir, args: &TortureArgs) -> anyhow::Result<Prepared> 
         routing.timeouts.auto_transfer_notify_visitor = true;
         routing.timeouts.agent_disconnected_notice_s = 2;
         routing.timeouts.disconnected_transfer_s = 3;
-        admin::set_settings(&mut store, project, &settings)?;
-        let group = admin::create_group(&mut store, project, GROUP, None)?.id;
+        admin::set_settings(store, project, &settings)?;
+        let group = admin::create_group(store, project, GROUP, None)?.id;
         let first = admin::create_agent(
-            &mut store,
+            store,
             project,
             NewAgentRequest {
                 email: ADMIN_EMAIL.into(),
@@ -310,7 +377,7 @@ async fn prepare(dir: &WorkDir, args: &TortureArgs) -> anyhow::Result<Prepared> 
                 groups: vec![group],
             })?);
         }
-        let keys = Keys::load_or_create(&mut store)?;
+        let keys = Keys::load_or_create(store)?;
         Ok(Prepared {
             keys,
             project,
@@ -324,13 +391,13 @@ async fn prepare(dir: &WorkDir, args: &TortureArgs) -> anyhow::Result<Prepared> 
 /// Every conversation's thread as an admin reads it over HTTP (the hub still running).
 async fn read_threads_over_http(
     http: &str,
-    dir: &WorkDir,
+    location: &Location,
     prepared: &Prepared,
 ) -> anyhow::Result<BTreeMap<String, Vec<i64>>> {
     let session = crate::client::login(http, ADMIN_EMAIL, PASSWORD).await?;
-    let (db, project) = (dir.db(), prepared.project);
+    let (location, project) = (location.clone(), prepared.project);
     let conversations = tokio::task::spawn_blocking(move || -> anyhow::Result<i64> {
-        Ok(SqliteStore::open(&db)?.counters(project)?.conversation)
+        Ok(location.open()?.counters(project)?.conversation)
     })
     .await??;
     let client = reqwest::Client::new();
@@ -361,13 +428,13 @@ async fn read_threads_over_http(
 /// What the store holds, read through the store trait (so the same check can run against
 /// another backend).
 async fn read_store(
-    dir: &WorkDir,
+    location: &Location,
     prepared: &Prepared,
     logs: &[ActorLog],
     http_threads: BTreeMap<String, Vec<i64>>,
     slots: u32,
 ) -> anyhow::Result<Stored> {
-    let db = dir.db();
+    let location = location.clone();
     let project = prepared.project;
     let streams: Vec<String> = logs
         .iter()
@@ -377,7 +444,7 @@ async fn read_store(
     let client_ids: Vec<_> = logs.iter().flat_map(|l| l.sent.keys().copied()).collect();
     let agents = prepared.agents.clone();
     tokio::task::spawn_blocking(move || {
-        let mut store = SqliteStore::open(&db)?;
+        let mut store = location.open()?;
         let mut stored = Stored {
             http_threads,
             ..Default::default()

@@ -84,6 +84,19 @@ fn connect_as(url: &str, application_name: Option<&str>) -> Result<Client> {
     if let Some(name) = application_name {
         config.application_name(name);
     }
+    // A server gone without a word (a machine off, a partition) must not hold a writer, or
+    // a node's locks, for the hours TCP would wait: keepalives on both sides, bounded waits.
+    config
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .keepalives(true)
+        .keepalives_idle(std::time::Duration::from_secs(10))
+        .keepalives_interval(std::time::Duration::from_secs(2))
+        .keepalives_retries(3)
+        .tcp_user_timeout(std::time::Duration::from_secs(15))
+        .options(
+            "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 \
+             -c tcp_user_timeout=15000 -c idle_in_transaction_session_timeout=60000",
+        );
     block_on(DRIVER.spawn(async move {
         let (client, connection) = config.connect(NoTls).await?;
         tokio::spawn(async move {

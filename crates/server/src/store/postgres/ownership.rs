@@ -19,9 +19,22 @@ pub struct Ownership {
 }
 
 impl Ownership {
-    /// Connects and registers this node (`url`: where the other nodes reach it).
+    /// Connects and registers this node (`url`: where the other nodes reach it). Its
+    /// connection is the node's presence: PostgreSQL counts the nodes alive by it.
     pub fn connect(db: &str, node: &str, url: &str, now: Millis) -> Result<Self> {
-        let mut store = PgStore::connect_as(db, Some(&format!("{NODE_PREFIX}{node}")))?;
+        Self::connect_named(db, node, url, now, &format!("{NODE_PREFIX}{node}"))
+    }
+
+    /// A connection for looking owners up only: named apart, so that it never counts as the
+    /// node being alive.
+    pub fn connect_lookups(db: &str, node: &str, url: &str, now: Millis) -> Result<Self> {
+        Self::connect_named(db, node, url, now, &format!("pupitre-lookups-{node}"))
+    }
+
+    fn connect_named(db: &str, node: &str, url: &str, now: Millis, name: &str) -> Result<Self> {
+        let mut store = PgStore::connect_as(db, Some(name))?;
+        // A claim waits for the commit in flight (its FOR SHARE), never for a stuck one.
+        store.batch("SET lock_timeout = '5s'")?;
         store.execute(
             "INSERT INTO nodes (id, url, started_at, seen_at) VALUES ($1, $2, $3, $3)
              ON CONFLICT (id) DO UPDATE SET url = excluded.url, seen_at = excluded.seen_at",
@@ -97,6 +110,18 @@ impl Ownership {
             Some(epoch) => Ok(Some(epoch)),
             None => Err(failed("claiming a project returned no epoch")),
         }
+    }
+
+    /// Takes the mailer's part if no node has it (kept while this connection lives): whether
+    /// this node holds it.
+    pub fn try_mailer(&mut self) -> Result<bool> {
+        // Key 0: no project has that id.
+        Ok(self
+            .store
+            .row("SELECT pg_try_advisory_lock($1, 0)", &[&PROJECT_LOCKS])?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .unwrap_or(false))
     }
 
     /// Gives `project` up (its writer stopped): another node may take it.

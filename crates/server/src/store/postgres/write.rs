@@ -37,6 +37,10 @@ impl PgStore {
 }
 
 impl Store for PgStore {
+    fn is_broken(&self) -> bool {
+        self.is_closed()
+    }
+
     fn commit(&mut self, project_id: ProjectId, batch: &Batch) -> Result<()> {
         // A batch is a transaction of its own, never a savepoint of one left open.
         self.end_left_open("a batch")?;
