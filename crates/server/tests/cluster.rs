@@ -70,38 +70,6 @@ async fn visitor_until_welcome(
     }
 }
 
-async fn acked_visitor(conn: &mut VisitorConn, frame: VisitorClientFrame) {
-    let id = frame.client_id().unwrap();
-    conn.send(&frame).await.unwrap();
-    loop {
-        match tokio::time::timeout(WAIT, conn.recv())
-            .await
-            .unwrap()
-            .unwrap()
-        {
-            VisitorServerFrame::Ack { client_id } if client_id == id => return,
-            VisitorServerFrame::Error(e) if e.client_id == Some(id) => panic!("{e:?}"),
-            _ => {}
-        }
-    }
-}
-
-async fn acked_agent(conn: &mut AgentConn, frame: AgentClientFrame) {
-    let id = frame.client_id().unwrap();
-    conn.send(&frame).await.unwrap();
-    loop {
-        match tokio::time::timeout(WAIT, conn.recv())
-            .await
-            .unwrap()
-            .unwrap()
-        {
-            AgentServerFrame::Ack { client_id } if client_id == id => return,
-            AgentServerFrame::Error(e) if e.client_id == Some(id) => panic!("{e:?}"),
-            _ => {}
-        }
-    }
-}
-
 /// Reads the agent's frames until the visitor's `want` is among them (a new conversation
 /// brings its messages with it).
 async fn agent_sees(conn: &mut AgentConn, want: &str) {
@@ -171,7 +139,7 @@ async fn three_nodes_one_killed_its_project_taken_over_and_resumed_exactly() {
         .await
         .unwrap();
     let mut alice = agent_until_welcome(&others[0], &session.access_token, None).await;
-    acked_agent(
+    ack_agent(
         &mut alice,
         AgentClientFrame::SetStatus {
             client_id: cid(),
@@ -182,7 +150,7 @@ async fn three_nodes_one_killed_its_project_taken_over_and_resumed_exactly() {
     .await;
     let (mut visitor, token) = visitor_until_welcome(&others[1], None, None).await;
     let first = cid();
-    acked_visitor(
+    ack_visitor(
         &mut visitor,
         VisitorClientFrame::SendMessage {
             client_id: first,
@@ -209,7 +177,7 @@ async fn three_nodes_one_killed_its_project_taken_over_and_resumed_exactly() {
 
     // Sent again with its id: acknowledged, stored once. A new one reaches Alice, whose
     // conversation is still hers.
-    acked_visitor(
+    ack_visitor(
         &mut visitor,
         VisitorClientFrame::SendMessage {
             client_id: first,
@@ -217,7 +185,7 @@ async fn three_nodes_one_killed_its_project_taken_over_and_resumed_exactly() {
         },
     )
     .await;
-    acked_visitor(
+    ack_visitor(
         &mut visitor,
         VisitorClientFrame::SendMessage {
             client_id: cid(),

@@ -10,8 +10,9 @@
 
 use pupitre_server::torture::{self, TortureArgs};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn r12_exact_delivery_and_routing_hold_through_kills_and_cut_sockets() {
+/// A small run: 16 visitors, 4 agents with 2 slots, 4 kills in 25 s; `cluster` nodes on
+/// PostgreSQL (0: one hub on SQLite) with one ownership connection cut.
+async fn small_run(cluster: usize) {
     let seed = std::env::var("PUPITRE_TORTURE_SEED")
         .ok()
         .and_then(|s| s.parse().ok());
@@ -23,8 +24,8 @@ async fn r12_exact_delivery_and_routing_hold_through_kills_and_cut_sockets() {
         kills: 4,
         seconds: 25,
         hub_exe: Some(env!("CARGO_BIN_EXE_pupitre").into()),
-        cluster: 0,
-        cuts: 0,
+        cluster,
+        cuts: usize::from(cluster > 0),
     })
     .await
     .expect("the run completes");
@@ -40,6 +41,11 @@ async fn r12_exact_delivery_and_routing_hold_through_kills_and_cut_sockets() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn r12_exact_delivery_and_routing_hold_through_kills_and_cut_sockets() {
+    small_run(0).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r12_on_a_cluster_exact_delivery_and_routing_hold_through_node_kills_and_cuts() {
     if !pupitre_server::pg_server::available() {
         assert!(
@@ -49,29 +55,5 @@ async fn r12_on_a_cluster_exact_delivery_and_routing_hold_through_node_kills_and
         eprintln!("PostgreSQL is not installed: the cluster's run is skipped");
         return;
     }
-    let seed = std::env::var("PUPITRE_TORTURE_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok());
-    let report = torture::run(TortureArgs {
-        seed,
-        visitors: 16,
-        agents: 4,
-        slots: 2,
-        kills: 4,
-        seconds: 25,
-        hub_exe: Some(env!("CARGO_BIN_EXE_pupitre").into()),
-        cluster: 3,
-        cuts: 1,
-    })
-    .await
-    .expect("the run completes");
-    println!("{}", report.summary);
-    assert_eq!(
-        report.verdict.total(),
-        0,
-        "violations (seed {}):\n{}",
-        report.seed,
-        report.summary
-    );
-    assert_eq!(report.kills, 4, "every kill happened");
+    small_run(3).await;
 }

@@ -13,23 +13,6 @@ use pupitre_protocol::visitor::VisitorServerFrame;
 use pupitre_server::client::{AgentConn, VisitorConn};
 use pupitre_server::clock::now_ms;
 
-/// Sends a frame and waits for its ack.
-async fn ack(conn: &mut AgentConn, frame: AgentClientFrame) {
-    let id = frame.client_id().unwrap();
-    conn.send(&frame).await.unwrap();
-    loop {
-        match tokio::time::timeout(WAIT, conn.recv())
-            .await
-            .unwrap()
-            .unwrap()
-        {
-            AgentServerFrame::Ack { client_id } if client_id == id => return,
-            AgentServerFrame::Error(e) => panic!("{e:?}"),
-            _ => {}
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn r12_killed_hub_loses_nothing_acknowledged_and_timers_fire_after_restart() {
     killed_hub_story(setup(&[("alice@test", &["Sales"], 3)], |_| {})).await;
@@ -57,7 +40,7 @@ async fn killed_hub_story(setup: Setup) {
     let (mut alice, _) = AgentConn::connect(&hub.url, &session.access_token, None)
         .await
         .unwrap();
-    ack(
+    ack_agent(
         &mut alice,
         AgentClientFrame::SetStatus {
             client_id: cid(),
@@ -110,7 +93,7 @@ async fn killed_hub_story(setup: Setup) {
             break conversation.reference;
         }
     };
-    ack(
+    ack_agent(
         &mut alice,
         AgentClientFrame::SendMessage {
             client_id: cid(),
@@ -122,7 +105,7 @@ async fn killed_hub_story(setup: Setup) {
     sent.push("on it".into());
     // A kept pause that ends shortly after the hub is back.
     let until = now_ms() + 6_000;
-    ack(
+    ack_agent(
         &mut alice,
         AgentClientFrame::Snooze {
             client_id: cid(),

@@ -1030,7 +1030,8 @@ fn statistics(s: &mut dyn Store) {
 }
 
 /// D15: what the database sums per day equals the pure sums of the same facts, over random
-/// facts, agents and day bounds (seeded: `PUPITRE_SEED`).
+/// facts (some without times or score; one in ten exactly on a day's bound), agents and day
+/// bounds (seeded: `PUPITRE_SEED`), on either backend.
 fn daily_sums_seeded(s: &mut dyn Store) {
     let p = project(s, "ACME");
     let seed0: u64 = std::env::var("PUPITRE_SEED")

@@ -572,3 +572,38 @@ pub fn spawn_hub(db: &str) -> HubProcess {
     std::thread::spawn(move || for _ in lines {});
     HubProcess { child, url }
 }
+
+/// Sends a frame on a bare agent connection and waits for its ack (other frames are skipped;
+/// any error to it fails the test).
+pub async fn ack_agent(conn: &mut AgentConn, frame: AgentClientFrame) {
+    let id = frame.client_id().expect("a frame with a client id");
+    conn.send(&frame).await.unwrap();
+    loop {
+        match tokio::time::timeout(WAIT, conn.recv())
+            .await
+            .expect("ack in time")
+            .unwrap()
+        {
+            AgentServerFrame::Ack { client_id } if client_id == id => return,
+            AgentServerFrame::Error(e) if e.client_id.is_none_or(|c| c == id) => panic!("{e:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// As [`ack_agent`], on a bare visitor connection.
+pub async fn ack_visitor(conn: &mut VisitorConn, frame: VisitorClientFrame) {
+    let id = frame.client_id().expect("a frame with a client id");
+    conn.send(&frame).await.unwrap();
+    loop {
+        match tokio::time::timeout(WAIT, conn.recv())
+            .await
+            .expect("ack in time")
+            .unwrap()
+        {
+            VisitorServerFrame::Ack { client_id } if client_id == id => return,
+            VisitorServerFrame::Error(e) if e.client_id.is_none_or(|c| c == id) => panic!("{e:?}"),
+            _ => {}
+        }
+    }
+}
