@@ -253,24 +253,8 @@ impl Hub {
         if let Some(h) = self.projects.read().expect("projects lock").get(&id) {
             return Ok(h.clone());
         }
-        let project = self
-            .with_store(|s| s.project(id))?
-            .context("no such project")?;
         let store = self.location.open()?;
-        let (handle, thread) = hub::spawn_project(
-            project,
-            store,
-            self.clock.clone(),
-            self.runtime.clone(),
-            self.mailer.clone(),
-            self.relays.clone(),
-        )?;
-        self.projects
-            .write()
-            .expect("projects lock")
-            .insert(id, handle.clone());
-        self.writers.lock().expect("writers lock").push(thread);
-        Ok(handle)
+        self.spawn_writer(id, store)
     }
 
     /// Starts the writer of a project this node won at `epoch` (several hubs on PostgreSQL):
@@ -282,13 +266,18 @@ impl Hub {
         epoch: i64,
     ) -> anyhow::Result<ProjectHandle> {
         self.forget_project(id);
+        let store = store::PgStore::connect_owned(url, id, epoch)?;
+        self.spawn_writer(id, Box::new(store))
+    }
+
+    /// Loads project `id` into a writer of its own over `store`, and keeps its handle.
+    fn spawn_writer(&self, id: ProjectId, store: Box<dyn Store>) -> anyhow::Result<ProjectHandle> {
         let project = self
             .with_store(|s| s.project(id))?
             .context("no such project")?;
-        let store = store::PgStore::connect_owned(url, id, epoch)?;
         let (handle, thread) = hub::spawn_project(
             project,
-            Box::new(store),
+            store,
             self.clock.clone(),
             self.runtime.clone(),
             self.mailer.clone(),
