@@ -183,7 +183,7 @@ impl Cluster {
             let Some(epoch) = o.try_claim(p, now)? else {
                 continue;
             };
-            match hub.start_owned_project(p, &self.db, epoch) {
+            match hub.start_owned_project(p, epoch) {
                 Ok(_) => {
                     tracing::info!(project = p, epoch, "cluster: project taken");
                     self.owned.lock().expect("owned").insert(p, epoch);

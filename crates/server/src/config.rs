@@ -37,6 +37,7 @@ pub const KEYS: &[&str] = &[
     "server.node_url",
     "store.path",
     "store.url",
+    "store.connections",
     "tls.cert",
     "tls.key",
     "mail.smtp",
@@ -92,6 +93,8 @@ pub struct Store {
     pub path: Option<PathBuf>,
     /// Instead, a PostgreSQL database shared by several hubs (`postgres://…`).
     pub url: Option<Spanned<PostgresUrl>>,
+    /// On PostgreSQL: the most connections this hub opens (its writers share them).
+    pub connections: Option<Positive>,
 }
 
 impl Store {
@@ -396,6 +399,7 @@ widget_dir = "/srv/widget"
 node_url = "http://10.0.0.5:8470"
 [store]
 path = "/var/lib/pupitre/pupitre.db"
+connections = 12
 [tls]
 cert = "/etc/pupitre/tls/fullchain.pem"
 key = "/etc/pupitre/tls/privkey.pem"
@@ -420,6 +424,7 @@ level = "info,pupitre_server=debug"
             Some(PathBuf::from("/etc/pupitre/tls/privkey.pem"))
         );
         assert_eq!(c.limits.max_connections, Some(Positive(20000)));
+        assert_eq!(c.store.connections, Some(Positive(12)));
         assert_eq!(
             c.log.level,
             Some(LogFilter("info,pupitre_server=debug".into()))

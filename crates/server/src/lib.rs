@@ -85,7 +85,9 @@ pub struct Hub {
     location: Location,
     /// Several hubs on PostgreSQL: the projects this node owns, and where the others are.
     cluster: std::sync::OnceLock<Arc<cluster::Cluster>>,
-    /// A connection for HTTP reads and admin writes (each writer has its own).
+    /// On PostgreSQL: the node's connections, shared by its writers and its HTTP side.
+    pool: Option<store::postgres::Pool>,
+    /// A connection for HTTP reads and admin writes (on SQLite each writer has its own).
     store: Mutex<Box<dyn Store>>,
     projects: RwLock<HashMap<ProjectId, ProjectHandle>>,
     writers: Mutex<Vec<std::thread::JoinHandle<()>>>,
@@ -126,7 +128,13 @@ pub struct HubOptions {
     /// On PostgreSQL: where the other hubs reach this one (`http://10.0.0.5:8470`), to send it
     /// the clients of the projects it owns. Default: its listening address.
     pub node_url: Option<String>,
+    /// On PostgreSQL: how many connections this node opens at most, for all its projects'
+    /// writers and its HTTP side (`store.connections`); `None`: [`DEFAULT_DB_CONNECTIONS`].
+    pub db_connections: Option<usize>,
 }
+
+/// A node's PostgreSQL connections when nothing sets `store.connections`.
+pub const DEFAULT_DB_CONNECTIONS: usize = 10;
 
 /// How often a running hub looks for configuration changed by someone else (A10).
 const CONFIGURATION_POLL: Duration = Duration::from_secs(1);
@@ -193,15 +201,29 @@ impl Hub {
         options: HubOptions,
     ) -> anyhow::Result<Arc<Self>> {
         let location = db.into();
-        let mut store = location
-            .open()
-            .with_context(|| format!("opening {}", location.describe()))?;
+        let pool = match &location {
+            Location::Postgres(url) => Some(
+                store::postgres::Pool::connect(
+                    url,
+                    options.db_connections.unwrap_or(DEFAULT_DB_CONNECTIONS),
+                )
+                .with_context(|| format!("opening {}", location.describe()))?,
+            ),
+            Location::File(_) => None,
+        };
+        let mut store: Box<dyn Store> = match &pool {
+            Some(pool) => Box::new(store::PgStore::pooled(pool)),
+            None => location
+                .open()
+                .with_context(|| format!("opening {}", location.describe()))?,
+        };
         let keys = Keys::load_or_create(store.as_mut())?;
         let projects = store.projects()?;
         let hub = Arc::new(Self {
             keys,
             clock,
             location,
+            pool,
             cluster: std::sync::OnceLock::new(),
             store: Mutex::new(store),
             projects: RwLock::new(HashMap::new()),
@@ -259,14 +281,13 @@ impl Hub {
 
     /// Starts the writer of a project this node won at `epoch` (several hubs on PostgreSQL):
     /// it loads the project from the database; its commits fail once another node owns it.
-    pub fn start_owned_project(
-        &self,
-        id: ProjectId,
-        url: &str,
-        epoch: i64,
-    ) -> anyhow::Result<ProjectHandle> {
+    pub fn start_owned_project(&self, id: ProjectId, epoch: i64) -> anyhow::Result<ProjectHandle> {
         self.forget_project(id);
-        let store = store::PgStore::connect_owned(url, id, epoch)?;
+        let pool = self
+            .pool
+            .as_ref()
+            .context("a cluster node without a pool")?;
+        let store = store::PgStore::pooled_owned(pool, id, epoch);
         self.spawn_writer(id, Box::new(store))
     }
 

@@ -10,10 +10,12 @@ use pupitre_routing::{ConversationRecord, ConversationState};
 use pupitre_server::admin::knowledge::{Article, Search};
 use pupitre_server::audit::{Actor, Change, Filter, NewEntry};
 use pupitre_server::pg_server::{self, PgServer};
+use pupitre_server::store::StoreRead as _;
+use pupitre_server::store::postgres::Pool;
 use pupitre_server::store::{
     AgentRuntime, AgentUpdate, Batch, CannedResponse, ClosedFilter, ConversationFacts,
-    ConversationRow, Location, NewAgent, NewMail, ProjectSettings, SaleRow, StatusChange, Store,
-    StoreError, StoredMessage, VisitorRow,
+    ConversationRow, Location, NewAgent, NewMail, PgStore, ProjectSettings, SaleRow, StatusChange,
+    Store, StoreError, StoredMessage, VisitorRow,
 };
 use rand::{Rng as _, SeedableRng as _};
 
@@ -62,9 +64,79 @@ fn on_postgres() {
     for (i, (name, scenario)) in SCENARIOS.iter().enumerate() {
         eprintln!("postgres: {name}");
         let url = server.create_database(&format!("suite{i}")).unwrap();
-        let mut store = Location::parse(&url).open().unwrap();
-        scenario(store.as_mut());
+        // As a hub runs: on its pool's connections (one: a call that needed a second while
+        // the first is held would wait for ever, and fail here).
+        let pool = Pool::connect(&url, 1).unwrap();
+        scenario(&mut PgStore::pooled(&pool));
+        // As the tools run: a connection of its own, on the data the scenario left.
+        let mut own = Location::parse(&url).open().unwrap();
+        assert!(own.projects().is_ok());
     }
+}
+
+/// A hub's writers share its pool: several threads committing at once on fewer connections
+/// than writers all get through, every batch whole; a connection cut under them (PostgreSQL
+/// restarted it, a proxy dropped it) costs at most the call that was on it, and the pool
+/// opens another.
+#[test]
+fn postgres_writers_share_a_pool() {
+    if !pg_server::available() {
+        return;
+    }
+    let server = PgServer::start().unwrap();
+    let url = server.create_database("pool").unwrap();
+    let pool = Pool::connect(&url, 2).unwrap();
+    let projects: Vec<i64> = {
+        let mut s = PgStore::pooled(&pool);
+        (0..4).map(|i| project(&mut s, &format!("P{i}"))).collect()
+    };
+    let cut = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for (n, &p) in projects.iter().enumerate() {
+            let pool = &pool;
+            let cut = &cut;
+            let url = &url;
+            scope.spawn(move || {
+                let mut s = PgStore::pooled(pool);
+                let code = format!("P{n}");
+                let mut first = Batch::default();
+                first.visitors.push(visitor(p, &format!("v-{code}")));
+                first.conversations.push(ConversationRow {
+                    visitor_id: format!("v-{code}"),
+                    record: record(1, ConversationState::Closed { at: 2_000 }),
+                    conversation_type: None,
+                    important: false,
+                });
+                first.messages.push(message(&code, 1, 1, "first", 1_000));
+                s.commit(p, &first).unwrap();
+                let mut failed = 0;
+                for m in 2..40 {
+                    let mut b = Batch::default();
+                    b.messages.push(message(&code, 1, m, "again", 10_000 + m));
+                    if n == 0 && m == 20 {
+                        // Every connection of the pool cut, from outside.
+                        pupitre_server::store::postgres::run_sql(
+                            url,
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+                        )
+                        .unwrap();
+                        cut.store(true, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    // A call on a cut connection fails; the next one gets a working one.
+                    if s.commit(p, &b).is_err() {
+                        failed += 1;
+                        s.commit(p, &b).unwrap();
+                    }
+                }
+                assert!(failed <= 2, "{code}: {failed} commits failed");
+                assert_eq!(s.messages(p, 1).unwrap().len(), 39, "{code}");
+            });
+        }
+    });
+    assert!(cut.load(std::sync::atomic::Ordering::SeqCst));
+    let (open, busy) = pool.status();
+    assert!(open <= 2 && busy == 0, "{open} open, {busy} in use");
 }
 
 /// Nodes starting together on an empty database migrate it once.
@@ -1100,7 +1172,6 @@ fn daily_sums_seeded(s: &mut dyn Store) {
 #[test]
 fn postgres_a_writer_that_lost_its_project_never_commits_again() {
     use pupitre_server::store::postgres::ownership::Ownership;
-    use pupitre_server::store::{PgStore, StoreRead as _};
     if !pg_server::available() {
         return;
     }
@@ -1114,7 +1185,9 @@ fn postgres_a_writer_that_lost_its_project_never_commits_again() {
     let epoch_a = a.try_claim(p, 1).unwrap().expect("a free project");
     let mut b = Ownership::connect(&url, "node-b", "http://b", 1).unwrap();
     assert_eq!(b.try_claim(p, 2).unwrap(), None, "held by node a");
-    let mut writer_a = PgStore::connect_owned(&url, p, epoch_a).unwrap();
+    // The writers of both nodes on pooled connections, as hubs run them.
+    let pool = Pool::connect(&url, 2).unwrap();
+    let mut writer_a = PgStore::pooled_owned(&pool, p, epoch_a);
     writer_a.commit(p, &first_batch(p, "ACME")).unwrap();
 
     // Node a's ownership connection ends: its lock goes with it; node b claims.
@@ -1136,7 +1209,7 @@ fn postgres_a_writer_that_lost_its_project_never_commits_again() {
         writer_a.commit(p, &late),
         Err(StoreError::NotOwner(q)) if q == p
     ));
-    let mut writer_b = PgStore::connect_owned(&url, p, epoch_b).unwrap();
+    let mut writer_b = PgStore::pooled_owned(&pool, p, epoch_b);
     assert!(
         writer_b.visitor("late").unwrap().is_none(),
         "nothing of it written"

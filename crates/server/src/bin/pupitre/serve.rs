@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// (`postgres://user@host:port/db`) shared by several hubs.
     #[arg(long, env = "PUPITRE_DB", default_value = pupitre_server::config::DEFAULT_DB)]
     db: String,
+    /// On PostgreSQL: the most connections this hub opens to the database, shared by all its
+    /// projects. Default: 10.
+    #[arg(long, env = "PUPITRE_DB_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    db_connections: Option<u32>,
     #[arg(long, env = "PUPITRE_LISTEN", default_value = pupitre_server::config::DEFAULT_LISTEN)]
     listen: SocketAddr,
     /// Seed the demo project (DEMO) with agents, groups and canned responses.
@@ -131,6 +135,13 @@ impl ServeArgs {
             };
         }
         take!("db", self.db, c.store.location());
+        take!(
+            "db_connections",
+            self.db_connections,
+            c.store
+                .connections
+                .map(|n| Some(u32::try_from(n.0).unwrap_or(u32::MAX)))
+        );
         take!("listen", self.listen, c.server.listen);
         take!("demo", self.demo, c.server.demo);
         take!(
@@ -184,6 +195,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config: _,
         log: _,
         db,
+        db_connections,
         listen,
         demo: with_demo,
         smtp,
@@ -289,6 +301,7 @@ pub fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 tls,
                 connection_limits: Some(connection_limits),
                 node_url: Some(node_url.unwrap_or_else(|| format!("{scheme}://{addr}"))),
+                db_connections: db_connections.map(|n| n as usize),
             },
         )?;
         say!(

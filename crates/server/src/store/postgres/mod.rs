@@ -7,7 +7,13 @@
 //! its answer with a plain executor: no runtime is started inside the caller's (which the
 //! `postgres` crate would do, and panic in an async handler).
 //!
-//! Files: this one holds the connection, its prepared statements and its transactions;
+//! A node's project writers and HTTP side share a few connections ([`Pool`]): a store takes one
+//! for a call, or for the length of a transaction, and gives it back. A few connections serve
+//! hundreds of projects (one each would meet PostgreSQL's `max_connections`, 100 by default,
+//! at about 90 projects). The ownership connection, whose session holds the advisory locks,
+//! and the tools' connections are their own ([`PgStore::connect`]).
+//!
+//! Files: this one holds the connections, their prepared statements and transactions;
 //! [`schema`] the migrations; `read.rs` the [`StoreRead`] side; `write.rs` the [`Store`] side;
 //! `stats.rs` D15's figures.
 
@@ -17,12 +23,13 @@ pub mod schema;
 mod stats;
 mod write;
 
-use std::collections::HashMap;
 use std::sync::LazyLock;
+use std::time::Duration;
 
+use deadpool_postgres::{ClientWrapper, Manager, ManagerConfig, Object, RecyclingMethod, Runtime};
 use futures_executor::block_on;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls, Row, Statement};
+use tokio_postgres::{NoTls, Row};
 
 use super::*;
 
@@ -60,10 +67,61 @@ fn failed(why: impl std::fmt::Display) -> StoreError {
 
 pub type Params<'a> = &'a [&'a (dyn ToSql + Sync)];
 
+/// A node's shared connections (`store.connections` of them at most). Cheap to clone.
+#[derive(Clone)]
+pub struct Pool(deadpool_postgres::Pool);
+
+/// How long a call waits for a free connection of the pool before it fails.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+
+impl Pool {
+    /// Brings the schema to this release's (on a connection of its own), then opens up to
+    /// `size` connections as they are needed.
+    pub fn connect(url: &str, size: usize) -> Result<Self> {
+        drop(PgStore::connect(url)?);
+        let manager = Manager::from_config(
+            config(url, None)?,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = deadpool_postgres::Pool::builder(manager)
+            .max_size(size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(failed)?;
+        Ok(Self(pool))
+    }
+
+    fn get(&self) -> Result<Object> {
+        // The pool's timers and new connections' tasks are the driver's.
+        let _driver = DRIVER.enter();
+        block_on(self.0.get()).map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(e) => StoreError::from(e),
+            e => failed(format!("a connection to PostgreSQL: {e}")),
+        })
+    }
+
+    /// Connections open now, and how many of them are in use.
+    pub fn status(&self) -> (usize, usize) {
+        let s = self.0.status();
+        (s.size, s.size.saturating_sub(s.available))
+    }
+}
+
+/// Where a store's statements go.
+enum Session {
+    /// A connection of its own (the ownership locks, migrations, the tools).
+    Own(ClientWrapper),
+    /// The node's pool: a connection taken for each call, kept while a transaction is open.
+    Pooled { pool: Pool, held: Option<Object> },
+}
+
 pub struct PgStore {
-    client: Client,
-    /// Prepared once per connection, by SQL text.
-    statements: HashMap<String, Statement>,
+    session: Session,
     /// Transactions open on this connection: 0 none, 1 a transaction, more: savepoints in it.
     depth: u32,
     /// A project writer's connection on a cluster: the project and the epoch its node won;
@@ -71,13 +129,16 @@ pub struct PgStore {
     owner: Option<(ProjectId, i64)>,
 }
 
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Connects to `url` without touching the schema.
-fn connect_only(url: &str) -> Result<Client> {
+fn connect_only(url: &str) -> Result<ClientWrapper> {
     connect_as(url, None)
 }
 
-/// Connects to `url`, named `application_name` in `pg_stat_activity` if given.
-fn connect_as(url: &str, application_name: Option<&str>) -> Result<Client> {
+/// How every connection to `url` is made: named `application_name` in `pg_stat_activity` if
+/// given.
+fn config(url: &str, application_name: Option<&str>) -> Result<tokio_postgres::Config> {
     let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| failed(format!("the PostgreSQL address {url:?}: {e}")))?;
@@ -87,24 +148,30 @@ fn connect_as(url: &str, application_name: Option<&str>) -> Result<Client> {
     // A server gone without a word (a machine off, a partition) must not hold a writer, or
     // a node's locks, for the hours TCP would wait: keepalives on both sides, bounded waits.
     config
-        .connect_timeout(std::time::Duration::from_secs(5))
+        .connect_timeout(CONNECT_TIMEOUT)
         .keepalives(true)
-        .keepalives_idle(std::time::Duration::from_secs(10))
-        .keepalives_interval(std::time::Duration::from_secs(2))
+        .keepalives_idle(Duration::from_secs(10))
+        .keepalives_interval(Duration::from_secs(2))
         .keepalives_retries(3)
-        .tcp_user_timeout(std::time::Duration::from_secs(15))
+        .tcp_user_timeout(Duration::from_secs(15))
         .options(
             "-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3 \
              -c tcp_user_timeout=15000 -c idle_in_transaction_session_timeout=60000",
         );
+    Ok(config)
+}
+
+/// A connection of its own to `url`, named `application_name` in `pg_stat_activity` if given.
+fn connect_as(url: &str, application_name: Option<&str>) -> Result<ClientWrapper> {
+    let config = config(url, application_name)?;
     block_on(DRIVER.spawn(async move {
         let (client, connection) = config.connect(NoTls).await?;
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::warn!(error = %e, "a PostgreSQL connection ended");
             }
         });
-        Ok::<_, tokio_postgres::Error>(client)
+        Ok::<_, tokio_postgres::Error>(ClientWrapper::new(client, task))
     }))
     .map_err(failed)?
     .map_err(StoreError::from)
@@ -128,13 +195,33 @@ impl PgStore {
     pub fn connect_as(url: &str, application_name: Option<&str>) -> Result<Self> {
         let client = connect_as(url, application_name)?;
         let mut store = Self {
-            client,
-            statements: HashMap::new(),
+            session: Session::Own(client),
             depth: 0,
             owner: None,
         };
         schema::migrate(&mut store)?;
         Ok(store)
+    }
+
+    /// A store on the node's shared connections (the schema is the pool's: migrated).
+    pub fn pooled(pool: &Pool) -> Self {
+        Self {
+            session: Session::Pooled {
+                pool: pool.clone(),
+                held: None,
+            },
+            depth: 0,
+            owner: None,
+        }
+    }
+
+    /// The writer of `project` on the node's shared connections, owned by this node at
+    /// `epoch`: its commits fail with [`StoreError::NotOwner`] once another node has taken
+    /// the project over.
+    pub fn pooled_owned(pool: &Pool, project: ProjectId, epoch: i64) -> Self {
+        let mut store = Self::pooled(pool);
+        store.owner = Some((project, epoch));
+        store
     }
 
     /// A connection for the writer of `project`, owned by this node at `epoch`: its commits
@@ -168,41 +255,77 @@ impl PgStore {
         }
     }
 
-    /// Whether the connection to the server is gone (the store must be opened again).
+    /// Whether the connection to the server is gone (the store must be opened again). A
+    /// pooled store never is: its next call takes a working connection.
     pub fn is_closed(&self) -> bool {
-        self.client.is_closed()
+        match &self.session {
+            Session::Own(c) => c.is_closed(),
+            Session::Pooled { .. } => false,
+        }
     }
 
-    fn statement(&mut self, sql: &str) -> Result<Statement> {
-        if let Some(s) = self.statements.get(sql) {
-            return Ok(s.clone());
+    /// The connection for the next statement: a pooled store takes one if it holds none.
+    fn client(&mut self) -> Result<&ClientWrapper> {
+        match &mut self.session {
+            Session::Own(c) => Ok(c),
+            Session::Pooled { pool, held } => {
+                if held.is_none() {
+                    *held = Some(pool.get()?);
+                }
+                Ok(held.as_deref().expect("just taken"))
+            }
         }
-        let s = block_on(self.client.prepare(sql))?;
-        self.statements.insert(sql.to_owned(), s.clone());
-        Ok(s)
+    }
+
+    /// After a statement: outside a transaction, a pooled connection goes back at once (a
+    /// broken one is dropped there, and the pool opens another).
+    fn done(&mut self) {
+        if self.depth == 0
+            && let Session::Pooled { held, .. } = &mut self.session
+        {
+            *held = None;
+        }
     }
 
     /// Every row `sql` returns.
     pub(crate) fn rows(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
-        let s = self.statement(sql)?;
-        Ok(block_on(self.client.query(&s, params))?)
+        let c = self.client()?;
+        let out = block_on(async {
+            let s = c.prepare_cached(sql).await?;
+            c.query(&s, params).await
+        });
+        self.done();
+        Ok(out?)
     }
 
     /// The row `sql` returns, if one.
     pub(crate) fn row(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
-        let s = self.statement(sql)?;
-        Ok(block_on(self.client.query_opt(&s, params))?)
+        let c = self.client()?;
+        let out = block_on(async {
+            let s = c.prepare_cached(sql).await?;
+            c.query_opt(&s, params).await
+        });
+        self.done();
+        Ok(out?)
     }
 
     /// Runs `sql`; how many rows it changed.
     pub(crate) fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
-        let s = self.statement(sql)?;
-        Ok(block_on(self.client.execute(&s, params))?)
+        let c = self.client()?;
+        let out = block_on(async {
+            let s = c.prepare_cached(sql).await?;
+            c.execute(&s, params).await
+        });
+        self.done();
+        Ok(out?)
     }
 
     /// Runs statements without parameters (transaction control, the schema).
     pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
-        Ok(block_on(self.client.batch_execute(sql))?)
+        let c = self.client()?;
+        let out = block_on(c.batch_execute(sql));
+        self.done();
+        Ok(out?)
     }
 
     /// Opens a transaction, or a savepoint inside the one open.
@@ -211,8 +334,13 @@ impl PgStore {
             0 => "BEGIN".to_owned(),
             d => format!("SAVEPOINT s{d}"),
         };
-        self.batch(&sql)?;
+        // Counted first: a pooled connection is kept from the BEGIN on.
         self.depth += 1;
+        if let Err(e) = self.batch(&sql) {
+            self.depth -= 1;
+            self.done();
+            return Err(e);
+        }
         Ok(())
     }
 
@@ -273,6 +401,19 @@ impl PgStore {
                 }
                 Err(e)
             }
+        }
+    }
+}
+
+impl Drop for PgStore {
+    /// A pooled connection dropped inside a transaction (a writer that panicked) is closed,
+    /// never given back with the transaction open.
+    fn drop(&mut self) {
+        if self.depth > 0
+            && let Session::Pooled { held, .. } = &mut self.session
+            && let Some(conn) = held.take()
+        {
+            drop(Object::take(conn));
         }
     }
 }

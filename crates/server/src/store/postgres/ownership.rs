@@ -2,7 +2,7 @@
 //! node's ownership connection holds the advisory lock of each project it owns: PostgreSQL
 //! releases them the moment that connection ends (the node killed, the connection cut), and
 //! another node's next try wins. The winner moves the project's epoch in `project_owners`;
-//! the writers' commits check it ([`super::PgStore::connect_owned`]).
+//! the writers' commits check it ([`super::PgStore::pooled_owned`]).
 
 use super::*;
 
