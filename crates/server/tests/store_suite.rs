@@ -1223,3 +1223,183 @@ fn postgres_a_writer_that_lost_its_project_never_commits_again() {
         Err(StoreError::NotOwner(_))
     ));
 }
+
+/// The SQLSTATE and the message of the database's own error, if it is one.
+fn db_error(e: &StoreError) -> Option<(String, String)> {
+    match e {
+        StoreError::Backend(e) => {
+            let db = e.downcast_ref::<tokio_postgres::Error>()?.as_db_error()?;
+            Some((db.code().code().to_owned(), db.message().to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// The numbers of the project's live conversations.
+fn live(s: &mut dyn Store, p: i64) -> Vec<i64> {
+    s.live_conversations(p)
+        .unwrap()
+        .iter()
+        .map(|c| c.record.id)
+        .collect()
+}
+
+/// Issue 14's `load <= slots` backstop (`migrations/postgres/003_backstops.sql`): PostgreSQL
+/// itself refuses a commit that gives an agent more conversations than their slots, the ones
+/// transferred anyway (`over_limit`) apart, judged on the commit's result. The engine never
+/// makes such a batch: only a bug meets this. SQLite has no such trigger: one hub writes a
+/// SQLite file, one writer per project, and nothing else writes conversations there.
+#[test]
+fn postgres_refuses_a_commit_beyond_an_agents_slots() {
+    if !pg_server::available() {
+        return;
+    }
+    let server = PgServer::start().unwrap();
+    let url = server.create_database("slots").unwrap();
+    let mut store = Location::parse(&url).open().unwrap();
+    let s = store.as_mut();
+    let p = project(s, "ACME");
+    let g = s.create_group(p, "Sales", None).unwrap();
+    let mut two = new_agent(p, "two@x", vec![g]);
+    two.slot_max = 2;
+    let a = s.create_agent(&two).unwrap();
+    let manager = s.create_agent(&new_agent(p, "manager@x", vec![g])).unwrap();
+    let on_desk = |n: i64, agent: i64, over_limit: bool| ConversationRow {
+        visitor_id: "v1".into(),
+        record: record(
+            n,
+            ConversationState::Assigned {
+                agent,
+                since: 1_000 + n,
+                over_limit,
+            },
+        ),
+        conversation_type: None,
+        important: false,
+    };
+    let closed = |n: i64| ConversationRow {
+        visitor_id: "v1".into(),
+        record: record(n, ConversationState::Closed { at: 5_000 }),
+        conversation_type: None,
+        important: false,
+    };
+    let refused_for_slots = |e: StoreError| {
+        let (code, message) = db_error(&e).unwrap_or_else(|| panic!("{e:?}"));
+        assert_eq!(code, "PU001", "{message}");
+        assert!(message.starts_with(&format!("agent {a} ")), "{message}");
+    };
+
+    // Two conversations on a desk of two: committed.
+    let mut b = Batch::default();
+    b.visitors.push(visitor(p, "v1"));
+    b.conversations.push(on_desk(1, a, false));
+    b.messages.push(message("ACME", 1, 1, "first", 1_001));
+    s.commit(p, &b).unwrap();
+    let mut b = Batch::default();
+    b.conversations.push(on_desk(2, a, false));
+    b.messages.push(message("ACME", 2, 2, "second", 1_002));
+    s.commit(p, &b).unwrap();
+
+    // A third, not transferred anyway: refused at commit, and nothing of its batch is stored.
+    let mut third = Batch::default();
+    third.visitors.push(visitor(p, "v2"));
+    third.conversations.push(on_desk(3, a, false));
+    let m3 = message("ACME", 3, 3, "third", 1_003);
+    third.applied.push((m3.message.client_id.unwrap(), 1_003));
+    third.messages.push(m3);
+    refused_for_slots(s.commit(p, &third).unwrap_err());
+    assert!(s.conversation(p, 3).unwrap().is_none());
+    assert!(s.messages(p, 3).unwrap().is_empty());
+    assert!(s.visitor("v2").unwrap().is_none());
+    assert!(!s.is_applied(third.applied[0].0).unwrap());
+    assert_eq!(s.counters(p).unwrap().message_id, 2);
+    assert_eq!(live(s, p), [1, 2]);
+
+    // The same conversation transferred anyway: committed (R7, the only exception).
+    third.conversations[0] = on_desk(3, a, true);
+    s.commit(p, &third).unwrap();
+    assert_eq!(live(s, p), [1, 2, 3]);
+    assert_eq!(s.messages(p, 3).unwrap().len(), 1);
+
+    // One closed and another given in the same commit, the new one written first: judged on
+    // the result, at commit.
+    let mut b = Batch::default();
+    b.conversations.push(on_desk(4, a, false));
+    b.conversations.push(closed(1));
+    s.commit(p, &b).unwrap();
+    assert_eq!(live(s, p), [2, 3, 4]);
+
+    // The one transferred anyway does not become an ordinary one on a full desk.
+    let mut b = Batch::default();
+    b.conversations.push(on_desk(3, a, false));
+    refused_for_slots(s.commit(p, &b).unwrap_err());
+
+    // A join holds a slot too (M3): the agent of a full desk joining another's is refused.
+    let mut joined = on_desk(5, manager, false);
+    joined.record.joined = vec![a];
+    let mut b = Batch::default();
+    b.conversations.push(joined);
+    refused_for_slots(s.commit(p, &b).unwrap_err());
+    assert!(s.conversation(p, 5).unwrap().is_none());
+
+    // The admin lowers the maximum below what the desk holds: the desk keeps it (R4), and
+    // its conversations go on committing.
+    s.update_agent(&AgentUpdate {
+        id: a,
+        name: "two".into(),
+        role: Role::Agent,
+        slot_max: 1,
+        groups: vec![g],
+        active: true,
+        channels: vec![Channel::Chat],
+    })
+    .unwrap();
+    let mut answered = on_desk(2, a, false);
+    answered.record.last_agent_message_at = Some(6_000);
+    answered.record.waiting_since = None;
+    let mut b = Batch::default();
+    b.conversations.push(answered);
+    b.messages.push(message("ACME", 2, 4, "answer", 6_000));
+    s.commit(p, &b).unwrap();
+    assert_eq!(
+        s.conversation(p, 2)
+            .unwrap()
+            .unwrap()
+            .record
+            .last_agent_message_at,
+        Some(6_000)
+    );
+    // Until its writer reloads, the engine still works with the old maximum, and writes it
+    // as the agent's limit with every assignment: two closed, another given, committed.
+    let mut b = Batch::default();
+    b.conversations.push(closed(3));
+    b.conversations.push(closed(4));
+    b.conversations.push(on_desk(6, a, false));
+    b.agent_runtimes.push((
+        a,
+        AgentRuntime {
+            slot_limit: Some(2),
+            ..AgentRuntime::default()
+        },
+    ));
+    s.commit(p, &b).unwrap();
+    assert_eq!(live(s, p), [2, 6]);
+    // Once the limit written is the new one, a desk over it gets nothing more.
+    let mut b = Batch::default();
+    b.conversations.push(closed(6));
+    b.conversations.push(on_desk(7, a, false));
+    b.agent_runtimes.push((
+        a,
+        AgentRuntime {
+            slot_limit: Some(1),
+            ..AgentRuntime::default()
+        },
+    ));
+    refused_for_slots(s.commit(p, &b).unwrap_err());
+    assert_eq!(live(s, p), [2, 6]);
+    assert_eq!(
+        s.agent(a).unwrap().unwrap().runtime.slot_limit,
+        Some(2),
+        "nothing of the refused batch is stored, its runtime included"
+    );
+}

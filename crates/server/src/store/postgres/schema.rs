@@ -8,6 +8,7 @@ use super::{PgStore, Result, failed};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/001_initial.sql"),
     include_str!("../../../migrations/postgres/002_cluster.sql"),
+    include_str!("../../../migrations/postgres/003_backstops.sql"),
 ];
 
 /// This release's schema version on PostgreSQL.
