@@ -1,19 +1,26 @@
-//! Several hubs on one PostgreSQL database: a desk or a widget that reaches a node which does
-//! not own its project is relayed to the node that does (issue 14). The client's frames, from
-//! its hello on, go through unchanged both ways; the owner does everything else (sessions,
-//! acks, resumes). When either side ends, so does the other: the client reconnects and, if
-//! the project moved meanwhile, is relayed to its new owner.
+//! Several hubs on one PostgreSQL database: a desk, a widget or a co-browsing socket that
+//! reaches a node which does not own its project is relayed to the node that does (issue 14).
+//! The client's frames, from its hello on, go through unchanged both ways; the owner does
+//! everything else (sessions, acks, resumes). When either side ends, so does the other: the
+//! client reconnects and, if the project moved meanwhile, is relayed to its new owner.
 
 use std::net::IpAddr;
 
 use axum::extract::ws::{CloseFrame, Message as AxumMessage, WebSocket};
+use axum::http::HeaderValue;
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio_tungstenite::tungstenite::Message as UpMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame as UpCloseFrame;
 
 /// The header a relayed connection carries.
 pub const RELAYED: &str = "x-pupitre-relayed";
+
+const MOVING: &str = "the project is moving; reconnect";
+
+type Upstream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The WebSocket address of `path` on the node reached at `node_url` (`http://…` → `ws://…`).
 pub fn ws_url(node_url: &str, path: &str) -> String {
@@ -28,18 +35,10 @@ pub fn ws_url(node_url: &str, path: &str) -> String {
     format!("{base}{path}")
 }
 
-/// Relays `socket` to `path` on the owner; `hello` is the client's first frame, already read.
-/// `client` is the client's address, passed on as `X-Forwarded-For`.
-pub async fn relay(
-    socket: &mut WebSocket,
-    node_url: &str,
-    path: &str,
-    hello: String,
-    client: Option<IpAddr>,
-) {
-    let Ok(mut request) = ws_url(node_url, path).into_client_request() else {
-        return end(socket, 1011, "the project's node has no valid address").await;
-    };
+/// The handshake of a relayed socket to `path` (with its query) on the node at `node_url`;
+/// `client` is the client's address, passed on as `X-Forwarded-For`. `None`: no valid address.
+fn handshake(node_url: &str, path: &str, client: Option<IpAddr>) -> Option<Request> {
+    let mut request = ws_url(node_url, path).into_client_request().ok()?;
     if let Some(ip) = client
         && let Ok(value) = ip.to_string().parse()
     {
@@ -49,19 +48,39 @@ pub async fn relay(
     // relaying it on (two nodes disagreeing about the owner would pass it back and forth).
     request
         .headers_mut()
-        .insert(RELAYED, axum::http::HeaderValue::from_static("1"));
-    let mut upstream = match tokio_tungstenite::connect_async(request).await {
-        Ok((ws, _)) => ws,
+        .insert(RELAYED, HeaderValue::from_static("1"));
+    Some(request)
+}
+
+/// Relays `socket` to `path` on the owner; `hello` is the client's first frame, already read.
+/// `client` is the client's address, passed on as `X-Forwarded-For`.
+pub async fn relay(
+    socket: &mut WebSocket,
+    node_url: &str,
+    path: &str,
+    hello: String,
+    client: Option<IpAddr>,
+) {
+    let Some(request) = handshake(node_url, path, client) else {
+        return end(socket, 1011, "the project's node has no valid address").await;
+    };
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((upstream, _)) => pipe(socket, upstream, hello).await,
         Err(e) => {
             tracing::warn!(node_url, error = %e, "relaying to the project's node");
             // The owner is gone or moving: the client tries again (the next try finds the new
             // owner, or this node owning it).
-            return end(socket, 1012, "the project is moving; reconnect").await;
+            end(socket, 1012, MOVING).await
         }
-    };
+    }
+}
+
+/// Passes the client's frames to the owner, from `hello` on, and the owner's back, until
+/// either side ends.
+async fn pipe(socket: &mut WebSocket, mut upstream: Upstream, hello: String) {
     metrics::counter!("pupitre_relayed_connections_total").increment(1);
     if upstream.send(UpMessage::text(hello)).await.is_err() {
-        return end(socket, 1012, "the project is moving; reconnect").await;
+        return end(socket, 1012, MOVING).await;
     }
     let closing = loop {
         tokio::select! {
@@ -77,14 +96,14 @@ pub async fn relay(
                 }
                 Some(Ok(m)) => {
                     if upstream.send(to_upstream(m)).await.is_err() {
-                        break Some((1012, "the project is moving; reconnect".to_owned()));
+                        break Some((1012, MOVING.to_owned()));
                     }
                 }
                 _ => break None,
             },
             from_owner = upstream.next() => match from_owner {
                 Some(Ok(UpMessage::Close(frame))) => {
-                    break Some(frame.map_or((1012, "the project is moving; reconnect".to_owned()), |f| {
+                    break Some(frame.map_or((1012, MOVING.to_owned()), |f| {
                         (f.code.into(), f.reason.as_str().to_owned())
                     }));
                 }
@@ -95,7 +114,7 @@ pub async fn relay(
                         break None;
                     }
                 }
-                _ => break Some((1012, "the project is moving; reconnect".to_owned())),
+                _ => break Some((1012, MOVING.to_owned())),
             },
         }
     };

@@ -9,14 +9,18 @@
 //! most [`MAX_KEPT_BYTES`]), so a view that joins or comes back starts at once; past that bound
 //! it drops them and asks the page for a new snapshot. Nothing is written anywhere: no
 //! database row, no log line with content (C3).
+//!
+//! Several hubs on one database (DESIGN §14): a relay lives on the node owning its project. A
+//! socket reaching another node is relayed there ([`crate::cluster_proxy::relay_cobrowse`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::ws::{Message as WsMessage, WebSocket, WebSocketUpgrade};
+use axum::extract::{OriginalUri, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use pupitre_protocol::ConversationRef;
 use pupitre_protocol::cobrowse::{
@@ -253,22 +257,38 @@ impl Relays {
 }
 
 /// `GET /ws/cobrowse`: a page or a view of a relay. The first frame is a [`RelayHello`].
-pub async fn relay_ws(ws: WebSocketUpgrade, State(hub): State<Arc<Hub>>) -> Response {
+pub async fn relay_ws(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    OriginalUri(uri): OriginalUri,
+    State(hub): State<Arc<Hub>>,
+) -> Response {
+    let relayed = headers.contains_key(crate::cluster_proxy::RELAYED);
+    let path = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_owned(), ToString::to_string);
     ws.max_message_size(MAX_RELAY_FRAME_BYTES + 1024)
         .max_frame_size(MAX_RELAY_FRAME_BYTES + 1024)
-        .on_upgrade(move |socket| relay_socket(socket, hub))
+        .on_upgrade(move |socket| relay_socket(socket, hub, (path, relayed)))
 }
 
-async fn relay_socket(mut socket: WebSocket, hub: Arc<Hub>) {
+/// `path` is the socket's path and query, for relaying it; `relayed`, whether another node
+/// relayed it here (then it is never relayed on).
+async fn relay_socket(mut socket: WebSocket, hub: Arc<Hub>, (path, relayed): (String, bool)) {
     let hello = match tokio::time::timeout(HELLO_WITHIN, socket.recv()).await {
-        Ok(Some(Ok(WsMessage::Text(text)))) => serde_json::from_str::<RelayHello>(&text).ok(),
+        Ok(Some(Ok(WsMessage::Text(text)))) => serde_json::from_str::<RelayHello>(&text)
+            .ok()
+            .map(|hello| (hello, text.as_str().to_owned())),
         _ => None,
     };
-    let Some(hello) = hello else {
+    let Some((hello, text)) = hello else {
         return end(&mut socket, 1008, "the first frame names a relay").await;
     };
     let relays = &hub.relays;
     let Some((id, mut rx)) = relays.join(&hello.relay, hello.side) else {
+        if hub.cluster().is_some() && !relayed && relays.conversation(&hello.relay).is_none() {
+            return elsewhere(&mut socket, &hub, &path, &hello.relay, text).await;
+        }
         return end(&mut socket, 4404, "no such co-browsing session").await;
     };
     let mut shutdown = hub.shutdown_signal();
@@ -332,6 +352,30 @@ async fn relay_socket(mut socket: WebSocket, hub: Arc<Hub>) {
         }
     }
     relays.leave(&hello.relay, id);
+}
+
+/// Several hubs on one database: the relay is not this node's. It is the node's that owns the
+/// project its key names (relays are opened by a project's writer): the socket is relayed
+/// there, frames unchanged; no owner this instant, the client comes back.
+async fn elsewhere(socket: &mut WebSocket, hub: &Arc<Hub>, path: &str, key: &str, hello: String) {
+    let Some(project) = project_of(key) else {
+        return end(socket, 4404, "no such co-browsing session").await;
+    };
+    let looking = hub.clone();
+    let owner =
+        tokio::task::spawn_blocking(move || looking.cluster().and_then(|c| c.owner_url(project)))
+            .await
+            .ok()
+            .flatten();
+    match owner {
+        Some(url) => crate::cluster_proxy::relay(socket, &url, path, hello, None).await,
+        None => end(socket, 1012, "the project is moving; reconnect").await,
+    }
+}
+
+/// The project a relay's key names (`<project>.<mac>`, see `relay_key`).
+fn project_of(key: &str) -> Option<crate::store::ProjectId> {
+    key.split_once('.')?.0.parse().ok()
 }
 
 async fn end(socket: &mut WebSocket, code: u16, reason: &'static str) {

@@ -2,8 +2,9 @@
 //! (`X-Pupitre-Visitor` token) and served only to the conversation's participants.
 //!
 //! The project's writer checks an upload against the project's limits and stores it with its
-//! message; here the body is only bounded. Files are served with `nosniff` and a sandboxing
-//! CSP, so a hostile upload cannot run in the hub's origin.
+//! message; here the body is only bounded (on a node of a cluster that does not own the
+//! project, the upload is forwarded to the owner: [`super::elsewhere`]). Files are served with
+//! `nosniff` and a sandboxing CSP, so a hostile upload cannot run in the hub's origin.
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use serde::Deserialize;
 use crate::Hub;
 use crate::api::access::readable_conversation;
 use crate::api::caller::{VISITOR_HEADER, caller, visitor_caller};
+use crate::api::elsewhere::{Answered, Incoming, writer};
 use crate::api::error::{ApiError, ApiResult, blocking};
 use crate::hub::{Command, FileSender};
 use crate::store::ProjectId;
@@ -57,18 +59,18 @@ fn content_type(headers: &HeaderMap) -> String {
 }
 
 /// Hands the file to the project's writer and answers the file's message once it is durable.
+#[allow(clippy::too_many_arguments)]
 async fn add_file(
     hub: &Hub,
+    incoming: &Incoming,
     project: ProjectId,
     from: FileSender,
     conversation: ConversationRef,
     name: String,
     mime: String,
     data: Bytes,
-) -> ApiResult<Json<Message>> {
-    let handle = hub
-        .project(project)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "project not served"))?;
+) -> Answered<Json<Message>> {
+    let handle = writer(hub, project, incoming, || data.clone()).await?;
     let (reply, answer) = tokio::sync::oneshot::channel();
     let sent = handle
         .send(Command::AddFile {
@@ -81,12 +83,12 @@ async fn add_file(
         })
         .await;
     if !sent {
-        return Err(ApiError::new(ErrorCode::Internal, "the hub is stopping"));
+        return Err(ApiError::new(ErrorCode::Internal, "the hub is stopping").into());
     }
     match answer.await {
         Ok(Ok(message)) => Ok(Json(message)),
-        Ok(Err(e)) => Err(e.into()),
-        Err(_) => Err(ApiError::new(ErrorCode::Internal, "the hub is stopping")),
+        Ok(Err(e)) => Err(ApiError::from(e).into()),
+        Err(_) => Err(ApiError::new(ErrorCode::Internal, "the hub is stopping").into()),
     }
 }
 
@@ -94,18 +96,19 @@ async fn add_file(
 /// (W4). Answers the file's message.
 pub(super) async fn visitor_upload(
     State(hub): State<Arc<Hub>>,
-    headers: HeaderMap,
+    incoming: Incoming,
     Query(q): Query<UploadQuery>,
     body: Bytes,
-) -> ApiResult<Json<Message>> {
-    let (project, visitor) = visitor_caller(&hub, &headers)?;
+) -> Answered<Json<Message>> {
+    let (project, visitor) = visitor_caller(&hub, &incoming.headers)?;
     let conversation = q
         .conversation
         .map(ConversationRef)
         .ok_or_else(|| ApiError::new(ErrorCode::InvalidInput, "say which conversation"))?;
-    let mime = content_type(&headers);
+    let mime = content_type(&incoming.headers);
     add_file(
         &hub,
+        &incoming,
         project,
         FileSender::Visitor(visitor),
         conversation,
@@ -120,15 +123,16 @@ pub(super) async fn visitor_upload(
 /// (D12).
 pub(super) async fn agent_upload(
     State(hub): State<Arc<Hub>>,
-    headers: HeaderMap,
+    incoming: Incoming,
     Path(reference): Path<String>,
     Query(q): Query<UploadQuery>,
     body: Bytes,
-) -> ApiResult<Json<Message>> {
-    let c = caller(&hub, &headers)?;
-    let mime = content_type(&headers);
+) -> Answered<Json<Message>> {
+    let c = caller(&hub, &incoming.headers)?;
+    let mime = content_type(&incoming.headers);
     add_file(
         &hub,
+        &incoming,
         c.project,
         FileSender::Agent(c.agent),
         ConversationRef(reference),

@@ -14,9 +14,11 @@
 //! - [`admin`]: `/api/admin/…`, for admins.
 //! - [`widget`]: the widget's configuration (W1); [`files`]: uploads and downloads (W4, D12).
 //! - [`health`]: `/healthz` and `/metrics`.
+//! - [`elsewhere`]: several hubs on PostgreSQL: what needs the project's writer, asked of a node
+//!   that does not own the project, forwarded to the node that does (issue 14).
 //!
-//! Modules depend on `error`, `caller` and `access` (and `visitors` on `conversations`), never
-//! the other way round.
+//! Modules depend on `error`, `caller`, `access` and `elsewhere` (and `visitors` on
+//! `conversations`), never the other way round.
 
 pub mod access;
 pub mod admin;
@@ -25,6 +27,7 @@ pub mod canned;
 pub mod console;
 pub mod contract;
 pub mod conversations;
+mod elsewhere;
 pub mod error;
 pub mod files;
 pub mod health;

@@ -1,23 +1,27 @@
 //! D15: `POST /api/sales` — a sale reported by the brand's own server, with the project's
 //! sales key (`Authorization: Bearer pk_…`, made by `pupitre admin sales-key`). Attributed as
 //! the widget's `Pupitre.sale` is: to the visitor's latest conversation and its agent, within
-//! the project's attribution window; an order already reported is kept as it was.
+//! the project's attribution window; an order already reported is kept as it was. On a node of
+//! a cluster that does not own the project, the report is forwarded to the owner
+//! ([`super::elsewhere`]).
 
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use pupitre_protocol::ErrorCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Hub;
+use crate::api::elsewhere::{Answered, Incoming, writer};
 use crate::api::error::{ApiError, ApiResult};
 use crate::hub::{Command, SaleReceipt};
 use crate::sales_key;
 
-#[derive(Debug, Deserialize)]
+/// Serialized again to be forwarded to the project's node.
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct SaleRequest {
     /// The widget's visitor id (`Pupitre.visitor()` on the site's pages).
@@ -39,10 +43,11 @@ fn refused() -> ApiError {
 
 pub(super) async fn report(
     State(hub): State<Arc<Hub>>,
-    headers: HeaderMap,
+    incoming: Incoming,
     Json(req): Json<SaleRequest>,
-) -> ApiResult<Json<SaleReceipt>> {
-    let key = headers
+) -> Answered<Json<SaleReceipt>> {
+    let key = incoming
+        .headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
@@ -60,14 +65,15 @@ pub(super) async fn report(
         })?
         .ok_or_else(refused)?;
     if req.visitor.is_empty() || req.visitor.len() > 100 {
-        return Err(ApiError::new(
-            ErrorCode::InvalidInput,
-            "visitor: the widget's visitor id",
-        ));
+        return Err(
+            ApiError::new(ErrorCode::InvalidInput, "visitor: the widget's visitor id").into(),
+        );
     }
-    let handle = hub
-        .project(project)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "project not served"))?;
+    // The same fields as read, in JSON.
+    let handle = writer(&hub, project, &incoming, || {
+        Bytes::from(serde_json::to_vec(&req).expect("a sale serializes"))
+    })
+    .await?;
     let (reply, answer) = tokio::sync::oneshot::channel();
     let sent = handle
         .send(Command::ServerSale {
@@ -79,11 +85,11 @@ pub(super) async fn report(
         })
         .await;
     if !sent {
-        return Err(ApiError::new(ErrorCode::Internal, "the hub is stopping"));
+        return Err(ApiError::new(ErrorCode::Internal, "the hub is stopping").into());
     }
     match answer.await {
         Ok(Ok(receipt)) => Ok(Json(receipt)),
-        Ok(Err(e)) => Err(e.into()),
-        Err(_) => Err(ApiError::new(ErrorCode::Internal, "the hub is stopping")),
+        Ok(Err(e)) => Err(ApiError::from(e).into()),
+        Err(_) => Err(ApiError::new(ErrorCode::Internal, "the hub is stopping").into()),
     }
 }

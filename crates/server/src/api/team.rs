@@ -1,11 +1,13 @@
 //! The project's agents and groups as the transfer dialog shows them (R7, D9):
 //! `GET /api/agents` (with their live availability) and `GET /api/groups`; and who is
 //! connected now, per channel, with their load: `GET /api/team` (D16, M1); the manager's
-//! board: `GET /api/board` (M1).
+//! board: `GET /api/board` (M1). What the project's writer knows comes, on a node of a cluster
+//! that does not own the project, from the owner ([`super::elsewhere`]).
 
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use pupitre_protocol::agent::{GroupInfo, Role};
@@ -15,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Hub;
 use crate::api::caller::caller;
+use crate::api::elsewhere::{Answered, Incoming, writer};
 use crate::api::error::{ApiError, ApiResult};
 
 /// An agent as the transfer dialog shows it (R7, D9).
@@ -31,13 +34,13 @@ pub struct AgentInfo {
 /// writer knows it.
 pub(super) async fn agents(
     State(hub): State<Arc<Hub>>,
-    headers: HeaderMap,
-) -> ApiResult<Json<Vec<AgentInfo>>> {
-    let c = caller(&hub, &headers)?;
-    let agents = hub.with_store(|s| s.agents(c.project))?;
-    let project = hub
-        .project(c.project)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "project not served"))?;
+    incoming: Incoming,
+) -> Answered<Json<Vec<AgentInfo>>> {
+    let c = caller(&hub, &incoming.headers)?;
+    let project = writer(&hub, c.project, &incoming, Bytes::new).await?;
+    let agents = hub
+        .with_store(|s| s.agents(c.project))
+        .map_err(ApiError::from)?;
     let ids: Vec<AgentId> = agents.iter().map(|a| a.id).collect();
     let availability = project
         .inspect(move |engine| {
@@ -94,9 +97,9 @@ pub(super) async fn groups(
 /// admin leaves the option on (A3); managers and admins always.
 pub(super) async fn online(
     State(hub): State<Arc<Hub>>,
-    headers: HeaderMap,
-) -> ApiResult<Json<Vec<TeamMember>>> {
-    let c = caller(&hub, &headers)?;
+    incoming: Incoming,
+) -> Answered<Json<Vec<TeamMember>>> {
+    let c = caller(&hub, &incoming.headers)?;
     let (agents, options) = hub.with_store(|s| -> ApiResult<_> {
         let project = s
             .project(c.project)?
@@ -107,11 +110,10 @@ pub(super) async fn online(
         return Err(ApiError::new(
             ErrorCode::Forbidden,
             "this project's admin does not show agents the list of agents online",
-        ));
+        )
+        .into());
     }
-    let project = hub
-        .project(c.project)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "project not served"))?;
+    let project = writer(&hub, c.project, &incoming, Bytes::new).await?;
     let members = project
         .inspect(move |engine| {
             agents
@@ -130,18 +132,15 @@ pub(super) async fn online(
 /// desks (to watch), the open help requests. Managers and admins only (`forbidden` otherwise).
 pub(super) async fn board(
     State(hub): State<Arc<Hub>>,
-    headers: HeaderMap,
-) -> ApiResult<Json<pupitre_protocol::supervision::Board>> {
-    let c = caller(&hub, &headers)?;
+    incoming: Incoming,
+) -> Answered<Json<pupitre_protocol::supervision::Board>> {
+    let c = caller(&hub, &incoming.headers)?;
     if c.role == Role::Agent {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "the board is for managers and admins",
-        ));
+        return Err(
+            ApiError::new(ErrorCode::Forbidden, "the board is for managers and admins").into(),
+        );
     }
-    let project = hub
-        .project(c.project)
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "project not served"))?;
+    let project = writer(&hub, c.project, &incoming, Bytes::new).await?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let sent = project
         .send(crate::hub::Command::Board {
@@ -150,12 +149,7 @@ pub(super) async fn board(
         })
         .await;
     match (sent, rx.await) {
-        (true, Ok(board)) => board
-            .map(Json)
-            .map_err(|e| ApiError::new(e.code, e.message)),
-        _ => Err(ApiError::new(
-            ErrorCode::Internal,
-            "the project's writer is not running",
-        )),
+        (true, Ok(board)) => Ok(Json(board.map_err(|e| ApiError::new(e.code, e.message))?)),
+        _ => Err(ApiError::new(ErrorCode::Internal, "the project's writer is not running").into()),
     }
 }

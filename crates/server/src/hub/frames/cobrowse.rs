@@ -322,5 +322,8 @@ fn relay_key(secret: &[u8; 32], project: ProjectId, count: u64) -> String {
     mac.update(&project.to_le_bytes());
     mac.update(&count.to_le_bytes());
     let bytes = mac.finalize().into_bytes();
-    bytes[..16].iter().map(|b| format!("{b:02x}")).collect()
+    // The project first: on several hubs, a node reached by a socket for a relay it does not
+    // hold sends it to the project's owner (crate::relay).
+    let mac: String = bytes[..16].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{project}.{mac}")
 }
