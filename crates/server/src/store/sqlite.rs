@@ -68,6 +68,31 @@ const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct SqliteStore {
     pub(super) conn: Connection,
+    /// Shared by every connection of this process to the same file: see [`commit_lock`].
+    commits: std::sync::Arc<std::sync::Mutex<()>>,
+}
+
+/// The writers' commits to one file, one at a time in this process. SQLite has one write lock
+/// per file, and connections waiting for it sleep in its busy handler (up to 100 ms a turn,
+/// first come not first served): with 100 projects' writers committing at once (S1), some
+/// waited past [`BUSY_TIMEOUT`] and their batches failed. Here a commit waits for the one
+/// before it, and no longer. (Another process on the file still meets the busy handler.)
+fn commit_lock(path: &Path) -> std::sync::Arc<std::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, Weak};
+    static LOCKS: LazyLock<Mutex<HashMap<std::path::PathBuf, Weak<Mutex<()>>>>> =
+        LazyLock::new(Mutex::default);
+    let key = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+    let mut locks = LOCKS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(lock) = locks.get(&key).and_then(Weak::upgrade) {
+        return lock;
+    }
+    locks.retain(|_, lock| lock.strong_count() > 0);
+    let lock = Arc::new(Mutex::new(()));
+    locks.insert(key, Arc::downgrade(&lock));
+    lock
 }
 
 impl SqliteStore {
@@ -79,7 +104,10 @@ impl SqliteStore {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         MIGRATIONS.to_latest(&mut conn)?;
-        Ok(Self { conn })
+        Ok(Self {
+            conn,
+            commits: commit_lock(path),
+        })
     }
 
     fn project_from_row(
@@ -412,6 +440,10 @@ impl StoreRead for SqliteStore {
 
 impl Store for SqliteStore {
     fn commit(&mut self, project_id: ProjectId, batch: &Batch) -> Result<()> {
+        let commits = self.commits.clone();
+        let _turn = commits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let tx = self.conn.transaction()?;
         {
             let mut visitor = tx.prepare_cached(
