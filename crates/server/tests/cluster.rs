@@ -2,14 +2,15 @@
 //! reach any node and are relayed to the owner; when the owner is killed (SIGKILL), another
 //! node takes the project over and the clients' resumes are exact (R12): nothing acknowledged
 //! lost, a message sent again with its client id stored once, the conversation still on its
-//! agent's desk.
+//! agent's desk, and a snooze due after the kill wakes on the new owner on time (a timer at
+//! most the cluster's tick + 1 s late).
 
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::*;
-use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentServerFrame, Role};
+use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentServerFrame, AssignCause, Role};
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame};
 use pupitre_protocol::{Author, Body, Channel, ChosenStatus};
 use pupitre_server::admin::{self, NewAgentRequest};
@@ -71,13 +72,25 @@ async fn visitor_until_welcome(
 }
 
 /// Reads the agent's frames until the visitor's `want` is among them (a new conversation
-/// brings its messages with it).
-async fn agent_sees(conn: &mut AgentConn, want: &str) {
+/// brings its messages with it). A snooze's wake-up seen meanwhile is noted in `woke` (the
+/// wall clock's milliseconds then).
+async fn agent_sees(conn: &mut AgentConn, want: &str, woke: &mut Option<i64>) {
     loop {
         let frame = tokio::time::timeout(WAIT, conn.recv())
             .await
             .unwrap_or_else(|_| panic!("the agent never saw {want:?}"))
             .unwrap();
+        if let AgentServerFrame::Event {
+            event:
+                AgentEvent::ConversationAssigned {
+                    cause: AssignCause::SnoozeWake,
+                    ..
+                },
+            ..
+        } = &frame
+        {
+            woke.get_or_insert(pupitre_server::clock::now_ms());
+        }
         let messages = match &frame {
             AgentServerFrame::Event {
                 event: AgentEvent::Message { message },
@@ -158,7 +171,48 @@ async fn three_nodes_one_killed_its_project_taken_over_and_resumed_exactly() {
         },
     )
     .await;
-    agent_sees(&mut alice, "Bonjour, ma commande ?").await;
+    let mut woke = None;
+    agent_sees(&mut alice, "Bonjour, ma commande ?", &mut woke).await;
+    // A second visitor's conversation, snoozed by Alice until a moment after the kill.
+    let (mut snoozed_visitor, _) = visitor_until_welcome(&others[1], None, None).await;
+    ack_visitor(
+        &mut snoozed_visitor,
+        VisitorClientFrame::SendMessage {
+            client_id: cid(),
+            text: "Rappelez-moi".into(),
+        },
+    )
+    .await;
+    let snoozed = loop {
+        match tokio::time::timeout(WAIT, alice.recv())
+            .await
+            .unwrap()
+            .unwrap()
+        {
+            AgentServerFrame::Event {
+                event: AgentEvent::ConversationAssigned { conversation, .. },
+                ..
+            } if conversation
+                .messages
+                .iter()
+                .any(|m| matches!(&m.body, Body::Text { text } if text == "Rappelez-moi")) =>
+            {
+                break conversation.reference;
+            }
+            _ => {}
+        }
+    };
+    let until = pupitre_server::clock::now_ms() + 3_000;
+    ack_agent(
+        &mut alice,
+        AgentClientFrame::Snooze {
+            client_id: cid(),
+            conversation: snoozed,
+            until,
+            keep: true,
+        },
+    )
+    .await;
     // Everything that came is read: the resume starts from the last seq seen.
     while alice.recv_timeout(QUIET).await.unwrap().is_some() {}
     while visitor.recv_timeout(QUIET).await.unwrap().is_some() {}
@@ -193,7 +247,32 @@ async fn three_nodes_one_killed_its_project_taken_over_and_resumed_exactly() {
         },
     )
     .await;
-    agent_sees(&mut alice, "Toujours là ?").await;
+    agent_sees(&mut alice, "Toujours là ?", &mut woke).await;
+    // The snooze was due after the kill: the new owner loaded it and wakes it on time.
+    while woke.is_none() {
+        let frame = tokio::time::timeout(WAIT, alice.recv())
+            .await
+            .expect("the snoozed conversation never woke")
+            .unwrap();
+        if matches!(
+            frame,
+            AgentServerFrame::Event {
+                event: AgentEvent::ConversationAssigned {
+                    cause: AssignCause::SnoozeWake,
+                    ..
+                },
+                ..
+            }
+        ) {
+            woke = Some(pupitre_server::clock::now_ms());
+        }
+    }
+    let late = woke.unwrap() - until;
+    eprintln!("the snooze woke on the new owner {late} ms after its time");
+    assert!(
+        (-50..=1_200).contains(&late),
+        "a timer at most the tick (200 ms) + 1 s late, never early: {late} ms"
+    );
 
     let after = ownership::owners(&db).unwrap();
     let (_, new_owner, epoch) = after.iter().find(|(p, _, _)| *p == 1).unwrap();

@@ -34,6 +34,7 @@
 //! - **P8 login flood**: see [`login_flood`].
 //! - **P10 statistics**: see [`stats`].
 //! - **P9 co-browsing's relay**: see [`cobrowse`].
+//! - **S1 several hubs on PostgreSQL**: see [`nodes`].
 //!
 //! Bounds: each figure has a deadline ([`FIGURE_LIMIT`]), each wait a timeout, each loop a
 //! count; only loopback addresses are used; a hub child is killed when its figure ends, and on
@@ -70,6 +71,7 @@ use crate::store::{NewAgent, ProjectId, SqliteStore, Store};
 
 mod cobrowse;
 mod login_flood;
+mod nodes;
 mod reconnect;
 mod stats;
 
@@ -106,12 +108,13 @@ pub enum Figure {
     P8,
     P9,
     P10,
+    S1,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct BenchArgs {
     /// Figures to measure, comma-separated: `--only p1,p3`.
-    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4", "p7", "p8", "p9", "p10"])]
+    #[arg(long, value_enum, value_delimiter = ',', default_values = ["p1", "p2", "p3", "p4", "p7", "p8", "p9", "p10", "s1"])]
     pub only: Vec<Figure>,
     /// P1: live conversations.
     #[arg(long, default_value_t = 2_000)]
@@ -190,6 +193,21 @@ pub struct BenchArgs {
     /// (`tests/desktop/bench_stats.py`; agent `agent0@bench.invalid`, password `bench-password`).
     #[arg(long)]
     pub p10_keep_db: Option<PathBuf>,
+    /// S1: projects (each with its agents and visitors).
+    #[arg(long, default_value_t = 100)]
+    pub s1_projects: usize,
+    /// S1: agents of each project.
+    #[arg(long, default_value_t = 2)]
+    pub s1_agents: usize,
+    /// S1: visitors of each project.
+    #[arg(long, default_value_t = 5)]
+    pub s1_visitors: usize,
+    /// S1: seconds over which messages are counted.
+    #[arg(long, default_value_t = 10)]
+    pub s1_seconds: u64,
+    /// S1: nodes killed one after the other, on three nodes (0: no takeover figure).
+    #[arg(long, default_value_t = 4)]
+    pub s1_kills: usize,
     /// The hub executable to start (default: this one).
     #[arg(long)]
     pub hub_exe: Option<PathBuf>,
@@ -212,6 +230,9 @@ impl BenchArgs {
             ("--p7-largest", self.p7_largest),
             ("--p8-logins", self.p8_logins),
             ("--p9-sessions", self.p9_sessions),
+            ("--s1-projects", self.s1_projects),
+            ("--s1-agents", self.s1_agents),
+            ("--s1-visitors", self.s1_visitors),
         ] {
             ensure!(
                 (1..=MAX_CONNECTIONS).contains(&n),
@@ -226,6 +247,7 @@ impl BenchArgs {
             ("--p1-seconds", self.p1_seconds),
             ("--p2-seconds", self.p2_seconds),
             ("--p9-seconds", self.p9_seconds),
+            ("--s1-seconds", self.s1_seconds),
         ] {
             ensure!(
                 (1..=MAX_SECONDS).contains(&s),
@@ -239,6 +261,11 @@ impl BenchArgs {
         ensure!(
             (1..=20).contains(&self.p8_rounds) && (1..=250).contains(&self.p8_addresses),
             "--p8-rounds is between 1 and 20, --p8-addresses between 1 and 250"
+        );
+        ensure!(
+            self.s1_projects * self.s1_visitors.max(self.s1_agents) <= MAX_CONNECTIONS
+                && self.s1_kills <= 20,
+            "S1: at most {MAX_CONNECTIONS} visitors or agents in all, at most 20 kills"
         );
         ensure!(
             (10..=60_000).contains(&self.p1_interval_ms),
@@ -287,6 +314,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         Figure::P8,
         Figure::P9,
         Figure::P10,
+        Figure::S1,
     ] {
         if !args.only.contains(&figure) {
             continue;
@@ -294,7 +322,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         let name = format!("{figure:?}");
         let dir = BenchDir::new(&format!("bench-{}", name.to_lowercase()))?;
         // P7 runs two sizes, each within FIGURE_LIMIT.
-        let limit = if figure == Figure::P7 { 2 } else { 1 } * FIGURE_LIMIT;
+        let limit = match figure {
+            Figure::P7 => 2,
+            // Four configurations, each within FIGURE_LIMIT.
+            Figure::S1 => 4,
+            _ => 1,
+        } * FIGURE_LIMIT;
         let result = tokio::time::timeout(limit, async {
             match figure {
                 Figure::P1 => p1(&args, &exe, &dir).await,
@@ -306,6 +339,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 Figure::P8 => login_flood::p8(&args, &exe, &dir).await,
                 Figure::P9 => cobrowse::p9(&args, &exe, &dir).await,
                 Figure::P10 => stats::p10(&args, &exe, &dir).await,
+                Figure::S1 => nodes::s1(&args, &exe).await,
             }
         })
         .await
@@ -1297,12 +1331,17 @@ async fn wait_ack(ws: &mut Ws, id: ClientId) -> anyhow::Result<()> {
 }
 
 async fn visitor_ws(base: &str) -> anyhow::Result<Ws> {
+    visitor_ws_to(base, PROJECT).await
+}
+
+/// A new visitor of `project`, welcomed.
+async fn visitor_ws_to(base: &str, project: &str) -> anyhow::Result<Ws> {
     let mut ws = open_ws(&format!("{base}/ws/visitor")).await?;
     send_frame(
         &mut ws,
         &VisitorClientFrame::Hello {
             version: PROTOCOL_VERSION,
-            project: PROJECT.into(),
+            project: project.into(),
             token: None,
             last_seq: None::<Seq>,
             language: None,

@@ -97,9 +97,12 @@ impl Pool {
     }
 
     fn get(&self) -> Result<Object> {
-        // The pool's timers and new connections' tasks are the driver's.
+        // The pool's timers and new connections' tasks are the driver's. Unconstrained: the
+        // pool waits on a tokio semaphore, and a caller inside a tokio task (the hub's start,
+        // an HTTP handler) that spent its cooperative budget would otherwise see it answer
+        // "not yet" for ever, this thread never yielding to refill it (a busy loop, seen).
         let _driver = DRIVER.enter();
-        block_on(self.0.get()).map_err(|e| match e {
+        block_on(tokio::task::unconstrained(self.0.get())).map_err(|e| match e {
             deadpool_postgres::PoolError::Backend(e) => StoreError::from(e),
             e => failed(format!("a connection to PostgreSQL: {e}")),
         })

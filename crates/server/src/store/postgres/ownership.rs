@@ -149,6 +149,28 @@ fn lock_key(project: ProjectId) -> Result<i32> {
     i32::try_from(project).map_err(|_| failed(format!("project id {project} is too large")))
 }
 
+/// The projects held this instant, as PostgreSQL's lock table says: `(project, the holding
+/// node's url)`. Unlike `project_owners` (which still names a killed node until another takes
+/// the project), only live sessions hold locks.
+pub fn held(db: &str) -> Result<Vec<(ProjectId, String)>> {
+    let mut store = PgStore::connect(db)?;
+    store
+        .rows(
+            &format!(
+                "SELECT l.objid::bigint, n.url FROM pg_locks l
+                 JOIN pg_stat_activity a ON a.pid = l.pid
+                 JOIN nodes n ON a.application_name = '{NODE_PREFIX}' || n.id
+                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+                   AND l.classid = {PROJECT_LOCKS} AND l.objid <> 0
+                 ORDER BY 1"
+            ),
+            &[],
+        )?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
 /// Every project's owner as the database says: `(project, the owner's url, epoch)` (tests,
 /// `make cluster`).
 pub fn owners(db: &str) -> Result<Vec<(ProjectId, String, i64)>> {
