@@ -114,6 +114,33 @@ impl Keys {
         mac.verify_slice(&given).is_ok()
     }
 
+    /// Several hubs on one database: what a node relaying a client from `client` (its
+    /// address) tells the owner, who trusts that address only with it (the nodes share this
+    /// key; a client cannot make one).
+    pub fn relay_proof(&self, client: &str) -> String {
+        let mut mac = self.mac();
+        mac.update(b"relay:");
+        mac.update(client.as_bytes());
+        B64.encode(mac.finalize().into_bytes())
+    }
+
+    /// A key of the tests' own.
+    #[cfg(test)]
+    pub(crate) fn fixed(byte: u8) -> Self {
+        Self { key: [byte; 32] }
+    }
+
+    /// Whether `given` is [`Keys::relay_proof`] of `client` (compared in constant time).
+    pub fn relay_proof_matches(&self, client: &str, given: &str) -> bool {
+        let Ok(given) = B64.decode(given) else {
+            return false;
+        };
+        let mut mac = self.mac();
+        mac.update(b"relay:");
+        mac.update(client.as_bytes());
+        mac.verify_slice(&given).is_ok()
+    }
+
     /// The claims of a token signed by this hub, or `None` (forged, truncated, garbage).
     pub fn verify(&self, token: &str) -> Option<Claims> {
         let (body, sig) = token.split_once('.')?;

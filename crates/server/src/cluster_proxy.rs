@@ -8,6 +8,8 @@ use std::net::IpAddr;
 
 use axum::extract::ws::{CloseFrame, Message as AxumMessage, WebSocket};
 use axum::http::HeaderValue;
+
+use crate::auth::Keys;
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio_tungstenite::tungstenite::Message as UpMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
@@ -35,33 +37,63 @@ pub fn ws_url(node_url: &str, path: &str) -> String {
     format!("{base}{path}")
 }
 
-/// The handshake of a relayed socket to `path` (with its query) on the node at `node_url`;
-/// `client` is the client's address, passed on as `X-Forwarded-For`. `None`: no valid address.
-fn handshake(node_url: &str, path: &str, client: Option<IpAddr>) -> Option<Request> {
+/// A relayed client as the owner should see it: its address and its browser.
+pub struct Client {
+    pub address: IpAddr,
+    pub user_agent: Option<String>,
+}
+
+/// The handshake of a relayed socket to `path` (with its query) on the node at `node_url`.
+/// `client`'s address goes as `X-Forwarded-For`, vouched for by [`RELAYED`]'s proof (the owner
+/// counts its per-address limits on it, not on the relaying node's); its `User-Agent` as it
+/// came. `None`: no valid address.
+fn handshake(keys: &Keys, node_url: &str, path: &str, client: Option<&Client>) -> Option<Request> {
     let mut request = ws_url(node_url, path).into_client_request().ok()?;
-    if let Some(ip) = client
-        && let Ok(value) = ip.to_string().parse()
-    {
-        request.headers_mut().insert("x-forwarded-for", value);
-    }
+    let headers = request.headers_mut();
     // One hop only: a node that cannot serve a relayed client says "reconnect" instead of
     // relaying it on (two nodes disagreeing about the owner would pass it back and forth).
-    request
-        .headers_mut()
-        .insert(RELAYED, HeaderValue::from_static("1"));
+    headers.insert(RELAYED, HeaderValue::from_static("1"));
+    if let Some(client) = client {
+        let address = client.address.to_string();
+        if let (Ok(forwarded), Ok(proof)) = (
+            HeaderValue::from_str(&address),
+            HeaderValue::from_str(&keys.relay_proof(&address)),
+        ) {
+            headers.insert("x-forwarded-for", forwarded);
+            headers.insert(RELAYED, proof);
+        }
+        if let Some(agent) = client
+            .user_agent
+            .as_deref()
+            .and_then(|a| HeaderValue::from_str(a).ok())
+        {
+            headers.insert("user-agent", agent);
+        }
+    }
     Some(request)
 }
 
+/// On the owner: the address a relaying node vouched for (its `X-Forwarded-For`, with a
+/// [`RELAYED`] proof made with the nodes' key), else `None` (not relayed, or not by a node).
+pub fn vouched_client(keys: &Keys, headers: &axum::http::HeaderMap) -> Option<IpAddr> {
+    let proof = headers.get(RELAYED)?.to_str().ok()?;
+    let forwarded = headers.get("x-forwarded-for")?.to_str().ok()?.trim();
+    keys.relay_proof_matches(forwarded, proof)
+        .then(|| forwarded.parse().ok())
+        .flatten()
+}
+
 /// Relays `socket` to `path` on the owner; `hello` is the client's first frame, already read.
-/// `client` is the client's address, passed on as `X-Forwarded-For`.
+/// `client`: a visitor's address and browser, passed on (see [`handshake`]).
 pub async fn relay(
     socket: &mut WebSocket,
+    keys: &Keys,
     node_url: &str,
     path: &str,
     hello: String,
-    client: Option<IpAddr>,
+    client: Option<&Client>,
 ) {
-    let Some(request) = handshake(node_url, path, client) else {
+    let Some(request) = handshake(keys, node_url, path, client) else {
         return end(socket, 1011, "the project's node has no valid address").await;
     };
     match tokio_tungstenite::connect_async(request).await {
@@ -160,6 +192,37 @@ async fn end(socket: &mut WebSocket, code: u16, reason: &'static str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The owner counts a relayed visitor under the address the relaying node vouched for,
+    /// and only then: a client cannot claim an address by sending the headers itself.
+    #[test]
+    fn only_a_node_vouches_for_a_relayed_clients_address() {
+        let nodes = Keys::fixed(1);
+        let client = Client {
+            address: "203.0.113.9".parse().unwrap(),
+            user_agent: Some("Mozilla/5.0 (Android) Firefox".into()),
+        };
+        let request = handshake(&nodes, "http://10.0.0.5:8470", "/ws/visitor", Some(&client))
+            .expect("a request");
+        let headers = request.headers();
+        assert_eq!(headers["user-agent"], "Mozilla/5.0 (Android) Firefox");
+        assert_eq!(
+            vouched_client(&nodes, headers),
+            Some("203.0.113.9".parse().unwrap())
+        );
+        // Another cluster's key, a forged proof, an address changed on the way: not vouched.
+        assert_eq!(vouched_client(&Keys::fixed(2), headers), None);
+        let mut forged = headers.clone();
+        forged.insert(RELAYED, HeaderValue::from_static("1"));
+        assert_eq!(vouched_client(&nodes, &forged), None);
+        let mut moved = headers.clone();
+        moved.insert("x-forwarded-for", HeaderValue::from_static("198.51.100.1"));
+        assert_eq!(vouched_client(&nodes, &moved), None);
+        // A desk's relay carries no address: one hop, nothing vouched.
+        let desk = handshake(&nodes, "http://10.0.0.5:8470", "/ws/agent", None).unwrap();
+        assert_eq!(desk.headers()[RELAYED], "1");
+        assert_eq!(vouched_client(&nodes, desk.headers()), None);
+    }
 
     #[test]
     fn a_node_url_becomes_its_websocket_address() {

@@ -108,7 +108,10 @@ pub async fn visitor_ws(
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(300).collect());
-    let address = crate::api::caller::client_ip(peer.ip(), &headers, &hub.options.trusted_proxies);
+    // Relayed by another node: the visitor's own address, which that node vouches for.
+    let address = crate::cluster_proxy::vouched_client(&hub.keys, &headers).unwrap_or_else(|| {
+        crate::api::caller::client_ip(peer.ip(), &headers, &hub.options.trusted_proxies)
+    });
     let admitted = hub.connections.admit(Some(address));
     let relayed = headers.contains_key(crate::cluster_proxy::RELAYED);
     configure(ws).on_upgrade(move |mut socket| async move {
@@ -384,14 +387,16 @@ async fn elsewhere(
     project: crate::store::ProjectId,
     path: &str,
     hello: String,
-    client: Option<std::net::IpAddr>,
+    client: Option<&crate::cluster_proxy::Client>,
     relayed: bool,
 ) {
     if relayed {
         return close(socket, 1012, "the project is moving; reconnect").await;
     }
     match hub.cluster().and_then(|c| c.owner_url(project)) {
-        Some(url) => crate::cluster_proxy::relay(socket, &url, path, hello, client).await,
+        Some(url) => {
+            crate::cluster_proxy::relay(socket, &hub.keys, &url, path, hello, client).await
+        }
         None => close(socket, 1012, "the project is moving; reconnect").await,
     }
 }
@@ -459,7 +464,10 @@ async fn visitor_session(
                         p.id,
                         "/ws/visitor",
                         text,
-                        Some(address),
+                        Some(&crate::cluster_proxy::Client {
+                            address,
+                            user_agent: user_agent.clone(),
+                        }),
                         relayed,
                     )
                     .await;

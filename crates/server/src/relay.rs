@@ -11,7 +11,7 @@
 //! database row, no log line with content (C3).
 //!
 //! Several hubs on one database (DESIGN §14): a relay lives on the node owning its project. A
-//! socket reaching another node is relayed there ([`crate::cluster_proxy::relay_cobrowse`]).
+//! socket reaching another node is relayed there ([`crate::cluster_proxy::relay`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -368,7 +368,7 @@ async fn elsewhere(socket: &mut WebSocket, hub: &Arc<Hub>, path: &str, key: &str
             .ok()
             .flatten();
     match owner {
-        Some(url) => crate::cluster_proxy::relay(socket, &url, path, hello, None).await,
+        Some(url) => crate::cluster_proxy::relay(socket, &hub.keys, &url, path, hello, None).await,
         None => end(socket, 1012, "the project is moving; reconnect").await,
     }
 }
