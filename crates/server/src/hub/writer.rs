@@ -13,6 +13,9 @@ struct Pending {
     relays: Vec<frames::RelayChange>,
 }
 
+/// A timer firing later than this after its time is logged ([`Writer::note_late_timer`]).
+const LATE_TIMER_MS: i64 = 1_000;
+
 pub(in crate::hub) struct Writer {
     core: Project,
     store: Box<dyn Store>,
@@ -98,6 +101,7 @@ impl Writer {
                     Err(_) => break,
                 }
             }
+            self.note_late_timer();
             self.order(Order::Timers);
             let mut stop = false;
             for cmd in commands.drain(..) {
@@ -115,6 +119,22 @@ impl Writer {
             self.flush();
         }
         tracing::info!(project = %self.core.code(), lost = self.lost, "writer stopped");
+    }
+
+    /// Says so when the timers about to fire are more than a second late: the writer was
+    /// stuck, or the project was loaded after its timers' time (a restart after downtime; on a
+    /// cluster, a takeover: the fault harness reads these lines).
+    fn note_late_timer(&self) {
+        let now = self.clock.now();
+        if let Some(at) = self.core.next_deadline()
+            && now - at > LATE_TIMER_MS
+        {
+            tracing::warn!(
+                project = %self.core.code(),
+                late_ms = now - at,
+                "a timer fired late"
+            );
+        }
     }
 
     /// Gives the core one order now; keeps what it produced for after the commit.

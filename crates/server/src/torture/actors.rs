@@ -103,6 +103,9 @@ pub struct ActorLog {
     pub cuts: usize,
     /// Transfers sent with `anyway` (the slot check may be overridden by them).
     pub anyway: usize,
+    /// From each connection lost without the client meaning it (a kill, a takeover, a relay
+    /// ended) to the next welcome.
+    pub reconnects: Vec<Duration>,
 }
 
 impl ActorLog {
@@ -204,6 +207,7 @@ pub async fn agent(spec: AgentSpec, stage: Arc<Stage>) -> ActorLog {
     let mut quiet = false;
     let mut back_at: Option<Instant> = None;
     let mut attempt = 0;
+    let mut lost_at: Option<Instant> = None;
     let mut phase = stage.phase.clone();
     'connections: loop {
         if *phase.borrow() == Phase::Stop {
@@ -228,6 +232,9 @@ pub async fn agent(spec: AgentSpec, stage: Arc<Stage>) -> ActorLog {
         };
         attempt = 0;
         log.connects += 1;
+        if let Some(at) = lost_at.take() {
+            log.reconnects.push(at.elapsed());
+        }
         let AgentServerFrame::Welcome {
             seq,
             desk: snapshot,
@@ -265,6 +272,7 @@ pub async fn agent(spec: AgentSpec, stage: Arc<Stage>) -> ActorLog {
         log.resends += again.len();
         for frame in &again {
             if conn.send(frame).await.is_err() {
+                lost_at.get_or_insert_with(Instant::now);
                 continue 'connections;
             }
         }
@@ -272,7 +280,10 @@ pub async fn agent(spec: AgentSpec, stage: Arc<Stage>) -> ActorLog {
         loop {
             tokio::select! {
                 frame = conn.recv() => {
-                    let Ok(frame) = frame else { break };
+                    let Ok(frame) = frame else {
+                        lost_at = Some(Instant::now());
+                        break;
+                    };
                     match frame {
                         AgentServerFrame::Event { seq, event } => {
                             log.session().events.push(seq);
@@ -365,6 +376,7 @@ pub async fn agent(spec: AgentSpec, stage: Arc<Stage>) -> ActorLog {
                     }
                     for frame in &out {
                         if conn.send(frame).await.is_err() {
+                            lost_at.get_or_insert_with(Instant::now);
                             continue 'connections;
                         }
                     }
@@ -489,6 +501,7 @@ pub async fn visitor(index: usize, stage: Arc<Stage>) -> ActorLog {
     let mut counter = 0u64;
     let mut drained = false;
     let mut attempt = 0;
+    let mut lost_at: Option<Instant> = None;
     let mut phase = stage.phase.clone();
     // Visitors arrive over the first seconds, not all at once.
     tokio::time::sleep(millis(&mut rng, 0, 3_000)).await;
@@ -516,6 +529,9 @@ pub async fn visitor(index: usize, stage: Arc<Stage>) -> ActorLog {
         };
         attempt = 0;
         log.connects += 1;
+        if let Some(at) = lost_at.take() {
+            log.reconnects.push(at.elapsed());
+        }
         let VisitorServerFrame::Welcome {
             token: t,
             visitor_id,
@@ -540,6 +556,7 @@ pub async fn visitor(index: usize, stage: Arc<Stage>) -> ActorLog {
         log.resends += again.len();
         for frame in &again {
             if conn.send(frame).await.is_err() {
+                lost_at.get_or_insert_with(Instant::now);
                 continue 'connections;
             }
         }
@@ -548,7 +565,10 @@ pub async fn visitor(index: usize, stage: Arc<Stage>) -> ActorLog {
         loop {
             tokio::select! {
                 frame = conn.recv() => {
-                    let Ok(frame) = frame else { break };
+                    let Ok(frame) = frame else {
+                        lost_at = Some(Instant::now());
+                        break;
+                    };
                     match frame {
                         VisitorServerFrame::Event { seq, event } => {
                             log.session().events.push(seq);
@@ -626,6 +646,7 @@ pub async fn visitor(index: usize, stage: Arc<Stage>) -> ActorLog {
                     }
                     for frame in &out {
                         if conn.send(frame).await.is_err() {
+                            lost_at.get_or_insert_with(Instant::now);
                             continue 'connections;
                         }
                     }

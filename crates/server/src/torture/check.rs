@@ -28,6 +28,14 @@ use super::actors::{ActorLog, Sent};
 
 /// How many examples of each kind of violation the report spells out.
 const EXAMPLES: usize = 5;
+/// How late a timer may fire on a cluster (the issue's "its poll interval + 1 s"): a project
+/// taken over is loaded within a tick (200 ms), its past-due timers fired at once.
+pub const TIMER_SLACK_MS: u64 = 1_200;
+/// The issue's bound on a client's way back after its connection was lost: p99 under 2 s.
+pub const RECONNECT_P99: std::time::Duration = std::time::Duration::from_secs(2);
+/// What a hub logs when a timer fires more than a second after its time
+/// (`crate::hub::writer`), with `late_ms=`.
+pub const LATE_TIMER_LOG: &str = "a timer fired late";
 
 /// What the store (and the HTTP API) hold after the run.
 #[derive(Debug, Default)]
@@ -58,6 +66,11 @@ pub struct Verdict {
     pub examples: BTreeMap<&'static str, Vec<String>>,
     /// What was checked, for the report.
     pub checked: BTreeMap<&'static str, usize>,
+    /// The clients' ways back after a lost connection: their p99 and the longest.
+    pub reconnect_p99: Option<std::time::Duration>,
+    pub reconnect_max: Option<std::time::Duration>,
+    /// The timers the hubs fired more than a second late (their logs), in milliseconds.
+    pub late_timers: Vec<u64>,
 }
 
 /// The kinds of violation, in the order the report prints them.
@@ -76,6 +89,8 @@ pub const KINDS: &[&str] = &[
     "double assignments",
     "slot overruns",
     "fcfs",
+    "late timers",
+    "slow reconnects",
     "http thread",
 ];
 
@@ -92,6 +107,37 @@ impl Verdict {
 
     fn count(&mut self, what: &'static str, n: usize) {
         *self.checked.entry(what).or_default() += n;
+    }
+
+    /// On a cluster, the issue's bounds: the clients' ways back p99 under [`RECONNECT_P99`],
+    /// every timer at most [`TIMER_SLACK_MS`] late (a node's death costs a takeover). One hub
+    /// killed costs its own restart, which the harness decides: it is not held to them.
+    pub fn cluster_bounds(&mut self) {
+        if let Some(p99) = self.reconnect_p99.filter(|p99| *p99 >= RECONNECT_P99) {
+            let max = self.reconnect_max.unwrap_or_default();
+            self.violation("slow reconnects", || format!("p99 {p99:?} (max {max:?})"));
+        }
+        for late in self.late_timers.clone() {
+            if late > TIMER_SLACK_MS {
+                self.violation("late timers", || format!("a timer fired {late} ms late"));
+            }
+        }
+    }
+
+    /// Reads the hubs' log for the timers fired late ([`LATE_TIMER_LOG`]).
+    pub fn timers_from_log(&mut self, log: &str) {
+        self.late_timers = log
+            .lines()
+            .filter(|l| l.contains(LATE_TIMER_LOG))
+            .filter_map(|l| {
+                l.split("late_ms=")
+                    .nth(1)?
+                    .split_whitespace()
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .collect();
     }
 
     pub fn total(&self) -> usize {
@@ -111,7 +157,24 @@ pub fn check(logs: &[ActorLog], stored: &Stored) -> Verdict {
     deliveries(stored, &desks, &mut v);
     routing(stored, &desks, &mut v);
     http_threads(stored, &mut v);
+    reconnects(logs, &mut v);
     v
+}
+
+/// The clients' ways back after a connection lost without their meaning it: their p99, for
+/// [`Verdict::cluster_bounds`].
+fn reconnects(logs: &[ActorLog], v: &mut Verdict) {
+    let mut all: Vec<std::time::Duration> = logs
+        .iter()
+        .flat_map(|l| l.reconnects.iter().copied())
+        .collect();
+    v.count("reconnects", all.len());
+    if all.is_empty() {
+        return;
+    }
+    all.sort();
+    v.reconnect_p99 = Some(all[(all.len() * 99).div_ceil(100) - 1]);
+    v.reconnect_max = all.last().copied();
 }
 
 /// Every frame with a client id: applied once if acknowledged, not at all if refused.
@@ -613,6 +676,37 @@ mod tests {
         assert_eq!(v.get("replay omissions"), 1, "{:?}", v.examples);
         assert_eq!(v.get("events twice"), 1);
         assert_eq!(v.get("events out of order"), 1);
+    }
+
+    /// Issue 14: on a cluster, a client's way back after a lost connection is under 2 s at
+    /// p99, and no timer fires more than a tick + 1 s late.
+    #[test]
+    fn on_a_cluster_slow_reconnects_and_late_timers_are_caught() {
+        use std::time::Duration;
+        let log = |slow: usize| ActorLog {
+            name: "visitor".into(),
+            reconnects: (0..100)
+                .map(|i| Duration::from_millis(if i < slow { 3_000 } else { 150 }))
+                .collect(),
+            ..Default::default()
+        };
+        let mut v = check(&[log(1)], &Stored::default());
+        v.cluster_bounds();
+        assert_eq!(v.get("slow reconnects"), 0, "one in a hundred is the 1 %");
+        assert_eq!(v.reconnect_p99, Some(Duration::from_millis(150)));
+        let mut v = check(&[log(2)], &Stored::default());
+        v.cluster_bounds();
+        assert_eq!(v.get("slow reconnects"), 1, "{:?}", v.examples);
+
+        let mut v = check(&[], &Stored::default());
+        v.timers_from_log(&format!(
+            "2026-12-08T01:00:00Z  WARN pupitre_server::hub::writer: {LATE_TIMER_LOG} project=T late_ms=1150\n\
+             2026-12-08T01:00:01Z  INFO something else late_ms=9000\n\
+             2026-12-08T01:00:02Z  WARN pupitre_server::hub::writer: {LATE_TIMER_LOG} project=T late_ms=1900\n"
+        ));
+        assert_eq!(v.late_timers, [1150, 1900]);
+        v.cluster_bounds();
+        assert_eq!(v.get("late timers"), 1, "{:?}", v.examples);
     }
 
     #[test]
