@@ -21,22 +21,6 @@ use pupitre_server::store::postgres::ownership;
 /// plus a loaded test machine's margin).
 const TAKEOVER: Duration = Duration::from_secs(8);
 
-/// Waits until every project is owned, each by another node; the owners' urls by project.
-fn balanced(db: &str, projects: usize) -> Vec<(i64, String, i64)> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let owners = ownership::owners(db).unwrap();
-        let mut nodes: Vec<&String> = owners.iter().map(|(_, url, _)| url).collect();
-        nodes.sort();
-        nodes.dedup();
-        if owners.len() == projects && nodes.len() == projects {
-            return owners;
-        }
-        assert!(Instant::now() < deadline, "not balanced: {owners:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// Connects (again) until welcomed: a node that lost the project says "reconnect" (1012).
 async fn agent_until_welcome(url: &str, token: &str, last_seq: Option<i64>) -> AgentConn {
     let deadline = Instant::now() + TAKEOVER;

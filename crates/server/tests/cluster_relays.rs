@@ -11,33 +11,33 @@ use common::*;
 use futures_util::{SinkExt as _, StreamExt as _};
 use pupitre_protocol::agent::{AgentClientFrame, AgentServerFrame};
 use pupitre_protocol::cobrowse::{
-    AgentCobrowse, CobrowsePhase, FLAG_FULL, RelayHello, RelayNotice, RelaySide, VisitorCobrowse,
+    AgentCobrowse, CobrowsePhase, FLAG_FULL, RelayNotice, RelaySide, VisitorCobrowse,
 };
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorEvent, VisitorServerFrame};
 use pupitre_protocol::{Availability, Body, Message};
 use pupitre_server::admin;
 use pupitre_server::api::team::AgentInfo;
 use pupitre_server::client::{AgentConn, VisitorConn, login, ws_base};
-use pupitre_server::store::postgres::ownership;
 use tokio_tungstenite::tungstenite::Message as Ws;
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Waits until each project is owned by a node of its own; the url of `TEST`'s owner.
-fn balanced(db: &str, projects: usize) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let owners = ownership::owners(db).unwrap();
-        let mut nodes: Vec<&String> = owners.iter().map(|(_, url, _)| url).collect();
-        nodes.sort();
-        nodes.dedup();
-        if owners.len() == projects && nodes.len() == projects {
-            return owners.into_iter().find(|(p, _, _)| *p == 1).unwrap().1;
-        }
-        assert!(Instant::now() < deadline, "not balanced: {owners:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+/// The url of `TEST`'s owner once each project is owned by a node of its own.
+fn owner_of_test(db: &str, projects: usize) -> String {
+    balanced(db, projects)
+        .into_iter()
+        .find(|(p, _, _)| *p == 1)
+        .unwrap()
+        .1
+}
+
+/// `TEST` with Alice, and a second project: each on a node of its own.
+fn two_projects(server: &pupitre_server::pg_server::PgServer) -> Setup {
+    let setup = setup_on(Some(server), &[("alice@test", &["Sales"], 3)], |_| {});
+    let mut store = setup.location.open().unwrap();
+    admin::create_project(store.as_mut(), "P2", "P2").unwrap();
+    setup
 }
 
 /// An agent connected through `node`, once welcomed: right after the balance the owner may not
@@ -82,17 +82,7 @@ async fn visitor_on(node: &str) -> Visitor {
 }
 
 async fn relay(node: &str, key: &str, side: RelaySide) -> Socket {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}/ws/cobrowse", ws_base(node)))
-        .await
-        .unwrap();
-    let hello = RelayHello {
-        relay: key.to_owned(),
-        side,
-    };
-    ws.send(Ws::text(serde_json::to_string(&hello).unwrap()))
-        .await
-        .unwrap();
-    ws
+    open_relay(&ws_base(node), key, side).await
 }
 
 /// The next frame of a relay socket: a notice, a page frame's events, or how it closed.
@@ -125,16 +115,11 @@ async fn the_writers_routes_and_cobrowsing_work_through_any_node() {
     let Some(server) = postgres_or_skip() else {
         return;
     };
-    let setup = setup_on(Some(&server), &[("alice@test", &["Sales"], 3)], |_| {});
+    // A second project on another node: a co-browsing key naming it is relayed to its owner.
+    let setup = two_projects(&server);
     let db = setup.db_arg();
-    // A second project on another node: looking for a co-browsing session, a node asks its
-    // owner too, which does not hold it.
-    {
-        let mut store = setup.location.open().unwrap();
-        admin::create_project(store.as_mut(), "P2", "P2").unwrap();
-    }
     let nodes: Vec<HubProcess> = (0..3).map(|_| spawn_hub(&db)).collect();
-    let owner = balanced(&db, 2);
+    let owner = owner_of_test(&db, 2);
     let others: Vec<&str> = nodes
         .iter()
         .map(|n| n.url.as_str())
@@ -290,5 +275,67 @@ async fn the_writers_routes_and_cobrowsing_work_through_any_node() {
             })
         );
         assert_eq!(next(socket).await, Relayed::Closed(Some(1000)));
+    }
+}
+
+/// A visitor of `TEST` connected to `node` from the loopback address `source`, once welcomed
+/// (right after the balance the owner may not serve the project yet: "reconnect").
+async fn visitor_from(node: &str, source: [u8; 4]) {
+    let addr: std::net::SocketAddr = node.trim_start_matches("http://").parse().unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket
+            .bind((std::net::Ipv4Addr::from(source), 0).into())
+            .unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let (mut ws, _) =
+            tokio_tungstenite::client_async(format!("ws://{addr}/ws/visitor"), stream)
+                .await
+                .unwrap();
+        let hello = VisitorClientFrame::Hello {
+            version: pupitre_protocol::PROTOCOL_VERSION,
+            project: PROJECT.into(),
+            token: None,
+            last_seq: None,
+            language: None,
+            page: None,
+        };
+        ws.send(Ws::text(serde_json::to_string(&hello).unwrap()))
+            .await
+            .unwrap();
+        let answer = tokio::time::timeout(WAIT, ws.next()).await.unwrap();
+        match answer {
+            Some(Ok(Ws::Text(t))) if t.contains(r#""type":"welcome""#) => {
+                // Kept open: the owner counts it until the end of the test.
+                std::mem::forget(ws);
+                return;
+            }
+            Some(Ok(Ws::Close(Some(frame)))) if u16::from(frame.code) == 1012 => {}
+            other => panic!("{source:?}: {other:?}"),
+        }
+        assert!(Instant::now() < deadline, "{source:?}: not welcomed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A node relaying visitors vouches for their addresses: the owner counts its per-address
+/// limit on theirs, not on the relaying node's, which every visitor it relays shares (before,
+/// the owner refused the relaying node's visitors beyond the limit with 1013).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relayed_visitors_count_under_their_own_addresses() {
+    let Some(server) = postgres_or_skip() else {
+        return;
+    };
+    let setup = two_projects(&server);
+    let db = setup.db_arg();
+    let flags = ["--max-visitor-connections-per-address", "2"];
+    let nodes: Vec<HubProcess> = (0..2).map(|_| spawn_hub_with(&db, &flags)).collect();
+    let owner = owner_of_test(&db, 2);
+    let other = nodes.iter().find(|n| n.url != owner).unwrap().url.clone();
+    // Five visitors from three addresses, two at most from each: all through the node that
+    // does not own their project, all welcomed by the owner.
+    for source in [2, 3, 4, 2, 3] {
+        visitor_from(&other, [127, 0, 0, source]).await;
     }
 }

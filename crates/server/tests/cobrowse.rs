@@ -16,7 +16,7 @@ use pupitre_protocol::agent::Role;
 use pupitre_protocol::agent::{AgentClientFrame, AgentEvent, AgentServerFrame, TransferTarget};
 use pupitre_protocol::cobrowse::{
     AgentCobrowse, CobrowseEnd, CobrowsePhase, CobrowseState, FLAG_FULL, Guide, Guiding,
-    RelayHello, RelayNotice, RelaySide, VisitorCobrowse,
+    RelayNotice, RelaySide, VisitorCobrowse,
 };
 use pupitre_protocol::visitor::{VisitorClientFrame, VisitorServerFrame};
 use pupitre_server::RunningHub;
@@ -29,17 +29,7 @@ type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn relay(hub: &RunningHub, key: &str, side: RelaySide) -> Socket {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{}/ws/cobrowse", hub.ws_url()))
-        .await
-        .unwrap();
-    let hello = RelayHello {
-        relay: key.to_owned(),
-        side,
-    };
-    ws.send(Ws::text(serde_json::to_string(&hello).unwrap()))
-        .await
-        .unwrap();
-    ws
+    open_relay(&hub.ws_url(), key, side).await
 }
 
 fn page_frame(flags: u8, events: &str) -> Ws {

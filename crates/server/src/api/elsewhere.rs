@@ -146,7 +146,7 @@ pub(super) async fn writer(
     else {
         return Err(moving());
     };
-    match forward(&owner, incoming, body()).await {
+    match forward(&hub.keys, &owner, incoming, body()).await {
         Ok(answer) => Err(Answer(Box::new(answer))),
         Err(e) => {
             tracing::warn!(node_url = %owner, error = %e, "forwarding a request to the project's node");
@@ -156,16 +156,27 @@ pub(super) async fn writer(
 }
 
 /// The owner's answer to the request: its status, the headers the caller needs, its body.
-async fn forward(owner: &str, incoming: &Incoming, body: Bytes) -> reqwest::Result<Response> {
+async fn forward(
+    keys: &crate::auth::Keys,
+    owner: &str,
+    incoming: &Incoming,
+    body: Bytes,
+) -> reqwest::Result<Response> {
     let url = format!("{}{}", owner.trim_end_matches('/'), incoming.target);
     let mut request = CLIENT
         .request(incoming.method.clone(), url)
         .headers(pick(&incoming.headers, REQUEST_HEADERS))
-        .header(RELAYED, "1")
         .body(body);
-    if let Some(ip) = incoming.client {
-        request = request.header("x-forwarded-for", ip.to_string());
-    }
+    // One hop; the caller's address vouched for as a relayed socket's is (crate::cluster_proxy).
+    request = match incoming.client {
+        Some(ip) => {
+            let ip = ip.to_string();
+            request
+                .header(RELAYED, keys.relay_proof(&ip))
+                .header("x-forwarded-for", ip)
+        }
+        None => request.header(RELAYED, "1"),
+    };
     let answer = request.send().await?;
     let status = answer.status();
     let headers = pick(answer.headers(), RESPONSE_HEADERS);

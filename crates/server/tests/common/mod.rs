@@ -547,11 +547,17 @@ impl Drop for HubProcess {
 
 /// Starts `pupitre serve` on a free port over `db` (a file or a PostgreSQL URL).
 pub fn spawn_hub(db: &str) -> HubProcess {
+    spawn_hub_with(db, &[])
+}
+
+/// As [`spawn_hub`], with more of `serve`'s flags.
+pub fn spawn_hub_with(db: &str, flags: &[&str]) -> HubProcess {
     use std::io::{BufRead as _, BufReader};
     use std::process::{Command, Stdio};
     let mut child = Command::new(env!("CARGO_BIN_EXE_pupitre"))
         .args(["serve", "--listen", "127.0.0.1:0", "--db"])
         .arg(db)
+        .args(flags)
         .env(
             "RUST_LOG",
             std::env::var("PUPITRE_TEST_HUB_LOG").unwrap_or_else(|_| "warn".into()),
@@ -606,4 +612,49 @@ pub async fn ack_visitor(conn: &mut VisitorConn, frame: VisitorClientFrame) {
             _ => {}
         }
     }
+}
+
+/// Several hubs on one database: waits until every project is owned, each by another node;
+/// `(project, owner's url, epoch)` by project.
+pub fn balanced(db: &str, projects: usize) -> Vec<(i64, String, i64)> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let owners = pupitre_server::store::postgres::ownership::owners(db).unwrap();
+        let mut nodes: Vec<&String> = owners.iter().map(|(_, url, _)| url).collect();
+        nodes.sort();
+        nodes.dedup();
+        if owners.len() == projects && nodes.len() == projects {
+            return owners;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not balanced: {owners:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A co-browsing relay's socket (`ws_base`: `ws://host:port`), its hello sent.
+pub type RelaySocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub async fn open_relay(
+    ws_base: &str,
+    key: &str,
+    side: pupitre_protocol::cobrowse::RelaySide,
+) -> RelaySocket {
+    use futures_util::SinkExt as _;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{ws_base}/ws/cobrowse"))
+        .await
+        .unwrap();
+    let hello = pupitre_protocol::cobrowse::RelayHello {
+        relay: key.to_owned(),
+        side,
+    };
+    ws.send(tokio_tungstenite::tungstenite::Message::text(
+        serde_json::to_string(&hello).unwrap(),
+    ))
+    .await
+    .unwrap();
+    ws
 }
