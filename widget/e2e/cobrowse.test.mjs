@@ -197,7 +197,7 @@ describe("co-browsing on a brand's site", () => {
       await prompt.getByRole("button", { name: "Share this page" }).click();
       const { item: runningState } = await alice.frame("cobrowse", (f) => f.conversation === ref && f.phase === "running", from);
       const relay = runningState.relay;
-      assert.match(relay, /^[0-9a-f]{32}$/);
+      assert.match(relay, /^\d+\.[0-9a-f]{32}$/, "the project, then the MAC");
       await prompt.waitFor({ state: "detached" });
       const banner = page.locator("#pupitre-widget .cbb");
       await banner.waitFor();

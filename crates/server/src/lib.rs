@@ -85,7 +85,7 @@ pub struct Hub {
     location: Location,
     /// Several hubs on PostgreSQL: the projects this node owns, and where the others are.
     cluster: std::sync::OnceLock<Arc<cluster::Cluster>>,
-    /// On PostgreSQL: the node's connections, shared by its writers and its HTTP side.
+    /// On PostgreSQL: the node's connections, shared by its projects' writers.
     pool: Option<store::postgres::Pool>,
     /// A connection for HTTP reads and admin writes (on SQLite each writer has its own).
     store: Mutex<Box<dyn Store>>,
@@ -128,8 +128,8 @@ pub struct HubOptions {
     /// On PostgreSQL: where the other hubs reach this one (`http://10.0.0.5:8470`), to send it
     /// the clients of the projects it owns. Default: its listening address.
     pub node_url: Option<String>,
-    /// On PostgreSQL: how many connections this node opens at most, for all its projects'
-    /// writers and its HTTP side (`store.connections`); `None`: [`DEFAULT_DB_CONNECTIONS`].
+    /// On PostgreSQL: how many connections this node opens at most for all its projects'
+    /// writers (`store.connections`); `None`: [`DEFAULT_DB_CONNECTIONS`].
     pub db_connections: Option<usize>,
 }
 
@@ -211,12 +211,12 @@ impl Hub {
             ),
             Location::File(_) => None,
         };
-        let mut store: Box<dyn Store> = match &pool {
-            Some(pool) => Box::new(store::PgStore::pooled(pool)),
-            None => location
-                .open()
-                .with_context(|| format!("opening {}", location.describe()))?,
-        };
+        // The HTTP side's connection is its own, not the writers' pool: its calls hold the
+        // `store` lock, and waiting there for writers to free a pooled connection would queue
+        // every request behind one.
+        let mut store = location
+            .open()
+            .with_context(|| format!("opening {}", location.describe()))?;
         let keys = Keys::load_or_create(store.as_mut())?;
         let projects = store.projects()?;
         let hub = Arc::new(Self {

@@ -373,9 +373,13 @@ async fn elsewhere(socket: &mut WebSocket, hub: &Arc<Hub>, path: &str, key: &str
     }
 }
 
-/// The project a relay's key names (`<project>.<mac>`, see `relay_key`).
+/// The project a relay's key names (`<project>.<mac>`, see `relay_key`); `None` for anything
+/// else (no lookup, no relay for a key that cannot be one).
 fn project_of(key: &str) -> Option<crate::store::ProjectId> {
-    key.split_once('.')?.0.parse().ok()
+    let (project, mac) = key.split_once('.')?;
+    (mac.len() == 32 && mac.bytes().all(|b| b.is_ascii_hexdigit()))
+        .then(|| project.parse().ok())
+        .flatten()
 }
 
 async fn end(socket: &mut WebSocket, code: u16, reason: &'static str) {
@@ -458,6 +462,25 @@ mod tests {
         assert!(relays.kept_bytes() <= MAX_KEPT_BYTES);
         assert_eq!(data(&mut page_rx), ["Checkout"]);
         assert_eq!(data(&mut view).len(), 4, "the live view got every frame");
+    }
+
+    /// On a cluster a key names its project; anything that cannot be a key names none (and
+    /// costs no owner lookup).
+    #[test]
+    fn a_key_names_its_project_and_junk_names_none() {
+        let mac = "0123456789abcdef0123456789abcdef";
+        assert_eq!(project_of(&format!("7.{mac}")), Some(7));
+        for junk in [
+            mac.to_owned(),
+            "7.x".into(),
+            format!("7.{}", &mac[1..]),
+            format!("7.{mac}0"),
+            format!("x.{mac}"),
+            format!("7.{}", mac.replace('a', "g")),
+            format!("-1.{mac}") + "é",
+        ] {
+            assert_eq!(project_of(&junk), None, "{junk}");
+        }
     }
 
     #[test]

@@ -104,11 +104,15 @@ impl FromRequestParts<Arc<Hub>> for Incoming {
         let target = uri
             .path_and_query()
             .map_or_else(|| uri.path().to_owned(), ToString::to_string);
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| {
-                client_ip(peer.ip(), &parts.headers, &hub.options.trusted_proxies)
+        // Forwarded by another node: the caller it vouches for.
+        let client =
+            crate::cluster_proxy::vouched_client(&hub.keys, &parts.headers).or_else(|| {
+                parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|ConnectInfo(peer)| {
+                        client_ip(peer.ip(), &parts.headers, &hub.options.trusted_proxies)
+                    })
             });
         Ok(Self {
             headers: parts.headers.clone(),

@@ -31,6 +31,8 @@ pub(in crate::hub) struct Writer {
     /// Several hubs on one database: another node took the project over. The writer stops;
     /// its connections end, and their clients resume on the new owner.
     lost: bool,
+    /// The deadline last said to be late (once each, however long it stays due).
+    late_noted: Option<Millis>,
 }
 
 impl Writer {
@@ -59,6 +61,7 @@ impl Writer {
             pending: Pending::default(),
             relays,
             lost: false,
+            late_noted: None,
         })
     }
 
@@ -124,11 +127,13 @@ impl Writer {
     /// Says so when the timers about to fire are more than a second late: the writer was
     /// stuck, or the project was loaded after its timers' time (a restart after downtime; on a
     /// cluster, a takeover: the fault harness reads these lines).
-    fn note_late_timer(&self) {
+    fn note_late_timer(&mut self) {
         let now = self.clock.now();
         if let Some(at) = self.core.next_deadline()
             && now - at > LATE_TIMER_MS
+            && self.late_noted != Some(at)
         {
+            self.late_noted = Some(at);
             tracing::warn!(
                 project = %self.core.code(),
                 late_ms = now - at,

@@ -232,9 +232,6 @@ pub async fn agent(spec: AgentSpec, stage: Arc<Stage>) -> ActorLog {
         };
         attempt = 0;
         log.connects += 1;
-        if let Some(at) = lost_at.take() {
-            log.reconnects.push(at.elapsed());
-        }
         let AgentServerFrame::Welcome {
             seq,
             desk: snapshot,
@@ -244,6 +241,9 @@ pub async fn agent(spec: AgentSpec, stage: Arc<Stage>) -> ActorLog {
             conn.close().await;
             continue;
         };
+        if let Some(at) = lost_at.take() {
+            log.reconnects.push(at.elapsed());
+        }
         log.sessions.push(Session {
             hello: last_seq,
             welcome: seq,
@@ -529,9 +529,6 @@ pub async fn visitor(index: usize, stage: Arc<Stage>) -> ActorLog {
         };
         attempt = 0;
         log.connects += 1;
-        if let Some(at) = lost_at.take() {
-            log.reconnects.push(at.elapsed());
-        }
         let VisitorServerFrame::Welcome {
             token: t,
             visitor_id,
@@ -543,6 +540,9 @@ pub async fn visitor(index: usize, stage: Arc<Stage>) -> ActorLog {
             conn.close().await;
             continue;
         };
+        if let Some(at) = lost_at.take() {
+            log.reconnects.push(at.elapsed());
+        }
         token = Some(t);
         log.stream = format!("v:{visitor_id}");
         log.sessions.push(Session {

@@ -33,8 +33,8 @@ pub struct ServeArgs {
     /// (`postgres://user@host:port/db`) shared by several hubs.
     #[arg(long, env = "PUPITRE_DB", default_value = pupitre_server::config::DEFAULT_DB)]
     db: String,
-    /// On PostgreSQL: the most connections this hub opens to the database, shared by all its
-    /// projects. Default: 10.
+    /// On PostgreSQL: the connections to the database all this hub's projects share (three
+    /// more are its own). Default: 10.
     #[arg(long, env = "PUPITRE_DB_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     db_connections: Option<u32>,
     #[arg(long, env = "PUPITRE_LISTEN", default_value = pupitre_server::config::DEFAULT_LISTEN)]

@@ -7,11 +7,11 @@
 //! its answer with a plain executor: no runtime is started inside the caller's (which the
 //! `postgres` crate would do, and panic in an async handler).
 //!
-//! A node's project writers and HTTP side share a few connections ([`Pool`]): a store takes one
+//! A node's project writers share a few connections ([`Pool`]): a store takes one
 //! for a call, or for the length of a transaction, and gives it back. A few connections serve
 //! hundreds of projects (one each would meet PostgreSQL's `max_connections`, 100 by default,
-//! at about 90 projects). The ownership connection, whose session holds the advisory locks,
-//! and the tools' connections are their own ([`PgStore::connect`]).
+//! at about 90 projects). The HTTP side's connection, the ownership connection (its session
+//! holds the advisory locks) and the tools' connections are their own ([`PgStore::connect`]).
 //!
 //! Files: this one holds the connections, their prepared statements and transactions;
 //! [`schema`] the migrations; `read.rs` the [`StoreRead`] side; `write.rs` the [`Store`] side;
