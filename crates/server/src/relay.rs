@@ -358,7 +358,8 @@ async fn relay_socket(mut socket: WebSocket, hub: Arc<Hub>, (path, relayed): (St
 /// project its key names (relays are opened by a project's writer): the socket is relayed
 /// there, frames unchanged; no owner this instant, the client comes back.
 async fn elsewhere(socket: &mut WebSocket, hub: &Arc<Hub>, path: &str, key: &str, hello: String) {
-    let Some(project) = project_of(key) else {
+    // A key of a project this node owns, or of no project: no such session (the widget stops).
+    let Some(project) = project_of(key).filter(|p| hub.project(*p).is_none()) else {
         return end(socket, 4404, "no such co-browsing session").await;
     };
     let looking = hub.clone();
@@ -369,6 +370,10 @@ async fn elsewhere(socket: &mut WebSocket, hub: &Arc<Hub>, path: &str, key: &str
             .flatten();
     match owner {
         Some(url) => crate::cluster_proxy::relay(socket, &hub.keys, &url, path, hello, None).await,
+        // No owner this instant: a project moving (the client comes back), or none at all.
+        None if matches!(hub.with_store(|s| s.project(project)), Ok(None)) => {
+            end(socket, 4404, "no such co-browsing session").await
+        }
         None => end(socket, 1012, "the project is moving; reconnect").await,
     }
 }

@@ -247,15 +247,18 @@ async fn the_writers_routes_and_cobrowsing_work_through_any_node() {
     // A session no node holds: closed as a single hub closes it (the widget stops trying).
     let mut stranger = relay(b, "0123456789abcdef0123456789abcdef", RelaySide::Agent).await;
     assert_eq!(next(&mut stranger).await, Relayed::Closed(Some(4404)));
-    // One naming a project but unknown to its owner: relayed there, and closed the same way.
-    for project in [1, 2] {
-        let key = format!("{project}.0123456789abcdef0123456789abcdef");
-        let mut stranger = relay(b, &key, RelaySide::Agent).await;
-        assert_eq!(
-            next(&mut stranger).await,
-            Relayed::Closed(Some(4404)),
-            "{key}"
-        );
+    // One naming a project but unknown to it, on every node (the project's owner, a node
+    // relaying it there), or naming no project: closed the same way.
+    for node in nodes.iter().map(|n| n.url.as_str()) {
+        for project in [1, 2, 99] {
+            let key = format!("{project}.0123456789abcdef0123456789abcdef");
+            let mut stranger = relay(node, &key, RelaySide::Agent).await;
+            assert_eq!(
+                next(&mut stranger).await,
+                Relayed::Closed(Some(4404)),
+                "{key} on {node}"
+            );
+        }
     }
 
     // Alice stops: both sides are told, and closed as the owner closes them.
