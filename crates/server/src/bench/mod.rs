@@ -870,12 +870,7 @@ async fn p4(args: &BenchArgs, exe: &Path, dir: &BenchDir) -> anyhow::Result<Vec<
     drop((storm_visitors, wave_visitors));
     hub.stop().await;
 
-    // A conversation on two desks is a double assignment.
-    let mut desks: HashMap<&str, HashSet<AgentId>> = HashMap::new();
-    for r in &receipts {
-        desks.entry(&r.conversation).or_default().insert(r.agent);
-    }
-    let doubles = desks.values().filter(|a| a.len() > 1).count();
+    let doubles = double_assignments(&receipts);
     let storm_refs = receipts.iter().filter(|r| r.at < go_at).count();
     let mut assign = histogram();
     let mut last = go_at;
@@ -1085,6 +1080,15 @@ async fn agent_loop(
         }
     }
     Ok(stats)
+}
+
+/// The conversations that arrived on two desks or more (double assignments).
+fn double_assignments(receipts: &[Receipt]) -> usize {
+    let mut desks: HashMap<&str, HashSet<AgentId>> = HashMap::new();
+    for r in receipts {
+        desks.entry(&r.conversation).or_default().insert(r.agent);
+    }
+    desks.values().filter(|a| a.len() > 1).count()
 }
 
 /// The microseconds stamped in a visitor's text `"<tag> <micros>"`.

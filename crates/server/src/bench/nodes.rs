@@ -315,11 +315,7 @@ async fn measure(
     for task in agent_tasks {
         receipts.extend(task.await??.receipts);
     }
-    let mut desks_of: HashMap<&str, HashSet<AgentId>> = HashMap::new();
-    for r in &receipts {
-        desks_of.entry(&r.conversation).or_default().insert(r.agent);
-    }
-    let doubles = desks_of.values().filter(|a| a.len() > 1).count();
+    let doubles = double_assignments(&receipts);
     let mut assign = histogram();
     let mut last = go_at;
     for r in receipts.iter().filter(|r| r.at >= go_at) {
